@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages virgl-shim needs to build and test (Debian 12 + bookworm-backports).
+# Idempotent; safe to run as root on a fresh machine. Uses sudo when not root.
+set -euo pipefail
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  echo 'deb http://deb.debian.org/debian bookworm-backports main' | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+fi
+$SUDO apt-get update -qq
+# Mesa 25 (llvmpipe, EGL surfaceless, GBM), QEMU 10 and its GL display module come from backports.
+$SUDO apt-get install -y -qq -t bookworm-backports \
+  libegl-mesa0 libgl1-mesa-dri libgbm1 libgbm-dev libdrm-dev libdrm2 libglx-mesa0 mesa-libgallium \
+  qemu-system-x86 qemu-system-gui qemu-system-modules-opengl >/dev/null
+$SUDO apt-get install -y -qq \
+  libegl-dev libgles-dev libvirglrenderer-dev libvirglrenderer1 \
+  meson ninja-build pkg-config gcc valgrind busybox-static cpio zstd xz-utils >/dev/null

@@ -1,0 +1,80 @@
+//! Host storage behind one trait. A backend creates the host side of a resource and moves
+//! texels between it and guest memory along a validated [`Plan`](crate::transfer::Plan).
+//!
+//! - [`cpu`]: linear host memory; needs no GL; the oracle the GL backend is tested against.
+//! - [`gl`]: EGL + OpenGL textures and buffers (glow).
+
+pub mod cpu;
+pub mod gl;
+pub mod linear;
+
+use crate::error::Result;
+use crate::iov::IovList;
+use crate::resource::ResourceDesc;
+use crate::transfer::Plan;
+
+/// The largest resources a backend can hold (GL: the driver's real limits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub max_texture_2d: u32,
+    pub max_texture_3d: u32,
+    pub max_cube: u32,
+    pub max_array_layers: u32,
+    pub max_samples: u32,
+    pub max_buffer: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_texture_2d: 16384,
+            max_texture_3d: 2048,
+            max_cube: 16384,
+            max_array_layers: 2048,
+            max_samples: 1,
+            max_buffer: u32::MAX as u64,
+        }
+    }
+}
+
+/// The host side of one resource.
+pub enum Storage {
+    /// Linear memory (CPU backend; shadows of other kinds).
+    Linear(linear::LinearStorage),
+    /// A GL texture or buffer.
+    Gl(gl::GlStorage),
+}
+
+/// Host storage for resources.
+pub trait Backend: Send {
+    /// Short name for logs ("cpu", "gl").
+    fn name(&self) -> &'static str;
+    /// Real maximum sizes, used by validation and the capsets.
+    fn limits(&self) -> Limits;
+    /// Fails (EINVAL, with the reason) when this backend cannot hold `desc`.
+    fn check_supported(&self, desc: &ResourceDesc) -> Result<()>;
+    /// Allocates zero-filled storage for a validated description.
+    fn create(&mut self, desc: &ResourceDesc) -> Result<Storage>;
+    /// Frees storage made by `create`.
+    fn destroy(&mut self, storage: Storage);
+    /// TRANSFER_TO_HOST: guest `src` → storage.
+    fn write(
+        &mut self,
+        desc: &ResourceDesc,
+        st: &mut Storage,
+        plan: &Plan,
+        src: &IovList,
+    ) -> Result<()>;
+    /// TRANSFER_FROM_HOST: storage → guest `dst`.
+    fn read(
+        &mut self,
+        desc: &ResourceDesc,
+        st: &mut Storage,
+        plan: &Plan,
+        dst: &IovList,
+    ) -> Result<()>;
+    /// GL texture (or buffer) name for `get_info`; 0 when there is none.
+    fn tex_id(&self, _st: &Storage) -> u32 {
+        0
+    }
+}

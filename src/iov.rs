@@ -1,0 +1,217 @@
+//! Guest memory as the VMM hands it over: a list of iovecs pointing into guest RAM mapped in
+//! the VMM. This is the guest-memory edge: the constructor is `unsafe` (the VMM promises the
+//! ranges are mapped while we hold them) and every access after that is bounds-checked.
+//!
+//! Guest RAM may change under us at any time (the guest's vCPUs run concurrently), so no
+//! Rust reference to it is ever formed: bytes move with raw-pointer copies only.
+
+use crate::error::{Error, Result};
+
+/// Most iovecs accepted in one list (a 4 GiB resource in 4 KiB pages is 2²⁰ entries).
+pub const MAX_IOVS: usize = 1 << 20;
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    base: usize,
+    len: usize,
+    /// Gather offset of this entry's first byte.
+    start: u64,
+}
+
+/// A checked list of guest iovecs (zero-length entries dropped).
+#[derive(Clone, Debug, Default)]
+pub struct IovList {
+    entries: Vec<Entry>,
+    total: u64,
+}
+
+impl IovList {
+    /// Copies and checks the VMM's iovec array.
+    ///
+    /// # Safety
+    /// `iov` must point to `count` readable `struct iovec`s (or be NULL with `count == 0`),
+    /// and each one's range must stay mapped and writable for as long as the list is used.
+    pub unsafe fn from_raw(iov: *const libc::iovec, count: usize) -> Result<Self> {
+        if count == 0 {
+            return Ok(Self::default());
+        }
+        if iov.is_null() {
+            return Err(Error::inval(format!("NULL iovec array with {count} entries")));
+        }
+        if count > MAX_IOVS {
+            return Err(Error::inval(format!("{count} iovecs > limit {MAX_IOVS}")));
+        }
+        // SAFETY: non-NULL and `count` entries readable per the contract above.
+        let raw = unsafe { std::slice::from_raw_parts(iov, count) };
+        let mut entries = Vec::with_capacity(count);
+        let mut total: u64 = 0;
+        for (i, e) in raw.iter().enumerate() {
+            if e.iov_len == 0 {
+                continue;
+            }
+            let base = e.iov_base as usize;
+            if base == 0 {
+                return Err(Error::inval(format!("iovec {i} is NULL with length {}", e.iov_len)));
+            }
+            if base.checked_add(e.iov_len).is_none() {
+                return Err(Error::inval(format!("iovec {i} wraps the address space")));
+            }
+            entries.push(Entry { base, len: e.iov_len, start: total });
+            total = total
+                .checked_add(e.iov_len as u64)
+                .ok_or_else(|| Error::inval("iovec lengths overflow u64"))?;
+        }
+        Ok(IovList { entries, total })
+    }
+
+    /// Builds a list over host memory the caller owns (tests, benches, internal copies).
+    ///
+    /// # Safety
+    /// Every `(ptr, len)` must stay valid for reads and writes while the list is used.
+    pub unsafe fn from_slices(slices: &[(*mut u8, usize)]) -> Result<Self> {
+        let raw: Vec<libc::iovec> =
+            slices.iter().map(|&(p, l)| libc::iovec { iov_base: p.cast(), iov_len: l }).collect();
+        // SAFETY: forwarded contract.
+        unsafe { Self::from_raw(raw.as_ptr(), raw.len()) }
+    }
+
+    /// Total bytes in the gather.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Number of (non-empty) entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Index of the entry holding gather offset `off` (`off < total`).
+    fn find(&self, off: u64) -> usize {
+        self.entries.partition_point(|e| e.start + e.len as u64 <= off)
+    }
+
+    fn check(&self, off: u64, len: usize) -> Result<()> {
+        match off.checked_add(len as u64) {
+            Some(end) if end <= self.total => Ok(()),
+            _ => Err(Error::inval(format!(
+                "access of {len} bytes at {off} past the {}-byte gather",
+                self.total
+            ))),
+        }
+    }
+
+    /// Address of `len` bytes at `off` when they lie in one entry (for a direct GL upload).
+    pub fn contiguous(&self, off: u64, len: u64) -> Option<*mut u8> {
+        if len == 0 || off.checked_add(len)? > self.total {
+            return None;
+        }
+        let e = self.entries[self.find(off)];
+        let within = off - e.start;
+        (within + len <= e.len as u64).then(|| (e.base + within as usize) as *mut u8)
+    }
+
+    /// Copies `dst.len()` bytes at gather offset `off` into `dst`.
+    pub fn read(&self, off: u64, dst: &mut [u8]) -> Result<()> {
+        self.check(off, dst.len())?;
+        let mut done = 0usize;
+        let mut i = self.find(off);
+        let mut pos = off;
+        while done < dst.len() {
+            let e = self.entries[i];
+            let within = (pos - e.start) as usize;
+            let n = (e.len - within).min(dst.len() - done);
+            // SAFETY: [base+within, +n) is inside entry `i` (checked against the total and
+            // the entry length), mapped per `from_raw`'s contract; `dst[done..done+n]` is
+            // ours; guest and host buffers never overlap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    (e.base + within) as *const u8,
+                    dst.as_mut_ptr().add(done),
+                    n,
+                )
+            };
+            done += n;
+            pos += n as u64;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// Copies `src` into the gather at offset `off`.
+    pub fn write(&self, off: u64, src: &[u8]) -> Result<()> {
+        self.check(off, src.len())?;
+        let mut done = 0usize;
+        let mut i = self.find(off);
+        let mut pos = off;
+        while done < src.len() {
+            let e = self.entries[i];
+            let within = (pos - e.start) as usize;
+            let n = (e.len - within).min(src.len() - done);
+            // SAFETY: as in `read`, with the copy direction reversed.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    src.as_ptr().add(done),
+                    (e.base + within) as *mut u8,
+                    n,
+                )
+            };
+            done += n;
+            pos += n as u64;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// Copies `len` bytes from `self` at `src_off` to `dst` at `dst_off` (guest to guest).
+    pub fn copy_to(&self, src_off: u64, dst: &IovList, dst_off: u64, len: u64) -> Result<()> {
+        let mut buf = [0u8; 4096];
+        let mut done = 0u64;
+        while done < len {
+            let n = (len - done).min(buf.len() as u64) as usize;
+            self.read(src_off + done, &mut buf[..n])?;
+            dst.write(dst_off + done, &buf[..n])?;
+            done += n as u64;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(bufs: &mut [Vec<u8>]) -> IovList {
+        let s: Vec<(*mut u8, usize)> = bufs.iter_mut().map(|b| (b.as_mut_ptr(), b.len())).collect();
+        // SAFETY: the vectors outlive the list in each test.
+        unsafe { IovList::from_slices(&s).unwrap() }
+    }
+
+    #[test]
+    fn read_write_across_entries() {
+        let mut bufs = vec![vec![0u8; 3], vec![], vec![0u8; 5], vec![0u8; 2]];
+        let l = list(&mut bufs);
+        assert_eq!(l.total(), 10);
+        assert_eq!(l.len(), 3);
+        l.write(1, &[1, 2, 3, 4, 5, 6, 7, 8, 9]).unwrap();
+        let mut out = [0u8; 10];
+        l.read(0, &mut out).unwrap();
+        assert_eq!(out, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert!(l.read(5, &mut [0u8; 6]).is_err());
+        assert!(l.write(u64::MAX, &[1]).is_err());
+        assert!(l.contiguous(3, 5).is_some());
+        assert!(l.contiguous(2, 2).is_none());
+    }
+
+    #[test]
+    fn null_entry_rejected() {
+        let raw = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 4 }];
+        // SAFETY: the array is valid; the entry is rejected before use.
+        assert!(unsafe { IovList::from_raw(raw.as_ptr(), 1) }.is_err());
+        // SAFETY: NULL with a non-zero count is rejected without a read.
+        assert!(unsafe { IovList::from_raw(std::ptr::null(), 3) }.is_err());
+    }
+}

@@ -1,0 +1,26 @@
+//! virgl-shim: a drop-in replacement for virglrenderer (`libvirglrenderer.so.1`).
+//!
+//! The C ABI lives in [`ffi`]; everything else is safe Rust except the guest-memory edge
+//! ([`iov`]), host memory ([`memory`]) and the EGL/GL edge ([`backend::gl`]).
+//!
+//! Module map:
+//! - [`ffi`]: exported functions, C types (the source of `include/virglrenderer.h`), logging.
+//! - [`renderer`]: the global state behind one lock: resources, fences.
+//! - [`resource`]: create-argument validation, backing.
+//! - [`transfer`]: transfer geometry (pure).
+//! - [`format`]: the virgl format table.
+//! - [`backend`]: host storage (CPU, GL).
+//! - [`caps`]: capsets.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod backend;
+pub mod caps;
+pub mod error;
+pub mod ffi;
+pub mod format;
+pub mod iov;
+pub mod memory;
+pub mod renderer;
+pub mod resource;
+pub mod transfer;
