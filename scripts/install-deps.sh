@@ -15,3 +15,7 @@ $SUDO apt-get install -y -qq -t bookworm-backports \
 $SUDO apt-get install -y -qq \
   libegl-dev libgles-dev libvirglrenderer-dev libvirglrenderer1 \
   meson ninja-build pkg-config gcc valgrind busybox-static cpio zstd xz-utils >/dev/null
+# cargo-nextest runs each Rust test in its own process (the C API has global state).
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install cargo-nextest --locked
+fi

@@ -20,6 +20,12 @@ pub mod logging;
 pub mod resource;
 pub mod types;
 
+pub use blob::*;
+pub use caps::*;
+pub use context::*;
+pub use display::*;
+pub use init::*;
+pub use resource::*;
 pub use types::*;
 
 use crate::error::{Error, Result};
