@@ -29,6 +29,11 @@ struct iovec;
 
 
 /**
+ * Longest command buffer accepted in one submit (dwords): 16 MiB.
+ */
+#define MAX_SUBMIT_DWORDS (4 << 20)
+
+/**
  * Version of `struct virgl_renderer_callbacks` this library understands.
  */
 #define VIRGL_RENDERER_CALLBACKS_VERSION 4
@@ -467,14 +472,15 @@ VIRGL_EXPORT void virgl_renderer_get_cap_set(uint32_t set, uint32_t *max_ver, ui
 VIRGL_EXPORT void virgl_renderer_fill_caps(uint32_t set, uint32_t version, void *caps);
 
 /**
- * Creates a rendering context. Contexts are not implemented yet: returns positive
- * EOPNOTSUPP (legacy sign convention) and logs once.
+ * Creates a virgl context (capset VIRGL2). Returns 0 (also when it exists with the same
+ * capset), or positive EINVAL: id 0, not initialised, exists with another capset.
  */
 VIRGL_EXPORT int virgl_renderer_context_create(uint32_t handle, uint32_t nlen, const char *name);
 
 /**
- * Creates a context for the capset in `ctx_flags & 0xff`. Not implemented yet: positive
- * EOPNOTSUPP.
+ * Creates a context for the capset in `ctx_flags & 0xff`: VIRGL (1) and VIRGL2 (2) are
+ * served; VENUS, DRM and others are rejected. Returns 0 or positive EINVAL (unknown flags,
+ * capset not served, id 0, exists with another capset, not initialised).
  */
 VIRGL_EXPORT
 int virgl_renderer_context_create_with_flags(uint32_t ctx_id,
@@ -483,23 +489,28 @@ int virgl_renderer_context_create_with_flags(uint32_t ctx_id,
                                              const char *name);
 
 /**
- * Destroys a context (none can exist yet: logs the unknown id).
+ * Destroys a context; its attached resources stay alive, its pending fences are dropped.
  */
 VIRGL_EXPORT void virgl_renderer_context_destroy(uint32_t handle);
 
 /**
- * Executes a virgl command buffer of `ndw` dwords in context `ctx_id`. No context can
- * exist yet: positive EINVAL (unknown context), EFAULT for a misaligned buffer.
+ * Executes a virgl command buffer of `ndw` dwords in context `ctx_id`. Returns 0, positive
+ * EINVAL (unknown context, negative or oversized length, a command whose length runs past
+ * the buffer: nothing is executed then), or EFAULT for a buffer that is not 4-byte aligned.
+ * Commands are validated and then skipped: the virgl command decoder is not implemented
+ * yet; each skipped command type is logged once and sets the context's error
+ * (VIRGL_ERROR_CTX_ILLEGAL_CMD).
  */
 VIRGL_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw);
 
 /**
- * Attaches a resource to a context. No context can exist yet: logs the unknown id.
+ * Lets context `ctx_id` use resource `res_handle` (transfers through the context need it).
+ * Unknown ids are logged.
  */
 VIRGL_EXPORT void virgl_renderer_ctx_attach_resource(int ctx_id, int res_handle);
 
 /**
- * Detaches a resource from a context. No context can exist yet: logs the unknown id.
+ * Removes a resource from a context. Unknown ids are logged.
  */
 VIRGL_EXPORT void virgl_renderer_ctx_detach_resource(int ctx_id, int res_handle);
 
@@ -510,15 +521,19 @@ VIRGL_EXPORT void virgl_renderer_ctx_detach_resource(int ctx_id, int res_handle)
 VIRGL_EXPORT void virgl_renderer_force_ctx_0(void);
 
 /**
- * Queues a ctx-0 fence; `write_fence(cookie, client_fence_id)` is called from
- * `virgl_renderer_poll` once all work submitted before it is done (every operation of the
- * current backends completes before its call returns, so that is the next poll). `ctx_id`
- * is ignored, as upstream. Returns 0 or positive EINVAL (not initialised).
+ * Queues a ctx-0 fence; `write_fence(cookie, client_fence_id)` follows once all work
+ * submitted before it is done (every operation completes before its call returns, so that
+ * is at the next `virgl_renderer_poll`, or at once from our thread with ASYNC_FENCE_CB).
+ * ctx-0 fences merge: a poll reports only the newest. `ctx_id` is ignored, as upstream.
+ * Returns 0 or positive EINVAL (not initialised).
  */
 VIRGL_EXPORT int virgl_renderer_create_fence(int client_fence_id, uint32_t ctx_id);
 
 /**
- * Queues a per-context fence. Contexts are not implemented yet: -EINVAL (unknown context).
+ * Queues a fence of context `ctx_id` on ring `ring_idx`; `write_context_fence` follows in
+ * creation order per context. With VIRGL_RENDERER_FENCE_FLAG_MERGEABLE it may be skipped
+ * when a newer fence of the same context and ring retires with it. Returns 0 or -EINVAL
+ * (unknown context, ring_idx ≥ 64, unknown flags).
  */
 VIRGL_EXPORT
 int virgl_renderer_context_create_fence(uint32_t ctx_id,
@@ -527,12 +542,12 @@ int virgl_renderer_context_create_fence(uint32_t ctx_id,
                                         uint64_t fence_id);
 
 /**
- * Retires the fences of one context (none can exist yet).
+ * Reports the signalled fences of one context (no-op with ASYNC_FENCE_CB).
  */
 VIRGL_EXPORT void virgl_renderer_context_poll(uint32_t ctx_id);
 
 /**
- * Per-context poll fd; -1 (no context has one).
+ * Per-context poll fd: -1 (virgl contexts share the renderer's, as upstream).
  */
 VIRGL_EXPORT int virgl_renderer_context_get_poll_fd(uint32_t ctx_id);
 
@@ -640,13 +655,14 @@ VIRGL_EXPORT void virgl_renderer_cleanup(void *_cookie);
 VIRGL_EXPORT void virgl_renderer_reset(void);
 
 /**
- * Retires signalled fences and calls `write_fence` / `write_context_fence` for them.
+ * Reports signalled fences with `write_fence` / `write_context_fence` (on the caller's
+ * thread; with ASYNC_FENCE_CB our own thread does it and this is a no-op).
  */
 VIRGL_EXPORT void virgl_renderer_poll(void);
 
 /**
- * An fd that becomes readable when fences can be retired with `virgl_renderer_poll`;
- * -1 when there is none.
+ * With `VIRGL_RENDERER_THREAD_SYNC` (and without ASYNC_FENCE_CB): an eventfd that becomes
+ * readable when fences can be retired with `virgl_renderer_poll`; otherwise -1, as upstream.
  */
 VIRGL_EXPORT int virgl_renderer_get_poll_fd(void);
 

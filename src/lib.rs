@@ -4,19 +4,23 @@
 //! ([`iov`]), host memory ([`memory`]) and the EGL/GL edge ([`backend::gl`]).
 //!
 //! Module map:
-//! - [`ffi`]: exported functions, C types (the source of `include/virglrenderer.h`), logging.
-//! - [`renderer`]: the global state behind one lock: resources, fences.
-//! - [`resource`]: create-argument validation, backing.
-//! - [`transfer`]: transfer geometry (pure).
-//! - [`format`]: the virgl format table.
-//! - [`backend`]: host storage (CPU, GL).
-//! - [`caps`]: capsets.
+//!
+//! - [`ffi`] — exported functions, C types (the source of `include/virglrenderer.h`), logging.
+//! - [`renderer`] — the global state behind one lock: resources, contexts, fences.
+//! - [`resource`] — create-argument validation, backing.
+//! - [`transfer`] — transfer geometry (pure).
+//! - [`format`] — the virgl format table.
+//! - [`backend`] — host storage (CPU, GL).
+//! - [`context`] — contexts and command-stream framing; [`fence`] — fence delivery.
+//! - [`caps`] — capsets.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod backend;
 pub mod caps;
+pub mod context;
 pub mod error;
+pub mod fence;
 pub mod ffi;
 pub mod format;
 pub mod iov;

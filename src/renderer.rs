@@ -3,13 +3,15 @@
 //! (no handle), so there is one renderer per process.
 
 use crate::backend::{cpu::CpuBackend, gl::GlBackend, Backend, Storage};
+use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::fence::{EventFd, FenceQueue, Retired};
 use crate::ffi::types::{virgl_renderer_callbacks, virgl_renderer_resource_info};
 use crate::iov::IovList;
 use crate::resource::{flags, Backing, ResourceDesc};
 use crate::transfer::{self, RawBox};
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// The callbacks the VMM gave, with only the fields its `version` covers.
 #[derive(Clone, Copy)]
@@ -53,8 +55,92 @@ pub struct Renderer {
     pub callbacks: Callbacks,
     pub backend: Box<dyn Backend>,
     pub resources: HashMap<u32, Resource>,
-    /// ctx-0 fences created since the last poll (all work before them is already done).
-    pub pending_fences: Vec<u32>,
+    pub contexts: HashMap<u32, Context>,
+    /// Signalled fences not reported yet (all work before them is already done).
+    pub fences: FenceQueue,
+    /// `THREAD_SYNC`: readable while fences wait for `virgl_renderer_poll`.
+    pub poll_fd: Option<EventFd>,
+    /// `THREAD_SYNC | ASYNC_FENCE_CB`: wakes the thread that reports fences.
+    pub fence_thread: Option<FenceThread>,
+}
+
+/// The thread that reports fences by itself (`ASYNC_FENCE_CB`).
+pub struct FenceThread {
+    wake: Arc<(Mutex<(bool, bool)>, Condvar)>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FenceThread {
+    fn start() -> std::io::Result<Self> {
+        let wake: Arc<(Mutex<(bool, bool)>, Condvar)> = Arc::default();
+        let w = Arc::clone(&wake);
+        let handle =
+            std::thread::Builder::new().name("virgl-shim-fence".into()).spawn(move || loop {
+                {
+                    let (m, cv) = &*w;
+                    let mut g = m.lock().unwrap_or_else(|e| e.into_inner());
+                    while !g.0 && !g.1 {
+                        g = cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                    }
+                    if g.1 {
+                        return;
+                    }
+                    g.0 = false;
+                }
+                retire_fences(None, true);
+            })?;
+        Ok(FenceThread { wake, handle: Some(handle) })
+    }
+
+    fn notify(&self) {
+        let (m, cv) = &*self.wake;
+        m.lock().unwrap_or_else(|e| e.into_inner()).0 = true;
+        cv.notify_one();
+    }
+
+    /// Stops and joins the thread (call without holding the renderer lock).
+    pub fn stop(mut self) {
+        let (m, cv) = &*self.wake;
+        m.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        cv.notify_one();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Reports signalled fences to the VMM: takes them under the lock, calls back without it
+/// (the VMM may call into the library from its callback). `from_thread` marks the call from
+/// the ASYNC_FENCE_CB thread; `virgl_renderer_poll` leaves fences to that thread.
+pub fn retire_fences(only_ctx: Option<u32>, from_thread: bool) {
+    let (fences, cookie, cbs) = {
+        let mut state = lock();
+        let Some(r) = state.as_mut() else { return };
+        if r.fence_thread.is_some() != from_thread {
+            return;
+        }
+        if let Some(fd) = &r.poll_fd {
+            fd.drain();
+        }
+        (r.fences.take(only_ctx), r.key.cookie, r.callbacks.raw)
+    };
+    let cookie = cookie as *mut std::ffi::c_void;
+    for f in fences {
+        match f {
+            Retired::Global(id) => {
+                if let Some(cb) = cbs.write_fence {
+                    // SAFETY: the VMM's callback with the cookie it gave to init.
+                    unsafe { cb(cookie, id) };
+                }
+            }
+            Retired::Context { ctx_id, ring_idx, fence_id, .. } => {
+                if let Some(cb) = cbs.write_context_fence {
+                    // SAFETY: as above.
+                    unsafe { cb(cookie, ctx_id, ring_idx, fence_id) };
+                }
+            }
+        }
+    }
 }
 
 static STATE: Mutex<Option<Renderer>> = Mutex::new(None);
@@ -106,18 +192,35 @@ impl Renderer {
     pub fn new(key: InitKey, callbacks: Callbacks) -> Result<Self> {
         let backend = choose_backend(key.flags, &callbacks)?;
         log::info!("initialised with the {} backend (flags {:#x})", backend.name(), key.flags);
+        use crate::ffi::types::{VIRGL_RENDERER_ASYNC_FENCE_CB, VIRGL_RENDERER_THREAD_SYNC};
+        let sync = key.flags & VIRGL_RENDERER_THREAD_SYNC != 0;
+        let async_cb = sync && key.flags & VIRGL_RENDERER_ASYNC_FENCE_CB != 0;
+        let fence_thread = if async_cb {
+            Some(FenceThread::start().map_err(|e| Error::nomem(format!("fence thread: {e}")))?)
+        } else {
+            None
+        };
+        let poll_fd = if sync && !async_cb {
+            Some(EventFd::new().map_err(|e| Error::nomem(format!("eventfd: {e}")))?)
+        } else {
+            None
+        };
         Ok(Renderer {
             key,
             callbacks,
             backend,
             resources: HashMap::new(),
-            pending_fences: Vec::new(),
+            contexts: HashMap::new(),
+            fences: FenceQueue::default(),
+            poll_fd,
+            fence_thread,
         })
     }
 
     /// Destroys every resource (reset and cleanup).
     pub fn destroy_all(&mut self) {
-        self.pending_fences.clear();
+        self.fences.clear();
+        self.contexts.clear();
         for (_, r) in self.resources.drain() {
             self.backend.destroy(r.storage);
         }
@@ -151,6 +254,9 @@ impl Renderer {
             .resources
             .remove(&handle)
             .ok_or_else(|| Error::inval(format!("unknown resource {handle}")))?;
+        for c in self.contexts.values_mut() {
+            c.resources.remove(&handle);
+        }
         self.backend.destroy(r.storage);
         Ok(())
     }
@@ -184,13 +290,11 @@ impl Renderer {
         offset: u64,
         iovs: Option<IovList>,
     ) -> Result<()> {
+        self.check_ctx_access(ctx_id, handle)?;
         let Renderer { resources, backend, .. } = self;
         let r = resources
             .get_mut(&handle)
             .ok_or_else(|| Error::inval(format!("unknown resource {handle}")))?;
-        if ctx_id != 0 {
-            return Err(Error::inval(format!("unknown context {ctx_id}")));
-        }
         let iov = match (&iovs, &r.backing) {
             (Some(i), _) => i,
             (None, Some(b)) => &b.iovs,
@@ -207,6 +311,59 @@ impl Renderer {
             Direction::ToHost => backend.write(&r.desc, &mut r.storage, &plan, iov),
             Direction::FromHost => backend.read(&r.desc, &mut r.storage, &plan, iov),
         }
+    }
+
+    /// A transfer through context `ctx_id` (≠ 0) needs the resource attached to it.
+    fn check_ctx_access(&self, ctx_id: u32, handle: u32) -> Result<()> {
+        if ctx_id == 0 {
+            return Ok(());
+        }
+        let ctx = self
+            .contexts
+            .get(&ctx_id)
+            .ok_or_else(|| Error::inval(format!("unknown context {ctx_id}")))?;
+        if !self.resources.contains_key(&handle) {
+            return Err(Error::inval(format!("unknown resource {handle}")));
+        }
+        if !ctx.resources.contains(&handle) {
+            return Err(Error::inval(format!(
+                "resource {handle} is not attached to context {ctx_id}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Queues a signalled fence and wakes whoever reports it.
+    pub fn push_fence(&mut self, f: Retired) {
+        self.fences.push(f);
+        if let Some(fd) = &self.poll_fd {
+            fd.signal();
+        }
+        if let Some(t) = &self.fence_thread {
+            t.notify();
+        }
+    }
+
+    /// `context_create_with_flags` after the argument checks.
+    pub fn create_context(&mut self, id: u32, capset: u32, name: String) -> Result<()> {
+        if let Some(c) = self.contexts.get(&id) {
+            if c.capset == capset {
+                return Ok(());
+            }
+            return Err(Error::inval(format!("context {id} exists with capset {}", c.capset)));
+        }
+        self.contexts.insert(id, Context::new(id, capset, name));
+        Ok(())
+    }
+
+    pub fn destroy_context(&mut self, id: u32) -> Result<()> {
+        self.contexts.remove(&id).ok_or_else(|| Error::inval(format!("unknown context {id}")))?;
+        self.fences.clear_context(id);
+        Ok(())
+    }
+
+    pub fn context(&mut self, id: u32) -> Result<&mut Context> {
+        self.contexts.get_mut(&id).ok_or_else(|| Error::inval(format!("unknown context {id}")))
     }
 
     pub fn info(&self, handle: u32) -> Result<virgl_renderer_resource_info> {

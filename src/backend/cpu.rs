@@ -19,7 +19,7 @@ impl CpuBackend {
     }
 }
 
-fn linear<'a>(st: &'a mut Storage) -> Result<&'a mut LinearStorage> {
+fn linear(st: &mut Storage) -> Result<&mut LinearStorage> {
     match st {
         Storage::Linear(l) => Ok(l),
         _ => Err(Error::inval("resource storage does not belong to the CPU backend")),

@@ -1,12 +1,44 @@
 //! Contexts, command submission and fences.
 
-use super::{boundary, not_implemented, report};
-use crate::error::Error;
+use super::{boundary, not_implemented, pos, report, void};
+use crate::context::{split_commands, CAPSET_VIRGL, CAPSET_VIRGL2, ERROR_CTX_ILLEGAL_CMD};
+use crate::error::{Error, Result};
+use crate::fence::Retired;
 use crate::renderer;
+use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void};
+use std::sync::Mutex;
 
-/// Creates a rendering context. Contexts are not implemented yet: returns positive
-/// EOPNOTSUPP (legacy sign convention) and logs once.
+/// Longest command buffer accepted in one submit (dwords): 16 MiB.
+pub const MAX_SUBMIT_DWORDS: usize = 4 << 20;
+
+fn context_name(nlen: u32, name: *const c_char) -> String {
+    if name.is_null() || nlen == 0 {
+        return String::new();
+    }
+    let n = (nlen as usize).min(64);
+    // SAFETY: the caller passes `nlen` readable bytes at `name`; we read at most 64.
+    let bytes = unsafe { std::slice::from_raw_parts(name.cast::<u8>(), n) };
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn create(ctx_id: u32, ctx_flags: u32, nlen: u32, name: *const c_char) -> Result<()> {
+    if ctx_id == 0 {
+        return Err(Error::inval("context id 0"));
+    }
+    if ctx_flags & !super::types::VIRGL_RENDERER_CONTEXT_FLAG_CAPSET_ID_MASK != 0 {
+        return Err(Error::inval(format!("unknown context flags {ctx_flags:#x}")));
+    }
+    let capset = ctx_flags & super::types::VIRGL_RENDERER_CONTEXT_FLAG_CAPSET_ID_MASK;
+    if capset != CAPSET_VIRGL && capset != CAPSET_VIRGL2 {
+        return Err(Error::inval(format!("capset {capset} is not served (only VIRGL and VIRGL2)")));
+    }
+    let name = context_name(nlen, name);
+    renderer::with(|r| r.create_context(ctx_id, capset, name))
+}
+
+/// Creates a virgl context (capset VIRGL2). Returns 0 (also when it exists with the same
+/// capset), or positive EINVAL: id 0, not initialised, exists with another capset.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_context_create(
     handle: u32,
@@ -14,14 +46,12 @@ pub unsafe extern "C" fn virgl_renderer_context_create(
     name: *const c_char,
 ) -> c_int {
     const NAME: &str = "virgl_renderer_context_create";
-    boundary(NAME, libc::EINVAL, || {
-        let _ = (handle, nlen, name);
-        report(NAME, &not_implemented(NAME), false)
-    })
+    boundary(NAME, libc::EINVAL, || pos(NAME, create(handle, CAPSET_VIRGL2, nlen, name)))
 }
 
-/// Creates a context for the capset in `ctx_flags & 0xff`. Not implemented yet: positive
-/// EOPNOTSUPP.
+/// Creates a context for the capset in `ctx_flags & 0xff`: VIRGL (1) and VIRGL2 (2) are
+/// served; VENUS, DRM and others are rejected. Returns 0 or positive EINVAL (unknown flags,
+/// capset not served, id 0, exists with another capset, not initialised).
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_context_create_with_flags(
     ctx_id: u32,
@@ -30,23 +60,24 @@ pub unsafe extern "C" fn virgl_renderer_context_create_with_flags(
     name: *const c_char,
 ) -> c_int {
     const NAME: &str = "virgl_renderer_context_create_with_flags";
-    boundary(NAME, libc::EINVAL, || {
-        let _ = (ctx_id, ctx_flags, nlen, name);
-        report(NAME, &not_implemented(NAME), false)
-    })
+    boundary(NAME, libc::EINVAL, || pos(NAME, create(ctx_id, ctx_flags, nlen, name)))
 }
 
-/// Destroys a context (none can exist yet: logs the unknown id).
+/// Destroys a context; its attached resources stay alive, its pending fences are dropped.
 #[no_mangle]
 pub extern "C" fn virgl_renderer_context_destroy(handle: u32) {
     const NAME: &str = "virgl_renderer_context_destroy";
-    boundary(NAME, (), || {
-        report(NAME, &Error::inval(format!("unknown context {handle}")), false);
-    })
+    boundary(NAME, (), || void(NAME, renderer::with(|r| r.destroy_context(handle))))
 }
 
-/// Executes a virgl command buffer of `ndw` dwords in context `ctx_id`. No context can
-/// exist yet: positive EINVAL (unknown context), EFAULT for a misaligned buffer.
+static SKIPPED_LOGGED: Mutex<Option<HashSet<u8>>> = Mutex::new(None);
+
+/// Executes a virgl command buffer of `ndw` dwords in context `ctx_id`. Returns 0, positive
+/// EINVAL (unknown context, negative or oversized length, a command whose length runs past
+/// the buffer: nothing is executed then), or EFAULT for a buffer that is not 4-byte aligned.
+/// Commands are validated and then skipped: the virgl command decoder is not implemented
+/// yet; each skipped command type is logged once and sets the context's error
+/// (VIRGL_ERROR_CTX_ILLEGAL_CMD).
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_submit_cmd(
     buffer: *mut c_void,
@@ -55,38 +86,65 @@ pub unsafe extern "C" fn virgl_renderer_submit_cmd(
 ) -> c_int {
     const NAME: &str = "virgl_renderer_submit_cmd";
     boundary(NAME, libc::EINVAL, || {
-        if ndw < 0 {
-            return report(NAME, &Error::inval(format!("negative length {ndw}")), false);
-        }
-        if (buffer as usize) % 4 != 0 {
-            return report(
-                NAME,
-                &Error::new(libc::EFAULT, "command buffer not 4-byte aligned"),
-                false,
-            );
-        }
-        let _ = not_implemented(NAME);
-        report(NAME, &Error::inval(format!("unknown context {ctx_id}")), false)
+        let r = (|| {
+            if ndw < 0 || ndw as usize > MAX_SUBMIT_DWORDS {
+                return Err(Error::inval(format!("length {ndw} dwords")));
+            }
+            if ndw > 0 && (buffer.is_null() || (buffer as usize) % 4 != 0) {
+                return Err(Error::new(libc::EFAULT, "command buffer NULL or not 4-byte aligned"));
+            }
+            let words: &[u32] = if ndw == 0 {
+                &[]
+            } else {
+                // SAFETY: non-NULL, aligned, and the caller passes `ndw` readable dwords.
+                unsafe { std::slice::from_raw_parts(buffer.cast::<u32>(), ndw as usize) }
+            };
+            renderer::with(|r| {
+                let ctx = r.context(ctx_id as u32)?;
+                let cmds = split_commands(words)?;
+                for (h, _payload) in cmds {
+                    let mut logged = SKIPPED_LOGGED.lock().unwrap_or_else(|e| e.into_inner());
+                    if logged.get_or_insert_with(HashSet::new).insert(h.cmd) {
+                        log::warn!("{NAME}: command {} is not implemented; skipped", h.cmd);
+                    }
+                    ctx.error = ERROR_CTX_ILLEGAL_CMD;
+                }
+                Ok(())
+            })
+        })();
+        pos(NAME, r)
     })
 }
 
-/// Attaches a resource to a context. No context can exist yet: logs the unknown id.
+/// Lets context `ctx_id` use resource `res_handle` (transfers through the context need it).
+/// Unknown ids are logged.
 #[no_mangle]
 pub extern "C" fn virgl_renderer_ctx_attach_resource(ctx_id: c_int, res_handle: c_int) {
     const NAME: &str = "virgl_renderer_ctx_attach_resource";
     boundary(NAME, (), || {
-        let _ = res_handle;
-        report(NAME, &Error::inval(format!("unknown context {ctx_id}")), false);
+        void(
+            NAME,
+            renderer::with(|r| {
+                r.resource(res_handle as u32)?;
+                r.context(ctx_id as u32)?.resources.insert(res_handle as u32);
+                Ok(())
+            }),
+        )
     })
 }
 
-/// Detaches a resource from a context. No context can exist yet: logs the unknown id.
+/// Removes a resource from a context. Unknown ids are logged.
 #[no_mangle]
 pub extern "C" fn virgl_renderer_ctx_detach_resource(ctx_id: c_int, res_handle: c_int) {
     const NAME: &str = "virgl_renderer_ctx_detach_resource";
     boundary(NAME, (), || {
-        let _ = res_handle;
-        report(NAME, &Error::inval(format!("unknown context {ctx_id}")), false);
+        void(
+            NAME,
+            renderer::with(|r| {
+                r.context(ctx_id as u32)?.resources.remove(&(res_handle as u32));
+                Ok(())
+            }),
+        )
     })
 }
 
@@ -97,26 +155,33 @@ pub extern "C" fn virgl_renderer_force_ctx_0() {
     boundary("virgl_renderer_force_ctx_0", (), || {})
 }
 
-/// Queues a ctx-0 fence; `write_fence(cookie, client_fence_id)` is called from
-/// `virgl_renderer_poll` once all work submitted before it is done (every operation of the
-/// current backends completes before its call returns, so that is the next poll). `ctx_id`
-/// is ignored, as upstream. Returns 0 or positive EINVAL (not initialised).
+/// Queues a ctx-0 fence; `write_fence(cookie, client_fence_id)` follows once all work
+/// submitted before it is done (every operation completes before its call returns, so that
+/// is at the next `virgl_renderer_poll`, or at once from our thread with ASYNC_FENCE_CB).
+/// ctx-0 fences merge: a poll reports only the newest. `ctx_id` is ignored, as upstream.
+/// Returns 0 or positive EINVAL (not initialised).
 #[no_mangle]
 pub extern "C" fn virgl_renderer_create_fence(client_fence_id: c_int, ctx_id: u32) -> c_int {
     const NAME: &str = "virgl_renderer_create_fence";
     boundary(NAME, libc::EINVAL, || {
         let _ = ctx_id;
-        super::pos(
+        pos(
             NAME,
             renderer::with(|r| {
-                r.pending_fences.push(client_fence_id as u32);
+                r.push_fence(Retired::Global(client_fence_id as u32));
                 Ok(())
             }),
         )
     })
 }
 
-/// Queues a per-context fence. Contexts are not implemented yet: -EINVAL (unknown context).
+/// Most rings per context (virtio-gpu's ring_idx is 0..=63).
+const MAX_RINGS: u32 = 64;
+
+/// Queues a fence of context `ctx_id` on ring `ring_idx`; `write_context_fence` follows in
+/// creation order per context. With VIRGL_RENDERER_FENCE_FLAG_MERGEABLE it may be skipped
+/// when a newer fence of the same context and ring retires with it. Returns 0 or -EINVAL
+/// (unknown context, ring_idx ≥ 64, unknown flags).
 #[no_mangle]
 pub extern "C" fn virgl_renderer_context_create_fence(
     ctx_id: u32,
@@ -126,20 +191,29 @@ pub extern "C" fn virgl_renderer_context_create_fence(
 ) -> c_int {
     const NAME: &str = "virgl_renderer_context_create_fence";
     boundary(NAME, -libc::EINVAL, || {
-        let _ = (flags, ring_idx, fence_id, not_implemented(NAME));
-        report(NAME, &Error::inval(format!("unknown context {ctx_id}")), true)
+        let r = renderer::with(|r| {
+            r.context(ctx_id)?;
+            if ring_idx >= MAX_RINGS {
+                return Err(Error::inval(format!("ring_idx {ring_idx} >= {MAX_RINGS}")));
+            }
+            if flags & !super::types::VIRGL_RENDERER_FENCE_FLAG_MERGEABLE != 0 {
+                return Err(Error::inval(format!("unknown fence flags {flags:#x}")));
+            }
+            let mergeable = flags & super::types::VIRGL_RENDERER_FENCE_FLAG_MERGEABLE != 0;
+            r.push_fence(Retired::Context { ctx_id, ring_idx, fence_id, mergeable });
+            Ok(())
+        });
+        super::neg(NAME, r)
     })
 }
 
-/// Retires the fences of one context (none can exist yet).
+/// Reports the signalled fences of one context (no-op with ASYNC_FENCE_CB).
 #[no_mangle]
 pub extern "C" fn virgl_renderer_context_poll(ctx_id: u32) {
-    boundary("virgl_renderer_context_poll", (), || {
-        let _ = ctx_id;
-    })
+    boundary("virgl_renderer_context_poll", (), || renderer::retire_fences(Some(ctx_id), false))
 }
 
-/// Per-context poll fd; -1 (no context has one).
+/// Per-context poll fd: -1 (virgl contexts share the renderer's, as upstream).
 #[no_mangle]
 pub extern "C" fn virgl_renderer_context_get_poll_fd(ctx_id: u32) -> c_int {
     boundary("virgl_renderer_context_get_poll_fd", -1, || {

@@ -1,7 +1,7 @@
 //! init, cleanup, reset, polling and logging entry points.
 
+use super::boundary;
 use super::types::*;
-use super::{boundary, not_implemented};
 use crate::renderer::{self, Callbacks, InitKey, Renderer};
 use std::ffi::{c_int, c_void};
 use std::mem::{offset_of, size_of};
@@ -77,8 +77,12 @@ pub unsafe extern "C" fn virgl_renderer_init(
 #[no_mangle]
 pub extern "C" fn virgl_renderer_cleanup(_cookie: *mut c_void) {
     boundary("virgl_renderer_cleanup", (), || {
-        let mut state = renderer::lock();
-        if let Some(mut r) = state.take() {
+        let taken = renderer::lock().take();
+        if let Some(mut r) = taken {
+            // Join the fence thread without holding the lock it takes.
+            if let Some(t) = r.fence_thread.take() {
+                t.stop();
+            }
             r.destroy_all();
         }
     })
@@ -94,32 +98,19 @@ pub extern "C" fn virgl_renderer_reset() {
     })
 }
 
-/// Retires signalled fences and calls `write_fence` / `write_context_fence` for them.
+/// Reports signalled fences with `write_fence` / `write_context_fence` (on the caller's
+/// thread; with ASYNC_FENCE_CB our own thread does it and this is a no-op).
 #[no_mangle]
 pub extern "C" fn virgl_renderer_poll() {
-    boundary("virgl_renderer_poll", (), || {
-        // Take the retired fences under the lock, call back without it (the VMM may call
-        // into the library from its callback).
-        let (fences, cookie, cb) = {
-            let mut state = renderer::lock();
-            let Some(r) = state.as_mut() else { return };
-            (std::mem::take(&mut r.pending_fences), r.key.cookie, r.callbacks.raw.write_fence)
-        };
-        // ctx-0 fences are mergeable: reporting the newest retires every older one.
-        if let (Some(&last), Some(cb)) = (fences.last(), cb) {
-            // SAFETY: the VMM's callback with the cookie it gave to init.
-            unsafe { cb(cookie as *mut c_void, last) };
-        }
-    })
+    boundary("virgl_renderer_poll", (), || renderer::retire_fences(None, false))
 }
 
-/// An fd that becomes readable when fences can be retired with `virgl_renderer_poll`;
-/// -1 when there is none.
+/// With `VIRGL_RENDERER_THREAD_SYNC` (and without ASYNC_FENCE_CB): an eventfd that becomes
+/// readable when fences can be retired with `virgl_renderer_poll`; otherwise -1, as upstream.
 #[no_mangle]
 pub extern "C" fn virgl_renderer_get_poll_fd() -> c_int {
     boundary("virgl_renderer_get_poll_fd", -1, || {
-        let _ = not_implemented("virgl_renderer_get_poll_fd");
-        -1
+        renderer::lock().as_ref().and_then(|r| r.poll_fd.as_ref().map(|f| f.raw())).unwrap_or(-1)
     })
 }
 
