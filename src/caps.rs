@@ -1,19 +1,772 @@
 //! Capsets VIRGL (v1, 308 bytes) and VIRGL2 (v2, 1408 bytes), filled from the backend's
 //! real limits and the format table.
+//!
+//! The layouts are upstream 1.2's `struct virgl_caps_v1` and `struct virgl_caps_v2`
+//! (virgl_hw.h), declared here as `#[repr(C)]` structs whose sizes and key offsets are
+//! checked at compile time and serialised field by field at their `offset_of!` positions
+//! (little-endian, as a guest reads them).
+//!
+//! # What the capsets claim
+//!
+//! This renderer implements resources and transfers but **not 3D drawing**: the command
+//! stream's draw, shader and state commands are not executed. The capsets say exactly that:
+//!
+//! - `glsl_level` is 0, every `bset` bit and every `capability_bits(_v2)` bit is clear,
+//!   `prim_mask` is 0 and shader/compute limits are 0. A guest Mesa virgl driver therefore
+//!   cannot build a usable GL context on this device and falls back to software rendering
+//!   (llvmpipe in the guest) — which is the honest outcome, since claiming GLSL 1.40 would
+//!   make it send shaders that are never run.
+//! - The format masks describe what the GL backend stores byte-exactly (see
+//!   [`crate::format`]): `sampler` and `supported_readback_formats` = formats with GL
+//!   storage; `render` = colour formats whose GL storage is colour-renderable;
+//!   `depthstencil` = depth/stencil formats whose GL storage is depth/stencil-renderable;
+//!   `scanout` = colour formats with GL storage and a DRM fourcc. `vertexbuffer` and
+//!   `supported_multisample_formats` are empty: nothing is drawn, so no format is usable as
+//!   a vertex attribute or for multisampled rendering.
+//! - Size limits (`max_texture_array_layers`, `max_samples`, `max_texture_2d/3d/cube_size`)
+//!   come from [`Limits`]. `max_render_targets` and `max_viewports` are 1 (the least any GL
+//!   implementation has; nothing is rendered with them). Point sizes and line widths are
+//!   1.0, the only size GL guarantees.
+
+use crate::backend::Limits;
+use crate::format::{self, FormatInfo, Kind};
+use std::mem::{offset_of, size_of};
 
 /// `VIRTGPU_DRM_CAPSET_VIRGL`.
 pub const CAPSET_VIRGL: u32 = 1;
 /// `VIRTGPU_DRM_CAPSET_VIRGL2`.
 pub const CAPSET_VIRGL2: u32 = 2;
+/// Highest version of capset VIRGL (upstream's `VREND_CAPSET_VIRGL_MAX_VERSION`).
+pub const VIRGL_MAX_VERSION: u32 = 1;
+/// Highest version of capset VIRGL2 (upstream's `VREND_CAPSET_VIRGL2_MAX_VERSION`).
+pub const VIRGL2_MAX_VERSION: u32 = 2;
+
+/// `struct virgl_supported_format_mask`: bit `n % 32` of word `n / 32` set when format `n`
+/// is supported.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FormatMask {
+    /// The 512 format bits.
+    pub bitmask: [u32; 16],
+}
+
+impl FormatMask {
+    /// The mask of every table format for which `pred` holds.
+    pub fn from_table(pred: impl Fn(&FormatInfo) -> bool) -> Self {
+        let mut m = FormatMask::default();
+        for f in format::all().iter().filter(|f| pred(f)) {
+            m.set(f.id);
+        }
+        m
+    }
+    /// Sets the bit of format `id` (ignored when out of range).
+    pub fn set(&mut self, id: u32) {
+        if let Some(w) = self.bitmask.get_mut((id / 32) as usize) {
+            *w |= 1 << (id % 32);
+        }
+    }
+    /// Whether the bit of format `id` is set.
+    pub fn contains(&self, id: u32) -> bool {
+        self.bitmask.get((id / 32) as usize).is_some_and(|w| w & (1 << (id % 32)) != 0)
+    }
+}
+
+/// `struct virgl_caps_v1` (308 bytes). Field names and meanings are upstream's.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CapsV1 {
+    /// Capset version the struct was filled for (1 for VIRGL, 2 for VIRGL2).
+    pub max_version: u32,
+    /// Formats that can be sampled.
+    pub sampler: FormatMask,
+    /// Formats that can be colour render targets.
+    pub render: FormatMask,
+    /// Formats that can be depth/stencil targets.
+    pub depthstencil: FormatMask,
+    /// Formats usable as vertex attributes.
+    pub vertexbuffer: FormatMask,
+    /// `struct virgl_caps_bool_set1`: 32 one-bit feature flags.
+    pub bset: u32,
+    /// GLSL version the host compiles (0: none).
+    pub glsl_level: u32,
+    pub max_texture_array_layers: u32,
+    pub max_streamout_buffers: u32,
+    pub max_dual_source_render_targets: u32,
+    pub max_render_targets: u32,
+    pub max_samples: u32,
+    /// Bit `n` set when `PIPE_PRIM` `n` can be drawn.
+    pub prim_mask: u32,
+    pub max_tbo_size: u32,
+    pub max_uniform_blocks: u32,
+    pub max_viewports: u32,
+    pub max_texture_gather_components: u32,
+}
+
+/// `struct virgl_video_caps` (four 32-bit words of bitfields; always zero here).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VideoCaps {
+    /// The raw bitfield words.
+    pub words: [u32; 4],
+}
+
+/// `struct virgl_caps_v2` (1408 bytes in upstream 1.2): the v1 struct followed by the v2
+/// fields. Field names and meanings are upstream's.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CapsV2 {
+    pub v1: CapsV1,
+    pub min_aliased_point_size: f32,
+    pub max_aliased_point_size: f32,
+    pub min_smooth_point_size: f32,
+    pub max_smooth_point_size: f32,
+    pub min_aliased_line_width: f32,
+    pub max_aliased_line_width: f32,
+    pub min_smooth_line_width: f32,
+    pub max_smooth_line_width: f32,
+    pub max_texture_lod_bias: f32,
+    pub max_geom_output_vertices: u32,
+    pub max_geom_total_output_components: u32,
+    pub max_vertex_outputs: u32,
+    pub max_vertex_attribs: u32,
+    pub max_shader_patch_varyings: u32,
+    pub min_texel_offset: i32,
+    pub max_texel_offset: i32,
+    pub min_texture_gather_offset: i32,
+    pub max_texture_gather_offset: i32,
+    pub texture_buffer_offset_alignment: u32,
+    pub uniform_buffer_offset_alignment: u32,
+    pub shader_buffer_offset_alignment: u32,
+    /// `VIRGL_CAP_*` bits.
+    pub capability_bits: u32,
+    pub sample_locations: [u32; 8],
+    pub max_vertex_attrib_stride: u32,
+    pub max_shader_buffer_frag_compute: u32,
+    pub max_shader_buffer_other_stages: u32,
+    pub max_shader_image_frag_compute: u32,
+    pub max_shader_image_other_stages: u32,
+    pub max_image_samples: u32,
+    pub max_compute_work_group_invocations: u32,
+    pub max_compute_shared_memory_size: u32,
+    pub max_compute_grid_size: [u32; 3],
+    pub max_compute_block_size: [u32; 3],
+    pub max_texture_2d_size: u32,
+    pub max_texture_3d_size: u32,
+    pub max_texture_cube_size: u32,
+    pub max_combined_shader_buffers: u32,
+    pub max_atomic_counters: [u32; 6],
+    pub max_atomic_counter_buffers: [u32; 6],
+    pub max_combined_atomic_counters: u32,
+    pub max_combined_atomic_counter_buffers: u32,
+    pub host_feature_check_version: u32,
+    /// Formats a transfer from host can read back directly.
+    pub supported_readback_formats: FormatMask,
+    /// Formats usable for scanout.
+    pub scanout: FormatMask,
+    /// `VIRGL_CAP_V2_*` bits.
+    pub capability_bits_v2: u32,
+    pub max_video_memory: u32,
+    /// NUL-terminated renderer name.
+    pub renderer: [u8; 64],
+    pub max_anisotropy: f32,
+    pub max_texture_samplers: u32,
+    pub supported_multisample_formats: FormatMask,
+    pub max_const_buffer_size: [u32; 6],
+    pub num_video_caps: u32,
+    pub video_caps: [VideoCaps; 32],
+    pub max_uniform_block_size: u32,
+    pub max_tcs_outputs: u32,
+    pub max_tes_outputs: u32,
+    pub max_shader_storage_blocks: [u32; 6],
+}
+
+/// Size of capset VIRGL (`sizeof(struct virgl_caps_v1)`).
+pub const CAPS_V1_SIZE: usize = 308;
+/// Size of capset VIRGL2 (`sizeof(struct virgl_caps_v2)` in upstream 1.2).
+pub const CAPS_V2_SIZE: usize = 1408;
+
+// Every format number fits the 512 bits of a mask.
+const _: () = assert!(format::VIRGL_FORMAT_MAX as usize <= 16 * 32);
+const _: () = assert!(size_of::<CapsV1>() == CAPS_V1_SIZE);
+const _: () = assert!(size_of::<CapsV2>() == CAPS_V2_SIZE);
+const _: () = assert!(offset_of!(CapsV1, sampler) == 4);
+const _: () = assert!(offset_of!(CapsV1, bset) == 260);
+const _: () = assert!(offset_of!(CapsV1, glsl_level) == 264);
+const _: () = assert!(offset_of!(CapsV1, max_samples) == 284);
+const _: () = assert!(offset_of!(CapsV2, min_aliased_point_size) == 308);
+const _: () = assert!(offset_of!(CapsV2, capability_bits) == 392);
+const _: () = assert!(offset_of!(CapsV2, max_texture_2d_size) == 484);
+const _: () = assert!(offset_of!(CapsV2, host_feature_check_version) == 556);
+const _: () = assert!(offset_of!(CapsV2, capability_bits_v2) == 688);
+const _: () = assert!(offset_of!(CapsV2, max_video_memory) == 692);
+const _: () = assert!(offset_of!(CapsV2, renderer) == 696);
+const _: () = assert!(offset_of!(CapsV2, video_caps) == 860);
+const _: () = assert!(offset_of!(CapsV2, max_shader_storage_blocks) == 1384);
+
+/// A value with a fixed little-endian wire form.
+trait Wire {
+    /// Writes the value at the start of `out` (which holds at least `size_of::<Self>()`).
+    fn put(&self, out: &mut [u8]);
+}
+
+impl Wire for u32 {
+    fn put(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.to_le_bytes());
+    }
+}
+impl Wire for i32 {
+    fn put(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.to_le_bytes());
+    }
+}
+impl Wire for f32 {
+    fn put(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.to_le_bytes());
+    }
+}
+impl Wire for u8 {
+    fn put(&self, out: &mut [u8]) {
+        out[0] = *self;
+    }
+}
+impl<T: Wire, const N: usize> Wire for [T; N] {
+    fn put(&self, out: &mut [u8]) {
+        let step = size_of::<T>();
+        for (v, chunk) in self.iter().zip(out.chunks_mut(step)) {
+            v.put(chunk);
+        }
+    }
+}
+impl Wire for FormatMask {
+    fn put(&self, out: &mut [u8]) {
+        self.bitmask.put(out);
+    }
+}
+impl Wire for VideoCaps {
+    fn put(&self, out: &mut [u8]) {
+        self.words.put(out);
+    }
+}
+
+/// Writes `$s.$f` at `offset_of!($t, $f)` in `$out`, for each listed field.
+macro_rules! put_fields {
+    ($out:expr, $s:expr, $t:ty, [$($f:ident),* $(,)?]) => {
+        $( $s.$f.put(&mut $out[offset_of!($t, $f)..]); )*
+    };
+}
+
+impl Wire for CapsV1 {
+    fn put(&self, out: &mut [u8]) {
+        put_fields!(
+            out,
+            self,
+            CapsV1,
+            [
+                max_version,
+                sampler,
+                render,
+                depthstencil,
+                vertexbuffer,
+                bset,
+                glsl_level,
+                max_texture_array_layers,
+                max_streamout_buffers,
+                max_dual_source_render_targets,
+                max_render_targets,
+                max_samples,
+                prim_mask,
+                max_tbo_size,
+                max_uniform_blocks,
+                max_viewports,
+                max_texture_gather_components,
+            ]
+        );
+    }
+}
+
+impl Wire for CapsV2 {
+    fn put(&self, out: &mut [u8]) {
+        put_fields!(
+            out,
+            self,
+            CapsV2,
+            [
+                v1,
+                min_aliased_point_size,
+                max_aliased_point_size,
+                min_smooth_point_size,
+                max_smooth_point_size,
+                min_aliased_line_width,
+                max_aliased_line_width,
+                min_smooth_line_width,
+                max_smooth_line_width,
+                max_texture_lod_bias,
+                max_geom_output_vertices,
+                max_geom_total_output_components,
+                max_vertex_outputs,
+                max_vertex_attribs,
+                max_shader_patch_varyings,
+                min_texel_offset,
+                max_texel_offset,
+                min_texture_gather_offset,
+                max_texture_gather_offset,
+                texture_buffer_offset_alignment,
+                uniform_buffer_offset_alignment,
+                shader_buffer_offset_alignment,
+                capability_bits,
+                sample_locations,
+                max_vertex_attrib_stride,
+                max_shader_buffer_frag_compute,
+                max_shader_buffer_other_stages,
+                max_shader_image_frag_compute,
+                max_shader_image_other_stages,
+                max_image_samples,
+                max_compute_work_group_invocations,
+                max_compute_shared_memory_size,
+                max_compute_grid_size,
+                max_compute_block_size,
+                max_texture_2d_size,
+                max_texture_3d_size,
+                max_texture_cube_size,
+                max_combined_shader_buffers,
+                max_atomic_counters,
+                max_atomic_counter_buffers,
+                max_combined_atomic_counters,
+                max_combined_atomic_counter_buffers,
+                host_feature_check_version,
+                supported_readback_formats,
+                scanout,
+                capability_bits_v2,
+                max_video_memory,
+                renderer,
+                max_anisotropy,
+                max_texture_samplers,
+                supported_multisample_formats,
+                max_const_buffer_size,
+                num_video_caps,
+                video_caps,
+                max_uniform_block_size,
+                max_tcs_outputs,
+                max_tes_outputs,
+                max_shader_storage_blocks,
+            ]
+        );
+    }
+}
+
+impl CapsV1 {
+    /// The 308 wire bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = vec![0u8; CAPS_V1_SIZE];
+        self.put(&mut out);
+        out
+    }
+}
+
+impl CapsV2 {
+    /// The 1408 wire bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = vec![0u8; CAPS_V2_SIZE];
+        self.put(&mut out);
+        out
+    }
+}
+
+impl Default for CapsV2 {
+    fn default() -> Self {
+        CapsV2 {
+            v1: CapsV1::default(),
+            min_aliased_point_size: 0.0,
+            max_aliased_point_size: 0.0,
+            min_smooth_point_size: 0.0,
+            max_smooth_point_size: 0.0,
+            min_aliased_line_width: 0.0,
+            max_aliased_line_width: 0.0,
+            min_smooth_line_width: 0.0,
+            max_smooth_line_width: 0.0,
+            max_texture_lod_bias: 0.0,
+            max_geom_output_vertices: 0,
+            max_geom_total_output_components: 0,
+            max_vertex_outputs: 0,
+            max_vertex_attribs: 0,
+            max_shader_patch_varyings: 0,
+            min_texel_offset: 0,
+            max_texel_offset: 0,
+            min_texture_gather_offset: 0,
+            max_texture_gather_offset: 0,
+            texture_buffer_offset_alignment: 0,
+            uniform_buffer_offset_alignment: 0,
+            shader_buffer_offset_alignment: 0,
+            capability_bits: 0,
+            sample_locations: [0; 8],
+            max_vertex_attrib_stride: 0,
+            max_shader_buffer_frag_compute: 0,
+            max_shader_buffer_other_stages: 0,
+            max_shader_image_frag_compute: 0,
+            max_shader_image_other_stages: 0,
+            max_image_samples: 0,
+            max_compute_work_group_invocations: 0,
+            max_compute_shared_memory_size: 0,
+            max_compute_grid_size: [0; 3],
+            max_compute_block_size: [0; 3],
+            max_texture_2d_size: 0,
+            max_texture_3d_size: 0,
+            max_texture_cube_size: 0,
+            max_combined_shader_buffers: 0,
+            max_atomic_counters: [0; 6],
+            max_atomic_counter_buffers: [0; 6],
+            max_combined_atomic_counters: 0,
+            max_combined_atomic_counter_buffers: 0,
+            host_feature_check_version: 0,
+            supported_readback_formats: FormatMask::default(),
+            scanout: FormatMask::default(),
+            capability_bits_v2: 0,
+            max_video_memory: 0,
+            renderer: [0; 64],
+            max_anisotropy: 0.0,
+            max_texture_samplers: 0,
+            supported_multisample_formats: FormatMask::default(),
+            max_const_buffer_size: [0; 6],
+            num_video_caps: 0,
+            video_caps: [VideoCaps::default(); 32],
+            max_uniform_block_size: 0,
+            max_tcs_outputs: 0,
+            max_tes_outputs: 0,
+            max_shader_storage_blocks: [0; 6],
+        }
+    }
+}
+
+/// Renderer name reported in `virgl_caps_v2::renderer`.
+pub const RENDERER_NAME: &str = "virgl-shim (resources only, no 3D)";
 
 /// (max version, size) of a capset; (0, 0) when not served.
 pub fn info(set: u32) -> (u32, u32) {
-    let _ = set;
-    (0, 0)
+    match set {
+        CAPSET_VIRGL => (VIRGL_MAX_VERSION, CAPS_V1_SIZE as u32),
+        CAPSET_VIRGL2 => (VIRGL2_MAX_VERSION, CAPS_V2_SIZE as u32),
+        _ => (0, 0),
+    }
 }
 
-/// The bytes of capset `set` at `version`, `None` when not served.
+/// The bytes of capset `set` at `version` with the default [`Limits`], `None` when not
+/// served.
 pub fn fill(set: u32, version: u32) -> Option<Vec<u8>> {
-    let _ = (set, version);
-    None
+    fill_with(set, version, &Limits::default())
+}
+
+/// The bytes of capset `set` at `version` for a backend with `limits`: `None` for an
+/// unknown set or a version above the set's maximum. Like upstream, VIRGL always yields
+/// the v1 struct and VIRGL2 always the full v2 struct (with `max_version` 2) whatever
+/// version ≤ the maximum is asked for.
+pub fn fill_with(set: u32, version: u32, limits: &Limits) -> Option<Vec<u8>> {
+    let (max, _) = info(set);
+    if max == 0 || version > max {
+        return None;
+    }
+    let v1 = caps_v1(max, limits);
+    Some(match set {
+        CAPSET_VIRGL => v1.to_bytes(),
+        _ => caps_v2(v1, limits).to_bytes(),
+    })
+}
+
+/// The v1 fields (see the module documentation for the choices).
+pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
+    CapsV1 {
+        max_version,
+        sampler: FormatMask::from_table(FormatInfo::sampleable),
+        render: FormatMask::from_table(|f| f.kind == Kind::Color && f.renderable()),
+        depthstencil: FormatMask::from_table(|f| f.is_depth_or_stencil() && f.renderable()),
+        vertexbuffer: FormatMask::default(),
+        bset: 0,
+        glsl_level: 0,
+        max_texture_array_layers: limits.max_array_layers,
+        max_streamout_buffers: 0,
+        max_dual_source_render_targets: 0,
+        max_render_targets: 1,
+        max_samples: limits.max_samples,
+        prim_mask: 0,
+        max_tbo_size: 0,
+        max_uniform_blocks: 0,
+        max_viewports: 1,
+        max_texture_gather_components: 0,
+    }
+}
+
+/// The v2 struct around `v1` (see the module documentation for the choices).
+pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
+    let mut renderer = [0u8; 64];
+    // At most 63 bytes so the name stays NUL-terminated.
+    for (d, s) in renderer.iter_mut().zip(RENDERER_NAME.bytes().take(63)) {
+        *d = s;
+    }
+    CapsV2 {
+        v1,
+        min_aliased_point_size: 1.0,
+        max_aliased_point_size: 1.0,
+        min_smooth_point_size: 1.0,
+        max_smooth_point_size: 1.0,
+        min_aliased_line_width: 1.0,
+        max_aliased_line_width: 1.0,
+        min_smooth_line_width: 1.0,
+        max_smooth_line_width: 1.0,
+        max_texture_2d_size: limits.max_texture_2d,
+        max_texture_3d_size: limits.max_texture_3d,
+        max_texture_cube_size: limits.max_cube,
+        supported_readback_formats: FormatMask::from_table(FormatInfo::sampleable),
+        scanout: FormatMask::from_table(|f| {
+            f.kind == Kind::Color && f.drm_fourcc != 0 && f.gl.is_some()
+        }),
+        renderer,
+        ..CapsV2::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::{
+        B8G8R8A8_UNORM, B8G8R8X8_UNORM, DXT1_RGB, R8G8B8A8_UNORM, S8_UINT_Z24_UNORM,
+        Z24_UNORM_S8_UINT,
+    };
+
+    fn u32_at(b: &[u8], off: usize) -> u32 {
+        u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
+    }
+
+    fn bit(b: &[u8], mask_off: usize, id: u32) -> bool {
+        u32_at(b, mask_off + 4 * (id / 32) as usize) & (1 << (id % 32)) != 0
+    }
+
+    #[test]
+    fn info_and_sizes() {
+        assert_eq!(info(CAPSET_VIRGL), (1, 308));
+        assert_eq!(info(CAPSET_VIRGL2), (2, 1408));
+        for set in [0, 3, 4, 5, 6, u32::MAX] {
+            assert_eq!(info(set), (0, 0), "{set}");
+        }
+        assert_eq!(fill(1, 1).unwrap().len(), 308);
+        assert_eq!(fill(1, 0).unwrap().len(), 308);
+        assert_eq!(fill(2, 2).unwrap().len(), 1408);
+        // VIRGL2 asked at version 1 still gets the v2 struct, as upstream fills it.
+        let v = fill(2, 1).unwrap();
+        assert_eq!(v.len(), 1408);
+        assert_eq!(u32_at(&v, 0), 2);
+    }
+
+    #[test]
+    fn unknown_set_or_version_is_refused() {
+        assert_eq!(fill(0, 0), None);
+        assert_eq!(fill(3, 1), None);
+        assert_eq!(fill(4, 0), None);
+        assert_eq!(fill(1, 2), None);
+        assert_eq!(fill(2, 3), None);
+        assert_eq!(fill(2, u32::MAX), None);
+    }
+
+    #[test]
+    fn field_offsets() {
+        assert_eq!(offset_of!(CapsV1, max_version), 0);
+        assert_eq!(offset_of!(CapsV1, sampler), 4);
+        assert_eq!(offset_of!(CapsV1, render), 68);
+        assert_eq!(offset_of!(CapsV1, depthstencil), 132);
+        assert_eq!(offset_of!(CapsV1, vertexbuffer), 196);
+        assert_eq!(offset_of!(CapsV1, bset), 260);
+        assert_eq!(offset_of!(CapsV1, glsl_level), 264);
+        assert_eq!(offset_of!(CapsV1, max_texture_array_layers), 268);
+        assert_eq!(offset_of!(CapsV1, max_render_targets), 280);
+        assert_eq!(offset_of!(CapsV1, max_samples), 284);
+        assert_eq!(offset_of!(CapsV1, max_texture_gather_components), 304);
+        assert_eq!(offset_of!(CapsV2, v1), 0);
+        assert_eq!(offset_of!(CapsV2, sample_locations), 396);
+        assert_eq!(offset_of!(CapsV2, max_texture_3d_size), 488);
+        assert_eq!(offset_of!(CapsV2, supported_readback_formats), 560);
+        assert_eq!(offset_of!(CapsV2, scanout), 624);
+        assert_eq!(offset_of!(CapsV2, max_video_memory), 692);
+        assert_eq!(offset_of!(CapsV2, max_anisotropy), 760);
+        assert_eq!(offset_of!(CapsV2, supported_multisample_formats), 768);
+        assert_eq!(offset_of!(CapsV2, num_video_caps), 856);
+        assert_eq!(offset_of!(CapsV2, max_uniform_block_size), 1372);
+        assert_eq!(offset_of!(CapsV2, max_tes_outputs), 1380);
+    }
+
+    /// Every byte of both structs belongs to a serialised field: all-ones fields give an
+    /// all-ones buffer, so no field is missing from the `put_fields!` lists.
+    #[test]
+    fn serialisation_covers_every_byte() {
+        let ones = FormatMask { bitmask: [u32::MAX; 16] };
+        let f1 = f32::from_bits(u32::MAX);
+        let v1 = CapsV1 {
+            max_version: u32::MAX,
+            sampler: ones,
+            render: ones,
+            depthstencil: ones,
+            vertexbuffer: ones,
+            bset: u32::MAX,
+            glsl_level: u32::MAX,
+            max_texture_array_layers: u32::MAX,
+            max_streamout_buffers: u32::MAX,
+            max_dual_source_render_targets: u32::MAX,
+            max_render_targets: u32::MAX,
+            max_samples: u32::MAX,
+            prim_mask: u32::MAX,
+            max_tbo_size: u32::MAX,
+            max_uniform_blocks: u32::MAX,
+            max_viewports: u32::MAX,
+            max_texture_gather_components: u32::MAX,
+        };
+        assert!(v1.to_bytes().iter().all(|&b| b == 0xff));
+        let m = u32::MAX;
+        let v2 = CapsV2 {
+            v1,
+            min_aliased_point_size: f1,
+            max_aliased_point_size: f1,
+            min_smooth_point_size: f1,
+            max_smooth_point_size: f1,
+            min_aliased_line_width: f1,
+            max_aliased_line_width: f1,
+            min_smooth_line_width: f1,
+            max_smooth_line_width: f1,
+            max_texture_lod_bias: f1,
+            max_geom_output_vertices: m,
+            max_geom_total_output_components: m,
+            max_vertex_outputs: m,
+            max_vertex_attribs: m,
+            max_shader_patch_varyings: m,
+            min_texel_offset: -1,
+            max_texel_offset: -1,
+            min_texture_gather_offset: -1,
+            max_texture_gather_offset: -1,
+            texture_buffer_offset_alignment: m,
+            uniform_buffer_offset_alignment: m,
+            shader_buffer_offset_alignment: m,
+            capability_bits: m,
+            sample_locations: [m; 8],
+            max_vertex_attrib_stride: m,
+            max_shader_buffer_frag_compute: m,
+            max_shader_buffer_other_stages: m,
+            max_shader_image_frag_compute: m,
+            max_shader_image_other_stages: m,
+            max_image_samples: m,
+            max_compute_work_group_invocations: m,
+            max_compute_shared_memory_size: m,
+            max_compute_grid_size: [m; 3],
+            max_compute_block_size: [m; 3],
+            max_texture_2d_size: m,
+            max_texture_3d_size: m,
+            max_texture_cube_size: m,
+            max_combined_shader_buffers: m,
+            max_atomic_counters: [m; 6],
+            max_atomic_counter_buffers: [m; 6],
+            max_combined_atomic_counters: m,
+            max_combined_atomic_counter_buffers: m,
+            host_feature_check_version: m,
+            supported_readback_formats: ones,
+            scanout: ones,
+            capability_bits_v2: m,
+            max_video_memory: m,
+            renderer: [0xff; 64],
+            max_anisotropy: f1,
+            max_texture_samplers: m,
+            supported_multisample_formats: ones,
+            max_const_buffer_size: [m; 6],
+            num_video_caps: m,
+            video_caps: [VideoCaps { words: [m; 4] }; 32],
+            max_uniform_block_size: m,
+            max_tcs_outputs: m,
+            max_tes_outputs: m,
+            max_shader_storage_blocks: [m; 6],
+        };
+        assert!(v2.to_bytes().iter().all(|&b| b == 0xff));
+        // And a default struct is all zeros.
+        assert!(CapsV2::default().to_bytes().iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn v1_contents() {
+        let b = fill(CAPSET_VIRGL, 1).unwrap();
+        let lim = Limits::default();
+        assert_eq!(u32_at(&b, 0), 1);
+        // B8G8R8X8_UNORM (2): sampler word 0 bit 2, render likewise.
+        assert_eq!(B8G8R8X8_UNORM, 2);
+        assert!(bit(&b, 4, B8G8R8X8_UNORM));
+        assert!(bit(&b, 68, B8G8R8X8_UNORM));
+        assert!(bit(&b, 4, B8G8R8A8_UNORM) && bit(&b, 68, B8G8R8A8_UNORM));
+        assert!(bit(&b, 4, R8G8B8A8_UNORM) && bit(&b, 68, R8G8B8A8_UNORM));
+        // Compressed: sampleable, not renderable.
+        assert!(bit(&b, 4, DXT1_RGB) && !bit(&b, 68, DXT1_RGB));
+        // Depth/stencil: only the layout GL holds.
+        assert!(bit(&b, 132, S8_UINT_Z24_UNORM));
+        assert!(!bit(&b, 132, Z24_UNORM_S8_UINT) && !bit(&b, 4, Z24_UNORM_S8_UINT));
+        assert!(!bit(&b, 132, B8G8R8X8_UNORM));
+        // Nothing drawn: no vertex formats, no features, no GLSL.
+        assert!(b[196..260].iter().all(|&x| x == 0));
+        assert_eq!(u32_at(&b, 260), 0, "bset");
+        assert_eq!(u32_at(&b, 264), 0, "glsl_level");
+        assert_eq!(u32_at(&b, 268), lim.max_array_layers);
+        assert_eq!(u32_at(&b, 280), 1, "max_render_targets");
+        assert_eq!(u32_at(&b, 284), lim.max_samples);
+        assert_eq!(u32_at(&b, 288), 0, "prim_mask");
+    }
+
+    #[test]
+    fn v2_contents_follow_limits() {
+        let lim = Limits {
+            max_texture_2d: 8192,
+            max_texture_3d: 1024,
+            max_cube: 4096,
+            max_array_layers: 512,
+            max_samples: 4,
+            max_buffer: 1 << 20,
+        };
+        let b = fill_with(CAPSET_VIRGL2, 2, &lim).unwrap();
+        assert_eq!(u32_at(&b, 0), 2);
+        assert_eq!(u32_at(&b, 268), 512);
+        assert_eq!(u32_at(&b, 284), 4);
+        assert_eq!(u32_at(&b, 484), 8192);
+        assert_eq!(u32_at(&b, 488), 1024);
+        assert_eq!(u32_at(&b, 492), 4096);
+        assert_eq!(u32_at(&b, 392), 0, "capability_bits");
+        assert_eq!(u32_at(&b, 688), 0, "capability_bits_v2");
+        assert_eq!(u32_at(&b, 692), 0, "max_video_memory");
+        assert_eq!(f32::from_le_bytes(b[308..312].try_into().unwrap()), 1.0);
+        assert!(bit(&b, 560, B8G8R8X8_UNORM), "readback");
+        assert!(bit(&b, 624, B8G8R8X8_UNORM), "scanout");
+        assert!(!bit(&b, 624, DXT1_RGB), "scanout");
+        assert!(b[768..832].iter().all(|&x| x == 0), "multisample formats");
+        let name = &b[696..760];
+        assert!(name.starts_with(RENDERER_NAME.as_bytes()));
+        assert_eq!(name[RENDERER_NAME.len()], 0);
+        // v1 prefix of VIRGL2 equals VIRGL's apart from max_version.
+        let v1 = fill_with(CAPSET_VIRGL, 1, &lim).unwrap();
+        assert_eq!(&b[4..308], &v1[4..308]);
+    }
+
+    /// No mask has a bit for a number the format table does not know, and sampler/render/
+    /// depthstencil bits follow the table's GL storage.
+    #[test]
+    fn masks_follow_the_table() {
+        let b = fill(CAPSET_VIRGL2, 2).unwrap();
+        let masks = [4, 68, 132, 196, 560, 624, 768];
+        for id in 0..512u32 {
+            let f = format::lookup(id);
+            if f.is_none() {
+                for m in masks {
+                    assert!(!bit(&b, m, id), "format {id} in mask at {m}");
+                }
+                continue;
+            }
+            let f = f.unwrap();
+            assert_eq!(bit(&b, 4, id), f.gl.is_some(), "{}", f.name);
+            assert_eq!(bit(&b, 68, id), f.kind == Kind::Color && f.renderable(), "{}", f.name);
+            assert_eq!(bit(&b, 132, id), f.is_depth_or_stencil() && f.renderable(), "{}", f.name);
+        }
+        let mut m = FormatMask::default();
+        m.set(600);
+        assert_eq!(m, FormatMask::default());
+        assert!(!m.contains(600));
+        m.set(33);
+        assert!(m.contains(33) && m.bitmask[1] == 2);
+    }
 }
