@@ -116,23 +116,36 @@ impl IovList {
 
     /// Copies `dst.len()` bytes at gather offset `off` into `dst`.
     pub fn read(&self, off: u64, dst: &mut [u8]) -> Result<()> {
-        self.check(off, dst.len())?;
+        // SAFETY: `dst` is valid for writes of its length.
+        unsafe { self.read_raw(off, dst.as_mut_ptr(), dst.len()) }
+    }
+
+    /// Copies `src` into the gather at offset `off`.
+    pub fn write(&self, off: u64, src: &[u8]) -> Result<()> {
+        // SAFETY: `src` is valid for reads of its length.
+        unsafe { self.write_raw(off, src.as_ptr(), src.len()) }
+    }
+
+    /// Copies `len` bytes at gather offset `off` to `dst`.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writes of `len` bytes and not overlap guest memory. It may be
+    /// memory another party writes concurrently (a coherent mapping): bytes are copied, no
+    /// reference is formed.
+    pub unsafe fn read_raw(&self, off: u64, dst: *mut u8, len: usize) -> Result<()> {
+        self.check(off, len)?;
         let mut done = 0usize;
         let mut i = self.find(off);
         let mut pos = off;
-        while done < dst.len() {
+        while done < len {
             let e = self.entries[i];
             let within = (pos - e.start) as usize;
-            let n = (e.len - within).min(dst.len() - done);
+            let n = (e.len - within).min(len - done);
             // SAFETY: [base+within, +n) is inside entry `i` (checked against the total and
             // the entry length), mapped per `from_raw`'s contract; `dst[done..done+n]` is
-            // ours; guest and host buffers never overlap.
+            // valid per this function's contract; the two never overlap.
             unsafe {
-                std::ptr::copy_nonoverlapping(
-                    (e.base + within) as *const u8,
-                    dst.as_mut_ptr().add(done),
-                    n,
-                )
+                std::ptr::copy_nonoverlapping((e.base + within) as *const u8, dst.add(done), n)
             };
             done += n;
             pos += n as u64;
@@ -141,23 +154,22 @@ impl IovList {
         Ok(())
     }
 
-    /// Copies `src` into the gather at offset `off`.
-    pub fn write(&self, off: u64, src: &[u8]) -> Result<()> {
-        self.check(off, src.len())?;
+    /// Copies `len` bytes from `src` into the gather at offset `off`.
+    ///
+    /// # Safety
+    /// `src` must be valid for reads of `len` bytes and not overlap guest memory.
+    pub unsafe fn write_raw(&self, off: u64, src: *const u8, len: usize) -> Result<()> {
+        self.check(off, len)?;
         let mut done = 0usize;
         let mut i = self.find(off);
         let mut pos = off;
-        while done < src.len() {
+        while done < len {
             let e = self.entries[i];
             let within = (pos - e.start) as usize;
-            let n = (e.len - within).min(src.len() - done);
-            // SAFETY: as in `read`, with the copy direction reversed.
+            let n = (e.len - within).min(len - done);
+            // SAFETY: as in `read_raw`, with the copy direction reversed.
             unsafe {
-                std::ptr::copy_nonoverlapping(
-                    src.as_ptr().add(done),
-                    (e.base + within) as *mut u8,
-                    n,
-                )
+                std::ptr::copy_nonoverlapping(src.add(done), (e.base + within) as *mut u8, n)
             };
             done += n;
             pos += n as u64;

@@ -17,6 +17,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod backend;
+pub mod blob;
 pub mod caps;
 pub mod context;
 pub mod error;

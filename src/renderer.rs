@@ -47,6 +47,27 @@ pub struct Resource {
     pub backing: Option<Backing>,
     /// `virgl_renderer_resource_set_priv` value.
     pub priv_data: usize,
+    /// Bytes this resource holds against the coherent budget (0 for classic resources).
+    pub coherent_bytes: u64,
+    /// Mapped with `virgl_renderer_resource_map` and not unmapped yet.
+    pub mapped: bool,
+    /// Created through an API that only ≥ 1.0 headers declare (blob, coherent): the caller's
+    /// `virgl_renderer_resource_info` has the `fd` field 0.10.4's lacks.
+    pub new_api: bool,
+}
+
+impl Resource {
+    pub fn new(desc: ResourceDesc, storage: Storage, backing: Option<Backing>) -> Self {
+        Resource {
+            desc,
+            storage,
+            backing,
+            priv_data: 0,
+            coherent_bytes: 0,
+            mapped: false,
+            new_api: false,
+        }
+    }
 }
 
 /// The whole library state.
@@ -62,6 +83,12 @@ pub struct Renderer {
     pub poll_fd: Option<EventFd>,
     /// `THREAD_SYNC | ASYNC_FENCE_CB`: wakes the thread that reports fences.
     pub fence_thread: Option<FenceThread>,
+    /// The coherent budget (bytes) and what live coherent memory holds of it.
+    pub coherent_limit: u64,
+    pub coherent_used: u64,
+    /// Storage of resources unreferenced while mapped: kept until `unmap` (the guest's BAR
+    /// may still point at it), with the budget bytes it holds.
+    pub orphans: Vec<(u32, Storage, u64)>,
 }
 
 /// The thread that reports fences by itself (`ASYNC_FENCE_CB`).
@@ -162,13 +189,14 @@ pub fn with<R>(f: impl FnOnce(&mut Renderer) -> Result<R>) -> Result<R> {
 
 /// Picks the host storage: `VIRGL_SHIM_BACKEND=cpu|gl`, `NO_VIRGL` → CPU, else GL with a
 /// fallback to CPU when GL cannot start.
-fn choose_backend(flags: i32, _cbs: &Callbacks) -> Result<Box<dyn Backend>> {
+fn choose_backend(flags: i32, cbs: &Callbacks, cookie: usize) -> Result<Box<dyn Backend>> {
+    let vmm = Some(crate::backend::gl::VmmCallbacks { cbs: cbs.raw, cookie });
     let want = std::env::var("VIRGL_SHIM_BACKEND").unwrap_or_default();
     let no_gl = flags & crate::ffi::types::VIRGL_RENDERER_NO_VIRGL != 0;
     match want.as_str() {
         "cpu" => return Ok(Box::new(CpuBackend::new())),
         "gl" => {
-            return GlBackend::new()
+            return GlBackend::new(flags, vmm)
                 .map(|b| Box::new(b) as Box<dyn Backend>)
                 .map_err(|e| Error::new(e.errno, format!("VIRGL_SHIM_BACKEND=gl: {}", e.msg)))
         }
@@ -178,7 +206,7 @@ fn choose_backend(flags: i32, _cbs: &Callbacks) -> Result<Box<dyn Backend>> {
     if no_gl {
         return Ok(Box::new(CpuBackend::new()));
     }
-    match GlBackend::new() {
+    match GlBackend::new(flags, vmm) {
         Ok(b) => Ok(Box::new(b)),
         Err(e) => {
             log::info!("GL backend unavailable ({}); using the CPU backend", e.msg);
@@ -190,7 +218,7 @@ fn choose_backend(flags: i32, _cbs: &Callbacks) -> Result<Box<dyn Backend>> {
 impl Renderer {
     /// Creates the renderer state (called with the global lock held, state empty).
     pub fn new(key: InitKey, callbacks: Callbacks) -> Result<Self> {
-        let backend = choose_backend(key.flags, &callbacks)?;
+        let backend = choose_backend(key.flags, &callbacks, key.cookie)?;
         log::info!("initialised with the {} backend (flags {:#x})", backend.name(), key.flags);
         use crate::ffi::types::{VIRGL_RENDERER_ASYNC_FENCE_CB, VIRGL_RENDERER_THREAD_SYNC};
         let sync = key.flags & VIRGL_RENDERER_THREAD_SYNC != 0;
@@ -214,6 +242,9 @@ impl Renderer {
             fences: FenceQueue::default(),
             poll_fd,
             fence_thread,
+            coherent_limit: crate::blob::default_coherent_limit(),
+            coherent_used: 0,
+            orphans: Vec::new(),
         })
     }
 
@@ -224,6 +255,10 @@ impl Renderer {
         for (_, r) in self.resources.drain() {
             self.backend.destroy(r.storage);
         }
+        // Mapped memory of unreferenced resources is freed with everything else: after
+        // reset/cleanup the VMM has torn its mappings down.
+        self.orphans.clear();
+        self.coherent_used = 0;
     }
 
     /// `virgl_renderer_resource_create` after the handle checks: validate, allocate, insert,
@@ -239,7 +274,7 @@ impl Renderer {
         }
         self.backend.check_supported(&desc)?;
         let storage = self.backend.create(&desc)?;
-        self.resources.insert(desc.handle, Resource { desc, storage, backing, priv_data: 0 });
+        self.resources.insert(desc.handle, Resource::new(desc, storage, backing));
         Ok(())
     }
 
@@ -257,6 +292,12 @@ impl Renderer {
         for c in self.contexts.values_mut() {
             c.resources.remove(&handle);
         }
+        if r.mapped {
+            log::debug!("resource {handle} unreferenced while mapped: memory kept until unmap");
+            self.orphans.push((handle, r.storage, r.coherent_bytes));
+            return Ok(());
+        }
+        self.coherent_used -= r.coherent_bytes;
         self.backend.destroy(r.storage);
         Ok(())
     }
@@ -307,9 +348,15 @@ impl Renderer {
         if plan.is_empty() {
             return Ok(());
         }
-        match dir {
-            Direction::ToHost => backend.write(&r.desc, &mut r.storage, &plan, iov),
-            Direction::FromHost => backend.read(&r.desc, &mut r.storage, &plan, iov),
+        match (&mut r.storage, dir) {
+            // Linear storage (CPU backend, coherent memory under any backend) is shared code.
+            (Storage::Linear(l), Direction::ToHost) => l.write(&r.desc, &plan, iov),
+            (Storage::Linear(l), Direction::FromHost) => l.read(&r.desc, &plan, iov),
+            (Storage::GuestOnly, _) => Err(Error::inval(format!(
+                "resource {handle} is a guest-only blob: no host storage"
+            ))),
+            (st, Direction::ToHost) => backend.write(&r.desc, st, &plan, iov),
+            (st, Direction::FromHost) => backend.read(&r.desc, st, &plan, iov),
         }
     }
 
@@ -366,6 +413,8 @@ impl Renderer {
         self.contexts.get_mut(&id).ok_or_else(|| Error::inval(format!("unknown context {id}")))
     }
 
+    /// `get_info` for `handle`, and whether the caller's struct may be written whole (see
+    /// [`Resource::new_api`]).
     pub fn info(&self, handle: u32) -> Result<virgl_renderer_resource_info> {
         let r = self
             .resources

@@ -21,6 +21,12 @@ impl LinearStorage {
         Ok(LinearStorage { mem: HostMem::new(size)?, levels })
     }
 
+    /// Zeroed storage in a memfd (page-rounded), for memory shared with the VMM.
+    pub fn shared(desc: &ResourceDesc) -> Result<Self> {
+        let (levels, size) = transfer::linear_levels(desc)?;
+        Ok(LinearStorage { mem: HostMem::shared(size, "virgl-shim-coherent")?, levels })
+    }
+
     fn host_layout(&self, desc: &ResourceDesc, plan: &Plan) -> Result<transfer::Layout> {
         let lvl = self
             .levels
@@ -29,14 +35,27 @@ impl LinearStorage {
         Ok(transfer::linear_layout(desc.texel_format(), lvl, &plan.bx))
     }
 
-    /// Guest → storage.
+    /// Checks that `n` bytes at `h` lie inside the storage; returns the address.
+    fn span(&self, h: u64, n: u64) -> Result<*mut u8> {
+        match h.checked_add(n) {
+            Some(end) if end <= self.mem.len() as u64 => {
+                Ok(self.mem.as_ptr().wrapping_add(h as usize))
+            }
+            _ => Err(Error::inval(format!("host range {h}+{n} outside {} bytes", self.mem.len()))),
+        }
+    }
+
+    /// Guest → storage. Raw copies only: the storage may be mapped into the guest too.
     pub fn write(&mut self, desc: &ResourceDesc, plan: &Plan, src: &IovList) -> Result<()> {
         let host = self.host_layout(desc, plan)?;
-        let mem = self.mem.as_mut_slice();
         let mut res = Ok(());
         transfer::for_each_run(plan, &plan.guest, &host, |g, h, n| {
             if res.is_ok() {
-                res = src.read(g, &mut mem[h as usize..(h + n) as usize]);
+                res = self.span(h, n).and_then(|dst| {
+                    // SAFETY: `span` checked [h, h+n) inside our mapping; guest memory never
+                    // overlaps host storage.
+                    unsafe { src.read_raw(g, dst, n as usize) }
+                });
             }
         });
         res
@@ -45,11 +64,13 @@ impl LinearStorage {
     /// Storage → guest.
     pub fn read(&self, desc: &ResourceDesc, plan: &Plan, dst: &IovList) -> Result<()> {
         let host = self.host_layout(desc, plan)?;
-        let mem = self.mem.as_slice();
         let mut res = Ok(());
         transfer::for_each_run(plan, &plan.guest, &host, |g, h, n| {
             if res.is_ok() {
-                res = dst.write(g, &mem[h as usize..(h + n) as usize]);
+                res = self.span(h, n).and_then(|src| {
+                    // SAFETY: as in `write`, with the copy direction reversed.
+                    unsafe { dst.write_raw(g, src, n as usize) }
+                });
             }
         });
         res

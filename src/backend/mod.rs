@@ -43,6 +43,8 @@ pub enum Storage {
     Linear(linear::LinearStorage),
     /// A GL texture or buffer.
     Gl(gl::GlStorage),
+    /// No host copy: a guest-only blob, whose data lives only in its iovecs.
+    GuestOnly,
 }
 
 /// Host storage for resources.

@@ -267,6 +267,11 @@ pub unsafe extern "C" fn virgl_renderer_transfer_write_iov(
 }
 
 /// Fills `info` for a resource. Returns 0, or positive EINVAL (unknown resource, NULL info).
+///
+/// virglrenderer 0.10.4's struct (what Debian's QEMU 10 is built against) ends before `fd`;
+/// 1.x appended it. Writing all 40 bytes into a 36-byte struct would corrupt the caller's
+/// stack, so `fd` is written only for resources made by calls that exist only in ≥ 1.0
+/// headers (blob and coherent resources), whose callers have the longer struct.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_resource_get_info(
     res_handle: c_int,
@@ -277,10 +282,26 @@ pub unsafe extern "C" fn virgl_renderer_resource_get_info(
         if info.is_null() {
             return report(NAME, &Error::inval("NULL info"), false);
         }
-        match renderer::with(|r| r.info(res_handle as u32)) {
-            Ok(i) => {
-                // SAFETY: non-NULL out-pointer of the caller.
-                unsafe { write_arg(info, i) };
+        let got = renderer::with(|r| {
+            let i = r.info(res_handle as u32)?;
+            Ok((i, r.resource(res_handle as u32)?.new_api))
+        });
+        match got {
+            Ok((i, whole)) => {
+                let len = if whole {
+                    std::mem::size_of::<virgl_renderer_resource_info>()
+                } else {
+                    std::mem::offset_of!(virgl_renderer_resource_info, fd)
+                };
+                // SAFETY: `info` is non-NULL and the caller's struct holds at least `len`
+                // bytes (see above); `i` is a plain-data struct of at least `len` bytes.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        (&i as *const virgl_renderer_resource_info).cast::<u8>(),
+                        info.cast::<u8>(),
+                        len,
+                    )
+                };
                 0
             }
             Err(e) => report(NAME, &e, false),

@@ -1,0 +1,438 @@
+//! Where the GL context comes from, and keeping it current.
+//!
+//! Platforms, tried in this order:
+//! 1. the VMM's EGL display (callbacks v4 `get_egl_display`) with the VMM's GL contexts;
+//! 2. the VMM's GL contexts (`create_gl_context`/`make_current`, no `USE_EGL` flag), which is
+//!    how QEMU with `-display sdl,gl=on` drives the library;
+//! 3. GBM on a DRM render node: not implemented (logged and skipped);
+//! 4. an EGL device (`EGL_EXT_platform_device`), hardware devices only;
+//! 5. EGL surfaceless (`EGL_MESA_platform_surfaceless`) with our own core-profile context.
+//!
+//! Our own contexts are made current on whichever thread calls (a thread that finds the
+//! main context current on another thread gets a context sharing its objects); the VMM's
+//! context is made current through its callback before every backend operation, since the
+//! VMM switches to its own contexts between our calls.
+
+use crate::error::{Error, Result};
+use crate::ffi::types::{virgl_renderer_callbacks, virgl_renderer_gl_ctx_param};
+use khronos_egl as egl;
+use std::ffi::{c_void, CStr};
+use std::thread::ThreadId;
+
+/// The dynamically loaded libEGL.
+pub(crate) type Egl = egl::DynamicInstance<egl::EGL1_4>;
+
+const PLATFORM_DEVICE_EXT: egl::Enum = 0x313F;
+const PLATFORM_SURFACELESS_MESA: egl::Enum = 0x31DD;
+const CONTEXT_MAJOR_VERSION: egl::Int = 0x3098;
+const CONTEXT_MINOR_VERSION: egl::Int = 0x30FB;
+const CONTEXT_OPENGL_PROFILE_MASK: egl::Int = 0x30FD;
+const CONTEXT_OPENGL_CORE_PROFILE_BIT: egl::Int = 1;
+/// Desktop GL versions asked for, best first (drivers return the newest compatible one).
+const GL_VERSIONS: [(i32, i32); 4] = [(4, 5), (4, 3), (4, 0), (3, 3)];
+
+type GetPlatformDisplayExt =
+    unsafe extern "system" fn(egl::Enum, *mut c_void, *const egl::Int) -> *mut c_void;
+type QueryDevicesExt = unsafe extern "system" fn(egl::Int, *mut *mut c_void, *mut egl::Int) -> u32;
+type QueryDeviceStringExt = unsafe extern "system" fn(*mut c_void, egl::Int) -> *const i8;
+
+/// The VMM's callbacks and cookie, for platforms 1 and 2.
+#[derive(Clone, Copy)]
+pub struct VmmCallbacks {
+    /// The callbacks as given to `virgl_renderer_init`.
+    pub cbs: virgl_renderer_callbacks,
+    /// The cookie passed back to every callback.
+    pub cookie: usize,
+}
+
+enum Kind {
+    /// Our own EGL context(s) on `display`; `contexts[0]` is the main one, the others share
+    /// its objects. Each entry names the thread it was last made current on.
+    Own {
+        display: egl::Display,
+        config: Option<egl::Config>,
+        attribs: Vec<egl::Int>,
+        contexts: Vec<(Option<ThreadId>, egl::Context)>,
+    },
+    /// A context the VMM created for us.
+    Vmm { vmm: VmmCallbacks, ctx: *mut c_void },
+}
+
+/// The EGL side of the GL backend: the platform, its context(s) and the GL loader.
+pub(crate) struct Platform {
+    /// Short platform name for logs.
+    pub name: &'static str,
+    egl: Option<Egl>,
+    kind: Kind,
+    gl_lib: Option<libloading::Library>,
+}
+
+fn cstr_has(list: &str, ext: &str) -> bool {
+    list.split_ascii_whitespace().any(|e| e == ext)
+}
+
+impl Platform {
+    /// Picks a platform and makes its context current on the calling thread.
+    pub fn new(flags: i32, vmm: Option<VmmCallbacks>) -> Result<Self> {
+        // SAFETY: loading libEGL.so.1 runs its initialisers; it is the system's EGL.
+        let egl = match unsafe { Egl::load_required() } {
+            Ok(e) => Some(e),
+            Err(e) => {
+                log::info!("cannot load libEGL.so.1: {e}");
+                None
+            }
+        };
+        if let Some(vmm) = vmm {
+            match Self::vmm_platform(flags, vmm) {
+                Ok(Some((name, ctx))) => {
+                    let p = Platform { name, egl, kind: Kind::Vmm { vmm, ctx }, gl_lib: None };
+                    return Ok(p);
+                }
+                Ok(None) => {}
+                Err(e) => log::warn!("VMM GL context unusable ({}); trying EGL", e.msg),
+            }
+        }
+        let Some(egl) = egl else {
+            return Err(Error::notsup("no libEGL.so.1 and no VMM GL context callbacks"));
+        };
+        let (name, display, config, attribs, ctx) = Self::own_platform(&egl)?;
+        let kind = Kind::Own { display, config, attribs, contexts: vec![(None, ctx)] };
+        let mut p = Platform { name, egl: Some(egl), kind, gl_lib: None };
+        p.make_current()?;
+        Ok(p)
+    }
+
+    /// Platforms 1 and 2: `Ok(None)` when the VMM gave no context callbacks (or asked for
+    /// our own EGL context with `USE_EGL`).
+    fn vmm_platform(flags: i32, vmm: VmmCallbacks) -> Result<Option<(&'static str, *mut c_void)>> {
+        let cbs = &vmm.cbs;
+        let (Some(create), Some(_), Some(make_current)) =
+            (cbs.create_gl_context, cbs.destroy_gl_context, cbs.make_current)
+        else {
+            return Ok(None);
+        };
+        let cookie = vmm.cookie as *mut c_void;
+        let mut name = "vmm-gl-context";
+        if cbs.version >= 4 {
+            if let Some(get_display) = cbs.get_egl_display {
+                // SAFETY: a VMM callback called with its own cookie, as the API specifies.
+                let d = unsafe { get_display(cookie) };
+                if !d.is_null() {
+                    name = "vmm-egl-display";
+                }
+            }
+        }
+        if name == "vmm-gl-context" && flags & crate::ffi::types::VIRGL_RENDERER_USE_EGL != 0 {
+            return Ok(None);
+        }
+        for (major, minor) in GL_VERSIONS {
+            let mut param = virgl_renderer_gl_ctx_param {
+                version: 1,
+                shared: false,
+                major_ver: major,
+                minor_ver: minor,
+                compat_ctx: 0,
+            };
+            // SAFETY: VMM callback with its cookie and a valid parameter block.
+            let ctx = unsafe { create(cookie, 0, &mut param) };
+            if ctx.is_null() {
+                continue;
+            }
+            // SAFETY: as above; `ctx` is the context the VMM just returned.
+            let rc = unsafe { make_current(cookie, 0, ctx) };
+            if rc != 0 {
+                if let Some(destroy) = cbs.destroy_gl_context {
+                    // SAFETY: destroying the context the VMM created for us.
+                    unsafe { destroy(cookie, ctx) };
+                }
+                return Err(Error::notsup(format!("VMM make_current failed ({rc})")));
+            }
+            log::debug!("VMM created a GL {major}.{minor} context");
+            return Ok(Some((name, ctx)));
+        }
+        Err(Error::notsup("VMM create_gl_context returned NULL for GL 4.x and 3.3"))
+    }
+
+    /// Platforms 3–5.
+    #[allow(clippy::type_complexity)]
+    fn own_platform(
+        egl: &Egl,
+    ) -> Result<(&'static str, egl::Display, Option<egl::Config>, Vec<egl::Int>, egl::Context)>
+    {
+        let client = egl
+            .query_string(None, egl::EXTENSIONS)
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let get_platform_display: Option<GetPlatformDisplayExt> =
+            if cstr_has(&client, "EGL_EXT_platform_base") {
+                // SAFETY: the extension is advertised, so the entry point has this signature.
+                egl.get_proc_address("eglGetPlatformDisplayEXT")
+                    .map(|f| unsafe { std::mem::transmute::<extern "system" fn(), _>(f) })
+            } else {
+                None
+            };
+        let Some(gpd) = get_platform_display else {
+            return Err(Error::notsup("EGL lacks EGL_EXT_platform_base"));
+        };
+        log::debug!("GBM platform not implemented; skipped");
+        let mut errors = Vec::new();
+        if cstr_has(&client, "EGL_EXT_platform_device") {
+            match Self::device_displays(egl, &client, gpd) {
+                Ok(displays) => {
+                    for d in displays {
+                        match Self::own_context(egl, d) {
+                            Ok((config, attribs, ctx)) => {
+                                return Ok(("egl-device", d, config, attribs, ctx))
+                            }
+                            Err(e) => errors.push(format!("device: {}", e.msg)),
+                        }
+                    }
+                }
+                Err(e) => errors.push(format!("device: {}", e.msg)),
+            }
+        }
+        if cstr_has(&client, "EGL_MESA_platform_surfaceless") {
+            // SAFETY: valid platform enum, EGL_DEFAULT_DISPLAY, no attributes.
+            let d =
+                unsafe { gpd(PLATFORM_SURFACELESS_MESA, std::ptr::null_mut(), std::ptr::null()) };
+            if d.is_null() {
+                errors.push("surfaceless: no display".to_string());
+            } else {
+                // SAFETY: a display handle EGL just returned.
+                let d = unsafe { egl::Display::from_ptr(d) };
+                match Self::own_context(egl, d) {
+                    Ok((config, attribs, ctx)) => {
+                        return Ok(("egl-surfaceless", d, config, attribs, ctx))
+                    }
+                    Err(e) => errors.push(format!("surfaceless: {}", e.msg)),
+                }
+            }
+        } else {
+            errors.push("EGL_MESA_platform_surfaceless not supported".to_string());
+        }
+        Err(Error::notsup(format!("no EGL platform works: {}", errors.join("; "))))
+    }
+
+    /// Displays of hardware EGL devices (software devices are left to surfaceless).
+    fn device_displays(
+        egl: &Egl,
+        client: &str,
+        gpd: GetPlatformDisplayExt,
+    ) -> Result<Vec<egl::Display>> {
+        let query: Option<QueryDevicesExt> = egl
+            .get_proc_address("eglQueryDevicesEXT")
+            // SAFETY: EGL_EXT_device_enumeration's documented signature.
+            .map(|f| unsafe { std::mem::transmute::<extern "system" fn(), _>(f) });
+        let Some(query) = query.filter(|_| {
+            cstr_has(client, "EGL_EXT_device_enumeration")
+                || cstr_has(client, "EGL_EXT_device_base")
+        }) else {
+            return Err(Error::notsup("no eglQueryDevicesEXT"));
+        };
+        let dev_string: Option<QueryDeviceStringExt> = egl
+            .get_proc_address("eglQueryDeviceStringEXT")
+            // SAFETY: EGL_EXT_device_query's documented signature.
+            .map(|f| unsafe { std::mem::transmute::<extern "system" fn(), _>(f) });
+        let mut devs = [std::ptr::null_mut::<c_void>(); 16];
+        let mut n: egl::Int = 0;
+        // SAFETY: the array holds 16 entries, `n` receives the count written.
+        if unsafe { query(devs.len() as egl::Int, devs.as_mut_ptr(), &mut n) } == 0 {
+            return Err(Error::notsup("eglQueryDevicesEXT failed"));
+        }
+        let mut out = Vec::new();
+        for &dev in devs.iter().take(n.clamp(0, 16) as usize) {
+            if let Some(qs) = dev_string {
+                // SAFETY: a device handle EGL returned; EGL_EXTENSIONS is a valid name.
+                let s = unsafe { qs(dev, egl::EXTENSIONS) };
+                if !s.is_null() {
+                    // SAFETY: EGL returns a NUL-terminated static string.
+                    let s = unsafe { CStr::from_ptr(s) }.to_string_lossy();
+                    if cstr_has(&s, "EGL_MESA_device_software") {
+                        continue;
+                    }
+                }
+            }
+            // SAFETY: valid platform enum and device handle, no attributes.
+            let d = unsafe { gpd(PLATFORM_DEVICE_EXT, dev, std::ptr::null()) };
+            if !d.is_null() {
+                // SAFETY: a display handle EGL just returned.
+                out.push(unsafe { egl::Display::from_ptr(d) });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Initialises `display` and creates a desktop GL core context (4.x, else 3.3).
+    fn own_context(
+        egl: &Egl,
+        display: egl::Display,
+    ) -> Result<(Option<egl::Config>, Vec<egl::Int>, egl::Context)> {
+        let (major, minor) =
+            egl.initialize(display).map_err(|e| Error::notsup(format!("eglInitialize: {e}")))?;
+        let exts = egl
+            .query_string(Some(display), egl::EXTENSIONS)
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let has = |e: &str| cstr_has(&exts, e);
+        if !has("EGL_KHR_create_context") && (major, minor) < (1, 5) {
+            return Err(Error::notsup("EGL_KHR_create_context missing"));
+        }
+        if !has("EGL_KHR_surfaceless_context") {
+            return Err(Error::notsup("EGL_KHR_surfaceless_context missing"));
+        }
+        egl.bind_api(egl::OPENGL_API)
+            .map_err(|e| Error::notsup(format!("eglBindAPI(OpenGL): {e}")))?;
+        let config = if has("EGL_KHR_no_config_context") || has("EGL_MESA_configless_context") {
+            None
+        } else {
+            let attrs = [egl::RENDERABLE_TYPE, egl::OPENGL_BIT, egl::NONE];
+            let c = egl
+                .choose_first_config(display, &attrs)
+                .map_err(|e| Error::notsup(format!("eglChooseConfig: {e}")))?
+                .ok_or_else(|| Error::notsup("no EGL config for desktop OpenGL"))?;
+            Some(c)
+        };
+        let mut last = String::new();
+        for (maj, min) in GL_VERSIONS {
+            let attribs = vec![
+                CONTEXT_MAJOR_VERSION,
+                maj,
+                CONTEXT_MINOR_VERSION,
+                min,
+                CONTEXT_OPENGL_PROFILE_MASK,
+                CONTEXT_OPENGL_CORE_PROFILE_BIT,
+                egl::NONE,
+            ];
+            match Self::create_ctx(egl, display, config, None, &attribs) {
+                Ok(ctx) => return Ok((config, attribs, ctx)),
+                Err(e) => last = format!("GL {maj}.{min} core: {}", e.msg),
+            }
+        }
+        Err(Error::notsup(format!("eglCreateContext failed ({last})")))
+    }
+
+    fn create_ctx(
+        egl: &Egl,
+        display: egl::Display,
+        config: Option<egl::Config>,
+        share: Option<egl::Context>,
+        attribs: &[egl::Int],
+    ) -> Result<egl::Context> {
+        // SAFETY: EGL_NO_CONFIG_KHR (NULL) is valid with KHR_no_config_context.
+        let config =
+            config.unwrap_or_else(|| unsafe { egl::Config::from_ptr(std::ptr::null_mut()) });
+        egl.create_context(display, config, share, attribs)
+            .map_err(|e| Error::notsup(format!("eglCreateContext: {e}")))
+    }
+
+    /// Makes our context current on the calling thread unless it already is.
+    pub fn make_current(&mut self) -> Result<()> {
+        match &mut self.kind {
+            Kind::Vmm { vmm, ctx } => {
+                let Some(mc) = vmm.cbs.make_current else {
+                    return Err(Error::inval("VMM make_current callback vanished"));
+                };
+                // SAFETY: VMM callback with its cookie and the context it created for us.
+                let rc = unsafe { mc(vmm.cookie as *mut c_void, 0, *ctx) };
+                if rc != 0 {
+                    return Err(Error::inval(format!("VMM make_current failed ({rc})")));
+                }
+                Ok(())
+            }
+            Kind::Own { display, config, attribs, contexts } => {
+                let Some(egl) = self.egl.as_ref() else {
+                    return Err(Error::inval("EGL not loaded"));
+                };
+                let tid = std::thread::current().id();
+                let idx = contexts.iter().position(|(t, _)| *t == Some(tid));
+                let current = egl.get_current_context().map(|c| c.as_ptr());
+                if let Some(i) = idx {
+                    let ctx = contexts[i].1;
+                    if current == Some(ctx.as_ptr()) {
+                        return Ok(());
+                    }
+                    return egl
+                        .make_current(*display, None, None, Some(ctx))
+                        .map_err(|e| Error::inval(format!("eglMakeCurrent: {e}")));
+                }
+                // A new thread: take the main context if it is free, else a shared one.
+                let main = contexts[0].1;
+                if egl.make_current(*display, None, None, Some(main)).is_ok() {
+                    contexts[0].0 = Some(tid);
+                    return Ok(());
+                }
+                // The bound client API is per thread (OpenGL ES by default).
+                egl.bind_api(egl::OPENGL_API)
+                    .map_err(|e| Error::inval(format!("eglBindAPI(OpenGL): {e}")))?;
+                let ctx = Self::create_ctx(egl, *display, *config, Some(main), attribs)?;
+                if let Err(e) = egl.make_current(*display, None, None, Some(ctx)) {
+                    let _ = egl.destroy_context(*display, ctx);
+                    return Err(Error::inval(format!("eglMakeCurrent (shared context): {e}")));
+                }
+                log::debug!("thread {tid:?}: created a shared GL context");
+                contexts.push((Some(tid), ctx));
+                Ok(())
+            }
+        }
+    }
+
+    /// True when several of our contexts share the objects (writes must then be finished
+    /// before another thread reads).
+    pub fn is_shared(&self) -> bool {
+        matches!(&self.kind, Kind::Own { contexts, .. } if contexts.len() > 1)
+    }
+
+    /// Address of GL entry point `name`: eglGetProcAddress, else dlsym in libGL/libOpenGL.
+    pub fn proc_address(&mut self, name: &str) -> *const c_void {
+        if let Some(f) = self.egl.as_ref().and_then(|e| e.get_proc_address(name)) {
+            return f as *const c_void;
+        }
+        if self.gl_lib.is_none() {
+            for lib in ["libGL.so.1", "libOpenGL.so.0"] {
+                // SAFETY: loading the system GL library runs its initialisers only.
+                if let Ok(l) = unsafe { libloading::Library::new(lib) } {
+                    self.gl_lib = Some(l);
+                    break;
+                }
+            }
+        }
+        let Some(lib) = self.gl_lib.as_ref() else {
+            return std::ptr::null();
+        };
+        let mut sym = name.as_bytes().to_vec();
+        sym.push(0);
+        // SAFETY: the symbol is only used as an opaque address here; the caller casts it to
+        // the entry point's signature.
+        match unsafe { lib.get::<*const c_void>(&sym) } {
+            Ok(s) => *s,
+            Err(_) => std::ptr::null(),
+        }
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        match &self.kind {
+            Kind::Vmm { vmm, ctx } => {
+                if let Some(destroy) = vmm.cbs.destroy_gl_context {
+                    // SAFETY: the context the VMM created for us, destroyed once.
+                    unsafe { destroy(vmm.cookie as *mut c_void, *ctx) };
+                }
+            }
+            Kind::Own { display, contexts, .. } => {
+                if let Some(egl) = self.egl.as_ref() {
+                    // Release ours on this thread; contexts current elsewhere are freed by
+                    // EGL when released there. The display is shared process-wide (other
+                    // users may hold it), so it is not terminated.
+                    let current = egl.get_current_context().map(|c| c.as_ptr());
+                    if contexts.iter().any(|(_, c)| Some(c.as_ptr()) == current) {
+                        let _ = egl.make_current(*display, None, None, None);
+                    }
+                    for (_, ctx) in contexts {
+                        let _ = egl.destroy_context(*display, *ctx);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! GL entry points glow does not wrap, or wraps with slices where we must pass raw pointers
+//! (guest memory is never turned into a Rust slice) or `GLsizeiptr` sizes past `i32`.
+//!
+//! Loaded once per backend with the same loader as glow. Required entry points fail
+//! [`RawGl::load`]; optional ones (newer GL versions) are `None` when missing.
+
+use crate::error::{Error, Result};
+use std::ffi::c_void;
+
+type Enum = u32;
+type Int = i32;
+type Sizei = i32;
+type SizeiPtr = isize;
+type IntPtr = isize;
+type Uint = u32;
+type Ptr = *const c_void;
+type PtrMut = *mut c_void;
+
+/// Function pointers (GL calling convention) for pixel and buffer data transfers.
+pub(crate) struct RawGl {
+    pub tex_sub_image_1d: unsafe extern "system" fn(Enum, Int, Int, Sizei, Enum, Enum, Ptr),
+    pub tex_sub_image_2d:
+        unsafe extern "system" fn(Enum, Int, Int, Int, Sizei, Sizei, Enum, Enum, Ptr),
+    pub tex_sub_image_3d:
+        unsafe extern "system" fn(Enum, Int, Int, Int, Int, Sizei, Sizei, Sizei, Enum, Enum, Ptr),
+    pub compressed_tex_sub_image_1d:
+        unsafe extern "system" fn(Enum, Int, Int, Sizei, Enum, Sizei, Ptr),
+    pub compressed_tex_sub_image_2d:
+        unsafe extern "system" fn(Enum, Int, Int, Int, Sizei, Sizei, Enum, Sizei, Ptr),
+    pub compressed_tex_sub_image_3d:
+        unsafe extern "system" fn(Enum, Int, Int, Int, Int, Sizei, Sizei, Sizei, Enum, Sizei, Ptr),
+    pub read_pixels: unsafe extern "system" fn(Int, Int, Sizei, Sizei, Enum, Enum, PtrMut),
+    /// GL 4.5 / KHR_robustness.
+    pub readn_pixels:
+        Option<unsafe extern "system" fn(Int, Int, Sizei, Sizei, Enum, Enum, Sizei, PtrMut)>,
+    pub get_tex_image: unsafe extern "system" fn(Enum, Int, Enum, Enum, PtrMut),
+    pub get_compressed_tex_image: unsafe extern "system" fn(Enum, Int, PtrMut),
+    /// GL 4.5 / ARB_get_texture_sub_image.
+    pub get_texture_sub_image: Option<
+        unsafe extern "system" fn(
+            Uint,
+            Int,
+            Int,
+            Int,
+            Int,
+            Sizei,
+            Sizei,
+            Sizei,
+            Enum,
+            Enum,
+            Sizei,
+            PtrMut,
+        ),
+    >,
+    /// GL 4.5 / ARB_get_texture_sub_image.
+    pub get_compressed_texture_sub_image: Option<
+        unsafe extern "system" fn(Uint, Int, Int, Int, Int, Sizei, Sizei, Sizei, Sizei, PtrMut),
+    >,
+    /// GL 4.4 / ARB_clear_texture.
+    pub clear_tex_image: Option<unsafe extern "system" fn(Uint, Int, Enum, Enum, Ptr)>,
+    /// GL 4.3 / ARB_texture_storage_multisample.
+    pub tex_storage_3d_multisample:
+        Option<unsafe extern "system" fn(Enum, Sizei, Enum, Sizei, Sizei, Sizei, u8)>,
+    /// GL 4.4 / ARB_buffer_storage.
+    pub buffer_storage: Option<unsafe extern "system" fn(Enum, SizeiPtr, Ptr, u32)>,
+    pub buffer_data: unsafe extern "system" fn(Enum, SizeiPtr, Ptr, Enum),
+    pub buffer_sub_data: unsafe extern "system" fn(Enum, IntPtr, SizeiPtr, Ptr),
+    pub get_buffer_sub_data: unsafe extern "system" fn(Enum, IntPtr, SizeiPtr, PtrMut),
+    /// GL 4.3 / ARB_clear_buffer_object.
+    pub clear_buffer_data: Option<unsafe extern "system" fn(Enum, Enum, Enum, Enum, Ptr)>,
+}
+
+/// Casts a loaded symbol to its function-pointer type.
+///
+/// # Safety
+/// `T` must be the `unsafe extern "system" fn` type of the entry point `p` was loaded for.
+unsafe fn cast<T: Copy>(p: *const c_void) -> Option<T> {
+    debug_assert_eq!(std::mem::size_of::<T>(), std::mem::size_of::<*const c_void>());
+    // SAFETY: a non-NULL entry point reinterpreted as its own signature (caller's contract);
+    // fn pointers and data pointers have the same size on every platform GL runs on.
+    (!p.is_null()).then(|| unsafe { std::mem::transmute_copy::<*const c_void, T>(&p) })
+}
+
+impl RawGl {
+    /// Loads the table with `get` (eglGetProcAddress or dlsym). `has(major, minor, ext)`
+    /// says whether the current context is at least GL major.minor or has extension `ext`;
+    /// optional entry points are kept only then, because eglGetProcAddress may hand out
+    /// stubs for functions the context does not support.
+    pub fn load(
+        get: &mut dyn FnMut(&str) -> *const c_void,
+        has: &dyn Fn(u32, u32, &str) -> bool,
+    ) -> Result<Self> {
+        macro_rules! req {
+            ($name:literal) => {{
+                // SAFETY: the field's type is the documented signature of `$name`.
+                unsafe { cast(get($name)) }
+                    .ok_or_else(|| Error::notsup(concat!("GL entry point ", $name, " missing")))?
+            }};
+        }
+        macro_rules! opt {
+            ($name:literal, $maj:literal, $min:literal, $ext:literal) => {{
+                if has($maj, $min, $ext) {
+                    // SAFETY: as in `req!`.
+                    unsafe { cast(get($name)) }
+                } else {
+                    None
+                }
+            }};
+        }
+        Ok(RawGl {
+            tex_sub_image_1d: req!("glTexSubImage1D"),
+            tex_sub_image_2d: req!("glTexSubImage2D"),
+            tex_sub_image_3d: req!("glTexSubImage3D"),
+            compressed_tex_sub_image_1d: req!("glCompressedTexSubImage1D"),
+            compressed_tex_sub_image_2d: req!("glCompressedTexSubImage2D"),
+            compressed_tex_sub_image_3d: req!("glCompressedTexSubImage3D"),
+            read_pixels: req!("glReadPixels"),
+            readn_pixels: opt!("glReadnPixels", 4, 5, "GL_KHR_robustness"),
+            get_tex_image: req!("glGetTexImage"),
+            get_compressed_tex_image: req!("glGetCompressedTexImage"),
+            get_texture_sub_image: opt!(
+                "glGetTextureSubImage",
+                4,
+                5,
+                "GL_ARB_get_texture_sub_image"
+            ),
+            get_compressed_texture_sub_image: opt!(
+                "glGetCompressedTextureSubImage",
+                4,
+                5,
+                "GL_ARB_get_texture_sub_image"
+            ),
+            clear_tex_image: opt!("glClearTexImage", 4, 4, "GL_ARB_clear_texture"),
+            tex_storage_3d_multisample: opt!(
+                "glTexStorage3DMultisample",
+                4,
+                3,
+                "GL_ARB_texture_storage_multisample"
+            ),
+            buffer_storage: opt!("glBufferStorage", 4, 4, "GL_ARB_buffer_storage"),
+            buffer_data: req!("glBufferData"),
+            buffer_sub_data: req!("glBufferSubData"),
+            get_buffer_sub_data: req!("glGetBufferSubData"),
+            clear_buffer_data: opt!("glClearBufferData", 4, 3, "GL_ARB_clear_buffer_object"),
+        })
+    }
+}

@@ -1,0 +1,224 @@
+//! Coherent resources (host memory the VMM maps into the guest's BAR, within a budget),
+//! guest-only blobs, mapping and fd export.
+//!
+//! Coherent memory is a memfd under every backend: the host resource *is* the mapped
+//! memory, so a guest write through the BAR is what the next transfer or readback sees and
+//! a transfer into the resource is what the guest sees, with no copy in between.
+
+use crate::backend::{linear::LinearStorage, Storage};
+use crate::error::{Error, Result};
+use crate::ffi::types::{
+    virgl_renderer_resource_create_args, virgl_renderer_resource_create_coherent_args,
+    VIRGL_RENDERER_BLOB_FD_TYPE_SHM, VIRGL_RENDERER_MAP_CACHE_CACHED,
+};
+use crate::iov::IovList;
+use crate::renderer::{Renderer, Resource};
+use crate::resource::{Backing, ResourceDesc, Target};
+use std::os::fd::{AsRawFd, OwnedFd};
+
+/// Default coherent budget: 256 MiB.
+pub const DEFAULT_COHERENT_LIMIT: u64 = 256 << 20;
+
+/// The budget at init: `VIRGL_SHIM_COHERENT_LIMIT` (bytes; K/M/G suffixes) or 256 MiB.
+pub fn default_coherent_limit() -> u64 {
+    match std::env::var("VIRGL_SHIM_COHERENT_LIMIT") {
+        Ok(v) => parse_size(&v).unwrap_or_else(|| {
+            log::warn!("VIRGL_SHIM_COHERENT_LIMIT={v} is not a size; using 256M");
+            DEFAULT_COHERENT_LIMIT
+        }),
+        Err(_) => DEFAULT_COHERENT_LIMIT,
+    }
+}
+
+/// Parses `123`, `64K`, `256M`, `1G` (binary units).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, shift) = match s.chars().last()? {
+        'k' | 'K' => (&s[..s.len() - 1], 10),
+        'm' | 'M' => (&s[..s.len() - 1], 20),
+        'g' | 'G' => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    num.parse::<u64>().ok()?.checked_mul(1u64 << shift)
+}
+
+impl Renderer {
+    /// `virgl_renderer_resource_create_coherent`: a zeroed memfd-backed BUFFER or 2D
+    /// texture counted against the budget (-ENOSPC, nothing allocated, when it would pass).
+    pub fn create_coherent(
+        &mut self,
+        a: &virgl_renderer_resource_create_coherent_args,
+    ) -> Result<()> {
+        if a.res_handle == 0 {
+            return Err(Error::inval("resource handle 0"));
+        }
+        if self.resources.contains_key(&a.res_handle) {
+            return Err(Error::inval(format!("resource {} already exists", a.res_handle)));
+        }
+        if a.flags != 0 {
+            return Err(Error::inval(format!("flags {:#x} must be 0", a.flags)));
+        }
+        if a.target != Target::Buffer as u32 && a.target != Target::Tex2D as u32 {
+            return Err(Error::inval(format!("target {} is not BUFFER or TEXTURE_2D", a.target)));
+        }
+        if a.ctx_id != 0 {
+            self.context(a.ctx_id)?;
+        }
+        let args = virgl_renderer_resource_create_args {
+            handle: a.res_handle,
+            target: a.target,
+            format: a.format,
+            bind: a.bind,
+            width: a.width,
+            height: a.height,
+            depth: 1,
+            array_size: 1,
+            last_level: 0,
+            nr_samples: 0,
+            flags: 0,
+        };
+        let desc = ResourceDesc::validate(&args, &self.backend.limits())?;
+        let (_, size) = crate::transfer::linear_levels(&desc)?;
+        let size = crate::memory::page_align(size.max(1))
+            .ok_or_else(|| Error::inval("coherent size overflows"))?;
+        let after = self.coherent_used.saturating_add(size);
+        if after > self.coherent_limit {
+            return Err(Error::new(
+                libc::ENOSPC,
+                format!(
+                    "coherent budget: {} of {} bytes used, {size} more requested",
+                    self.coherent_used, self.coherent_limit
+                ),
+            ));
+        }
+        let storage = Storage::Linear(LinearStorage::shared(&desc)?);
+        let mut res = Resource::new(desc, storage, None);
+        res.coherent_bytes = size;
+        res.new_api = true;
+        self.coherent_used = after;
+        self.resources.insert(a.res_handle, res);
+        if a.ctx_id != 0 {
+            self.context(a.ctx_id)?.resources.insert(a.res_handle);
+        }
+        Ok(())
+    }
+
+    /// `virgl_renderer_resource_create_blob` for `BLOB_MEM_GUEST`: the data lives only in
+    /// the guest's iovecs (no host copy).
+    pub fn create_guest_blob(
+        &mut self,
+        handle: u32,
+        size: u64,
+        iovs: IovList,
+        raw: (usize, i32),
+    ) -> Result<()> {
+        if iovs.total() < size {
+            return Err(Error::inval(format!(
+                "blob of {size} bytes, iovecs hold {}",
+                iovs.total()
+            )));
+        }
+        let w =
+            u32::try_from(size).map_err(|_| Error::inval(format!("guest blob of {size} bytes")))?;
+        let args = virgl_renderer_resource_create_args {
+            handle,
+            target: 0,
+            format: crate::format::R8_UNORM,
+            bind: 0,
+            width: w,
+            height: 1,
+            depth: 1,
+            array_size: 1,
+            ..Default::default()
+        };
+        let desc = ResourceDesc::validate(&args, &self.backend.limits())?;
+        let backing = Backing { raw_iov: raw.0, raw_count: raw.1, iovs };
+        let mut res = Resource::new(desc, Storage::GuestOnly, Some(backing));
+        res.new_api = true;
+        self.resources.insert(handle, res);
+        Ok(())
+    }
+
+    fn coherent_mem(&mut self, handle: u32) -> Result<&mut Resource> {
+        let r = self.resource(handle)?;
+        if r.coherent_bytes == 0 {
+            return Err(Error::inval(format!("resource {handle} is not mappable")));
+        }
+        Ok(r)
+    }
+
+    /// `virgl_renderer_resource_map`: (address, size) of the resource's memory, page-aligned
+    /// and stable until `unmap`.
+    pub fn map(&mut self, handle: u32) -> Result<(*mut u8, u64)> {
+        let r = self.coherent_mem(handle)?;
+        if r.mapped {
+            return Err(Error::inval(format!("resource {handle} is already mapped")));
+        }
+        let Storage::Linear(l) = &r.storage else {
+            return Err(Error::inval(format!("resource {handle} has no host memory")));
+        };
+        let (p, len) = (l.mem.as_ptr(), l.mem.len() as u64);
+        r.mapped = true;
+        Ok((p, len))
+    }
+
+    /// `virgl_renderer_resource_unmap`: ends a mapping; memory of a resource unreferenced
+    /// while mapped is freed now and its budget returned.
+    pub fn unmap(&mut self, handle: u32) -> Result<()> {
+        if let Some(r) = self.resources.get_mut(&handle) {
+            if r.mapped {
+                r.mapped = false;
+                return Ok(());
+            }
+        }
+        if let Some(i) = self.orphans.iter().position(|(h, ..)| *h == handle) {
+            let (_, storage, bytes) = self.orphans.swap_remove(i);
+            self.coherent_used -= bytes;
+            self.backend.destroy(storage);
+            return Ok(());
+        }
+        Err(Error::inval(format!("resource {handle} is not mapped")))
+    }
+
+    /// `virgl_renderer_resource_get_map_info`: the cache type of a mappable resource.
+    pub fn map_info(&mut self, handle: u32) -> Result<u32> {
+        let r = self.resource(handle)?;
+        if r.coherent_bytes != 0 || matches!(r.storage, Storage::GuestOnly) {
+            // Ordinary cached host (or guest) RAM.
+            Ok(VIRGL_RENDERER_MAP_CACHE_CACHED)
+        } else {
+            Err(Error::inval(format!("resource {handle} is not mappable")))
+        }
+    }
+
+    /// `virgl_renderer_resource_export_blob`: coherent memory as its memfd (SHM).
+    pub fn export_blob(&mut self, handle: u32) -> Result<(u32, OwnedFd)> {
+        let r = self.coherent_mem(handle)?;
+        let Storage::Linear(l) = &r.storage else {
+            return Err(Error::inval(format!("resource {handle} has no host memory")));
+        };
+        let fd = l.mem.fd().ok_or_else(|| Error::inval(format!("resource {handle} has no fd")))?;
+        let dup = fd.try_clone().map_err(|e| {
+            Error::new(
+                e.raw_os_error().unwrap_or(libc::EMFILE),
+                format!("dup fd {}: {e}", fd.as_raw_fd()),
+            )
+        })?;
+        Ok((VIRGL_RENDERER_BLOB_FD_TYPE_SHM, dup))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("64K"), Some(64 << 10));
+        assert_eq!(parse_size("256M"), Some(256 << 20));
+        assert_eq!(parse_size("1g"), Some(1 << 30));
+        assert_eq!(parse_size("x"), None);
+        assert_eq!(parse_size("99999999999G"), None);
+    }
+}
