@@ -114,7 +114,7 @@ pub fn plan(
     offset: u64,
     iov_size: u64,
 ) -> Result<Plan> {
-    let fmt = desc.format;
+    let fmt = desc.texel_format();
     if level > desc.last_level {
         return Err(Error::inval(format!("level {level} past last_level {}", desc.last_level)));
     }
@@ -140,13 +140,13 @@ pub fn plan(
     };
     let layer_stride = if layer_stride != 0 {
         let ls = layer_stride as u64;
-        let need = stride * rows; // ≤ 2³² × 2³² / 1: fits u64
+        let need = crate::error::mul(stride, rows, "layer size")?;
         if ls < need {
             return Err(Error::inval(format!("layer_stride {ls} < layer size {need}")));
         }
         ls
     } else {
-        stride * fmt.nblocksy(lh)
+        crate::error::mul(stride, fmt.nblocksy(lh), "layer size")?
     };
 
     // Span of the box in the gather (w/h/d of zero count as one, like upstream).
@@ -212,7 +212,7 @@ pub struct LevelLayout {
 /// Byte layout of every level of `desc` in linear storage, and the total size. Checked:
 /// fails with `EINVAL` when the size does not fit u64 (never for validated descriptions).
 pub fn linear_levels(desc: &ResourceDesc) -> Result<(Vec<LevelLayout>, u64)> {
-    let fmt = desc.format;
+    let fmt = desc.texel_format();
     let mut levels = Vec::with_capacity(desc.last_level as usize + 1);
     let mut total: u64 = 0;
     for level in 0..=desc.last_level {
