@@ -29,11 +29,6 @@ struct iovec;
 
 
 /**
- * Longest command buffer accepted in one submit (dwords): 16 MiB.
- */
-#define MAX_SUBMIT_DWORDS (4 << 20)
-
-/**
  * Version of `struct virgl_renderer_callbacks` this library understands.
  */
 #define VIRGL_RENDERER_CALLBACKS_VERSION 4
@@ -162,6 +157,15 @@ enum virgl_log_level_flags {
     * Highest value; never used as the level of a message.
     */
    VIRGL_LOG_LEVEL_SILENT,
+};
+
+/**
+ * Structure types for `virgl_renderer_execute`.
+ */
+enum virgl_renderer_structure_type_v0 {
+   VIRGL_RENDERER_STRUCTURE_TYPE_NONE = 0,
+   VIRGL_RENDERER_STRUCTURE_TYPE_EXPORT_QUERY = (1 << 0),
+   VIRGL_RENDERER_STRUCTURE_TYPE_SUPPORTED_STRUCTURES = (1 << 1),
 };
 
 /**
@@ -366,24 +370,64 @@ struct virgl_renderer_resource_info_ext {
    void *d3d_tex2d;
 };
 
+/**
+ * Common header of the structures passed to `virgl_renderer_execute`.
+ */
+struct virgl_renderer_hdr {
+   uint32_t stype;
+   uint32_t stype_version;
+   uint32_t size;
+};
+
+/**
+ * EXPORT_QUERY: how a resource could be exported. `out_num_fds` or `out_fourcc` zero means
+ * not exportable; fds are filled only when `in_export_fds` is non-zero.
+ */
+struct virgl_renderer_export_query {
+   struct virgl_renderer_hdr hdr;
+   uint32_t in_resource_id;
+   uint32_t out_num_fds;
+   uint32_t in_export_fds;
+   uint32_t out_fourcc;
+   uint32_t pad;
+   int32_t out_fds[4];
+   uint32_t out_strides[4];
+   uint32_t out_offsets[4];
+   uint64_t out_modifier;
+};
+
+/**
+ * SUPPORTED_STRUCTURES: which structure types are understood for `in_stype_version`.
+ */
+struct virgl_renderer_supported_structures {
+   struct virgl_renderer_hdr hdr;
+   uint32_t in_stype_version;
+   uint32_t out_supported_structures_mask;
+};
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * Creates a blob resource (GUEST, HOST3D, HOST3D_GUEST). Not implemented yet: -EOPNOTSUPP.
+ * Creates a blob resource. `BLOB_MEM_GUEST`: the data lives only in the given iovecs (at
+ * least `size` bytes; no host copy; map info CACHED). `HOST3D`/`HOST3D_GUEST` need a blob
+ * from the command stream and are not implemented yet (-EOPNOTSUPP). -EINVAL for a NULL
+ * args, handle 0 or in use, size 0, unknown blob_mem, iovecs shorter than size.
  */
 VIRGL_EXPORT
 int virgl_renderer_resource_create_blob(const struct virgl_renderer_resource_create_blob_args *args);
 
 /**
- * Maps a resource's host memory; `*map`/`*out_size` receive address and size.
- * Not implemented yet: -EOPNOTSUPP.
+ * Maps a coherent resource: `*map` receives a page-aligned address, `*out_size` a
+ * multiple of the page size; stable until `unmap`, also across `unref`. -EINVAL for an
+ * unknown, unmappable or already mapped resource or NULL out-pointers.
  */
 VIRGL_EXPORT int virgl_renderer_resource_map(uint32_t res_handle, void **map, uint64_t *out_size);
 
 /**
- * Unmaps what `resource_map` mapped. Not implemented yet: -EOPNOTSUPP.
+ * Ends a mapping made by `resource_map`; frees the memory of a resource unreferenced while
+ * mapped. -EINVAL when the resource is not mapped.
  */
 VIRGL_EXPORT int virgl_renderer_resource_unmap(uint32_t res_handle);
 
@@ -394,14 +438,15 @@ VIRGL_EXPORT int virgl_renderer_resource_unmap(uint32_t res_handle);
 VIRGL_EXPORT int virgl_renderer_resource_map_fixed(uint32_t res_handle, void *addr);
 
 /**
- * Cache type of a mappable resource (`VIRGL_RENDERER_MAP_CACHE_*`). Not implemented yet:
- * -EOPNOTSUPP.
+ * Cache type of a mappable resource (`VIRGL_RENDERER_MAP_CACHE_*`): CACHED for coherent
+ * memory and guest blobs. -EINVAL for unknown or unmappable resources or NULL.
  */
 VIRGL_EXPORT int virgl_renderer_resource_get_map_info(uint32_t res_handle, uint32_t *map_info);
 
 /**
- * Exports a resource as an fd (`VIRGL_RENDERER_BLOB_FD_TYPE_*`). Not implemented yet:
- * -EOPNOTSUPP.
+ * Exports a resource as an fd the caller owns: coherent memory as its memfd
+ * (`VIRGL_RENDERER_BLOB_FD_TYPE_SHM`). dma-buf export is not implemented yet. -EINVAL
+ * for resources without exportable memory or NULL out-pointers.
  */
 VIRGL_EXPORT int virgl_renderer_resource_export_blob(uint32_t res_id, uint32_t *fd_type, int *fd);
 
@@ -418,8 +463,11 @@ int virgl_renderer_resource_import_blob(const struct virgl_renderer_resource_imp
 VIRGL_EXPORT int virgl_renderer_execute(void *execute_args, uint32_t execute_size);
 
 /**
- * virgl-shim: creates a coherent resource (host memory the VMM maps into the guest's BAR),
- * counted against the coherent budget. Not implemented yet: -EOPNOTSUPP.
+ * virgl-shim: creates a coherent resource — zeroed, page-aligned host memory (a memfd)
+ * that `resource_map` hands to the VMM for the guest's BAR and that transfers read and
+ * write in place — counted against the coherent budget. Returns 0, -ENOSPC when the
+ * budget would be passed (nothing allocated), -EINVAL for bad arguments (NULL, handle 0 or
+ * in use, target not BUFFER/TEXTURE_2D, flags ≠ 0, unknown ctx_id, invalid sizes).
  */
 VIRGL_EXPORT
 int virgl_renderer_resource_create_coherent(const struct virgl_renderer_resource_create_coherent_args *args);
@@ -433,12 +481,15 @@ int virgl_renderer_resource_export_dmabuf(uint32_t res_handle,
                                           struct virgl_renderer_dmabuf *out);
 
 /**
- * virgl-shim: sets the coherent memory budget in bytes. Not implemented yet: -EOPNOTSUPP.
+ * virgl-shim: sets the coherent budget in bytes (default 256 MiB or
+ * `VIRGL_SHIM_COHERENT_LIMIT`). Lowering it below the current use frees nothing; new
+ * allocations fail until use drops. Returns 0 or -EINVAL (not initialised).
  */
 VIRGL_EXPORT int virgl_renderer_set_coherent_limit(uint64_t bytes);
 
 /**
- * virgl-shim: coherent bytes in use and the budget. Not implemented yet: -EOPNOTSUPP.
+ * virgl-shim: coherent bytes in use (including memory kept for mappings of unreferenced
+ * resources) and the budget; each out-pointer may be NULL. Returns 0 or -EINVAL.
  */
 VIRGL_EXPORT int virgl_renderer_get_coherent_usage(uint64_t *used, uint64_t *limit);
 
@@ -769,6 +820,11 @@ int virgl_renderer_transfer_write_iov(uint32_t handle,
 
 /**
  * Fills `info` for a resource. Returns 0, or positive EINVAL (unknown resource, NULL info).
+ *
+ * virglrenderer 0.10.4's struct (what Debian's QEMU 10 is built against) ends before `fd`;
+ * 1.x appended it. Writing all 40 bytes into a 36-byte struct would corrupt the caller's
+ * stack, so `fd` is written only for resources made by calls that exist only in ≥ 1.0
+ * headers (blob and coherent resources), whose callers have the longer struct.
  */
 VIRGL_EXPORT
 int virgl_renderer_resource_get_info(int res_handle,

@@ -10,7 +10,7 @@ use std::ffi::{c_char, c_int, c_void};
 use std::sync::Mutex;
 
 /// Longest command buffer accepted in one submit (dwords): 16 MiB.
-pub const MAX_SUBMIT_DWORDS: usize = 4 << 20;
+pub(crate) const MAX_SUBMIT_DWORDS: usize = 4 << 20;
 
 fn context_name(nlen: u32, name: *const c_char) -> String {
     if name.is_null() || nlen == 0 {
