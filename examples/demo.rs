@@ -173,7 +173,17 @@ fn main() {
             let off = (y * W * 4 + x * 4) as u64;
             // SAFETY: valid box; attached backing.
             let rc = unsafe {
-                virgl_renderer_transfer_write_iov(1, 0, 0, 0, 0, &mut b, off, std::ptr::null_mut(), 0)
+                virgl_renderer_transfer_write_iov(
+                    1,
+                    0,
+                    0,
+                    0,
+                    0,
+                    &mut b,
+                    off,
+                    std::ptr::null_mut(),
+                    0,
+                )
             };
             assert_eq!(rc, 0);
             rects += 1;

@@ -5,7 +5,10 @@ use std::ffi::c_void;
 use std::sync::Mutex;
 use virglrenderer::ffi::*;
 
-static EVENTS: Mutex<Vec<(String, u32, u32, u64, std::thread::ThreadId)>> = Mutex::new(Vec::new());
+/// (kind, ctx, ring, fence id, reporting thread).
+type Event = (String, u32, u32, u64, std::thread::ThreadId);
+
+static EVENTS: Mutex<Vec<Event>> = Mutex::new(Vec::new());
 
 unsafe extern "C" fn write_fence(_c: *mut c_void, fence: u32) {
     EVENTS.lock().unwrap().push(("fence".into(), 0, 0, fence as u64, std::thread::current().id()));
@@ -15,7 +18,7 @@ unsafe extern "C" fn write_context_fence(_c: *mut c_void, ctx: u32, ring: u32, i
     EVENTS.lock().unwrap().push(("ctx".into(), ctx, ring, id, std::thread::current().id()));
 }
 
-fn events() -> Vec<(String, u32, u32, u64, std::thread::ThreadId)> {
+fn events() -> Vec<Event> {
     EVENTS.lock().unwrap().clone()
 }
 

@@ -5,8 +5,9 @@
 #[test]
 fn committed_header_is_fresh() {
     let generated = include_str!(concat!(env!("OUT_DIR"), "/virglrenderer.h"));
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/virglrenderer.h"))
-        .expect("include/virglrenderer.h exists");
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/virglrenderer.h"))
+            .expect("include/virglrenderer.h exists");
     assert!(
         generated == committed,
         "include/virglrenderer.h is stale: run `VIRGL_SHIM_BLESS_HEADER=1 cargo build` and commit it"
