@@ -411,9 +411,12 @@ extern "C" {
 
 /**
  * Creates a blob resource. `BLOB_MEM_GUEST`: the data lives only in the given iovecs (at
- * least `size` bytes; no host copy; map info CACHED). `HOST3D`/`HOST3D_GUEST` need a blob
- * from the command stream and are not implemented yet (-EOPNOTSUPP). -EINVAL for a NULL
- * args, handle 0 or in use, size 0, unknown blob_mem, iovecs shorter than size.
+ * least `size` bytes; no host copy; map info CACHED). `HOST3D`/`HOST3D_GUEST`: the pipe
+ * resource context `ctx_id` described under `blob_id` (PIPE_RESOURCE_CREATE), attached to
+ * the context; `BLOB_FLAG_USE_MAPPABLE` makes it mappable memory within the coherent
+ * budget (-ENOSPC past it); HOST3D_GUEST also attaches the iovecs. -EINVAL for a NULL
+ * args, handle 0 or in use, size 0, unknown blob_mem, iovecs shorter than size, unknown
+ * context or blob id, HOST3D with iovecs.
  */
 VIRGL_EXPORT
 int virgl_renderer_resource_create_blob(const struct virgl_renderer_resource_create_blob_args *args);
@@ -451,14 +454,22 @@ VIRGL_EXPORT int virgl_renderer_resource_get_map_info(uint32_t res_handle, uint3
 VIRGL_EXPORT int virgl_renderer_resource_export_blob(uint32_t res_id, uint32_t *fd_type, int *fd);
 
 /**
- * Creates a resource from an fd. Not implemented yet: -EOPNOTSUPP.
+ * Creates a resource from an fd: `VIRGL_RENDERER_BLOB_FD_TYPE_SHM`, or a `DMABUF` that can
+ * be mmap'd, becomes a mappable byte buffer of `size` bytes (counted against the coherent
+ * budget; `resource_map` works on it). On success the library owns `fd` (closed with the
+ * resource); on failure the caller keeps it. -EINVAL for NULL, handle 0 or in use, size 0
+ * or larger than the fd, a bad fd or unknown type; -EOPNOTSUPP for OPAQUE fds and
+ * dma-bufs that cannot be mapped; -ENOSPC past the budget.
  */
 VIRGL_EXPORT
 int virgl_renderer_resource_import_blob(const struct virgl_renderer_resource_import_blob_args *args);
 
 /**
- * Runs a structure command (EXPORT_QUERY, SUPPORTED_STRUCTURES). Not implemented yet:
- * -EOPNOTSUPP.
+ * Runs a structure command. `SUPPORTED_STRUCTURES` (stype_version 0): the mask of
+ * EXPORT_QUERY | SUPPORTED_STRUCTURES for `in_stype_version` 0, else 0. `EXPORT_QUERY`:
+ * the dma-buf layout of an exportable resource (fds when `in_export_fds`); others get 0
+ * fds, fourcc 0 and modifier INVALID, or -EINVAL when fds were asked for. -EINVAL for NULL,
+ * a size that is not the structure's, stype_version ≠ 0, an unknown stype or resource.
  */
 VIRGL_EXPORT int virgl_renderer_execute(void *execute_args, uint32_t execute_size);
 
@@ -473,8 +484,11 @@ VIRGL_EXPORT
 int virgl_renderer_resource_create_coherent(const struct virgl_renderer_resource_create_coherent_args *args);
 
 /**
- * virgl-shim: exports a resource as a dma-buf with its plane layout. Not implemented yet:
- * -EOPNOTSUPP.
+ * virgl-shim: exports a resource as a dma-buf with its plane layout; `out->fd` is the
+ * caller's. Zero-copy resources give the udmabuf over their guest pages, coherent
+ * resources a udmabuf over their memfd, GL 2D textures what EGL_MESA_image_dma_buf_export
+ * gives. -EOPNOTSUPP where the host has no way (no /dev/udmabuf, no EGL export, other
+ * kinds), -EINVAL for an unknown resource or NULL `out`.
  */
 VIRGL_EXPORT
 int virgl_renderer_resource_export_dmabuf(uint32_t res_handle,
@@ -495,7 +509,11 @@ VIRGL_EXPORT int virgl_renderer_get_coherent_usage(uint64_t *used, uint64_t *lim
 
 /**
  * virgl-shim: tells the library that `size` bytes of guest RAM at `hva` are backed by `fd`
- * at `fd_offset` (for zero-copy dma-bufs). Not implemented yet: -EOPNOTSUPP.
+ * at `fd_offset`, so zero-copy resources on those pages can become dma-bufs (udmabuf).
+ * `hva`, `size`, `fd_offset` page-aligned, `fd` a memfd sealed with F_SEAL_SHRINK (not
+ * F_SEAL_WRITE) covering the range; the library keeps a duplicate of `fd`. Works before
+ * `virgl_renderer_init` and survives reset/cleanup. 0, -EINVAL for bad arguments,
+ * -EEXIST when the range overlaps a registered one.
  */
 VIRGL_EXPORT
 int virgl_renderer_register_guest_memory(void *hva,
@@ -504,8 +522,8 @@ int virgl_renderer_register_guest_memory(void *hva,
                                          uint64_t fd_offset);
 
 /**
- * virgl-shim: forgets a range registered with `register_guest_memory`. Not implemented
- * yet: -EOPNOTSUPP.
+ * virgl-shim: forgets the range registered at `hva` (its start). Resources already built on
+ * it keep working. 0, or -EINVAL when no range starts at `hva`.
  */
 VIRGL_EXPORT int virgl_renderer_unregister_guest_memory(void *hva);
 
@@ -545,12 +563,13 @@ int virgl_renderer_context_create_with_flags(uint32_t ctx_id,
 VIRGL_EXPORT void virgl_renderer_context_destroy(uint32_t handle);
 
 /**
- * Executes a virgl command buffer of `ndw` dwords in context `ctx_id`. Returns 0, positive
+ * Executes a virgl command buffer of `ndw` dwords in context `ctx_id`: resource commands
+ * (transfers, copies, blits, clears, surfaces, sub-contexts, pipe resources for blobs) run;
+ * draws, shaders and state objects are skipped with one log line per command type and set
+ * the context's error (src/decode.rs). Returns 0, positive
  * EINVAL (unknown context, negative or oversized length, a command whose length runs past
- * the buffer: nothing is executed then), or EFAULT for a buffer that is not 4-byte aligned.
- * Commands are validated and then skipped: the virgl command decoder is not implemented
- * yet; each skipped command type is logged once and sets the context's error
- * (VIRGL_ERROR_CTX_ILLEGAL_CMD).
+ * the buffer — nothing is executed then —, a command shorter than its fixed fields or one
+ * that fails: the buffer stops there), or EFAULT for a buffer that is not 4-byte aligned.
  */
 VIRGL_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw);
 
@@ -674,12 +693,16 @@ void virgl_renderer_get_rect(int resource_id,
                              int height);
 
 /**
- * A dma-buf fd for a GL texture name. Not implemented yet: returns -EOPNOTSUPP.
+ * A dma-buf fd (the caller's) for a GL texture name of a resource: zero-copy textures give
+ * their udmabuf, GL textures what EGL_MESA_image_dma_buf_export gives. Returns 0,
+ * -EINVAL for texture 0, an unknown texture or NULL `fd`, -EOPNOTSUPP where the host cannot
+ * export.
  */
 VIRGL_EXPORT int virgl_renderer_get_fd_for_texture(uint32_t tex_id, int *fd);
 
 /**
- * A dma-buf fd, stride and offset for a GL texture name. Not implemented yet: -EOPNOTSUPP.
+ * Like `virgl_renderer_get_fd_for_texture`, with plane 0's stride and offset (each
+ * out-pointer but `fd` may be NULL).
  */
 VIRGL_EXPORT
 int virgl_renderer_get_fd_for_texture2(uint32_t tex_id,

@@ -58,6 +58,7 @@ impl Renderer {
         if a.flags != 0 {
             return Err(Error::inval(format!("flags {:#x} must be 0", a.flags)));
         }
+        self.check_new_resource()?;
         if a.target != Target::Buffer as u32 && a.target != Target::Tex2D as u32 {
             return Err(Error::inval(format!("target {} is not BUFFER or TEXTURE_2D", a.target)));
         }
@@ -132,6 +133,7 @@ impl Renderer {
             ..Default::default()
         };
         let desc = ResourceDesc::validate(&args, &self.backend.limits())?;
+        self.check_new_resource()?;
         let backing = Backing { raw_iov: raw.0, raw_count: raw.1, iovs };
         let mut res = Resource::new(desc, Storage::GuestOnly, Some(backing));
         res.new_api = true;

@@ -7,7 +7,8 @@
 
 use crate::error::{Error, Result};
 
-/// Most iovecs accepted in one list (a 4 GiB resource in 4 KiB pages is 2²⁰ entries).
+/// Default most iovecs accepted in one list (a 4 GiB resource in 4 KiB pages is 2²⁰
+/// entries); `VIRGL_SHIM_MAX_IOVS` changes it (see [`crate::limits`]).
 pub const MAX_IOVS: usize = 1 << 20;
 
 #[derive(Clone, Copy, Debug)]
@@ -38,9 +39,8 @@ impl IovList {
         if iov.is_null() {
             return Err(Error::inval(format!("NULL iovec array with {count} entries")));
         }
-        if count > MAX_IOVS {
-            return Err(Error::inval(format!("{count} iovecs > limit {MAX_IOVS}")));
-        }
+        // The configured limit (default MAX_IOVS), checked before anything is allocated.
+        crate::limits::current().check_iovs(count as u64)?;
         // SAFETY: non-NULL and `count` entries readable per the contract above.
         let raw = unsafe { std::slice::from_raw_parts(iov, count) };
         let mut entries = Vec::with_capacity(count);
@@ -78,6 +78,11 @@ impl IovList {
     /// Total bytes in the gather.
     pub fn total(&self) -> u64 {
         self.total
+    }
+
+    /// The (address, length) of each non-empty entry, in gather order (zero-copy).
+    pub fn ranges(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.entries.iter().map(|e| (e.base, e.len))
     }
 
     /// Number of (non-empty) entries.

@@ -11,7 +11,8 @@
 //! - [`transfer`] — transfer geometry (pure).
 //! - [`format`] — the virgl format table.
 //! - [`backend`] — host storage (CPU, GL).
-//! - [`context`] — contexts and command-stream framing; [`fence`] — fence delivery.
+//! - [`context`] — contexts and command-stream framing; [`decode`] — the command decoder
+//!   ([`pixel`]: its pixel arithmetic); [`host3d`] — HOST3D blobs; [`fence`] — fence delivery.
 //! - [`caps`] — capsets.
 
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -20,12 +21,18 @@ pub mod backend;
 pub mod blob;
 pub mod caps;
 pub mod context;
+pub mod decode;
+pub mod dmabuf;
 pub mod error;
 pub mod fence;
 pub mod ffi;
 pub mod format;
+pub mod host3d;
 pub mod iov;
+pub mod limits;
 pub mod memory;
+pub mod pixel;
 pub mod renderer;
 pub mod resource;
 pub mod transfer;
+pub mod zerocopy;

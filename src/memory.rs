@@ -90,6 +90,16 @@ impl HostMem {
         Self::map(len, Some(fd))
     }
 
+    /// A shared mapping of the first `len` bytes (rounded up to pages) of `fd` (an imported
+    /// SHM or dma-buf fd), which the memory then owns.
+    pub fn from_fd(fd: OwnedFd, len: u64) -> Result<Self> {
+        let len = page_align(len)
+            .and_then(|l| usize::try_from(l).ok())
+            .filter(|&l| l > 0)
+            .ok_or_else(|| Error::inval(format!("mapping of {len} bytes")))?;
+        Self::map(len, Some(fd)).map_err(|e| Error::new(libc::EINVAL, e.msg))
+    }
+
     fn map(len: usize, fd: Option<OwnedFd>) -> Result<Self> {
         let (flags, raw) = match &fd {
             Some(f) => (libc::MAP_SHARED, f.as_raw_fd()),
@@ -156,6 +166,120 @@ impl Drop for HostMem {
     }
 }
 
+// ---- udmabuf ---------------------------------------------------------------------------
+
+/// Where `/dev/udmabuf` is (`VIRGL_SHIM_UDMABUF_DEV` overrides it, for tests).
+pub fn udmabuf_path() -> String {
+    std::env::var("VIRGL_SHIM_UDMABUF_DEV").unwrap_or_else(|_| "/dev/udmabuf".into())
+}
+
+/// True when the udmabuf device exists (it may still refuse a request).
+pub fn udmabuf_available() -> bool {
+    std::path::Path::new(&udmabuf_path()).exists()
+}
+
+/// The page size of the host (`sysconf`, 4096 when it cannot tell).
+pub fn host_page_size() -> u64 {
+    page_size() as u64
+}
+
+/// One memfd range of a udmabuf: `size` bytes of `memfd` from `offset`, both page-aligned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemfdRange {
+    /// A memfd sealed with `F_SEAL_SHRINK` (and not `F_SEAL_WRITE`).
+    pub fd: std::os::fd::RawFd,
+    pub offset: u64,
+    pub size: u64,
+}
+
+/// `struct udmabuf_create_item` (linux/udmabuf.h).
+#[repr(C)]
+struct UdmabufItem {
+    memfd: u32,
+    pad: u32,
+    offset: u64,
+    size: u64,
+}
+
+/// `_IOW('u', 0x43, struct udmabuf_create_list)` (the list header is 8 bytes).
+const UDMABUF_CREATE_LIST: libc::c_ulong = 0x4008_7543;
+const UDMABUF_FLAGS_CLOEXEC: u32 = 0x01;
+/// The kernel's default `list_limit` module parameter.
+pub const UDMABUF_MAX_RANGES: usize = 1024;
+
+/// Builds a dma-buf over the memfd ranges, in order (UDMABUF_CREATE_LIST). Fails with
+/// EOPNOTSUPP when there is no udmabuf device, EINVAL for unaligned or empty ranges, or the
+/// kernel's errno (the memfd lacks F_SEAL_SHRINK, the size passes `size_limit_mb`, …).
+pub fn create_udmabuf(ranges: &[MemfdRange]) -> Result<OwnedFd> {
+    let page = host_page_size();
+    if ranges.is_empty() || ranges.len() > UDMABUF_MAX_RANGES {
+        return Err(Error::inval(format!("udmabuf of {} ranges", ranges.len())));
+    }
+    for r in ranges {
+        if r.size == 0 || r.offset % page != 0 || r.size % page != 0 || r.fd < 0 {
+            return Err(Error::inval(format!("udmabuf range {r:?} is not page-aligned")));
+        }
+    }
+    let path = udmabuf_path();
+    let dev = std::fs::OpenOptions::new().read(true).write(true).open(&path).map_err(|e| {
+        let errno = match e.kind() {
+            std::io::ErrorKind::NotFound => libc::EOPNOTSUPP,
+            _ => e.raw_os_error().unwrap_or(libc::EOPNOTSUPP),
+        };
+        Error::new(errno, format!("open {path}: {e}"))
+    })?;
+    // Header (flags, count) followed by the items, as one u64-aligned buffer.
+    let words = 1 + ranges.len() * 3;
+    let mut buf: Vec<u64> = Vec::new();
+    buf.try_reserve_exact(words).map_err(|_| Error::nomem("udmabuf list"))?;
+    buf.resize(words, 0);
+    buf[0] = u64::from(UDMABUF_FLAGS_CLOEXEC) | ((ranges.len() as u64) << 32);
+    for (i, r) in ranges.iter().enumerate() {
+        let item = UdmabufItem { memfd: r.fd as u32, pad: 0, offset: r.offset, size: r.size };
+        buf[1 + i * 3] = u64::from(item.memfd) | (u64::from(item.pad) << 32);
+        buf[2 + i * 3] = item.offset;
+        buf[3 + i * 3] = item.size;
+    }
+    // SAFETY: `buf` is a complete udmabuf_create_list of `ranges.len()` items (little-endian
+    // u32 pairs packed into u64 words match the C layout on the little-endian hosts udmabuf
+    // exists on); the kernel only reads it.
+    let fd = unsafe {
+        libc::ioctl(std::os::fd::AsRawFd::as_raw_fd(&dev), UDMABUF_CREATE_LIST as _, buf.as_ptr())
+    };
+    if fd < 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(Error::new(
+            e.raw_os_error().unwrap_or(libc::EINVAL),
+            format!("UDMABUF_CREATE_LIST of {} ranges: {e}", ranges.len()),
+        ));
+    }
+    // SAFETY: the ioctl returned a new fd that nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The seals of a memfd (`F_GET_SEALS`), or the errno when `fd` is not a memfd.
+pub fn memfd_seals(fd: std::os::fd::RawFd) -> std::result::Result<i32, i32> {
+    // SAFETY: F_GET_SEALS only reads the fd's state; a bad fd gives EBADF.
+    let s = unsafe { libc::fcntl(fd, libc::F_GET_SEALS) };
+    if s < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EBADF))
+    } else {
+        Ok(s)
+    }
+}
+
+/// Size of the file behind `fd` (`fstat`).
+pub fn fd_size(fd: std::os::fd::RawFd) -> Result<u64> {
+    // SAFETY: a zeroed stat is a valid out-buffer.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is writable; a bad fd gives EBADF.
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(Error::new(e.raw_os_error().unwrap_or(libc::EBADF), format!("fstat: {e}")));
+    }
+    Ok(st.st_size.max(0) as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +296,21 @@ mod tests {
         assert_eq!(s.len() % 4096, 0);
         assert!(s.fd().is_some());
         assert!(HostMem::new(u64::MAX).is_err());
+    }
+
+    #[test]
+    fn udmabuf_rejects_bad_ranges_and_missing_device() {
+        let m = HostMem::shared(8192, "u").unwrap();
+        let fd = m.fd().unwrap().as_raw_fd();
+        assert_eq!(create_udmabuf(&[]).unwrap_err().errno, libc::EINVAL);
+        let bad = MemfdRange { fd, offset: 1, size: 4096 };
+        assert_eq!(create_udmabuf(&[bad]).unwrap_err().errno, libc::EINVAL);
+        if !udmabuf_available() {
+            let ok = MemfdRange { fd, offset: 0, size: 4096 };
+            assert_eq!(create_udmabuf(&[ok]).unwrap_err().errno, libc::EOPNOTSUPP);
+        }
+        assert_eq!(fd_size(fd).unwrap(), 8192);
+        assert!(memfd_seals(fd).is_ok());
+        assert!(memfd_seals(-1).is_err());
     }
 }

@@ -51,6 +51,9 @@ pub struct Resource {
     pub coherent_bytes: u64,
     /// Mapped with `virgl_renderer_resource_map` and not unmapped yet.
     pub mapped: bool,
+    /// Bytes of host storage this resource holds against the host memory limit
+    /// ([`crate::limits`]; 0 for blob and coherent resources).
+    pub host_bytes: u64,
     /// Created through an API that only ≥ 1.0 headers declare (blob, coherent): the caller's
     /// `virgl_renderer_resource_info` has the `fd` field 0.10.4's lacks.
     pub new_api: bool,
@@ -65,6 +68,7 @@ impl Resource {
             priv_data: 0,
             coherent_bytes: 0,
             mapped: false,
+            host_bytes: 0,
             new_api: false,
         }
     }
@@ -89,6 +93,8 @@ pub struct Renderer {
     /// Storage of resources unreferenced while mapped: kept until `unmap` (the guest's BAR
     /// may still point at it), with the budget bytes it holds.
     pub orphans: Vec<(u32, Storage, u64)>,
+    /// Host storage bytes held by classic resources (bounded by [`crate::limits`]).
+    pub host_bytes: u64,
 }
 
 /// The thread that reports fences by itself (`ASYNC_FENCE_CB`).
@@ -218,6 +224,7 @@ fn choose_backend(flags: i32, cbs: &Callbacks, cookie: usize) -> Result<Box<dyn 
 impl Renderer {
     /// Creates the renderer state (called with the global lock held, state empty).
     pub fn new(key: InitKey, callbacks: Callbacks) -> Result<Self> {
+        crate::limits::install(crate::limits::Limits::from_env());
         let backend = choose_backend(key.flags, &callbacks, key.cookie)?;
         log::info!("initialised with the {} backend (flags {:#x})", backend.name(), key.flags);
         use crate::ffi::types::{VIRGL_RENDERER_ASYNC_FENCE_CB, VIRGL_RENDERER_THREAD_SYNC};
@@ -245,6 +252,7 @@ impl Renderer {
             coherent_limit: crate::blob::default_coherent_limit(),
             coherent_used: 0,
             orphans: Vec::new(),
+            host_bytes: 0,
         })
     }
 
@@ -259,6 +267,7 @@ impl Renderer {
         // reset/cleanup the VMM has torn its mappings down.
         self.orphans.clear();
         self.coherent_used = 0;
+        self.host_bytes = 0;
     }
 
     /// `virgl_renderer_resource_create` after the handle checks: validate, allocate, insert,
@@ -269,13 +278,25 @@ impl Renderer {
         backing: Option<Backing>,
     ) -> Result<()> {
         let desc = ResourceDesc::validate(args, &self.backend.limits())?;
+        self.check_new_resource()?;
         if desc.flags & flags::ZEROCOPY != 0 {
-            return Err(Error::notsup("zero-copy resources are not implemented yet"));
+            return self.create_zerocopy(desc, backing);
         }
         self.backend.check_supported(&desc)?;
+        let (_, bytes) = transfer::linear_levels(&desc)?;
+        crate::limits::current().check_host_memory(self.host_bytes, bytes)?;
         let storage = self.backend.create(&desc)?;
-        self.resources.insert(desc.handle, Resource::new(desc, storage, backing));
+        let mut res = Resource::new(desc, storage, backing);
+        res.host_bytes = bytes;
+        self.host_bytes += bytes;
+        self.resources.insert(desc.handle, res);
         Ok(())
+    }
+
+    /// `ENOMEM` when one more resource would pass the resource count limit
+    /// ([`crate::limits`]); every creation path calls it before allocating.
+    pub fn check_new_resource(&self) -> Result<()> {
+        crate::limits::current().check_resources(self.resources.len() as u64)
     }
 
     pub fn resource(&mut self, handle: u32) -> Result<&mut Resource> {
@@ -298,12 +319,16 @@ impl Renderer {
             return Ok(());
         }
         self.coherent_used -= r.coherent_bytes;
+        self.host_bytes -= r.host_bytes;
         self.backend.destroy(r.storage);
         Ok(())
     }
 
     pub fn attach_backing(&mut self, handle: u32, backing: Backing) -> Result<()> {
         let r = self.resource(handle)?;
+        if matches!(r.storage, Storage::ZeroCopy(_)) {
+            return self.zerocopy_attach(handle, backing);
+        }
         if r.backing.is_some() {
             return Err(Error::inval(format!("resource {handle} already has backing")));
         }
@@ -313,6 +338,7 @@ impl Renderer {
 
     /// Detaches and returns the caller's iovec pointer and count (NULL/0 when none).
     pub fn detach_backing(&mut self, handle: u32) -> Result<(usize, i32)> {
+        self.zerocopy_detach(handle);
         let r = self.resource(handle)?;
         Ok(r.backing.take().map(|b| (b.raw_iov, b.raw_count)).unwrap_or((0, 0)))
     }
@@ -352,6 +378,20 @@ impl Renderer {
             // Linear storage (CPU backend, coherent memory under any backend) is shared code.
             (Storage::Linear(l), Direction::ToHost) => l.write(&r.desc, &plan, iov),
             (Storage::Linear(l), Direction::FromHost) => l.read(&r.desc, &plan, iov),
+            (Storage::ZeroCopy(z), dir) => {
+                let explicit = iovs.is_some();
+                let b = r.backing.as_ref();
+                crate::zerocopy::transfer(
+                    backend.as_mut(),
+                    &r.desc,
+                    z,
+                    b,
+                    dir,
+                    explicit,
+                    &plan,
+                    iov,
+                )
+            }
             (Storage::GuestOnly, _) => Err(Error::inval(format!(
                 "resource {handle} is a guest-only blob: no host storage"
             ))),
@@ -449,5 +489,27 @@ impl Renderer {
         let bx = RawBox { x: 0, y: 0, z: 0, w, h, d: 1 };
         self.transfer(Direction::FromHost, handle, 0, 0, 0, 0, bx, 0, Some(iov))?;
         Ok((buf, w, h))
+    }
+
+    /// A transfer between resource `handle` and host memory `buf` (instead of guest
+    /// iovecs), validated like any transfer against `buf.len()`: the command decoder's
+    /// staging copies and inline writes. `ctx_id` ≠ 0 requires the resource attached to it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn transfer_host(
+        &mut self,
+        dir: Direction,
+        handle: u32,
+        ctx_id: u32,
+        level: u32,
+        stride: u32,
+        layer_stride: u32,
+        bx: RawBox,
+        buf: &mut [u8],
+    ) -> Result<()> {
+        let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `buf` is borrowed mutably for this whole call and the list is dropped
+        // before it returns.
+        let iov = unsafe { IovList::from_slices(&[(ptr, len)])? };
+        self.transfer(dir, handle, ctx_id, level, stride, layer_stride, bx, 0, Some(iov))
     }
 }

@@ -45,6 +45,8 @@ pub enum Storage {
     Gl(gl::GlStorage),
     /// No host copy: a guest-only blob, whose data lives only in its iovecs.
     GuestOnly,
+    /// No host copy: a zero-copy resource over its guest pages (see [`crate::zerocopy`]).
+    ZeroCopy(crate::zerocopy::ZeroCopyStorage),
 }
 
 /// Host storage for resources.
@@ -78,5 +80,29 @@ pub trait Backend: Send {
     /// GL texture (or buffer) name for `get_info`; 0 when there is none.
     fn tex_id(&self, _st: &Storage) -> u32 {
         0
+    }
+    /// True when zero-copy resources need their pages as an imported dma-buf (GL).
+    fn zero_copy_needs_dmabuf(&self) -> bool {
+        false
+    }
+    /// Imports a single-plane dma-buf as a texture for `desc` (EOPNOTSUPP by default).
+    fn import_dmabuf(
+        &mut self,
+        _desc: &ResourceDesc,
+        _layout: &crate::dmabuf::DmabufLayout,
+        _fd: &std::os::fd::OwnedFd,
+    ) -> Result<crate::dmabuf::ImportedTexture> {
+        Err(crate::error::Error::notsup(format!("the {} backend imports no dma-bufs", self.name())))
+    }
+    /// Frees a texture made by `import_dmabuf`.
+    fn release_import(&mut self, _imp: crate::dmabuf::ImportedTexture) {}
+    /// Exports a backend texture as a dma-buf (EOPNOTSUPP by default).
+    fn export_texture(
+        &mut self,
+        _desc: &ResourceDesc,
+        _name: u32,
+        _target: u32,
+    ) -> Result<crate::dmabuf::Dmabuf> {
+        Err(crate::error::Error::notsup(format!("the {} backend exports no dma-bufs", self.name())))
     }
 }

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::iov::IovList;
 use crate::renderer;
 use std::ffi::{c_int, c_void};
-use std::os::fd::IntoRawFd;
+use std::os::fd::{BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
 
 macro_rules! unimplemented_neg {
     ($name:literal, $($arg:expr),*) => {
@@ -20,9 +20,12 @@ macro_rules! unimplemented_neg {
 }
 
 /// Creates a blob resource. `BLOB_MEM_GUEST`: the data lives only in the given iovecs (at
-/// least `size` bytes; no host copy; map info CACHED). `HOST3D`/`HOST3D_GUEST` need a blob
-/// from the command stream and are not implemented yet (-EOPNOTSUPP). -EINVAL for a NULL
-/// args, handle 0 or in use, size 0, unknown blob_mem, iovecs shorter than size.
+/// least `size` bytes; no host copy; map info CACHED). `HOST3D`/`HOST3D_GUEST`: the pipe
+/// resource context `ctx_id` described under `blob_id` (PIPE_RESOURCE_CREATE), attached to
+/// the context; `BLOB_FLAG_USE_MAPPABLE` makes it mappable memory within the coherent
+/// budget (-ENOSPC past it); HOST3D_GUEST also attaches the iovecs. -EINVAL for a NULL
+/// args, handle 0 or in use, size 0, unknown blob_mem, iovecs shorter than size, unknown
+/// context or blob id, HOST3D with iovecs.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_resource_create_blob(
     args: *const virgl_renderer_resource_create_blob_args,
@@ -43,9 +46,22 @@ pub unsafe extern "C" fn virgl_renderer_resource_create_blob(
                     if a.blob_mem == VIRGL_RENDERER_BLOB_MEM_HOST3D && a.num_iovs != 0 {
                         return Err(Error::inval("HOST3D blob with iovecs"));
                     }
-                    return Err(not_implemented(
-                        "HOST3D blobs (virgl_renderer_resource_create_blob)",
-                    ));
+                    let backing = if a.blob_mem == VIRGL_RENDERER_BLOB_MEM_HOST3D_GUEST {
+                        // SAFETY: the VMM's iovecs for this blob.
+                        let iovs = unsafe { IovList::from_raw(a.iovecs, a.num_iovs as usize) }?;
+                        let raw = (a.iovecs as usize, a.num_iovs as i32);
+                        Some(crate::resource::Backing { raw_iov: raw.0, raw_count: raw.1, iovs })
+                    } else {
+                        None
+                    };
+                    let h = crate::host3d::Host3dArgs {
+                        res_handle: a.res_handle,
+                        ctx_id: a.ctx_id,
+                        blob_flags: a.blob_flags,
+                        blob_id: a.blob_id,
+                        size: a.size,
+                    };
+                    return renderer::with(|r| r.create_host3d_blob(&h, backing));
                 }
                 m => return Err(Error::inval(format!("blob_mem {m}"))),
             }
@@ -165,22 +181,104 @@ pub unsafe extern "C" fn virgl_renderer_resource_export_blob(
     })
 }
 
-/// Creates a resource from an fd. Not implemented yet: -EOPNOTSUPP.
+/// Creates a resource from an fd: `VIRGL_RENDERER_BLOB_FD_TYPE_SHM`, or a `DMABUF` that can
+/// be mmap'd, becomes a mappable byte buffer of `size` bytes (counted against the coherent
+/// budget; `resource_map` works on it). On success the library owns `fd` (closed with the
+/// resource); on failure the caller keeps it. -EINVAL for NULL, handle 0 or in use, size 0
+/// or larger than the fd, a bad fd or unknown type; -EOPNOTSUPP for OPAQUE fds and
+/// dma-bufs that cannot be mapped; -ENOSPC past the budget.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_resource_import_blob(
     args: *const virgl_renderer_resource_import_blob_args,
 ) -> c_int {
-    unimplemented_neg!("virgl_renderer_resource_import_blob", args)
+    const NAME: &str = "virgl_renderer_resource_import_blob";
+    boundary(NAME, -libc::EINVAL, || {
+        // SAFETY: a non-NULL pointer is the caller's struct.
+        let Some(a) = (unsafe { read_arg(args) }) else {
+            return report(NAME, &Error::inval("NULL args"), true);
+        };
+        if a.fd < 0 {
+            return report(NAME, &Error::inval(format!("fd {}", a.fd)), true);
+        }
+        // SAFETY: the caller's open fd, borrowed for the call.
+        let fd = unsafe { BorrowedFd::borrow_raw(a.fd) };
+        let r = renderer::with(|r| r.import_blob(a.res_handle, a.fd_type, fd, a.size));
+        if r.is_ok() {
+            // The resource holds its own duplicate; ownership of the caller's fd passed to us.
+            // SAFETY: the fd is the caller's, whose ownership the API transfers on success.
+            drop(unsafe { OwnedFd::from_raw_fd(a.fd) });
+        }
+        neg(NAME, r)
+    })
 }
 
-/// Runs a structure command (EXPORT_QUERY, SUPPORTED_STRUCTURES). Not implemented yet:
-/// -EOPNOTSUPP.
+/// Runs a structure command. `SUPPORTED_STRUCTURES` (stype_version 0): the mask of
+/// EXPORT_QUERY | SUPPORTED_STRUCTURES for `in_stype_version` 0, else 0. `EXPORT_QUERY`:
+/// the dma-buf layout of an exportable resource (fds when `in_export_fds`); others get 0
+/// fds, fourcc 0 and modifier INVALID, or -EINVAL when fds were asked for. -EINVAL for NULL,
+/// a size that is not the structure's, stype_version ≠ 0, an unknown stype or resource.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_execute(
     execute_args: *mut c_void,
     execute_size: u32,
 ) -> c_int {
-    unimplemented_neg!("virgl_renderer_execute", execute_args, execute_size)
+    const NAME: &str = "virgl_renderer_execute";
+    boundary(NAME, -libc::EINVAL, || {
+        let hdr_size = std::mem::size_of::<virgl_renderer_hdr>();
+        if execute_args.is_null() || (execute_size as usize) < hdr_size {
+            return report(NAME, &Error::inval(format!("args NULL or {execute_size} bytes")), true);
+        }
+        // SAFETY: non-NULL and at least a header long (the caller's buffer).
+        let hdr = unsafe { std::ptr::read_unaligned(execute_args.cast::<virgl_renderer_hdr>()) };
+        if hdr.stype_version != 0 {
+            return report(
+                NAME,
+                &Error::inval(format!("stype_version {}", hdr.stype_version)),
+                true,
+            );
+        }
+        const SUPPORTED: u32 =
+            virgl_renderer_structure_type_v0::VIRGL_RENDERER_STRUCTURE_TYPE_SUPPORTED_STRUCTURES
+                as u32;
+        const QUERY: u32 =
+            virgl_renderer_structure_type_v0::VIRGL_RENDERER_STRUCTURE_TYPE_EXPORT_QUERY as u32;
+        match hdr.stype {
+            SUPPORTED => {
+                let p = execute_args.cast::<virgl_renderer_supported_structures>();
+                if execute_size as usize
+                    != std::mem::size_of::<virgl_renderer_supported_structures>()
+                {
+                    return report(NAME, &Error::inval(format!("size {execute_size}")), true);
+                }
+                // SAFETY: the caller's buffer holds exactly this struct (size checked).
+                let mut s = unsafe { std::ptr::read_unaligned(p) };
+                s.out_supported_structures_mask =
+                    if s.in_stype_version == 0 { QUERY | SUPPORTED } else { 0 };
+                // SAFETY: as above.
+                unsafe { std::ptr::write_unaligned(p, s) };
+                0
+            }
+            QUERY => {
+                let size = std::mem::size_of::<virgl_renderer_export_query>();
+                if execute_size as usize != size || hdr.size as usize != size {
+                    return report(
+                        NAME,
+                        &Error::inval(format!("size {execute_size} / hdr.size {}", hdr.size)),
+                        true,
+                    );
+                }
+                let p = execute_args.cast::<virgl_renderer_export_query>();
+                // SAFETY: the caller's buffer holds exactly this struct (size checked).
+                let mut q = unsafe { std::ptr::read_unaligned(p) };
+                let r = renderer::with(|r| r.export_query(&mut q));
+                // SAFETY: as above; written back also on failure (upstream fills the outputs
+                // before failing).
+                unsafe { std::ptr::write_unaligned(p, q) };
+                neg(NAME, r)
+            }
+            t => report(NAME, &Error::inval(format!("structure type {t}")), true),
+        }
+    })
 }
 
 /// virgl-shim: creates a coherent resource — zeroed, page-aligned host memory (a memfd)
@@ -202,14 +300,40 @@ pub unsafe extern "C" fn virgl_renderer_resource_create_coherent(
     })
 }
 
-/// virgl-shim: exports a resource as a dma-buf with its plane layout. Not implemented yet:
-/// -EOPNOTSUPP.
+/// virgl-shim: exports a resource as a dma-buf with its plane layout; `out->fd` is the
+/// caller's. Zero-copy resources give the udmabuf over their guest pages, coherent
+/// resources a udmabuf over their memfd, GL 2D textures what EGL_MESA_image_dma_buf_export
+/// gives. -EOPNOTSUPP where the host has no way (no /dev/udmabuf, no EGL export, other
+/// kinds), -EINVAL for an unknown resource or NULL `out`.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_resource_export_dmabuf(
     res_handle: u32,
     out: *mut virgl_renderer_dmabuf,
 ) -> c_int {
-    unimplemented_neg!("virgl_renderer_resource_export_dmabuf", res_handle, out)
+    const NAME: &str = "virgl_renderer_resource_export_dmabuf";
+    boundary(NAME, -libc::EINVAL, || {
+        if out.is_null() {
+            return report(NAME, &Error::inval("NULL out"), true);
+        }
+        match renderer::with(|r| r.export_dmabuf(res_handle)) {
+            Ok(d) => {
+                let v = virgl_renderer_dmabuf {
+                    fd: d.fd.into_raw_fd(),
+                    fourcc: d.fourcc,
+                    modifier: d.modifier,
+                    size: d.size,
+                    num_planes: d.num_planes,
+                    reserved: 0,
+                    strides: d.strides,
+                    offsets: d.offsets,
+                };
+                // SAFETY: checked non-NULL; the fd's ownership passes to the caller.
+                unsafe { write_arg(out, v) };
+                0
+            }
+            Err(e) => report(NAME, &e, true),
+        }
+    })
 }
 
 /// virgl-shim: sets the coherent budget in bytes (default 256 MiB or
@@ -253,7 +377,11 @@ pub unsafe extern "C" fn virgl_renderer_get_coherent_usage(
 }
 
 /// virgl-shim: tells the library that `size` bytes of guest RAM at `hva` are backed by `fd`
-/// at `fd_offset` (for zero-copy dma-bufs). Not implemented yet: -EOPNOTSUPP.
+/// at `fd_offset`, so zero-copy resources on those pages can become dma-bufs (udmabuf).
+/// `hva`, `size`, `fd_offset` page-aligned, `fd` a memfd sealed with F_SEAL_SHRINK (not
+/// F_SEAL_WRITE) covering the range; the library keeps a duplicate of `fd`. Works before
+/// `virgl_renderer_init` and survives reset/cleanup. 0, -EINVAL for bad arguments,
+/// -EEXIST when the range overlaps a registered one.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_register_guest_memory(
     hva: *mut c_void,
@@ -261,12 +389,18 @@ pub unsafe extern "C" fn virgl_renderer_register_guest_memory(
     fd: c_int,
     fd_offset: u64,
 ) -> c_int {
-    unimplemented_neg!("virgl_renderer_register_guest_memory", hva, size, fd, fd_offset)
+    const NAME: &str = "virgl_renderer_register_guest_memory";
+    boundary(NAME, -libc::EINVAL, || {
+        neg(NAME, crate::zerocopy::register_guest_memory(hva as usize, size, fd, fd_offset))
+    })
 }
 
-/// virgl-shim: forgets a range registered with `register_guest_memory`. Not implemented
-/// yet: -EOPNOTSUPP.
+/// virgl-shim: forgets the range registered at `hva` (its start). Resources already built on
+/// it keep working. 0, or -EINVAL when no range starts at `hva`.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_unregister_guest_memory(hva: *mut c_void) -> c_int {
-    unimplemented_neg!("virgl_renderer_unregister_guest_memory", hva)
+    const NAME: &str = "virgl_renderer_unregister_guest_memory";
+    boundary(NAME, -libc::EINVAL, || {
+        neg(NAME, crate::zerocopy::unregister_guest_memory(hva as usize))
+    })
 }

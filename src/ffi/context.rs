@@ -1,15 +1,14 @@
 //! Contexts, command submission and fences.
 
 use super::{boundary, not_implemented, pos, report, void};
-use crate::context::{split_commands, CAPSET_VIRGL, CAPSET_VIRGL2, ERROR_CTX_ILLEGAL_CMD};
+use crate::context::{CAPSET_VIRGL, CAPSET_VIRGL2};
 use crate::error::{Error, Result};
 use crate::fence::Retired;
 use crate::renderer;
-use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::Mutex;
 
-/// Longest command buffer accepted in one submit (dwords): 16 MiB.
+/// Longest command buffer accepted in one submit by default (dwords): 16 MiB
+/// (`VIRGL_SHIM_MAX_CMD_SIZE` changes it, see [`crate::limits`]).
 pub(crate) const MAX_SUBMIT_DWORDS: usize = 4 << 20;
 
 fn context_name(nlen: u32, name: *const c_char) -> String {
@@ -70,14 +69,13 @@ pub extern "C" fn virgl_renderer_context_destroy(handle: u32) {
     boundary(NAME, (), || void(NAME, renderer::with(|r| r.destroy_context(handle))))
 }
 
-static SKIPPED_LOGGED: Mutex<Option<HashSet<u8>>> = Mutex::new(None);
-
-/// Executes a virgl command buffer of `ndw` dwords in context `ctx_id`. Returns 0, positive
+/// Executes a virgl command buffer of `ndw` dwords in context `ctx_id`: resource commands
+/// (transfers, copies, blits, clears, surfaces, sub-contexts, pipe resources for blobs) run;
+/// draws, shaders and state objects are skipped with one log line per command type and set
+/// the context's error (src/decode.rs). Returns 0, positive
 /// EINVAL (unknown context, negative or oversized length, a command whose length runs past
-/// the buffer: nothing is executed then), or EFAULT for a buffer that is not 4-byte aligned.
-/// Commands are validated and then skipped: the virgl command decoder is not implemented
-/// yet; each skipped command type is logged once and sets the context's error
-/// (VIRGL_ERROR_CTX_ILLEGAL_CMD).
+/// the buffer — nothing is executed then —, a command shorter than its fixed fields or one
+/// that fails: the buffer stops there), or EFAULT for a buffer that is not 4-byte aligned.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_submit_cmd(
     buffer: *mut c_void,
@@ -87,9 +85,11 @@ pub unsafe extern "C" fn virgl_renderer_submit_cmd(
     const NAME: &str = "virgl_renderer_submit_cmd";
     boundary(NAME, libc::EINVAL, || {
         let r = (|| {
-            if ndw < 0 || ndw as usize > MAX_SUBMIT_DWORDS {
+            if ndw < 0 {
                 return Err(Error::inval(format!("length {ndw} dwords")));
             }
+            // VIRGL_SHIM_MAX_CMD_SIZE (default MAX_SUBMIT_DWORDS * 4 bytes).
+            crate::limits::current().check_cmd_dwords(ndw as u64)?;
             if ndw > 0 && (buffer.is_null() || (buffer as usize) % 4 != 0) {
                 return Err(Error::new(libc::EFAULT, "command buffer NULL or not 4-byte aligned"));
             }
@@ -99,18 +99,7 @@ pub unsafe extern "C" fn virgl_renderer_submit_cmd(
                 // SAFETY: non-NULL, aligned, and the caller passes `ndw` readable dwords.
                 unsafe { std::slice::from_raw_parts(buffer.cast::<u32>(), ndw as usize) }
             };
-            renderer::with(|r| {
-                let ctx = r.context(ctx_id as u32)?;
-                let cmds = split_commands(words)?;
-                for (h, _payload) in cmds {
-                    let mut logged = SKIPPED_LOGGED.lock().unwrap_or_else(|e| e.into_inner());
-                    if logged.get_or_insert_with(HashSet::new).insert(h.cmd) {
-                        log::warn!("{NAME}: command {} is not implemented; skipped", h.cmd);
-                    }
-                    ctx.error = ERROR_CTX_ILLEGAL_CMD;
-                }
-                Ok(())
-            })
+            renderer::with(|r| crate::decode::submit(r, ctx_id as u32, words))
         })();
         pos(NAME, r)
     })

@@ -1,7 +1,7 @@
 //! Display helpers QEMU uses for scanout and the cursor.
 
 use super::types::*;
-use super::{boundary, not_implemented, report};
+use super::{boundary, report};
 use crate::error::Error;
 use crate::iov::IovList;
 use crate::renderer::{self, Direction};
@@ -117,17 +117,41 @@ pub unsafe extern "C" fn virgl_renderer_get_rect(
     })
 }
 
-/// A dma-buf fd for a GL texture name. Not implemented yet: returns -EOPNOTSUPP.
+/// Exports the resource whose GL texture is `tex_id` (see
+/// `virgl_renderer_resource_export_dmabuf`) and returns its dma-buf fd, plane 0 stride and
+/// offset.
+fn fd_for_texture(name: &'static str, tex_id: u32) -> Result<(c_int, c_int, c_int), Error> {
+    let d = renderer::with(|r| r.fd_for_texture(tex_id))?;
+    let stride = c_int::try_from(d.strides[0]).map_err(|_| Error::inval("stride"))?;
+    let offset = c_int::try_from(d.offsets[0]).map_err(|_| Error::inval("offset"))?;
+    let _ = name;
+    Ok((std::os::fd::IntoRawFd::into_raw_fd(d.fd), stride, offset))
+}
+
+/// A dma-buf fd (the caller's) for a GL texture name of a resource: zero-copy textures give
+/// their udmabuf, GL textures what EGL_MESA_image_dma_buf_export gives. Returns 0,
+/// -EINVAL for texture 0, an unknown texture or NULL `fd`, -EOPNOTSUPP where the host cannot
+/// export.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_get_fd_for_texture(tex_id: u32, fd: *mut c_int) -> c_int {
     const NAME: &str = "virgl_renderer_get_fd_for_texture";
     boundary(NAME, -libc::EINVAL, || {
-        let _ = (tex_id, fd);
-        report(NAME, &not_implemented(NAME), true)
+        if fd.is_null() {
+            return report(NAME, &Error::inval("NULL fd"), true);
+        }
+        match fd_for_texture(NAME, tex_id) {
+            Ok((f, _, _)) => {
+                // SAFETY: checked non-NULL.
+                unsafe { *fd = f };
+                0
+            }
+            Err(e) => report(NAME, &e, true),
+        }
     })
 }
 
-/// A dma-buf fd, stride and offset for a GL texture name. Not implemented yet: -EOPNOTSUPP.
+/// Like `virgl_renderer_get_fd_for_texture`, with plane 0's stride and offset (each
+/// out-pointer but `fd` may be NULL).
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_get_fd_for_texture2(
     tex_id: u32,
@@ -137,7 +161,24 @@ pub unsafe extern "C" fn virgl_renderer_get_fd_for_texture2(
 ) -> c_int {
     const NAME: &str = "virgl_renderer_get_fd_for_texture2";
     boundary(NAME, -libc::EINVAL, || {
-        let _ = (tex_id, fd, stride, offset);
-        report(NAME, &not_implemented(NAME), true)
+        if fd.is_null() {
+            return report(NAME, &Error::inval("NULL fd"), true);
+        }
+        match fd_for_texture(NAME, tex_id) {
+            Ok((f, s, o)) => {
+                // SAFETY: `fd` checked non-NULL; the others are written only when non-NULL.
+                unsafe {
+                    *fd = f;
+                    if !stride.is_null() {
+                        *stride = s;
+                    }
+                    if !offset.is_null() {
+                        *offset = o;
+                    }
+                }
+                0
+            }
+            Err(e) => report(NAME, &e, true),
+        }
     })
 }

@@ -239,6 +239,7 @@ impl Platform {
         if unsafe { query(devs.len() as egl::Int, devs.as_mut_ptr(), &mut n) } == 0 {
             return Err(Error::notsup("eglQueryDevicesEXT failed"));
         }
+        let want_software = std::env::var("VIRGL_SHIM_EGL_DEVICE").as_deref() == Ok("software");
         let mut out = Vec::new();
         for &dev in devs.iter().take(n.clamp(0, 16) as usize) {
             if let Some(qs) = dev_string {
@@ -247,7 +248,10 @@ impl Platform {
                 if !s.is_null() {
                     // SAFETY: EGL returns a NUL-terminated static string.
                     let s = unsafe { CStr::from_ptr(s) }.to_string_lossy();
-                    if cstr_has(&s, "EGL_MESA_device_software") {
+                    // VIRGL_SHIM_EGL_DEVICE=software: only Mesa's software device (pure
+                    // llvmpipe, which imports udmabufs; kms_swrast on a DRM node does not).
+                    let software = cstr_has(&s, "EGL_MESA_device_software");
+                    if software != want_software {
                         continue;
                     }
                 }
@@ -373,6 +377,15 @@ impl Platform {
                 contexts.push((Some(tid), ctx));
                 Ok(())
             }
+        }
+    }
+
+    /// Our EGL instance, display and the context current on this thread (own platforms
+    /// only; the VMM's contexts come without an EGL display we could use).
+    pub(crate) fn egl_handles(&self) -> Option<(&Egl, egl::Display, Option<egl::Context>)> {
+        match (&self.kind, self.egl.as_ref()) {
+            (Kind::Own { display, .. }, Some(e)) => Some((e, *display, e.get_current_context())),
+            _ => None,
         }
     }
 

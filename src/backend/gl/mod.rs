@@ -11,6 +11,7 @@
 //! Readbacks: colour formats through an FBO and glReadnPixels, others (and incomplete
 //! framebuffers) through glGetTextureSubImage (GL 4.5), else glGetTexImage of the level.
 
+mod dmabuf;
 pub mod egl;
 mod raw;
 
@@ -887,6 +888,12 @@ impl Backend for GlBackend {
     }
 
     fn destroy(&mut self, storage: Storage) {
+        if let Storage::ZeroCopy(z) = storage {
+            if let Some(imp) = z.import {
+                self.release_import(imp);
+            }
+            return;
+        }
         let Storage::Gl(st) = storage else {
             return;
         };
@@ -950,7 +957,34 @@ impl Backend for GlBackend {
     fn tex_id(&self, st: &Storage) -> u32 {
         match st {
             Storage::Gl(g) => g.name,
+            Storage::ZeroCopy(z) => z.import.as_ref().map_or(0, |i| i.name),
             _ => 0,
         }
+    }
+
+    fn zero_copy_needs_dmabuf(&self) -> bool {
+        true
+    }
+
+    fn import_dmabuf(
+        &mut self,
+        desc: &ResourceDesc,
+        layout: &crate::dmabuf::DmabufLayout,
+        fd: &std::os::fd::OwnedFd,
+    ) -> Result<crate::dmabuf::ImportedTexture> {
+        self.import_dmabuf_texture(desc, layout, fd)
+    }
+
+    fn release_import(&mut self, imp: crate::dmabuf::ImportedTexture) {
+        self.release_dmabuf_texture(imp)
+    }
+
+    fn export_texture(
+        &mut self,
+        desc: &ResourceDesc,
+        name: u32,
+        target: u32,
+    ) -> Result<crate::dmabuf::Dmabuf> {
+        self.export_dmabuf_texture(desc, name, target)
     }
 }

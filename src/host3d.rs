@@ -1,0 +1,81 @@
+//! HOST3D blobs: `virgl_renderer_resource_create_blob` with `BLOB_MEM_HOST3D` or
+//! `BLOB_MEM_HOST3D_GUEST` turns a pipe resource that the context's command stream
+//! described (VIRGL_CCMD_PIPE_RESOURCE_CREATE, keyed by blob id) into a resource.
+//!
+//! Storage: with `BLOB_FLAG_USE_MAPPABLE` a zeroed memfd counted against the coherent
+//! budget (so `resource_map` works, exactly like a coherent resource); otherwise the
+//! backend's storage. `HOST3D_GUEST` also attaches the given iovecs as backing.
+
+use crate::backend::{linear::LinearStorage, Storage};
+use crate::error::{Error, Result};
+use crate::ffi::types::VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE;
+use crate::renderer::{Renderer, Resource};
+use crate::resource::Backing;
+
+/// What `create_blob` passes for a HOST3D blob.
+#[derive(Debug)]
+pub struct Host3dArgs {
+    pub res_handle: u32,
+    pub ctx_id: u32,
+    pub blob_flags: u32,
+    pub blob_id: u64,
+    pub size: u64,
+}
+
+impl Renderer {
+    /// Creates resource `a.res_handle` from the pipe resource the context stored under
+    /// `a.blob_id` (which is consumed) and attaches it to the context. `EINVAL`: handle 0
+    /// or in use, size 0, unknown context or blob id; `ENOSPC`: coherent budget exhausted
+    /// (nothing allocated, the blob id stays valid).
+    pub fn create_host3d_blob(&mut self, a: &Host3dArgs, backing: Option<Backing>) -> Result<()> {
+        if a.res_handle == 0 || a.size == 0 {
+            return Err(Error::inval(format!("handle {} size {}", a.res_handle, a.size)));
+        }
+        if self.resources.contains_key(&a.res_handle) {
+            return Err(Error::inval(format!("resource {} already exists", a.res_handle)));
+        }
+        let mut desc = *self.context(a.ctx_id)?.blobs.get(&a.blob_id).ok_or_else(|| {
+            Error::inval(format!(
+                "context {} has no pipe resource for blob {}",
+                a.ctx_id, a.blob_id
+            ))
+        })?;
+        desc.handle = a.res_handle;
+        self.check_new_resource()?;
+        let (_, bytes) = crate::transfer::linear_levels(&desc)?;
+        let mut res = if a.blob_flags & VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE != 0 {
+            let size = crate::memory::page_align(bytes.max(1))
+                .ok_or_else(|| Error::inval("blob size overflows"))?;
+            let after = self.coherent_used.saturating_add(size);
+            if after > self.coherent_limit {
+                return Err(Error::new(
+                    libc::ENOSPC,
+                    format!(
+                        "coherent budget: {} of {} bytes used, {size} more requested",
+                        self.coherent_used, self.coherent_limit
+                    ),
+                ));
+            }
+            let storage = Storage::Linear(LinearStorage::shared(&desc)?);
+            let mut res = Resource::new(desc, storage, backing);
+            res.coherent_bytes = size;
+            self.coherent_used = after;
+            res
+        } else {
+            crate::limits::current().check_host_memory(self.host_bytes, bytes)?;
+            self.backend.check_supported(&desc)?;
+            let storage = self.backend.create(&desc)?;
+            let mut res = Resource::new(desc, storage, backing);
+            res.host_bytes = bytes;
+            self.host_bytes += bytes;
+            res
+        };
+        res.new_api = true;
+        self.resources.insert(a.res_handle, res);
+        if let Some(c) = self.contexts.get_mut(&a.ctx_id) {
+            c.blobs.remove(&a.blob_id);
+            c.resources.insert(a.res_handle);
+        }
+        Ok(())
+    }
+}

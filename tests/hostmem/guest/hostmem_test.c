@@ -1,0 +1,550 @@
+/*
+ * hostmem_test.c — guest side of the virgl-shim hostmem (mappable HOST3D blob) test.
+ *
+ * Runs as the initramfs payload of a Linux 6.1 guest under a QEMU built against
+ * virgl-shim's virglrenderer.pc 1.2.0 (scripts/qemu-from-source.sh), with
+ * `-device virtio-gpu-gl-pci,blob=true,hostmem=256M`. Talks to /dev/dri/card0 with raw
+ * ioctls:
+ *
+ *   1. RESOURCE_CREATE_BLOB(HOST3D, USE_MAPPABLE, blob_id 1, 4096 bytes) carrying a
+ *      VIRGL_CCMD_PIPE_RESOURCE_CREATE for a 4096-byte buffer (the kernel submits the
+ *      command to the context before it creates the blob, as Mesa's virgl winsys does);
+ *   2. VIRTGPU_MAP + mmap: the kernel asks QEMU to map the blob, QEMU calls
+ *      virgl_renderer_resource_map and places the memory in the hostmem BAR;
+ *   3. writes a pattern through that mapping and, WITHOUT a transfer on the blob, has
+ *      the host copy it (RESOURCE_COPY_REGION) into an ordinary buffer resource that is
+ *      read back with TRANSFER_FROM_HOST: the host saw the guest's write;
+ *   4. the reverse: RESOURCE_INLINE_WRITE into the blob on the host, read through the
+ *      guest mapping.
+ *
+ * Prints "HOSTMEM-PLAN <n>", one "PASS <case>" / "FAIL <case>: <detail>" line per case
+ * and "HOSTMEM-END". A case whose prerequisite failed is reported as FAIL (skipped: …).
+ *
+ * Build: gcc -static -O2 -I/usr/include/libdrm -o hostmem_test hostmem_test.c
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <drm.h>
+
+/* virtio-gpu uAPI of Linux 6.1 (facts from include/uapi/drm/virtgpu_drm.h). */
+#define DRM_VIRTGPU_MAP 0x01
+#define DRM_VIRTGPU_EXECBUFFER 0x02
+#define DRM_VIRTGPU_GETPARAM 0x03
+#define DRM_VIRTGPU_RESOURCE_CREATE 0x04
+#define DRM_VIRTGPU_RESOURCE_INFO 0x05
+#define DRM_VIRTGPU_TRANSFER_FROM_HOST 0x06
+#define DRM_VIRTGPU_TRANSFER_TO_HOST 0x07
+#define DRM_VIRTGPU_WAIT 0x08
+#define DRM_VIRTGPU_RESOURCE_CREATE_BLOB 0x0a
+
+#define VIRTGPU_EXECBUF_FENCE_FD_OUT 0x02
+#define VIRTGPU_PARAM_3D_FEATURES 1
+#define VIRTGPU_PARAM_RESOURCE_BLOB 3
+#define VIRTGPU_PARAM_HOST_VISIBLE 4
+#define VIRTGPU_BLOB_MEM_HOST3D 0x0002
+#define VIRTGPU_BLOB_FLAG_USE_MAPPABLE 0x0001
+
+struct vgpu_map {
+	uint64_t offset;
+	uint32_t handle;
+	uint32_t pad;
+};
+
+struct vgpu_execbuffer {
+	uint32_t flags;
+	uint32_t size;
+	uint64_t command;
+	uint64_t bo_handles;
+	uint32_t num_bo_handles;
+	int32_t fence_fd;
+	uint32_t ring_idx;
+	uint32_t pad;
+};
+
+struct vgpu_getparam {
+	uint64_t param;
+	uint64_t value;
+};
+
+struct vgpu_resource_create {
+	uint32_t target, format, bind, width, height, depth, array_size, last_level;
+	uint32_t nr_samples, flags;
+	uint32_t bo_handle;  /* out */
+	uint32_t res_handle; /* out */
+	uint32_t size;
+	uint32_t stride;
+};
+
+struct vgpu_resource_info {
+	uint32_t bo_handle;
+	uint32_t res_handle;
+	uint32_t size;
+	uint32_t blob_mem;
+};
+
+struct vgpu_box {
+	uint32_t x, y, z, w, h, d;
+};
+
+struct vgpu_transfer {
+	uint32_t bo_handle;
+	struct vgpu_box box;
+	uint32_t level;
+	uint32_t offset;
+	uint32_t stride;
+	uint32_t layer_stride;
+};
+
+struct vgpu_wait {
+	uint32_t handle;
+	uint32_t flags;
+};
+
+struct vgpu_create_blob {
+	uint32_t blob_mem;
+	uint32_t blob_flags;
+	uint32_t bo_handle;  /* out */
+	uint32_t res_handle; /* out */
+	uint64_t size;
+	uint32_t pad;
+	uint32_t cmd_size;
+	uint64_t cmd;
+	uint64_t blob_id;
+};
+
+#define IOC(nr, type) DRM_IOWR(DRM_COMMAND_BASE + (nr), type)
+#define IOCTL_MAP IOC(DRM_VIRTGPU_MAP, struct vgpu_map)
+#define IOCTL_EXECBUFFER IOC(DRM_VIRTGPU_EXECBUFFER, struct vgpu_execbuffer)
+#define IOCTL_GETPARAM IOC(DRM_VIRTGPU_GETPARAM, struct vgpu_getparam)
+#define IOCTL_RESOURCE_CREATE IOC(DRM_VIRTGPU_RESOURCE_CREATE, struct vgpu_resource_create)
+#define IOCTL_RESOURCE_INFO IOC(DRM_VIRTGPU_RESOURCE_INFO, struct vgpu_resource_info)
+#define IOCTL_FROM_HOST IOC(DRM_VIRTGPU_TRANSFER_FROM_HOST, struct vgpu_transfer)
+#define IOCTL_TO_HOST IOC(DRM_VIRTGPU_TRANSFER_TO_HOST, struct vgpu_transfer)
+#define IOCTL_WAIT IOC(DRM_VIRTGPU_WAIT, struct vgpu_wait)
+#define IOCTL_CREATE_BLOB IOC(DRM_VIRTGPU_RESOURCE_CREATE_BLOB, struct vgpu_create_blob)
+
+/* Gallium / virgl protocol facts (p_defines.h, virgl_hw.h, virgl_protocol.h). */
+#define PIPE_BUFFER 0
+#define VIRGL_FORMAT_R8_UNORM 64
+#define VIRGL_BIND_VERTEX_BUFFER (1u << 4)
+#define VIRGL_CCMD_RESOURCE_INLINE_WRITE 9
+#define VIRGL_CCMD_RESOURCE_COPY_REGION 17
+#define VIRGL_CCMD_PIPE_RESOURCE_CREATE 48
+#define VIRGL_PIPE_RES_CREATE_SIZE 11 /* target … flags, blob_id at dwords 1..11 */
+#define VIRGL_CMD_RESOURCE_COPY_REGION_SIZE 13
+#define VIRGL_CMD0(cmd, obj, len) ((uint32_t)(cmd) | ((uint32_t)(obj) << 8) | ((uint32_t)(len) << 16))
+
+#define BLOB_SIZE 4096u
+#define BLOB_ID 1u
+
+static const char *CASES[] = {
+    "open_card0",         "param_resource_blob",  "param_host_visible",
+    "create_host3d_blob", "resource_info_blob",   "map_blob",
+    "guest_write_host_sees", "guest_rewrite_host_sees", "host_write_guest_sees",
+};
+#define N_CASES (sizeof(CASES) / sizeof(CASES[0]))
+
+static int fd = -1;
+static int kmsg_fd = -1;
+
+static void result(const char *name, int ok, const char *fmt, ...)
+{
+	char detail[512] = "";
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+		va_end(ap);
+	}
+	if (ok)
+		printf("PASS %s%s%s\n", name, detail[0] ? ": " : "", detail);
+	else
+		printf("FAIL %s: %s\n", name, detail);
+	fflush(stdout);
+}
+
+static void info(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("INFO ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	fflush(stdout);
+}
+
+/* Host error replies show up in the kernel log as "response 0x…": count and print them. */
+static int kmsg_host_errors(void)
+{
+	char rec[1024];
+	int n = 0;
+	if (kmsg_fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t r = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (r < 0) {
+			if (errno == EPIPE)
+				continue;
+			break;
+		}
+		rec[r] = 0;
+		char *msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		char *nl = strchr(msg, '\n');
+		if (nl)
+			*nl = 0;
+		if (strstr(msg, "response 0x")) {
+			n++;
+			info("kernel: %s", msg);
+		}
+	}
+	return n;
+}
+
+static int xioctl(unsigned long req, void *arg)
+{
+	int r;
+	do {
+		r = ioctl(fd, req, arg);
+	} while (r == -1 && (errno == EINTR || errno == EAGAIN));
+	return r == -1 ? -errno : 0;
+}
+
+static int getparam(uint64_t param, int *value)
+{
+	struct vgpu_getparam gp = {.param = param, .value = (uintptr_t)value};
+	*value = 0;
+	return xioctl(IOCTL_GETPARAM, &gp);
+}
+
+static int wait_bo(uint32_t handle)
+{
+	struct vgpu_wait w = {.handle = handle};
+	return xioctl(IOCTL_WAIT, &w);
+}
+
+/* EXECBUFFER of `ndw` dwords with the given BOs; waits for its out-fence (10 s). */
+static int execbuffer(const uint32_t *cmd, uint32_t ndw, uint32_t *bos, uint32_t nbos)
+{
+	struct vgpu_execbuffer eb = {
+	    .flags = VIRTGPU_EXECBUF_FENCE_FD_OUT,
+	    .size = ndw * 4,
+	    .command = (uintptr_t)cmd,
+	    .bo_handles = (uintptr_t)bos,
+	    .num_bo_handles = nbos,
+	    .fence_fd = -1,
+	};
+	int r = xioctl(IOCTL_EXECBUFFER, &eb);
+	if (r)
+		return r;
+	if (eb.fence_fd >= 0) {
+		struct pollfd pfd = {.fd = eb.fence_fd, .events = POLLIN};
+		int p = poll(&pfd, 1, 10000);
+		close(eb.fence_fd);
+		if (p != 1)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static uint8_t pattern(size_t i, uint32_t seed)
+{
+	uint32_t v = ((uint32_t)i * 0x9E3779B1u) ^ (seed * 0x85EBCA77u);
+	v ^= v >> 13;
+	return (uint8_t)(v | 1); /* never 0: a zero-filled page cannot pass */
+}
+
+/* The blob under test. */
+static uint32_t blob_bo, blob_res;
+static uint8_t *blob_map;
+
+/* An ordinary (non-blob) buffer resource with guest backing, mapped. */
+static uint32_t plain_bo, plain_res;
+static uint8_t *plain_map;
+
+static int plain_create(void)
+{
+	struct vgpu_resource_create rc = {
+	    .target = PIPE_BUFFER,
+	    .format = VIRGL_FORMAT_R8_UNORM,
+	    .bind = VIRGL_BIND_VERTEX_BUFFER,
+	    .width = BLOB_SIZE,
+	    .height = 1,
+	    .depth = 1,
+	    .array_size = 1,
+	    .size = BLOB_SIZE,
+	};
+	int r = xioctl(IOCTL_RESOURCE_CREATE, &rc);
+	if (r)
+		return r;
+	plain_bo = rc.bo_handle;
+	plain_res = rc.res_handle;
+	struct vgpu_map m = {.handle = plain_bo};
+	r = xioctl(IOCTL_MAP, &m);
+	if (r)
+		return r;
+	void *p = mmap(NULL, BLOB_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)m.offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	plain_map = p;
+	return 0;
+}
+
+/* Host: copy the whole blob into the plain resource; guest: read the plain resource
+ * back with TRANSFER_FROM_HOST (after scribbling over the guest copy). */
+static int host_copy_blob_to_plain(void)
+{
+	uint32_t cmd[1 + VIRGL_CMD_RESOURCE_COPY_REGION_SIZE] = {
+	    VIRGL_CMD0(VIRGL_CCMD_RESOURCE_COPY_REGION, 0, VIRGL_CMD_RESOURCE_COPY_REGION_SIZE),
+	    plain_res, 0 /* dst level */, 0, 0, 0 /* dst x y z */,
+	    blob_res,  0 /* src level */, 0, 0, 0 /* src x y z */,
+	    BLOB_SIZE, 1, 1 /* w h d */,
+	};
+	uint32_t bos[2] = {plain_bo, blob_bo};
+	int r = execbuffer(cmd, sizeof(cmd) / 4, bos, 2);
+	if (r)
+		return r;
+	memset(plain_map, 0xEE, BLOB_SIZE);
+	struct vgpu_transfer t = {.bo_handle = plain_bo, .box = {0, 0, 0, BLOB_SIZE, 1, 1}};
+	r = xioctl(IOCTL_FROM_HOST, &t);
+	if (!r)
+		r = wait_bo(plain_bo);
+	return r;
+}
+
+static int first_diff(const uint8_t *got, uint32_t seed, size_t n, size_t *at)
+{
+	for (size_t i = 0; i < n; i++)
+		if (got[i] != pattern(i, seed)) {
+			*at = i;
+			return 1;
+		}
+	return 0;
+}
+
+static void pci_bars_info(void)
+{
+	/* The hostmem region is a 64-bit prefetchable BAR of the virtio-gpu PCI function
+	 * (vendor 0x1af4, device 0x1050); show its size. */
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], buf[64];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		int is_gpu = fgets(buf, sizeof(buf), f) && strncmp(buf, "0x1050", 6) == 0;
+		fclose(f);
+		if (!is_gpu)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		unsigned long long s, en, fl;
+		int bar = 0;
+		while (fscanf(f, "%llx %llx %llx", &s, &en, &fl) == 3) {
+			if (s && en > s && en - s + 1 >= (64ull << 20))
+				info("virtio-gpu %s BAR%d: 0x%llx..0x%llx (%llu MiB)", e->d_name, bar, s,
+				     en, (en - s + 1) >> 20);
+			bar++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+int main(void)
+{
+	int ok_blob = 0, ok_map = 0, ok_plain = 0, r, v;
+	uint32_t seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+
+	printf("HOSTMEM-PLAN %zu\n", N_CASES);
+	fflush(stdout);
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
+
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			usleep(100 * 1000);
+	}
+	if (fd < 0) {
+		result("open_card0", 0, "open /dev/dri/card0: %s", strerror(errno));
+		for (size_t i = 1; i < N_CASES; i++)
+			result(CASES[i], 0, "skipped: no device");
+		printf("HOSTMEM-END\n");
+		return 1;
+	}
+	result("open_card0", 1, NULL);
+	pci_bars_info();
+
+	r = getparam(VIRTGPU_PARAM_3D_FEATURES, &v);
+	info("3D_FEATURES: %s %d", r ? strerror(-r) : "ok", v);
+	r = getparam(VIRTGPU_PARAM_RESOURCE_BLOB, &v);
+	result("param_resource_blob", !r && v == 1, "ioctl %s, value %d", r ? strerror(-r) : "ok", v);
+	r = getparam(VIRTGPU_PARAM_HOST_VISIBLE, &v);
+	result("param_host_visible", !r && v == 1, "ioctl %s, value %d", r ? strerror(-r) : "ok", v);
+
+	/* 1. HOST3D blob from a PIPE_RESOURCE_CREATE in the context's stream. */
+	uint32_t pcmd[1 + VIRGL_PIPE_RES_CREATE_SIZE] = {
+	    VIRGL_CMD0(VIRGL_CCMD_PIPE_RESOURCE_CREATE, 0, VIRGL_PIPE_RES_CREATE_SIZE),
+	    PIPE_BUFFER, VIRGL_FORMAT_R8_UNORM, VIRGL_BIND_VERTEX_BUFFER,
+	    BLOB_SIZE /* width */, 1 /* height */, 1 /* depth */, 1 /* array size */,
+	    0 /* last level */, 0 /* samples */, 0 /* flags */, BLOB_ID,
+	};
+	struct vgpu_create_blob cb = {
+	    .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
+	    .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
+	    .size = BLOB_SIZE,
+	    .cmd_size = sizeof(pcmd),
+	    .cmd = (uintptr_t)pcmd,
+	    .blob_id = BLOB_ID,
+	};
+	kmsg_host_errors();
+	r = xioctl(IOCTL_CREATE_BLOB, &cb);
+	if (!r)
+		r = wait_bo(cb.bo_handle);
+	int errs = kmsg_host_errors();
+	if (r)
+		result("create_host3d_blob", 0, "RESOURCE_CREATE_BLOB: %s", strerror(-r));
+	else if (errs)
+		result("create_host3d_blob", 0, "bo %u res %u, but the host replied with %d error(s)",
+		       cb.bo_handle, cb.res_handle, errs);
+	else {
+		ok_blob = 1;
+		result("create_host3d_blob", 1, "bo %u res %u", cb.bo_handle, cb.res_handle);
+	}
+	blob_bo = cb.bo_handle;
+	blob_res = cb.res_handle;
+
+	if (ok_blob) {
+		struct vgpu_resource_info ri = {.bo_handle = blob_bo};
+		r = xioctl(IOCTL_RESOURCE_INFO, &ri);
+		result("resource_info_blob",
+		       !r && ri.blob_mem == VIRTGPU_BLOB_MEM_HOST3D && ri.size >= BLOB_SIZE,
+		       "ioctl %s, blob_mem %u, size %u", r ? strerror(-r) : "ok", ri.blob_mem,
+		       ri.size);
+	} else {
+		result("resource_info_blob", 0, "skipped: no blob");
+	}
+
+	/* 2. MAP: QEMU maps the blob (virgl_renderer_resource_map) into the hostmem BAR. */
+	if (ok_blob) {
+		struct vgpu_map m = {.handle = blob_bo};
+		r = xioctl(IOCTL_MAP, &m);
+		void *p = MAP_FAILED;
+		if (!r) {
+			p = mmap(NULL, BLOB_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)m.offset);
+			if (p == MAP_FAILED)
+				r = -errno;
+		}
+		errs = kmsg_host_errors();
+		if (r)
+			result("map_blob", 0, "MAP/mmap: %s (host errors %d)", strerror(-r), errs);
+		else if (errs)
+			result("map_blob", 0, "mapped, but the host replied with %d error(s)", errs);
+		else {
+			blob_map = p;
+			ok_map = 1;
+			result("map_blob", 1, "mmap offset 0x%llx", (unsigned long long)m.offset);
+		}
+	} else {
+		result("map_blob", 0, "skipped: no blob");
+	}
+
+	if (ok_map) {
+		r = plain_create();
+		if (r)
+			info("plain buffer: %s", strerror(-r));
+		ok_plain = !r;
+	}
+
+	/* 3. Guest writes through the mapping; no transfer on the blob; the host copies it. */
+	for (int round = 0; round < 2; round++) {
+		const char *name = round ? "guest_rewrite_host_sees" : "guest_write_host_sees";
+		uint32_t s = seed + (uint32_t)round;
+		if (!ok_plain) {
+			result(name, 0, "skipped: %s", ok_map ? "no plain buffer" : "no mapping");
+			continue;
+		}
+		for (size_t i = 0; i < BLOB_SIZE; i++)
+			blob_map[i] = pattern(i, s);
+		kmsg_host_errors();
+		r = host_copy_blob_to_plain();
+		errs = kmsg_host_errors();
+		size_t at = 0;
+		if (r)
+			result(name, 0, "copy/readback: %s", strerror(-r));
+		else if (first_diff(plain_map, s, BLOB_SIZE, &at))
+			result(name, 0,
+			       "byte %zu read back 0x%02x, wrote 0x%02x (host errors %d)", at,
+			       plain_map[at], pattern(at, s), errs);
+		else if (errs)
+			result(name, 0, "data matched but the host replied with %d error(s)", errs);
+		else
+			result(name, 1, "%u bytes, seed 0x%08x", BLOB_SIZE, s);
+	}
+
+	/* 4. The host writes into the blob (INLINE_WRITE); the guest reads the mapping. */
+	if (ok_map) {
+		const char *name = "host_write_guest_sees";
+		const uint32_t at = 256, n = 4;
+		uint32_t s = seed + 1; /* what round 1 left in the blob */
+		uint32_t cmd[12 + 4] = {
+		    VIRGL_CMD0(VIRGL_CCMD_RESOURCE_INLINE_WRITE, 0, 11 + n),
+		    blob_res, 0 /* level */, 0 /* usage */, 0 /* stride */, 0 /* layer stride */,
+		    at, 0, 0, n * 4 /* x y z w(bytes) */, 1, 1,
+		    0x11223344, 0x55667788, 0x99AABBCC, 0xDDEEFF00,
+		};
+		uint32_t bos[1] = {blob_bo};
+		kmsg_host_errors();
+		r = execbuffer(cmd, 16, bos, 1);
+		if (!r)
+			r = wait_bo(blob_bo);
+		errs = kmsg_host_errors();
+		size_t bad = BLOB_SIZE;
+		for (size_t i = 0; i < BLOB_SIZE && bad == BLOB_SIZE && !r; i++) {
+			uint8_t want = (i >= at && i < at + n * 4)
+					   ? ((const uint8_t *)&cmd[12])[i - at]
+					   : (ok_plain ? pattern(i, s) : blob_map[i]);
+			if (blob_map[i] != want)
+				bad = i;
+		}
+		if (r)
+			result(name, 0, "EXECBUFFER: %s", strerror(-r));
+		else if (bad != BLOB_SIZE)
+			result(name, 0, "byte %zu of the mapping is 0x%02x after the host write "
+			       "(host errors %d)", bad, blob_map[bad], errs);
+		else if (errs)
+			result(name, 0, "data matched but the host replied with %d error(s)", errs);
+		else
+			result(name, 1, NULL);
+	} else {
+		result("host_write_guest_sees", 0, "skipped: no mapping");
+	}
+
+	printf("HOSTMEM-END\n");
+	fflush(stdout);
+	return 0;
+}

@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# tests/hostmem/run.sh [--qemu FILE] [--lib DIR|FILE] [--keep]
+#
+# ON-DEMAND (not CI) hostmem test: boots a Debian bookworm 6.1 kernel (as tests/e2e does)
+# under a QEMU built against virgl-shim's virglrenderer.pc 1.2.0 (scripts/
+# qemu-from-source.sh) with `-device virtio-gpu-gl-pci,blob=true,hostmem=256M`, and runs
+# tests/hostmem/guest/hostmem_test.c: a mappable HOST3D blob is created, mapped through
+# the hostmem BAR (QEMU calls virgl_renderer_resource_map), written by the guest and read
+# by the host without a transfer (and the reverse). See docs/qemu-hostmem.md.
+#
+#   --qemu FILE  qemu-system-x86_64 to run (default: the build of qemu-from-source.sh,
+#                $VIRGL_SHIM_QEMU_CACHE/build/qemu-system-x86_64)
+#   --lib DIR    directory holding libvirglrenderer.so.1 (or the file itself); default
+#                the meson install /tmp/vs-prefix/lib/x86_64-linux-gnu
+#   --keep       keep the job directory (serial.log, qemu.log, initramfs)
+#
+# Environment:
+#   VIRGL_SHIM_E2E_CACHE=/var/tmp/virgl-shim-e2e-cache   kernel cache (shared with tests/e2e)
+#   VIRGL_SHIM_HOSTMEM_TIMEOUT=240   seconds before QEMU is killed
+#   VIRGL_SHIM_HOSTMEM_KERNEL_DEB=…  use this linux-image-*.deb instead of apt-get download
+#   VIRGL_SHIM_HOSTMEM_VERBOSE=1     print the whole serial console and QEMU log
+#   VIRGL_SHIM_HOSTMEM_FIRMWARE="/usr/share/seabios /usr/share/qemu"  -L directories
+#                                    (the +ds source builds no firmware)
+#   VIRGL_SHIM_LOG=info              passed to the library
+#
+# Exit status: 0 when every case passed; 1 on any FAIL, a missing result, a QEMU crash or
+# non-zero exit, a timeout, or when the library mapped into QEMU is not ours; 2 on
+# usage/infrastructure errors. The last line of output is always "N passed, N failed".
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${VIRGL_SHIM_E2E_CACHE:-/var/tmp/virgl-shim-e2e-cache}
+TIMEOUT=${VIRGL_SHIM_HOSTMEM_TIMEOUT:-240}
+VERBOSE=${VIRGL_SHIM_HOSTMEM_VERBOSE:-0}
+FIRMWARE=${VIRGL_SHIM_HOSTMEM_FIRMWARE:-/usr/share/seabios /usr/share/qemu}
+QEMU=${VIRGL_SHIM_QEMU_CACHE:-/var/tmp/virgl-shim-qemu-src}/build/qemu-system-x86_64
+LIB=/tmp/vs-prefix/lib/x86_64-linux-gnu
+KEEP=0
+
+PASSED=0
+FAILED=0
+summary() { echo "$PASSED passed, $FAILED failed"; }
+infra() { echo "hostmem: $*" >&2; FAILED=$((FAILED + 1)); summary; exit 2; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --qemu) [ $# -ge 2 ] || infra "--qemu needs an argument"; QEMU=$2; shift 2 ;;
+    --qemu=*) QEMU=${1#--qemu=}; shift ;;
+    --lib) [ $# -ge 2 ] || infra "--lib needs an argument"; LIB=$2; shift 2 ;;
+    --lib=*) LIB=${1#--lib=}; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    *) infra "unknown argument: $1" ;;
+  esac
+done
+
+[ -x "$QEMU" ] || infra "QEMU not found: $QEMU (run scripts/qemu-from-source.sh)"
+if [ -d "$LIB" ]; then
+  if [ -e "$LIB/libvirglrenderer.so.1" ]; then LIBFILE="$LIB/libvirglrenderer.so.1"
+  else LIBFILE="$LIB/libvirglrenderer.so"; fi
+else
+  LIBFILE=$LIB
+fi
+[ -f "$LIBFILE" ] || infra "library not found: $LIBFILE"
+LIBFILE=$(realpath "$LIBFILE")
+
+for tool in busybox gcc cpio xz apt-get dpkg-deb; do
+  command -v "$tool" >/dev/null || infra "$tool not found (see scripts/install-deps.sh)"
+done
+[ -e /usr/include/libdrm/drm.h ] || infra "libdrm headers missing (libdrm-dev)"
+
+# ------------------------------- kernel + modules (cached; as in tests/e2e/run.sh)
+MODS="virtio_pci virtio_gpu"   # plus their depends= closure
+mkdir -p "$CACHE"
+prepare_kernel() {
+  local deb pkg tmp kv md
+  deb=${VIRGL_SHIM_HOSTMEM_KERNEL_DEB:-}
+  if [ -z "$deb" ]; then
+    deb=$(ls -1 "$CACHE"/linux-image-6.1.0-*-amd64_*.deb 2>/dev/null | sort -V | tail -1 || true)
+  fi
+  if [ -z "$deb" ]; then
+    pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | awk '{print $1}' | sort -V | tail -1)
+    [ -n "$pkg" ] || pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-6\.1/{print $2; exit}')
+    [ -n "$pkg" ] || { echo "hostmem: no linux-image-6.1.0-*-amd64 package visible to apt" >&2; return 1; }
+    echo "hostmem: downloading $pkg into $CACHE" >&2
+    (cd "$CACHE" && apt-get download "$pkg" >/dev/null 2>&1) || { echo "hostmem: apt-get download $pkg failed" >&2; return 1; }
+    deb=$(ls -1 "$CACHE"/linux-image-6.1.0-*-amd64_*.deb | sort -V | tail -1)
+  fi
+  local key; key=$(basename "$deb" .deb)
+  [ -s "$CACHE/$key/vmlinuz" ] && [ -s "$CACHE/$key/modules.order" ] && { echo "$CACHE/$key"; return 0; }
+  echo "hostmem: extracting $(basename "$deb")" >&2
+  tmp=$(mktemp -d "$CACHE/build.XXXXXX")
+  dpkg-deb -x "$deb" "$tmp/k"
+  kv=$(ls "$tmp/k/lib/modules" | head -1)
+  md="$tmp/k/lib/modules/$kv/kernel"
+  find "$md" -name '*.ko*' >"$tmp/allmods"
+  mkdir -p "$tmp/out/modules"
+  local -A seen=()
+  local order=()
+  uncompress() { case "$1" in *.xz) xz -dc "$1" ;; *.zst) zstd -dc "$1" ;; *.gz) gzip -dc "$1" ;; *) cat "$1" ;; esac; }
+  resolve() {
+    local m=$1 f deps x
+    [ -n "${seen[$m]:-}" ] && return 0
+    seen[$m]=1
+    # module names treat - and _ alike
+    f=$(grep -E "/${m//[-_]/[-_]}\.ko(\.xz|\.zst|\.gz)?$" "$tmp/allmods" | head -1 || true)
+    [ -n "$f" ] || return 0   # built in
+    deps=$(uncompress "$f" | grep -a -o 'depends=[^[:cntrl:]]*' | head -1 | cut -d= -f2 || true)
+    for x in ${deps//,/ }; do resolve "$x"; done
+    order+=("$f")
+  }
+  for m in $MODS; do resolve "$m"; done
+  : >"$tmp/out/modules.order"
+  local f b
+  for f in "${order[@]}"; do
+    b=$(basename "$f"); b=${b%.xz}; b=${b%.zst}; b=${b%.gz}
+    uncompress "$f" >"$tmp/out/modules/$b"
+    echo "$b" >>"$tmp/out/modules.order"
+  done
+  cp "$tmp/k/boot/vmlinuz-$kv" "$tmp/out/vmlinuz"
+  echo "$kv" >"$tmp/out/kver"
+  rm -rf "${CACHE:?}/$key"
+  mv "$tmp/out" "$CACHE/$key"
+  rm -rf "$tmp"
+  echo "$CACHE/$key"
+}
+KDIR=$(
+  exec 9>"$CACHE/.lock"
+  flock -w 600 9 || { echo "hostmem: cache lock timeout" >&2; exit 1; }
+  prepare_kernel
+) || infra "kernel preparation failed"
+echo "hostmem: kernel $(cat "$KDIR/kver"), modules: $(tr '\n' ' ' <"$KDIR/modules.order")"
+echo "hostmem: $("$QEMU" --version | head -1) ($QEMU)"
+
+# -------------------------------------------------------------- job directory
+JOB=$(mktemp -d /tmp/virgl-shim-hostmem.XXXXXX)
+QPID=""
+cleanup() {
+  local rc=$?
+  if [ -n "$QPID" ]; then kill "$QPID" 2>/dev/null || true; wait "$QPID" 2>/dev/null || true; fi
+  if [ "$KEEP" = 1 ]; then echo "hostmem: job dir kept: $JOB" >&2; else rm -rf "$JOB"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# ---------------------------------------------------- guest program + initramfs
+gcc -static -O2 -Wall -Wextra -Werror -I/usr/include/libdrm \
+  -o "$JOB/hostmem_test" "$HERE/guest/hostmem_test.c" || infra "guest program build failed"
+IR="$JOB/initramfs"
+mkdir -p "$IR"/{bin,dev,proc,sys,lib/modules}
+cp "$(command -v busybox)" "$IR/bin/busybox"
+cp "$KDIR"/modules/*.ko "$IR/lib/modules/"
+cp "$KDIR/modules.order" "$IR/modules.order"
+cp "$JOB/hostmem_test" "$IR/bin/hostmem_test"
+cat >"$IR/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /modules.order); do
+  insmod /lib/modules/$m || echo "hostmem-init: insmod $m failed"
+done
+echo "hostmem-init: modules loaded, running the test"
+/bin/hostmem_test
+echo "hostmem-init: test program exited with $?"
+dmesg | grep -i -E 'virtio.gpu|\[drm\]' | sed 's/^/hostmem-dmesg: /'
+sync
+poweroff -f
+sleep 10
+INIT
+chmod 755 "$IR/init"
+(cd "$IR" && find . | cpio -o -H newc 2>/dev/null) >"$JOB/initramfs.cpio" || infra "cpio failed"
+
+mkdir -p "$JOB/lib"
+ln -s "$LIBFILE" "$JOB/lib/libvirglrenderer.so.1"
+read -r WANT_DEV WANT_INO < <(stat -L -c '%d %i' "$LIBFILE")
+WANT_MAJ=$(( (WANT_DEV >> 8 & 0xfff) | (WANT_DEV >> 32 & ~0xfff) ))
+WANT_MIN=$(( (WANT_DEV & 0xff) | (WANT_DEV >> 12 & ~0xff) ))
+echo "hostmem: library $LIBFILE (dev $WANT_MAJ:$WANT_MIN inode $WANT_INO)"
+
+# ------------------------------------------------------------------------ QEMU
+FWARGS=()
+for d in $FIRMWARE; do [ -d "$d" ] && FWARGS+=(-L "$d"); done
+SERIAL="$JOB/serial.log"
+QLOG="$JOB/qemu.log"
+: >"$SERIAL"
+T0=$(date +%s.%N)
+SDL_VIDEODRIVER=offscreen LD_LIBRARY_PATH="$JOB/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+VIRGL_SHIM_LOG=${VIRGL_SHIM_LOG:-info} \
+  timeout -k 5 "$TIMEOUT" "$QEMU" "${FWARGS[@]}" \
+    -accel tcg -m 1024 -smp 2 -nodefaults -no-user-config -no-reboot \
+    -device virtio-gpu-gl-pci,blob=true,hostmem=256M -display sdl,gl=on \
+    -d guest_errors -trace virtio_gpu_cmd_res_create_blob \
+    -kernel "$KDIR/vmlinuz" -initrd "$JOB/initramfs.cpio" \
+    -append "console=ttyS0 loglevel=4 panic=-1 drm_kms_helper.fbdev_emulation=0" \
+    -serial "file:$SERIAL" \
+    </dev/null >"$QLOG" 2>&1 &
+QPID=$!
+
+# While QEMU runs: prove from /proc/PID/maps that the libvirglrenderer it mapped is
+# our file (device + inode), and that no other libvirglrenderer is mapped.
+# $QPID is timeout(1); QEMU is its child.
+MAPS_OK=0; MAPS_MSG="QEMU exited before libvirglrenderer was seen in its maps"
+for _ in $(seq 1 300); do
+  kill -0 "$QPID" 2>/dev/null || break
+  qemu_pid=$(pgrep -P "$QPID" -x qemu-system-x86 2>/dev/null | head -1 || true)
+  [ -n "$qemu_pid" ] || qemu_pid=$(pgrep -P "$QPID" 2>/dev/null | head -1 || true)
+  if [ -n "$qemu_pid" ] && [ -r "/proc/$qemu_pid/maps" ]; then
+    # fields: address perms offset dev(major:minor, hex) inode path
+    ours=0; others=""
+    while read -r _ _ _ dev ino path; do
+      [ -n "${path:-}" ] || continue
+      maj=$((16#${dev%%:*})); min=$((16#${dev##*:}))
+      if [ "$maj" = "$WANT_MAJ" ] && [ "$min" = "$WANT_MIN" ] && [ "$ino" = "$WANT_INO" ]; then
+        ours=$((ours + 1))
+      elif [[ "$(basename "$path")" == libvirglrenderer* ]]; then
+        others="$others $path($dev:$ino)"
+      fi
+    done < <(cat "/proc/$qemu_pid/maps" 2>/dev/null || true)
+    if [ -n "$others" ]; then
+      MAPS_OK=0; MAPS_MSG="QEMU (pid $qemu_pid) mapped another libvirglrenderer:$others"; break
+    elif [ "$ours" -gt 0 ]; then
+      MAPS_OK=1; MAPS_MSG="QEMU (pid $qemu_pid) maps our library: $ours mappings of dev $WANT_MAJ:$WANT_MIN inode $WANT_INO"; break
+    fi
+  fi
+  sleep 0.2
+done
+echo "hostmem: $MAPS_MSG"
+
+set +e
+wait "$QPID"; QRC=$?
+set -e
+QPID=""
+T1=$(date +%s.%N)
+WALL=$(awk -v a="$T0" -v b="$T1" 'BEGIN{printf "%.1f", b-a}')
+
+# --------------------------------------------------------------------- results
+tr -d '\r' <"$SERIAL" >"$JOB/serial.txt"
+if [ "$VERBOSE" = 1 ]; then
+  echo "---- serial console"; cat "$JOB/serial.txt"; echo "---- qemu log"; cat "$QLOG"; echo "----"
+fi
+grep -E '^(INFO|PASS|FAIL) |^hostmem-dmesg: ' "$JOB/serial.txt" || true
+grep -E 'virtio_gpu_cmd_res_create_blob|virgl|blob' "$QLOG" | head -20 | sed 's/^/hostmem: qemu: /' || true
+
+PROBLEMS=()
+PASSED=$(grep -c '^PASS ' "$JOB/serial.txt" || true)
+FAILED=$(grep -c '^FAIL ' "$JOB/serial.txt" || true)
+PLAN=$(sed -n 's/^HOSTMEM-PLAN \([0-9]*\).*/\1/p' "$JOB/serial.txt" | head -1)
+NRES=$((PASSED + FAILED))
+
+if [ "$MAPS_OK" != 1 ]; then PROBLEMS+=("library check: $MAPS_MSG"); FAILED=$((FAILED + 1)); fi
+if [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
+  PROBLEMS+=("timeout: QEMU killed after ${TIMEOUT}s"); FAILED=$((FAILED + 1))
+elif [ "$QRC" != 0 ]; then
+  PROBLEMS+=("QEMU exited with status $QRC (crash?)"); FAILED=$((FAILED + 1))
+fi
+if [ -z "$PLAN" ]; then
+  PROBLEMS+=("guest test program never started (no HOSTMEM-PLAN line)"); FAILED=$((FAILED + 1))
+elif ! grep -q '^HOSTMEM-END' "$JOB/serial.txt"; then
+  PROBLEMS+=("guest test program did not finish (no HOSTMEM-END line)"); FAILED=$((FAILED + 1))
+elif [ "$NRES" -lt "$PLAN" ]; then
+  PROBLEMS+=("missing results: got $NRES of $PLAN"); FAILED=$((FAILED + 1))
+fi
+if grep -qiE 'panicked|RUST_BACKTRACE|Segmentation fault|Aborted' "$QLOG"; then
+  PROBLEMS+=("QEMU log shows a panic/crash"); FAILED=$((FAILED + 1))
+fi
+
+if [ "${#PROBLEMS[@]}" -gt 0 ] || [ "$FAILED" -gt 0 ]; then
+  if [ "$VERBOSE" != 1 ]; then
+    echo "---- serial console (tail)"; tail -40 "$JOB/serial.txt"
+    echo "---- qemu log (tail)"; tail -30 "$QLOG"; echo "----"
+  fi
+  for p in "${PROBLEMS[@]}"; do echo "hostmem: $p"; done
+fi
+echo "hostmem: QEMU exit status $QRC, wall ${WALL}s"
+summary
+[ "$FAILED" -eq 0 ]

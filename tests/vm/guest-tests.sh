@@ -1,0 +1,22 @@
+#!/bin/sh
+# Runs inside the VM (tests/vm/vm.sh): every test of each Rust test binary given, one
+# process per test (the C API holds one renderer per process), with udmabuf required.
+# Prints "PASS name" / "FAIL name" per test and "N passed, N failed" last.
+export VIRGL_SHIM_REQUIRE_UDMABUF=1
+export RUST_BACKTRACE=1
+pass=0; failn=0; failed=""
+[ -e /dev/udmabuf ] || echo "guest: /dev/udmabuf is missing (the tests will fail)"
+for bin in "$@"; do
+  for t in $("$bin" --list --format terse 2>/dev/null | sed -n 's/: test$//p'); do
+    if out=$("$bin" --exact "$t" --nocapture --test-threads 1 2>&1); then
+      pass=$((pass + 1)); echo "PASS $t"
+      echo "$out" | grep -E '^(SKIP|NOTE|EGL)' | sed 's/^/    /'
+    else
+      failn=$((failn + 1)); failed="$failed $t"; echo "FAIL $t"
+      echo "$out" | tail -n 25 | sed 's/^/    /'
+    fi
+  done
+done
+[ -z "$failed" ] || echo "failed:$failed"
+echo "$pass passed, $failn failed"
+[ "$failn" -eq 0 ] && [ "$pass" -gt 0 ]
