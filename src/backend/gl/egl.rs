@@ -5,8 +5,16 @@
 //! 2. the VMM's GL contexts (`create_gl_context`/`make_current`, no `USE_EGL` flag), which is
 //!    how QEMU with `-display sdl,gl=on` drives the library;
 //! 3. GBM on a DRM render node: not implemented (logged and skipped);
-//! 4. an EGL device (`EGL_EXT_platform_device`), hardware devices only;
-//! 5. EGL surfaceless (`EGL_MESA_platform_surfaceless`) with our own core-profile context.
+//! 4. an EGL device (`EGL_EXT_platform_device`) with a hardware driver;
+//! 5. EGL surfaceless (`EGL_MESA_platform_surfaceless`), unless Mesa fell back to
+//!    `kms_swrast` on a DRM node there;
+//! 6. Mesa's software EGL device (`EGL_MESA_device_software`: llvmpipe, no DRM node);
+//! 7. as a last resort, a `kms_swrast` display from 4 or 5.
+//!
+//! Each display is only taken once eglInitialize, context creation, eglMakeCurrent and a
+//! `GL_RENDERER` query succeed on it; displays passed over are terminated when we were the
+//! ones who initialised them. `VIRGL_SHIM_EGL_DEVICE=software` moves 6 to the front.
+//! Platforms 4–7 make our own desktop GL core-profile context.
 //!
 //! Our own contexts are made current on whichever thread calls (a thread that finds the
 //! main context current on another thread gets a context sharing its objects); the VMM's
@@ -35,6 +43,72 @@ type GetPlatformDisplayExt =
     unsafe extern "system" fn(egl::Enum, *mut c_void, *const egl::Int) -> *mut c_void;
 type QueryDevicesExt = unsafe extern "system" fn(egl::Int, *mut *mut c_void, *mut egl::Int) -> u32;
 type QueryDeviceStringExt = unsafe extern "system" fn(*mut c_void, egl::Int) -> *const i8;
+type DriverName = unsafe extern "system" fn(*mut c_void) -> *const std::ffi::c_char;
+type GetString = unsafe extern "system" fn(u32) -> *const u8;
+/// `EGL_DRM_DEVICE_FILE_EXT` (EGL_EXT_device_drm).
+const DRM_DEVICE_FILE_EXT: egl::Int = 0x3233;
+const GL_RENDERER: u32 = 0x1F01;
+
+/// How good a display is for us, best first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    /// A hardware driver.
+    Hardware,
+    /// Software rendering without a DRM node (Mesa's `swrast`, llvmpipe).
+    Software,
+    /// Mesa's `kms_swrast`: llvmpipe on a DRM node whose own driver failed.
+    KmsSwrast,
+}
+
+/// Which step of the platform order a display is tried at.
+#[derive(Clone, Copy)]
+enum Step {
+    Hardware,
+    Surfaceless,
+    Software,
+}
+
+/// An EGL device from `eglQueryDevicesEXT`.
+struct Device {
+    handle: *mut c_void,
+    software: bool,
+    label: String,
+}
+
+/// A display that gave a working context (not current anywhere).
+struct Candidate {
+    name: &'static str,
+    display: egl::Display,
+    config: Option<egl::Config>,
+    attribs: Vec<egl::Int>,
+    ctx: egl::Context,
+    /// Initialised by us: terminated when passed over.
+    owned: bool,
+    driver: String,
+    renderer: String,
+    rank: Rank,
+}
+
+impl Candidate {
+    /// Undoes the probe: destroys the context, terminates the display if we initialised it.
+    fn release(self, egl: &Egl) {
+        if egl.get_current_context().map(|c| c.as_ptr()) == Some(self.ctx.as_ptr()) {
+            let _ = egl.make_current(self.display, None, None, None);
+        }
+        let _ = egl.destroy_context(self.display, self.ctx);
+        if self.owned {
+            let _ = egl.terminate(self.display);
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn into_parts(
+        self,
+    ) -> (&'static str, egl::Display, Option<egl::Config>, Vec<egl::Int>, egl::Context) {
+        log::info!("EGL platform {}: driver {}, {}", self.name, self.driver, self.renderer);
+        (self.name, self.display, self.config, self.attribs, self.ctx)
+    }
+}
 
 /// The VMM's callbacks and cookie, for platforms 1 and 2.
 #[derive(Clone, Copy)]
@@ -153,7 +227,19 @@ impl Platform {
         Err(Error::notsup("VMM create_gl_context returned NULL for GL 4.x and 3.3"))
     }
 
-    /// Platforms 3–5.
+    /// Platforms 3–7: the first display, in this order, whose EGL initialises, gives a GL
+    /// core context that can be made current and answers `GL_RENDERER`:
+    /// a hardware EGL device (a real driver, not Mesa's `kms_swrast` fallback), then EGL
+    /// surfaceless unless it too fell back to `kms_swrast`, then Mesa's software device
+    /// (pure llvmpipe); a `kms_swrast` display only when nothing else works.
+    ///
+    /// `kms_swrast` is what Mesa loads on a DRM node whose own driver fails (virtio-gpu
+    /// without 3D, vgem, …): llvmpipe rendering into the node's dumb buffers, with dma-buf
+    /// import through that node's PRIME import, which e.g. a 2D virtio-gpu refuses for
+    /// foreign (udmabuf) buffers. The software device gives the same llvmpipe without a
+    /// DRM node and imports any dma-buf it can mmap.
+    ///
+    /// `VIRGL_SHIM_EGL_DEVICE=software` tries Mesa's software device first.
     #[allow(clippy::type_complexity)]
     fn own_platform(
         egl: &Egl,
@@ -176,49 +262,103 @@ impl Platform {
         };
         log::debug!("GBM platform not implemented; skipped");
         let mut errors = Vec::new();
-        if cstr_has(&client, "EGL_EXT_platform_device") {
-            match Self::device_displays(egl, &client, gpd) {
-                Ok(displays) => {
-                    for d in displays {
-                        match Self::own_context(egl, d) {
-                            Ok((config, attribs, ctx)) => {
-                                return Ok(("egl-device", d, config, attribs, ctx))
-                            }
-                            Err(e) => errors.push(format!("device: {}", e.msg)),
-                        }
+        let devices = if cstr_has(&client, "EGL_EXT_platform_device") {
+            Self::devices(egl, &client).unwrap_or_else(|e| {
+                errors.push(format!("device: {}", e.msg));
+                Vec::new()
+            })
+        } else {
+            Vec::new()
+        };
+        let device_display = |dev: &Device| {
+            // SAFETY: valid platform enum and a device handle EGL returned, no attributes.
+            let d = unsafe { gpd(PLATFORM_DEVICE_EXT, dev.handle, std::ptr::null()) };
+            (!d.is_null()).then_some(d)
+        };
+        let software_first = std::env::var("VIRGL_SHIM_EGL_DEVICE").as_deref() == Ok("software");
+        // Software devices go after surfaceless (which may find a hardware driver the
+        // device list lacks), unless asked for first.
+        let mut order: Vec<(Step, &Device)> = Vec::new();
+        if software_first {
+            order.extend(devices.iter().filter(|d| d.software).map(|d| (Step::Software, d)));
+        }
+        order.extend(devices.iter().filter(|d| !d.software).map(|d| (Step::Hardware, d)));
+        let mut best: Option<Candidate> = None;
+        let mut steps: Vec<(Step, Option<&Device>)> =
+            order.into_iter().map(|(s, d)| (s, Some(d))).collect();
+        steps.push((Step::Surfaceless, None));
+        if !software_first {
+            steps.extend(devices.iter().filter(|d| d.software).map(|d| (Step::Software, Some(d))));
+        }
+        for (step, dev) in steps {
+            let (name, label, raw) = match dev {
+                Some(dev) => ("egl-device", dev.label.clone(), device_display(dev)),
+                None if cstr_has(&client, "EGL_MESA_platform_surfaceless") => {
+                    // SAFETY: valid platform enum, EGL_DEFAULT_DISPLAY, no attributes.
+                    let d = unsafe {
+                        gpd(PLATFORM_SURFACELESS_MESA, std::ptr::null_mut(), std::ptr::null())
+                    };
+                    ("egl-surfaceless", "surfaceless".to_string(), (!d.is_null()).then_some(d))
+                }
+                None => {
+                    errors.push("EGL_MESA_platform_surfaceless not supported".to_string());
+                    continue;
+                }
+            };
+            let Some(raw) = raw else {
+                errors.push(format!("{label}: no display"));
+                continue;
+            };
+            // SAFETY: a display handle EGL just returned.
+            let display = unsafe { egl::Display::from_ptr(raw) };
+            let cand = match Self::probe(egl, name, display, dev.is_some_and(|d| d.software)) {
+                Ok(c) => c,
+                Err(e) => {
+                    log::debug!("EGL {label}: {}", e.msg);
+                    errors.push(format!("{label}: {}", e.msg));
+                    continue;
+                }
+            };
+            log::debug!(
+                "EGL {label}: driver {}, renderer {} ({:?})",
+                cand.driver,
+                cand.renderer,
+                cand.rank
+            );
+            let good_enough = match step {
+                Step::Hardware => cand.rank == Rank::Hardware,
+                Step::Surfaceless | Step::Software => cand.rank != Rank::KmsSwrast,
+            };
+            if good_enough {
+                if let Some(b) = best.take() {
+                    b.release(egl);
+                }
+                return Ok(cand.into_parts());
+            }
+            errors.push(format!("{label}: {} ({:?}) passed over", cand.driver, cand.rank));
+            match &best {
+                Some(b) if b.rank <= cand.rank => cand.release(egl),
+                _ => {
+                    if let Some(b) = best.replace(cand) {
+                        b.release(egl);
                     }
                 }
-                Err(e) => errors.push(format!("device: {}", e.msg)),
             }
         }
-        if cstr_has(&client, "EGL_MESA_platform_surfaceless") {
-            // SAFETY: valid platform enum, EGL_DEFAULT_DISPLAY, no attributes.
-            let d =
-                unsafe { gpd(PLATFORM_SURFACELESS_MESA, std::ptr::null_mut(), std::ptr::null()) };
-            if d.is_null() {
-                errors.push("surfaceless: no display".to_string());
-            } else {
-                // SAFETY: a display handle EGL just returned.
-                let d = unsafe { egl::Display::from_ptr(d) };
-                match Self::own_context(egl, d) {
-                    Ok((config, attribs, ctx)) => {
-                        return Ok(("egl-surfaceless", d, config, attribs, ctx))
-                    }
-                    Err(e) => errors.push(format!("surfaceless: {}", e.msg)),
-                }
-            }
-        } else {
-            errors.push("EGL_MESA_platform_surfaceless not supported".to_string());
+        if let Some(b) = best {
+            log::warn!(
+                "EGL: only {} ({}) works; dma-buf import may be refused ({})",
+                b.driver,
+                b.name,
+                errors.join("; ")
+            );
+            return Ok(b.into_parts());
         }
         Err(Error::notsup(format!("no EGL platform works: {}", errors.join("; "))))
     }
 
-    /// Displays of hardware EGL devices (software devices are left to surfaceless).
-    fn device_displays(
-        egl: &Egl,
-        client: &str,
-        gpd: GetPlatformDisplayExt,
-    ) -> Result<Vec<egl::Display>> {
+    /// The EGL devices, each marked software (`EGL_MESA_device_software`) or not.
+    fn devices(egl: &Egl, client: &str) -> Result<Vec<Device>> {
         let query: Option<QueryDevicesExt> = egl
             .get_proc_address("eglQueryDevicesEXT")
             // SAFETY: EGL_EXT_device_enumeration's documented signature.
@@ -239,31 +379,114 @@ impl Platform {
         if unsafe { query(devs.len() as egl::Int, devs.as_mut_ptr(), &mut n) } == 0 {
             return Err(Error::notsup("eglQueryDevicesEXT failed"));
         }
-        let want_software = std::env::var("VIRGL_SHIM_EGL_DEVICE").as_deref() == Ok("software");
+        let string = |dev: *mut c_void, name: egl::Int| -> Option<String> {
+            let qs = dev_string?;
+            // SAFETY: a device handle EGL returned; EGL returns NULL for unknown names.
+            let s = unsafe { qs(dev, name) };
+            // SAFETY: EGL returns a NUL-terminated string that outlives the device.
+            (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned())
+        };
         let mut out = Vec::new();
-        for &dev in devs.iter().take(n.clamp(0, 16) as usize) {
-            if let Some(qs) = dev_string {
-                // SAFETY: a device handle EGL returned; EGL_EXTENSIONS is a valid name.
-                let s = unsafe { qs(dev, egl::EXTENSIONS) };
-                if !s.is_null() {
-                    // SAFETY: EGL returns a NUL-terminated static string.
-                    let s = unsafe { CStr::from_ptr(s) }.to_string_lossy();
-                    // VIRGL_SHIM_EGL_DEVICE=software: only Mesa's software device (pure
-                    // llvmpipe, which imports udmabufs; kms_swrast on a DRM node does not).
-                    let software = cstr_has(&s, "EGL_MESA_device_software");
-                    if software != want_software {
-                        continue;
-                    }
-                }
-            }
-            // SAFETY: valid platform enum and device handle, no attributes.
-            let d = unsafe { gpd(PLATFORM_DEVICE_EXT, dev, std::ptr::null()) };
-            if !d.is_null() {
-                // SAFETY: a display handle EGL just returned.
-                out.push(unsafe { egl::Display::from_ptr(d) });
-            }
+        for (i, &dev) in devs.iter().take(n.clamp(0, 16) as usize).enumerate() {
+            let exts = string(dev, egl::EXTENSIONS).unwrap_or_default();
+            let software = cstr_has(&exts, "EGL_MESA_device_software");
+            let file = if cstr_has(&exts, "EGL_EXT_device_drm") {
+                string(dev, DRM_DEVICE_FILE_EXT)
+            } else {
+                None
+            };
+            let label = match (&file, software) {
+                (Some(f), _) => format!("device {i} ({f})"),
+                (None, true) => format!("device {i} (software)"),
+                (None, false) => format!("device {i}"),
+            };
+            out.push(Device { handle: dev, software, label });
         }
         Ok(out)
+    }
+
+    /// Initialises `display`, creates our context, makes it current and asks for
+    /// `GL_RENDERER`; classifies the display by its driver. Everything made here is
+    /// undone on failure (the display terminated when this call initialised it).
+    fn probe(
+        egl: &Egl,
+        name: &'static str,
+        display: egl::Display,
+        software_device: bool,
+    ) -> Result<Candidate> {
+        // A display someone else (the VMM) already initialised is shared: never terminate it.
+        let owned = egl.query_string(Some(display), egl::VERSION).is_err();
+        let (config, attribs, ctx) = match Self::own_context(egl, display) {
+            Ok(x) => x,
+            Err(e) => {
+                if owned {
+                    let _ = egl.terminate(display);
+                }
+                return Err(e);
+            }
+        };
+        let mut cand = Candidate {
+            name,
+            display,
+            config,
+            attribs,
+            ctx,
+            owned,
+            driver: String::from("?"),
+            renderer: String::new(),
+            rank: Rank::Hardware,
+        };
+        if let Err(e) = egl.make_current(display, None, None, Some(ctx)) {
+            cand.release(egl);
+            return Err(Error::notsup(format!("eglMakeCurrent: {e}")));
+        }
+        let renderer = egl
+            .get_proc_address("glGetString")
+            // SAFETY: glGetString's documented signature.
+            .map(|f| unsafe { std::mem::transmute::<extern "system" fn(), GetString>(f) })
+            .and_then(|get| {
+                // SAFETY: our context is current; GL_RENDERER is a valid name; GL returns
+                // NULL or a static NUL-terminated string.
+                let s = unsafe { get(GL_RENDERER) };
+                // SAFETY: as above.
+                (!s.is_null()).then(|| unsafe { CStr::from_ptr(s.cast()) })
+            })
+            .map(|s| s.to_string_lossy().into_owned());
+        let _ = egl.make_current(display, None, None, None);
+        let Some(renderer) = renderer else {
+            cand.release(egl);
+            return Err(Error::notsup("glGetString(GL_RENDERER) failed"));
+        };
+        let exts = egl
+            .query_string(Some(display), egl::EXTENSIONS)
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let driver = if cstr_has(&exts, "EGL_MESA_query_driver") {
+            egl.get_proc_address("eglGetDisplayDriverName")
+                // SAFETY: EGL_MESA_query_driver's documented signature.
+                .map(|f| unsafe { std::mem::transmute::<extern "system" fn(), DriverName>(f) })
+                .and_then(|get| {
+                    // SAFETY: an initialised display; EGL returns NULL or a string owned by
+                    // the display.
+                    let s = unsafe { get(display.as_ptr()) };
+                    // SAFETY: as above.
+                    (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) })
+                })
+                .map(|s| s.to_string_lossy().into_owned())
+        } else {
+            None
+        };
+        let software_renderer =
+            ["llvmpipe", "softpipe", "SwiftShader"].iter().any(|r| renderer.contains(r));
+        cand.rank = match driver.as_deref() {
+            Some("kms_swrast") => Rank::KmsSwrast,
+            Some("swrast") => Rank::Software,
+            _ if software_device || software_renderer => Rank::Software,
+            _ => Rank::Hardware,
+        };
+        cand.driver = driver.unwrap_or_else(|| String::from("?"));
+        cand.renderer = renderer;
+        Ok(cand)
     }
 
     /// Initialises `display` and creates a desktop GL core context (4.x, else 3.3).
