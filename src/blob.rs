@@ -9,7 +9,8 @@ use crate::backend::{linear::LinearStorage, Storage};
 use crate::error::{Error, Result};
 use crate::ffi::types::{
     virgl_renderer_resource_create_args, virgl_renderer_resource_create_coherent_args,
-    VIRGL_RENDERER_BLOB_FD_TYPE_SHM, VIRGL_RENDERER_MAP_CACHE_CACHED,
+    VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF, VIRGL_RENDERER_BLOB_FD_TYPE_SHM,
+    VIRGL_RENDERER_MAP_CACHE_CACHED,
 };
 use crate::iov::IovList;
 use crate::renderer::{Renderer, Resource};
@@ -195,11 +196,24 @@ impl Renderer {
 
     /// `virgl_renderer_resource_export_blob`: coherent memory as its memfd (SHM).
     pub fn export_blob(&mut self, handle: u32) -> Result<(u32, OwnedFd)> {
-        let r = self.coherent_mem(handle)?;
-        let Storage::Linear(l) = &r.storage else {
-            return Err(Error::inval(format!("resource {handle} has no host memory")));
+        // A dma-buf where the host can make one (zero-copy pages, udmabuf over a memfd,
+        // EGL texture export, imported dma-bufs): it is what a multi-process VMM can use.
+        let dmabuf_err = match self.export_dmabuf(handle) {
+            Ok(d) => return Ok((VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF, d.fd)),
+            Err(e) => e,
         };
-        let fd = l.mem.fd().ok_or_else(|| Error::inval(format!("resource {handle} has no fd")))?;
+        // Else coherent memory as its memfd.
+        let r = self.resource(handle)?;
+        let fd = match (&r.storage, r.coherent_bytes) {
+            (Storage::Linear(l), n) if n > 0 => l.mem.fd(),
+            _ => None,
+        };
+        let Some(fd) = fd else {
+            return Err(Error::new(
+                dmabuf_err.errno,
+                format!("resource {handle} cannot be exported: {}", dmabuf_err.msg),
+            ));
+        };
         let dup = fd.try_clone().map_err(|e| {
             Error::new(
                 e.raw_os_error().unwrap_or(libc::EMFILE),

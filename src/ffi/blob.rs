@@ -152,9 +152,10 @@ pub unsafe extern "C" fn virgl_renderer_resource_get_map_info(
     })
 }
 
-/// Exports a resource as an fd the caller owns: coherent memory as its memfd
-/// (`VIRGL_RENDERER_BLOB_FD_TYPE_SHM`). dma-buf export is not implemented yet. -EINVAL
-/// for resources without exportable memory or NULL out-pointers.
+/// Exports a resource as an fd the caller owns: a dma-buf (`VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF`)
+/// where the host can make one (see `virgl_renderer_resource_export_dmabuf`), else coherent
+/// memory as its memfd (`VIRGL_RENDERER_BLOB_FD_TYPE_SHM`). -EOPNOTSUPP when neither is
+/// possible, -EINVAL for an unknown resource or NULL out-pointers.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_resource_export_blob(
     res_id: u32,
