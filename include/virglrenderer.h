@@ -447,9 +447,10 @@ VIRGL_EXPORT int virgl_renderer_resource_map_fixed(uint32_t res_handle, void *ad
 VIRGL_EXPORT int virgl_renderer_resource_get_map_info(uint32_t res_handle, uint32_t *map_info);
 
 /**
- * Exports a resource as an fd the caller owns: coherent memory as its memfd
- * (`VIRGL_RENDERER_BLOB_FD_TYPE_SHM`). dma-buf export is not implemented yet. -EINVAL
- * for resources without exportable memory or NULL out-pointers.
+ * Exports a resource as an fd the caller owns: a dma-buf (`VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF`)
+ * where the host can make one (see `virgl_renderer_resource_export_dmabuf`), else coherent
+ * memory as its memfd (`VIRGL_RENDERER_BLOB_FD_TYPE_SHM`). -EOPNOTSUPP when neither is
+ * possible, -EINVAL for an unknown resource or NULL out-pointers.
  */
 VIRGL_EXPORT int virgl_renderer_resource_export_blob(uint32_t res_id, uint32_t *fd_type, int *fd);
 
