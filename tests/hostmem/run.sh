@@ -24,8 +24,9 @@
 #   VIRGL_SHIM_LOG=info              passed to the library
 #
 # Exit status: 0 when every case passed; 1 on any FAIL, a missing result, a QEMU crash or
-# non-zero exit, a timeout, or when the library mapped into QEMU is not ours; 2 on
-# usage/infrastructure errors. The last line of output is always "N passed, N failed".
+# an exit status other than 0 or 65 (the guest's isa-debug-exit), a timeout, or when the
+# library mapped into QEMU is not ours; 2 on usage/infrastructure errors. The last line
+# of output is always "N passed, N failed".
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -168,6 +169,7 @@ echo "hostmem-init: modules loaded, running the test"
 echo "hostmem-init: test program exited with $?"
 dmesg | grep -i -E 'virtio.gpu|\[drm\]' | sed 's/^/hostmem-dmesg: /'
 sync
+/bin/hostmem_test --exit
 poweroff -f
 sleep 10
 INIT
@@ -182,6 +184,12 @@ WANT_MIN=$(( (WANT_DEV & 0xff) | (WANT_DEV >> 12 & ~0xff) ))
 echo "hostmem: library $LIBFILE (dev $WANT_MAJ:$WANT_MIN inode $WANT_INO)"
 
 # ------------------------------------------------------------------------ QEMU
+# The guest ends QEMU through isa-debug-exit (`hostmem_test --exit` writes 0x20: QEMU
+# exits with (0x20 << 1) | 1 = 65) rather than powering off: a power-off resets the
+# virtio-gpu device from a vCPU thread, where QEMU 10.0.2's virtio_gpu_gl_reset calls GL
+# (sdl2 scanout disable -> egl_fb_destroy) without a current context and libepoxy
+# aborts now and then (see docs/qemu-hostmem.md). `poweroff -f` remains the fallback.
+DEBUG_EXIT_STATUS=65
 FWARGS=()
 for d in $FIRMWARE; do [ -d "$d" ] && FWARGS+=(-L "$d"); done
 SERIAL="$JOB/serial.log"
@@ -193,6 +201,7 @@ VIRGL_SHIM_LOG=${VIRGL_SHIM_LOG:-info} \
   timeout -k 5 "$TIMEOUT" "$QEMU" "${FWARGS[@]}" \
     -accel tcg -m 1024 -smp 2 -nodefaults -no-user-config -no-reboot \
     -device virtio-gpu-gl-pci,blob=true,hostmem=256M -display sdl,gl=on \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -d guest_errors -trace virtio_gpu_cmd_res_create_blob \
     -kernel "$KDIR/vmlinuz" -initrd "$JOB/initramfs.cpio" \
     -append "console=ttyS0 loglevel=4 panic=-1 drm_kms_helper.fbdev_emulation=0" \
@@ -254,7 +263,7 @@ NRES=$((PASSED + FAILED))
 if [ "$MAPS_OK" != 1 ]; then PROBLEMS+=("library check: $MAPS_MSG"); FAILED=$((FAILED + 1)); fi
 if [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
   PROBLEMS+=("timeout: QEMU killed after ${TIMEOUT}s"); FAILED=$((FAILED + 1))
-elif [ "$QRC" != 0 ]; then
+elif [ "$QRC" != "$DEBUG_EXIT_STATUS" ] && [ "$QRC" != 0 ]; then
   PROBLEMS+=("QEMU exited with status $QRC (crash?)"); FAILED=$((FAILED + 1))
 fi
 if [ -z "$PLAN" ]; then
