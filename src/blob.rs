@@ -44,6 +44,54 @@ pub fn parse_size(s: &str) -> Option<u64> {
 }
 
 impl Renderer {
+    /// Page-rounds `bytes` and checks it fits the coherent budget (-ENOSPC, nothing
+    /// changed, when it does not). The caller charges it with [`Renderer::charge_coherent`]
+    /// once the memory exists.
+    pub(crate) fn reserve_coherent(&self, bytes: u64) -> Result<u64> {
+        let size = crate::memory::page_align(bytes.max(1))
+            .ok_or_else(|| Error::inval(format!("coherent size {bytes} overflows")))?;
+        if self.coherent_used.saturating_add(size) > self.coherent_limit {
+            return Err(Error::new(
+                libc::ENOSPC,
+                format!(
+                    "coherent budget: {} of {} bytes used, {size} more requested",
+                    self.coherent_used, self.coherent_limit
+                ),
+            ));
+        }
+        Ok(size)
+    }
+
+    /// Marks `res` as holding `size` coherent bytes (from [`Renderer::reserve_coherent`]).
+    pub(crate) fn charge_coherent(&mut self, res: &mut Resource, size: u64) {
+        res.coherent_bytes = size;
+        self.coherent_used += size;
+    }
+
+    /// A zeroed memfd-backed linear storage for `desc` and its budget size, reserved.
+    pub(crate) fn alloc_coherent(&self, desc: &ResourceDesc) -> Result<(Storage, u64)> {
+        let (_, bytes) = crate::transfer::linear_levels(desc)?;
+        let size = self.reserve_coherent(bytes)?;
+        Ok((Storage::Linear(LinearStorage::shared(desc)?), size))
+    }
+
+    /// The description of a blob that is plain bytes: an R8 buffer `size` bytes wide.
+    pub(crate) fn byte_buffer_desc(&self, handle: u32, size: u64) -> Result<ResourceDesc> {
+        let w = u32::try_from(size).map_err(|_| Error::inval(format!("blob of {size} bytes")))?;
+        let args = virgl_renderer_resource_create_args {
+            handle,
+            target: 0,
+            format: crate::format::R8_UNORM,
+            bind: 0,
+            width: w,
+            height: 1,
+            depth: 1,
+            array_size: 1,
+            ..Default::default()
+        };
+        ResourceDesc::validate(&args, &self.backend.limits())
+    }
+
     /// `virgl_renderer_resource_create_coherent`: a zeroed memfd-backed BUFFER or 2D
     /// texture counted against the budget (-ENOSPC, nothing allocated, when it would pass).
     pub fn create_coherent(
@@ -80,24 +128,10 @@ impl Renderer {
             flags: 0,
         };
         let desc = ResourceDesc::validate(&args, &self.backend.limits())?;
-        let (_, size) = crate::transfer::linear_levels(&desc)?;
-        let size = crate::memory::page_align(size.max(1))
-            .ok_or_else(|| Error::inval("coherent size overflows"))?;
-        let after = self.coherent_used.saturating_add(size);
-        if after > self.coherent_limit {
-            return Err(Error::new(
-                libc::ENOSPC,
-                format!(
-                    "coherent budget: {} of {} bytes used, {size} more requested",
-                    self.coherent_used, self.coherent_limit
-                ),
-            ));
-        }
-        let storage = Storage::Linear(LinearStorage::shared(&desc)?);
+        let (storage, size) = self.alloc_coherent(&desc)?;
         let mut res = Resource::new(desc, storage, None);
-        res.coherent_bytes = size;
         res.new_api = true;
-        self.coherent_used = after;
+        self.charge_coherent(&mut res, size);
         self.resources.insert(a.res_handle, res);
         if a.ctx_id != 0 {
             self.context(a.ctx_id)?.resources.insert(a.res_handle);
@@ -120,20 +154,7 @@ impl Renderer {
                 iovs.total()
             )));
         }
-        let w =
-            u32::try_from(size).map_err(|_| Error::inval(format!("guest blob of {size} bytes")))?;
-        let args = virgl_renderer_resource_create_args {
-            handle,
-            target: 0,
-            format: crate::format::R8_UNORM,
-            bind: 0,
-            width: w,
-            height: 1,
-            depth: 1,
-            array_size: 1,
-            ..Default::default()
-        };
-        let desc = ResourceDesc::validate(&args, &self.backend.limits())?;
+        let desc = self.byte_buffer_desc(handle, size)?;
         self.check_new_resource()?;
         let backing = Backing { raw_iov: raw.0, raw_count: raw.1, iovs };
         let mut res = Resource::new(desc, Storage::GuestOnly, Some(backing));

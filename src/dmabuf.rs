@@ -13,12 +13,12 @@
 use crate::backend::{linear::LinearStorage, Storage};
 use crate::error::{Error, Result};
 use crate::ffi::types::{
-    virgl_renderer_export_query, virgl_renderer_resource_create_args,
-    VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF, VIRGL_RENDERER_BLOB_FD_TYPE_SHM,
+    virgl_renderer_export_query, VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF,
+    VIRGL_RENDERER_BLOB_FD_TYPE_SHM,
 };
 use crate::memory::{self, HostMem, MemfdRange};
 use crate::renderer::{Renderer, Resource};
-use crate::resource::{ResourceDesc, Target};
+use crate::resource::Target;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
 
 /// `DRM_FORMAT_MOD_LINEAR`.
@@ -213,27 +213,12 @@ impl Renderer {
             }
             t => return Err(Error::inval(format!("fd type {t}"))),
         }
-        let w = u32::try_from(size).map_err(|_| Error::inval(format!("blob of {size} bytes")))?;
         let len = fd_len(fd)?;
         if len < size {
             return Err(Error::inval(format!("fd holds {len} bytes, {size} requested")));
         }
-        let args = virgl_renderer_resource_create_args {
-            handle,
-            target: 0,
-            format: crate::format::R8_UNORM,
-            bind: 0,
-            width: w,
-            height: 1,
-            depth: 1,
-            array_size: 1,
-            ..Default::default()
-        };
-        let desc = ResourceDesc::validate(&args, &self.backend.limits())?;
-        let map_len = memory::page_align(size).ok_or_else(|| Error::inval("size overflows"))?;
-        if self.coherent_used.saturating_add(map_len) > self.coherent_limit {
-            return Err(Error::new(libc::ENOSPC, "coherent budget exhausted"));
-        }
+        let desc = self.byte_buffer_desc(handle, size)?;
+        let map_len = self.reserve_coherent(size)?;
         let owned = dup(fd)?;
         let mem = HostMem::from_fd(owned, map_len).map_err(|e| {
             if fd_type == VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF {
@@ -244,9 +229,8 @@ impl Renderer {
         })?;
         let (levels, _) = crate::transfer::linear_levels(&desc)?;
         let mut res = Resource::new(desc, Storage::Linear(LinearStorage { mem, levels }), None);
-        res.coherent_bytes = map_len;
         res.new_api = true;
-        self.coherent_used += map_len;
+        self.charge_coherent(&mut res, map_len);
         self.resources.insert(handle, res);
         Ok(())
     }

@@ -6,7 +6,6 @@
 //! budget (so `resource_map` works, exactly like a coherent resource); otherwise the
 //! backend's storage. `HOST3D_GUEST` also attaches the given iovecs as backing.
 
-use crate::backend::{linear::LinearStorage, Storage};
 use crate::error::{Error, Result};
 use crate::ffi::types::VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE;
 use crate::renderer::{Renderer, Resource};
@@ -44,22 +43,9 @@ impl Renderer {
         self.check_new_resource()?;
         let (_, bytes) = crate::transfer::linear_levels(&desc)?;
         let mut res = if a.blob_flags & VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE != 0 {
-            let size = crate::memory::page_align(bytes.max(1))
-                .ok_or_else(|| Error::inval("blob size overflows"))?;
-            let after = self.coherent_used.saturating_add(size);
-            if after > self.coherent_limit {
-                return Err(Error::new(
-                    libc::ENOSPC,
-                    format!(
-                        "coherent budget: {} of {} bytes used, {size} more requested",
-                        self.coherent_used, self.coherent_limit
-                    ),
-                ));
-            }
-            let storage = Storage::Linear(LinearStorage::shared(&desc)?);
+            let (storage, size) = self.alloc_coherent(&desc)?;
             let mut res = Resource::new(desc, storage, backing);
-            res.coherent_bytes = size;
-            self.coherent_used = after;
+            self.charge_coherent(&mut res, size);
             res
         } else {
             crate::limits::current().check_host_memory(self.host_bytes, bytes)?;
