@@ -85,8 +85,10 @@ pub struct Renderer {
     pub fences: FenceQueue,
     /// `THREAD_SYNC`: readable while fences wait for `virgl_renderer_poll`.
     pub poll_fd: Option<EventFd>,
-    /// `THREAD_SYNC | ASYNC_FENCE_CB`: wakes the thread that reports fences.
+    /// `THREAD_SYNC`: the thread that waits for the backend's work behind fences.
     pub fence_thread: Option<FenceThread>,
+    /// `THREAD_SYNC | ASYNC_FENCE_CB`: that thread reports fences, `poll` does not.
+    pub delivers_async: bool,
     /// The coherent budget (bytes) and what live coherent memory holds of it.
     pub coherent_limit: u64,
     pub coherent_used: u64,
@@ -97,14 +99,19 @@ pub struct Renderer {
     pub host_bytes: u64,
 }
 
-/// The thread that reports fences by itself (`ASYNC_FENCE_CB`).
+/// The thread behind `THREAD_SYNC`: it waits for the backend's sync points and then
+/// reports the fences itself (`ASYNC_FENCE_CB`) or makes the poll fd readable.
 pub struct FenceThread {
     wake: Arc<(Mutex<(bool, bool)>, Condvar)>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
 
+/// How long the fence thread waits on one sync point before looking again (it also wakes
+/// on every new fence and on stop).
+const SYNC_WAIT_NS: u64 = 50_000_000;
+
 impl FenceThread {
-    fn start() -> std::io::Result<Self> {
+    fn start(deliver: bool) -> std::io::Result<Self> {
         let wake: Arc<(Mutex<(bool, bool)>, Condvar)> = Arc::default();
         let w = Arc::clone(&wake);
         let handle =
@@ -120,7 +127,22 @@ impl FenceThread {
                     }
                     g.0 = false;
                 }
-                retire_fences(None, true);
+                // Wait, without the renderer lock, until no queued work is running.
+                loop {
+                    let next = lock().as_ref().and_then(|r| r.fences.first_unsignaled());
+                    let Some(sync) = next else { break };
+                    sync.wait(SYNC_WAIT_NS);
+                    if w.0.lock().unwrap_or_else(|e| e.into_inner()).1 {
+                        return;
+                    }
+                }
+                if deliver {
+                    retire_fences(None, true);
+                } else if let Some(r) = lock().as_ref() {
+                    if let Some(fd) = r.poll_fd.as_ref().filter(|_| r.fences.any_ready()) {
+                        fd.signal();
+                    }
+                }
             })?;
         Ok(FenceThread { wake, handle: Some(handle) })
     }
@@ -149,13 +171,19 @@ pub fn retire_fences(only_ctx: Option<u32>, from_thread: bool) {
     let (fences, cookie, cbs) = {
         let mut state = lock();
         let Some(r) = state.as_mut() else { return };
-        if r.fence_thread.is_some() != from_thread {
+        // With ASYNC_FENCE_CB only our thread reports fences.
+        if r.delivers_async != from_thread {
             return;
         }
         if let Some(fd) = &r.poll_fd {
             fd.drain();
         }
-        (r.fences.take(only_ctx), r.key.cookie, r.callbacks.raw)
+        let taken = r.fences.take(only_ctx);
+        // Readable again if more are ready (the thread signals those that finish later).
+        if let Some(fd) = r.poll_fd.as_ref().filter(|_| r.fences.any_ready()) {
+            fd.signal();
+        }
+        (taken, r.key.cookie, r.callbacks.raw)
     };
     let cookie = cookie as *mut std::ffi::c_void;
     for f in fences {
@@ -230,8 +258,11 @@ impl Renderer {
         use crate::ffi::types::{VIRGL_RENDERER_ASYNC_FENCE_CB, VIRGL_RENDERER_THREAD_SYNC};
         let sync = key.flags & VIRGL_RENDERER_THREAD_SYNC != 0;
         let async_cb = sync && key.flags & VIRGL_RENDERER_ASYNC_FENCE_CB != 0;
-        let fence_thread = if async_cb {
-            Some(FenceThread::start().map_err(|e| Error::nomem(format!("fence thread: {e}")))?)
+        let fence_thread = if sync {
+            Some(
+                FenceThread::start(async_cb)
+                    .map_err(|e| Error::nomem(format!("fence thread: {e}")))?,
+            )
         } else {
             None
         };
@@ -249,6 +280,7 @@ impl Renderer {
             fences: FenceQueue::default(),
             poll_fd,
             fence_thread,
+            delivers_async: async_cb,
             coherent_limit: crate::blob::default_coherent_limit(),
             coherent_used: 0,
             orphans: Vec::new(),
@@ -420,15 +452,18 @@ impl Renderer {
         Ok(())
     }
 
-    /// Queues a signalled fence and wakes whoever reports it.
-    pub fn push_fence(&mut self, f: Retired) {
-        self.fences.push(f);
-        if let Some(fd) = &self.poll_fd {
+    /// Queues a fence behind all work submitted so far and wakes whoever reports it.
+    pub fn push_fence(&mut self, f: Retired) -> Result<()> {
+        let sync = self.backend.sync_point()?;
+        let done = sync.as_ref().is_none_or(|s| s.wait(0));
+        self.fences.push(f, sync);
+        if let Some(fd) = self.poll_fd.as_ref().filter(|_| done && self.fences.any_ready()) {
             fd.signal();
         }
         if let Some(t) = &self.fence_thread {
             t.notify();
         }
+        Ok(())
     }
 
     /// `context_create_with_flags` after the argument checks.

@@ -49,6 +49,12 @@ pub enum Storage {
     ZeroCopy(crate::zerocopy::ZeroCopyStorage),
 }
 
+/// A point in a backend's work: done when everything submitted before it is.
+pub trait SyncPoint: Send + Sync {
+    /// Waits up to `timeout_ns` (0: just checks); true when the work is done.
+    fn wait(&self, timeout_ns: u64) -> bool;
+}
+
 /// Host storage for resources.
 pub trait Backend: Send {
     /// Short name for logs ("cpu", "gl").
@@ -80,6 +86,11 @@ pub trait Backend: Send {
     /// GL texture (or buffer) name for `get_info`; 0 when there is none.
     fn tex_id(&self, _st: &Storage) -> u32 {
         0
+    }
+    /// A sync point after all work submitted so far, for fences; `None` when that work is
+    /// already done (every operation of the CPU backend completes before it returns).
+    fn sync_point(&mut self) -> Result<Option<std::sync::Arc<dyn SyncPoint>>> {
+        Ok(None)
     }
     /// True when zero-copy resources need their pages as an imported dma-buf (GL).
     fn zero_copy_needs_dmabuf(&self) -> bool {

@@ -145,8 +145,8 @@ pub extern "C" fn virgl_renderer_force_ctx_0() {
 }
 
 /// Queues a ctx-0 fence; `write_fence(cookie, client_fence_id)` follows once all work
-/// submitted before it is done (every operation completes before its call returns, so that
-/// is at the next `virgl_renderer_poll`, or at once from our thread with ASYNC_FENCE_CB).
+/// submitted before it is done: from the next `virgl_renderer_poll` after that, or from our
+/// thread with ASYNC_FENCE_CB.
 /// ctx-0 fences merge: a poll reports only the newest. `ctx_id` is ignored, as upstream.
 /// Returns 0 or positive EINVAL (not initialised).
 #[no_mangle]
@@ -154,13 +154,7 @@ pub extern "C" fn virgl_renderer_create_fence(client_fence_id: c_int, ctx_id: u3
     const NAME: &str = "virgl_renderer_create_fence";
     boundary(NAME, libc::EINVAL, || {
         let _ = ctx_id;
-        pos(
-            NAME,
-            renderer::with(|r| {
-                r.push_fence(Retired::Global(client_fence_id as u32));
-                Ok(())
-            }),
-        )
+        pos(NAME, renderer::with(|r| r.push_fence(Retired::Global(client_fence_id as u32))))
     })
 }
 
@@ -189,8 +183,7 @@ pub extern "C" fn virgl_renderer_context_create_fence(
                 return Err(Error::inval(format!("unknown fence flags {flags:#x}")));
             }
             let mergeable = flags & super::types::VIRGL_RENDERER_FENCE_FLAG_MERGEABLE != 0;
-            r.push_fence(Retired::Context { ctx_id, ring_idx, fence_id, mergeable });
-            Ok(())
+            r.push_fence(Retired::Context { ctx_id, ring_idx, fence_id, mergeable })
         });
         super::neg(NAME, r)
     })
