@@ -593,8 +593,8 @@ VIRGL_EXPORT void virgl_renderer_force_ctx_0(void);
 
 /**
  * Queues a ctx-0 fence; `write_fence(cookie, client_fence_id)` follows once all work
- * submitted before it is done (every operation completes before its call returns, so that
- * is at the next `virgl_renderer_poll`, or at once from our thread with ASYNC_FENCE_CB).
+ * submitted before it is done: from the next `virgl_renderer_poll` after that, or from our
+ * thread with ASYNC_FENCE_CB.
  * ctx-0 fences merge: a poll reports only the newest. `ctx_id` is ignored, as upstream.
  * Returns 0 or positive EINVAL (not initialised).
  */
