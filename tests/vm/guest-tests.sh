@@ -3,6 +3,7 @@
 # process per test (the C API holds one renderer per process), with udmabuf required.
 # Prints "PASS name" / "FAIL name" per test and "N passed, N failed" last.
 export VIRGL_SHIM_REQUIRE_UDMABUF=1
+export VIRGL_SHIM_REQUIRE_DRM=1
 export RUST_BACKTRACE=1
 pass=0; failn=0; failed=""
 [ -e /dev/udmabuf ] || echo "guest: /dev/udmabuf is missing (the tests will fail)"

@@ -10,13 +10,13 @@
 # GL texture export where EGL can.
 #
 # Exit status non-zero on any failure; the last line is "N passed, N failed".
-# Env: VM_* knobs of vm.sh; VM_TESTS (space-separated cargo test targets, default zerocopy).
+# Env: VM_* knobs of vm.sh; VM_TESTS (space-separated cargo test targets, default zerocopy gbm).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cd "$repo"
 
-targets=${VM_TESTS:-zerocopy}
+targets=${VM_TESTS:-zerocopy gbm}
 bins=()
 for t in $targets; do
   json=$(cargo test --test "$t" --no-run --message-format=json 2>/dev/null) || {

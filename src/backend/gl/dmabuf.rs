@@ -279,3 +279,177 @@ impl GlBackend {
         })
     }
 }
+
+/// `EGL_DMA_BUF_PLANEn_{FD,OFFSET,PITCH,MODIFIER_LO,MODIFIER_HI}_EXT` for planes 0–3.
+const PLANE_ATTRS: [[i32; 5]; 4] = [
+    [0x3272, 0x3273, 0x3274, 0x3443, 0x3444],
+    [0x3275, 0x3276, 0x3277, 0x3445, 0x3446],
+    [0x3278, 0x3279, 0x327A, 0x3447, 0x3448],
+    [0x3440, 0x3441, 0x3442, 0x3449, 0x344A],
+];
+
+type QueryModifiers =
+    unsafe extern "system" fn(*mut c_void, i32, i32, *mut u64, *mut u32, *mut i32) -> u32;
+type ImageTargetTexStorage = unsafe extern "system" fn(u32, *mut c_void, *const i32);
+
+impl GlBackend {
+    /// The modifiers our EGL display imports `fourcc` with for sampling/rendering
+    /// (`eglQueryDmaBufModifiersEXT`, external-only ones left out); empty when it cannot say.
+    pub(super) fn dmabuf_modifiers(&self, fourcc: u32) -> Vec<u64> {
+        let Ok((fns, e)) = self.egl_image_fns() else {
+            return Vec::new();
+        };
+        if !has(&fns.exts, "EGL_EXT_image_dma_buf_import_modifiers") {
+            return Vec::new();
+        }
+        let Some(q) = e.get_proc_address("eglQueryDmaBufModifiersEXT") else {
+            return Vec::new();
+        };
+        // SAFETY: EGL_EXT_image_dma_buf_import_modifiers' documented signature.
+        let query = unsafe { std::mem::transmute::<extern "system" fn(), QueryModifiers>(q) };
+        let mut n = 0i32;
+        // SAFETY: max 0 with NULL arrays asks for the count only.
+        let ok = unsafe {
+            query(fns.display, fourcc as i32, 0, std::ptr::null_mut(), std::ptr::null_mut(), &mut n)
+        };
+        if ok == 0 || n <= 0 {
+            return Vec::new();
+        }
+        let n = n.min(256);
+        let mut mods = vec![0u64; n as usize];
+        let mut ext_only = vec![0u32; n as usize];
+        let mut got = 0i32;
+        // SAFETY: both arrays hold `n` entries; EGL writes at most `n`.
+        let ok = unsafe {
+            query(fns.display, fourcc as i32, n, mods.as_mut_ptr(), ext_only.as_mut_ptr(), &mut got)
+        };
+        if ok == 0 {
+            return Vec::new();
+        }
+        let got = got.clamp(0, n) as usize;
+        mods.iter().zip(&ext_only).take(got).filter(|(_, &x)| x == 0).map(|(&m, _)| m).collect()
+    }
+
+    /// Imports a GBM bo as a 2D texture through an EGLImage created with `fourcc` (the
+    /// fourcc of the GL storage's byte layout, which may differ from the bo's own):
+    /// `glEGLImageTargetTexStorageEXT` where available (immutable storage), else
+    /// `glEGLImageTargetTexture2DOES`. Returns the texture name and the EGLImage.
+    pub(super) fn import_gbm_bo(
+        &mut self,
+        bo: &super::gbm::Bo,
+        width: u32,
+        height: u32,
+        fourcc: u32,
+    ) -> Result<(glow::NativeTexture, usize)> {
+        let (fns, e) = self.egl_image_fns()?;
+        if !has(&fns.exts, "EGL_EXT_image_dma_buf_import") {
+            return Err(Error::notsup(format!(
+                "{}: no EGL_EXT_image_dma_buf_import",
+                self.platform.name
+            )));
+        }
+        let with_mods = has(&fns.exts, "EGL_EXT_image_dma_buf_import_modifiers")
+            && bo.modifier != crate::dmabuf::DRM_FORMAT_MOD_INVALID;
+        let gi = |v: u32, w: &str| i32::try_from(v).map_err(|_| Error::notsup(format!("{w} {v}")));
+        let mut attrs = vec![
+            egl::WIDTH,
+            gi(width, "width")?,
+            egl::HEIGHT,
+            gi(height, "height")?,
+            LINUX_DRM_FOURCC_EXT,
+            fourcc as i32,
+        ];
+        for (p, a) in PLANE_ATTRS.iter().enumerate().take(bo.planes.min(4) as usize) {
+            attrs.extend_from_slice(&[
+                a[0],
+                bo.fd.as_raw_fd(),
+                a[1],
+                gi(bo.offsets[p], "offset")?,
+                a[2],
+                gi(bo.strides[p], "stride")?,
+            ]);
+            if with_mods {
+                attrs.extend_from_slice(&[
+                    a[3],
+                    bo.modifier as u32 as i32,
+                    a[4],
+                    (bo.modifier >> 32) as u32 as i32,
+                ]);
+            }
+        }
+        attrs.push(egl::NONE);
+        // SAFETY: valid display; EGL_NO_CONTEXT and a NULL client buffer as
+        // EGL_LINUX_DMA_BUF_EXT requires; NONE-terminated attributes; EGL dups the fds.
+        let image = unsafe {
+            (fns.create)(
+                fns.display,
+                std::ptr::null_mut(),
+                LINUX_DMA_BUF_EXT,
+                std::ptr::null_mut(),
+                attrs.as_ptr(),
+            )
+        };
+        if image.is_null() {
+            let err = e.get_error().map(|x| x.to_string()).unwrap_or_default();
+            return Err(Error::notsup(format!(
+                "eglCreateImage(GBM bo {fourcc:#x} modifier {:#x} {width}x{height}) failed: {err}",
+                bo.modifier
+            )));
+        }
+        let storage = if self.gl.supported_extensions().contains("GL_EXT_EGL_image_storage") {
+            e.get_proc_address("glEGLImageTargetTexStorageEXT")
+                // SAFETY: GL_EXT_EGL_image_storage's documented signature.
+                .map(|f| unsafe {
+                    std::mem::transmute::<extern "system" fn(), ImageTargetTexStorage>(f)
+                })
+        } else {
+            None
+        };
+        let tex2d = e
+            .get_proc_address("glEGLImageTargetTexture2DOES")
+            // SAFETY: GL_OES_EGL_image's documented signature.
+            .map(|f| unsafe { std::mem::transmute::<extern "system" fn(), ImageTargetTexture>(f) });
+        if storage.is_none() && tex2d.is_none() {
+            // SAFETY: destroying the image made above.
+            unsafe { (fns.destroy)(fns.display, image) };
+            return Err(Error::notsup("no glEGLImageTargetTex* entry point"));
+        }
+        // SAFETY: context current; the texture is deleted (and the image destroyed) on failure.
+        let tex = match unsafe { self.gl.create_texture() } {
+            Ok(t) => t,
+            Err(m) => {
+                // SAFETY: destroying the image made above.
+                unsafe { (fns.destroy)(fns.display, image) };
+                return Err(Error::nomem(format!("glGenTextures: {m}")));
+            }
+        };
+        // SAFETY: context current; `image` is a valid EGLImage, the texture ours and bound;
+        // a NULL attribute list is allowed for glEGLImageTargetTexStorageEXT.
+        unsafe {
+            self.gl.bind_texture(glow::TEXTURE_2D, Some(tex));
+            match (storage, tex2d) {
+                (Some(st), _) => st(glow::TEXTURE_2D, image, std::ptr::null()),
+                (None, Some(t2)) => t2(glow::TEXTURE_2D, image),
+                (None, None) => {}
+            }
+            self.gl.bind_texture(glow::TEXTURE_2D, None);
+        }
+        if let Err(err) = self.check("glEGLImageTargetTex*") {
+            // SAFETY: deleting what was made above.
+            unsafe {
+                self.gl.delete_texture(tex);
+                (fns.destroy)(fns.display, image);
+            }
+            return Err(Error::notsup(err.msg));
+        }
+        Ok((tex, image as usize))
+    }
+
+    /// Destroys an EGLImage made by [`Self::import_gbm_bo`].
+    pub(super) fn destroy_egl_image(&self, image: usize) {
+        if let Ok((fns, _)) = self.egl_image_fns() {
+            // SAFETY: an image made by import_gbm_bo, destroyed once (its owner is consumed).
+            unsafe { (fns.destroy)(fns.display, image as *mut c_void) };
+        }
+    }
+}

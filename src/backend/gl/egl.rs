@@ -4,7 +4,10 @@
 //! 1. the VMM's EGL display (callbacks v4 `get_egl_display`) with the VMM's GL contexts;
 //! 2. the VMM's GL contexts (`create_gl_context`/`make_current`, no `USE_EGL` flag), which is
 //!    how QEMU with `-display sdl,gl=on` drives the library;
-//! 3. GBM on a DRM render node: not implemented (logged and skipped);
+//! 3. GBM on a DRM node (`EGL_PLATFORM_GBM_KHR` with a `gbm_device`, see [`super::gbm`]):
+//!    the VMM's `get_drm_fd` (callbacks ≥ v2; the library owns and closes that fd), else
+//!    `/dev/dri/renderD*` in order; taken only with a hardware driver (a `kms_swrast` GBM
+//!    display ranks with the other `kms_swrast` displays, as a last resort);
 //! 4. an EGL device (`EGL_EXT_platform_device`) with a hardware driver;
 //! 5. EGL surfaceless (`EGL_MESA_platform_surfaceless`), unless Mesa fell back to
 //!    `kms_swrast` on a DRM node there;
@@ -32,6 +35,8 @@ pub(crate) type Egl = egl::DynamicInstance<egl::EGL1_4>;
 
 const PLATFORM_DEVICE_EXT: egl::Enum = 0x313F;
 const PLATFORM_SURFACELESS_MESA: egl::Enum = 0x31DD;
+/// `EGL_PLATFORM_GBM_KHR` (= `EGL_PLATFORM_GBM_MESA`).
+const PLATFORM_GBM_KHR: egl::Enum = 0x31D7;
 const CONTEXT_MAJOR_VERSION: egl::Int = 0x3098;
 const CONTEXT_MINOR_VERSION: egl::Int = 0x30FB;
 const CONTEXT_OPENGL_PROFILE_MASK: egl::Int = 0x30FD;
@@ -63,6 +68,7 @@ enum Rank {
 /// Which step of the platform order a display is tried at.
 #[derive(Clone, Copy)]
 enum Step {
+    Gbm,
     Hardware,
     Surfaceless,
     Software,
@@ -87,6 +93,8 @@ struct Candidate {
     driver: String,
     renderer: String,
     rank: Rank,
+    /// The GBM device behind a GBM-platform display (outlives the display).
+    gbm: Option<super::gbm::Device>,
 }
 
 impl Candidate {
@@ -96,17 +104,15 @@ impl Candidate {
             let _ = egl.make_current(self.display, None, None, None);
         }
         let _ = egl.destroy_context(self.display, self.ctx);
-        if self.owned {
+        if self.owned || self.gbm.is_some() {
             let _ = egl.terminate(self.display);
         }
+        drop(self.gbm);
     }
 
-    #[allow(clippy::type_complexity)]
-    fn into_parts(
-        self,
-    ) -> (&'static str, egl::Display, Option<egl::Config>, Vec<egl::Int>, egl::Context) {
+    fn into_parts(self) -> Chosen {
         log::info!("EGL platform {}: driver {}, {}", self.name, self.driver, self.renderer);
-        (self.name, self.display, self.config, self.attribs, self.ctx)
+        (self.name, self.display, self.config, self.attribs, self.ctx, self.gbm)
     }
 }
 
@@ -119,6 +125,16 @@ pub struct VmmCallbacks {
     pub cookie: usize,
 }
 
+/// A chosen own platform: name, display, config, context attributes, context, GBM device.
+type Chosen = (
+    &'static str,
+    egl::Display,
+    Option<egl::Config>,
+    Vec<egl::Int>,
+    egl::Context,
+    Option<super::gbm::Device>,
+);
+
 enum Kind {
     /// Our own EGL context(s) on `display`; `contexts[0]` is the main one, the others share
     /// its objects. Each entry names the thread it was last made current on.
@@ -127,6 +143,9 @@ enum Kind {
         config: Option<egl::Config>,
         attribs: Vec<egl::Int>,
         contexts: Vec<(Option<ThreadId>, egl::Context)>,
+        /// The GBM device of a GBM-platform display: the display is terminated before it
+        /// is destroyed.
+        gbm: Option<super::gbm::Device>,
     },
     /// A context the VMM created for us.
     Vmm { vmm: VmmCallbacks, ctx: *mut c_void },
@@ -146,8 +165,13 @@ fn cstr_has(list: &str, ext: &str) -> bool {
 }
 
 impl Platform {
-    /// Picks a platform and makes its context current on the calling thread.
-    pub fn new(flags: i32, vmm: Option<VmmCallbacks>) -> Result<Self> {
+    /// Picks a platform and makes its context current on the calling thread. `drm_fd` is
+    /// the VMM's DRM fd (`get_drm_fd`), tried instead of the render nodes for GBM.
+    pub fn new(
+        flags: i32,
+        vmm: Option<VmmCallbacks>,
+        drm_fd: Option<&std::os::fd::OwnedFd>,
+    ) -> Result<Self> {
         // SAFETY: loading libEGL.so.1 runs its initialisers; it is the system's EGL.
         let egl = match unsafe { Egl::load_required() } {
             Ok(e) => Some(e),
@@ -169,8 +193,8 @@ impl Platform {
         let Some(egl) = egl else {
             return Err(Error::notsup("no libEGL.so.1 and no VMM GL context callbacks"));
         };
-        let (name, display, config, attribs, ctx) = Self::own_platform(&egl)?;
-        let kind = Kind::Own { display, config, attribs, contexts: vec![(None, ctx)] };
+        let (name, display, config, attribs, ctx, gbm) = Self::own_platform(&egl, drm_fd)?;
+        let kind = Kind::Own { display, config, attribs, contexts: vec![(None, ctx)], gbm };
         let mut p = Platform { name, egl: Some(egl), kind, gl_lib: None };
         p.make_current()?;
         Ok(p)
@@ -229,7 +253,7 @@ impl Platform {
 
     /// Platforms 3–7: the first display, in this order, whose EGL initialises, gives a GL
     /// core context that can be made current and answers `GL_RENDERER`:
-    /// a hardware EGL device (a real driver, not Mesa's `kms_swrast` fallback), then EGL
+    /// GBM on a DRM node with a hardware driver, a hardware EGL device (a real driver, not Mesa's `kms_swrast` fallback), then EGL
     /// surfaceless unless it too fell back to `kms_swrast`, then Mesa's software device
     /// (pure llvmpipe); a `kms_swrast` display only when nothing else works.
     ///
@@ -240,11 +264,7 @@ impl Platform {
     /// DRM node and imports any dma-buf it can mmap.
     ///
     /// `VIRGL_SHIM_EGL_DEVICE=software` tries Mesa's software device first.
-    #[allow(clippy::type_complexity)]
-    fn own_platform(
-        egl: &Egl,
-    ) -> Result<(&'static str, egl::Display, Option<egl::Config>, Vec<egl::Int>, egl::Context)>
-    {
+    fn own_platform(egl: &Egl, drm_fd: Option<&std::os::fd::OwnedFd>) -> Result<Chosen> {
         let client = egl
             .query_string(None, egl::EXTENSIONS)
             .map(|s| s.to_string_lossy().into_owned())
@@ -260,8 +280,8 @@ impl Platform {
         let Some(gpd) = get_platform_display else {
             return Err(Error::notsup("EGL lacks EGL_EXT_platform_base"));
         };
-        log::debug!("GBM platform not implemented; skipped");
         let mut errors = Vec::new();
+        let gbm_devices = Self::gbm_devices(&client, drm_fd, &mut errors);
         let devices = if cstr_has(&client, "EGL_EXT_platform_device") {
             Self::devices(egl, &client).unwrap_or_else(|e| {
                 errors.push(format!("device: {}", e.msg));
@@ -284,15 +304,31 @@ impl Platform {
         }
         order.extend(devices.iter().filter(|d| !d.software).map(|d| (Step::Hardware, d)));
         let mut best: Option<Candidate> = None;
-        let mut steps: Vec<(Step, Option<&Device>)> =
-            order.into_iter().map(|(s, d)| (s, Some(d))).collect();
+        let mut steps: Vec<(Step, Option<&Device>)> = Vec::new();
+        if !software_first {
+            steps.extend(gbm_devices.iter().map(|_| (Step::Gbm, None)));
+        }
+        steps.extend(order.into_iter().map(|(s, d)| (s, Some(d))));
         steps.push((Step::Surfaceless, None));
         if !software_first {
             steps.extend(devices.iter().filter(|d| d.software).map(|d| (Step::Software, Some(d))));
+        } else {
+            steps.extend(gbm_devices.iter().map(|_| (Step::Gbm, None)));
         }
+        let mut gbm_devices = gbm_devices.into_iter();
         for (step, dev) in steps {
+            let mut gbm = None;
             let (name, label, raw) = match dev {
                 Some(dev) => ("egl-device", dev.label.clone(), device_display(dev)),
+                None if matches!(step, Step::Gbm) => {
+                    let Some(g) = gbm_devices.next() else { continue };
+                    // SAFETY: valid platform enum and a live gbm_device as native display
+                    // (kept alive with the candidate), no attributes.
+                    let d = unsafe { gpd(PLATFORM_GBM_KHR, g.as_ptr(), std::ptr::null()) };
+                    let label = format!("gbm ({})", g.label);
+                    gbm = Some(g);
+                    ("egl-gbm", label, (!d.is_null()).then_some(d))
+                }
                 None if cstr_has(&client, "EGL_MESA_platform_surfaceless") => {
                     // SAFETY: valid platform enum, EGL_DEFAULT_DISPLAY, no attributes.
                     let d = unsafe {
@@ -312,7 +348,10 @@ impl Platform {
             // SAFETY: a display handle EGL just returned.
             let display = unsafe { egl::Display::from_ptr(raw) };
             let cand = match Self::probe(egl, name, display, dev.is_some_and(|d| d.software)) {
-                Ok(c) => c,
+                Ok(mut c) => {
+                    c.gbm = gbm;
+                    c
+                }
                 Err(e) => {
                     log::debug!("EGL {label}: {}", e.msg);
                     errors.push(format!("{label}: {}", e.msg));
@@ -326,7 +365,7 @@ impl Platform {
                 cand.rank
             );
             let good_enough = match step {
-                Step::Hardware => cand.rank == Rank::Hardware,
+                Step::Gbm | Step::Hardware => cand.rank == Rank::Hardware,
                 Step::Surfaceless | Step::Software => cand.rank != Rank::KmsSwrast,
             };
             if good_enough {
@@ -355,6 +394,50 @@ impl Platform {
             return Ok(b.into_parts());
         }
         Err(Error::notsup(format!("no EGL platform works: {}", errors.join("; "))))
+    }
+
+    /// GBM devices for the GBM platform: on the VMM's DRM fd when it gave one, else on each
+    /// `/dev/dri/renderD*` in order. Empty when EGL lacks the platform, libgbm is missing or
+    /// `VIRGL_SHIM_GBM=0`.
+    fn gbm_devices(
+        client: &str,
+        drm_fd: Option<&std::os::fd::OwnedFd>,
+        errors: &mut Vec<String>,
+    ) -> Vec<super::gbm::Device> {
+        use super::gbm;
+        if !gbm::enabled() {
+            log::debug!("GBM platform disabled (VIRGL_SHIM_GBM=0)");
+            return Vec::new();
+        }
+        if !cstr_has(client, "EGL_KHR_platform_gbm") && !cstr_has(client, "EGL_MESA_platform_gbm") {
+            errors.push("gbm: EGL has no GBM platform".to_string());
+            return Vec::new();
+        }
+        let fds: Vec<(String, std::os::fd::OwnedFd)> = match drm_fd {
+            Some(fd) => match fd.try_clone() {
+                Ok(f) => vec![("VMM DRM fd".to_string(), f)],
+                Err(e) => {
+                    errors.push(format!("gbm: cannot dup the VMM DRM fd: {e}"));
+                    Vec::new()
+                }
+            },
+            None => gbm::drm_nodes("renderD")
+                .iter()
+                .filter_map(|p| Some((p.display().to_string(), gbm::open_node(p)?)))
+                .collect(),
+        };
+        if fds.is_empty() && drm_fd.is_none() {
+            errors.push("gbm: no DRM render node".to_string());
+        }
+        fds.into_iter()
+            .filter_map(|(label, fd)| match gbm::Device::open(fd, label) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    errors.push(e.msg.clone());
+                    None
+                }
+            })
+            .collect()
     }
 
     /// The EGL devices, each marked software (`EGL_MESA_device_software`) or not.
@@ -435,6 +518,7 @@ impl Platform {
             driver: String::from("?"),
             renderer: String::new(),
             rank: Rank::Hardware,
+            gbm: None,
         };
         if let Err(e) = egl.make_current(display, None, None, Some(ctx)) {
             cand.release(egl);
@@ -566,7 +650,7 @@ impl Platform {
                 }
                 Ok(())
             }
-            Kind::Own { display, config, attribs, contexts } => {
+            Kind::Own { display, config, attribs, contexts, .. } => {
                 let Some(egl) = self.egl.as_ref() else {
                     return Err(Error::inval("EGL not loaded"));
                 };
@@ -655,7 +739,7 @@ impl Drop for Platform {
                     unsafe { destroy(vmm.cookie as *mut c_void, *ctx) };
                 }
             }
-            Kind::Own { display, contexts, .. } => {
+            Kind::Own { display, contexts, gbm, .. } => {
                 if let Some(egl) = self.egl.as_ref() {
                     // Release ours on this thread; contexts current elsewhere are freed by
                     // EGL when released there. The display is shared process-wide (other
@@ -666,6 +750,10 @@ impl Drop for Platform {
                     }
                     for (_, ctx) in contexts {
                         let _ = egl.destroy_context(*display, *ctx);
+                    }
+                    // A GBM display is ours alone and must not outlive its gbm_device.
+                    if gbm.is_some() {
+                        let _ = egl.terminate(*display);
                     }
                 }
             }

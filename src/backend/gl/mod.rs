@@ -18,9 +18,14 @@
 //! grows; every user overwrites what it then uploads or scatters), pixel-store state and the
 //! readback FBO are kept while the backend has a single GL context, and glGetError is read
 //! once per check.
+//!
+//! Textures bound SCANOUT or SHARED (2D, one level, a format with a DRM fourcc) are GBM bos
+//! imported as EGLImages when a DRM node with working GBM exists (see [`gbm`]); they export
+//! as the bo's dma-buf. Anything GBM cannot do falls back to a plain texture.
 
 mod dmabuf;
 pub mod egl;
+mod gbm;
 mod raw;
 
 pub use egl::VmmCallbacks;
@@ -35,6 +40,7 @@ use egl::Platform;
 use glow::HasContext;
 use raw::RawGl;
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::num::NonZeroU32;
 
@@ -80,6 +86,10 @@ pub struct GlBackend {
     fbo: Option<glow::NativeFramebuffer>,
     /// Set (for good) once a second, shared context was seen: see [`Self::single_context`].
     multi_context: bool,
+    /// Where SCANOUT/SHARED textures are allocated; `None` without a working DRM node.
+    gbm: Option<gbm::GbmAllocator>,
+    /// GBM-backed textures by GL name: the bo and the EGLImage the texture was made from.
+    gbm_textures: HashMap<u32, GbmTexture>,
     /// Dropped last: destroys the context(s).
     platform: Platform,
 }
@@ -88,6 +98,44 @@ pub struct GlBackend {
 // (`Platform::make_current`), and the renderer serialises all calls behind one lock, so the
 // function pointers and handles are never used from two threads at once.
 unsafe impl Send for GlBackend {}
+
+/// A texture whose storage is a GBM bo.
+struct GbmTexture {
+    bo: gbm::Bo,
+    image: usize,
+}
+
+/// (fourcc the bo is allocated with, fourcc GL imports it as) for a SCANOUT/SHARED 2D
+/// texture GBM can hold; `None` otherwise. GL stores the guest's bytes unchanged (format
+/// table); a format stored as RGBA8 bytes with a sampling swizzle is imported as
+/// `ABGR8888` (bytes R,G,B,A = the guest's bytes), so the dma-buf holds exactly the guest's
+/// bytes, which is what the format's own fourcc describes.
+fn gbm_fourccs(desc: &ResourceDesc) -> Option<(u32, u32)> {
+    const ABGR8888: u32 = u32::from_le_bytes(*b"AB24");
+    if desc.target != Target::Tex2D
+        || desc.last_level != 0
+        || desc.nr_samples > 1
+        || desc.array_size != 1
+        || desc.bind & (crate::resource::bind::SCANOUT | crate::resource::bind::SHARED) == 0
+        || desc.format.drm_fourcc == 0
+        || desc.format.is_compressed()
+    {
+        return None;
+    }
+    let f = desc.format.gl?;
+    let import = match f.swizzle {
+        None => desc.format.drm_fourcc,
+        Some(_)
+            if f.internal == glow::RGBA8
+                && f.format == glow::RGBA
+                && f.ty == glow::UNSIGNED_BYTE =>
+        {
+            ABGR8888
+        }
+        Some(_) => return None,
+    };
+    Some((desc.format.drm_fourcc, import))
+}
 
 /// `u32`/`u64` → GL's `int`, failing with EINVAL (never for validated sizes).
 fn gi<T: TryInto<i32> + Copy + std::fmt::Display>(v: T, what: &str) -> Result<i32> {
@@ -228,7 +276,10 @@ impl GlBackend {
     /// Starts EGL + GL on the first platform that works (see [`egl`]); `flags` are
     /// `virgl_renderer_init`'s, `vmm` the VMM's callbacks when it gave any.
     pub fn new(flags: i32, vmm: Option<VmmCallbacks>) -> Result<Self> {
-        let mut platform = Platform::new(flags, vmm)?;
+        // The VMM's DRM fd (owned by us): the GBM platform and allocator use dups of it; this
+        // one closes when `new` returns.
+        let drm_fd = gbm::vmm_drm_fd(vmm.as_ref());
+        let mut platform = Platform::new(flags, vmm, drm_fd.as_ref())?;
         // SAFETY: a context is current on this thread (Platform::new) and the loader returns
         // entry points of that GL implementation.
         let gl = unsafe { glow::Context::from_loader_function(|n| platform.proc_address(n)) };
@@ -272,7 +323,7 @@ impl GlBackend {
         let pack_invert = exts.contains("GL_MESA_pack_invert");
         log::info!("GL backend on {}: {renderer}, OpenGL {version}", platform.name);
         log::debug!("GL limits {limits:?}, GL_MESA_pack_invert {pack_invert}");
-        Ok(GlBackend {
+        let mut be = GlBackend {
             gl,
             raw,
             limits,
@@ -283,8 +334,115 @@ impl GlBackend {
             pack: Cell::new(None),
             fbo: None,
             multi_context: false,
+            gbm: None,
+            gbm_textures: HashMap::new(),
             platform,
-        })
+        };
+        be.gbm = be.probe_gbm(drm_fd.as_ref());
+        Ok(be)
+    }
+
+    /// The first DRM node (the VMM's fd, `renderD*`, `card*`) where a test bo can be
+    /// allocated, exported and imported into our EGL display; `None` (logged) otherwise.
+    fn probe_gbm(&mut self, drm_fd: Option<&std::os::fd::OwnedFd>) -> Option<gbm::GbmAllocator> {
+        if !gbm::enabled() {
+            log::info!("GBM allocation disabled (VIRGL_SHIM_GBM=0)");
+            return None;
+        }
+        if self.platform.egl_handles().is_none() {
+            log::debug!(
+                "GBM allocation: platform {} has no EGL display to import into",
+                self.platform.name
+            );
+            return None;
+        }
+        let argb = u32::from_le_bytes(*b"AR24");
+        let abgr = u32::from_le_bytes(*b"AB24");
+        let mods = self.dmabuf_modifiers(abgr);
+        let mut why = Vec::new();
+        for (label, fd) in gbm::GbmAllocator::candidates(drm_fd) {
+            let alloc = match gbm::Device::open(fd, label.clone()) {
+                Ok(d) => gbm::GbmAllocator::new(d),
+                Err(e) => {
+                    why.push(e.msg);
+                    continue;
+                }
+            };
+            let res = alloc.alloc(16, 16, argb, &mods).and_then(|bo| {
+                let (tex, image) = self.import_gbm_bo(&bo, 16, 16, abgr)?;
+                // SAFETY: context current; deleting the probe texture made just now.
+                unsafe { self.gl.delete_texture(tex) };
+                self.destroy_egl_image(image);
+                Ok(bo.modifier)
+            });
+            match res {
+                Ok(m) => {
+                    log::info!("GBM allocation on {label} (test bo modifier {m:#x})");
+                    return Some(alloc);
+                }
+                Err(e) => why.push(format!("{label}: {}", e.msg)),
+            }
+        }
+        if why.is_empty() {
+            log::debug!("GBM allocation: no DRM node");
+        } else {
+            log::info!("GBM allocation unavailable: {}", why.join("; "));
+        }
+        None
+    }
+
+    /// The DRM node scanout/shared textures are allocated on as GBM bos, if any.
+    pub fn gbm_node(&self) -> Option<&str> {
+        self.gbm.as_ref().map(|g| g.label())
+    }
+
+    /// True when `st` is a texture whose storage is a GBM bo.
+    pub fn is_gbm(&self, st: &Storage) -> bool {
+        matches!(st, Storage::Gl(g) if self.gbm_textures.contains_key(&g.name))
+    }
+
+    /// A SCANOUT/SHARED texture as a GBM bo imported through an EGLImage, zero-filled.
+    fn create_gbm_texture(
+        &mut self,
+        desc: &ResourceDesc,
+        alloc_fourcc: u32,
+        import_fourcc: u32,
+    ) -> Result<GlStorage> {
+        let Some(gbm) = self.gbm.as_ref() else {
+            return Err(Error::notsup("no GBM allocator"));
+        };
+        if !gbm.supports(alloc_fourcc) {
+            return Err(Error::notsup(format!("{} has no {alloc_fourcc:#x} bos", gbm.label())));
+        }
+        let mods = self.dmabuf_modifiers(import_fourcc);
+        let bo = gbm.alloc(desc.width, desc.height, alloc_fourcc, &mods)?;
+        let (tex, image) = self.import_gbm_bo(&bo, desc.width, desc.height, import_fourcc)?;
+        let st = GlStorage { name: tex.0.get(), target: glow::TEXTURE_2D };
+        let init = Self::glfmt(desc).and_then(|f| {
+            if let Some(sw) = f.swizzle {
+                let sw = sw.map(|c| c as i32);
+                // SAFETY: context current, texture ours.
+                unsafe {
+                    self.gl.bind_texture(glow::TEXTURE_2D, Some(tex));
+                    self.gl.tex_parameter_i32_slice(
+                        glow::TEXTURE_2D,
+                        glow::TEXTURE_SWIZZLE_RGBA,
+                        &sw,
+                    );
+                    self.gl.bind_texture(glow::TEXTURE_2D, None);
+                }
+                self.check("texture swizzle")?;
+            }
+            self.clear_texture(desc, &st, &f)
+        });
+        if let Err(e) = init {
+            // SAFETY: context current; deleting the texture made above.
+            unsafe { self.gl.delete_texture(tex) };
+            self.destroy_egl_image(image);
+            return Err(e);
+        }
+        self.gbm_textures.insert(st.name, GbmTexture { bo, image });
+        Ok(st)
     }
 
     /// The EGL platform in use ("egl-surfaceless", "vmm-gl-context", …).
@@ -1177,8 +1335,24 @@ impl Backend for GlBackend {
     fn create(&mut self, desc: &ResourceDesc) -> Result<Storage> {
         self.check_supported(desc)?;
         self.begin()?;
+        let gbm = gbm_fourccs(desc).filter(|_| self.gbm.is_some());
         let st = if desc.target == Target::Buffer {
             self.create_buffer(desc)?
+        } else if let Some((alloc, import)) = gbm {
+            match self.create_gbm_texture(desc, alloc, import) {
+                Ok(st) => st,
+                Err(e) => {
+                    log::debug!(
+                        "{} {}x{}: no GBM bo ({}); plain texture",
+                        desc.format.name,
+                        desc.width,
+                        desc.height,
+                        e.msg
+                    );
+                    self.drain_errors();
+                    self.create_texture(desc)?
+                }
+            }
         } else {
             self.create_texture(desc)?
         };
@@ -1209,6 +1383,12 @@ impl Backend for GlBackend {
                 }
             } else if let Some(t) = Self::texture(st.name) {
                 self.gl.delete_texture(t);
+            }
+        }
+        if st.target != 0 {
+            if let Some(g) = self.gbm_textures.remove(&st.name) {
+                self.destroy_egl_image(g.image);
+                drop(g.bo);
             }
         }
     }
@@ -1284,6 +1464,24 @@ impl Backend for GlBackend {
         name: u32,
         target: u32,
     ) -> Result<crate::dmabuf::Dmabuf> {
+        if target == glow::TEXTURE_2D && self.gbm_textures.contains_key(&name) {
+            self.begin()?;
+            // SAFETY: context current; GL writes must land before another user reads.
+            unsafe { self.gl.finish() };
+            let bo = &self.gbm_textures[&name].bo;
+            let fd = bo.fd.try_clone().map_err(|e| {
+                Error::new(e.raw_os_error().unwrap_or(libc::EMFILE), format!("dup dma-buf: {e}"))
+            })?;
+            return Ok(crate::dmabuf::Dmabuf {
+                fd,
+                fourcc: bo.fourcc,
+                modifier: bo.modifier,
+                size: bo.size,
+                num_planes: bo.planes,
+                strides: bo.strides,
+                offsets: bo.offsets,
+            });
+        }
         self.export_dmabuf_texture(desc, name, target)
     }
 }
