@@ -59,6 +59,14 @@ pub struct Resource {
     pub new_api: bool,
 }
 
+impl Drop for Renderer {
+    fn drop(&mut self) {
+        // Fence sync points belong to the backend's display: release them first (the
+        // backend field drops before the queue otherwise).
+        self.fences.clear();
+    }
+}
+
 impl Resource {
     pub fn new(desc: ResourceDesc, storage: Storage, backing: Option<Backing>) -> Self {
         Resource {

@@ -202,3 +202,30 @@ fn async_fence_callbacks_come_from_our_thread() {
     assert_eq!(events().len(), 1);
     virgl_renderer_cleanup(std::ptr::addr_of_mut!(COOKIE).cast());
 }
+
+/// On the GL backend a fence waits for an EGL fence sync after the GL work before it; it
+/// still retires (from poll, or from our thread with ASYNC_FENCE_CB) once that work is done.
+#[test]
+fn gl_fences_retire_after_gl_work() {
+    std::env::set_var("VIRGL_SHIM_BACKEND", "gl");
+    if std::env::var("VIRGL_SHIM_SKIP_GL").as_deref() == Ok("1") {
+        eprintln!("SKIP: VIRGL_SHIM_SKIP_GL=1");
+        return;
+    }
+    // SAFETY: static cookie and callbacks outlive the renderer.
+    let rc = unsafe {
+        virgl_renderer_init(std::ptr::addr_of_mut!(COOKIE).cast(), 0, std::ptr::addr_of_mut!(CBS))
+    };
+    assert_eq!(rc, 0, "GL backend must start (llvmpipe)");
+    create_buffer(10, 1 << 20);
+    let mut data = vec![3u8; 1 << 20];
+    assert_eq!(write(10, 0, &mut data), 0);
+    assert_eq!(virgl_renderer_create_fence(77, 0), 0);
+    let t0 = std::time::Instant::now();
+    while events().is_empty() && t0.elapsed().as_secs() < 5 {
+        virgl_renderer_poll();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(events().iter().map(|e| e.3).collect::<Vec<_>>(), vec![77]);
+    virgl_renderer_cleanup(std::ptr::addr_of_mut!(COOKIE).cast());
+}

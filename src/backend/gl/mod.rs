@@ -27,6 +27,7 @@ mod dmabuf;
 pub mod egl;
 mod gbm;
 mod raw;
+mod sync;
 
 pub use egl::VmmCallbacks;
 
@@ -90,6 +91,8 @@ pub struct GlBackend {
     gbm: Option<gbm::GbmAllocator>,
     /// GBM-backed textures by GL name: the bo and the EGLImage the texture was made from.
     gbm_textures: HashMap<u32, GbmTexture>,
+    /// EGL_KHR_fence_sync on our own display, for fences; `None`: glFinish instead.
+    sync: Option<sync::SyncFns>,
     /// Dropped last: destroys the context(s).
     platform: Platform,
 }
@@ -336,8 +339,17 @@ impl GlBackend {
             multi_context: false,
             gbm: None,
             gbm_textures: HashMap::new(),
+            sync: None,
             platform,
         };
+        be.sync = be
+            .platform
+            .egl_handles()
+            .and_then(|(egl, display, _)| sync::SyncFns::load(egl, display));
+        log::debug!(
+            "fence syncs: {}",
+            if be.sync.is_some() { "EGL_KHR_fence_sync" } else { "glFinish" }
+        );
         be.gbm = be.probe_gbm(drm_fd.as_ref());
         Ok(be)
     }
@@ -1431,6 +1443,19 @@ impl Backend for GlBackend {
         } else {
             self.read_texture(desc, st, plan, dst)
         }
+    }
+
+    fn sync_point(&mut self) -> Result<Option<std::sync::Arc<dyn crate::backend::SyncPoint>>> {
+        self.begin()?;
+        if let Some(fence) = self.sync.as_ref().and_then(|s| s.fence()) {
+            // SAFETY: context current; the flush makes the fence reachable for waiters
+            // that have no context.
+            unsafe { self.gl.flush() };
+            return Ok(Some(std::sync::Arc::new(fence)));
+        }
+        // SAFETY: context current.
+        unsafe { self.gl.finish() };
+        Ok(None)
     }
 
     fn tex_id(&self, st: &Storage) -> u32 {
