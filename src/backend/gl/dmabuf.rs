@@ -46,6 +46,34 @@ struct EglImageFns {
     exts: String,
 }
 
+impl EglImageFns {
+    /// eglCreateImage of a dma-buf described by the NONE-terminated `attrs`; on failure the
+    /// EGL error, for the caller's message.
+    fn create_dmabuf_image(
+        &self,
+        egl: &super::egl::Egl,
+        attrs: &[i32],
+    ) -> std::result::Result<*mut c_void, String> {
+        debug_assert_eq!(attrs.last(), Some(&egl::NONE));
+        // SAFETY: valid display; EGL_NO_CONTEXT and a NULL client buffer are what
+        // EGL_LINUX_DMA_BUF_EXT requires; the attribute list is NONE-terminated. EGL dups
+        // the fds it is given.
+        let image = unsafe {
+            (self.create)(
+                self.display,
+                std::ptr::null_mut(),
+                LINUX_DMA_BUF_EXT,
+                std::ptr::null_mut(),
+                attrs.as_ptr(),
+            )
+        };
+        if image.is_null() {
+            return Err(egl.get_error().map(|x| x.to_string()).unwrap_or_default());
+        }
+        Ok(image)
+    }
+}
+
 fn has(list: &str, ext: &str) -> bool {
     list.split_ascii_whitespace().any(|e| e == ext)
 }
@@ -118,25 +146,12 @@ impl GlBackend {
             ]);
         }
         attrs.push(egl::NONE);
-        // SAFETY: valid display; EGL_NO_CONTEXT and a NULL client buffer are what
-        // EGL_LINUX_DMA_BUF_EXT requires; the attribute list is NONE-terminated. EGL dups
-        // the fd it is given.
-        let image = unsafe {
-            (fns.create)(
-                fns.display,
-                std::ptr::null_mut(),
-                LINUX_DMA_BUF_EXT,
-                std::ptr::null_mut(),
-                attrs.as_ptr(),
-            )
-        };
-        if image.is_null() {
-            let err = e.get_error().map(|x| x.to_string()).unwrap_or_default();
-            return Err(Error::notsup(format!(
+        let image = fns.create_dmabuf_image(e, &attrs).map_err(|err| {
+            Error::notsup(format!(
                 "eglCreateImage(dma-buf {:?} {}x{} stride {}) failed: {err}",
                 desc.format.name, l.width, l.height, l.stride
-            )));
-        }
+            ))
+        })?;
         // SAFETY: context current; the texture is deleted (and the image destroyed) on failure.
         let tex = match unsafe { self.gl.create_texture() } {
             Ok(t) => t,
@@ -378,24 +393,12 @@ impl GlBackend {
             }
         }
         attrs.push(egl::NONE);
-        // SAFETY: valid display; EGL_NO_CONTEXT and a NULL client buffer as
-        // EGL_LINUX_DMA_BUF_EXT requires; NONE-terminated attributes; EGL dups the fds.
-        let image = unsafe {
-            (fns.create)(
-                fns.display,
-                std::ptr::null_mut(),
-                LINUX_DMA_BUF_EXT,
-                std::ptr::null_mut(),
-                attrs.as_ptr(),
-            )
-        };
-        if image.is_null() {
-            let err = e.get_error().map(|x| x.to_string()).unwrap_or_default();
-            return Err(Error::notsup(format!(
+        let image = fns.create_dmabuf_image(e, &attrs).map_err(|err| {
+            Error::notsup(format!(
                 "eglCreateImage(GBM bo {fourcc:#x} modifier {:#x} {width}x{height}) failed: {err}",
                 bo.modifier
-            )));
-        }
+            ))
+        })?;
         let storage = if self.gl.supported_extensions().contains("GL_EXT_EGL_image_storage") {
             e.get_proc_address("glEGLImageTargetTexStorageEXT")
                 // SAFETY: GL_EXT_EGL_image_storage's documented signature.
