@@ -101,8 +101,11 @@ impl Renderer {
         if a.res_handle == 0 {
             return Err(Error::inval("resource handle 0"));
         }
-        if self.resources.contains_key(&a.res_handle) {
-            return Err(Error::inval(format!("resource {} already exists", a.res_handle)));
+        if self.handle_in_use(a.res_handle) {
+            return Err(Error::inval(format!(
+                "resource {} is in use (live, or unreferenced but still mapped)",
+                a.res_handle
+            )));
         }
         if a.flags != 0 {
             return Err(Error::inval(format!("flags {:#x} must be 0", a.flags)));

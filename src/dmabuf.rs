@@ -200,7 +200,7 @@ impl Renderer {
         fd: BorrowedFd<'_>,
         size: u64,
     ) -> Result<()> {
-        if handle == 0 || self.resources.contains_key(&handle) {
+        if handle == 0 || self.handle_in_use(handle) {
             return Err(Error::inval(format!("resource handle {handle} is 0 or in use")));
         }
         if size == 0 {

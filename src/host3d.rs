@@ -30,8 +30,11 @@ impl Renderer {
         if a.res_handle == 0 || a.size == 0 {
             return Err(Error::inval(format!("handle {} size {}", a.res_handle, a.size)));
         }
-        if self.resources.contains_key(&a.res_handle) {
-            return Err(Error::inval(format!("resource {} already exists", a.res_handle)));
+        if self.handle_in_use(a.res_handle) {
+            return Err(Error::inval(format!(
+                "resource {} is in use (live, or unreferenced but still mapped)",
+                a.res_handle
+            )));
         }
         let mut desc = *self.context(a.ctx_id)?.blobs.get(&a.blob_id).ok_or_else(|| {
             Error::inval(format!(

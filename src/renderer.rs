@@ -339,6 +339,12 @@ impl Renderer {
         crate::limits::current().check_resources(self.resources.len() as u64)
     }
 
+    /// True while `handle` names a live resource or the memory of one unreferenced while
+    /// mapped: a new resource may not take it until `unmap` (which would be ambiguous).
+    pub fn handle_in_use(&self, handle: u32) -> bool {
+        self.resources.contains_key(&handle) || self.orphans.iter().any(|(h, ..)| *h == handle)
+    }
+
     pub fn resource(&mut self, handle: u32) -> Result<&mut Resource> {
         self.resources
             .get_mut(&handle)

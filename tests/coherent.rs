@@ -147,7 +147,28 @@ fn map_unmap_unref_rules() {
         assert_eq!(p.add(10).read(), 0x5a);
     }
     assert_eq!(usage().0, size, "budget held until the final release");
+    // The handle stays taken until unmap: unmap(1) must not become ambiguous (found by the
+    // api_sequence fuzzer: map, unref, re-create, map again).
+    assert_eq!(coherent(1, 0, 64, 4096, 1), -libc::EINVAL, "handle of a still-mapped resource");
+    let mut a1 = virgl_renderer_resource_create_args {
+        handle: 1,
+        target: 0,
+        format: 64,
+        bind: 0,
+        width: 64,
+        height: 1,
+        depth: 1,
+        array_size: 1,
+        ..Default::default()
+    };
+    // SAFETY: valid args.
+    assert_eq!(
+        unsafe { virgl_renderer_resource_create(&mut a1, std::ptr::null_mut(), 0) },
+        -libc::EINVAL
+    );
     assert_eq!(virgl_renderer_resource_unmap(1), 0);
+    assert_eq!(coherent(1, 0, 64, 4096, 1), 0, "free again after unmap");
+    virgl_renderer_resource_unref(1);
     assert_eq!(usage().0, 0, "budget back after unmap");
     assert_eq!(virgl_renderer_resource_unmap(1), -libc::EINVAL);
     // Classic resources are not mappable.

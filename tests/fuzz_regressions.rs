@@ -1,11 +1,11 @@
 //! Regressions from the cargo-fuzz targets in fuzz/ (see docs/SECURITY.md for the runs).
 //!
 //! Every crash a fuzz target finds becomes a test here, named after the target and the
-//! finding, with the minimised input written out as API calls. No target has found a crash
-//! yet (runs recorded in docs/SECURITY.md), so this file holds the fuzzers' oracles run
-//! deterministically, so that CI without cargo-fuzz (or a nightly toolchain) still checks
-//! them: the transfer-geometry reference model of `fuzz_targets/transfer_plan.rs` over a
-//! seeded sweep of edge-biased descriptions, boxes, strides and offsets.
+//! finding, with the minimised input written out as API calls (runs and findings in
+//! docs/SECURITY.md). It also holds the fuzzers' oracles run deterministically, so that CI
+//! without cargo-fuzz (or a nightly toolchain) still checks them: the transfer-geometry
+//! reference model of `fuzz_targets/transfer_plan.rs` over a seeded sweep of edge-biased
+//! descriptions, boxes, strides and offsets.
 
 mod common;
 
@@ -136,4 +136,42 @@ fn transfer_plan_oracle_sweep() {
     let mut rng = Rng::new(0xf022);
     let accepted = (0..200_000).filter(|_| check_plan(&mut rng)).count();
     assert!(accepted > 1000, "only {accepted} plans accepted: the sweep is not exercising runs");
+}
+
+/// Found by the `api_sequence` fuzzer (the input is kept as
+/// `fuzz/seeds/api_sequence/regression-map-unref-recreate`, replayed by every fuzz run),
+/// minimised: create coherent 1, map it, unref it (its memory stays mapped for the guest's
+/// BAR), create coherent 1 again, map again. The library accepted the new resource, so a
+/// later `unmap(1)` could not tell the two mappings apart; the handle now stays taken until
+/// unmap.
+#[test]
+fn api_sequence_map_unref_recreate_map() {
+    use std::ffi::c_void;
+    use virglrenderer::ffi::*;
+    let _s = common::Session::new();
+    let coherent = |handle| {
+        let a = virgl_renderer_resource_create_coherent_args {
+            res_handle: handle,
+            target: 0,
+            format: 64,
+            width: 6,
+            height: 1,
+            ..Default::default()
+        };
+        // SAFETY: valid args.
+        unsafe { virgl_renderer_resource_create_coherent(&a) }
+    };
+    let map = |handle| {
+        let (mut p, mut n) = (std::ptr::null_mut::<c_void>(), 0u64);
+        // SAFETY: valid out-pointers.
+        unsafe { virgl_renderer_resource_map(handle, &mut p, &mut n) }
+    };
+    assert_eq!(coherent(1), 0);
+    assert_eq!(map(1), 0);
+    virgl_renderer_resource_unref(1);
+    assert_eq!(coherent(1), -libc::EINVAL, "handle 1 is still mapped");
+    assert_eq!(map(1), -libc::EINVAL, "nothing new to map");
+    assert_eq!(virgl_renderer_resource_unmap(1), 0);
+    assert_eq!(virgl_renderer_resource_unmap(1), -libc::EINVAL);
+    assert_eq!(coherent(1), 0, "free after unmap");
 }

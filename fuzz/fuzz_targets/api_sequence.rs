@@ -122,6 +122,14 @@ struct Model {
     contexts: HashSet<u32>,
 }
 
+impl Model {
+    /// A handle is taken while its resource lives or its memory is still mapped (a
+    /// resource unreferenced while mapped keeps its handle until unmap).
+    fn in_use(&self, h: u32) -> bool {
+        self.live.contains_key(&h) || self.maps.contains_key(&h)
+    }
+}
+
 fn exists(h: u32) -> bool {
     let mut i = virgl_renderer_resource_info::default();
     // SAFETY: valid out-pointer.
@@ -206,7 +214,7 @@ fn run(input: Input) {
     for op in input.ops.iter().take(64) {
         match op {
             Op::Create(a, iov) => {
-                let was = m.live.contains_key(&a.handle.0);
+                let was = m.in_use(a.handle.0);
                 let mut args = virgl_renderer_resource_create_args {
                     handle: a.handle.0,
                     target: (a.target % 10) as u32,
@@ -301,7 +309,7 @@ fn run(input: Input) {
                 let r = unsafe { virgl_renderer_resource_create_blob(&args) };
                 assert!(r <= 0, "create_blob returned positive {r}");
                 if r == 0 {
-                    assert!(!m.live.contains_key(&handle.0));
+                    assert!(!m.in_use(handle.0), "create of in-use handle {} succeeded", handle.0);
                     m.live.insert(handle.0, true);
                 }
             }
@@ -320,7 +328,7 @@ fn run(input: Input) {
                 let r = unsafe { virgl_renderer_resource_create_blob(&args) };
                 assert!(r <= 0, "create_blob returned positive {r}");
                 if r == 0 {
-                    assert!(!m.live.contains_key(&handle.0));
+                    assert!(!m.in_use(handle.0), "create of in-use handle {} succeeded", handle.0);
                     m.live.insert(handle.0, true);
                 }
             }
@@ -340,7 +348,7 @@ fn run(input: Input) {
                 let r = unsafe { virgl_renderer_resource_create_coherent(&args) };
                 assert!(r <= 0, "create_coherent returned positive {r}");
                 if r == 0 {
-                    assert!(!m.live.contains_key(&handle.0));
+                    assert!(!m.in_use(handle.0), "create of in-use handle {} succeeded", handle.0);
                     m.live.insert(handle.0, false);
                 }
             }

@@ -68,8 +68,11 @@ pub unsafe extern "C" fn virgl_renderer_resource_create_blob(
             // SAFETY: the VMM's iovecs for this blob.
             let iovs = unsafe { IovList::from_raw(a.iovecs, a.num_iovs as usize) }?;
             renderer::with(|r| {
-                if r.resources.contains_key(&a.res_handle) {
-                    return Err(Error::inval(format!("resource {} already exists", a.res_handle)));
+                if r.handle_in_use(a.res_handle) {
+                    return Err(Error::inval(format!(
+                        "resource {} is in use (live, or unreferenced but still mapped)",
+                        a.res_handle
+                    )));
                 }
                 r.create_guest_blob(
                     a.res_handle,

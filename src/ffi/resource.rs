@@ -54,8 +54,11 @@ pub unsafe extern "C" fn virgl_renderer_resource_create(
         let Some(r) = state.as_mut() else {
             return report(NAME, &Error::inval("renderer not initialized"), false);
         };
-        if r.resources.contains_key(&a.handle) {
-            let e = Error::inval(format!("resource {} already exists", a.handle));
+        if r.handle_in_use(a.handle) {
+            let e = Error::inval(format!(
+                "resource {} is in use (live, or unreferenced but still mapped)",
+                a.handle
+            ));
             return report(NAME, &e, true);
         }
         pos(
