@@ -422,8 +422,9 @@ fn map(handle: u32) -> Result<(*mut u8, u64), i32> {
 }
 
 /// Map twice and unref while mapped are `coherent::map_unmap_unref_rules`. This adds detach
-/// while mapped (the mapping stays valid and coherent with transfers), and a handle reused
-/// after unref-while-mapped (the old mapping stays valid until its unmap; no double free).
+/// while mapped (the mapping stays valid and coherent with transfers), and handle reuse after
+/// unref-while-mapped: the handle stays taken until unmap (else `unmap(handle)` would be
+/// ambiguous), the old mapping stays valid until then, and nothing is freed twice.
 #[test]
 fn detach_while_mapped_and_handle_reuse_after_unref_while_mapped() {
     let _s = Session::new();
@@ -440,8 +441,8 @@ fn detach_while_mapped_and_handle_reuse_after_unref_while_mapped() {
     assert_eq!(read(1, Xfer::boxed([0, 0, 0, 16, 1, 1]), Some(&mut out)), 0);
     assert_eq!(out.read_all()[5], 0x77);
     virgl_renderer_resource_unref(1);
-    // The handle is free again; the old memory is still mapped.
-    assert_eq!(create(args(1, TEX_2D, B8G8R8A8_UNORM, 4, 4, 1, 1, 0)), 0);
+    // The old memory is still mapped, and its handle still taken.
+    assert_eq!(create(args(1, TEX_2D, B8G8R8A8_UNORM, 4, 4, 1, 1, 0)), -EINVAL);
     // SAFETY: mapped until unmap (the property under test).
     unsafe {
         p.add(size as usize - 1).write(0x11);
@@ -449,11 +450,12 @@ fn detach_while_mapped_and_handle_reuse_after_unref_while_mapped() {
     }
     assert_eq!(virgl_renderer_resource_unmap(1), 0, "unmap of the orphaned mapping");
     assert_eq!(virgl_renderer_resource_unmap(1), -EINVAL);
+    assert_eq!(create(args(1, TEX_2D, B8G8R8A8_UNORM, 4, 4, 1, 1, 0)), 0, "free after unmap");
     let (mut used, mut limit) = (1u64, 0u64);
     // SAFETY: valid out-pointers.
     assert_eq!(unsafe { virgl_renderer_get_coherent_usage(&mut used, &mut limit) }, 0);
     assert_eq!(used, 0, "budget returned");
-    assert!(info(1).is_ok(), "the new resource survived the old unmap");
+    assert!(info(1).is_ok(), "the new resource");
 }
 
 fn submit(ctx: u32, words: &mut [u32]) -> i32 {
