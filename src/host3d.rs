@@ -3,8 +3,11 @@
 //! described (VIRGL_CCMD_PIPE_RESOURCE_CREATE, keyed by blob id) into a resource.
 //!
 //! Storage: with `BLOB_FLAG_USE_MAPPABLE` a zeroed memfd counted against the coherent
-//! budget (so `resource_map` works, exactly like a coherent resource); otherwise the
-//! backend's storage. `HOST3D_GUEST` also attaches the given iovecs as backing.
+//! budget (so `resource_map` works, exactly like a coherent resource). `HOST3D_GUEST`
+//! without MAPPABLE is a zero-copy resource on the guest's iovecs where the backend can use
+//! guest pages (always on the CPU backend; GL needs registered guest memory and udmabuf),
+//! else the backend's storage with the iovecs attached as backing (a log line says so).
+//! `HOST3D`: the backend's storage.
 
 use crate::error::{Error, Result};
 use crate::ffi::types::VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE;
@@ -45,7 +48,26 @@ impl Renderer {
         desc.handle = a.res_handle;
         self.check_new_resource()?;
         let (_, bytes) = crate::transfer::linear_levels(&desc)?;
-        let mut res = if a.blob_flags & VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE != 0 {
+        let mappable = a.blob_flags & VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE != 0;
+        if backing.is_some() && !mappable {
+            // HOST3D_GUEST: no host copy where the backend can use the guest pages.
+            match self.create_zerocopy(desc, backing.clone()) {
+                Ok(()) => {
+                    if let Some(r) = self.resources.get_mut(&a.res_handle) {
+                        r.new_api = true;
+                    }
+                    self.finish_host3d(a);
+                    return Ok(());
+                }
+                Err(e) if e.errno == libc::EOPNOTSUPP => log::info!(
+                    "HOST3D_GUEST blob {} keeps a host copy ({}): transfers copy",
+                    a.res_handle,
+                    e.msg
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+        let mut res = if mappable {
             let (storage, size) = self.alloc_coherent(&desc)?;
             let mut res = Resource::new(desc, storage, backing);
             self.charge_coherent(&mut res, size);
@@ -61,10 +83,15 @@ impl Renderer {
         };
         res.new_api = true;
         self.resources.insert(a.res_handle, res);
+        self.finish_host3d(a);
+        Ok(())
+    }
+
+    /// Consumes the blob id and attaches the new resource to its context.
+    fn finish_host3d(&mut self, a: &Host3dArgs) {
         if let Some(c) = self.contexts.get_mut(&a.ctx_id) {
             c.blobs.remove(&a.blob_id);
             c.resources.insert(a.res_handle);
         }
-        Ok(())
     }
 }

@@ -559,6 +559,16 @@ impl Renderer {
         // SAFETY: `buf` is borrowed mutably for this whole call and the list is dropped
         // before it returns.
         let iov = unsafe { IovList::from_slices(&[(ptr, len)])? };
+        let zero_copy =
+            self.resources.get(&handle).is_some_and(|r| matches!(r.storage, Storage::ZeroCopy(_)));
+        if zero_copy && dir == Direction::ToHost {
+            // A host-side write (the decoder's copies, clears, inline writes) into a
+            // zero-copy resource lands in its guest pages: they are the resource.
+            self.check_ctx_access(ctx_id, handle)?;
+            let r = self.resource(handle)?;
+            let plan = transfer::plan(&r.desc, level, stride, layer_stride, bx, 0, iov.total())?;
+            return crate::zerocopy::host_write(r, &plan, &iov);
+        }
         self.transfer(dir, handle, ctx_id, level, stride, layer_stride, bx, 0, Some(iov))
     }
 }

@@ -280,6 +280,7 @@ impl ResourceDesc {
 
 /// Guest memory attached to a resource: the VMM's iovec array pointer and count (handed back
 /// verbatim by detach) and our checked copy of its entries.
+#[derive(Clone)]
 pub struct Backing {
     /// The caller's `struct iovec *`, as an address (never dereferenced after attach).
     pub raw_iov: usize,

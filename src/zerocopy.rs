@@ -350,6 +350,36 @@ impl Renderer {
     }
 }
 
+/// A host-side write (command decoder) of `plan`'s box from `src` into the guest pages of
+/// zero-copy resource `r`.
+pub fn host_write(r: &Resource, plan: &Plan, src: &IovList) -> Result<()> {
+    let Storage::ZeroCopy(st) = &r.storage else {
+        return Err(Error::inval(format!("resource {} is not zero-copy", r.desc.handle)));
+    };
+    let pages = &r
+        .backing
+        .as_ref()
+        .ok_or_else(|| {
+            Error::inval(format!("zero-copy resource {} has no backing", r.desc.handle))
+        })?
+        .iovs;
+    if plan.is_empty() {
+        return Ok(());
+    }
+    let lvl = st
+        .levels
+        .get(plan.level as usize)
+        .ok_or_else(|| Error::inval(format!("level {} not in resource", plan.level)))?;
+    let host = transfer::linear_layout(r.desc.texel_format(), lvl, &plan.bx);
+    let mut res = Ok(());
+    transfer::for_each_run(plan, &plan.guest, &host, |g, h, n| {
+        if res.is_ok() {
+            res = src.copy_to(g, pages, h, n);
+        }
+    });
+    res
+}
+
 /// A transfer on a zero-copy resource (`explicit`: the caller named iovecs other than the
 /// backing). Called with a validated plan.
 #[allow(clippy::too_many_arguments)]

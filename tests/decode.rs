@@ -644,3 +644,40 @@ fn malformed_buffers() {
         assert!(r == 0 || r == libc::EINVAL, "{words:?}: {r}");
     }
 }
+
+/// HOST3D_GUEST blobs keep no host copy where the backend can use the guest pages (always
+/// on the CPU backend): readers see the pages with no transfer, and command-stream writes
+/// land in them. On GL without registered guest memory and udmabuf the blob keeps a host
+/// copy with the pages as backing (classic transfers).
+#[test]
+fn host3d_guest_blob_uses_the_guest_pages() {
+    let s = session();
+    let p = [TEX_2D, RGBA8, BIND_SAMPLER_VIEW | BIND_RENDER_TARGET, 4, 2, 1, 1, 0, 0, 0, 90, 0];
+    assert_eq!(one(1, PIPE_RESOURCE_CREATE, 0, &p), 0);
+    let mut pages = ScatterBuf::contiguous(32);
+    let guest: Vec<u8> = (0..32).collect();
+    pages.write_all(&guest);
+    let b = virgl_renderer_resource_create_blob_args {
+        res_handle: 9,
+        ctx_id: 1,
+        blob_mem: VIRGL_RENDERER_BLOB_MEM_HOST3D_GUEST,
+        blob_flags: 0,
+        blob_id: 90,
+        size: 32,
+        iovecs: pages.iov_ptr(),
+        num_iovs: pages.iov_count() as u32,
+    };
+    // SAFETY: valid args; the iovecs outlive the resource (unref below).
+    assert_eq!(unsafe { virgl_renderer_resource_create_blob(&b) }, 0);
+    let a = args(9, TEX_2D, RGBA8, 4, 2, 1, 1, 0);
+    if s.is_cpu() {
+        assert_eq!(level0(&a), guest, "the guest's bytes, with no transfer");
+        assert_eq!(one(1, INLINE_WRITE, 0, &[9, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 0x0403_0201]), 0);
+        assert_eq!(&pages.read_all()[4..8], &[1, 2, 3, 4], "decoder write in the guest pages");
+    } else {
+        // Classic: a transfer from the backing brings the guest's bytes in.
+        assert_eq!(write(9, Xfer::boxed([0, 0, 0, 4, 2, 1]), None), 0);
+        assert_eq!(level0(&a), guest);
+    }
+    virglrenderer::ffi::virgl_renderer_resource_unref(9);
+}

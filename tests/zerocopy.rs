@@ -699,3 +699,34 @@ fn gl_texture_export_where_egl_can() {
         }
     }
 }
+
+/// Host-side writes of the command stream (here RESOURCE_INLINE_WRITE) into a zero-copy
+/// resource land in its guest pages: the pages are the resource, so there is nowhere else
+/// for them to go (a guest TRANSFER_TO_HOST from other iovecs, by contrast, copies nothing).
+#[test]
+fn cpu_zerocopy_command_stream_writes_reach_the_guest_pages() {
+    let _s = Session::start("cpu").unwrap();
+    let (w, h) = (8u32, 4u32);
+    let size = (w * h * 4) as usize;
+    let mut rng = Rng::new(11);
+    let mut pages = ScatterBuf::new(&mut rng, size, 4);
+    let n = pages.iov_count();
+    assert_eq!(create_with(tex_args(1, BGRA8, w, h, ZEROCOPY), &mut pages.iovs[..n]), 0);
+    let before = rng.bytes(size);
+    pages.write_all(&before);
+    // SAFETY: a 4-byte name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"test".as_ptr()) }, 0);
+    virgl_renderer_ctx_attach_resource(1, 1);
+    // INLINE_WRITE (cmd 9): handle, level, usage, stride, layer_stride, box x,y,z,w,h,d,
+    // then the texels: one pixel at (2, 1).
+    let px = 0x1122_3344u32;
+    let mut cmd = [9 | (12 << 16), 1, 0, 0, 0, 0, 2, 1, 0, 1, 1, 1, px];
+    // SAFETY: `cmd` holds 13 aligned dwords.
+    assert_eq!(unsafe { virgl_renderer_submit_cmd(cmd.as_mut_ptr().cast(), 1, 13) }, 0);
+    let mut want = before.clone();
+    let at = ((w + 2) * 4) as usize;
+    want[at..at + 4].copy_from_slice(&px.to_le_bytes());
+    assert_eq!(pages.read_all(), want, "the inline write is in the guest pages");
+    assert_eq!(read_box(1, w, h, 4).1, want);
+    assert!(pages.gaps_intact());
+}
