@@ -2,7 +2,7 @@
 //! Debian's `libvirglrenderer.so.1` (0.10.4, loaded with dlopen) and plain memcpy of the same
 //! bytes, on the same workloads, in one run.
 //!
-//! Usage: `cargo bench --bench transfer [-- --quick] [--reps N] [--only a,b]`.
+//! Usage: `cargo bench --bench transfer [-- --quick] [--reps N] [--only a,b] [--focus W6]`.
 //!
 //! The C API has global state (one renderer per process), so the parent re-executes this
 //! binary once per implementation and repetition (`--child NAME`); each child prints
@@ -54,13 +54,15 @@ const USE_SURFACELESS: c_int = 1 << 3;
 /// Implementations, in table order.
 const IMPLS: [&str; 4] = ["memcpy", "shim-gl", "shim-cpu", "upstream"];
 /// Workloads, in table order, with their unit.
-const WORKLOADS: [(&str, &str, &str); 7] = [
+const WORKLOADS: [(&str, &str, &str); 9] = [
     ("W1", "MB/s", "full frame write, 1 contiguous iovec"),
     ("W2", "MB/s", "full frame write, shuffled 4 KiB iovecs"),
     ("W3", "MB/s", "64 dirty 128x128 rects per frame"),
+    ("W3s", "MB/s", "W3 on W2's shuffled 4 KiB pages"),
     ("W4", "MB/s", "1 MiB buffer write"),
     ("W5", "MB/s", "full frame read_iov"),
     ("W6", "ops/s", "create+attach+detach+unref 64x64 (1 op = 4 calls)"),
+    ("W6v", "ops/s", "W6 cycling through 64 sizes (no storage reuse possible)"),
     ("W7", "MB/s", "coherent frame: guest writes in place, host reads"),
 ];
 
@@ -379,6 +381,22 @@ impl Scattered {
         Scattered { _pool: pool, iovs }
     }
 
+    /// Copies `dst.len()` bytes of the frame from offset `off` (guest order) into `dst`.
+    fn read_at(&self, mut off: usize, dst: &mut [u8]) {
+        let mut done = 0;
+        while done < dst.len() {
+            let (page, within) = (off / PAGE, off % PAGE);
+            let n = (PAGE - within).min(dst.len() - done);
+            // SAFETY: each iovec is one live page of the pool; [within, within + n) is in it.
+            let src = unsafe {
+                std::slice::from_raw_parts((self.iovs[page].iov_base as *const u8).add(within), n)
+            };
+            copy(&mut dst[done..done + n], src);
+            done += n;
+            off += n;
+        }
+    }
+
     /// The frame's bytes in guest order.
     fn gather(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(FRAME);
@@ -431,6 +449,20 @@ fn checksum(b: &[u8]) -> u64 {
 struct Cfg {
     quick: bool,
     budget: Duration,
+    /// `--focus W`: only workload W runs for the budget, the others as in quick mode (for
+    /// profiling one workload with perf).
+    focus: Option<&'static str>,
+}
+
+impl Cfg {
+    /// The settings for workload `w`.
+    fn on(self, w: &str) -> Cfg {
+        if self.focus.is_some_and(|f| f != w) {
+            Cfg { quick: true, ..self }
+        } else {
+            self
+        }
+    }
 }
 
 /// Runs `f` once to warm up, then until the budget is spent (at least 3 times, at most 10000
@@ -467,7 +499,11 @@ fn library_workloads(lib: &Lib, cfg: Cfg, prefix: &str, with_w6_w7: bool) -> R {
     lib.frame(hf)?;
     lib.attach(hf, &mut src_iov)?;
     let full = bx(0, 0, FB_W, FB_H);
-    emit(&format!("{prefix}W1"), rate(cfg, FRAME as f64 / MB, || lib.write(hf, full, 0))?, "MB/s");
+    emit(
+        &format!("{prefix}W1"),
+        rate(cfg.on("W1"), FRAME as f64 / MB, || lib.write(hf, full, 0))?,
+        "MB/s",
+    );
     // The data really arrived: read it back into a separate buffer.
     let mut back = vec![0u8; FRAME];
     lib.read_into(hf, full, &mut [iov_of(&mut back)])?;
@@ -479,7 +515,11 @@ fn library_workloads(lib: &Lib, cfg: Cfg, prefix: &str, with_w6_w7: bool) -> R {
     let mut sc = Scattered::new(2);
     lib.frame(hs)?;
     lib.attach(hs, &mut sc.iovs)?;
-    emit(&format!("{prefix}W2"), rate(cfg, FRAME as f64 / MB, || lib.write(hs, full, 0))?, "MB/s");
+    emit(
+        &format!("{prefix}W2"),
+        rate(cfg.on("W2"), FRAME as f64 / MB, || lib.write(hs, full, 0))?,
+        "MB/s",
+    );
     lib.read_into(hs, full, &mut [iov_of(&mut back)])?;
     if back != sc.gather() {
         return Err("W2: frame read back differs from the scattered frame written".into());
@@ -488,7 +528,7 @@ fn library_workloads(lib: &Lib, cfg: Cfg, prefix: &str, with_w6_w7: bool) -> R {
     // W3: 64 dirty rectangles, each its own transfer, offset at the rectangle's first texel.
     let rs = rects();
     let rect_bytes = (RECTS * (RECT * RECT) as usize * BPP) as f64;
-    let w3 = rate(cfg, rect_bytes / MB, || {
+    let w3 = rate(cfg.on("W3"), rect_bytes / MB, || {
         for &(x, y) in &rs {
             let off = y as u64 * STRIDE as u64 + x as u64 * BPP as u64;
             lib.write(hf, bx(x, y, RECT, RECT), off)?;
@@ -496,6 +536,15 @@ fn library_workloads(lib: &Lib, cfg: Cfg, prefix: &str, with_w6_w7: bool) -> R {
         Ok(())
     })?;
     emit(&format!("{prefix}W3"), w3, "MB/s");
+    // W3s: the same rectangles of the frame in W2's scattered pages (guest RAM).
+    let w3s = rate(cfg.on("W3s"), rect_bytes / MB, || {
+        for &(x, y) in &rs {
+            let off = y as u64 * STRIDE as u64 + x as u64 * BPP as u64;
+            lib.write(hs, bx(x, y, RECT, RECT), off)?;
+        }
+        Ok(())
+    })?;
+    emit(&format!("{prefix}W3s"), w3s, "MB/s");
 
     // W4: 1 MiB buffer.
     let mut bsrc = vec![0u8; BUF_BYTES];
@@ -506,7 +555,7 @@ fn library_workloads(lib: &Lib, cfg: Cfg, prefix: &str, with_w6_w7: bool) -> R {
     let bbox = bx(0, 0, BUF_BYTES as u32, 1);
     emit(
         &format!("{prefix}W4"),
-        rate(cfg, BUF_BYTES as f64 / MB, || lib.write(hb, bbox, 0))?,
+        rate(cfg.on("W4"), BUF_BYTES as f64 / MB, || lib.write(hb, bbox, 0))?,
         "MB/s",
     );
     let mut bback = vec![0u8; BUF_BYTES];
@@ -521,7 +570,11 @@ fn library_workloads(lib: &Lib, cfg: Cfg, prefix: &str, with_w6_w7: bool) -> R {
     lib.frame(hr)?;
     lib.attach(hr, &mut dst_iov)?;
     lib.write_from(hr, full, &mut [iov_of(&mut src)])?;
-    emit(&format!("{prefix}W5"), rate(cfg, FRAME as f64 / MB, || lib.read(hr, full, 0))?, "MB/s");
+    emit(
+        &format!("{prefix}W5"),
+        rate(cfg.on("W5"), FRAME as f64 / MB, || lib.read(hr, full, 0))?,
+        "MB/s",
+    );
     if dst != src {
         return Err("W5: frame read differs from the frame written".into());
     }
@@ -542,7 +595,7 @@ fn w6(lib: &Lib, cfg: Cfg, prefix: &str) -> R {
     let mut mem = vec![0u8; (SMALL * SMALL) as usize * BPP];
     let mut iov = [iov_of(&mut mem)];
     let base = 1000u32;
-    let ops = rate(cfg, BATCH as f64, || {
+    let ops = rate(cfg.on("W6"), BATCH as f64, || {
         for i in 0..BATCH {
             let h = base + i;
             lib.create(
@@ -561,6 +614,30 @@ fn w6(lib: &Lib, cfg: Cfg, prefix: &str) -> R {
         Ok(())
     })?;
     emit(&format!("{prefix}W6"), ops, "ops/s");
+
+    // W6v: the same with 64 sizes in turn, so that a library that keeps destroyed storage
+    // for reuse (ours keeps up to 32 objects) never finds one of the right size.
+    let mut n = 0u32;
+    let ops = rate(cfg.on("W6v"), BATCH as f64, || {
+        for i in 0..BATCH {
+            let h = base + i;
+            lib.create(
+                h,
+                PIPE_TEXTURE_2D,
+                VIRGL_FORMAT_B8G8R8A8_UNORM,
+                BIND_RENDER_TARGET,
+                SMALL,
+                SMALL - (n % 64),
+                res_flags(),
+            )?;
+            n = n.wrapping_add(1);
+            lib.attach(h, &mut iov)?;
+            lib.detach(h);
+            lib.unref(h);
+        }
+        Ok(())
+    })?;
+    emit(&format!("{prefix}W6v"), ops, "ops/s");
     Ok(())
 }
 
@@ -598,7 +675,7 @@ fn w7(lib: &Lib, cfg: Cfg, prefix: &str) -> R {
     let mut guest = vec![0u8; FRAME];
     fill(&mut guest, 7);
     let lib_bytes = 0u64; // library calls per frame: none.
-    let fps = rate(cfg, 1.0, || {
+    let fps = rate(cfg.on("W7"), 1.0, || {
         copy(mapped, &guest); // the guest's writes into its BAR
         black_box(checksum(black_box(&*mapped))); // the host (display) reads the same pages
         Ok(())
@@ -659,6 +736,21 @@ fn memcpy_workloads(cfg: Cfg) -> R {
                     let o = row * STRIDE + x as usize * BPP;
                     let n = RECT as usize * BPP;
                     copy(&mut host[o..o + n], &src[o..o + n]);
+                }
+            }
+            black_box(&host);
+            Ok(())
+        })?,
+        "MB/s",
+    );
+    emit(
+        "W3s",
+        rate(cfg, rect_bytes / MB, || {
+            for &(x, y) in &rs {
+                for row in y as usize..(y + RECT) as usize {
+                    let o = row * STRIDE + x as usize * BPP;
+                    let n = RECT as usize * BPP;
+                    sc.read_at(o, &mut host[o..o + n]);
                 }
             }
             black_box(&host);
@@ -782,8 +874,10 @@ fn run_child(name: &str, quick: bool, scale_count: u32, out: &mut Samples) -> R 
     }
     cmd.args(["--res-flags", &res_flags().to_string()]);
     let args: Vec<String> = std::env::args().collect();
-    if let Some(v) = args.iter().position(|a| a == "--budget-ms").and_then(|i| args.get(i + 1)) {
-        cmd.args(["--budget-ms", v]);
+    for opt in ["--budget-ms", "--focus"] {
+        if let Some(v) = args.iter().position(|a| a == opt).and_then(|i| args.get(i + 1)) {
+            cmd.args([opt, v]);
+        }
     }
     match name {
         "shim-gl" => {
@@ -938,6 +1032,8 @@ fn report(s: &Samples, impls: &[&str], reps: usize, quick: bool, scale_count: u3
         check(&format!("{w} gl/upstream"), r("shim-gl", "upstream", w), 2.0);
     }
     check("W3 gl/upstream", r("shim-gl", "upstream", "W3"), 10.0);
+    check("W3s gl/upstream (W3 on guest pages)", r("shim-gl", "upstream", "W3s"), 10.0);
+    check("W6 gl/upstream (at least as fast)", r("shim-gl", "upstream", "W6"), 1.0);
     for w in ["W1", "W2", "W5"] {
         check(&format!("{w} cpu/memcpy"), r("shim-cpu", "memcpy", w), 0.8);
     }
@@ -992,6 +1088,7 @@ fn main() -> ExitCode {
         budget: Duration::from_millis(
             value("--budget-ms").and_then(|v| v.parse().ok()).unwrap_or(500),
         ),
+        focus: value("--focus").map(|v| &*v.leak()),
     };
     if let Some(f) = value("--res-flags").and_then(|v| v.parse().ok()) {
         RES_FLAGS.store(f, std::sync::atomic::Ordering::Relaxed);
