@@ -586,8 +586,11 @@ VIRGL_EXPORT void virgl_renderer_ctx_attach_resource(int ctx_id, int res_handle)
 VIRGL_EXPORT void virgl_renderer_ctx_detach_resource(int ctx_id, int res_handle);
 
 /**
- * Makes context 0 current for the following calls (a no-op: virgl-shim has no implicit
- * current context).
+ * Tells the renderer that the VMM may have made its own GL context current on this thread
+ * (QEMU calls it before every command and after its display work): the GL backend makes
+ * its context current again, as upstream does. Between such calls the renderer assumes
+ * its context stays current on the thread where it last used it, as upstream does. No-op
+ * on the CPU backend and before init.
  */
 VIRGL_EXPORT void virgl_renderer_force_ctx_0(void);
 

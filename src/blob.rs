@@ -199,9 +199,9 @@ impl Renderer {
             }
         }
         if let Some(i) = self.orphans.iter().position(|(h, ..)| *h == handle) {
-            let (_, storage, bytes) = self.orphans.swap_remove(i);
+            let (_, desc, storage, bytes) = self.orphans.swap_remove(i);
             self.coherent_used -= bytes;
-            self.backend.destroy(storage);
+            self.backend.destroy(&desc, storage);
             return Ok(());
         }
         Err(Error::inval(format!("resource {handle} is not mapped")))

@@ -155,6 +155,7 @@ impl Renderer {
                     )));
                 }
                 let (name, target) = (g.name, g.target);
+                backend.expose(&desc, &mut r.storage)?;
                 backend.export_texture(&desc, name, target)
             }
             Storage::GuestOnly => {

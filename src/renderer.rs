@@ -102,7 +102,7 @@ pub struct Renderer {
     pub coherent_used: u64,
     /// Storage of resources unreferenced while mapped: kept until `unmap` (the guest's BAR
     /// may still point at it), with the budget bytes it holds.
-    pub orphans: Vec<(u32, Storage, u64)>,
+    pub orphans: Vec<(u32, ResourceDesc, Storage, u64)>,
     /// Host storage bytes held by classic resources (bounded by [`crate::limits`]).
     pub host_bytes: u64,
 }
@@ -210,6 +210,13 @@ pub fn retire_fences(only_ctx: Option<u32>, from_thread: bool) {
             }
         }
     }
+    if !from_thread {
+        // The VMM (before polling, or in its fence callbacks) may have made its own GL
+        // context current on this thread: check again before the next GL call.
+        if let Some(r) = lock().as_mut() {
+            r.backend.forget_current();
+        }
+    }
 }
 
 static STATE: Mutex<Option<Renderer>> = Mutex::new(None);
@@ -298,14 +305,16 @@ impl Renderer {
 
     /// Destroys every resource (reset and cleanup).
     pub fn destroy_all(&mut self) {
+        self.backend.forget_current();
         self.fences.clear();
         self.contexts.clear();
         for (_, r) in self.resources.drain() {
-            self.backend.destroy(r.storage);
+            self.backend.destroy(&r.desc, r.storage);
         }
         // Mapped memory of unreferenced resources is freed with everything else: after
         // reset/cleanup the VMM has torn its mappings down.
         self.orphans.clear();
+        self.backend.trim();
         self.coherent_used = 0;
         self.host_bytes = 0;
     }
@@ -361,12 +370,12 @@ impl Renderer {
         }
         if r.mapped {
             log::debug!("resource {handle} unreferenced while mapped: memory kept until unmap");
-            self.orphans.push((handle, r.storage, r.coherent_bytes));
+            self.orphans.push((handle, r.desc, r.storage, r.coherent_bytes));
             return Ok(());
         }
         self.coherent_used -= r.coherent_bytes;
         self.host_bytes -= r.host_bytes;
-        self.backend.destroy(r.storage);
+        self.backend.destroy(&r.desc, r.storage);
         Ok(())
     }
 
@@ -504,11 +513,13 @@ impl Renderer {
 
     /// `get_info` for `handle`, and whether the caller's struct may be written whole (see
     /// [`Resource::new_api`]).
-    pub fn info(&self, handle: u32) -> Result<virgl_renderer_resource_info> {
+    /// The VMM gets the GL name: the backend readies the object for outside use first.
+    pub fn info(&mut self, handle: u32) -> Result<virgl_renderer_resource_info> {
         let r = self
             .resources
-            .get(&handle)
+            .get_mut(&handle)
             .ok_or_else(|| Error::inval(format!("unknown resource {handle}")))?;
+        self.backend.expose(&r.desc, &mut r.storage)?;
         let d = &r.desc;
         Ok(virgl_renderer_resource_info {
             handle,

@@ -408,8 +408,7 @@ pub fn transfer(
         // order (never stored flipped).
         let mut d = *desc;
         d.flags &= !flags::Y_0_TOP;
-        let mut gl =
-            Storage::Gl(crate::backend::gl::GlStorage { name: imp.name, target: imp.target });
+        let mut gl = Storage::Gl(crate::backend::gl::GlStorage::new(imp.name, imp.target));
         return backend.read(&d, &mut gl, plan, dst);
     }
     let lvl = st

@@ -175,13 +175,13 @@ fn scanout_texture_is_a_gbm_bo_matching_cpu_and_exports_it() {
             let m = mmap_fd(x.fd.as_raw_fd(), x.size as usize);
             assert_rows(&m, x.strides[0] as usize, &v, w as usize, h as usize);
         }
-        gl.destroy(st);
-        cpu.destroy(st_cpu);
+        gl.destroy(&d, st);
+        cpu.destroy(&d, st_cpu);
     }
     let d = desc(&gl, 32, 32, bind::SAMPLER_VIEW | bind::RENDER_TARGET);
     let st = gl.create(&d).unwrap();
     assert!(!gl.is_gbm(&st), "a texture without SCANOUT/SHARED became a GBM bo");
-    gl.destroy(st);
+    gl.destroy(&d, st);
 }
 
 /// `VIRGL_SHIM_GBM=0`: no allocator, SCANOUT textures are plain textures that still work.
@@ -208,7 +208,7 @@ fn gbm_disabled_by_env_gives_plain_textures() {
     gl.read(&d, &mut st, &p, &l).unwrap();
     drop(l);
     assert_eq!(a, want);
-    gl.destroy(st);
+    gl.destroy(&d, st);
 }
 
 /// Through the C ABI: a SCANOUT resource exports its GBM dma-buf (not a udmabuf), whose

@@ -250,8 +250,8 @@ fn check_case(
         }
         gl.set_readback(Readback::Auto);
     }
-    cpu.destroy(st_cpu);
-    gl.destroy(st_gl);
+    cpu.destroy(&desc, st_cpu);
+    gl.destroy(&desc, st_gl);
 }
 
 use format::{B8G8R8A8_UNORM as BGRA, R8G8B8A8_UNORM as RGBA, R8_UNORM as R8};
@@ -402,7 +402,7 @@ fn unsupported_and_bad_requests_fail_cleanly() {
     // Many create/destroy cycles do not leak failures.
     for _ in 0..50 {
         let st = gl.create(&desc).unwrap();
-        gl.destroy(st);
+        gl.destroy(&desc, st);
     }
 }
 
@@ -434,7 +434,7 @@ fn other_threads_get_a_current_context() {
     let mut dst = Guest::new(size as usize, false, &mut Rng(8)).zeroed_like();
     let got = read_into(&mut gl, &desc, &mut st, &plan, &mut dst);
     assert_eq!(box_bytes(&plan, &got), box_bytes(&plan, &src2.linear()), "back on the first");
-    gl.destroy(st);
+    gl.destroy(&desc, st);
 }
 
 // ---- the VMM's GL contexts (QEMU -display sdl,gl=on) ------------------------------------
@@ -554,12 +554,26 @@ fn vmm_gl_context_callbacks_are_used() {
     };
     assert_eq!(gl.platform_name(), "vmm-gl-context");
     assert_eq!(vmm.created.load(std::sync::atomic::Ordering::SeqCst), 1);
-    // The VMM switches contexts between our calls: each call must make ours current again.
-    let _ = vmm.egl.make_current(vmm.display, None, None, None);
-    let before = vmm.made_current.load(std::sync::atomic::Ordering::SeqCst);
+    let made = || vmm.made_current.load(std::sync::atomic::Ordering::SeqCst);
     let x = vec![xf(0, [0, 0, 0, 24, 16, 1], 0, 0, 0), xf(0, [2, 3, 0, 9, 8, 1], 0, 0, 4)];
-    check_case(&mut gl, "VMM ctx 2D BGRA8", args(T2D, BGRA, TEX, 24, 16, 1, 1, 0, 0), &x);
-    assert!(vmm.made_current.load(std::sync::atomic::Ordering::SeqCst) > before);
+    let case = args(T2D, BGRA, TEX, 24, 16, 1, 1, 0, 0);
+    check_case(&mut gl, "VMM ctx 2D BGRA8", case, &x);
+    // Like upstream, our context is assumed to stay current between calls: no callback.
+    let n = made();
+    check_case(&mut gl, "VMM ctx 2D BGRA8, again", case, &x);
+    assert_eq!(made(), n, "make_current called although nothing changed");
+    // The VMM switches contexts (its display), then says so with force_ctx_0: ours is made
+    // current again at once, and calls work.
+    let _ = vmm.egl.make_current(vmm.display, None, None, None);
+    gl.force_ctx_0();
+    assert_eq!(made(), n + 1);
+    assert!(vmm.egl.get_current_context().is_some(), "force_ctx_0 left no context current");
+    check_case(&mut gl, "VMM ctx 2D BGRA8 after force_ctx_0", case, &x);
+    // After poll/reset (forget_current) the next call makes it current again.
+    let _ = vmm.egl.make_current(vmm.display, None, None, None);
+    gl.forget_current();
+    check_case(&mut gl, "VMM ctx 2D BGRA8 after forget_current", case, &x);
+    assert_eq!(made(), n + 2);
     drop(gl);
     assert_eq!(vmm.destroyed.load(std::sync::atomic::Ordering::SeqCst), 1);
     // With USE_EGL the library makes its own context instead.
@@ -567,6 +581,44 @@ fn vmm_gl_context_callbacks_are_used() {
     assert_ne!(own.platform_name(), "vmm-gl-context");
     drop(own);
     assert_eq!(vmm.created.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// Our own EGL context: after the VMM made another context current on the thread,
+/// force_ctx_0 makes ours current again (as upstream's does) and calls work.
+#[test]
+fn force_ctx_0_restores_our_own_context() {
+    let Some(vmm) = fake_vmm() else {
+        gl_or_skip(|| Err(virglrenderer::error::Error::notsup("no surfaceless EGL for the VMM")));
+        return;
+    };
+    let Some(mut gl) = gl_backend() else { return };
+    let case = args(T2D, BGRA, TEX, 16, 8, 1, 1, 0, flags::Y_0_TOP);
+    let x = vec![xf(0, [0, 0, 0, 16, 8, 1], 0, 0, 0)];
+    check_case(&mut gl, "own ctx", case, &x);
+    let ours = vmm.egl.get_current_context().expect("our context is current").as_ptr();
+    // The "VMM" makes a context of its own current, as QEMU's display does.
+    let p = virgl_renderer_gl_ctx_param {
+        version: 1,
+        shared: false,
+        major_ver: 3,
+        minor_ver: 3,
+        compat_ctx: 0,
+    };
+    let cookie = &*vmm as *const FakeVmm as *mut c_void;
+    // SAFETY: the fake VMM's callbacks with its own cookie and a valid param.
+    let theirs = unsafe { vmm_create(cookie, 0, &p as *const _ as *mut _) };
+    assert!(!theirs.is_null());
+    // SAFETY: as above.
+    assert_eq!(unsafe { vmm_make_current(cookie, 0, theirs) }, 0);
+    gl.force_ctx_0();
+    let now = vmm.egl.get_current_context().map(|c| c.as_ptr());
+    assert_eq!(now, Some(ours), "force_ctx_0 did not make our context current");
+    check_case(&mut gl, "own ctx after force_ctx_0", case, &x);
+    // SAFETY: as above; the context is not current any more on this thread.
+    unsafe { vmm_destroy(cookie, theirs) };
+    // vmm_destroy released the current context: forget_current (poll, reset) recovers too.
+    gl.forget_current();
+    check_case(&mut gl, "own ctx after forget_current", case, &x);
 }
 
 // ---- timing -------------------------------------------------------------------------------
@@ -610,7 +662,7 @@ fn upload_1080p_bgra_timing() {
             (w * h * 4) as f64 / up.as_secs_f64() / 1e6,
             down.as_secs_f64() * 1e3
         );
-        gl.destroy(st);
+        gl.destroy(&desc, st);
     }
 }
 
@@ -682,6 +734,6 @@ fn multisample_storage_is_created_and_freed() {
             1 << 20
         )
         .is_err());
-        gl.destroy(st);
+        gl.destroy(&desc, st);
     }
 }

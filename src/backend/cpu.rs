@@ -43,7 +43,7 @@ impl Backend for CpuBackend {
         Ok(Storage::Linear(LinearStorage::new(desc)?))
     }
 
-    fn destroy(&mut self, _storage: Storage) {}
+    fn destroy(&mut self, _desc: &ResourceDesc, _storage: Storage) {}
 
     fn write(
         &mut self,

@@ -65,8 +65,8 @@ pub trait Backend: Send {
     fn check_supported(&self, desc: &ResourceDesc) -> Result<()>;
     /// Allocates zero-filled storage for a validated description.
     fn create(&mut self, desc: &ResourceDesc) -> Result<Storage>;
-    /// Frees storage made by `create`.
-    fn destroy(&mut self, storage: Storage);
+    /// Frees storage made by `create` for `desc` (or keeps it for reuse).
+    fn destroy(&mut self, desc: &ResourceDesc, storage: Storage);
     /// TRANSFER_TO_HOST: guest `src` → storage.
     fn write(
         &mut self,
@@ -83,6 +83,20 @@ pub trait Backend: Send {
         plan: &Plan,
         dst: &IovList,
     ) -> Result<()>;
+    /// `virgl_renderer_force_ctx_0`: the VMM may have made its own GL context current; make
+    /// ours current again now (as upstream does). Nothing by default.
+    fn force_ctx_0(&mut self) {}
+    /// The VMM may have changed the current GL context (poll, reset): check again before
+    /// the next GL call. Nothing by default.
+    fn forget_current(&mut self) {}
+    /// Frees whatever the backend keeps for reuse (reset, cleanup). Nothing by default.
+    fn trim(&mut self) {}
+    /// Readies `st` for a user outside the library (the VMM gets its `tex_id` or a dma-buf):
+    /// its contents must be defined, and the object must not be reused after the resource
+    /// is gone. Nothing to do by default.
+    fn expose(&mut self, _desc: &ResourceDesc, _st: &mut Storage) -> Result<()> {
+        Ok(())
+    }
     /// GL texture (or buffer) name for `get_info`; 0 when there is none.
     fn tex_id(&self, _st: &Storage) -> u32 {
         0

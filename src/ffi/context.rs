@@ -137,11 +137,18 @@ pub extern "C" fn virgl_renderer_ctx_detach_resource(ctx_id: c_int, res_handle: 
     })
 }
 
-/// Makes context 0 current for the following calls (a no-op: virgl-shim has no implicit
-/// current context).
+/// Tells the renderer that the VMM may have made its own GL context current on this thread
+/// (QEMU calls it before every command and after its display work): the GL backend makes
+/// its context current again, as upstream does. Between such calls the renderer assumes
+/// its context stays current on the thread where it last used it, as upstream does. No-op
+/// on the CPU backend and before init.
 #[no_mangle]
 pub extern "C" fn virgl_renderer_force_ctx_0() {
-    boundary("virgl_renderer_force_ctx_0", (), || {})
+    boundary("virgl_renderer_force_ctx_0", (), || {
+        if let Some(r) = renderer::lock().as_mut() {
+            r.backend.force_ctx_0();
+        }
+    })
 }
 
 /// Queues a ctx-0 fence; `write_fence(cookie, client_fence_id)` follows once all work

@@ -158,6 +158,21 @@ pub(crate) struct Platform {
     egl: Option<Egl>,
     kind: Kind,
     gl_lib: Option<libloading::Library>,
+    /// [`thread_token`] of the thread where our context was last made (or found) current,
+    /// 0 when unknown. Like upstream, we assume our context stays current there until the
+    /// VMM says otherwise with `virgl_renderer_force_ctx_0` (QEMU calls it before every
+    /// command and after its own GL work), or until poll/reset ([`Self::forget_current`]).
+    known_current: u64,
+}
+
+/// A number for the calling thread, unique for the life of the process (unlike `ThreadId`
+/// it costs no reference count, and unlike a TLS address it is never reused), never 0.
+fn thread_token() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    thread_local! {
+        static TOKEN: u64 = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    TOKEN.with(|t| *t)
 }
 
 fn cstr_has(list: &str, ext: &str) -> bool {
@@ -183,7 +198,13 @@ impl Platform {
         if let Some(vmm) = vmm {
             match Self::vmm_platform(flags, vmm) {
                 Ok(Some((name, ctx))) => {
-                    let p = Platform { name, egl, kind: Kind::Vmm { vmm, ctx }, gl_lib: None };
+                    let p = Platform {
+                        name,
+                        egl,
+                        kind: Kind::Vmm { vmm, ctx },
+                        gl_lib: None,
+                        known_current: 0,
+                    };
                     return Ok(p);
                 }
                 Ok(None) => {}
@@ -195,7 +216,7 @@ impl Platform {
         };
         let (name, display, config, attribs, ctx, gbm) = Self::own_platform(&egl, drm_fd)?;
         let kind = Kind::Own { display, config, attribs, contexts: vec![(None, ctx)], gbm };
-        let mut p = Platform { name, egl: Some(egl), kind, gl_lib: None };
+        let mut p = Platform { name, egl: Some(egl), kind, gl_lib: None, known_current: 0 };
         p.make_current()?;
         Ok(p)
     }
@@ -636,8 +657,27 @@ impl Platform {
             .map_err(|e| Error::notsup(format!("eglCreateContext: {e}")))
     }
 
-    /// Makes our context current on the calling thread unless it already is.
+    /// Forgets which thread has our context current: the next [`Self::make_current`] asks
+    /// EGL (or calls the VMM's make_current) again. For `virgl_renderer_force_ctx_0`, poll
+    /// and reset, after which the VMM may have made its own context current.
+    pub fn forget_current(&mut self) {
+        self.known_current = 0;
+    }
+
+    /// Makes our context current on the calling thread unless it is known to be (see
+    /// [`Self::known_current`]).
     pub fn make_current(&mut self) -> Result<()> {
+        let me = thread_token();
+        if self.known_current == me {
+            return Ok(());
+        }
+        self.known_current = 0;
+        self.make_current_now()?;
+        self.known_current = me;
+        Ok(())
+    }
+
+    fn make_current_now(&mut self) -> Result<()> {
         match &mut self.kind {
             Kind::Vmm { vmm, ctx } => {
                 let Some(mc) = vmm.cbs.make_current else {

@@ -51,7 +51,67 @@ pub struct GlStorage {
     pub name: u32,
     /// The texture target (`GL_TEXTURE_2D`, …), 0 for a buffer.
     pub target: u32,
+    /// The contents are undefined (new or recycled storage): zero-filled before anything
+    /// reads the object, before a write that does not cover all of it, and before the name
+    /// leaves the library ([`GlBackend::settle`]). A write of the whole resource just clears
+    /// the flag.
+    pub clear_pending: bool,
+    /// The name was handed out of the library (`tex_id` in `get_info`, a dma-buf export):
+    /// the VMM may hold it, so the object is deleted, never recycled, when the resource goes.
+    pub exposed: bool,
 }
+
+impl GlStorage {
+    /// An object with defined contents that is not (yet) exposed.
+    pub fn new(name: u32, target: u32) -> Self {
+        GlStorage { name, target, clear_pending: false, exposed: false }
+    }
+}
+
+/// What must match for a destroyed resource's GL object to serve a new resource: everything
+/// the create path reads from the description.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Shape {
+    target: u32,
+    format: u32,
+    width: u32,
+    height: u32,
+    depth: u32,
+    array_size: u32,
+    last_level: u32,
+    nr_samples: u32,
+    flags: u32,
+}
+
+impl Shape {
+    fn of(desc: &ResourceDesc) -> Self {
+        Shape {
+            target: gl_target(desc),
+            format: desc.format.id,
+            width: desc.width,
+            height: desc.height,
+            depth: desc.depth,
+            array_size: desc.array_size,
+            last_level: desc.last_level,
+            nr_samples: desc.nr_samples,
+            flags: desc.flags,
+        }
+    }
+}
+
+/// A GL object kept after its resource was destroyed, for the next resource of its shape.
+struct Recycled {
+    shape: Shape,
+    st: GlStorage,
+    bytes: u64,
+}
+
+/// At most this many destroyed objects are kept for reuse ([`GlBackend::recycle`]) …
+const RECYCLE_MAX_OBJECTS: usize = 8;
+/// … holding at most this many bytes in all, …
+const RECYCLE_MAX_BYTES: u64 = 32 << 20;
+/// … each at most this large.
+const RECYCLE_MAX_ONE: u64 = 4 << 20;
 
 /// How [`GlBackend`] reads textures back. `Auto` picks per format; the others force one
 /// path (tests use them to check every path against the CPU backend).
@@ -93,6 +153,10 @@ pub struct GlBackend {
     gbm_textures: HashMap<u32, GbmTexture>,
     /// EGL_KHR_fence_sync on our own display, for fences; `None`: glFinish instead.
     sync: Option<sync::SyncFns>,
+    /// Destroyed, never-exposed objects kept for reuse, oldest first (see [`Self::recycle`]).
+    recycled: std::collections::VecDeque<Recycled>,
+    /// Bytes held by `recycled` (estimated from the descriptions).
+    recycled_bytes: u64,
     /// Dropped last: destroys the context(s).
     platform: Platform,
 }
@@ -340,6 +404,8 @@ impl GlBackend {
             gbm: None,
             gbm_textures: HashMap::new(),
             sync: None,
+            recycled: std::collections::VecDeque::new(),
+            recycled_bytes: 0,
             platform,
         };
         be.sync = be
@@ -429,7 +495,7 @@ impl GlBackend {
         let mods = self.dmabuf_modifiers(import_fourcc);
         let bo = gbm.alloc(desc.width, desc.height, alloc_fourcc, &mods)?;
         let (tex, image) = self.import_gbm_bo(&bo, desc.width, desc.height, import_fourcc)?;
-        let st = GlStorage { name: tex.0.get(), target: glow::TEXTURE_2D };
+        let st = GlStorage::new(tex.0.get(), glow::TEXTURE_2D);
         let init = Self::glfmt(desc).and_then(|f| {
             if let Some(sw) = f.swizzle {
                 let sw = sw.map(|c| c as i32);
@@ -516,7 +582,7 @@ impl GlBackend {
     }
 
     /// Fails with ENOMEM/EINVAL when GL recorded an error during `what`.
-    fn check(&self, what: &str) -> Result<()> {
+    fn check(&self, what: impl std::fmt::Display) -> Result<()> {
         // SAFETY: the context is current.
         let e = unsafe { self.gl.get_error() };
         if e != glow::NO_ERROR {
@@ -547,9 +613,9 @@ impl GlBackend {
         // SAFETY: context current; the buffer is bound before use and deleted on failure.
         let buf = unsafe { self.gl.create_buffer() }
             .map_err(|e| Error::nomem(format!("glGenBuffers: {e}")))?;
-        let st = GlStorage { name: buf.0.get(), target: 0 };
-        let res = self.init_buffer(desc, buf, size);
-        if let Err(e) = res.and_then(|_| self.check("buffer storage")) {
+        // Zero-filled lazily (see [`GlStorage::clear_pending`]).
+        let st = GlStorage { clear_pending: true, ..GlStorage::new(buf.0.get(), 0) };
+        if let Err(e) = self.init_buffer(desc, buf, size) {
             // SAFETY: deleting the buffer made above.
             unsafe { self.gl.delete_buffer(buf) };
             return Err(e);
@@ -561,7 +627,7 @@ impl GlBackend {
         let t = glow::COPY_WRITE_BUFFER;
         let sz = isize::try_from(size).map_err(|_| Error::nomem("buffer too large"))?;
         // SAFETY: context current, `buf` is ours; NULL data means uninitialised storage,
-        // which is cleared right after.
+        // which is zero-filled before first use (`clear_pending`).
         unsafe {
             self.gl.bind_buffer(t, Some(buf));
             if let Some(storage) = self.raw.buffer_storage {
@@ -577,8 +643,17 @@ impl GlBackend {
                 (self.raw.buffer_data)(t, sz, std::ptr::null(), glow::DYNAMIC_DRAW);
             }
         }
-        self.check("buffer storage")?;
-        // The guest must never see uninitialised host memory.
+        // SAFETY: unbinding.
+        unsafe { self.gl.bind_buffer(t, None) };
+        self.check("buffer storage")
+    }
+
+    /// Zero-fills buffer `name` of `size` bytes (the guest must never see uninitialised host
+    /// memory).
+    fn clear_buffer(&self, name: u32, size: u64) -> Result<()> {
+        let t = glow::COPY_WRITE_BUFFER;
+        // SAFETY: context current, the buffer is ours.
+        unsafe { self.gl.bind_buffer(t, NonZeroU32::new(name).map(glow::NativeBuffer)) };
         if let Some(clear) = self.raw.clear_buffer_data {
             // SAFETY: NULL data clears to zero; the buffer is bound to `t`.
             unsafe { clear(t, glow::R8, glow::RED, glow::UNSIGNED_BYTE, std::ptr::null()) };
@@ -596,7 +671,7 @@ impl GlBackend {
         }
         // SAFETY: unbinding.
         unsafe { self.gl.bind_buffer(t, None) };
-        Ok(())
+        self.check("buffer clear")
     }
 
     fn create_texture(&mut self, desc: &ResourceDesc) -> Result<GlStorage> {
@@ -604,7 +679,8 @@ impl GlBackend {
         // SAFETY: context current; the texture is deleted on failure.
         let tex = unsafe { self.gl.create_texture() }
             .map_err(|e| Error::nomem(format!("glGenTextures: {e}")))?;
-        let st = GlStorage { name: tex.0.get(), target };
+        // Zero-filled lazily (see [`GlStorage::clear_pending`]).
+        let st = GlStorage { clear_pending: true, ..GlStorage::new(tex.0.get(), target) };
         if let Err(e) = self.init_texture(desc, &st) {
             // SAFETY: deleting the texture made above.
             unsafe { self.gl.delete_texture(tex) };
@@ -649,14 +725,13 @@ impl GlBackend {
                 }
                 Target::Buffer => return Err(Error::inval("buffer is not a texture")),
             }
-            self.check(&format!("glTexStorage of {}", desc.format.name))?;
+            self.check(format_args!("glTexStorage of {}", desc.format.name))?;
             if let Some(sw) = f.swizzle {
                 let sw = sw.map(|c| c as i32);
                 self.gl.tex_parameter_i32_slice(t, glow::TEXTURE_SWIZZLE_RGBA, &sw);
             }
         }
-        self.check("texture swizzle")?;
-        self.clear_texture(desc, st, &f)
+        self.check("texture swizzle")
     }
 
     /// Zero-fills every level (the guest must never read uninitialised host memory).
@@ -804,7 +879,7 @@ impl GlBackend {
                 Target::Buffer => return Err(Error::inval("buffer is not a texture")),
             }
         }
-        self.check(&format!("upload to {} level {level}", desc.format.name))
+        self.check(format_args!("upload to {} level {level}", desc.format.name))
     }
 
     /// Unpack parameters for reading the box straight from guest memory, when its strides
@@ -876,7 +951,7 @@ impl GlBackend {
                 (self.raw.tex_sub_image_2d)(st.target, lv, x, top - r, w, 1, f.format, f.ty, p);
             }
         }
-        self.check(&format!("upload to {} level {}", desc.format.name, plan.level))?;
+        self.check(format_args!("upload to {} level {}", desc.format.name, plan.level))?;
         Ok(true)
     }
 
@@ -1053,7 +1128,7 @@ impl GlBackend {
             let _ = self.check("framebuffer");
             return Ok(false);
         }
-        self.check(&format!("glReadPixels of {}", fmt.name))?;
+        self.check(format_args!("glReadPixels of {}", fmt.name))?;
         Ok(true)
     }
 
@@ -1130,7 +1205,7 @@ impl GlBackend {
                 get(st.name, lv, x, y, z, w, h, d, f.format, f.ty, len, p)
             }
         }
-        self.check(&format!("glGetTextureSubImage of {}", desc.format.name))?;
+        self.check(format_args!("glGetTextureSubImage of {}", desc.format.name))?;
         Ok(true)
     }
 
@@ -1174,7 +1249,7 @@ impl GlBackend {
                 }
             }
         }
-        self.check(&format!("glGetTexImage of {}", fmt.name))?;
+        self.check(format_args!("glGetTexImage of {}", fmt.name))?;
         let z = if cube { 0 } else { b.z as u64 };
         let x = (b.x / fmt.block_width) as u64 * fmt.block_bytes as u64;
         let y = (b.y / fmt.block_height) as u64;
@@ -1300,6 +1375,117 @@ impl GlBackend {
         self.check("glGetBufferSubData")
     }
 
+    // ---- lazy zero-fill and recycling ---------------------------------------------------
+
+    /// Zero-fills `st` if its contents are still undefined (see
+    /// [`GlStorage::clear_pending`]). The context must be current.
+    fn settle(&self, desc: &ResourceDesc, st: &mut GlStorage) -> Result<()> {
+        if !st.clear_pending {
+            return Ok(());
+        }
+        if st.target == 0 {
+            self.clear_buffer(st.name, (desc.width as u64).max(1))?;
+        } else {
+            let f = Self::glfmt(desc)?;
+            self.clear_texture(desc, st, &f)?;
+        }
+        st.clear_pending = false;
+        Ok(())
+    }
+
+    /// True when a write of `plan` replaces every byte of the resource, so that clearing it
+    /// first would be wasted work.
+    fn covers_all(desc: &ResourceDesc, plan: &Plan) -> bool {
+        if desc.last_level != 0 || plan.level != 0 || desc.nr_samples > 1 {
+            return false;
+        }
+        let (w, h, d) = transfer::level_extent(desc, 0);
+        let b = &plan.bx;
+        (b.x, b.y, b.z, b.w, b.h, b.d) == (0, 0, 0, w, h, d)
+    }
+
+    /// Bytes of storage `desc` needs, roughly (every level counted as level 0's size when
+    /// there are mipmaps); saturates instead of overflowing.
+    fn storage_bytes(desc: &ResourceDesc) -> u64 {
+        let (w, h, d) = transfer::level_extent(desc, 0);
+        let fmt = desc.format;
+        let level0 = fmt
+            .stride(w)
+            .saturating_mul(fmt.nblocksy(h))
+            .saturating_mul(d.max(1) as u64)
+            .saturating_mul(desc.nr_samples.max(1) as u64);
+        level0.saturating_mul(if desc.last_level > 0 { 2 } else { 1 })
+    }
+
+    /// A kept object of `desc`'s shape, to be zero-filled before use; `None` if there is none.
+    fn reuse(&mut self, desc: &ResourceDesc) -> Option<GlStorage> {
+        let shape = Shape::of(desc);
+        let i = self.recycled.iter().position(|r| r.shape == shape)?;
+        let r = self.recycled.remove(i)?;
+        self.recycled_bytes -= r.bytes;
+        Some(GlStorage { clear_pending: true, exposed: false, ..r.st })
+    }
+
+    /// Keeps a destroyed resource's object for the next resource of the same shape when it
+    /// never left the library and is small; deletes it (and the oldest kept ones beyond the
+    /// limits) otherwise. Creating and deleting GL objects is most of the cost of short-lived
+    /// resources (cursors, small surfaces); a kept object is zero-filled before it is used
+    /// again, so nothing of the old resource shows through.
+    fn recycle(&mut self, desc: &ResourceDesc, st: GlStorage) {
+        let bytes = Self::storage_bytes(desc);
+        let keep = !st.exposed
+            && desc.target != Target::Buffer
+            && bytes <= RECYCLE_MAX_ONE
+            && !self.gbm_textures.contains_key(&st.name);
+        let mut doomed = Vec::new();
+        if keep {
+            self.recycled_bytes += bytes;
+            self.recycled.push_back(Recycled { shape: Shape::of(desc), st, bytes });
+            while self.recycled.len() > RECYCLE_MAX_OBJECTS
+                || self.recycled_bytes > RECYCLE_MAX_BYTES
+            {
+                let Some(old) = self.recycled.pop_front() else { break };
+                self.recycled_bytes -= old.bytes;
+                doomed.push(old.st);
+            }
+        } else {
+            doomed.push(st);
+        }
+        if doomed.is_empty() {
+            return;
+        }
+        if let Err(e) = self.begin() {
+            // Without the context nothing can be deleted; the objects die with it.
+            log::warn!("GL object deletion skipped: {}", e.msg);
+            return;
+        }
+        for st in doomed {
+            self.delete_object(st);
+        }
+    }
+
+    /// Deletes a texture or buffer (and a GBM texture's bo and EGLImage). The context must
+    /// be current.
+    fn delete_object(&mut self, st: GlStorage) {
+        // SAFETY: context current; the object was created by this backend and is deleted once
+        // (the storage is consumed).
+        unsafe {
+            if st.target == 0 {
+                if let Some(b) = NonZeroU32::new(st.name) {
+                    self.gl.delete_buffer(glow::NativeBuffer(b));
+                }
+            } else if let Some(t) = Self::texture(st.name) {
+                self.gl.delete_texture(t);
+            }
+        }
+        if st.target != 0 {
+            if let Some(g) = self.gbm_textures.remove(&st.name) {
+                self.destroy_egl_image(g.image);
+                drop(g.bo);
+            }
+        }
+    }
+
     /// Makes writes visible to the other threads' shared contexts.
     fn finish_if_shared(&self) {
         if self.platform.is_shared() {
@@ -1346,8 +1532,13 @@ impl Backend for GlBackend {
 
     fn create(&mut self, desc: &ResourceDesc) -> Result<Storage> {
         self.check_supported(desc)?;
-        self.begin()?;
         let gbm = gbm_fourccs(desc).filter(|_| self.gbm.is_some());
+        if gbm.is_none() {
+            if let Some(st) = self.reuse(desc) {
+                return Ok(Storage::Gl(st));
+            }
+        }
+        self.begin()?;
         let st = if desc.target == Target::Buffer {
             self.create_buffer(desc)?
         } else if let Some((alloc, import)) = gbm {
@@ -1372,7 +1563,7 @@ impl Backend for GlBackend {
         Ok(Storage::Gl(st))
     }
 
-    fn destroy(&mut self, storage: Storage) {
+    fn destroy(&mut self, desc: &ResourceDesc, storage: Storage) {
         if let Storage::ZeroCopy(z) = storage {
             if let Some(imp) = z.import {
                 self.release_import(imp);
@@ -1382,27 +1573,7 @@ impl Backend for GlBackend {
         let Storage::Gl(st) = storage else {
             return;
         };
-        if let Err(e) = self.begin() {
-            log::warn!("destroy of GL object {}: {}", st.name, e.msg);
-            return;
-        }
-        // SAFETY: context current; the object was created by this backend and is deleted once
-        // (the storage is consumed).
-        unsafe {
-            if st.target == 0 {
-                if let Some(b) = NonZeroU32::new(st.name) {
-                    self.gl.delete_buffer(glow::NativeBuffer(b));
-                }
-            } else if let Some(t) = Self::texture(st.name) {
-                self.gl.delete_texture(t);
-            }
-        }
-        if st.target != 0 {
-            if let Some(g) = self.gbm_textures.remove(&st.name) {
-                self.destroy_egl_image(g.image);
-                drop(g.bo);
-            }
-        }
+        self.recycle(desc, st);
     }
 
     fn write(
@@ -1417,11 +1588,18 @@ impl Backend for GlBackend {
             return Ok(());
         }
         self.begin()?;
+        if st.clear_pending && Self::covers_all(desc, plan) {
+            // Every byte is about to be replaced; if the write fails half-way the object is
+            // still marked and gets cleared before anything reads it.
+        } else {
+            self.settle(desc, st)?;
+        }
         if st.target == 0 {
             self.write_buffer(st, plan, src)?;
         } else {
             self.write_texture(desc, st, plan, src)?;
         }
+        st.clear_pending = false;
         self.finish_if_shared();
         Ok(())
     }
@@ -1438,6 +1616,7 @@ impl Backend for GlBackend {
             return Ok(());
         }
         self.begin()?;
+        self.settle(desc, st)?;
         if st.target == 0 {
             self.read_buffer(st, plan, dst)
         } else {
@@ -1456,6 +1635,44 @@ impl Backend for GlBackend {
         // SAFETY: context current.
         unsafe { self.gl.finish() };
         Ok(None)
+    }
+
+    fn force_ctx_0(&mut self) {
+        self.platform.forget_current();
+        if let Err(e) = self.begin() {
+            log::warn!("virgl_renderer_force_ctx_0: {}", e.msg);
+        }
+    }
+
+    fn forget_current(&mut self) {
+        self.platform.forget_current();
+    }
+
+    fn trim(&mut self) {
+        if self.recycled.is_empty() {
+            return;
+        }
+        if let Err(e) = self.begin() {
+            log::warn!("kept GL objects not deleted: {}", e.msg);
+            return;
+        }
+        while let Some(r) = self.recycled.pop_front() {
+            self.delete_object(r.st);
+        }
+        self.recycled_bytes = 0;
+    }
+
+    fn expose(&mut self, desc: &ResourceDesc, st: &mut Storage) -> Result<()> {
+        let Storage::Gl(g) = st else {
+            return Ok(());
+        };
+        if g.clear_pending {
+            self.begin()?;
+            self.settle(desc, g)?;
+            self.finish_if_shared();
+        }
+        g.exposed = true;
+        Ok(())
     }
 
     fn tex_id(&self, st: &Storage) -> u32 {
@@ -1661,8 +1878,8 @@ mod tests {
                     let g = (h as usize - 1 - r) * s;
                     assert!(raw[r * s..(r + 1) * s] == top_down[g..g + s], "{w}x{h} row {r}");
                 }
-                cpu.destroy(st_cpu);
-                gl.destroy(st);
+                cpu.destroy(&d, st_cpu);
+                gl.destroy(&d, st);
             }
         }
     }
@@ -1697,7 +1914,189 @@ mod tests {
                 assert!(got.linear().iter().all(|&x| x == 0), "{path:?}: fresh texture not zero");
             }
         }
-        gl.destroy(a);
-        gl.destroy(b);
+        gl.destroy(&d, a);
+        gl.destroy(&d, b);
+    }
+
+    fn gl_st(st: &Storage) -> &GlStorage {
+        match st {
+            Storage::Gl(g) => g,
+            _ => panic!("not GL storage"),
+        }
+    }
+
+    /// New storage is zero-filled lazily: a write of the whole resource needs no clear, a
+    /// partial write clears the rest first, and a read of untouched storage gives zeros.
+    #[test]
+    fn fresh_storage_is_zero_filled_lazily() {
+        let Some(mut gl) = gl() else { return };
+        let (w, h) = (48u32, 20u32);
+        let size = (w * h * 4) as u64;
+        for flags in [0, flags::Y_0_TOP] {
+            let d = desc(&gl, w, h, flags);
+            let full = plan(&d, [0, 0, w, h], 0, 0, size);
+            // Untouched: zeros.
+            let mut st = gl.create(&d).unwrap();
+            assert!(gl_st(&st).clear_pending);
+            let mut got = Guest::zeroed(size as usize, false);
+            got.arena.fill(0xEE);
+            read(&mut gl, &d, &mut st, &full, &mut got);
+            assert!(got.linear().iter().all(|&b| b == 0), "fresh texture not zero");
+            assert!(!gl_st(&st).clear_pending);
+            gl.destroy(&d, st);
+
+            // A partial write: the written rectangle, zeros elsewhere.
+            let mut st = gl.create(&d).unwrap();
+            let mut src = Guest::new(size as usize, false, 0x33);
+            src.arena.iter_mut().for_each(|b| *b |= 1);
+            let part = plan(&d, [5, 3, 10, 4], w * 4, (3 * w * 4 + 5 * 4) as u64, size);
+            let iov = src.iov();
+            gl.write(&d, &mut st, &part, &iov).unwrap();
+            drop(iov);
+            assert!(!gl_st(&st).clear_pending);
+            let mut got = Guest::zeroed(size as usize, false);
+            read(&mut gl, &d, &mut st, &full, &mut got);
+            let (got, src_l) = (got.linear(), src.linear());
+            for y in 0..h as usize {
+                for x in 0..w as usize {
+                    let i = (y * w as usize + x) * 4;
+                    let inside = (5..15).contains(&x) && (3..7).contains(&y);
+                    let want = if inside { &src_l[i..i + 4] } else { &[0u8; 4][..] };
+                    assert_eq!(&got[i..i + 4], want, "flags {flags} texel {x},{y}");
+                }
+            }
+            gl.destroy(&d, st);
+
+            // A full write: no clear needed, the bytes come back.
+            let mut st = gl.create(&d).unwrap();
+            let iov = src.iov();
+            gl.write(&d, &mut st, &full, &iov).unwrap();
+            drop(iov);
+            assert!(!gl_st(&st).clear_pending);
+            let mut got = Guest::zeroed(size as usize, true);
+            read(&mut gl, &d, &mut st, &full, &mut got);
+            assert_eq!(got.linear(), src.linear());
+            gl.destroy(&d, st);
+        }
+        gl.trim();
+    }
+
+    /// A buffer is zero-filled lazily too: a partial write leaves zeros around it.
+    #[test]
+    fn fresh_buffer_is_zero_filled_lazily() {
+        let Some(mut gl) = gl() else { return };
+        let a = virgl_renderer_resource_create_args {
+            handle: 1,
+            target: 0,
+            format: crate::format::R8_UNORM,
+            bind: bind::VERTEX_BUFFER,
+            width: 1000,
+            height: 1,
+            depth: 1,
+            array_size: 1,
+            last_level: 0,
+            nr_samples: 0,
+            flags: 0,
+        };
+        let d = ResourceDesc::validate(&a, &gl.limits()).unwrap();
+        let full = plan(&d, [0, 0, 1000, 1], 0, 0, 1000);
+        let part = plan(&d, [100, 0, 50, 1], 0, 100, 1000);
+        let mut st = gl.create(&d).unwrap();
+        assert!(gl_st(&st).clear_pending);
+        let mut src = Guest::new(1000, false, 9);
+        src.arena.iter_mut().for_each(|b| *b |= 1);
+        let iov = src.iov();
+        gl.write(&d, &mut st, &part, &iov).unwrap();
+        drop(iov);
+        let mut got = Guest::zeroed(1000, false);
+        read(&mut gl, &d, &mut st, &full, &mut got);
+        let (got, src) = (got.linear(), src.linear());
+        assert!(got[..100].iter().chain(&got[150..]).all(|&b| b == 0));
+        assert_eq!(got[100..150], src[100..150]);
+        gl.destroy(&d, st);
+    }
+
+    /// A destroyed, never-exposed texture serves the next resource of its shape, zero-filled
+    /// again: nothing of the old resource shows through, whatever the new one writes.
+    #[test]
+    fn recycled_texture_never_shows_old_bytes() {
+        let Some(mut gl) = gl() else { return };
+        let (w, h) = (32u32, 16u32);
+        let size = (w * h * 4) as u64;
+        let d = desc(&gl, w, h, flags::Y_0_TOP);
+        let full = plan(&d, [0, 0, w, h], 0, 0, size);
+        let mut a = gl.create(&d).unwrap();
+        let mut old = Guest::new(size as usize, false, 0);
+        old.arena.fill(0xAB);
+        let iov = old.iov();
+        gl.write(&d, &mut a, &full, &iov).unwrap();
+        drop(iov);
+        let name = gl_st(&a).name;
+        gl.destroy(&d, a);
+        assert_eq!(gl.recycled.len(), 1);
+
+        // Same shape: the same object, pending a clear; read before any write: zeros.
+        let mut b = gl.create(&d).unwrap();
+        assert_eq!((gl_st(&b).name, gl_st(&b).clear_pending), (name, true));
+        assert!(gl.recycled.is_empty());
+        let mut got = Guest::zeroed(size as usize, false);
+        read(&mut gl, &d, &mut b, &full, &mut got);
+        assert!(got.linear().iter().all(|&x| x == 0), "recycled texture kept old bytes");
+        // Recycled again, then a partial write: zeros outside it.
+        gl.destroy(&d, b);
+        let mut c = gl.create(&d).unwrap();
+        let mut src = Guest::new(size as usize, false, 1);
+        src.arena.fill(0x11);
+        let part = plan(&d, [0, 0, 4, 2], w * 4, 0, size);
+        let iov = src.iov();
+        gl.write(&d, &mut c, &part, &iov).unwrap();
+        drop(iov);
+        let mut got = Guest::zeroed(size as usize, false);
+        read(&mut gl, &d, &mut c, &full, &mut got);
+        let got = got.linear();
+        assert!(got.iter().all(|&x| x == 0 || x == 0x11), "old bytes after a partial write");
+        assert_eq!(got.iter().filter(|&&x| x == 0x11).count(), 4 * 2 * 4);
+
+        // Another shape does not take it.
+        gl.destroy(&d, c);
+        let d2 = desc(&gl, w, h + 1, flags::Y_0_TOP);
+        let e = gl.create(&d2).unwrap();
+        assert_eq!(gl.recycled.len(), 1);
+        gl.destroy(&d2, e);
+        gl.trim();
+        assert!(gl.recycled.is_empty() && gl.recycled_bytes == 0);
+    }
+
+    /// A name the VMM got (get_info's tex_id, a dma-buf export) is cleared at once and never
+    /// recycled; the kept set stays within its limits and large textures are never kept.
+    #[test]
+    fn exposed_and_large_objects_are_not_recycled() {
+        let Some(mut gl) = gl() else { return };
+        let d = desc(&gl, 16, 16, 0);
+        let mut st = gl.create(&d).unwrap();
+        gl.expose(&d, &mut st).unwrap();
+        assert!(!gl_st(&st).clear_pending && gl_st(&st).exposed);
+        gl.destroy(&d, st);
+        assert!(gl.recycled.is_empty(), "an exposed texture was kept");
+
+        let big = desc(&gl, 2048, 1024, 0); // 8 MiB > RECYCLE_MAX_ONE
+        let st = gl.create(&big).unwrap();
+        gl.destroy(&big, st);
+        assert!(gl.recycled.is_empty(), "a large texture was kept");
+
+        let many: Vec<_> = (0..RECYCLE_MAX_OBJECTS + 8).map(|_| gl.create(&d).unwrap()).collect();
+        for st in many {
+            gl.destroy(&d, st);
+        }
+        assert_eq!(gl.recycled.len(), RECYCLE_MAX_OBJECTS);
+        assert!(gl.recycled_bytes <= RECYCLE_MAX_BYTES);
+        let mid = desc(&gl, 1024, 1024, 0); // 4 MiB each: the byte limit binds first
+        let many: Vec<_> = (0..10).map(|_| gl.create(&mid).unwrap()).collect();
+        for st in many {
+            gl.destroy(&mid, st);
+        }
+        assert!(gl.recycled_bytes <= RECYCLE_MAX_BYTES, "{}", gl.recycled_bytes);
+        gl.trim();
+        assert!(gl.recycled.is_empty() && gl.recycled_bytes == 0);
     }
 }
