@@ -1,5 +1,7 @@
-//! Shared pieces of the virgl-shim fuzz targets: one renderer per process (CPU backend),
-//! guest-like numbers, and a fuzzer-owned arena that every iovec points into.
+//! Shared pieces of the virgl-shim fuzz targets: one renderer per process (CPU backend;
+//! `VIRGL_SHIM_FUZZ_BACKEND=gl` for the GL backend's lazy zero-fill and object reuse, run
+//! with `-detect_leaks=0` since the GL driver's own allocations outlive the process
+//! exit), guest-like numbers, and a fuzzer-owned arena that every iovec points into.
 //!
 //! The API's contract is that iovecs describe memory the VMM owns; the guest controls
 //! sizes, offsets, boxes, strides and handles. So iovecs here always lie inside the arena,
@@ -15,11 +17,13 @@ static INIT: Once = Once::new();
 unsafe extern "C" fn write_fence(_cookie: *mut c_void, _fence: u32) {}
 unsafe extern "C" fn write_context_fence(_c: *mut c_void, _ctx: u32, _ring: u32, _id: u64) {}
 
-/// Initialises the renderer once per process (CPU backend, logging off, small host memory
-/// limit so the limit paths are reached), then resets it: every input starts empty.
+/// Initialises the renderer once per process (CPU backend unless `VIRGL_SHIM_FUZZ_BACKEND`
+/// says otherwise, logging off, small host memory limit so the limit paths are reached),
+/// then resets it: every input starts empty.
 pub fn start() {
     INIT.call_once(|| {
-        std::env::set_var("VIRGL_SHIM_BACKEND", "cpu");
+        let backend = std::env::var("VIRGL_SHIM_FUZZ_BACKEND").unwrap_or_else(|_| "cpu".into());
+        std::env::set_var("VIRGL_SHIM_BACKEND", backend);
         std::env::set_var("VIRGL_SHIM_LOG", "off");
         std::env::set_var("VIRGL_SHIM_MAX_HOST_MEMORY", "256M");
         std::env::set_var("VIRGL_SHIM_MAX_RESOURCES", "64");
