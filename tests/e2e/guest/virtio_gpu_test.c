@@ -13,7 +13,7 @@
  * EXPECTED_FAILURES below (the only place): when one starts to pass it is
  * reported as XPASS, which the host counts as a failure so the list gets updated.
  *
- * Build: gcc -static -O2 -I/usr/include/libdrm -o virtio_gpu_test virtio_gpu_test.c
+ * Build: gcc -static -O2 -I/usr/include/libdrm -I../../lib -o virtio_gpu_test virtio_gpu_test.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +32,8 @@
 #include <drm.h>
 #include <drm_mode.h>
 
+#include "virtgpu_uapi.h" /* tests/lib: the virtio-gpu uAPI of Linux 6.1 */
+
 /* ------------------------------------------------------------------------- */
 /* Expected failures: the ONE list of cases the library does not support yet. */
 /* ------------------------------------------------------------------------- */
@@ -47,119 +49,6 @@ static const struct expected_failure EXPECTED_FAILURES[] = {
 	 * non-empty. */
 	{"(none)", ""},
 };
-
-/* ------------------------------------------------------------------------- */
-/* virtio-gpu uAPI of Linux 6.1 (libdrm's copy of virtgpu_drm.h is older).    */
-/* ------------------------------------------------------------------------- */
-#define DRM_VIRTGPU_MAP 0x01
-#define DRM_VIRTGPU_EXECBUFFER 0x02
-#define DRM_VIRTGPU_GETPARAM 0x03
-#define DRM_VIRTGPU_RESOURCE_CREATE 0x04
-#define DRM_VIRTGPU_RESOURCE_INFO 0x05
-#define DRM_VIRTGPU_TRANSFER_FROM_HOST 0x06
-#define DRM_VIRTGPU_TRANSFER_TO_HOST 0x07
-#define DRM_VIRTGPU_WAIT 0x08
-#define DRM_VIRTGPU_GET_CAPS 0x09
-
-#define VIRTGPU_EXECBUF_FENCE_FD_IN 0x01
-#define VIRTGPU_EXECBUF_FENCE_FD_OUT 0x02
-
-#define VIRTGPU_PARAM_3D_FEATURES 1
-#define VIRTGPU_PARAM_CAPSET_QUERY_FIX 2
-#define VIRTGPU_PARAM_RESOURCE_BLOB 3
-#define VIRTGPU_PARAM_HOST_VISIBLE 4
-#define VIRTGPU_PARAM_CROSS_DEVICE 5
-#define VIRTGPU_PARAM_CONTEXT_INIT 6
-#define VIRTGPU_PARAM_SUPPORTED_CAPSET_IDS 7
-
-struct vgpu_map {
-	uint64_t offset;
-	uint32_t handle;
-	uint32_t pad;
-};
-
-struct vgpu_execbuffer {
-	uint32_t flags;
-	uint32_t size;
-	uint64_t command;
-	uint64_t bo_handles;
-	uint32_t num_bo_handles;
-	int32_t fence_fd;
-	uint32_t ring_idx;
-	uint32_t pad;
-};
-
-struct vgpu_getparam {
-	uint64_t param;
-	uint64_t value; /* user pointer to an int */
-};
-
-struct vgpu_resource_create {
-	uint32_t target;
-	uint32_t format;
-	uint32_t bind;
-	uint32_t width;
-	uint32_t height;
-	uint32_t depth;
-	uint32_t array_size;
-	uint32_t last_level;
-	uint32_t nr_samples;
-	uint32_t flags;
-	uint32_t bo_handle;  /* out */
-	uint32_t res_handle; /* out */
-	uint32_t size;
-	uint32_t stride;
-};
-
-struct vgpu_resource_info {
-	uint32_t bo_handle;
-	uint32_t res_handle;
-	uint32_t size;
-	uint32_t blob_mem;
-};
-
-struct vgpu_box {
-	uint32_t x, y, z, w, h, d;
-};
-
-struct vgpu_transfer {
-	uint32_t bo_handle;
-	struct vgpu_box box;
-	uint32_t level;
-	uint32_t offset;
-	uint32_t stride;
-	uint32_t layer_stride;
-};
-
-struct vgpu_wait {
-	uint32_t handle;
-	uint32_t flags;
-};
-
-struct vgpu_get_caps {
-	uint32_t cap_set_id;
-	uint32_t cap_set_ver;
-	uint64_t addr;
-	uint32_t size;
-	uint32_t pad;
-};
-
-#define IOCTL_VIRTGPU_MAP DRM_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_MAP, struct vgpu_map)
-#define IOCTL_VIRTGPU_EXECBUFFER \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_EXECBUFFER, struct vgpu_execbuffer)
-#define IOCTL_VIRTGPU_GETPARAM \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_GETPARAM, struct vgpu_getparam)
-#define IOCTL_VIRTGPU_RESOURCE_CREATE \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_RESOURCE_CREATE, struct vgpu_resource_create)
-#define IOCTL_VIRTGPU_RESOURCE_INFO \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_RESOURCE_INFO, struct vgpu_resource_info)
-#define IOCTL_VIRTGPU_TRANSFER_FROM_HOST \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_TRANSFER_FROM_HOST, struct vgpu_transfer)
-#define IOCTL_VIRTGPU_TRANSFER_TO_HOST \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_TRANSFER_TO_HOST, struct vgpu_transfer)
-#define IOCTL_VIRTGPU_WAIT DRM_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_WAIT, struct vgpu_wait)
-#define IOCTL_VIRTGPU_GET_CAPS \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_GET_CAPS, struct vgpu_get_caps)
 
 /* Gallium / virgl constants (facts from virgl_hw.h / p_defines.h). */
 #define PIPE_BUFFER 0

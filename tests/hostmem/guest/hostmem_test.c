@@ -20,7 +20,7 @@
  * Prints "HOSTMEM-PLAN <n>", one "PASS <case>" / "FAIL <case>: <detail>" line per case
  * and "HOSTMEM-END". A case whose prerequisite failed is reported as FAIL (skipped: …).
  *
- * Build: gcc -static -O2 -I/usr/include/libdrm -o hostmem_test hostmem_test.c
+ * Build: gcc -static -O2 -I/usr/include/libdrm -I../../lib -o hostmem_test hostmem_test.c
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -40,102 +40,7 @@
 
 #include <drm.h>
 
-/* virtio-gpu uAPI of Linux 6.1 (facts from include/uapi/drm/virtgpu_drm.h). */
-#define DRM_VIRTGPU_MAP 0x01
-#define DRM_VIRTGPU_EXECBUFFER 0x02
-#define DRM_VIRTGPU_GETPARAM 0x03
-#define DRM_VIRTGPU_RESOURCE_CREATE 0x04
-#define DRM_VIRTGPU_RESOURCE_INFO 0x05
-#define DRM_VIRTGPU_TRANSFER_FROM_HOST 0x06
-#define DRM_VIRTGPU_TRANSFER_TO_HOST 0x07
-#define DRM_VIRTGPU_WAIT 0x08
-#define DRM_VIRTGPU_RESOURCE_CREATE_BLOB 0x0a
-
-#define VIRTGPU_EXECBUF_FENCE_FD_OUT 0x02
-#define VIRTGPU_PARAM_3D_FEATURES 1
-#define VIRTGPU_PARAM_RESOURCE_BLOB 3
-#define VIRTGPU_PARAM_HOST_VISIBLE 4
-#define VIRTGPU_BLOB_MEM_HOST3D 0x0002
-#define VIRTGPU_BLOB_FLAG_USE_MAPPABLE 0x0001
-
-struct vgpu_map {
-	uint64_t offset;
-	uint32_t handle;
-	uint32_t pad;
-};
-
-struct vgpu_execbuffer {
-	uint32_t flags;
-	uint32_t size;
-	uint64_t command;
-	uint64_t bo_handles;
-	uint32_t num_bo_handles;
-	int32_t fence_fd;
-	uint32_t ring_idx;
-	uint32_t pad;
-};
-
-struct vgpu_getparam {
-	uint64_t param;
-	uint64_t value;
-};
-
-struct vgpu_resource_create {
-	uint32_t target, format, bind, width, height, depth, array_size, last_level;
-	uint32_t nr_samples, flags;
-	uint32_t bo_handle;  /* out */
-	uint32_t res_handle; /* out */
-	uint32_t size;
-	uint32_t stride;
-};
-
-struct vgpu_resource_info {
-	uint32_t bo_handle;
-	uint32_t res_handle;
-	uint32_t size;
-	uint32_t blob_mem;
-};
-
-struct vgpu_box {
-	uint32_t x, y, z, w, h, d;
-};
-
-struct vgpu_transfer {
-	uint32_t bo_handle;
-	struct vgpu_box box;
-	uint32_t level;
-	uint32_t offset;
-	uint32_t stride;
-	uint32_t layer_stride;
-};
-
-struct vgpu_wait {
-	uint32_t handle;
-	uint32_t flags;
-};
-
-struct vgpu_create_blob {
-	uint32_t blob_mem;
-	uint32_t blob_flags;
-	uint32_t bo_handle;  /* out */
-	uint32_t res_handle; /* out */
-	uint64_t size;
-	uint32_t pad;
-	uint32_t cmd_size;
-	uint64_t cmd;
-	uint64_t blob_id;
-};
-
-#define IOC(nr, type) DRM_IOWR(DRM_COMMAND_BASE + (nr), type)
-#define IOCTL_MAP IOC(DRM_VIRTGPU_MAP, struct vgpu_map)
-#define IOCTL_EXECBUFFER IOC(DRM_VIRTGPU_EXECBUFFER, struct vgpu_execbuffer)
-#define IOCTL_GETPARAM IOC(DRM_VIRTGPU_GETPARAM, struct vgpu_getparam)
-#define IOCTL_RESOURCE_CREATE IOC(DRM_VIRTGPU_RESOURCE_CREATE, struct vgpu_resource_create)
-#define IOCTL_RESOURCE_INFO IOC(DRM_VIRTGPU_RESOURCE_INFO, struct vgpu_resource_info)
-#define IOCTL_FROM_HOST IOC(DRM_VIRTGPU_TRANSFER_FROM_HOST, struct vgpu_transfer)
-#define IOCTL_TO_HOST IOC(DRM_VIRTGPU_TRANSFER_TO_HOST, struct vgpu_transfer)
-#define IOCTL_WAIT IOC(DRM_VIRTGPU_WAIT, struct vgpu_wait)
-#define IOCTL_CREATE_BLOB IOC(DRM_VIRTGPU_RESOURCE_CREATE_BLOB, struct vgpu_create_blob)
+#include "virtgpu_uapi.h" /* tests/lib: the virtio-gpu uAPI of Linux 6.1 */
 
 /* Gallium / virgl protocol facts (p_defines.h, virgl_hw.h, virgl_protocol.h). */
 #define PIPE_BUFFER 0
@@ -229,13 +134,13 @@ static int getparam(uint64_t param, int *value)
 {
 	struct vgpu_getparam gp = {.param = param, .value = (uintptr_t)value};
 	*value = 0;
-	return xioctl(IOCTL_GETPARAM, &gp);
+	return xioctl(IOCTL_VIRTGPU_GETPARAM, &gp);
 }
 
 static int wait_bo(uint32_t handle)
 {
 	struct vgpu_wait w = {.handle = handle};
-	return xioctl(IOCTL_WAIT, &w);
+	return xioctl(IOCTL_VIRTGPU_WAIT, &w);
 }
 
 /* EXECBUFFER of `ndw` dwords with the given BOs; waits for its out-fence (10 s). */
@@ -249,7 +154,7 @@ static int execbuffer(const uint32_t *cmd, uint32_t ndw, uint32_t *bos, uint32_t
 	    .num_bo_handles = nbos,
 	    .fence_fd = -1,
 	};
-	int r = xioctl(IOCTL_EXECBUFFER, &eb);
+	int r = xioctl(IOCTL_VIRTGPU_EXECBUFFER, &eb);
 	if (r)
 		return r;
 	if (eb.fence_fd >= 0) {
@@ -289,13 +194,13 @@ static int plain_create(void)
 	    .array_size = 1,
 	    .size = BLOB_SIZE,
 	};
-	int r = xioctl(IOCTL_RESOURCE_CREATE, &rc);
+	int r = xioctl(IOCTL_VIRTGPU_RESOURCE_CREATE, &rc);
 	if (r)
 		return r;
 	plain_bo = rc.bo_handle;
 	plain_res = rc.res_handle;
 	struct vgpu_map m = {.handle = plain_bo};
-	r = xioctl(IOCTL_MAP, &m);
+	r = xioctl(IOCTL_VIRTGPU_MAP, &m);
 	if (r)
 		return r;
 	void *p = mmap(NULL, BLOB_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)m.offset);
@@ -321,7 +226,7 @@ static int host_copy_blob_to_plain(void)
 		return r;
 	memset(plain_map, 0xEE, BLOB_SIZE);
 	struct vgpu_transfer t = {.bo_handle = plain_bo, .box = {0, 0, 0, BLOB_SIZE, 1, 1}};
-	r = xioctl(IOCTL_FROM_HOST, &t);
+	r = xioctl(IOCTL_VIRTGPU_TRANSFER_FROM_HOST, &t);
 	if (!r)
 		r = wait_bo(plain_bo);
 	return r;
@@ -446,7 +351,7 @@ int main(int argc, char **argv)
 	    .blob_id = BLOB_ID,
 	};
 	kmsg_host_errors();
-	r = xioctl(IOCTL_CREATE_BLOB, &cb);
+	r = xioctl(IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB, &cb);
 	if (!r)
 		r = wait_bo(cb.bo_handle);
 	int errs = kmsg_host_errors();
@@ -464,7 +369,7 @@ int main(int argc, char **argv)
 
 	if (ok_blob) {
 		struct vgpu_resource_info ri = {.bo_handle = blob_bo};
-		r = xioctl(IOCTL_RESOURCE_INFO, &ri);
+		r = xioctl(IOCTL_VIRTGPU_RESOURCE_INFO, &ri);
 		result("resource_info_blob",
 		       !r && ri.blob_mem == VIRTGPU_BLOB_MEM_HOST3D && ri.size >= BLOB_SIZE,
 		       "ioctl %s, blob_mem %u, size %u", r ? strerror(-r) : "ok", ri.blob_mem,
@@ -476,7 +381,7 @@ int main(int argc, char **argv)
 	/* 2. MAP: QEMU maps the blob (virgl_renderer_resource_map) into the hostmem BAR. */
 	if (ok_blob) {
 		struct vgpu_map m = {.handle = blob_bo};
-		r = xioctl(IOCTL_MAP, &m);
+		r = xioctl(IOCTL_VIRTGPU_MAP, &m);
 		void *p = MAP_FAILED;
 		if (!r) {
 			p = mmap(NULL, BLOB_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)m.offset);
