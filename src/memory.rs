@@ -257,6 +257,59 @@ pub fn create_udmabuf(ranges: &[MemfdRange]) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// `struct dma_buf_sync` flags (linux/dma-buf.h): the CPU reads …
+pub const DMA_BUF_SYNC_READ: u64 = 1;
+/// … or writes the memory; …
+pub const DMA_BUF_SYNC_WRITE: u64 = 2;
+/// … and the end of the access (start is 0).
+const DMA_BUF_SYNC_END: u64 = 4;
+/// `DMA_BUF_IOCTL_SYNC` = `_IOW('b', 0, struct dma_buf_sync)` (one u64).
+const DMA_BUF_IOCTL_SYNC: u64 = 0x4008_6200;
+
+/// `DMA_BUF_IOCTL_SYNC` of `flags` on `fd`, retried on EINTR/EAGAIN.
+fn dmabuf_sync(fd: std::os::fd::BorrowedFd<'_>, flags: u64) -> Result<()> {
+    loop {
+        let arg = flags;
+        // SAFETY: `arg` is a complete struct dma_buf_sync (one u64) the kernel only reads;
+        // a non-dma-buf fd gives ENOTTY.
+        let r = unsafe { libc::ioctl(fd.as_raw_fd(), DMA_BUF_IOCTL_SYNC as _, &arg) };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        let errno = e.raw_os_error().unwrap_or(libc::EINVAL);
+        if errno != libc::EINTR && errno != libc::EAGAIN {
+            return Err(Error::new(errno, format!("DMA_BUF_IOCTL_SYNC {flags:#x}: {e}")));
+        }
+    }
+}
+
+/// CPU access to a dma-buf's memory while a device may use it (a GPU import of the guest
+/// pages): begins with `DMA_BUF_IOCTL_SYNC` START and ends with END when dropped, so that
+/// caches are maintained where the device is not coherent with the CPU (a no-op on most
+/// x86 hosts).
+pub struct CpuAccess<'a> {
+    fd: std::os::fd::BorrowedFd<'a>,
+    dir: u64,
+}
+
+impl<'a> CpuAccess<'a> {
+    /// Starts an access in direction `dir` ([`DMA_BUF_SYNC_READ`], [`DMA_BUF_SYNC_WRITE`]
+    /// or both).
+    pub fn begin(fd: std::os::fd::BorrowedFd<'a>, dir: u64) -> Result<Self> {
+        dmabuf_sync(fd, dir)?;
+        Ok(CpuAccess { fd, dir })
+    }
+}
+
+impl Drop for CpuAccess<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = dmabuf_sync(self.fd, self.dir | DMA_BUF_SYNC_END) {
+            log::warn!("end of CPU access to a dma-buf: {}", e.msg);
+        }
+    }
+}
+
 /// The seals of a memfd (`F_GET_SEALS`), or the errno when `fd` is not a memfd.
 pub fn memfd_seals(fd: std::os::fd::RawFd) -> std::result::Result<i32, i32> {
     // SAFETY: F_GET_SEALS only reads the fd's state; a bad fd gives EBADF.
@@ -283,6 +336,7 @@ pub fn fd_size(fd: std::os::fd::RawFd) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
 
     #[test]
     fn zeroed_small_large_shared() {
@@ -312,5 +366,32 @@ mod tests {
         assert_eq!(fd_size(fd).unwrap(), 8192);
         assert!(memfd_seals(fd).is_ok());
         assert!(memfd_seals(-1).is_err());
+    }
+
+    /// CPU-access bracketing works on a udmabuf (where the host has one) and fails cleanly
+    /// on a file that is not a dma-buf.
+    #[test]
+    fn cpu_access_brackets_dmabufs_only() {
+        let m = HostMem::shared(8192, "s").unwrap();
+        let fd = m.fd().unwrap();
+        let e =
+            CpuAccess::begin(fd.as_fd(), DMA_BUF_SYNC_WRITE).err().expect("memfd is no dma-buf");
+        assert_eq!(e.errno, libc::ENOTTY);
+        if udmabuf_available() {
+            // SAFETY: F_ADD_SEALS on our own memfd (udmabuf needs F_SEAL_SHRINK).
+            unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, libc::F_SEAL_SHRINK) };
+            let r = MemfdRange { fd: fd.as_raw_fd(), offset: 0, size: 8192 };
+            let d = create_udmabuf(&[r]).unwrap();
+            for dir in
+                [DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE, DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE]
+            {
+                let a = CpuAccess::begin(d.as_fd(), dir).unwrap();
+                drop(a);
+            }
+        } else if std::env::var("VIRGL_SHIM_REQUIRE_UDMABUF").as_deref() == Ok("1") {
+            panic!("no udmabuf although VIRGL_SHIM_REQUIRE_UDMABUF=1");
+        } else {
+            println!("SKIP: no udmabuf: only the failure path was checked");
+        }
     }
 }

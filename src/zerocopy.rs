@@ -15,7 +15,9 @@
 //! (udmabuf over the registered memfds) imported into GL; readers then read the GL texture
 //! (2D textures) or the pages (buffers). When that is impossible, creation fails with
 //! EOPNOTSUPP and a log line — the guest falls back to classic resources; nothing is ever
-//! copied silently.
+//! copied silently. Where the pages are such a dma-buf, the library's own CPU reads and
+//! writes of them (command-stream writes, direct reads) are bracketed with
+//! `DMA_BUF_IOCTL_SYNC` ([`memory::CpuAccess`]) for devices that are not cache-coherent.
 
 use crate::backend::Storage;
 use crate::dmabuf::{DmabufLayout, ImportedTexture};
@@ -25,7 +27,7 @@ use crate::memory::{self, MemfdRange};
 use crate::renderer::{Direction, Renderer, Resource};
 use crate::resource::{flags, Backing, ResourceDesc, Target};
 use crate::transfer::{self, LevelLayout, Plan};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Mutex;
 
 /// One registered range of guest RAM.
@@ -371,6 +373,13 @@ pub fn host_write(r: &Resource, plan: &Plan, src: &IovList) -> Result<()> {
         .get(plan.level as usize)
         .ok_or_else(|| Error::inval(format!("level {} not in resource", plan.level)))?;
     let host = transfer::linear_layout(r.desc.texel_format(), lvl, &plan.bx);
+    // The pages may be imported by the GPU: bracket the CPU writes (cache maintenance where
+    // the device is not coherent).
+    let _access = st
+        .dmabuf
+        .as_ref()
+        .map(|f| memory::CpuAccess::begin(f.as_fd(), memory::DMA_BUF_SYNC_WRITE))
+        .transpose()?;
     let mut res = Ok(());
     transfer::for_each_run(plan, &plan.guest, &host, |g, h, n| {
         if res.is_ok() {
@@ -416,6 +425,11 @@ pub fn transfer(
         .get(plan.level as usize)
         .ok_or_else(|| Error::inval(format!("level {} not in resource", plan.level)))?;
     let host = transfer::linear_layout(desc.texel_format(), lvl, &plan.bx);
+    let _access = st
+        .dmabuf
+        .as_ref()
+        .map(|f| memory::CpuAccess::begin(f.as_fd(), memory::DMA_BUF_SYNC_READ))
+        .transpose()?;
     let mut res = Ok(());
     transfer::for_each_run(plan, &plan.guest, &host, |g, h, n| {
         if res.is_ok() {

@@ -730,3 +730,39 @@ fn cpu_zerocopy_command_stream_writes_reach_the_guest_pages() {
     assert_eq!(read_box(1, w, h, 4).1, want);
     assert!(pages.gaps_intact());
 }
+
+/// GL backend with udmabuf (VM tier): command-stream writes into a zero-copy resource whose
+/// pages are imported as a GL texture land in the pages (bracketed with DMA_BUF_IOCTL_SYNC)
+/// and GL reads of the import see them; B8G8R8A8 reads the pages directly (also bracketed).
+#[test]
+fn udmabuf_gl_zerocopy_command_stream_writes_reach_the_import() {
+    let test = "udmabuf_gl_zerocopy_command_stream_writes_reach_the_import";
+    if !udmabuf_or_skip(test) {
+        return;
+    }
+    let Some(_s) = gl_session(test) else { return };
+    let ram = GuestRam::new(8 * PAGE, true);
+    assert_eq!(ram.register(), 0);
+    // SAFETY: a 4-byte name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"test".as_ptr()) }, 0);
+    for (handle, fmt) in [(1u32, RGBA8), (2, BGRA8)] {
+        let (w, h) = (32u32, 32u32); // 4 KiB: one page
+        let pages = [handle as usize * 2];
+        let mut iovs = ram.iovs(&pages);
+        assert_eq!(create_with(tex_args(handle, fmt, w, h, ZEROCOPY), &mut iovs), 0);
+        let size = (w * h * 4) as usize;
+        let before = Rng::new(u64::from(handle)).bytes(size);
+        write_gather(&ram, &pages, &before);
+        virgl_renderer_ctx_attach_resource(1, handle as i32);
+        // INLINE_WRITE (cmd 9) of one texel at (3, 2).
+        let px = 0x5566_7788u32;
+        let mut cmd = [9 | (12 << 16), handle, 0, 0, 0, 0, 3, 2, 0, 1, 1, 1, px];
+        // SAFETY: `cmd` holds 13 aligned dwords.
+        assert_eq!(unsafe { virgl_renderer_submit_cmd(cmd.as_mut_ptr().cast(), 1, 13) }, 0);
+        let mut want = before.clone();
+        let at = ((2 * w + 3) * 4) as usize;
+        want[at..at + 4].copy_from_slice(&px.to_le_bytes());
+        assert_eq!(ram.read(pages[0] * PAGE, size), want, "format {fmt}: pages");
+        assert_eq!(read_box(handle, w, h, 4), (0, want), "format {fmt}: readback");
+    }
+}

@@ -53,7 +53,7 @@ pub struct GlStorage {
     pub target: u32,
     /// The contents are undefined (new or recycled storage): zero-filled before anything
     /// reads the object, before a write that does not cover all of it, and before the name
-    /// leaves the library ([`GlBackend::settle`]). A write of the whole resource just clears
+    /// leaves the library (`GlBackend::settle`). A write of the whole resource just clears
     /// the flag.
     pub clear_pending: bool,
     /// The name was handed out of the library (`tex_id` in `get_info`, a dma-buf export):
