@@ -106,7 +106,7 @@ struct Recycled {
     bytes: u64,
 }
 
-/// At most this many destroyed objects are kept for reuse ([`GlBackend::recycle`]) …
+/// At most this many destroyed textures are kept for reuse ([`GlBackend::recycle`]) …
 const RECYCLE_MAX_OBJECTS: usize = 8;
 /// … holding at most this many bytes in all, …
 const RECYCLE_MAX_BYTES: u64 = 32 << 20;
@@ -1426,9 +1426,9 @@ impl GlBackend {
         Some(GlStorage { clear_pending: true, exposed: false, ..r.st })
     }
 
-    /// Keeps a destroyed resource's object for the next resource of the same shape when it
-    /// never left the library and is small; deletes it (and the oldest kept ones beyond the
-    /// limits) otherwise. Creating and deleting GL objects is most of the cost of short-lived
+    /// Keeps a destroyed resource's texture for the next resource of the same shape when it
+    /// never left the library, is small and not a GBM bo; deletes it (and the oldest kept
+    /// ones beyond the limits) otherwise — buffers are always deleted. Creating and deleting GL objects is most of the cost of short-lived
     /// resources (cursors, small surfaces); a kept object is zero-filled before it is used
     /// again, so nothing of the old resource shows through.
     fn recycle(&mut self, desc: &ResourceDesc, st: GlStorage) {
