@@ -712,3 +712,70 @@ fn limit_command_buffer_default() {
     assert_eq!(submit(1, &mut words), EINVAL);
     assert_eq!(submit(1, &mut words[..(16 << 20) / 4]), 0);
 }
+
+/// The GL name the VMM gets (get_info's `tex_id`) never shows host memory the guest did not
+/// write: fresh textures, and textures kept from a destroyed resource and reused, are
+/// zero-filled before `get_info` returns. Read here with GL directly, as a VMM's display
+/// samples it (the library leaves its context current on this thread, as upstream does).
+#[test]
+fn gl_tex_id_given_to_the_vmm_is_zero_filled() {
+    let Ok(_s) = Session::start("gl") else {
+        eprintln!("SKIP: gl_tex_id_given_to_the_vmm_is_zero_filled: GL backend unavailable");
+        return;
+    };
+    // SAFETY: the system libEGL, already loaded by the library.
+    let egl = unsafe { khronos_egl::DynamicInstance::<khronos_egl::EGL1_4>::load_required() }
+        .expect("libEGL");
+    // SAFETY: entry points of the GL implementation whose context is current here.
+    let gl = unsafe {
+        glow::Context::from_loader_function(|n| {
+            egl.get_proc_address(n).map_or(std::ptr::null(), |f| f as *const c_void)
+        })
+    };
+    use glow::HasContext;
+    let (w, h) = (64u32, 32u32);
+    let read_texture = |tex: u32| -> Vec<u8> {
+        let mut v = vec![0xEEu8; (w * h * 4) as usize];
+        // SAFETY: our context is current; the buffer holds a packed w x h RGBA8 image
+        // (pack state set for that and restored after, so the library's cached state holds).
+        unsafe {
+            let saved = [glow::PACK_ROW_LENGTH, glow::PACK_ALIGNMENT, glow::PACK_SKIP_ROWS]
+                .map(|p| (p, gl.get_parameter_i32(p)));
+            gl.pixel_store_i32(glow::PACK_ROW_LENGTH, 0);
+            gl.pixel_store_i32(glow::PACK_ALIGNMENT, 1);
+            gl.pixel_store_i32(glow::PACK_SKIP_ROWS, 0);
+            gl.bind_buffer(glow::PIXEL_PACK_BUFFER, None);
+            gl.bind_texture(
+                glow::TEXTURE_2D,
+                std::num::NonZeroU32::new(tex).map(glow::NativeTexture),
+            );
+            gl.get_tex_image(
+                glow::TEXTURE_2D,
+                0,
+                glow::RGBA,
+                glow::UNSIGNED_BYTE,
+                glow::PixelPackData::Slice(Some(&mut v)),
+            );
+            assert_eq!(gl.get_error(), glow::NO_ERROR);
+            for (p, val) in saved {
+                gl.pixel_store_i32(p, val);
+            }
+        }
+        v
+    };
+    let a = |handle| args(handle, TEX_2D, B8G8R8A8_UNORM, w, h, 1, 1, 0);
+    // A fresh texture.
+    assert_eq!(create(a(1)), 0);
+    let i = info(1).unwrap();
+    assert_ne!(i.tex_id, 0);
+    assert!(read_texture(i.tex_id).iter().all(|&b| b == 0), "fresh tex_id not zero");
+    // A texture that held the guest's data, kept after unref and reused for the next
+    // resource of the same shape.
+    let mut rng = Rng::new(21);
+    assert_eq!(create(a(2)), 0);
+    fill(&mut rng, &a(2));
+    virgl_renderer_resource_unref(2);
+    assert_eq!(create(a(3)), 0);
+    let i = info(3).unwrap();
+    assert!(read_texture(i.tex_id).iter().all(|&b| b == 0), "reused tex_id shows old data");
+}
