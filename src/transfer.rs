@@ -237,6 +237,37 @@ pub fn linear_layout(fmt: &FormatInfo, lvl: &LevelLayout, bx: &Box3) -> Layout {
     }
 }
 
+/// Splits a single-layer box of texel rows (block height 1) into bands of consecutive rows
+/// of at most `max_bytes` packed bytes each (at least one row per band), top to bottom; each
+/// band is a plan of its own (its box, rows, guest offset and span), so the bands together
+/// move exactly the bytes `plan` moves. Any other plan comes back whole, as one band.
+/// Backends use it to keep a gather and the upload that follows within the CPU cache.
+pub fn row_bands(plan: &Plan, block_height: u32, max_bytes: u64) -> impl Iterator<Item = Plan> {
+    let whole = plan.is_empty() || plan.layers != 1 || block_height != 1;
+    let per_band = if whole {
+        plan.rows.max(1)
+    } else {
+        (max_bytes / plan.row_bytes.max(1)).clamp(1, plan.rows)
+    };
+    let p = *plan;
+    let bands = if plan.is_empty() { 1 } else { plan.rows.div_ceil(per_band) };
+    (0..bands).map(move |i| {
+        if whole {
+            return p;
+        }
+        let r0 = i * per_band;
+        let n = per_band.min(p.rows - r0);
+        // r0 + n <= rows <= the box height (u32), and the offsets lie inside the checked span.
+        Plan {
+            bx: Box3 { y: p.bx.y + r0 as u32, h: n as u32, ..p.bx },
+            rows: n,
+            guest: Layout { offset: p.guest.row_offset(0, r0), ..p.guest },
+            guest_span: (n - 1) * p.guest.stride + p.row_bytes,
+            ..p
+        }
+    })
+}
+
 /// Calls `f(a_offset, b_offset, len)` for every run of bytes the box occupies in layouts `a`
 /// and `b`, in increasing order; rows (and layers) that are contiguous on both sides are
 /// merged into one run.

@@ -558,3 +558,59 @@ fn zero_size_boxes_are_empty_plans() {
     // Upstream still wants one texel of gather for an empty box (w/h/d of 0 count as 1).
     plan_err(&d, 0, 0, 0, [0, 0, 0, 0, 0, 0], 0, 3);
 }
+
+/// `row_bands` partitions a box's rows into bands that move exactly the bytes the whole plan
+/// moves (same guest/host byte pairs), each within the byte bound, top to bottom; plans it
+/// does not split (several layers, block rows, empty) come back whole.
+#[test]
+fn row_bands_partition_the_box() {
+    let mut checked = 0u64;
+    for f in [r8(), bgra(), pick(1, 1, 16, &F16)] {
+        let d = desc(Target::Tex2D, f, 7, 9, 1, 1, 0);
+        let bpp = f.block_bytes;
+        for (x, y, w, h) in [(0, 0, 7, 9), (1, 2, 3, 5), (6, 8, 1, 1), (2, 0, 5, 9), (0, 3, 7, 1)] {
+            for stride in [0, w * bpp, w * bpp + 3, 7 * bpp, 64] {
+                for offset in [0u64, 5, 100] {
+                    let raw = RawBox { x, y, z: 0, w, h, d: 1 };
+                    let Ok(p) = transfer::plan(&d, 0, stride, 0, raw, offset, 4096) else {
+                        continue;
+                    };
+                    let whole = lib_runs(&d, &p);
+                    for max in [0u64, 1, p.row_bytes, p.row_bytes * 2 + 1, p.row_bytes * 4, 1 << 20]
+                    {
+                        let bands: Vec<Plan> = transfer::row_bands(&p, 1, max).collect();
+                        let mut runs = vec![];
+                        let mut next_y = p.bx.y;
+                        for b in &bands {
+                            assert_eq!((b.bx.y, b.bx.x, b.bx.w), (next_y, p.bx.x, p.bx.w));
+                            assert_eq!(b.rows, b.bx.h as u64);
+                            assert!(b.rows >= 1 && b.layers == 1 && b.level == p.level);
+                            assert!(b.packed_size() <= max.max(p.row_bytes), "{b:?} > {max}");
+                            assert_eq!(b.guest.stride, p.guest.stride);
+                            assert_eq!(b.guest_span, (b.rows - 1) * b.guest.stride + b.row_bytes);
+                            assert!(b.guest.offset + b.guest_span <= p.guest.offset + p.guest_span);
+                            next_y += b.bx.h;
+                            runs.extend(lib_runs(&d, b));
+                        }
+                        assert_eq!(next_y, p.bx.y + p.bx.h, "bands do not cover the box");
+                        assert_eq!(merge(&runs), whole, "{p:?} in bands of {max} bytes");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} cases");
+    // Not split: several layers, block rows, an empty box.
+    let d = desc(Target::Tex2DArray, bgra(), 4, 4, 1, 3, 0);
+    let raw = RawBox { x: 0, y: 0, z: 0, w: 4, h: 4, d: 3 };
+    let p = transfer::plan(&d, 0, 0, 0, raw, 0, 4096).unwrap();
+    assert_eq!(transfer::row_bands(&p, 1, 1).collect::<Vec<_>>(), vec![p]);
+    let d = desc(Target::Tex2D, bgra(), 4, 8, 1, 1, 0);
+    let raw = RawBox { x: 0, y: 0, z: 0, w: 4, h: 8, d: 1 };
+    let p = transfer::plan(&d, 0, 0, 0, raw, 0, 4096).unwrap();
+    assert_eq!(transfer::row_bands(&p, 4, 1).collect::<Vec<_>>(), vec![p]);
+    let raw = RawBox { x: 0, y: 0, z: 0, w: 0, h: 8, d: 1 };
+    let p = transfer::plan(&d, 0, 0, 0, raw, 0, 4096).unwrap();
+    assert_eq!(transfer::row_bands(&p, 1, 1).collect::<Vec<_>>(), vec![p]);
+}
