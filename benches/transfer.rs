@@ -54,13 +54,14 @@ const USE_SURFACELESS: c_int = 1 << 3;
 /// Implementations, in table order.
 const IMPLS: [&str; 4] = ["memcpy", "shim-gl", "shim-cpu", "upstream"];
 /// Workloads, in table order, with their unit.
-const WORKLOADS: [(&str, &str, &str); 9] = [
+const WORKLOADS: [(&str, &str, &str); 10] = [
     ("W1", "MB/s", "full frame write, 1 contiguous iovec"),
     ("W2", "MB/s", "full frame write, shuffled 4 KiB iovecs"),
     ("W3", "MB/s", "64 dirty 128x128 rects per frame"),
     ("W3s", "MB/s", "W3 on W2's shuffled 4 KiB pages"),
     ("W4", "MB/s", "1 MiB buffer write"),
     ("W5", "MB/s", "full frame read_iov"),
+    ("W5s", "MB/s", "W5 into W2's shuffled 4 KiB pages"),
     ("W6", "ops/s", "create+attach+detach+unref 64x64 (1 op = 4 calls)"),
     ("W6v", "ops/s", "W6 cycling through 64 sizes (no storage reuse possible)"),
     ("W7", "MB/s", "coherent frame: guest writes in place, host reads"),
@@ -381,6 +382,14 @@ impl Scattered {
         Scattered { _pool: pool, iovs }
     }
 
+    /// Zeroes every page of the frame.
+    fn clear(&mut self) {
+        for v in &self.iovs {
+            // SAFETY: each iovec is one live page of the pool, not otherwise borrowed now.
+            unsafe { std::ptr::write_bytes(v.iov_base as *mut u8, 0, PAGE) };
+        }
+    }
+
     /// Copies `dst.len()` bytes of the frame from offset `off` (guest order) into `dst`.
     fn read_at(&self, mut off: usize, dst: &mut [u8]) {
         let mut done = 0;
@@ -577,6 +586,18 @@ fn library_workloads(lib: &Lib, cfg: Cfg, prefix: &str, with_w6_w7: bool) -> R {
     );
     if dst != src {
         return Err("W5: frame read differs from the frame written".into());
+    }
+    // W5s: the same into the scattered pages of W2's resource (which holds W2's frame),
+    // cleared first so that the check below sees the read.
+    let sc_frame = sc.gather();
+    sc.clear();
+    emit(
+        &format!("{prefix}W5s"),
+        rate(cfg.on("W5s"), FRAME as f64 / MB, || lib.read(hs, full, 0))?,
+        "MB/s",
+    );
+    if sc.gather() != sc_frame {
+        return Err("W5s: the pages do not hold the frame after reading it back".into());
     }
 
     if with_w6_w7 {
