@@ -269,6 +269,15 @@ fn flipped(desc: &ResourceDesc) -> bool {
 }
 
 /// The box in GL's coordinates (y mirrored for flipped resources).
+/// `plan` in bands of at most [`BAND_BYTES`] of rows for 2D textures, whole otherwise.
+fn bands(desc: &ResourceDesc, plan: &Plan) -> impl Iterator<Item = Plan> {
+    let max = match desc.target {
+        Target::Tex2D | Target::Rect => BAND_BYTES,
+        _ => u64::MAX,
+    };
+    transfer::row_bands(plan, desc.format.block_height, max)
+}
+
 fn gl_box(desc: &ResourceDesc, plan: &Plan) -> Box3 {
     let mut b = plan.bx;
     if flipped(desc) {
@@ -929,11 +938,7 @@ impl GlBackend {
         // shuffled 4 KiB pages 6.3 GB/s whole → 9.8 GB/s in 128 KiB bands; from one iovec
         // 9.4 GB/s with one glTexSubImage2D per row straight from guest memory (one copy
         // fewer) → 10.9 GB/s in bands.
-        let max = match desc.target {
-            Target::Tex2D | Target::Rect => BAND_BYTES,
-            _ => u64::MAX,
-        };
-        for band in transfer::row_bands(plan, desc.format.block_height, max) {
+        for band in bands(desc, plan) {
             self.write_gathered(desc, st, &band, src)?;
         }
         Ok(())
@@ -1255,12 +1260,8 @@ impl GlBackend {
             // Through staging, 2D boxes in bands of rows (as uploads: the scatter then reads
             // from the CPU cache what GL just wrote). Every band takes the same path, so
             // either all are read or the first reports false having written nothing.
-            let max = match desc.target {
-                Target::Tex2D | Target::Rect => BAND_BYTES,
-                _ => u64::MAX,
-            };
             let mut done = false;
-            for band in transfer::row_bands(plan, desc.format.block_height, max) {
+            for band in bands(desc, plan) {
                 done = self.read_staged(desc, st, &band, dst, fbo, sub_image)?;
                 if !done {
                     break;
