@@ -4,8 +4,11 @@
 set -euo pipefail
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# shellcheck source=scripts/lib/apt-mirror.sh
+. "$(dirname "$0")/lib/apt-mirror.sh"
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  echo 'deb http://deb.debian.org/debian bookworm-backports main' | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+  # The same archive this machine's apt already uses, backports suite.
+  echo "deb $(apt_mirror) bookworm-backports main" | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
 fi
 $SUDO apt-get update -qq
 # Mesa 25 (llvmpipe, EGL surfaceless, GBM), QEMU 10 and its GL display module come from backports.

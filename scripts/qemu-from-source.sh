@@ -68,7 +68,9 @@ stage_fetch() {
   if srcdir >/dev/null; then say "source already in $(srcdir)"; return 0; fi
   [ "$(id -u)" = 0 ] || die "fetch needs root (apt)"
   if [ ! -f "$SRCLIST" ]; then
-    echo "deb-src http://deb.debian.org/debian $SUITE main" >"$SRCLIST"
+    # shellcheck source=scripts/lib/apt-mirror.sh
+    . "$HERE/lib/apt-mirror.sh"
+    echo "deb-src $(apt_mirror) $SUITE main" >"$SRCLIST"
   fi
   # Refresh only our list (fast; leaves the other lists alone).
   apt-get update -o Dir::Etc::sourcelist="$SRCLIST" -o Dir::Etc::sourceparts=- \
