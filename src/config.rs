@@ -1,31 +1,36 @@
-//! Resource limits against a hostile guest: how much the guest can make the host hold.
+//! L0: the library's configuration. Every `VIRGL_SHIM_*` variable is read here, once, when
+//! `virgl_renderer_init` installs a fresh [`Config`] (or at the first use before any init),
+//! and applies until the next init: a VMM can tune it per VM without an API change.
 //!
-//! Every limit is read once at `virgl_renderer_init` from the environment (so a VMM can
-//! tune it per VM without an API change) and applies until cleanup. Exhausting one is a
-//! clean error on the request that would pass it, and nothing already created is lost:
-//!
-//! | variable | default | what it bounds | error |
-//! |---|---|---|---|
-//! | `VIRGL_SHIM_MAX_RESOURCES` | 2²⁰ | live resources of every kind | `ENOMEM` (create: positive) |
-//! | `VIRGL_SHIM_MAX_HOST_MEMORY` | 4 GiB | host storage of classic (`resource_create`) resources | `ENOMEM` (positive) |
-//! | `VIRGL_SHIM_MAX_IOVS` | 2²⁰ ([`crate::iov::MAX_IOVS`]) | iovecs in one list (attach, create, transfer, blob) | `EINVAL` |
-//! | `VIRGL_SHIM_MAX_CMD_SIZE` | 16 MiB | bytes in one `submit_cmd` buffer | `EINVAL` |
+//! | variable | default | effect |
+//! |---|---|---|
+//! | `VIRGL_SHIM_BACKEND` | automatic | `cpu` or `gl` host storage (automatic: GL when EGL works) |
+//! | `VIRGL_SHIM_LOG` | `warn` | stderr log level when the VMM set no log callback |
+//! | `VIRGL_SHIM_EGL_DEVICE` | — | `software`: try Mesa's software EGL device before hardware |
+//! | `VIRGL_SHIM_GBM` | `1` | `0`: never use GBM (no render-node EGL, no GBM scanout textures) |
+//! | `VIRGL_SHIM_UDMABUF_DEV` | `/dev/udmabuf` | the udmabuf device |
+//! | `VIRGL_SHIM_COHERENT_LIMIT` | 256 MiB | coherent memory budget |
+//! | `VIRGL_SHIM_MAX_RESOURCES` | 2²⁰ | live resources of every kind (`ENOMEM`) |
+//! | `VIRGL_SHIM_MAX_HOST_MEMORY` | 4 GiB | host storage of classic resources (`ENOMEM`) |
+//! | `VIRGL_SHIM_MAX_IOVS` | 2²⁰ | iovecs in one list (`EINVAL`) |
+//! | `VIRGL_SHIM_MAX_CMD_SIZE` | 16 MiB | bytes in one `submit_cmd` buffer (`EINVAL`) |
 //!
 //! Sizes take `K`/`M`/`G` suffixes (binary units). A value that does not parse is logged
-//! and the default used. Coherent memory has its own budget (`VIRGL_SHIM_COHERENT_LIMIT`,
-//! see [`crate::blob`]).
+//! and the default used. Exhausting a limit is a clean error on the request that would pass
+//! it, and nothing already created is lost.
 
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// Default most live resources.
 pub const DEFAULT_MAX_RESOURCES: u64 = 1 << 20;
 /// Default most host bytes held by classic resources: 4 GiB.
 pub const DEFAULT_MAX_HOST_MEMORY: u64 = 4 << 30;
 /// Default most iovecs in one list.
-pub const DEFAULT_MAX_IOVS: u64 = crate::iov::MAX_IOVS as u64;
+pub const DEFAULT_MAX_IOVS: u64 = 1 << 20;
 /// Default most bytes in one command buffer: 16 MiB.
-pub const DEFAULT_MAX_CMD_SIZE: u64 = crate::ffi::context::MAX_SUBMIT_DWORDS as u64 * 4;
+pub const DEFAULT_MAX_CMD_SIZE: u64 = 16 << 20;
 /// Hard ceiling on the iovec limit whatever the environment says (the checked list costs
 /// 24 bytes per entry, allocated before the entries are looked at).
 pub const HARD_MAX_IOVS: u64 = 1 << 24;
@@ -58,7 +63,7 @@ impl Default for Limits {
 
 fn env_size(var: &str, default: u64, ceiling: u64) -> u64 {
     match std::env::var(var) {
-        Ok(v) => match crate::blob::parse_size(&v) {
+        Ok(v) => match parse_size(&v) {
             Some(n) if n > ceiling => {
                 log::warn!("{var}={v} is above the ceiling {ceiling}; using {ceiling}");
                 ceiling
@@ -144,29 +149,152 @@ impl Limits {
     }
 }
 
-// The limits in force, readable without the renderer lock (iovec lists and command buffers
+// The limits in force (also in the installed Config), readable without the renderer lock (iovec lists and command buffers
 // are checked before it is taken). Written by `install` at init.
 static MAX_RESOURCES: AtomicU64 = AtomicU64::new(DEFAULT_MAX_RESOURCES);
 static MAX_HOST_MEMORY: AtomicU64 = AtomicU64::new(DEFAULT_MAX_HOST_MEMORY);
 static MAX_IOVS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_IOVS);
 static MAX_CMD_SIZE: AtomicU64 = AtomicU64::new(DEFAULT_MAX_CMD_SIZE);
 
-/// Makes `l` the limits in force (called by `virgl_renderer_init`).
-pub fn install(l: Limits) {
+/// Makes `l` the limits in force.
+fn install_limits(l: Limits) {
     MAX_RESOURCES.store(l.max_resources, Ordering::Relaxed);
     MAX_HOST_MEMORY.store(l.max_host_memory, Ordering::Relaxed);
     MAX_IOVS.store(l.max_iovs, Ordering::Relaxed);
     MAX_CMD_SIZE.store(l.max_cmd_size, Ordering::Relaxed);
 }
 
-/// The limits in force (the defaults before the first init).
-pub fn current() -> Limits {
+/// The limits in force (the defaults before the first init), without a lock: iovec lists
+/// and command buffers are checked before the renderer lock is taken.
+pub fn limits() -> Limits {
     Limits {
         max_resources: MAX_RESOURCES.load(Ordering::Relaxed),
         max_host_memory: MAX_HOST_MEMORY.load(Ordering::Relaxed),
         max_iovs: MAX_IOVS.load(Ordering::Relaxed),
         max_cmd_size: MAX_CMD_SIZE.load(Ordering::Relaxed),
     }
+}
+
+/// Default coherent budget: 256 MiB.
+pub const DEFAULT_COHERENT_LIMIT: u64 = 256 << 20;
+
+/// Parses `123`, `64K`, `256M`, `1G` (binary units).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, shift) = match s.chars().last()? {
+        'k' | 'K' => (&s[..s.len() - 1], 10),
+        'm' | 'M' => (&s[..s.len() - 1], 20),
+        'g' | 'G' => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    num.parse::<u64>().ok()?.checked_mul(1u64 << shift)
+}
+
+/// The `VIRGL_RENDERER_*` flags of `virgl_renderer_init` that the library acts on, decoded
+/// by `ffi/`; `raw` keeps the word for logs and for the GL backend's platform choice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InitFlags {
+    pub raw: i32,
+    /// `VIRGL_RENDERER_THREAD_SYNC`.
+    pub thread_sync: bool,
+    /// `VIRGL_RENDERER_ASYNC_FENCE_CB`.
+    pub async_fence_cb: bool,
+    /// `VIRGL_RENDERER_NO_VIRGL`.
+    pub no_virgl: bool,
+}
+
+/// Which host storage `VIRGL_SHIM_BACKEND` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// GL when EGL works, else CPU (also CPU with `VIRGL_RENDERER_NO_VIRGL`).
+    Auto,
+    Cpu,
+    Gl,
+}
+
+/// Every knob of the library (see the module docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub backend: BackendChoice,
+    /// `VIRGL_SHIM_LOG`; `None`: the default (`warn`).
+    pub log_level: Option<log::LevelFilter>,
+    /// `VIRGL_SHIM_EGL_DEVICE=software`.
+    pub egl_software_first: bool,
+    /// `VIRGL_SHIM_GBM` is not `0`.
+    pub gbm: bool,
+    pub udmabuf_dev: String,
+    pub coherent_limit: u64,
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            backend: BackendChoice::Auto,
+            log_level: None,
+            egl_software_first: false,
+            gbm: true,
+            udmabuf_dev: "/dev/udmabuf".into(),
+            coherent_limit: DEFAULT_COHERENT_LIMIT,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The configuration the environment asks for.
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok();
+        let backend = match var("VIRGL_SHIM_BACKEND").as_deref() {
+            None | Some("") => BackendChoice::Auto,
+            Some("cpu") => BackendChoice::Cpu,
+            Some("gl") => BackendChoice::Gl,
+            Some(other) => {
+                log::warn!("VIRGL_SHIM_BACKEND={other} is not cpu or gl; choosing automatically");
+                BackendChoice::Auto
+            }
+        };
+        let log_level = match var("VIRGL_SHIM_LOG").as_deref() {
+            Some("error") => Some(log::LevelFilter::Error),
+            Some("warn") => Some(log::LevelFilter::Warn),
+            Some("info") => Some(log::LevelFilter::Info),
+            Some("debug") => Some(log::LevelFilter::Debug),
+            Some("trace") => Some(log::LevelFilter::Trace),
+            Some("off") => Some(log::LevelFilter::Off),
+            _ => None,
+        };
+        Config {
+            backend,
+            log_level,
+            egl_software_first: var("VIRGL_SHIM_EGL_DEVICE").as_deref() == Some("software"),
+            gbm: var("VIRGL_SHIM_GBM").as_deref() != Some("0"),
+            udmabuf_dev: var("VIRGL_SHIM_UDMABUF_DEV").unwrap_or_else(|| "/dev/udmabuf".into()),
+            coherent_limit: env_size("VIRGL_SHIM_COHERENT_LIMIT", DEFAULT_COHERENT_LIMIT, u64::MAX),
+            limits: Limits::from_env(),
+        }
+    }
+}
+
+static CONFIG: RwLock<Option<Arc<Config>>> = RwLock::new(None);
+
+/// Makes `c` the configuration in force (`virgl_renderer_init`), limits included.
+pub fn install(c: Config) {
+    install_limits(c.limits);
+    *CONFIG.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(c));
+}
+
+/// The configuration in force; before the first init, the environment's (read once).
+pub fn get() -> Arc<Config> {
+    if let Some(c) = CONFIG.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        return Arc::clone(c);
+    }
+    let mut g = CONFIG.write().unwrap_or_else(|e| e.into_inner());
+    let c = g.get_or_insert_with(|| {
+        let c = Config::from_env();
+        install_limits(c.limits);
+        Arc::new(c)
+    });
+    Arc::clone(c)
 }
 
 #[cfg(test)]
@@ -188,11 +316,23 @@ mod tests {
     }
 
     #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123"), Some(123));
+        assert_eq!(parse_size(" 64K"), Some(64 << 10));
+        assert_eq!(parse_size("256m"), Some(256 << 20));
+        assert_eq!(parse_size("1G"), Some(1 << 30));
+        assert_eq!(parse_size("x"), None);
+        assert_eq!(parse_size(""), None);
+        assert_eq!(parse_size("99999999999999999999G"), None);
+        assert_eq!(parse_size("17179869184G"), None);
+    }
+
+    #[test]
     fn defaults() {
         let d = Limits::default();
         assert_eq!(d.max_resources, 1 << 20);
         assert_eq!(d.max_host_memory, 4 << 30);
-        assert_eq!(d.max_iovs, crate::iov::MAX_IOVS as u64);
+        assert_eq!(d.max_iovs, 1 << 20);
         assert_eq!(d.max_cmd_dwords(), 4 << 20);
     }
 }

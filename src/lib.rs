@@ -1,38 +1,52 @@
 //! virgl-shim: a drop-in replacement for virglrenderer (`libvirglrenderer.so.1`).
 //!
-//! The C ABI lives in [`ffi`]; everything else is safe Rust except the guest-memory edge
-//! ([`iov`]), host memory ([`memory`]) and the EGL/GL edge ([`backend::gl`]).
+//! The crate is built in one-way layers; each imports only the layers above it in this
+//! list (`tests/layers.rs` fails when a `crate::` path goes the other way, and
+//! docs/ARCHITECTURE.md has the table):
 //!
-//! Module map:
-//!
-//! - [`ffi`] — exported functions, C types (the source of `include/virglrenderer.h`), logging.
-//! - [`renderer`] — the global state behind one lock: resources, contexts, fences.
-//! - [`resource`] — create-argument validation, backing.
-//! - [`transfer`] — transfer geometry (pure).
-//! - [`format`] — the virgl format table.
-//! - [`backend`] — host storage (CPU, GL).
-//! - [`context`] — contexts and command-stream framing; [`decode`] — the command decoder
-//!   ([`pixel`]: its pixel arithmetic); [`host3d`] — HOST3D blobs; [`fence`] — fence delivery.
-//! - [`caps`] — capsets.
+//! - L0 [`error`], [`config`] — one error type; every `VIRGL_SHIM_*` knob, read once at init.
+//! - L1 [`sys`] — OS edges: guest iovecs, host memory (mmap/memfd), dma-buf and udmabuf
+//!   plumbing, registered guest RAM, eventfd. Most non-GL `unsafe` is here.
+//! - L2 [`model`] — pure values and arithmetic: formats, resource descriptions, transfer
+//!   geometry, pixel packing, capsets. No GL, no global state.
+//! - L3 [`backend`] — host storage behind one trait: CPU, GL (EGL/GL/GBM `unsafe`),
+//!   zero-copy storage.
+//! - L4 [`renderer`] — the global state behind one lock: resources, blobs, HOST3D, dma-buf
+//!   export/import, zero-copy resources, fences, contexts, the command-stream decoder.
+//! - L5 [`ffi`] — the only `extern "C"` code and the only user of the C types (the source of
+//!   `include/virglrenderer.h`); converts to Rust types at once; panic boundary.
 
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
-pub mod backend;
-pub mod blob;
-pub mod caps;
-pub mod context;
-pub mod decode;
-pub mod dmabuf;
-pub mod error;
-pub mod fence;
+pub(crate) mod backend;
+pub(crate) mod config;
+pub(crate) mod error;
 pub mod ffi;
-pub mod format;
-pub mod host3d;
-pub mod iov;
-pub mod limits;
-pub mod memory;
-pub mod pixel;
-pub mod renderer;
-pub mod resource;
-pub mod transfer;
-pub mod zerocopy;
+pub(crate) mod model;
+pub(crate) mod renderer;
+pub(crate) mod sys;
+
+// Old paths the GL backend still uses; removed when it names the layer paths.
+pub(crate) use model::{format, resource, transfer};
+pub(crate) use sys::{dmabuf, iov};
+
+/// Crate internals for this repository's integration tests, benches and fuzz targets only.
+/// Not API: nothing here is stable, and the C ABI in [`ffi`] is the only interface.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::model::{format, resource, transfer};
+    pub use crate::sys::iov;
+    /// The error type.
+    pub mod error {
+        pub use crate::error::{Error, Result};
+    }
+    /// Host storage backends.
+    pub mod backend {
+        pub use crate::backend::{cpu, gl, Backend, MaxSizes, Storage};
+    }
+    /// The renderer state (tests peek at a context's error state).
+    pub mod renderer {
+        pub use crate::renderer::with;
+    }
+}

@@ -10,7 +10,9 @@ use common::*;
 use std::ffi::c_void;
 use std::ptr::null_mut;
 use virglrenderer::ffi::*;
-use virglrenderer::format::{B8G8R8A8_UNORM, R32G32B32A32_FLOAT, R8G8B8A8_UNORM, R8_UNORM};
+use virglrenderer::internal::format::{
+    B8G8R8A8_UNORM, R32G32B32A32_FLOAT, R8G8B8A8_UNORM, R8_UNORM,
+};
 
 const EINVAL: i32 = libc::EINVAL;
 const ENOMEM: i32 = libc::ENOMEM;

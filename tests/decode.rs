@@ -72,11 +72,11 @@ fn one(ctx: u32, cmd: u32, obj: u32, payload: &[u32]) -> i32 {
 }
 
 fn ctx_error(ctx: u32) -> u32 {
-    virglrenderer::renderer::with(|r| Ok(r.context(ctx)?.error)).expect("context exists")
+    virglrenderer::internal::renderer::with(|r| Ok(r.context(ctx)?.error)).expect("context exists")
 }
 
 fn clear_ctx_error(ctx: u32) {
-    virglrenderer::renderer::with(|r| {
+    virglrenderer::internal::renderer::with(|r| {
         r.context(ctx)?.error = 0;
         Ok(())
     })

@@ -10,10 +10,9 @@
 mod common;
 
 use common::Rng;
-use virglrenderer::backend::Limits;
-use virglrenderer::ffi::virgl_renderer_resource_create_args;
-use virglrenderer::resource::ResourceDesc;
-use virglrenderer::transfer::{self, RawBox};
+use virglrenderer::internal::backend::MaxSizes as Limits;
+use virglrenderer::internal::resource::{CreateArgs, ResourceDesc};
+use virglrenderer::internal::transfer::{self, RawBox};
 
 /// A u32 biased towards small and edge values (as `fuzz_common::Num`).
 fn num(rng: &mut Rng) -> u32 {
@@ -41,7 +40,7 @@ fn small(rng: &mut Rng) -> u32 {
 /// The transfer_plan target's oracle for one input; returns whether the plan was accepted.
 fn check_plan(rng: &mut Rng) -> bool {
     let binds = [0u32, 1 << 1, (1 << 3) | (1 << 1), 1 << 4, 1 << 16, 1];
-    let args = virgl_renderer_resource_create_args {
+    let args = CreateArgs {
         handle: 1,
         target: rng.below(9) as u32,
         format: if rng.chance(50) {

@@ -10,14 +10,14 @@ use common::*;
 use std::ffi::c_void;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicI32, Ordering};
-use virglrenderer::backend::cpu::CpuBackend;
-use virglrenderer::backend::gl::{GlBackend, VmmCallbacks};
-use virglrenderer::backend::{Backend, Storage};
 use virglrenderer::ffi::types::virgl_renderer_resource_create_args;
 use virglrenderer::ffi::*;
-use virglrenderer::iov::IovList;
-use virglrenderer::resource::{bind, ResourceDesc};
-use virglrenderer::transfer::{self, RawBox};
+use virglrenderer::internal::backend::cpu::CpuBackend;
+use virglrenderer::internal::backend::gl::{GlBackend, VmmCallbacks};
+use virglrenderer::internal::backend::{Backend, Storage};
+use virglrenderer::internal::iov::IovList;
+use virglrenderer::internal::resource::{bind, ResourceDesc};
+use virglrenderer::internal::transfer::{self, RawBox};
 
 const BGRA8: u32 = 1; // B8G8R8A8_UNORM: DRM AR24
 const AR24: u32 = u32::from_le_bytes(*b"AR24");
@@ -81,7 +81,7 @@ fn desc(be: &dyn Backend, w: u32, h: u32, bind_flags: u32) -> ResourceDesc {
         nr_samples: 0,
         flags: 0,
     };
-    ResourceDesc::validate(&a, &be.limits()).unwrap()
+    ResourceDesc::validate(&(&a).into(), &be.limits()).unwrap()
 }
 
 fn iov(buf: &mut [u8]) -> IovList {

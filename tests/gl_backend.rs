@@ -6,19 +6,20 @@
 
 use std::ffi::c_void;
 use std::time::Instant;
-use virglrenderer::backend::cpu::CpuBackend;
-use virglrenderer::backend::gl::{GlBackend, Readback, VmmCallbacks};
-use virglrenderer::backend::{Backend, Limits, Storage};
 use virglrenderer::ffi::types::{
     virgl_renderer_callbacks, virgl_renderer_gl_context, virgl_renderer_gl_ctx_param,
-    virgl_renderer_resource_create_args,
 };
-use virglrenderer::format;
-use virglrenderer::iov::IovList;
-use virglrenderer::resource::{bind, flags, ResourceDesc};
-use virglrenderer::transfer::{self, Plan, RawBox};
+use virglrenderer::internal::backend::cpu::CpuBackend;
+use virglrenderer::internal::backend::gl::{GlBackend, Readback, VmmCallbacks};
+use virglrenderer::internal::backend::{Backend, MaxSizes as Limits, Storage};
+use virglrenderer::internal::format;
+use virglrenderer::internal::iov::IovList;
+use virglrenderer::internal::resource::{bind, flags, CreateArgs, ResourceDesc};
+use virglrenderer::internal::transfer::{self, Plan, RawBox};
 
-fn gl_or_skip(new: impl FnOnce() -> virglrenderer::error::Result<GlBackend>) -> Option<GlBackend> {
+fn gl_or_skip(
+    new: impl FnOnce() -> virglrenderer::internal::error::Result<GlBackend>,
+) -> Option<GlBackend> {
     match new() {
         Ok(gl) => Some(gl),
         Err(e) if std::env::var("VIRGL_SHIM_SKIP_GL").as_deref() == Ok("1") => {
@@ -121,8 +122,8 @@ fn args(
     array_size: u32,
     last_level: u32,
     flags: u32,
-) -> virgl_renderer_resource_create_args {
-    virgl_renderer_resource_create_args {
+) -> CreateArgs {
+    CreateArgs {
         handle: 1,
         target,
         format: fmt,
@@ -188,12 +189,7 @@ fn read_into(
 
 /// Writes each transfer through both backends, reads it back through both (every readback
 /// path of GL) and compares; finally compares every whole level.
-fn check_case(
-    gl: &mut GlBackend,
-    name: &str,
-    a: virgl_renderer_resource_create_args,
-    xfers: &[Xfer],
-) {
+fn check_case(gl: &mut GlBackend, name: &str, a: CreateArgs, xfers: &[Xfer]) {
     let limits: Limits = gl.limits();
     let desc = ResourceDesc::validate(&a, &limits).unwrap_or_else(|e| panic!("{name}: {e}"));
     gl.check_supported(&desc).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -532,7 +528,9 @@ fn fake_vmm() -> Option<Box<FakeVmm>> {
 fn vmm_gl_context_callbacks_are_used() {
     let vmm = fake_vmm();
     let Some(vmm) = vmm.or_else(|| {
-        gl_or_skip(|| Err(virglrenderer::error::Error::notsup("no surfaceless EGL for the VMM")));
+        gl_or_skip(|| {
+            Err(virglrenderer::internal::error::Error::notsup("no surfaceless EGL for the VMM"))
+        });
         None
     }) else {
         return;
@@ -588,7 +586,9 @@ fn vmm_gl_context_callbacks_are_used() {
 #[test]
 fn force_ctx_0_restores_our_own_context() {
     let Some(vmm) = fake_vmm() else {
-        gl_or_skip(|| Err(virglrenderer::error::Error::notsup("no surfaceless EGL for the VMM")));
+        gl_or_skip(|| {
+            Err(virglrenderer::internal::error::Error::notsup("no surfaceless EGL for the VMM"))
+        });
         return;
     };
     let Some(mut gl) = gl_backend() else { return };

@@ -12,7 +12,7 @@ use virglrenderer::ffi::display::{virgl_renderer_get_cursor_data, virgl_renderer
 use virglrenderer::ffi::init::*;
 use virglrenderer::ffi::resource::*;
 use virglrenderer::ffi::types::*;
-use virglrenderer::format::{B8G8R8A8_UNORM, R8G8B8A8_UNORM, R8_UNORM};
+use virglrenderer::internal::format::{B8G8R8A8_UNORM, R8G8B8A8_UNORM, R8_UNORM};
 
 const EINVAL: i32 = libc::EINVAL;
 
@@ -537,7 +537,7 @@ fn get_info_fields() {
     for a in every_target() {
         assert_eq!(create(a), 0);
         let i = info(a.handle).unwrap();
-        let f = virglrenderer::format::lookup(a.format).unwrap();
+        let f = virglrenderer::internal::format::lookup(a.format).unwrap();
         assert_eq!(i.handle, a.handle);
         assert_eq!(i.virgl_format, a.format);
         assert_eq!((i.width, i.height, i.depth), (a.width, a.height, a.depth));

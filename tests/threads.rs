@@ -10,7 +10,7 @@ use common::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Barrier};
 use virglrenderer::ffi::*;
-use virglrenderer::format::B8G8R8A8_UNORM;
+use virglrenderer::internal::format::B8G8R8A8_UNORM;
 
 const THREADS: u32 = 4;
 const ROUNDS: u32 = 1000;

@@ -3,9 +3,9 @@
 //! several formats and targets is planned both ways, and the byte pairs `for_each_run`
 //! visits are compared with the reference's.
 
-use virglrenderer::format::{self, FormatInfo, Kind};
-use virglrenderer::resource::{ResourceDesc, Target};
-use virglrenderer::transfer::{self, Box3, Layout, Plan, RawBox};
+use virglrenderer::internal::format::{self, FormatInfo, Kind};
+use virglrenderer::internal::resource::{ResourceDesc, Target};
+use virglrenderer::internal::transfer::{self, Box3, Layout, Plan, RawBox};
 
 const fn fmt(id: u32, name: &'static str, bw: u32, bh: u32, bytes: u32, kind: Kind) -> FormatInfo {
     FormatInfo {

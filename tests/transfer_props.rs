@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use virglrenderer::ffi::resource::virgl_renderer_resource_unref;
 use virglrenderer::ffi::types::virgl_renderer_resource_create_args;
-use virglrenderer::format;
+use virglrenderer::internal::format;
 
 struct Res {
     a: virgl_renderer_resource_create_args,

@@ -8,10 +8,9 @@
 use arbitrary::Arbitrary;
 use fuzz_common::Num;
 use libfuzzer_sys::fuzz_target;
-use virglrenderer::backend::Limits;
-use virglrenderer::ffi::virgl_renderer_resource_create_args;
-use virglrenderer::resource::ResourceDesc;
-use virglrenderer::transfer::{self, RawBox};
+use virglrenderer::internal::backend::MaxSizes as Limits;
+use virglrenderer::internal::resource::{CreateArgs, ResourceDesc};
+use virglrenderer::internal::transfer::{self, RawBox};
 
 #[derive(Debug, Arbitrary)]
 struct Input {
@@ -37,7 +36,7 @@ const MAX_ROWS: u64 = 1 << 16;
 
 fn run(i: Input) {
     let binds = [0u32, 1 << 1, (1 << 3) | (1 << 1), 1 << 4, 1 << 16, 1 << 0];
-    let args = virgl_renderer_resource_create_args {
+    let args = CreateArgs {
         handle: 1,
         target: (i.target % 9) as u32,
         format: i.format as u32 % 500,

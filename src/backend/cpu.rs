@@ -4,9 +4,9 @@
 
 use super::{linear::LinearStorage, Backend, Limits, Storage};
 use crate::error::{Error, Result};
-use crate::iov::IovList;
-use crate::resource::ResourceDesc;
-use crate::transfer::Plan;
+use crate::model::resource::ResourceDesc;
+use crate::model::transfer::Plan;
+use crate::sys::iov::IovList;
 
 #[derive(Default)]
 pub struct CpuBackend {

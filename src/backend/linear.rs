@@ -3,10 +3,10 @@
 //! wherever a resource needs host bytes that are not a GL object.
 
 use crate::error::{Error, Result};
-use crate::iov::IovList;
-use crate::memory::HostMem;
-use crate::resource::ResourceDesc;
-use crate::transfer::{self, LevelLayout, Plan};
+use crate::model::resource::ResourceDesc;
+use crate::model::transfer::{self, LevelLayout, Plan};
+use crate::sys::iov::IovList;
+use crate::sys::memory::HostMem;
 
 /// Linear bytes of one resource.
 pub struct LinearStorage {

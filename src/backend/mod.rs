@@ -1,5 +1,5 @@
 //! Host storage behind one trait. A backend creates the host side of a resource and moves
-//! texels between it and guest memory along a validated [`Plan`](crate::transfer::Plan).
+//! texels between it and guest memory along a validated [`Plan`](crate::model::transfer::Plan).
 //!
 //! - [`cpu`]: linear host memory; needs no GL; the oracle the GL backend is tested against.
 //! - [`gl`]: EGL + OpenGL textures and buffers (glow).
@@ -8,34 +8,17 @@ pub mod cpu;
 pub mod gl;
 pub mod linear;
 
+pub mod zerocopy;
+
 use crate::error::Result;
-use crate::iov::IovList;
-use crate::resource::ResourceDesc;
-use crate::transfer::Plan;
+pub use crate::model::resource::MaxSizes;
+use crate::model::resource::ResourceDesc;
+use crate::model::transfer::Plan;
+use crate::sys::dmabuf::{Dmabuf, DmabufLayout, ImportedTexture};
+use crate::sys::iov::IovList;
 
-/// The largest resources a backend can hold (GL: the driver's real limits).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    pub max_texture_2d: u32,
-    pub max_texture_3d: u32,
-    pub max_cube: u32,
-    pub max_array_layers: u32,
-    pub max_samples: u32,
-    pub max_buffer: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_texture_2d: 16384,
-            max_texture_3d: 2048,
-            max_cube: 16384,
-            max_array_layers: 2048,
-            max_samples: 1,
-            max_buffer: u32::MAX as u64,
-        }
-    }
-}
+/// The name the GL backend still uses (removed once it names [`MaxSizes`]).
+pub use MaxSizes as Limits;
 
 /// The host side of one resource.
 pub enum Storage {
@@ -45,8 +28,8 @@ pub enum Storage {
     Gl(gl::GlStorage),
     /// No host copy: a guest-only blob, whose data lives only in its iovecs.
     GuestOnly,
-    /// No host copy: a zero-copy resource over its guest pages (see [`crate::zerocopy`]).
-    ZeroCopy(crate::zerocopy::ZeroCopyStorage),
+    /// No host copy: a zero-copy resource over its guest pages (see [`zerocopy`]).
+    ZeroCopy(zerocopy::ZeroCopyStorage),
 }
 
 /// A point in a backend's work: done when everything submitted before it is.
@@ -60,7 +43,7 @@ pub trait Backend: Send {
     /// Short name for logs ("cpu", "gl").
     fn name(&self) -> &'static str;
     /// Real maximum sizes, used by validation and the capsets.
-    fn limits(&self) -> Limits;
+    fn limits(&self) -> MaxSizes;
     /// Fails (EINVAL, with the reason) when this backend cannot hold `desc`.
     fn check_supported(&self, desc: &ResourceDesc) -> Result<()>;
     /// Allocates zero-filled storage for a validated description.
@@ -114,20 +97,15 @@ pub trait Backend: Send {
     fn import_dmabuf(
         &mut self,
         _desc: &ResourceDesc,
-        _layout: &crate::dmabuf::DmabufLayout,
+        _layout: &DmabufLayout,
         _fd: &std::os::fd::OwnedFd,
-    ) -> Result<crate::dmabuf::ImportedTexture> {
+    ) -> Result<ImportedTexture> {
         Err(crate::error::Error::notsup(format!("the {} backend imports no dma-bufs", self.name())))
     }
     /// Frees a texture made by `import_dmabuf`.
-    fn release_import(&mut self, _imp: crate::dmabuf::ImportedTexture) {}
+    fn release_import(&mut self, _imp: ImportedTexture) {}
     /// Exports a backend texture as a dma-buf (EOPNOTSUPP by default).
-    fn export_texture(
-        &mut self,
-        _desc: &ResourceDesc,
-        _name: u32,
-        _target: u32,
-    ) -> Result<crate::dmabuf::Dmabuf> {
+    fn export_texture(&mut self, _desc: &ResourceDesc, _name: u32, _target: u32) -> Result<Dmabuf> {
         Err(crate::error::Error::notsup(format!("the {} backend exports no dma-bufs", self.name())))
     }
 }

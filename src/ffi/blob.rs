@@ -4,11 +4,59 @@
 
 use super::types::*;
 use super::{boundary, neg, not_implemented, read_arg, report, write_arg};
-use crate::error::Error;
-use crate::iov::IovList;
+use crate::error::{Error, Result};
 use crate::renderer;
+use crate::renderer::blob::BlobFd;
+use crate::sys::dmabuf::{dup, Dmabuf, DRM_FORMAT_MOD_INVALID};
+use crate::sys::iov::IovList;
 use std::ffi::{c_int, c_void};
-use std::os::fd::{BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
+
+/// `VIRGL_RENDERER_BLOB_FD_TYPE_*` of an fd kind.
+fn blob_fd_type(k: BlobFd) -> u32 {
+    match k {
+        BlobFd::Dmabuf => VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF,
+        BlobFd::Opaque => VIRGL_RENDERER_BLOB_FD_TYPE_OPAQUE,
+        BlobFd::Shm => VIRGL_RENDERER_BLOB_FD_TYPE_SHM,
+    }
+}
+
+/// Fills an EXPORT_QUERY from the export (or why there is none): a non-exportable resource
+/// answers 0 fds, fourcc 0, modifier INVALID — and EINVAL when fds were asked for. The
+/// outputs are written in both cases (as upstream does before failing).
+fn fill_export_query(
+    q: &mut virgl_renderer_export_query,
+    d: std::result::Result<Dmabuf, Error>,
+) -> Result<()> {
+    match d {
+        Ok(d) => {
+            q.out_fourcc = d.fourcc;
+            q.out_modifier = d.modifier;
+            q.out_num_fds = d.num_planes;
+            q.out_strides = d.strides;
+            q.out_offsets = d.offsets;
+            q.out_fds = [-1; 4];
+            if q.in_export_fds != 0 {
+                for i in 0..d.num_planes.min(4) as usize {
+                    q.out_fds[i] = dup(d.fd.as_fd())?.into_raw_fd();
+                }
+            }
+            Ok(())
+        }
+        Err(e) => {
+            q.out_num_fds = 0;
+            q.out_fourcc = 0;
+            q.out_modifier = DRM_FORMAT_MOD_INVALID;
+            if q.in_export_fds != 0 {
+                return Err(Error::inval(format!(
+                    "resource {} cannot be exported: {}",
+                    q.in_resource_id, e.msg
+                )));
+            }
+            Ok(())
+        }
+    }
+}
 
 macro_rules! unimplemented_neg {
     ($name:literal, $($arg:expr),*) => {
@@ -50,14 +98,18 @@ pub unsafe extern "C" fn virgl_renderer_resource_create_blob(
                         // SAFETY: the VMM's iovecs for this blob.
                         let iovs = unsafe { IovList::from_raw(a.iovecs, a.num_iovs as usize) }?;
                         let raw = (a.iovecs as usize, a.num_iovs as i32);
-                        Some(crate::resource::Backing { raw_iov: raw.0, raw_count: raw.1, iovs })
+                        Some(crate::model::resource::Backing {
+                            raw_iov: raw.0,
+                            raw_count: raw.1,
+                            iovs,
+                        })
                     } else {
                         None
                     };
-                    let h = crate::host3d::Host3dArgs {
+                    let h = crate::renderer::host3d::Host3dArgs {
                         res_handle: a.res_handle,
                         ctx_id: a.ctx_id,
-                        blob_flags: a.blob_flags,
+                        mappable: a.blob_flags & VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE != 0,
                         blob_id: a.blob_id,
                         size: a.size,
                     };
@@ -145,9 +197,9 @@ pub unsafe extern "C" fn virgl_renderer_resource_get_map_info(
             return report(NAME, &Error::inval("NULL map_info"), true);
         }
         match renderer::with(|r| r.map_info(res_handle)) {
-            Ok(v) => {
+            Ok(()) => {
                 // SAFETY: checked non-NULL.
-                unsafe { write_arg(map_info, v) };
+                unsafe { write_arg(map_info, VIRGL_RENDERER_MAP_CACHE_CACHED) };
                 0
             }
             Err(e) => report(NAME, &e, true),
@@ -175,7 +227,7 @@ pub unsafe extern "C" fn virgl_renderer_resource_export_blob(
                 // SAFETY: both out-pointers checked non-NULL; the fd's ownership passes to
                 // the caller.
                 unsafe {
-                    write_arg(fd_type, t);
+                    write_arg(fd_type, blob_fd_type(t));
                     write_arg(fd, owned.into_raw_fd());
                 }
                 0
@@ -206,7 +258,13 @@ pub unsafe extern "C" fn virgl_renderer_resource_import_blob(
         }
         // SAFETY: the caller's open fd, borrowed for the call.
         let fd = unsafe { BorrowedFd::borrow_raw(a.fd) };
-        let r = renderer::with(|r| r.import_blob(a.res_handle, a.fd_type, fd, a.size));
+        let kind = match a.fd_type {
+            VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF => BlobFd::Dmabuf,
+            VIRGL_RENDERER_BLOB_FD_TYPE_OPAQUE => BlobFd::Opaque,
+            VIRGL_RENDERER_BLOB_FD_TYPE_SHM => BlobFd::Shm,
+            t => return report(NAME, &Error::inval(format!("fd type {t}")), true),
+        };
+        let r = renderer::with(|r| r.import_blob(a.res_handle, kind, fd, a.size));
         if r.is_ok() {
             // The resource holds its own duplicate; ownership of the caller's fd passed to us.
             // SAFETY: the fd is the caller's, whose ownership the API transfers on success.
@@ -274,7 +332,8 @@ pub unsafe extern "C" fn virgl_renderer_execute(
                 let p = execute_args.cast::<virgl_renderer_export_query>();
                 // SAFETY: the caller's buffer holds exactly this struct (size checked).
                 let mut q = unsafe { std::ptr::read_unaligned(p) };
-                let r = renderer::with(|r| r.export_query(&mut q));
+                let r = renderer::with(|r| r.export_query(q.in_resource_id))
+                    .and_then(|d| fill_export_query(&mut q, d));
                 // SAFETY: as above; written back also on failure (upstream fills the outputs
                 // before failing).
                 unsafe { std::ptr::write_unaligned(p, q) };
@@ -300,7 +359,7 @@ pub unsafe extern "C" fn virgl_renderer_resource_create_coherent(
         let Some(a) = (unsafe { read_arg(args) }) else {
             return report(NAME, &Error::inval("NULL args"), true);
         };
-        neg(NAME, renderer::with(|r| r.create_coherent(&a)))
+        neg(NAME, renderer::with(|r| r.create_coherent(&(&a).into())))
     })
 }
 
@@ -395,7 +454,10 @@ pub unsafe extern "C" fn virgl_renderer_register_guest_memory(
 ) -> c_int {
     const NAME: &str = "virgl_renderer_register_guest_memory";
     boundary(NAME, -libc::EINVAL, || {
-        neg(NAME, crate::zerocopy::register_guest_memory(hva as usize, size, fd, fd_offset))
+        neg(
+            NAME,
+            crate::sys::guest_memory::register_guest_memory(hva as usize, size, fd, fd_offset),
+        )
     })
 }
 
@@ -405,6 +467,6 @@ pub unsafe extern "C" fn virgl_renderer_register_guest_memory(
 pub unsafe extern "C" fn virgl_renderer_unregister_guest_memory(hva: *mut c_void) -> c_int {
     const NAME: &str = "virgl_renderer_unregister_guest_memory";
     boundary(NAME, -libc::EINVAL, || {
-        neg(NAME, crate::zerocopy::unregister_guest_memory(hva as usize))
+        neg(NAME, crate::sys::guest_memory::unregister_guest_memory(hva as usize))
     })
 }

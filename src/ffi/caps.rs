@@ -13,7 +13,7 @@ pub unsafe extern "C" fn virgl_renderer_get_cap_set(
     max_size: *mut u32,
 ) {
     boundary("virgl_renderer_get_cap_set", (), || {
-        let (v, s) = crate::caps::info(set);
+        let (v, s) = crate::model::caps::info(set);
         // SAFETY: optional out-pointers of the caller.
         unsafe {
             write_arg(max_ver, v);
@@ -32,7 +32,7 @@ pub unsafe extern "C" fn virgl_renderer_fill_caps(set: u32, version: u32, caps: 
             log::error!("{NAME}: NULL caps");
             return;
         }
-        let Some(bytes) = crate::caps::fill(set, version) else {
+        let Some(bytes) = crate::model::caps::fill(set, version) else {
             log::error!("{NAME}: capset {set} version {version} not served");
             return;
         };

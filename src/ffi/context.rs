@@ -1,15 +1,11 @@
 //! Contexts, command submission and fences.
 
 use super::{boundary, not_implemented, pos, report, void};
-use crate::context::{CAPSET_VIRGL, CAPSET_VIRGL2};
 use crate::error::{Error, Result};
-use crate::fence::Retired;
+use crate::model::caps::{CAPSET_VIRGL, CAPSET_VIRGL2};
 use crate::renderer;
+use crate::renderer::fence::Retired;
 use std::ffi::{c_char, c_int, c_void};
-
-/// Longest command buffer accepted in one submit by default (dwords): 16 MiB
-/// (`VIRGL_SHIM_MAX_CMD_SIZE` changes it, see [`crate::limits`]).
-pub(crate) const MAX_SUBMIT_DWORDS: usize = 4 << 20;
 
 fn context_name(nlen: u32, name: *const c_char) -> String {
     if name.is_null() || nlen == 0 {
@@ -88,8 +84,8 @@ pub unsafe extern "C" fn virgl_renderer_submit_cmd(
             if ndw < 0 {
                 return Err(Error::inval(format!("length {ndw} dwords")));
             }
-            // VIRGL_SHIM_MAX_CMD_SIZE (default MAX_SUBMIT_DWORDS * 4 bytes).
-            crate::limits::current().check_cmd_dwords(ndw as u64)?;
+            // VIRGL_SHIM_MAX_CMD_SIZE (default 16 MiB).
+            crate::config::limits().check_cmd_dwords(ndw as u64)?;
             if ndw > 0 && (buffer.is_null() || (buffer as usize) % 4 != 0) {
                 return Err(Error::new(libc::EFAULT, "command buffer NULL or not 4-byte aligned"));
             }
@@ -99,7 +95,7 @@ pub unsafe extern "C" fn virgl_renderer_submit_cmd(
                 // SAFETY: non-NULL, aligned, and the caller passes `ndw` readable dwords.
                 unsafe { std::slice::from_raw_parts(buffer.cast::<u32>(), ndw as usize) }
             };
-            renderer::with(|r| crate::decode::submit(r, ctx_id as u32, words))
+            renderer::with(|r| crate::renderer::decode::submit(r, ctx_id as u32, words))
         })();
         pos(NAME, r)
     })

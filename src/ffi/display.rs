@@ -3,9 +3,9 @@
 use super::types::*;
 use super::{boundary, report};
 use crate::error::Error;
-use crate::iov::IovList;
+use crate::model::transfer::RawBox;
 use crate::renderer::{self, Direction};
-use crate::transfer::RawBox;
+use crate::sys::iov::IovList;
 use std::ffi::{c_int, c_uint, c_void};
 
 /// Largest cursor image returned (upstream's limit).
@@ -37,7 +37,7 @@ pub unsafe extern "C" fn virgl_renderer_get_cursor_data(
             let (mut bytes, w, h) = r.read_level0(resource_id)?;
             // Upstream hands back rows flipped relative to GL storage, which holds Y_0_TOP
             // resources upside down: top-first for Y_0_TOP, bottom-first otherwise.
-            if d.flags & crate::resource::flags::Y_0_TOP == 0 {
+            if d.flags & crate::model::resource::flags::Y_0_TOP == 0 {
                 let row = w as usize * 4;
                 let rows: Vec<Vec<u8>> = bytes.chunks(row).map(|c| c.to_vec()).collect();
                 for (i, src) in rows.iter().rev().enumerate() {

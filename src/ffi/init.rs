@@ -1,10 +1,13 @@
 //! init, cleanup, reset, polling and logging entry points.
 
 use super::boundary;
+use super::convert::{init_flags, Callbacks};
 use super::types::*;
-use crate::renderer::{self, Callbacks, InitKey, Renderer};
+use crate::backend::gl::VmmCallbacks;
+use crate::renderer::{self, InitKey, Renderer};
 use std::ffi::{c_int, c_void};
 use std::mem::{offset_of, size_of};
+use std::sync::Arc;
 
 /// Reads the caller's callbacks, only as many bytes as its `version` covers (an older VMM's
 /// struct is shorter), the rest left NULL.
@@ -12,7 +15,7 @@ use std::mem::{offset_of, size_of};
 /// # Safety
 /// `cbs` must be non-NULL and point to a readable `int version` followed by that version's
 /// fields.
-unsafe fn read_callbacks(cbs: *const virgl_renderer_callbacks) -> Option<Callbacks> {
+unsafe fn read_callbacks(cbs: *const virgl_renderer_callbacks) -> Option<virgl_renderer_callbacks> {
     // SAFETY: the first field is readable per the contract.
     let version = unsafe { std::ptr::read_unaligned(cbs.cast::<c_int>()) };
     let len = match version {
@@ -27,7 +30,7 @@ unsafe fn read_callbacks(cbs: *const virgl_renderer_callbacks) -> Option<Callbac
     // zeroed struct of at least `len` bytes; all-zero is valid for every field (NULL fns).
     unsafe {
         std::ptr::copy_nonoverlapping(cbs.cast::<u8>(), out.as_mut_ptr().cast::<u8>(), len);
-        Some(Callbacks { raw: out.assume_init() })
+        Some(out.assume_init())
     }
 }
 
@@ -60,7 +63,10 @@ pub unsafe extern "C" fn virgl_renderer_init(
             log::error!("virgl_renderer_init: already initialised with other arguments");
             return -libc::EBUSY;
         }
-        match Renderer::new(key, callbacks) {
+        let cookie = cookie as usize;
+        let fences = Arc::new(Callbacks { raw: callbacks, cookie });
+        let gl = Some(VmmCallbacks { cbs: callbacks, cookie });
+        match Renderer::new(key, init_flags(flags), fences, gl) {
             Ok(r) => {
                 *state = Some(r);
                 0

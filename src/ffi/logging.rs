@@ -39,15 +39,7 @@ struct Logger;
 static LOGGER: Logger = Logger;
 
 fn env_level() -> log::LevelFilter {
-    match std::env::var("VIRGL_SHIM_LOG").as_deref() {
-        Ok("error") => log::LevelFilter::Error,
-        Ok("warn") => log::LevelFilter::Warn,
-        Ok("info") => log::LevelFilter::Info,
-        Ok("debug") => log::LevelFilter::Debug,
-        Ok("trace") => log::LevelFilter::Trace,
-        Ok("off") => log::LevelFilter::Off,
-        _ => log::LevelFilter::Warn,
-    }
+    crate::config::get().log_level.unwrap_or(log::LevelFilter::Warn)
 }
 
 /// Installs the logger once (called at every API boundary; cheap after the first time).

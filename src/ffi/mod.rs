@@ -21,6 +21,7 @@
 pub mod blob;
 pub mod caps;
 pub mod context;
+mod convert;
 pub mod display;
 pub mod init;
 pub mod logging;

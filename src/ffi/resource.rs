@@ -3,10 +3,10 @@
 use super::types::*;
 use super::{boundary, pos, read_arg, report, void, write_arg};
 use crate::error::{Error, Result};
-use crate::iov::IovList;
+use crate::model::resource::Backing;
+use crate::model::transfer::RawBox;
 use crate::renderer::{self, Direction};
-use crate::resource::Backing;
-use crate::transfer::RawBox;
+use crate::sys::iov::IovList;
 use std::ffi::{c_int, c_uint, c_void};
 
 /// Turns the caller's iovec array into a checked list.
@@ -63,7 +63,7 @@ pub unsafe extern "C" fn virgl_renderer_resource_create(
         }
         pos(
             NAME,
-            r.create_resource(&a, backing)
+            r.create_resource(&(&a).into(), backing)
                 .map_err(|e| Error::new(e.errno, format!("resource {}: {}", a.handle, e.msg))),
         )
     })
@@ -291,6 +291,7 @@ pub unsafe extern "C" fn virgl_renderer_resource_get_info(
         });
         match got {
             Ok((i, whole)) => {
+                let i = virgl_renderer_resource_info::from(i);
                 let len = if whole {
                     std::mem::size_of::<virgl_renderer_resource_info>()
                 } else {
@@ -327,7 +328,7 @@ pub unsafe extern "C" fn virgl_renderer_resource_get_info_ext(
             Ok(base) => {
                 let ext = virgl_renderer_resource_info_ext {
                     version: VIRGL_RENDERER_RESOURCE_INFO_EXT_VERSION,
-                    base,
+                    base: base.into(),
                     has_dmabuf_export: false,
                     planes: 0,
                     modifiers: 0,

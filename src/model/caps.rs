@@ -17,7 +17,7 @@
 //!   (llvmpipe in the guest) — which is the honest outcome, since claiming GLSL 1.40 would
 //!   make it send shaders that are never run.
 //! - The format masks describe what the GL backend stores byte-exactly (see
-//!   [`crate::format`]): `sampler` and `supported_readback_formats` = formats with GL
+//!   [`crate::model::format`]): `sampler` and `supported_readback_formats` = formats with GL
 //!   storage; `render` = colour formats whose GL storage is colour-renderable;
 //!   `depthstencil` = depth/stencil formats whose GL storage is depth/stencil-renderable;
 //!   `scanout` = colour formats with GL storage and a DRM fourcc. `vertexbuffer` and
@@ -28,8 +28,8 @@
 //!   implementation has; nothing is rendered with them). Point sizes and line widths are
 //!   1.0, the only size GL guarantees.
 
-use crate::backend::Limits;
-use crate::format::{self, FormatInfo, Kind};
+use crate::model::format::{self, FormatInfo, Kind};
+use crate::model::resource::MaxSizes as Limits;
 use std::mem::{offset_of, size_of};
 
 /// `VIRTGPU_DRM_CAPSET_VIRGL`.
@@ -66,6 +66,7 @@ impl FormatMask {
         }
     }
     /// Whether the bit of format `id` is set.
+    #[cfg(test)]
     pub fn contains(&self, id: u32) -> bool {
         self.bitmask.get((id / 32) as usize).is_some_and(|w| w & (1 << (id % 32)) != 0)
     }
@@ -356,7 +357,7 @@ impl Wire for CapsV2 {
 
 impl CapsV1 {
     /// The 308 wire bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub fn to_bytes(self) -> Vec<u8> {
         let mut out = vec![0u8; CAPS_V1_SIZE];
         self.put(&mut out);
         out
@@ -365,7 +366,7 @@ impl CapsV1 {
 
 impl CapsV2 {
     /// The 1408 wire bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub fn to_bytes(self) -> Vec<u8> {
         let mut out = vec![0u8; CAPS_V2_SIZE];
         self.put(&mut out);
         out
@@ -526,7 +527,7 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::{
+    use crate::model::format::{
         B8G8R8A8_UNORM, B8G8R8X8_UNORM, DXT1_RGB, R8G8B8A8_UNORM, S8_UINT_Z24_UNORM,
         Z24_UNORM_S8_UINT,
     };

@@ -3,9 +3,9 @@
 //! nearest-neighbour coordinate mapping of blits. No I/O, no GL: the decoder reads boxes
 //! into host buffers, uses these functions, and writes the boxes back.
 
-use crate::format;
+use crate::model::format;
 
-/// Format numbers (`enum virgl_formats`) not named in [`crate::format`].
+/// Format numbers (`enum virgl_formats`) not named in [`crate::model::format`].
 mod ids {
     pub const R5G6B5_UNORM: u32 = 321;
     pub const R16_FLOAT: u32 = 91;

@@ -1,11 +1,51 @@
 //! Resources: validated descriptions (upstream's `check_resource_valid`), guest backing and
 //! the per-resource state the renderer keeps. Backend-independent bookkeeping only.
 
-use crate::backend::Limits;
 use crate::error::{Error, Result};
-use crate::ffi::types::virgl_renderer_resource_create_args;
-use crate::format::{self, FormatInfo};
-use crate::iov::IovList;
+use crate::model::format::{self, FormatInfo};
+use crate::sys::iov::IovList;
+
+/// The largest resources a backend can hold (GL: the driver's real limits); validation and
+/// the capsets use them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaxSizes {
+    pub max_texture_2d: u32,
+    pub max_texture_3d: u32,
+    pub max_cube: u32,
+    pub max_array_layers: u32,
+    pub max_samples: u32,
+    pub max_buffer: u64,
+}
+
+impl Default for MaxSizes {
+    fn default() -> Self {
+        MaxSizes {
+            max_texture_2d: 16384,
+            max_texture_3d: 2048,
+            max_cube: 16384,
+            max_array_layers: 2048,
+            max_samples: 1,
+            max_buffer: u32::MAX as u64,
+        }
+    }
+}
+
+/// What the guest (or the VMM) asks to create: the fields of the C
+/// `virgl_renderer_resource_create_args`, converted by `ffi/` at the boundary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CreateArgs {
+    pub handle: u32,
+    pub target: u32,
+    pub format: u32,
+    pub bind: u32,
+    pub width: u32,
+    pub height: u32,
+    pub depth: u32,
+    pub array_size: u32,
+    pub last_level: u32,
+    pub nr_samples: u32,
+    pub flags: u32,
+}
 
 /// `enum pipe_texture_target`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -65,11 +105,12 @@ pub mod flags {
     pub const Y_0_TOP: u32 = 1 << 0;
     pub const MAP_PERSISTENT: u32 = 1 << 1;
     pub const MAP_COHERENT: u32 = 1 << 2;
-    /// virgl-shim: `VIRGL_RENDERER_RESOURCE_FLAG_ZEROCOPY`.
-    pub const ZEROCOPY: u32 = crate::ffi::types::VIRGL_RENDERER_RESOURCE_FLAG_ZEROCOPY;
+    /// virgl-shim: `VIRGL_RENDERER_RESOURCE_FLAG_ZEROCOPY` (the C header's value; a test in
+    /// `ffi/` checks they agree).
+    pub const ZEROCOPY: u32 = 1 << 8;
 }
 
-/// A validated `virgl_renderer_resource_create_args`.
+/// Validated [`CreateArgs`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResourceDesc {
     pub handle: u32,
@@ -99,7 +140,7 @@ impl ResourceDesc {
 
     /// Validates create arguments with upstream's rules (all failures `EINVAL`); `limits`
     /// are the backend's real maximum sizes.
-    pub fn validate(a: &virgl_renderer_resource_create_args, limits: &Limits) -> Result<Self> {
+    pub fn validate(a: &CreateArgs, limits: &MaxSizes) -> Result<Self> {
         let inval = |m: String| Err(Error::inval(m));
         let Some(target) = Target::from_u32(a.target) else {
             return inval(format!("target {} is not a pipe texture target", a.target));

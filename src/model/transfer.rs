@@ -8,8 +8,8 @@
 //! layouts, merging rows and layers when both sides are dense.
 
 use crate::error::{Error, Result};
-use crate::format::FormatInfo;
-use crate::resource::{ResourceDesc, Target};
+use crate::model::format::FormatInfo;
+use crate::model::resource::{ResourceDesc, Target};
 use libc::EINVAL;
 
 /// The box of a transfer as the guest sent it (`struct virgl_box`: six u32).

@@ -7,40 +7,35 @@
 
 use crate::backend::{linear::LinearStorage, Storage};
 use crate::error::{Error, Result};
-use crate::ffi::types::{
-    virgl_renderer_resource_create_args, virgl_renderer_resource_create_coherent_args,
-    VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF, VIRGL_RENDERER_BLOB_FD_TYPE_SHM,
-    VIRGL_RENDERER_MAP_CACHE_CACHED,
-};
-use crate::iov::IovList;
+use crate::model::resource::{Backing, CreateArgs, ResourceDesc, Target};
 use crate::renderer::{Renderer, Resource};
-use crate::resource::{Backing, ResourceDesc, Target};
+use crate::sys::iov::IovList;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-/// Default coherent budget: 256 MiB.
-pub const DEFAULT_COHERENT_LIMIT: u64 = 256 << 20;
-
-/// The budget at init: `VIRGL_SHIM_COHERENT_LIMIT` (bytes; K/M/G suffixes) or 256 MiB.
-pub fn default_coherent_limit() -> u64 {
-    match std::env::var("VIRGL_SHIM_COHERENT_LIMIT") {
-        Ok(v) => parse_size(&v).unwrap_or_else(|| {
-            log::warn!("VIRGL_SHIM_COHERENT_LIMIT={v} is not a size; using 256M");
-            DEFAULT_COHERENT_LIMIT
-        }),
-        Err(_) => DEFAULT_COHERENT_LIMIT,
-    }
+/// What `virgl_renderer_resource_create_coherent` asks for (the C struct's fields).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CoherentArgs {
+    pub res_handle: u32,
+    /// 0, or a context the resource is attached to.
+    pub ctx_id: u32,
+    /// PIPE_BUFFER (0) or PIPE_TEXTURE_2D (2).
+    pub target: u32,
+    pub format: u32,
+    pub bind: u32,
+    pub width: u32,
+    pub height: u32,
+    /// Must be 0.
+    pub flags: u32,
 }
 
-/// Parses `123`, `64K`, `256M`, `1G` (binary units).
-pub fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let (num, shift) = match s.chars().last()? {
-        'k' | 'K' => (&s[..s.len() - 1], 10),
-        'm' | 'M' => (&s[..s.len() - 1], 20),
-        'g' | 'G' => (&s[..s.len() - 1], 30),
-        _ => (s, 0),
-    };
-    num.parse::<u64>().ok()?.checked_mul(1u64 << shift)
+/// The kind of an fd that carries a blob's memory (`VIRGL_RENDERER_BLOB_FD_TYPE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobFd {
+    Dmabuf,
+    /// Vulkan memory: never importable here.
+    Opaque,
+    /// A memfd (or other mappable file).
+    Shm,
 }
 
 impl Renderer {
@@ -48,7 +43,7 @@ impl Renderer {
     /// changed, when it does not). The caller charges it with [`Renderer::charge_coherent`]
     /// once the memory exists.
     pub(crate) fn reserve_coherent(&self, bytes: u64) -> Result<u64> {
-        let size = crate::memory::page_align(bytes.max(1))
+        let size = crate::sys::memory::page_align(bytes.max(1))
             .ok_or_else(|| Error::inval(format!("coherent size {bytes} overflows")))?;
         if self.coherent_used.saturating_add(size) > self.coherent_limit {
             return Err(Error::new(
@@ -70,7 +65,7 @@ impl Renderer {
 
     /// A zeroed memfd-backed linear storage for `desc` and its budget size, reserved.
     pub(crate) fn alloc_coherent(&self, desc: &ResourceDesc) -> Result<(Storage, u64)> {
-        let (_, bytes) = crate::transfer::linear_levels(desc)?;
+        let (_, bytes) = crate::model::transfer::linear_levels(desc)?;
         let size = self.reserve_coherent(bytes)?;
         Ok((Storage::Linear(LinearStorage::shared(desc)?), size))
     }
@@ -78,10 +73,10 @@ impl Renderer {
     /// The description of a blob that is plain bytes: an R8 buffer `size` bytes wide.
     pub(crate) fn byte_buffer_desc(&self, handle: u32, size: u64) -> Result<ResourceDesc> {
         let w = u32::try_from(size).map_err(|_| Error::inval(format!("blob of {size} bytes")))?;
-        let args = virgl_renderer_resource_create_args {
+        let args = CreateArgs {
             handle,
             target: 0,
-            format: crate::format::R8_UNORM,
+            format: crate::model::format::R8_UNORM,
             bind: 0,
             width: w,
             height: 1,
@@ -94,10 +89,7 @@ impl Renderer {
 
     /// `virgl_renderer_resource_create_coherent`: a zeroed memfd-backed BUFFER or 2D
     /// texture counted against the budget (-ENOSPC, nothing allocated, when it would pass).
-    pub fn create_coherent(
-        &mut self,
-        a: &virgl_renderer_resource_create_coherent_args,
-    ) -> Result<()> {
+    pub fn create_coherent(&mut self, a: &CoherentArgs) -> Result<()> {
         if a.res_handle == 0 {
             return Err(Error::inval("resource handle 0"));
         }
@@ -117,7 +109,7 @@ impl Renderer {
         if a.ctx_id != 0 {
             self.context(a.ctx_id)?;
         }
-        let args = virgl_renderer_resource_create_args {
+        let args = CreateArgs {
             handle: a.res_handle,
             target: a.target,
             format: a.format,
@@ -207,23 +199,24 @@ impl Renderer {
         Err(Error::inval(format!("resource {handle} is not mapped")))
     }
 
-    /// `virgl_renderer_resource_get_map_info`: the cache type of a mappable resource.
-    pub fn map_info(&mut self, handle: u32) -> Result<u32> {
+    /// `virgl_renderer_resource_get_map_info`: Ok when the resource is mappable; its memory
+    /// is then always ordinary cached RAM (`VIRGL_RENDERER_MAP_CACHE_CACHED`).
+    pub fn map_info(&mut self, handle: u32) -> Result<()> {
         let r = self.resource(handle)?;
         if r.coherent_bytes != 0 || matches!(r.storage, Storage::GuestOnly) {
             // Ordinary cached host (or guest) RAM.
-            Ok(VIRGL_RENDERER_MAP_CACHE_CACHED)
+            Ok(())
         } else {
             Err(Error::inval(format!("resource {handle} is not mappable")))
         }
     }
 
     /// `virgl_renderer_resource_export_blob`: coherent memory as its memfd (SHM).
-    pub fn export_blob(&mut self, handle: u32) -> Result<(u32, OwnedFd)> {
+    pub fn export_blob(&mut self, handle: u32) -> Result<(BlobFd, OwnedFd)> {
         // A dma-buf where the host can make one (zero-copy pages, udmabuf over a memfd,
         // EGL texture export, imported dma-bufs): it is what a multi-process VMM can use.
         let dmabuf_err = match self.export_dmabuf(handle) {
-            Ok(d) => return Ok((VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF, d.fd)),
+            Ok(d) => return Ok((BlobFd::Dmabuf, d.fd)),
             Err(e) => e,
         };
         // Else coherent memory as its memfd.
@@ -244,21 +237,6 @@ impl Renderer {
                 format!("dup fd {}: {e}", fd.as_raw_fd()),
             )
         })?;
-        Ok((VIRGL_RENDERER_BLOB_FD_TYPE_SHM, dup))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("4096"), Some(4096));
-        assert_eq!(parse_size("64K"), Some(64 << 10));
-        assert_eq!(parse_size("256M"), Some(256 << 20));
-        assert_eq!(parse_size("1g"), Some(1 << 30));
-        assert_eq!(parse_size("x"), None);
-        assert_eq!(parse_size("99999999999G"), None);
+        Ok((BlobFd::Shm, dup))
     }
 }

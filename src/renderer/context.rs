@@ -1,15 +1,10 @@
 //! Rendering contexts: which resources each context may use, the state the virgl command
-//! decoder ([`crate::decode`]) keeps per context (sub-contexts with their surface objects
+//! decoder ([`crate::renderer::decode`]) keeps per context (sub-contexts with their surface objects
 //! and framebuffer, pipe resources waiting for `create_blob`), and command-stream framing.
 
 use crate::error::{Error, Result};
-use crate::resource::ResourceDesc;
+use crate::model::resource::ResourceDesc;
 use std::collections::{HashMap, HashSet};
-
-/// `VIRTGPU_DRM_CAPSET_VIRGL`.
-pub const CAPSET_VIRGL: u32 = 1;
-/// `VIRTGPU_DRM_CAPSET_VIRGL2`.
-pub const CAPSET_VIRGL2: u32 = 2;
 
 /// Upstream's `VIRGL_ERROR_CTX_UNSUPPORTED_FUNCTION` (14): recorded for a command the
 /// context does not execute (draws, shaders, state objects; unsupported format pairs).
@@ -185,7 +180,7 @@ mod tests {
 
     #[test]
     fn sub_contexts() {
-        let mut c = Context::new(1, CAPSET_VIRGL2, String::new());
+        let mut c = Context::new(1, crate::model::caps::CAPSET_VIRGL2, String::new());
         c.sub()
             .surfaces
             .insert(5, Surface { res: 1, format: 1, level: 0, first_layer: 0, last_layer: 0 });

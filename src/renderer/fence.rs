@@ -6,8 +6,18 @@
 //! (`THREAD_SYNC`), or from our own thread (`THREAD_SYNC | ASYNC_FENCE_CB`).
 
 use crate::backend::SyncPoint;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::Arc;
+use crate::renderer::lock;
+use std::sync::{Arc, Condvar, Mutex};
+
+/// The VMM's fence callbacks (`write_fence`, `write_context_fence`), as `ffi/` wraps them.
+/// Called without the renderer lock, from the VMM's thread (`poll`) or ours
+/// (`ASYNC_FENCE_CB`); a callback the VMM did not give does nothing.
+pub trait VmmFences: Send + Sync {
+    /// A ctx-0 fence signalled.
+    fn write_fence(&self, fence_id: u32);
+    /// A per-context fence signalled.
+    fn write_context_fence(&self, ctx_id: u32, ring_idx: u32, fence_id: u64);
+}
 
 /// A signalled fence waiting to be reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,36 +117,106 @@ impl FenceQueue {
     }
 }
 
-/// An eventfd that is readable while fences wait to be retired.
-pub struct EventFd(OwnedFd);
+/// The thread behind `THREAD_SYNC`: it waits for the backend's sync points and then
+/// reports the fences itself (`ASYNC_FENCE_CB`) or makes the poll fd readable.
+pub struct FenceThread {
+    wake: Arc<(Mutex<(bool, bool)>, Condvar)>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
 
-impl EventFd {
-    pub fn new() -> std::io::Result<Self> {
-        // SAFETY: plain syscall with constant flags.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
+/// How long the fence thread waits on one sync point before looking again (it also wakes
+/// on every new fence and on stop).
+const SYNC_WAIT_NS: u64 = 50_000_000;
+
+impl FenceThread {
+    pub(super) fn start(deliver: bool) -> std::io::Result<Self> {
+        let wake: Arc<(Mutex<(bool, bool)>, Condvar)> = Arc::default();
+        let w = Arc::clone(&wake);
+        let handle =
+            std::thread::Builder::new().name("virgl-shim-fence".into()).spawn(move || loop {
+                {
+                    let (m, cv) = &*w;
+                    let mut g = m.lock().unwrap_or_else(|e| e.into_inner());
+                    while !g.0 && !g.1 {
+                        g = cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                    }
+                    if g.1 {
+                        return;
+                    }
+                    g.0 = false;
+                }
+                // Wait, without the renderer lock, until no queued work is running.
+                loop {
+                    let next = lock().as_ref().and_then(|r| r.fences.first_unsignaled());
+                    let Some(sync) = next else { break };
+                    sync.wait(SYNC_WAIT_NS);
+                    if w.0.lock().unwrap_or_else(|e| e.into_inner()).1 {
+                        return;
+                    }
+                }
+                if deliver {
+                    retire_fences(None, true);
+                } else if let Some(r) = lock().as_ref() {
+                    if let Some(fd) = r.poll_fd.as_ref().filter(|_| r.fences.any_ready()) {
+                        fd.signal();
+                    }
+                }
+            })?;
+        Ok(FenceThread { wake, handle: Some(handle) })
+    }
+
+    pub(super) fn notify(&self) {
+        let (m, cv) = &*self.wake;
+        m.lock().unwrap_or_else(|e| e.into_inner()).0 = true;
+        cv.notify_one();
+    }
+
+    /// Stops and joins the thread (call without holding the renderer lock).
+    pub fn stop(mut self) {
+        let (m, cv) = &*self.wake;
+        m.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        cv.notify_one();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
         }
-        // SAFETY: fd was just created and is owned by nobody else.
-        Ok(EventFd(unsafe { OwnedFd::from_raw_fd(fd) }))
     }
+}
 
-    pub fn raw(&self) -> i32 {
-        self.0.as_raw_fd()
+/// Reports signalled fences to the VMM: takes them under the lock, calls back without it
+/// (the VMM may call into the library from its callback). `from_thread` marks the call from
+/// the ASYNC_FENCE_CB thread; `virgl_renderer_poll` leaves fences to that thread.
+pub fn retire_fences(only_ctx: Option<u32>, from_thread: bool) {
+    let (fences, vmm) = {
+        let mut state = lock();
+        let Some(r) = state.as_mut() else { return };
+        // With ASYNC_FENCE_CB only our thread reports fences.
+        if r.delivers_async != from_thread {
+            return;
+        }
+        if let Some(fd) = &r.poll_fd {
+            fd.drain();
+        }
+        let taken = r.fences.take(only_ctx);
+        // Readable again if more are ready (the thread signals those that finish later).
+        if let Some(fd) = r.poll_fd.as_ref().filter(|_| r.fences.any_ready()) {
+            fd.signal();
+        }
+        (taken, Arc::clone(&r.vmm))
+    };
+    for f in fences {
+        match f {
+            Retired::Global(id) => vmm.write_fence(id),
+            Retired::Context { ctx_id, ring_idx, fence_id, .. } => {
+                vmm.write_context_fence(ctx_id, ring_idx, fence_id)
+            }
+        }
     }
-
-    /// Makes the fd readable.
-    pub fn signal(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a valid u64 to our eventfd.
-        unsafe { libc::write(self.0.as_raw_fd(), (&one as *const u64).cast(), 8) };
-    }
-
-    /// Consumes the readiness (non-blocking).
-    pub fn drain(&self) {
-        let mut v: u64 = 0;
-        // SAFETY: reads 8 bytes into a valid u64 from our non-blocking eventfd.
-        unsafe { libc::read(self.0.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
+    if !from_thread {
+        // The VMM (before polling, or in its fence callbacks) may have made its own GL
+        // context current on this thread: check again before the next GL call.
+        if let Some(r) = lock().as_mut() {
+            r.backend.forget_current();
+        }
     }
 }
 
@@ -198,20 +278,5 @@ mod tests {
                 Retired::Context { ctx_id: 1, ring_idx: 0, fence_id: 7, mergeable: false }
             ]
         );
-    }
-
-    #[test]
-    fn eventfd_readiness() {
-        let e = EventFd::new().unwrap();
-        let mut p = libc::pollfd { fd: e.raw(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: one valid pollfd.
-        assert_eq!(unsafe { libc::poll(&mut p, 1, 0) }, 0);
-        e.signal();
-        // SAFETY: as above.
-        assert_eq!(unsafe { libc::poll(&mut p, 1, 0) }, 1);
-        e.drain();
-        p.revents = 0;
-        // SAFETY: as above.
-        assert_eq!(unsafe { libc::poll(&mut p, 1, 0) }, 0);
     }
 }

@@ -10,16 +10,16 @@
 //! `HOST3D`: the backend's storage.
 
 use crate::error::{Error, Result};
-use crate::ffi::types::VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE;
+use crate::model::resource::Backing;
 use crate::renderer::{Renderer, Resource};
-use crate::resource::Backing;
 
 /// What `create_blob` passes for a HOST3D blob.
 #[derive(Debug)]
 pub struct Host3dArgs {
     pub res_handle: u32,
     pub ctx_id: u32,
-    pub blob_flags: u32,
+    /// `VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE`: the VMM maps it into the guest.
+    pub mappable: bool,
     pub blob_id: u64,
     pub size: u64,
 }
@@ -47,8 +47,8 @@ impl Renderer {
         })?;
         desc.handle = a.res_handle;
         self.check_new_resource()?;
-        let (_, bytes) = crate::transfer::linear_levels(&desc)?;
-        let mappable = a.blob_flags & VIRGL_RENDERER_BLOB_FLAG_USE_MAPPABLE != 0;
+        let (_, bytes) = crate::model::transfer::linear_levels(&desc)?;
+        let mappable = a.mappable;
         if backing.is_some() && !mappable {
             // HOST3D_GUEST: no host copy where the backend can use the guest pages.
             match self.create_zerocopy(desc, backing.clone()) {
@@ -73,7 +73,7 @@ impl Renderer {
             self.charge_coherent(&mut res, size);
             res
         } else {
-            crate::limits::current().check_host_memory(self.host_bytes, bytes)?;
+            crate::config::limits().check_host_memory(self.host_bytes, bytes)?;
             self.backend.check_supported(&desc)?;
             let storage = self.backend.create(&desc)?;
             let mut res = Resource::new(desc, storage, backing);

@@ -2,26 +2,41 @@
 //! `virgl_renderer_init`, torn down by `virgl_renderer_cleanup`. The upstream API is global
 //! (no handle), so there is one renderer per process.
 
-use crate::backend::{cpu::CpuBackend, gl::GlBackend, Backend, Storage};
-use crate::context::Context;
+pub mod blob;
+pub mod context;
+pub mod decode;
+pub mod dmabuf;
+pub mod fence;
+pub mod host3d;
+pub mod zerocopy;
+
+use crate::backend::gl::{GlBackend, VmmCallbacks};
+use crate::backend::{cpu::CpuBackend, Backend, Storage};
+use crate::config::{self, BackendChoice, InitFlags};
 use crate::error::{Error, Result};
-use crate::fence::{EventFd, FenceQueue, Retired};
-use crate::ffi::types::{virgl_renderer_callbacks, virgl_renderer_resource_info};
-use crate::iov::IovList;
-use crate::resource::{flags, Backing, ResourceDesc};
-use crate::transfer::{self, RawBox};
+use crate::model::resource::{flags, Backing, CreateArgs, ResourceDesc};
+use crate::model::transfer::{self, RawBox};
+use crate::sys::eventfd::EventFd;
+use crate::sys::iov::IovList;
+use context::Context;
+pub use fence::{retire_fences, VmmFences};
+use fence::{FenceQueue, FenceThread, Retired};
 use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The callbacks the VMM gave, with only the fields its `version` covers.
-#[derive(Clone, Copy)]
-pub struct Callbacks {
-    pub raw: virgl_renderer_callbacks,
+/// What `get_info` reports of a resource (`ffi/` writes the C struct).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResourceInfo {
+    pub handle: u32,
+    pub virgl_format: u32,
+    pub width: u32,
+    pub height: u32,
+    pub depth: u32,
+    pub flags: u32,
+    pub tex_id: u32,
+    pub stride: u32,
+    pub drm_fourcc: i32,
 }
-
-// SAFETY: function pointers of the VMM; the API contract allows calling them from our
-// threads (upstream does the same from its sync thread).
-unsafe impl Send for Callbacks {}
 
 /// Arguments `virgl_renderer_init` was called with (re-init must repeat them exactly).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -52,7 +67,7 @@ pub struct Resource {
     /// Mapped with `virgl_renderer_resource_map` and not unmapped yet.
     pub mapped: bool,
     /// Bytes of host storage this resource holds against the host memory limit
-    /// ([`crate::limits`]; 0 for blob and coherent resources).
+    /// ([`crate::config`]; 0 for blob and coherent resources).
     pub host_bytes: u64,
     /// Created through an API that only ≥ 1.0 headers declare (blob, coherent): the caller's
     /// `virgl_renderer_resource_info` has the `fd` field 0.10.4's lacks.
@@ -85,7 +100,8 @@ impl Resource {
 /// The whole library state.
 pub struct Renderer {
     pub key: InitKey,
-    pub callbacks: Callbacks,
+    /// The VMM's fence callbacks.
+    pub vmm: Arc<dyn VmmFences>,
     pub backend: Box<dyn Backend>,
     pub resources: HashMap<u32, Resource>,
     pub contexts: HashMap<u32, Context>,
@@ -103,120 +119,8 @@ pub struct Renderer {
     /// Storage of resources unreferenced while mapped: kept until `unmap` (the guest's BAR
     /// may still point at it), with the budget bytes it holds.
     pub orphans: Vec<(u32, ResourceDesc, Storage, u64)>,
-    /// Host storage bytes held by classic resources (bounded by [`crate::limits`]).
+    /// Host storage bytes held by classic resources (bounded by [`crate::config`]).
     pub host_bytes: u64,
-}
-
-/// The thread behind `THREAD_SYNC`: it waits for the backend's sync points and then
-/// reports the fences itself (`ASYNC_FENCE_CB`) or makes the poll fd readable.
-pub struct FenceThread {
-    wake: Arc<(Mutex<(bool, bool)>, Condvar)>,
-    handle: Option<std::thread::JoinHandle<()>>,
-}
-
-/// How long the fence thread waits on one sync point before looking again (it also wakes
-/// on every new fence and on stop).
-const SYNC_WAIT_NS: u64 = 50_000_000;
-
-impl FenceThread {
-    fn start(deliver: bool) -> std::io::Result<Self> {
-        let wake: Arc<(Mutex<(bool, bool)>, Condvar)> = Arc::default();
-        let w = Arc::clone(&wake);
-        let handle =
-            std::thread::Builder::new().name("virgl-shim-fence".into()).spawn(move || loop {
-                {
-                    let (m, cv) = &*w;
-                    let mut g = m.lock().unwrap_or_else(|e| e.into_inner());
-                    while !g.0 && !g.1 {
-                        g = cv.wait(g).unwrap_or_else(|e| e.into_inner());
-                    }
-                    if g.1 {
-                        return;
-                    }
-                    g.0 = false;
-                }
-                // Wait, without the renderer lock, until no queued work is running.
-                loop {
-                    let next = lock().as_ref().and_then(|r| r.fences.first_unsignaled());
-                    let Some(sync) = next else { break };
-                    sync.wait(SYNC_WAIT_NS);
-                    if w.0.lock().unwrap_or_else(|e| e.into_inner()).1 {
-                        return;
-                    }
-                }
-                if deliver {
-                    retire_fences(None, true);
-                } else if let Some(r) = lock().as_ref() {
-                    if let Some(fd) = r.poll_fd.as_ref().filter(|_| r.fences.any_ready()) {
-                        fd.signal();
-                    }
-                }
-            })?;
-        Ok(FenceThread { wake, handle: Some(handle) })
-    }
-
-    fn notify(&self) {
-        let (m, cv) = &*self.wake;
-        m.lock().unwrap_or_else(|e| e.into_inner()).0 = true;
-        cv.notify_one();
-    }
-
-    /// Stops and joins the thread (call without holding the renderer lock).
-    pub fn stop(mut self) {
-        let (m, cv) = &*self.wake;
-        m.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
-        cv.notify_one();
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-/// Reports signalled fences to the VMM: takes them under the lock, calls back without it
-/// (the VMM may call into the library from its callback). `from_thread` marks the call from
-/// the ASYNC_FENCE_CB thread; `virgl_renderer_poll` leaves fences to that thread.
-pub fn retire_fences(only_ctx: Option<u32>, from_thread: bool) {
-    let (fences, cookie, cbs) = {
-        let mut state = lock();
-        let Some(r) = state.as_mut() else { return };
-        // With ASYNC_FENCE_CB only our thread reports fences.
-        if r.delivers_async != from_thread {
-            return;
-        }
-        if let Some(fd) = &r.poll_fd {
-            fd.drain();
-        }
-        let taken = r.fences.take(only_ctx);
-        // Readable again if more are ready (the thread signals those that finish later).
-        if let Some(fd) = r.poll_fd.as_ref().filter(|_| r.fences.any_ready()) {
-            fd.signal();
-        }
-        (taken, r.key.cookie, r.callbacks.raw)
-    };
-    let cookie = cookie as *mut std::ffi::c_void;
-    for f in fences {
-        match f {
-            Retired::Global(id) => {
-                if let Some(cb) = cbs.write_fence {
-                    // SAFETY: the VMM's callback with the cookie it gave to init.
-                    unsafe { cb(cookie, id) };
-                }
-            }
-            Retired::Context { ctx_id, ring_idx, fence_id, .. } => {
-                if let Some(cb) = cbs.write_context_fence {
-                    // SAFETY: as above.
-                    unsafe { cb(cookie, ctx_id, ring_idx, fence_id) };
-                }
-            }
-        }
-    }
-    if !from_thread {
-        // The VMM (before polling, or in its fence callbacks) may have made its own GL
-        // context current on this thread: check again before the next GL call.
-        if let Some(r) = lock().as_mut() {
-            r.backend.forget_current();
-        }
-    }
 }
 
 static STATE: Mutex<Option<Renderer>> = Mutex::new(None);
@@ -238,24 +142,24 @@ pub fn with<R>(f: impl FnOnce(&mut Renderer) -> Result<R>) -> Result<R> {
 
 /// Picks the host storage: `VIRGL_SHIM_BACKEND=cpu|gl`, `NO_VIRGL` → CPU, else GL with a
 /// fallback to CPU when GL cannot start.
-fn choose_backend(flags: i32, cbs: &Callbacks, cookie: usize) -> Result<Box<dyn Backend>> {
-    let vmm = Some(crate::backend::gl::VmmCallbacks { cbs: cbs.raw, cookie });
-    let want = std::env::var("VIRGL_SHIM_BACKEND").unwrap_or_default();
-    let no_gl = flags & crate::ffi::types::VIRGL_RENDERER_NO_VIRGL != 0;
-    match want.as_str() {
-        "cpu" => return Ok(Box::new(CpuBackend::new())),
-        "gl" => {
-            return GlBackend::new(flags, vmm)
+fn choose_backend(
+    choice: BackendChoice,
+    flags: InitFlags,
+    gl_vmm: Option<VmmCallbacks>,
+) -> Result<Box<dyn Backend>> {
+    match choice {
+        BackendChoice::Cpu => return Ok(Box::new(CpuBackend::new())),
+        BackendChoice::Gl => {
+            return GlBackend::new(flags.raw, gl_vmm)
                 .map(|b| Box::new(b) as Box<dyn Backend>)
                 .map_err(|e| Error::new(e.errno, format!("VIRGL_SHIM_BACKEND=gl: {}", e.msg)))
         }
-        "" => {}
-        other => log::warn!("VIRGL_SHIM_BACKEND={other} is not cpu or gl; choosing automatically"),
+        BackendChoice::Auto => {}
     }
-    if no_gl {
+    if flags.no_virgl {
         return Ok(Box::new(CpuBackend::new()));
     }
-    match GlBackend::new(flags, vmm) {
+    match GlBackend::new(flags.raw, gl_vmm) {
         Ok(b) => Ok(Box::new(b)),
         Err(e) => {
             log::info!("GL backend unavailable ({}); using the CPU backend", e.msg);
@@ -266,13 +170,22 @@ fn choose_backend(flags: i32, cbs: &Callbacks, cookie: usize) -> Result<Box<dyn 
 
 impl Renderer {
     /// Creates the renderer state (called with the global lock held, state empty).
-    pub fn new(key: InitKey, callbacks: Callbacks) -> Result<Self> {
-        crate::limits::install(crate::limits::Limits::from_env());
-        let backend = choose_backend(key.flags, &callbacks, key.cookie)?;
+    /// `flags` are the init flags as `ffi/` decoded them, `vmm` the VMM's fence callbacks
+    /// and `gl_vmm` its GL callbacks (display, contexts) when it gave any.
+    pub fn new(
+        key: InitKey,
+        flags: InitFlags,
+        vmm: Arc<dyn VmmFences>,
+        gl_vmm: Option<VmmCallbacks>,
+    ) -> Result<Self> {
+        let cfg = config::Config::from_env();
+        let choice = cfg.backend;
+        let coherent_limit = cfg.coherent_limit;
+        config::install(cfg);
+        let backend = choose_backend(choice, flags, gl_vmm)?;
         log::info!("initialised with the {} backend (flags {:#x})", backend.name(), key.flags);
-        use crate::ffi::types::{VIRGL_RENDERER_ASYNC_FENCE_CB, VIRGL_RENDERER_THREAD_SYNC};
-        let sync = key.flags & VIRGL_RENDERER_THREAD_SYNC != 0;
-        let async_cb = sync && key.flags & VIRGL_RENDERER_ASYNC_FENCE_CB != 0;
+        let sync = flags.thread_sync;
+        let async_cb = sync && flags.async_fence_cb;
         let fence_thread = if sync {
             Some(
                 FenceThread::start(async_cb)
@@ -288,7 +201,7 @@ impl Renderer {
         };
         Ok(Renderer {
             key,
-            callbacks,
+            vmm,
             backend,
             resources: HashMap::new(),
             contexts: HashMap::new(),
@@ -296,7 +209,7 @@ impl Renderer {
             poll_fd,
             fence_thread,
             delivers_async: async_cb,
-            coherent_limit: crate::blob::default_coherent_limit(),
+            coherent_limit,
             coherent_used: 0,
             orphans: Vec::new(),
             host_bytes: 0,
@@ -321,11 +234,7 @@ impl Renderer {
 
     /// `virgl_renderer_resource_create` after the handle checks: validate, allocate, insert,
     /// attach the optional backing. Nothing changes on failure.
-    pub fn create_resource(
-        &mut self,
-        args: &crate::ffi::types::virgl_renderer_resource_create_args,
-        backing: Option<Backing>,
-    ) -> Result<()> {
+    pub fn create_resource(&mut self, args: &CreateArgs, backing: Option<Backing>) -> Result<()> {
         let desc = ResourceDesc::validate(args, &self.backend.limits())?;
         self.check_new_resource()?;
         if desc.flags & flags::ZEROCOPY != 0 {
@@ -333,7 +242,7 @@ impl Renderer {
         }
         self.backend.check_supported(&desc)?;
         let (_, bytes) = transfer::linear_levels(&desc)?;
-        crate::limits::current().check_host_memory(self.host_bytes, bytes)?;
+        config::limits().check_host_memory(self.host_bytes, bytes)?;
         let storage = self.backend.create(&desc)?;
         let mut res = Resource::new(desc, storage, backing);
         res.host_bytes = bytes;
@@ -343,9 +252,9 @@ impl Renderer {
     }
 
     /// `ENOMEM` when one more resource would pass the resource count limit
-    /// ([`crate::limits`]); every creation path calls it before allocating.
+    /// ([`crate::config`]); every creation path calls it before allocating.
     pub fn check_new_resource(&self) -> Result<()> {
-        crate::limits::current().check_resources(self.resources.len() as u64)
+        config::limits().check_resources(self.resources.len() as u64)
     }
 
     /// True while `handle` names a live resource or the memory of one unreferenced while
@@ -436,12 +345,12 @@ impl Renderer {
             (Storage::ZeroCopy(z), dir) => {
                 let explicit = iovs.is_some();
                 let b = r.backing.as_ref();
-                crate::zerocopy::transfer(
+                crate::backend::zerocopy::transfer(
                     backend.as_mut(),
                     &r.desc,
                     z,
                     b,
-                    dir,
+                    dir == Direction::ToHost,
                     explicit,
                     &plan,
                     iov,
@@ -514,14 +423,14 @@ impl Renderer {
     /// `get_info` for `handle`, and whether the caller's struct may be written whole (see
     /// [`Resource::new_api`]).
     /// The VMM gets the GL name: the backend readies the object for outside use first.
-    pub fn info(&mut self, handle: u32) -> Result<virgl_renderer_resource_info> {
+    pub fn info(&mut self, handle: u32) -> Result<ResourceInfo> {
         let r = self
             .resources
             .get_mut(&handle)
             .ok_or_else(|| Error::inval(format!("unknown resource {handle}")))?;
         self.backend.expose(&r.desc, &mut r.storage)?;
         let d = &r.desc;
-        Ok(virgl_renderer_resource_info {
+        Ok(ResourceInfo {
             handle,
             virgl_format: d.format.id,
             width: d.width,
@@ -531,7 +440,6 @@ impl Renderer {
             tex_id: self.backend.tex_id(&r.storage),
             stride: u32::try_from(d.texel_format().stride(d.width)).unwrap_or(0),
             drm_fourcc: d.format.drm_fourcc as i32,
-            fd: -1,
         })
     }
 
@@ -578,7 +486,13 @@ impl Renderer {
             self.check_ctx_access(ctx_id, handle)?;
             let r = self.resource(handle)?;
             let plan = transfer::plan(&r.desc, level, stride, layer_stride, bx, 0, iov.total())?;
-            return crate::zerocopy::host_write(r, &plan, &iov);
+            return crate::backend::zerocopy::host_write(
+                &r.desc,
+                &r.storage,
+                r.backing.as_ref(),
+                &plan,
+                &iov,
+            );
         }
         self.transfer(dir, handle, ctx_id, level, stride, layer_stride, bx, 0, Some(iov))
     }

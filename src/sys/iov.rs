@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 
 /// Default most iovecs accepted in one list (a 4 GiB resource in 4 KiB pages is 2²⁰
-/// entries); `VIRGL_SHIM_MAX_IOVS` changes it (see [`crate::limits`]).
+/// entries); `VIRGL_SHIM_MAX_IOVS` changes it (see [`crate::config`]).
 pub const MAX_IOVS: usize = 1 << 20;
 
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +40,7 @@ impl IovList {
             return Err(Error::inval(format!("NULL iovec array with {count} entries")));
         }
         // The configured limit (default MAX_IOVS), checked before anything is allocated.
-        crate::limits::current().check_iovs(count as u64)?;
+        crate::config::limits().check_iovs(count as u64)?;
         // SAFETY: non-NULL and `count` entries readable per the contract above.
         let raw = unsafe { std::slice::from_raw_parts(iov, count) };
         let mut entries = Vec::with_capacity(count);

@@ -166,148 +166,9 @@ impl Drop for HostMem {
     }
 }
 
-// ---- udmabuf ---------------------------------------------------------------------------
-
-/// Where `/dev/udmabuf` is (`VIRGL_SHIM_UDMABUF_DEV` overrides it, for tests).
-pub fn udmabuf_path() -> String {
-    std::env::var("VIRGL_SHIM_UDMABUF_DEV").unwrap_or_else(|_| "/dev/udmabuf".into())
-}
-
-/// True when the udmabuf device exists (it may still refuse a request).
-pub fn udmabuf_available() -> bool {
-    std::path::Path::new(&udmabuf_path()).exists()
-}
-
 /// The page size of the host (`sysconf`, 4096 when it cannot tell).
 pub fn host_page_size() -> u64 {
     page_size() as u64
-}
-
-/// One memfd range of a udmabuf: `size` bytes of `memfd` from `offset`, both page-aligned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MemfdRange {
-    /// A memfd sealed with `F_SEAL_SHRINK` (and not `F_SEAL_WRITE`).
-    pub fd: std::os::fd::RawFd,
-    pub offset: u64,
-    pub size: u64,
-}
-
-/// `struct udmabuf_create_item` (linux/udmabuf.h).
-#[repr(C)]
-struct UdmabufItem {
-    memfd: u32,
-    pad: u32,
-    offset: u64,
-    size: u64,
-}
-
-/// `_IOW('u', 0x43, struct udmabuf_create_list)` (the list header is 8 bytes).
-const UDMABUF_CREATE_LIST: libc::c_ulong = 0x4008_7543;
-const UDMABUF_FLAGS_CLOEXEC: u32 = 0x01;
-/// The kernel's default `list_limit` module parameter.
-pub const UDMABUF_MAX_RANGES: usize = 1024;
-
-/// Builds a dma-buf over the memfd ranges, in order (UDMABUF_CREATE_LIST). Fails with
-/// EOPNOTSUPP when there is no udmabuf device, EINVAL for unaligned or empty ranges, or the
-/// kernel's errno (the memfd lacks F_SEAL_SHRINK, the size passes `size_limit_mb`, …).
-pub fn create_udmabuf(ranges: &[MemfdRange]) -> Result<OwnedFd> {
-    let page = host_page_size();
-    if ranges.is_empty() || ranges.len() > UDMABUF_MAX_RANGES {
-        return Err(Error::inval(format!("udmabuf of {} ranges", ranges.len())));
-    }
-    for r in ranges {
-        if r.size == 0 || r.offset % page != 0 || r.size % page != 0 || r.fd < 0 {
-            return Err(Error::inval(format!("udmabuf range {r:?} is not page-aligned")));
-        }
-    }
-    let path = udmabuf_path();
-    let dev = std::fs::OpenOptions::new().read(true).write(true).open(&path).map_err(|e| {
-        let errno = match e.kind() {
-            std::io::ErrorKind::NotFound => libc::EOPNOTSUPP,
-            _ => e.raw_os_error().unwrap_or(libc::EOPNOTSUPP),
-        };
-        Error::new(errno, format!("open {path}: {e}"))
-    })?;
-    // Header (flags, count) followed by the items, as one u64-aligned buffer.
-    let words = 1 + ranges.len() * 3;
-    let mut buf: Vec<u64> = Vec::new();
-    buf.try_reserve_exact(words).map_err(|_| Error::nomem("udmabuf list"))?;
-    buf.resize(words, 0);
-    buf[0] = u64::from(UDMABUF_FLAGS_CLOEXEC) | ((ranges.len() as u64) << 32);
-    for (i, r) in ranges.iter().enumerate() {
-        let item = UdmabufItem { memfd: r.fd as u32, pad: 0, offset: r.offset, size: r.size };
-        buf[1 + i * 3] = u64::from(item.memfd) | (u64::from(item.pad) << 32);
-        buf[2 + i * 3] = item.offset;
-        buf[3 + i * 3] = item.size;
-    }
-    // SAFETY: `buf` is a complete udmabuf_create_list of `ranges.len()` items (little-endian
-    // u32 pairs packed into u64 words match the C layout on the little-endian hosts udmabuf
-    // exists on); the kernel only reads it.
-    let fd = unsafe {
-        libc::ioctl(std::os::fd::AsRawFd::as_raw_fd(&dev), UDMABUF_CREATE_LIST as _, buf.as_ptr())
-    };
-    if fd < 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(Error::new(
-            e.raw_os_error().unwrap_or(libc::EINVAL),
-            format!("UDMABUF_CREATE_LIST of {} ranges: {e}", ranges.len()),
-        ));
-    }
-    // SAFETY: the ioctl returned a new fd that nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// `struct dma_buf_sync` flags (linux/dma-buf.h): the CPU reads …
-pub const DMA_BUF_SYNC_READ: u64 = 1;
-/// … or writes the memory; …
-pub const DMA_BUF_SYNC_WRITE: u64 = 2;
-/// … and the end of the access (start is 0).
-const DMA_BUF_SYNC_END: u64 = 4;
-/// `DMA_BUF_IOCTL_SYNC` = `_IOW('b', 0, struct dma_buf_sync)` (one u64).
-const DMA_BUF_IOCTL_SYNC: u64 = 0x4008_6200;
-
-/// `DMA_BUF_IOCTL_SYNC` of `flags` on `fd`, retried on EINTR/EAGAIN.
-fn dmabuf_sync(fd: std::os::fd::BorrowedFd<'_>, flags: u64) -> Result<()> {
-    loop {
-        let arg = flags;
-        // SAFETY: `arg` is a complete struct dma_buf_sync (one u64) the kernel only reads;
-        // a non-dma-buf fd gives ENOTTY.
-        let r = unsafe { libc::ioctl(fd.as_raw_fd(), DMA_BUF_IOCTL_SYNC as _, &arg) };
-        if r == 0 {
-            return Ok(());
-        }
-        let e = std::io::Error::last_os_error();
-        let errno = e.raw_os_error().unwrap_or(libc::EINVAL);
-        if errno != libc::EINTR && errno != libc::EAGAIN {
-            return Err(Error::new(errno, format!("DMA_BUF_IOCTL_SYNC {flags:#x}: {e}")));
-        }
-    }
-}
-
-/// CPU access to a dma-buf's memory while a device may use it (a GPU import of the guest
-/// pages): begins with `DMA_BUF_IOCTL_SYNC` START and ends with END when dropped, so that
-/// caches are maintained where the device is not coherent with the CPU (a no-op on most
-/// x86 hosts).
-pub struct CpuAccess<'a> {
-    fd: std::os::fd::BorrowedFd<'a>,
-    dir: u64,
-}
-
-impl<'a> CpuAccess<'a> {
-    /// Starts an access in direction `dir` ([`DMA_BUF_SYNC_READ`], [`DMA_BUF_SYNC_WRITE`]
-    /// or both).
-    pub fn begin(fd: std::os::fd::BorrowedFd<'a>, dir: u64) -> Result<Self> {
-        dmabuf_sync(fd, dir)?;
-        Ok(CpuAccess { fd, dir })
-    }
-}
-
-impl Drop for CpuAccess<'_> {
-    fn drop(&mut self) {
-        if let Err(e) = dmabuf_sync(self.fd, self.dir | DMA_BUF_SYNC_END) {
-            log::warn!("end of CPU access to a dma-buf: {}", e.msg);
-        }
-    }
 }
 
 /// The seals of a memfd (`F_GET_SEALS`), or the errno when `fd` is not a memfd.
@@ -336,7 +197,6 @@ pub fn fd_size(fd: std::os::fd::RawFd) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::fd::AsFd;
 
     #[test]
     fn zeroed_small_large_shared() {
@@ -350,48 +210,5 @@ mod tests {
         assert_eq!(s.len() % 4096, 0);
         assert!(s.fd().is_some());
         assert!(HostMem::new(u64::MAX).is_err());
-    }
-
-    #[test]
-    fn udmabuf_rejects_bad_ranges_and_missing_device() {
-        let m = HostMem::shared(8192, "u").unwrap();
-        let fd = m.fd().unwrap().as_raw_fd();
-        assert_eq!(create_udmabuf(&[]).unwrap_err().errno, libc::EINVAL);
-        let bad = MemfdRange { fd, offset: 1, size: 4096 };
-        assert_eq!(create_udmabuf(&[bad]).unwrap_err().errno, libc::EINVAL);
-        if !udmabuf_available() {
-            let ok = MemfdRange { fd, offset: 0, size: 4096 };
-            assert_eq!(create_udmabuf(&[ok]).unwrap_err().errno, libc::EOPNOTSUPP);
-        }
-        assert_eq!(fd_size(fd).unwrap(), 8192);
-        assert!(memfd_seals(fd).is_ok());
-        assert!(memfd_seals(-1).is_err());
-    }
-
-    /// CPU-access bracketing works on a udmabuf (where the host has one) and fails cleanly
-    /// on a file that is not a dma-buf.
-    #[test]
-    fn cpu_access_brackets_dmabufs_only() {
-        let m = HostMem::shared(8192, "s").unwrap();
-        let fd = m.fd().unwrap();
-        let e =
-            CpuAccess::begin(fd.as_fd(), DMA_BUF_SYNC_WRITE).err().expect("memfd is no dma-buf");
-        assert_eq!(e.errno, libc::ENOTTY);
-        if udmabuf_available() {
-            // SAFETY: F_ADD_SEALS on our own memfd (udmabuf needs F_SEAL_SHRINK).
-            unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, libc::F_SEAL_SHRINK) };
-            let r = MemfdRange { fd: fd.as_raw_fd(), offset: 0, size: 8192 };
-            let d = create_udmabuf(&[r]).unwrap();
-            for dir in
-                [DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE, DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE]
-            {
-                let a = CpuAccess::begin(d.as_fd(), dir).unwrap();
-                drop(a);
-            }
-        } else if std::env::var("VIRGL_SHIM_REQUIRE_UDMABUF").as_deref() == Ok("1") {
-            panic!("no udmabuf although VIRGL_SHIM_REQUIRE_UDMABUF=1");
-        } else {
-            println!("SKIP: no udmabuf: only the failure path was checked");
-        }
     }
 }

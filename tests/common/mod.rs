@@ -472,7 +472,7 @@ impl LevelGeom {
         let (bw, bh, bpp) = if a.target == BUFFER {
             (1, 1, 1)
         } else {
-            let f = virglrenderer::format::lookup(a.format).expect("format in the table");
+            let f = virglrenderer::internal::format::lookup(a.format).expect("format in the table");
             (f.block_width, f.block_height, f.block_bytes)
         };
         let (w, h, layers) = match a.target {

@@ -1743,7 +1743,7 @@ impl Backend for GlBackend {
 mod tests {
     use super::*;
     use crate::backend::cpu::CpuBackend;
-    use crate::ffi::types::virgl_renderer_resource_create_args;
+    use crate::model::resource::CreateArgs;
     use crate::resource::bind;
     use crate::transfer::RawBox;
 
@@ -1760,7 +1760,7 @@ mod tests {
     }
 
     fn desc(gl: &GlBackend, w: u32, h: u32, flags: u32) -> ResourceDesc {
-        let a = virgl_renderer_resource_create_args {
+        let a = CreateArgs {
             handle: 1,
             target: 2, // PIPE_TEXTURE_2D
             format: crate::format::B8G8R8A8_UNORM,
@@ -1997,7 +1997,7 @@ mod tests {
     #[test]
     fn fresh_buffer_is_zero_filled_lazily() {
         let Some(mut gl) = gl() else { return };
-        let a = virgl_renderer_resource_create_args {
+        let a = CreateArgs {
             handle: 1,
             target: 0,
             format: crate::format::R8_UNORM,

@@ -1,0 +1,239 @@
+//! BLIT through host staging: same-format copies with nearest scaling and mirroring, and
+//! conversion between the 8-bit UNORM RGBA orders.
+
+use super::*;
+
+/// How a blit moves texels.
+#[derive(Clone, Copy)]
+enum BlitMode {
+    /// Bytes unchanged.
+    Raw,
+    /// Through RGBA8 with a channel mask.
+    Rgba8 { src: ([usize; 4], bool), dst: ([usize; 4], bool), mask: u32 },
+}
+
+/// One axis of a blit: destination start and (positive) size, source start and signed size.
+#[derive(Clone, Copy, Debug)]
+struct Axis {
+    d0: i64,
+    dn: u32,
+    s0: i64,
+    sn: i64,
+}
+
+impl Axis {
+    /// Normalises a negative destination size by mirroring the source instead.
+    fn new(d0: u32, dn: u32, s0: u32, sn: u32) -> Option<Axis> {
+        let (mut d0, mut dn, mut s0, mut sn) =
+            (d0 as i32 as i64, dn as i32 as i64, s0 as i32 as i64, sn as i32 as i64);
+        if dn < 0 {
+            d0 += dn;
+            dn = -dn;
+            s0 += sn;
+            sn = -sn;
+        }
+        if dn == 0 || sn == 0 {
+            return None;
+        }
+        Some(Axis { d0, dn: dn as u32, s0, sn })
+    }
+    /// First source index and count the source span covers.
+    fn src_range(&self) -> (i64, i64) {
+        (self.s0.min(self.s0 + self.sn), self.sn.abs())
+    }
+    /// Source index, relative to the start of [`Self::src_range`], for destination `i`.
+    fn src(&self, i: u32) -> i64 {
+        pixel::nearest(i, self.s0, self.sn, self.dn) - self.src_range().0
+    }
+}
+
+fn blit_mode(
+    mask: u32,
+    sf: &FormatInfo,
+    df: &FormatInfo,
+) -> std::result::Result<Option<BlitMode>, ()> {
+    if sf.is_compressed() || df.is_compressed() {
+        return Err(());
+    }
+    match (sf.kind, df.kind) {
+        (Kind::Color, Kind::Color) => {
+            let m = mask & MASK_RGBA;
+            if m == 0 {
+                return Ok(None);
+            }
+            if sf.id == df.id && m == MASK_RGBA {
+                return Ok(Some(BlitMode::Raw));
+            }
+            match (pixel::rgba8_order(sf.id), pixel::rgba8_order(df.id)) {
+                (Some(src), Some(dst)) => Ok(Some(BlitMode::Rgba8 { src, dst, mask: m })),
+                _ => Err(()),
+            }
+        }
+        (Kind::Depth | Kind::Stencil | Kind::DepthStencil, _) if sf.id == df.id => {
+            let (z, s) = (
+                matches!(sf.kind, Kind::Depth | Kind::DepthStencil),
+                matches!(sf.kind, Kind::Stencil | Kind::DepthStencil),
+            );
+            let (wz, ws) = (mask & MASK_Z != 0 && z, mask & MASK_S != 0 && s);
+            match (wz || ws, wz == z && ws == s) {
+                (false, _) => Ok(None),
+                (true, true) => Ok(Some(BlitMode::Raw)),
+                (true, false) => Err(()),
+            }
+        }
+        _ => Err(()),
+    }
+}
+
+pub(super) fn blit(r: &mut Renderer, ctx_id: u32, p: &[u32]) -> CmdResult {
+    need("BLIT", p, 21, true)?;
+    let s0 = f(p, 1);
+    let mask = s0 & 0xff;
+    let scissor = (s0 >> 10) & 1 != 0;
+    let (smin, smax) = (f(p, 2), f(p, 3));
+    let (dst, src) = (f(p, 4), f(p, 13));
+    attached(r, ctx_id, dst)?;
+    attached(r, ctx_id, src)?;
+    let (dd, sd) = (desc(r, dst)?, desc(r, src)?);
+    let bad_format = |id: u32| {
+        fail(crate::renderer::context::ERROR_CTX_ILLEGAL_SURFACE, format!("blit format {id}"))
+    };
+    let df = format::lookup(f(p, 6)).ok_or_else(|| bad_format(f(p, 6)))?;
+    let sf = format::lookup(f(p, 15)).ok_or_else(|| bad_format(f(p, 15)))?;
+    let unsupported = |r: &mut Renderer| {
+        skip(
+            r,
+            ctx_id,
+            (cmd::BLIT, 0),
+            &format!("BLIT {} -> {} (mask {mask:#x})", sf.name, df.name),
+        )
+    };
+    if dd.target == Target::Buffer
+        || sd.target == Target::Buffer
+        || df.block_bytes != dd.format.block_bytes
+        || sf.block_bytes != sd.format.block_bytes
+    {
+        unsupported(r);
+        return Ok(());
+    }
+    let mode = match blit_mode(mask, sf, df) {
+        Ok(Some(m)) => m,
+        Ok(None) => return Ok(()),
+        Err(()) => {
+            unsupported(r);
+            return Ok(());
+        }
+    };
+    let axes = (
+        Axis::new(f(p, 7), f(p, 10), f(p, 16), f(p, 19)),
+        Axis::new(f(p, 8), f(p, 11), f(p, 17), f(p, 20)),
+        Axis::new(f(p, 9), f(p, 12), f(p, 18), f(p, 21)),
+    );
+    let (Some(ax), Some(ay), Some(az)) = axes else {
+        return Ok(());
+    };
+    let coord = |v: i64| {
+        u32::try_from(v)
+            .map_err(|_| fail(ERROR_CTX_ILLEGAL_CMD_BUFFER, format!("blit coordinate {v}")))
+    };
+    let (sx, sw) = ax.src_range();
+    let (sy, sh) = ay.src_range();
+    let (sz, sdp) = az.src_range();
+    let sbox = RawBox {
+        x: coord(sx)?,
+        y: coord(sy)?,
+        z: coord(sz)?,
+        w: coord(sw)?,
+        h: coord(sh)?,
+        d: coord(sdp)?,
+    };
+    let dbox = RawBox {
+        x: coord(ax.d0)?,
+        y: coord(ay.d0)?,
+        z: coord(az.d0)?,
+        w: ax.dn,
+        h: ay.dn,
+        d: az.dn,
+    };
+    let ss = stage(r, src, f(p, 14), sbox)?;
+    let ds = stage(r, dst, f(p, 5), dbox)?;
+    let sbuf = read_box(r, src, &ss)?;
+    let partial = scissor || matches!(mode, BlitMode::Rgba8 { mask, .. } if mask != MASK_RGBA);
+    let mut dbuf = if partial { read_box(r, dst, &ds)? } else { alloc(ds.len)? };
+    let (sbb, dbb) = (sf.block_bytes as usize, df.block_bytes as usize);
+    let (srow, slayer) = (sbb * sbox.w as usize, sbb * sbox.w as usize * sbox.h as usize);
+    let (drow, dlayer) = (dbb * dbox.w as usize, dbb * dbox.w as usize * dbox.h as usize);
+    let inside = |x: i64, y: i64| {
+        !scissor
+            || (x >= (smin & 0xffff) as i64
+                && x < (smax & 0xffff) as i64
+                && y >= (smin >> 16) as i64
+                && y < (smax >> 16) as i64)
+    };
+    let src_x: Vec<usize> = (0..ax.dn).map(|i| ax.src(i) as usize).collect();
+    for k in 0..az.dn {
+        let sk = az.src(k) as usize;
+        for j in 0..ay.dn {
+            let sj = ay.src(j) as usize;
+            let (sbase, dbase) = (sk * slayer + sj * srow, k as usize * dlayer + j as usize * drow);
+            for (i, &si) in src_x.iter().enumerate() {
+                if !inside(ax.d0 + i as i64, ay.d0 + j as i64) {
+                    continue;
+                }
+                let so = sbase + si * sbb;
+                let d_o = dbase + i * dbb;
+                let (Some(spx), Some(dpx)) = (sbuf.get(so..so + sbb), dbuf.get_mut(d_o..d_o + dbb))
+                else {
+                    return Err(fail(
+                        ERROR_CTX_ILLEGAL_CMD_BUFFER,
+                        "blit texel outside its staging box",
+                    ));
+                };
+                match mode {
+                    BlitMode::Raw => dpx.copy_from_slice(spx),
+                    BlitMode::Rgba8 { src, dst, mask } => {
+                        pixel::rgba8_encode(dst, pixel::rgba8_decode(src, spx), mask, dpx)
+                    }
+                }
+            }
+        }
+    }
+    write_box(r, dst, &ds, &mut dbuf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes() {
+        let a = Axis::new(0, 4, 0, 4).unwrap();
+        assert_eq!((0..4).map(|i| a.src(i)).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        // Negative source height: mirrored, covering [y + h, y).
+        let a = Axis::new(0, 4, 4, (-4i32) as u32).unwrap();
+        assert_eq!(a.src_range(), (0, 4));
+        assert_eq!((0..4).map(|i| a.src(i)).collect::<Vec<_>>(), [3, 2, 1, 0]);
+        // Negative destination size: normalised, source mirrored.
+        let a = Axis::new(4, (-4i32) as u32, 0, 4).unwrap();
+        assert_eq!((a.d0, a.dn), (0, 4));
+        assert_eq!((0..4).map(|i| a.src(i)).collect::<Vec<_>>(), [3, 2, 1, 0]);
+        assert!(Axis::new(0, 0, 0, 4).is_none());
+        // 2x upscale.
+        let a = Axis::new(0, 4, 1, 2).unwrap();
+        assert_eq!((0..4).map(|i| a.src(i)).collect::<Vec<_>>(), [0, 0, 1, 1]);
+    }
+
+    #[test]
+    fn modes() {
+        let l = |id| format::lookup(id).unwrap();
+        let rgba = l(format::R8G8B8A8_UNORM);
+        let bgra = l(format::B8G8R8A8_UNORM);
+        assert!(matches!(blit_mode(0xf, rgba, rgba), Ok(Some(BlitMode::Raw))));
+        assert!(matches!(blit_mode(0xf, rgba, bgra), Ok(Some(BlitMode::Rgba8 { .. }))));
+        assert!(matches!(blit_mode(0x10, rgba, rgba), Ok(None)));
+        assert!(blit_mode(0xf, rgba, l(format::R16G16B16A16_FLOAT)).is_err());
+        let zs = l(format::S8_UINT_Z24_UNORM);
+        assert!(matches!(blit_mode(0x30, zs, zs), Ok(Some(BlitMode::Raw))));
+        assert!(blit_mode(0x10, zs, zs).is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! L1: the OS edges. Guest iovecs (raw copies only: guest RAM changes under us), host
+//! memory (mmap, memfd), dma-buf and udmabuf plumbing, the registry of guest RAM backed by
+//! memfds, eventfd. Imports only L0 (`error`, `config`).
+
+pub mod dmabuf;
+pub mod eventfd;
+pub mod guest_memory;
+pub mod iov;
+pub mod memory;
