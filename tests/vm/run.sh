@@ -4,10 +4,10 @@
 #
 # Builds the test binaries on the host (cargo test --no-run), boots a QEMU guest with
 # tests/vm/vm.sh (6.12 kernel with udmabuf, virtio-gpu + vgem, the host's root read-only)
-# and runs every test of them there with VIRGL_SHIM_REQUIRE_UDMABUF=1, so a missing device
-# is a failure instead of a SKIP. Covers zero-copy GL import of registered memfd pages,
-# export_dmabuf of zero-copy / coherent resources (mmap + re-import), EXPORT_QUERY fds and
-# GL texture export where EGL can.
+# and runs every test of them there (tests/vm/guest-tests.sh), the device tests that hosts
+# skip (#[ignore]d: udmabuf_*, drm_*) included, so a missing device is a failure. Covers
+# zero-copy GL import of registered memfd pages, export_dmabuf of zero-copy / coherent
+# resources (mmap + re-import), EXPORT_QUERY fds and GL texture export where EGL can.
 #
 # Exit status non-zero on any failure; the last line is "N passed, N failed".
 # Env: VM_* knobs of vm.sh; VM_TESTS (space-separated cargo test targets, default zerocopy gbm).
