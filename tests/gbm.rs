@@ -1,8 +1,10 @@
 //! GBM: the GBM EGL platform, GBM-allocated SCANOUT/SHARED textures and their dma-buf
 //! export (a process per test: cargo nextest).
 //!
-//! Tests that need a DRM node print `SKIP: <reason>` and pass where `/dev/dri` is missing,
-//! unless `VIRGL_SHIM_REQUIRE_DRM=1` (the VM tier, tests/vm/run.sh), where they fail.
+//! Tests that need a DRM node (`drm_*`) are `#[ignore]`d with that reason: the VM tier
+//! (tests/vm/run.sh) runs them, and fails them where `/dev/dri` has no node. GL must work
+//! everywhere; `VIRGL_SHIM_TEST_VM=1` adds what the test VM's devices are known to do (see
+//! tests/common/mod.rs for the policy).
 
 mod common;
 
@@ -22,49 +24,13 @@ use virglrenderer::internal::transfer::{self, RawBox};
 const BGRA8: u32 = 1; // B8G8R8A8_UNORM: DRM AR24
 const AR24: u32 = u32::from_le_bytes(*b"AR24");
 
-fn require_drm() -> bool {
-    std::env::var("VIRGL_SHIM_REQUIRE_DRM").as_deref() == Ok("1")
-}
-
-fn drm_nodes() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir("/dev/dri")
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
-        .unwrap_or_default();
-    v.retain(|n| n.starts_with("card") || n.starts_with("renderD"));
-    v.sort();
-    v
-}
-
-/// True when /dev/dri has nodes; otherwise SKIP (or a failure under REQUIRE_DRM).
-fn drm_or_skip(test: &str) -> bool {
-    if !drm_nodes().is_empty() {
-        return true;
-    }
-    assert!(!require_drm(), "{test}: VIRGL_SHIM_REQUIRE_DRM=1 but /dev/dri has no nodes");
-    println!("SKIP: {test}: no /dev/dri nodes on this host (run tests/vm/run.sh)");
-    false
-}
-
-/// A GL backend with a GBM allocator, or None after a SKIP (a failure under REQUIRE_DRM).
-fn gbm_backend(test: &str, vmm: Option<VmmCallbacks>) -> Option<GlBackend> {
-    if !drm_or_skip(test) {
-        return None;
-    }
-    let gl = match GlBackend::new(0, vmm) {
-        Ok(g) => g,
-        Err(e) => {
-            assert!(!require_drm(), "{test}: GL backend failed: {}", e.msg);
-            println!("SKIP: {test}: GL backend unavailable ({})", e.msg);
-            return None;
-        }
-    };
+/// A GL backend with a GBM allocator (for tests that `require(Device::Drm)`): a failure
+/// when GL does not start or no DRM node allocates.
+fn gbm_backend() -> GlBackend {
+    let gl = gl_required(GlBackend::new(0, None));
     println!("NOTE: EGL platform {}, GBM node {:?}", gl.platform_name(), gl.gbm_node());
-    if gl.gbm_node().is_none() {
-        assert!(!require_drm(), "{test}: no DRM node with working GBM ({:?})", drm_nodes());
-        println!("SKIP: {test}: no DRM node where GBM allocation works");
-        return None;
-    }
-    Some(gl)
+    assert!(gl.gbm_node().is_some(), "no DRM node where GBM allocation works ({:?})", drm_nodes());
+    gl
 }
 
 fn desc(be: &dyn Backend, w: u32, h: u32, bind_flags: u32) -> ResourceDesc {
@@ -126,11 +92,10 @@ fn assert_rows(m: &[u8], stride: usize, v: &[u8], w: usize, h: usize) {
 /// export is the bo (AR24, one plane, its stride/offset/modifier) and its mmap shows the
 /// guest's bytes at that stride. A texture without SCANOUT/SHARED stays a plain texture.
 #[test]
-fn scanout_texture_is_a_gbm_bo_matching_cpu_and_exports_it() {
-    let Some(mut gl) = gbm_backend("scanout_texture_is_a_gbm_bo_matching_cpu_and_exports_it", None)
-    else {
-        return;
-    };
+#[ignore = "needs a DRM node (/dev/dri): run by tests/vm/run.sh"]
+fn drm_scanout_texture_is_a_gbm_bo_matching_cpu_and_exports_it() {
+    require(Device::Drm);
+    let mut gl = gbm_backend();
     let mut cpu = CpuBackend::new();
     for (w, h, b) in [(61u32, 37u32, bind::SCANOUT), (64, 16, bind::SHARED)] {
         let d = desc(&gl, w, h, b | bind::SAMPLER_VIEW | bind::RENDER_TARGET);
@@ -170,7 +135,7 @@ fn scanout_texture_is_a_gbm_bo_matching_cpu_and_exports_it() {
             x.size,
             exporter(x.fd.as_raw_fd())
         );
-        assert!(x.modifier == 0 || !require_drm(), "GBM bos in the test VM are linear");
+        assert!(x.modifier == 0 || !in_test_vm(), "GBM bos in the test VM are linear");
         if x.modifier == 0 {
             let m = mmap_fd(x.fd.as_raw_fd(), x.size as usize);
             assert_rows(&m, x.strides[0] as usize, &v, w as usize, h as usize);
@@ -188,10 +153,7 @@ fn scanout_texture_is_a_gbm_bo_matching_cpu_and_exports_it() {
 #[test]
 fn gbm_disabled_by_env_gives_plain_textures() {
     std::env::set_var("VIRGL_SHIM_GBM", "0");
-    let Ok(mut gl) = GlBackend::new(0, None) else {
-        println!("SKIP: gbm_disabled_by_env_gives_plain_textures: no GL backend");
-        return;
-    };
+    let mut gl = gl_required(GlBackend::new(0, None));
     assert_eq!(gl.gbm_node(), None);
     assert_ne!(gl.platform_name(), "egl-gbm");
     let d = desc(&gl, 8, 8, bind::SCANOUT | bind::SAMPLER_VIEW);
@@ -214,19 +176,10 @@ fn gbm_disabled_by_env_gives_plain_textures() {
 /// Through the C ABI: a SCANOUT resource exports its GBM dma-buf (not a udmabuf), whose
 /// mmap shows the texels written, and importing that dma-buf with import_blob sees them.
 #[test]
-fn c_api_scanout_export_mmap_and_reimport() {
-    let test = "c_api_scanout_export_mmap_and_reimport";
-    if !drm_or_skip(test) {
-        return;
-    }
-    let _s = match Session::start("gl") {
-        Ok(s) => s,
-        Err(e) => {
-            assert!(!require_drm(), "{test}: GL init failed ({e})");
-            println!("SKIP: {test}: GL backend unavailable ({e})");
-            return;
-        }
-    };
+#[ignore = "needs a DRM node (/dev/dri): run by tests/vm/run.sh"]
+fn drm_c_api_scanout_export_mmap_and_reimport() {
+    require(Device::Drm);
+    let _s = gl_session();
     let (w, h) = (50u32, 20u32);
     let mut a = virgl_renderer_resource_create_args {
         handle: 1,
@@ -250,11 +203,7 @@ fn c_api_scanout_export_mmap_and_reimport() {
     let mut d = virgl_renderer_dmabuf::default();
     // SAFETY: valid out-pointer.
     let r = unsafe { virgl_renderer_resource_export_dmabuf(1, &mut d) };
-    if r != 0 {
-        assert!(!require_drm(), "{test}: export_dmabuf returned {r}");
-        println!("SKIP: {test}: no GBM here (export returned {r})");
-        return;
-    }
+    assert_eq!(r, 0, "export_dmabuf of a SCANOUT resource (a GBM bo)");
     let exp = exporter(d.fd);
     println!(
         "NOTE: exported fourcc {:#x} modifier {:#x} stride {} exporter {exp}",
@@ -262,22 +211,25 @@ fn c_api_scanout_export_mmap_and_reimport() {
     );
     assert_eq!((d.fourcc, d.num_planes), (AR24, 1));
     assert_ne!(exp, "udmabuf", "the export is not a GBM bo");
-    assert_eq!(d.modifier, 0, "GBM bos in the test VM are linear");
-    let stride = d.strides[0] as usize;
-    let len = stride * h as usize;
-    assert_rows(&mmap_fd(d.fd, len), stride, &v, w as usize, h as usize);
-    let ia = virgl_renderer_resource_import_blob_args {
-        res_handle: 2,
-        blob_mem: VIRGL_RENDERER_BLOB_MEM_HOST3D,
-        fd_type: VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF,
-        fd: d.fd,
-        size: len as u64,
-    };
-    // SAFETY: valid args.
-    assert_eq!(unsafe { virgl_renderer_resource_import_blob(&ia) }, 0);
-    let mut out = ScatterBuf::contiguous(len);
-    assert_eq!(read(2, Xfer::boxed([0, 0, 0, len as u32, 1, 1]), Some(&mut out)), 0);
-    assert_rows(&out.read_all(), stride, &v, w as usize, h as usize);
+    assert!(d.modifier == 0 || !in_test_vm(), "GBM bos in the test VM are linear");
+    // The byte checks read rows at the stride: a linear bo's layout.
+    if d.modifier == 0 {
+        let stride = d.strides[0] as usize;
+        let len = stride * h as usize;
+        assert_rows(&mmap_fd(d.fd, len), stride, &v, w as usize, h as usize);
+        let ia = virgl_renderer_resource_import_blob_args {
+            res_handle: 2,
+            blob_mem: VIRGL_RENDERER_BLOB_MEM_HOST3D,
+            fd_type: VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF,
+            fd: d.fd,
+            size: len as u64,
+        };
+        // SAFETY: valid args.
+        assert_eq!(unsafe { virgl_renderer_resource_import_blob(&ia) }, 0);
+        let mut out = ScatterBuf::contiguous(len);
+        assert_eq!(read(2, Xfer::boxed([0, 0, 0, len as u32, 1, 1]), Some(&mut out)), 0);
+        assert_rows(&out.read_all(), stride, &v, w as usize, h as usize);
+    }
     // SAFETY: closing the fd export handed us.
     unsafe { libc::close(d.fd) };
 }
@@ -326,21 +278,14 @@ fn get_drm_fd_is_used_and_closed_by_the_library() {
     unsafe { (*cbs).get_drm_fd = Some(give_drm_fd) };
     // SAFETY: copying the leaked struct.
     let vmm = VmmCallbacks { cbs: unsafe { *cbs }, cookie: new_cookie() as *const _ as usize };
-    match GlBackend::new(0, Some(vmm)) {
-        Ok(gl) => {
-            println!("NOTE: {path}: platform {}, GBM node {:?}", gl.platform_name(), gl.gbm_node());
-            if require_drm() {
-                assert_eq!(gl.gbm_node(), Some("VMM DRM fd"), "GBM should allocate on {path}");
-                // The test VM's DRM nodes only have kms_swrast: passed over for llvmpipe.
-                assert_ne!(gl.platform_name(), "egl-gbm");
-            }
-            drop(gl);
-        }
-        Err(e) => {
-            assert!(!require_drm(), "GL backend failed: {}", e.msg);
-            println!("NOTE: no GL backend ({}); fd ownership still checked", e.msg);
-        }
+    let gl = gl_required(GlBackend::new(0, Some(vmm)));
+    println!("NOTE: {path}: platform {}, GBM node {:?}", gl.platform_name(), gl.gbm_node());
+    if in_test_vm() {
+        assert_eq!(gl.gbm_node(), Some("VMM DRM fd"), "GBM should allocate on {path}");
+        // The test VM's DRM nodes only have kms_swrast: passed over for llvmpipe.
+        assert_ne!(gl.platform_name(), "egl-gbm");
     }
+    drop(gl);
     assert_eq!(DRM_FD.load(Ordering::SeqCst), -1, "get_drm_fd was not called");
     assert!(identity(fd) != id || id.is_none(), "the VMM's DRM fd {fd} is still open");
 }
@@ -359,15 +304,7 @@ fn c_api_get_drm_fd_closed_after_cleanup() {
     let cookie = new_cookie() as *const _ as *mut c_void;
     // SAFETY: leaked cookie and callbacks.
     let r = unsafe { virgl_renderer_init(cookie, 0, cbs) };
-    if r != 0 {
-        assert!(!require_drm(), "init on GL failed ({r})");
-        println!("SKIP: c_api_get_drm_fd_closed_after_cleanup: GL init failed ({r})");
-        if DRM_FD.swap(-1, Ordering::SeqCst) >= 0 {
-            // SAFETY: the fd is still ours when get_drm_fd was never called.
-            unsafe { libc::close(fd) };
-        }
-        return;
-    }
+    assert_eq!(r, 0, "virgl_renderer_init on GL: {GL_REQUIRED}");
     assert_eq!(DRM_FD.load(Ordering::SeqCst), -1, "get_drm_fd was not called");
     virgl_renderer_cleanup(cookie);
     assert!(identity(fd) != id, "the VMM's DRM fd {fd} is open after cleanup");

@@ -2,7 +2,10 @@
 //! must read back identically through both, for many targets, boxes, strides, offsets and
 //! iovec splits, on every readback path.
 //!
-//! EGL must work (CI has llvmpipe); set `VIRGL_SHIM_SKIP_GL=1` to skip instead of failing.
+//! EGL must work (CI has llvmpipe): a GL that does not start fails these tests (the policy:
+//! tests/common/mod.rs).
+
+mod common;
 
 use std::ffi::c_void;
 use std::time::Instant;
@@ -17,21 +20,10 @@ use virglrenderer::internal::iov::IovList;
 use virglrenderer::internal::resource::{bind, flags, CreateArgs, ResourceDesc};
 use virglrenderer::internal::transfer::{self, Plan, RawBox};
 
-fn gl_or_skip(
-    new: impl FnOnce() -> virglrenderer::internal::error::Result<GlBackend>,
-) -> Option<GlBackend> {
-    match new() {
-        Ok(gl) => Some(gl),
-        Err(e) if std::env::var("VIRGL_SHIM_SKIP_GL").as_deref() == Ok("1") => {
-            eprintln!("SKIP: GL backend unavailable ({}); VIRGL_SHIM_SKIP_GL=1", e.msg);
-            None
-        }
-        Err(e) => panic!("GL backend failed to start: {} (set VIRGL_SHIM_SKIP_GL=1 to skip)", e),
-    }
-}
+use common::{gl_required, GL_REQUIRED};
 
-fn gl_backend() -> Option<GlBackend> {
-    gl_or_skip(|| GlBackend::new(0, None))
+fn gl_backend() -> GlBackend {
+    gl_required(GlBackend::new(0, None))
 }
 
 /// xorshift64*: reproducible bytes without a dependency.
@@ -263,7 +255,7 @@ const CUBEA: u32 = 8;
 
 #[test]
 fn textures_2d_match_cpu() {
-    let Some(mut gl) = gl_backend() else { return };
+    let mut gl = gl_backend();
     let boxes = |w: u32, h: u32| {
         vec![
             xf(0, [0, 0, 0, w, h, 1], 0, 0, 0),
@@ -293,7 +285,7 @@ fn textures_2d_match_cpu() {
 
 #[test]
 fn mipmaps_match_cpu() {
-    let Some(mut gl) = gl_backend() else { return };
+    let mut gl = gl_backend();
     let x = vec![
         xf(0, [0, 0, 0, 64, 64, 1], 0, 0, 0),
         xf(1, [0, 0, 0, 32, 32, 1], 0, 0, 12),
@@ -308,7 +300,7 @@ fn mipmaps_match_cpu() {
 
 #[test]
 fn layered_targets_match_cpu() {
-    let Some(mut gl) = gl_backend() else { return };
+    let mut gl = gl_backend();
     // 3D: slices, custom layer strides (whole rows, and not whole rows → gathered).
     let x3 = vec![
         xf(0, [0, 0, 0, 16, 8, 6], 0, 0, 0),
@@ -343,7 +335,7 @@ fn layered_targets_match_cpu() {
 
 #[test]
 fn buffers_match_cpu() {
-    let Some(mut gl) = gl_backend() else { return };
+    let mut gl = gl_backend();
     let x = vec![
         xf(0, [0, 0, 0, 10000, 1, 1], 0, 0, 0),
         xf(0, [100, 0, 0, 5000, 1, 1], 0, 0, 33),
@@ -356,12 +348,12 @@ fn buffers_match_cpu() {
 }
 
 #[test]
-fn compressed_matches_cpu_when_in_table() {
-    let Some(mut gl) = gl_backend() else { return };
-    let Some(dxt1) = format::all().iter().find(|f| f.name == "DXT1_RGB" && f.gl.is_some()) else {
-        eprintln!("SKIP: DXT1_RGB has no GL storage in the format table yet");
-        return;
-    };
+fn compressed_dxt1_matches_cpu() {
+    let mut gl = gl_backend();
+    let dxt1 = format::all()
+        .iter()
+        .find(|f| f.name == "DXT1_RGB" && f.gl.is_some())
+        .expect("DXT1_RGB has GL storage in the format table");
     let x = vec![
         xf(0, [0, 0, 0, 32, 32, 1], 0, 0, 0),
         xf(0, [4, 8, 0, 16, 8, 1], 0, 0, 8),
@@ -374,7 +366,7 @@ fn compressed_matches_cpu_when_in_table() {
 
 #[test]
 fn unsupported_and_bad_requests_fail_cleanly() {
-    let Some(mut gl) = gl_backend() else { return };
+    let mut gl = gl_backend();
     let limits = gl.limits();
     assert!(limits.max_texture_2d >= 4096, "{limits:?}");
     assert!(limits.max_array_layers >= 256, "{limits:?}");
@@ -404,7 +396,7 @@ fn unsupported_and_bad_requests_fail_cleanly() {
 
 #[test]
 fn other_threads_get_a_current_context() {
-    let Some(mut gl) = gl_backend() else { return };
+    let mut gl = gl_backend();
     let limits = gl.limits();
     let desc = ResourceDesc::validate(&args(T2D, BGRA, TEX, 32, 32, 1, 1, 0, 0), &limits).unwrap();
     let mut st = gl.create(&desc).unwrap();
@@ -500,41 +492,37 @@ unsafe extern "C" fn vmm_make_current(
     }
 }
 
-fn fake_vmm() -> Option<Box<FakeVmm>> {
+/// A "VMM" with its own surfaceless EGL display; panics without one (GL is required).
+fn fake_vmm() -> Box<FakeVmm> {
+    let no = |what: &str| -> ! { panic!("fake VMM: {what}: {GL_REQUIRED}") };
     // SAFETY: the system libEGL.
-    let egl = unsafe { Egl::load_required() }.ok()?;
+    let egl = unsafe { Egl::load_required() }.unwrap_or_else(|e| no(&format!("libEGL: {e}")));
     type Gpd = unsafe extern "system" fn(u32, *mut c_void, *const i32) -> *mut c_void;
-    let f = egl.get_proc_address("eglGetPlatformDisplayEXT")?;
+    let f = egl
+        .get_proc_address("eglGetPlatformDisplayEXT")
+        .unwrap_or_else(|| no("no eglGetPlatformDisplayEXT"));
     // SAFETY: EGL_EXT_platform_base's signature.
     let gpd: Gpd = unsafe { std::mem::transmute::<extern "system" fn(), Gpd>(f) };
     // SAFETY: surfaceless platform, default display.
     let d = unsafe { gpd(0x31DD, std::ptr::null_mut(), std::ptr::null()) };
     if d.is_null() {
-        return None;
+        no("no surfaceless EGL display");
     }
     // SAFETY: a display EGL returned.
     let display = unsafe { khronos_egl::Display::from_ptr(d) };
-    egl.initialize(display).ok()?;
-    Some(Box::new(FakeVmm {
+    egl.initialize(display).unwrap_or_else(|e| no(&format!("eglInitialize: {e}")));
+    Box::new(FakeVmm {
         egl,
         display,
         created: 0.into(),
         made_current: 0.into(),
         destroyed: 0.into(),
-    }))
+    })
 }
 
 #[test]
 fn vmm_gl_context_callbacks_are_used() {
     let vmm = fake_vmm();
-    let Some(vmm) = vmm.or_else(|| {
-        gl_or_skip(|| {
-            Err(virglrenderer::internal::error::Error::notsup("no surfaceless EGL for the VMM"))
-        });
-        None
-    }) else {
-        return;
-    };
     let cbs = virgl_renderer_callbacks {
         version: 1,
         write_fence: None,
@@ -547,9 +535,7 @@ fn vmm_gl_context_callbacks_are_used() {
         get_egl_display: None,
     };
     let cookie = &*vmm as *const FakeVmm as usize;
-    let Some(mut gl) = gl_or_skip(|| GlBackend::new(0, Some(VmmCallbacks { cbs, cookie }))) else {
-        return;
-    };
+    let mut gl = gl_required(GlBackend::new(0, Some(VmmCallbacks { cbs, cookie })));
     assert_eq!(gl.platform_name(), "vmm-gl-context");
     assert_eq!(vmm.created.load(std::sync::atomic::Ordering::SeqCst), 1);
     let made = || vmm.made_current.load(std::sync::atomic::Ordering::SeqCst);
@@ -575,7 +561,7 @@ fn vmm_gl_context_callbacks_are_used() {
     drop(gl);
     assert_eq!(vmm.destroyed.load(std::sync::atomic::Ordering::SeqCst), 1);
     // With USE_EGL the library makes its own context instead.
-    let own = gl_or_skip(|| GlBackend::new(1, Some(VmmCallbacks { cbs, cookie }))).unwrap();
+    let own = gl_required(GlBackend::new(1, Some(VmmCallbacks { cbs, cookie })));
     assert_ne!(own.platform_name(), "vmm-gl-context");
     drop(own);
     assert_eq!(vmm.created.load(std::sync::atomic::Ordering::SeqCst), 1);
@@ -585,13 +571,8 @@ fn vmm_gl_context_callbacks_are_used() {
 /// force_ctx_0 makes ours current again (as upstream's does) and calls work.
 #[test]
 fn force_ctx_0_restores_our_own_context() {
-    let Some(vmm) = fake_vmm() else {
-        gl_or_skip(|| {
-            Err(virglrenderer::internal::error::Error::notsup("no surfaceless EGL for the VMM"))
-        });
-        return;
-    };
-    let Some(mut gl) = gl_backend() else { return };
+    let vmm = fake_vmm();
+    let mut gl = gl_backend();
     let case = args(T2D, BGRA, TEX, 16, 8, 1, 1, 0, flags::Y_0_TOP);
     let x = vec![xf(0, [0, 0, 0, 16, 8, 1], 0, 0, 0)];
     check_case(&mut gl, "own ctx", case, &x);
@@ -625,7 +606,7 @@ fn force_ctx_0_restores_our_own_context() {
 
 #[test]
 fn upload_1080p_bgra_timing() {
-    let Some(mut gl) = gl_backend() else { return };
+    let mut gl = gl_backend();
     let limits = gl.limits();
     let (w, h) = (1920u32, 1080u32);
     for (label, fl, scattered) in [
@@ -668,7 +649,7 @@ fn upload_1080p_bgra_timing() {
 
 #[test]
 fn every_gl_format_round_trips() {
-    let Some(mut gl) = gl_backend() else { return };
+    let mut gl = gl_backend();
     let limits = gl.limits();
     let mut failures = Vec::new();
     let mut tested = 0;
@@ -709,13 +690,10 @@ fn every_gl_format_round_trips() {
 
 #[test]
 fn multisample_storage_is_created_and_freed() {
-    let Some(mut gl) = gl_backend() else { return };
+    let mut gl = gl_backend();
     let limits = gl.limits();
     eprintln!("platform {}, limits {limits:?}", gl.platform_name());
-    if limits.max_samples < 2 {
-        eprintln!("SKIP: the driver reports no multisampling");
-        return;
-    }
+    assert!(limits.max_samples >= 2, "the driver reports no multisampling (llvmpipe has 4x/8x)");
     let s = limits.max_samples.min(4);
     for (target, array) in [(T2D, 1), (T2DA, 3)] {
         let mut a = args(target, RGBA, TEX, 16, 16, 1, array, 0, 0);

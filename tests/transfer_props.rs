@@ -208,9 +208,5 @@ fn props_cpu() {
 
 #[test]
 fn props_gl() {
-    if std::env::var("VIRGL_SHIM_SKIP_GL").as_deref() == Ok("1") {
-        eprintln!("props_gl skipped: VIRGL_SHIM_SKIP_GL=1");
-        return;
-    }
     props("gl");
 }

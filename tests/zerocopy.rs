@@ -2,9 +2,9 @@
 //! `execute` (EXPORT_QUERY / SUPPORTED_STRUCTURES), through the C ABI (a process per test:
 //! cargo nextest).
 //!
-//! Tests that need `/dev/udmabuf` print `SKIP: <reason>` and pass where it is missing,
-//! unless `VIRGL_SHIM_REQUIRE_UDMABUF=1` (the VM tier, tests/vm/run.sh), where a missing
-//! device fails them.
+//! Tests that need `/dev/udmabuf` (`udmabuf_*`) are `#[ignore]`d with that reason: the VM
+//! tier (tests/vm/run.sh) runs them, and fails them where the device is missing. GL must
+//! work everywhere (see tests/common/mod.rs for the policy).
 
 mod common;
 
@@ -17,34 +17,6 @@ const ZEROCOPY: u32 = VIRGL_RENDERER_RESOURCE_FLAG_ZEROCOPY;
 const RGBA8: u32 = 67; // R8G8B8A8_UNORM: byte-identical through GL
 const BGRA8: u32 = 1; // B8G8R8A8_UNORM
 const PAGE: usize = 4096;
-
-/// True when /dev/udmabuf exists; otherwise prints SKIP and returns false, or panics when
-/// the VM tier demands it.
-fn udmabuf_or_skip(test: &str) -> bool {
-    if std::path::Path::new("/dev/udmabuf").exists() {
-        return true;
-    }
-    if std::env::var("VIRGL_SHIM_REQUIRE_UDMABUF").as_deref() == Ok("1") {
-        panic!("{test}: VIRGL_SHIM_REQUIRE_UDMABUF=1 but /dev/udmabuf does not exist");
-    }
-    println!("SKIP: {test}: /dev/udmabuf does not exist on this host (run tests/vm/run.sh)");
-    false
-}
-
-/// A GL session, or None (SKIP printed) when GL cannot start here — a failure when the VM
-/// tier demands udmabuf (GL must work there).
-fn gl_session(test: &str) -> Option<Session> {
-    match Session::start("gl") {
-        Ok(s) => Some(s),
-        Err(e) => {
-            if std::env::var("VIRGL_SHIM_REQUIRE_UDMABUF").as_deref() == Ok("1") {
-                panic!("{test}: GL backend failed to start ({e})");
-            }
-            println!("SKIP: {test}: GL backend unavailable ({e})");
-            None
-        }
-    }
-}
 
 fn tex_args(
     handle: u32,
@@ -367,16 +339,14 @@ fn cpu_zerocopy_buffer_and_mip_levels_use_the_linear_layout() {
 
 #[test]
 fn gl_zerocopy_refused_without_udmabuf_or_registration() {
-    let Some(_s) = gl_session("gl_zerocopy_refused_without_udmabuf_or_registration") else {
-        return;
-    };
+    let _s = gl_session();
     let ram = GuestRam::new(16 * PAGE, true);
     let mut iovs = ram.iovs(&[0, 1]);
     // Nothing registered: EOPNOTSUPP (positive: resource_create's convention).
     assert_eq!(create_with(tex_args(1, RGBA8, 32, 32, ZEROCOPY), &mut iovs), libc::EOPNOTSUPP);
     assert_eq!(create(tex_args(2, RGBA8, 32, 32, ZEROCOPY)), libc::EOPNOTSUPP);
     assert_eq!(ram.register(), 0);
-    let want = if std::path::Path::new("/dev/udmabuf").exists() { 0 } else { libc::EOPNOTSUPP };
+    let want = if Device::Udmabuf.present() { 0 } else { libc::EOPNOTSUPP };
     assert_eq!(create_with(tex_args(3, RGBA8, 32, 32, ZEROCOPY), &mut iovs), want);
     // Unsupported shapes are refused whatever the host has.
     let mut t = args(4, TEX_3D, RGBA8, 4, 4, 4, 1, 0);
@@ -452,7 +422,7 @@ fn export_dmabuf_errors_and_not_supported_kinds() {
     // Classic CPU resources live in private memory: never exportable.
     assert_eq!(create(tex_args(1, RGBA8, 4, 4, 0)), 0);
     assert_eq!(export(1).unwrap_err(), -libc::EOPNOTSUPP);
-    if std::path::Path::new("/dev/udmabuf").exists() {
+    if Device::Udmabuf.present() {
         return;
     }
     // No udmabuf: coherent and zero-copy resources cannot become dma-bufs either.
@@ -572,18 +542,9 @@ fn execute_supported_structures_and_export_query() {
 /// Zero-copy on `backend` over registered memfd pages: readers see guest writes with no
 /// transfer (GL: through the imported texture), export gives a dma-buf of the same pages
 /// (checked by mmap and by re-import).
-fn zerocopy_dmabuf_on(backend: &str, test: &str) {
-    if !udmabuf_or_skip(test) {
-        return;
-    }
-    let _s = if backend == "gl" {
-        match gl_session(test) {
-            Some(s) => s,
-            None => return,
-        }
-    } else {
-        Session::start("cpu").unwrap()
-    };
+fn zerocopy_dmabuf_on(backend: &str) {
+    require(Device::Udmabuf);
+    let _s = if backend == "gl" { gl_session() } else { Session::start("cpu").unwrap() };
     let ram = GuestRam::new(16 * PAGE, true);
     assert_eq!(ram.register(), 0);
     let (w, h) = (64u32, 32u32); // 8 KiB: two pages, gathered in reverse order
@@ -638,20 +599,21 @@ fn zerocopy_dmabuf_on(backend: &str, test: &str) {
 }
 
 #[test]
+#[ignore = "needs /dev/udmabuf: run by tests/vm/run.sh"]
 fn udmabuf_zerocopy_gl_import_sees_guest_pages() {
-    zerocopy_dmabuf_on("gl", "udmabuf_zerocopy_gl_import_sees_guest_pages");
+    zerocopy_dmabuf_on("gl");
 }
 
 #[test]
+#[ignore = "needs /dev/udmabuf: run by tests/vm/run.sh"]
 fn udmabuf_zerocopy_cpu_export() {
-    zerocopy_dmabuf_on("cpu", "udmabuf_zerocopy_cpu_export");
+    zerocopy_dmabuf_on("cpu");
 }
 
 #[test]
+#[ignore = "needs /dev/udmabuf: run by tests/vm/run.sh"]
 fn udmabuf_coherent_export_and_reimport() {
-    if !udmabuf_or_skip("udmabuf_coherent_export_and_reimport") {
-        return;
-    }
+    require(Device::Udmabuf);
     let _s = Session::start("cpu").unwrap();
     assert_eq!(coherent(1, 32, 32), 0);
     let (p, len) = map(1).unwrap();
@@ -674,7 +636,7 @@ fn udmabuf_coherent_export_and_reimport() {
 
 #[test]
 fn gl_texture_export_where_egl_can() {
-    let Some(_s) = gl_session("gl_texture_export_where_egl_can") else { return };
+    let _s = gl_session();
     assert_eq!(create(tex_args(1, RGBA8, 16, 16, 0)), 0);
     let v = Rng::new(6).bytes(16 * 16 * 4);
     let mut src = ScatterBuf::contiguous(v.len());
@@ -735,12 +697,10 @@ fn cpu_zerocopy_command_stream_writes_reach_the_guest_pages() {
 /// pages are imported as a GL texture land in the pages (bracketed with DMA_BUF_IOCTL_SYNC)
 /// and GL reads of the import see them; B8G8R8A8 reads the pages directly (also bracketed).
 #[test]
+#[ignore = "needs /dev/udmabuf: run by tests/vm/run.sh"]
 fn udmabuf_gl_zerocopy_command_stream_writes_reach_the_import() {
-    let test = "udmabuf_gl_zerocopy_command_stream_writes_reach_the_import";
-    if !udmabuf_or_skip(test) {
-        return;
-    }
-    let Some(_s) = gl_session(test) else { return };
+    require(Device::Udmabuf);
+    let _s = gl_session();
     let ram = GuestRam::new(8 * PAGE, true);
     assert_eq!(ram.register(), 0);
     // SAFETY: a 4-byte name.

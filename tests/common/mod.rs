@@ -4,6 +4,26 @@
 //!
 //! The C API is global (one renderer per process): run these tests with `cargo nextest`
 //! (a process per test). Under plain `cargo test` a process-wide lock serialises them.
+//!
+//! # What a test may require: one policy
+//!
+//! - **What every CI host has is a hard requirement.** GL (Mesa llvmpipe through EGL
+//!   surfaceless, installed by `scripts/install-deps.sh`) is one: a GL test fails when GL
+//!   does not start ([`gl_required`], [`gl_session`]); it never skips.
+//! - **A device CI hosts lack** (`/dev/udmabuf`, a DRM node under `/dev/dri`) marks each
+//!   test that needs it `#[ignore = "needs /dev/udmabuf: run by tests/vm/run.sh"]` or
+//!   `#[ignore = "needs a DRM node (/dev/dri): run by tests/vm/run.sh"]` (names start with
+//!   `udmabuf_` / `drm_`), so `cargo nextest run` reports it SKIPPED, and the test's first
+//!   line is [`require`]`(Device::…)`: where the test is run anyway (`cargo nextest run
+//!   --run-ignored all`, libtest `--include-ignored`; the VM tier `tests/vm/run.sh` does so)
+//!   a missing device is a failure, never a silent pass.
+//! - No test prints "SKIP" and returns. A test that runs everywhere may adapt its
+//!   expectations to what the host has (e.g. EOPNOTSUPP without `/dev/udmabuf`).
+//! - Unit tests under src/ follow the same policy (the VM tier runs the library's ignored
+//!   unit tests too); `scripts/skipped-tests.sh` lists what a host skips, with the reasons.
+//! - `VIRGL_SHIM_TEST_VM=1` ([`in_test_vm`], set by `tests/vm/guest-tests.sh`) only adds
+//!   assertions about the test VM's own devices (linear GBM bos, DRM nodes with only
+//!   `kms_swrast`); it never decides whether a test runs.
 #![allow(dead_code)]
 
 use std::ffi::c_void;
@@ -12,6 +32,75 @@ use virglrenderer::ffi::context::virgl_renderer_create_fence;
 use virglrenderer::ffi::init::{virgl_renderer_cleanup, virgl_renderer_init, virgl_renderer_poll};
 use virglrenderer::ffi::resource::*;
 use virglrenderer::ffi::types::*;
+
+// ---- requirements (see the module docs) ------------------------------------------------
+
+/// Why a GL failure fails a test.
+pub const GL_REQUIRED: &str = "GL is required on every host (Mesa llvmpipe, EGL surfaceless: \
+     scripts/install-deps.sh installs it)";
+
+/// The value of a GL start-up (a `Session::start("gl")`, a `GlBackend::new`): GL failing
+/// to start is a test failure.
+#[track_caller]
+pub fn gl_required<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("the GL backend did not start ({e}): {GL_REQUIRED}"))
+}
+
+/// An initialised renderer on the GL backend; panics when GL does not start.
+#[track_caller]
+pub fn gl_session() -> Session {
+    gl_required(Session::start("gl"))
+}
+
+/// A device CI hosts lack; tests needing it are `#[ignore = "needs …: run by
+/// tests/vm/run.sh"]` and call [`require`] first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    /// `/dev/udmabuf` (dma-bufs over memfd pages).
+    Udmabuf,
+    /// A DRM node: `/dev/dri/renderD*` or `/dev/dri/card*` (GBM allocation).
+    Drm,
+}
+
+impl Device {
+    pub fn present(self) -> bool {
+        match self {
+            Device::Udmabuf => std::path::Path::new("/dev/udmabuf").exists(),
+            Device::Drm => !drm_nodes().is_empty(),
+        }
+    }
+}
+
+/// First line of a test ignored for lack of `dev`: fails it when it is run (`--run-ignored`,
+/// `--include-ignored`) where `dev` is missing.
+#[track_caller]
+pub fn require(dev: Device) {
+    let what = match dev {
+        Device::Udmabuf => "/dev/udmabuf does not exist",
+        Device::Drm => "/dev/dri has no renderD*/card* node",
+    };
+    assert!(
+        dev.present(),
+        "{what}: this test needs the device and was run anyway (ignored tests run with \
+         --run-ignored / --include-ignored); run it with tests/vm/run.sh"
+    );
+}
+
+/// `/dev/dri` nodes (`card*`, `renderD*`), sorted; empty without DRM.
+pub fn drm_nodes() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir("/dev/dri")
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    v.retain(|n| n.starts_with("card") || n.starts_with("renderD"));
+    v.sort();
+    v
+}
+
+/// True inside the VM tier's guest (`VIRGL_SHIM_TEST_VM=1`): assertions about its known
+/// devices apply. Never used to skip.
+pub fn in_test_vm() -> bool {
+    std::env::var("VIRGL_SHIM_TEST_VM").as_deref() == Ok("1")
+}
 
 // ---- PRNG ------------------------------------------------------------------------------
 

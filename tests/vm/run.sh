@@ -4,10 +4,10 @@
 #
 # Builds the test binaries on the host (cargo test --no-run), boots a QEMU guest with
 # tests/vm/vm.sh (6.12 kernel with udmabuf, virtio-gpu + vgem, the host's root read-only)
-# and runs every test of them there with VIRGL_SHIM_REQUIRE_UDMABUF=1, so a missing device
-# is a failure instead of a SKIP. Covers zero-copy GL import of registered memfd pages,
-# export_dmabuf of zero-copy / coherent resources (mmap + re-import), EXPORT_QUERY fds and
-# GL texture export where EGL can.
+# and runs every test of them there (tests/vm/guest-tests.sh), the device tests that hosts
+# skip (#[ignore]d: udmabuf_*, drm_*) included, so a missing device is a failure. Covers
+# zero-copy GL import of registered memfd pages, export_dmabuf of zero-copy / coherent
+# resources (mmap + re-import), EXPORT_QUERY fds and GL texture export where EGL can.
 #
 # Exit status non-zero on any failure; the last line is "N passed, N failed".
 # Env: VM_* knobs of vm.sh; VM_TESTS (space-separated cargo test targets, default zerocopy gbm).
@@ -16,14 +16,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cd "$repo"
 
-targets=${VM_TESTS:-zerocopy gbm}
+# `lib` is the library's unit tests, of which only the #[ignore]d device tests run here.
+targets=${VM_TESTS:-zerocopy gbm lib}
 bins=()
 for t in $targets; do
-  json=$(cargo test --test "$t" --no-run --message-format=json 2>/dev/null) || {
-    cargo test --test "$t" --no-run >&2; echo "0 passed, 1 failed"; exit 1; }
+  if [ "$t" = lib ]; then sel=(--lib); prefix=ignored-only:; else sel=(--test "$t"); prefix=; fi
+  json=$(cargo test "${sel[@]}" --no-run --message-format=json 2>/dev/null) || {
+    cargo test "${sel[@]}" --no-run >&2; echo "0 passed, 1 failed"; exit 1; }
   exe=$(printf '%s\n' "$json" | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n1)
   [ -x "$exe" ] || { echo "run.sh: no test binary for $t" >&2; echo "0 passed, 1 failed"; exit 1; }
-  bins+=("$exe")
+  bins+=("$prefix$exe")
 done
 
 # GL in the guest uses the default EGL platform order: the 2D virtio-gpu node only gets
