@@ -194,9 +194,9 @@ impl GlBackend {
             log::warn!("release of imported texture {}: {}", imp.name, e.msg);
             return;
         }
-        // SAFETY: context current; the texture was created by import_dmabuf_texture and is
-        // deleted once (the value is consumed).
         if let Some(t) = NonZeroU32::new(imp.name) {
+            // SAFETY: context current; the texture was created by import_dmabuf_texture and
+            // is deleted once (the value is consumed).
             unsafe { self.gl.delete_texture(glow::NativeTexture(t)) };
         }
         if let Ok((fns, _)) = self.egl_image_fns() {
