@@ -1,0 +1,198 @@
+//! Where the GL context comes from, and keeping it current.
+//!
+//! Platforms, tried in this order:
+//! 1. the VMM's EGL display (callbacks v4 `get_egl_display`) with the VMM's GL contexts;
+//! 2. the VMM's GL contexts (`create_gl_context`/`make_current`, no `USE_EGL` flag), which is
+//!    how QEMU with `-display sdl,gl=on` drives the library;
+//! 3. GBM on a DRM node (`EGL_PLATFORM_GBM_KHR` with a `gbm_device`, see [`super::gbm`]):
+//!    the VMM's `get_drm_fd` (callbacks ≥ v2; the library owns and closes that fd), else
+//!    `/dev/dri/renderD*` in order; taken only with a hardware driver (a `kms_swrast` GBM
+//!    display ranks with the other `kms_swrast` displays, as a last resort);
+//! 4. an EGL device (`EGL_EXT_platform_device`) with a hardware driver;
+//! 5. EGL surfaceless (`EGL_MESA_platform_surfaceless`), unless Mesa fell back to
+//!    `kms_swrast` on a DRM node there;
+//! 6. Mesa's software EGL device (`EGL_MESA_device_software`: llvmpipe, no DRM node);
+//! 7. as a last resort, a `kms_swrast` display from 4 or 5.
+//!
+//! Each display is only taken once eglInitialize, context creation, eglMakeCurrent and a
+//! `GL_RENDERER` query succeed on it; displays passed over are terminated when we were the
+//! ones who initialised them. `VIRGL_SHIM_EGL_DEVICE=software` moves 6 to the front.
+//! Platforms 4–7 make our own desktop GL core-profile context.
+//!
+//! Our own contexts are made current on whichever thread calls (a thread that finds the
+//! main context current on another thread gets a context sharing its objects); the VMM's
+//! context is made current through its callback before every backend operation, since the
+//! VMM switches to its own contexts between our calls.
+//!
+//! The code is split by concern: [`platforms`] walks the platform order, [`probe`] tries
+//! one display (initialise, context, `GL_RENDERER`, driver class), [`vmm`] takes the VMM's
+//! contexts through its callbacks, and [`current`] keeps our context current on the calling
+//! thread.
+
+mod current;
+mod platforms;
+mod probe;
+mod vmm;
+
+pub use vmm::VmmCallbacks;
+
+use crate::error::{Error, Result};
+use khronos_egl as egl;
+use std::ffi::c_void;
+use std::thread::ThreadId;
+
+/// The dynamically loaded libEGL.
+pub(crate) type Egl = egl::DynamicInstance<egl::EGL1_4>;
+
+/// Desktop GL versions asked for, best first (drivers return the newest compatible one).
+const GL_VERSIONS: [(i32, i32); 4] = [(4, 5), (4, 3), (4, 0), (3, 3)];
+
+enum Kind {
+    /// Our own EGL context(s) on `display`; `contexts[0]` is the main one, the others share
+    /// its objects. Each entry names the thread it was last made current on.
+    Own {
+        display: egl::Display,
+        config: Option<egl::Config>,
+        attribs: Vec<egl::Int>,
+        contexts: Vec<(Option<ThreadId>, egl::Context)>,
+        /// The GBM device of a GBM-platform display: the display is terminated before it
+        /// is destroyed.
+        gbm: Option<super::gbm::Device>,
+    },
+    /// A context the VMM created for us.
+    Vmm { vmm: VmmCallbacks, ctx: *mut c_void },
+}
+
+/// The EGL side of the GL backend: the platform, its context(s) and the GL loader.
+pub(crate) struct Platform {
+    /// Short platform name for logs.
+    pub name: &'static str,
+    egl: Option<Egl>,
+    kind: Kind,
+    gl_lib: Option<libloading::Library>,
+    /// [`current::thread_token`] of the thread where our context was last made (or found) current,
+    /// 0 when unknown. Like upstream, we assume our context stays current there until the
+    /// VMM says otherwise with `virgl_renderer_force_ctx_0` (QEMU calls it before every
+    /// command and after its own GL work), or until poll/reset ([`Self::forget_current`]).
+    known_current: u64,
+}
+
+fn cstr_has(list: &str, ext: &str) -> bool {
+    list.split_ascii_whitespace().any(|e| e == ext)
+}
+
+impl Platform {
+    /// Picks a platform and makes its context current on the calling thread. `drm_fd` is
+    /// the VMM's DRM fd (`get_drm_fd`), tried instead of the render nodes for GBM.
+    pub fn new(
+        flags: i32,
+        vmm: Option<VmmCallbacks>,
+        drm_fd: Option<&std::os::fd::OwnedFd>,
+    ) -> Result<Self> {
+        // SAFETY: loading libEGL.so.1 runs its initialisers; it is the system's EGL.
+        let egl = match unsafe { Egl::load_required() } {
+            Ok(e) => Some(e),
+            Err(e) => {
+                log::info!("cannot load libEGL.so.1: {e}");
+                None
+            }
+        };
+        if let Some(vmm) = vmm {
+            match Self::vmm_platform(flags, vmm) {
+                Ok(Some((name, ctx))) => {
+                    let p = Platform {
+                        name,
+                        egl,
+                        kind: Kind::Vmm { vmm, ctx },
+                        gl_lib: None,
+                        known_current: 0,
+                    };
+                    return Ok(p);
+                }
+                Ok(None) => {}
+                Err(e) => log::warn!("VMM GL context unusable ({}); trying EGL", e.msg),
+            }
+        }
+        let Some(egl) = egl else {
+            return Err(Error::notsup("no libEGL.so.1 and no VMM GL context callbacks"));
+        };
+        let (name, display, config, attribs, ctx, gbm) = Self::own_platform(&egl, drm_fd)?;
+        let kind = Kind::Own { display, config, attribs, contexts: vec![(None, ctx)], gbm };
+        let mut p = Platform { name, egl: Some(egl), kind, gl_lib: None, known_current: 0 };
+        p.make_current()?;
+        Ok(p)
+    }
+
+    /// Our EGL instance, display and the context current on this thread (own platforms
+    /// only; the VMM's contexts come without an EGL display we could use).
+    pub(crate) fn egl_handles(&self) -> Option<(&Egl, egl::Display, Option<egl::Context>)> {
+        match (&self.kind, self.egl.as_ref()) {
+            (Kind::Own { display, .. }, Some(e)) => Some((e, *display, e.get_current_context())),
+            _ => None,
+        }
+    }
+
+    /// True when several of our contexts share the objects (writes must then be finished
+    /// before another thread reads).
+    pub fn is_shared(&self) -> bool {
+        matches!(&self.kind, Kind::Own { contexts, .. } if contexts.len() > 1)
+    }
+
+    /// Address of GL entry point `name`: eglGetProcAddress, else dlsym in libGL/libOpenGL.
+    pub fn proc_address(&mut self, name: &str) -> *const c_void {
+        if let Some(f) = self.egl.as_ref().and_then(|e| e.get_proc_address(name)) {
+            return f as *const c_void;
+        }
+        if self.gl_lib.is_none() {
+            for lib in ["libGL.so.1", "libOpenGL.so.0"] {
+                // SAFETY: loading the system GL library runs its initialisers only.
+                if let Ok(l) = unsafe { libloading::Library::new(lib) } {
+                    self.gl_lib = Some(l);
+                    break;
+                }
+            }
+        }
+        let Some(lib) = self.gl_lib.as_ref() else {
+            return std::ptr::null();
+        };
+        let mut sym = name.as_bytes().to_vec();
+        sym.push(0);
+        // SAFETY: the symbol is only used as an opaque address here; the caller casts it to
+        // the entry point's signature.
+        match unsafe { lib.get::<*const c_void>(&sym) } {
+            Ok(s) => *s,
+            Err(_) => std::ptr::null(),
+        }
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        match &self.kind {
+            Kind::Vmm { vmm, ctx } => {
+                if let Some(destroy) = vmm.cbs.destroy_gl_context {
+                    // SAFETY: the context the VMM created for us, destroyed once.
+                    unsafe { destroy(vmm.cookie as *mut c_void, *ctx) };
+                }
+            }
+            Kind::Own { display, contexts, gbm, .. } => {
+                if let Some(egl) = self.egl.as_ref() {
+                    // Release ours on this thread; contexts current elsewhere are freed by
+                    // EGL when released there. The display is shared process-wide (other
+                    // users may hold it), so it is not terminated.
+                    let current = egl.get_current_context().map(|c| c.as_ptr());
+                    if contexts.iter().any(|(_, c)| Some(c.as_ptr()) == current) {
+                        let _ = egl.make_current(*display, None, None, None);
+                    }
+                    for (_, ctx) in contexts {
+                        let _ = egl.destroy_context(*display, *ctx);
+                    }
+                    // A GBM display is ours alone and must not outlive its gbm_device.
+                    if gbm.is_some() {
+                        let _ = egl.terminate(*display);
+                    }
+                }
+            }
+        }
+    }
+}
