@@ -191,10 +191,12 @@ pub fn parse_size(s: &str) -> Option<u64> {
 }
 
 /// The `VIRGL_RENDERER_*` flags of `virgl_renderer_init` that the library acts on, decoded
-/// by `ffi/`; `raw` keeps the word for logs and for the GL backend's platform choice.
+/// by `ffi/`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct InitFlags {
-    pub raw: i32,
+    /// `VIRGL_RENDERER_USE_EGL`: make our own EGL context even when the VMM offers its GL
+    /// contexts.
+    pub use_egl: bool,
     /// `VIRGL_RENDERER_THREAD_SYNC`.
     pub thread_sync: bool,
     /// `VIRGL_RENDERER_ASYNC_FENCE_CB`.

@@ -45,6 +45,10 @@ pub mod internal {
     pub mod backend {
         pub use crate::backend::{cpu, gl, Backend, MaxSizes, Storage};
     }
+    /// The VMM's callbacks as the core sees them (tests drive the GL backend with them).
+    pub mod vmm {
+        pub use crate::ffi::vmm::VmmCallbacks;
+    }
     /// The renderer state (tests peek at a context's error state).
     pub mod renderer {
         pub use crate::renderer::with;

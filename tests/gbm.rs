@@ -15,11 +15,12 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use virglrenderer::ffi::types::virgl_renderer_resource_create_args;
 use virglrenderer::ffi::*;
 use virglrenderer::internal::backend::cpu::CpuBackend;
-use virglrenderer::internal::backend::gl::{GlBackend, VmmCallbacks};
+use virglrenderer::internal::backend::gl::{GlBackend, GlFlags};
 use virglrenderer::internal::backend::{Backend, Storage};
 use virglrenderer::internal::iov::IovList;
 use virglrenderer::internal::resource::{bind, ResourceDesc};
 use virglrenderer::internal::transfer::{self, RawBox};
+use virglrenderer::internal::vmm::VmmCallbacks;
 
 const BGRA8: u32 = 1; // B8G8R8A8_UNORM: DRM AR24
 const AR24: u32 = u32::from_le_bytes(*b"AR24");
@@ -27,7 +28,7 @@ const AR24: u32 = u32::from_le_bytes(*b"AR24");
 /// A GL backend with a GBM allocator (for tests that `require(Device::Drm)`): a failure
 /// when GL does not start or no DRM node allocates.
 fn gbm_backend() -> GlBackend {
-    let gl = gl_required(GlBackend::new(0, None));
+    let gl = gl_required(GlBackend::new(GlFlags::default(), None));
     println!("NOTE: EGL platform {}, GBM node {:?}", gl.platform_name(), gl.gbm_node());
     assert!(gl.gbm_node().is_some(), "no DRM node where GBM allocation works ({:?})", drm_nodes());
     gl
@@ -153,7 +154,7 @@ fn drm_scanout_texture_is_a_gbm_bo_matching_cpu_and_exports_it() {
 #[test]
 fn gbm_disabled_by_env_gives_plain_textures() {
     std::env::set_var("VIRGL_SHIM_GBM", "0");
-    let mut gl = gl_required(GlBackend::new(0, None));
+    let mut gl = gl_required(GlBackend::new(GlFlags::default(), None));
     assert_eq!(gl.gbm_node(), None);
     assert_ne!(gl.platform_name(), "egl-gbm");
     let d = desc(&gl, 8, 8, bind::SCANOUT | bind::SAMPLER_VIEW);
@@ -278,7 +279,7 @@ fn get_drm_fd_is_used_and_closed_by_the_library() {
     unsafe { (*cbs).get_drm_fd = Some(give_drm_fd) };
     // SAFETY: copying the leaked struct.
     let vmm = VmmCallbacks { cbs: unsafe { *cbs }, cookie: new_cookie() as *const _ as usize };
-    let gl = gl_required(GlBackend::new(0, Some(vmm)));
+    let gl = gl_required(GlBackend::new(GlFlags::default(), Some(Box::new(vmm))));
     println!("NOTE: {path}: platform {}, GBM node {:?}", gl.platform_name(), gl.gbm_node());
     if in_test_vm() {
         assert_eq!(gl.gbm_node(), Some("VMM DRM fd"), "GBM should allocate on {path}");

@@ -13,17 +13,18 @@ use virglrenderer::ffi::types::{
     virgl_renderer_callbacks, virgl_renderer_gl_context, virgl_renderer_gl_ctx_param,
 };
 use virglrenderer::internal::backend::cpu::CpuBackend;
-use virglrenderer::internal::backend::gl::{GlBackend, Readback, VmmCallbacks};
+use virglrenderer::internal::backend::gl::{GlBackend, GlFlags, Readback};
 use virglrenderer::internal::backend::{Backend, MaxSizes as Limits, Storage};
 use virglrenderer::internal::format;
 use virglrenderer::internal::iov::IovList;
 use virglrenderer::internal::resource::{bind, flags, CreateArgs, ResourceDesc};
 use virglrenderer::internal::transfer::{self, Plan, RawBox};
+use virglrenderer::internal::vmm::VmmCallbacks;
 
 use common::{gl_required, GL_REQUIRED};
 
 fn gl_backend() -> GlBackend {
-    gl_required(GlBackend::new(0, None))
+    gl_required(GlBackend::new(GlFlags::default(), None))
 }
 
 /// xorshift64*: reproducible bytes without a dependency.
@@ -535,7 +536,10 @@ fn vmm_gl_context_callbacks_are_used() {
         get_egl_display: None,
     };
     let cookie = &*vmm as *const FakeVmm as usize;
-    let mut gl = gl_required(GlBackend::new(0, Some(VmmCallbacks { cbs, cookie })));
+    let mut gl = gl_required(GlBackend::new(
+        GlFlags::default(),
+        Some(Box::new(VmmCallbacks { cbs, cookie })),
+    ));
     assert_eq!(gl.platform_name(), "vmm-gl-context");
     assert_eq!(vmm.created.load(std::sync::atomic::Ordering::SeqCst), 1);
     let made = || vmm.made_current.load(std::sync::atomic::Ordering::SeqCst);
@@ -561,7 +565,10 @@ fn vmm_gl_context_callbacks_are_used() {
     drop(gl);
     assert_eq!(vmm.destroyed.load(std::sync::atomic::Ordering::SeqCst), 1);
     // With USE_EGL the library makes its own context instead.
-    let own = gl_required(GlBackend::new(1, Some(VmmCallbacks { cbs, cookie })));
+    let own = gl_required(GlBackend::new(
+        GlFlags { use_egl: true },
+        Some(Box::new(VmmCallbacks { cbs, cookie })),
+    ));
     assert_ne!(own.platform_name(), "vmm-gl-context");
     drop(own);
     assert_eq!(vmm.created.load(std::sync::atomic::Ordering::SeqCst), 1);

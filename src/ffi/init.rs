@@ -1,9 +1,9 @@
 //! init, cleanup, reset, polling and logging entry points.
 
 use super::boundary;
-use super::convert::{init_flags, Callbacks};
+use super::convert::init_flags;
 use super::types::*;
-use crate::backend::gl::VmmCallbacks;
+use super::vmm::VmmCallbacks;
 use crate::renderer::{self, InitKey, Renderer};
 use std::ffi::{c_int, c_void};
 use std::mem::{offset_of, size_of};
@@ -64,8 +64,8 @@ pub unsafe extern "C" fn virgl_renderer_init(
             return -libc::EBUSY;
         }
         let cookie = cookie as usize;
-        let fences = Arc::new(Callbacks { raw: callbacks, cookie });
-        let gl = Some(VmmCallbacks { cbs: callbacks, cookie });
+        let vmm = VmmCallbacks { cbs: callbacks, cookie };
+        let (fences, gl) = (Arc::new(vmm), Some(Box::new(vmm) as Box<_>));
         match Renderer::new(key, init_flags(flags), fences, gl) {
             Ok(r) => {
                 *state = Some(r);

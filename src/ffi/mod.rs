@@ -27,6 +27,7 @@ pub mod init;
 pub mod logging;
 pub mod resource;
 pub mod types;
+pub(crate) mod vmm;
 
 pub use blob::*;
 pub use caps::*;

@@ -10,7 +10,7 @@ pub mod fence;
 pub mod host3d;
 pub mod zerocopy;
 
-use crate::backend::gl::{GlBackend, VmmCallbacks};
+use crate::backend::gl::{GlBackend, GlFlags, VmmGl};
 use crate::backend::{cpu::CpuBackend, Backend, Storage};
 use crate::config::{self, BackendChoice, InitFlags};
 use crate::error::{Error, Result};
@@ -145,12 +145,13 @@ pub fn with<R>(f: impl FnOnce(&mut Renderer) -> Result<R>) -> Result<R> {
 fn choose_backend(
     choice: BackendChoice,
     flags: InitFlags,
-    gl_vmm: Option<VmmCallbacks>,
+    gl_vmm: Option<Box<dyn VmmGl>>,
 ) -> Result<Box<dyn Backend>> {
+    let gl_flags = GlFlags { use_egl: flags.use_egl };
     match choice {
         BackendChoice::Cpu => return Ok(Box::new(CpuBackend::new())),
         BackendChoice::Gl => {
-            return GlBackend::new(flags.raw, gl_vmm)
+            return GlBackend::new(gl_flags, gl_vmm)
                 .map(|b| Box::new(b) as Box<dyn Backend>)
                 .map_err(|e| Error::new(e.errno, format!("VIRGL_SHIM_BACKEND=gl: {}", e.msg)))
         }
@@ -159,7 +160,7 @@ fn choose_backend(
     if flags.no_virgl {
         return Ok(Box::new(CpuBackend::new()));
     }
-    match GlBackend::new(flags.raw, gl_vmm) {
+    match GlBackend::new(gl_flags, gl_vmm) {
         Ok(b) => Ok(Box::new(b)),
         Err(e) => {
             log::info!("GL backend unavailable ({}); using the CPU backend", e.msg);
@@ -176,7 +177,7 @@ impl Renderer {
         key: InitKey,
         flags: InitFlags,
         vmm: Arc<dyn VmmFences>,
-        gl_vmm: Option<VmmCallbacks>,
+        gl_vmm: Option<Box<dyn VmmGl>>,
     ) -> Result<Self> {
         let cfg = config::Config::from_env();
         let choice = cfg.backend;

@@ -3,7 +3,7 @@
 
 use super::egl::Platform;
 use super::raw::RawGl;
-use super::{gbm, sync, GlBackend, Readback, VmmCallbacks};
+use super::{sync, GlBackend, GlFlags, Readback, VmmGl};
 use crate::backend::Limits;
 use crate::error::{Error, Result};
 use crate::format::GlFormat;
@@ -14,13 +14,13 @@ use std::collections::HashMap;
 use std::num::NonZeroU32;
 
 impl GlBackend {
-    /// Starts EGL + GL on the first platform that works (see [`super::egl`]); `flags` are
-    /// `virgl_renderer_init`'s, `vmm` the VMM's callbacks when it gave any.
-    pub fn new(flags: i32, vmm: Option<VmmCallbacks>) -> Result<Self> {
+    /// Starts EGL + GL on the first platform that works (see [`super::egl`]); `flags` say
+    /// how the VMM asked for GL, `vmm` answers for the VMM's GL callbacks when it gave any.
+    pub fn new(flags: GlFlags, vmm: Option<Box<dyn VmmGl>>) -> Result<Self> {
         // The VMM's DRM fd (owned by us): the GBM platform and allocator use dups of it; this
         // one closes when `new` returns.
-        let drm_fd = gbm::vmm_drm_fd(vmm.as_ref());
-        let mut platform = Platform::new(flags, vmm, drm_fd.as_ref())?;
+        let drm_fd = vmm.as_deref().and_then(|v| v.take_drm_fd());
+        let mut platform = Platform::new(flags.use_egl, vmm, drm_fd.as_ref())?;
         // SAFETY: a context is current on this thread (Platform::new) and the loader returns
         // entry points of that GL implementation.
         let gl = unsafe { glow::Context::from_loader_function(|n| platform.proc_address(n)) };

@@ -176,26 +176,6 @@ impl Drop for Device {
     }
 }
 
-/// The DRM fd the VMM offers through `get_drm_fd` (callbacks ≥ v2), now owned by us;
-/// `None` when there is no callback or it returned no valid fd.
-pub(crate) fn vmm_drm_fd(vmm: Option<&super::egl::VmmCallbacks>) -> Option<OwnedFd> {
-    let vmm = vmm?;
-    if vmm.cbs.version < 2 {
-        return None;
-    }
-    let get = vmm.cbs.get_drm_fd?;
-    // SAFETY: a VMM callback called with its own cookie, as the API specifies.
-    let fd = unsafe { get(vmm.cookie as *mut c_void) };
-    // SAFETY: F_GETFD only inspects the descriptor table.
-    if fd < 0 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-        log::warn!("get_drm_fd returned {fd}: not an open fd; ignored");
-        return None;
-    }
-    log::debug!("VMM gave DRM fd {fd} (owned by the library now)");
-    // SAFETY: the API hands ownership of the returned fd to the library; it is valid.
-    Some(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
 /// `/dev/dri/<prefix>N` nodes in numeric order.
 pub(crate) fn drm_nodes(prefix: &str) -> Vec<std::path::PathBuf> {
     let Ok(dir) = std::fs::read_dir("/dev/dri") else {

@@ -47,7 +47,7 @@ mod storage;
 mod sync;
 mod upload;
 
-pub use egl::VmmCallbacks;
+pub use egl::VmmGl;
 pub use storage::GlStorage;
 
 use super::Limits;
@@ -69,6 +69,14 @@ use crate::{
 };
 #[cfg(test)]
 use recycle::{RECYCLE_MAX_BYTES, RECYCLE_MAX_OBJECTS};
+
+/// How the VMM asked for GL (`virgl_renderer_init`'s flags, as far as the GL backend cares).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GlFlags {
+    /// `VIRGL_RENDERER_USE_EGL`: make our own EGL context even when the VMM offers GL
+    /// contexts, unless it also gave its EGL display.
+    pub use_egl: bool,
+}
 
 /// How [`GlBackend`] reads textures back. `Auto` picks per format; the others force one
 /// path (tests use them to check every path against the CPU backend).
@@ -142,7 +150,7 @@ mod tests {
 
     /// A GL backend, or `None` (test skipped) with `VIRGL_SHIM_SKIP_GL=1` when EGL is missing.
     fn gl() -> Option<GlBackend> {
-        match GlBackend::new(0, None) {
+        match GlBackend::new(GlFlags::default(), None) {
             Ok(g) => Some(g),
             Err(e) if std::env::var("VIRGL_SHIM_SKIP_GL").as_deref() == Ok("1") => {
                 eprintln!("SKIP: no GL backend ({})", e.msg);

@@ -5,7 +5,6 @@
 use super::{Kind, Platform};
 use crate::error::{Error, Result};
 use khronos_egl as egl;
-use std::ffi::c_void;
 
 /// A number for the calling thread, unique for the life of the process (unlike `ThreadId`
 /// it costs no reference count, and unlike a TLS address it is never reused), never 0.
@@ -41,11 +40,9 @@ impl Platform {
     fn make_current_now(&mut self) -> Result<()> {
         match &mut self.kind {
             Kind::Vmm { vmm, ctx } => {
-                let Some(mc) = vmm.cbs.make_current else {
+                let Some(rc) = vmm.make_current(0, *ctx) else {
                     return Err(Error::inval("VMM make_current callback vanished"));
                 };
-                // SAFETY: VMM callback with its cookie and the context it created for us.
-                let rc = unsafe { mc(vmm.cookie as *mut c_void, 0, *ctx) };
                 if rc != 0 {
                     return Err(Error::inval(format!("VMM make_current failed ({rc})")));
                 }

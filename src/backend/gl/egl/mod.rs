@@ -26,15 +26,15 @@
 //!
 //! The code is split by concern: [`platforms`] walks the platform order, [`probe`] tries
 //! one display (initialise, context, `GL_RENDERER`, driver class), [`vmm`] takes the VMM's
-//! contexts through its callbacks, and [`current`] keeps our context current on the calling
-//! thread.
+//! contexts through the [`VmmGl`] trait (implemented over the C callbacks in `ffi::vmm`),
+//! and [`current`] keeps our context current on the calling thread.
 
 mod current;
 mod platforms;
 mod probe;
 mod vmm;
 
-pub use vmm::VmmCallbacks;
+pub use vmm::VmmGl;
 
 use crate::error::{Error, Result};
 use khronos_egl as egl;
@@ -60,7 +60,7 @@ enum Kind {
         gbm: Option<super::gbm::Device>,
     },
     /// A context the VMM created for us.
-    Vmm { vmm: VmmCallbacks, ctx: *mut c_void },
+    Vmm { vmm: Box<dyn VmmGl>, ctx: usize },
 }
 
 /// The EGL side of the GL backend: the platform, its context(s) and the GL loader.
@@ -82,11 +82,12 @@ fn cstr_has(list: &str, ext: &str) -> bool {
 }
 
 impl Platform {
-    /// Picks a platform and makes its context current on the calling thread. `drm_fd` is
-    /// the VMM's DRM fd (`get_drm_fd`), tried instead of the render nodes for GBM.
+    /// Picks a platform and makes its context current on the calling thread. `use_egl`
+    /// passes over the VMM's contexts unless it gave its EGL display; `drm_fd` is the VMM's
+    /// DRM fd ([`VmmGl::take_drm_fd`]), tried instead of the render nodes for GBM.
     pub fn new(
-        flags: i32,
-        vmm: Option<VmmCallbacks>,
+        use_egl: bool,
+        vmm: Option<Box<dyn VmmGl>>,
         drm_fd: Option<&std::os::fd::OwnedFd>,
     ) -> Result<Self> {
         // SAFETY: loading libEGL.so.1 runs its initialisers; it is the system's EGL.
@@ -98,7 +99,7 @@ impl Platform {
             }
         };
         if let Some(vmm) = vmm {
-            match Self::vmm_platform(flags, vmm) {
+            match Self::vmm_platform(use_egl, &*vmm) {
                 Ok(Some((name, ctx))) => {
                     let p = Platform {
                         name,
@@ -169,12 +170,8 @@ impl Platform {
 impl Drop for Platform {
     fn drop(&mut self) {
         match &self.kind {
-            Kind::Vmm { vmm, ctx } => {
-                if let Some(destroy) = vmm.cbs.destroy_gl_context {
-                    // SAFETY: the context the VMM created for us, destroyed once.
-                    unsafe { destroy(vmm.cookie as *mut c_void, *ctx) };
-                }
-            }
+            // The context the VMM created for us, destroyed once.
+            Kind::Vmm { vmm, ctx } => vmm.destroy_context(*ctx),
             Kind::Own { display, contexts, gbm, .. } => {
                 if let Some(egl) = self.egl.as_ref() {
                     // Release ours on this thread; contexts current elsewhere are freed by

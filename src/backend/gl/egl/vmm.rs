@@ -1,71 +1,146 @@
-//! Platforms 1 and 2: GL contexts the VMM creates for us through its callbacks.
+//! Platforms 1 and 2: GL contexts the VMM creates for us, asked for through [`VmmGl`].
+//!
+//! The GL backend never sees the C callback table: `ffi::vmm` implements [`VmmGl`] over
+//! `virgl_renderer_callbacks` (calling its function pointers with the VMM's cookie), and
+//! tests can implement it in plain Rust. A callback the VMM did not give (or that its
+//! callbacks version predates) answers "not given" (`None`, `false`).
 
 use super::{Platform, GL_VERSIONS};
 use crate::error::{Error, Result};
-use crate::ffi::types::{virgl_renderer_callbacks, virgl_renderer_gl_ctx_param};
-use std::ffi::c_void;
+use std::os::fd::OwnedFd;
 
-/// The VMM's callbacks and cookie, for platforms 1 and 2.
-#[derive(Clone, Copy)]
-pub struct VmmCallbacks {
-    /// The callbacks as given to `virgl_renderer_init`.
-    pub cbs: virgl_renderer_callbacks,
-    /// The cookie passed back to every callback.
-    pub cookie: usize,
+/// What the GL backend asks of the VMM: its GL contexts, its EGL display and its DRM fd.
+///
+/// Contexts are opaque handles (never 0) that only the VMM interprets. Every call is made
+/// on the thread that calls into the library, under the renderer's lock.
+pub trait VmmGl: Send {
+    /// True when the VMM can create, destroy and make current GL contexts (all three
+    /// callbacks given).
+    fn has_gl_contexts(&self) -> bool;
+
+    /// Creates a desktop GL `major.minor` context for scanout `scanout` (sharing objects
+    /// with the VMM's current one when `shared`); `None` when the VMM returns none or
+    /// cannot create contexts.
+    fn create_context(&self, scanout: u32, shared: bool, major: i32, minor: i32) -> Option<usize>;
+
+    /// Destroys a context [`Self::create_context`] returned (once); nothing when the VMM
+    /// gave no way to destroy contexts.
+    fn destroy_context(&self, ctx: usize);
+
+    /// Makes `ctx` current on the calling thread for scanout `scanout`: `Some(0)` on
+    /// success, `Some(rc)` with the VMM's failure code, `None` when the VMM gave no way to
+    /// make contexts current.
+    fn make_current(&self, scanout: u32, ctx: usize) -> Option<i32>;
+
+    /// The VMM's EGLDisplay (callbacks ≥ v4), `None` when not given or NULL.
+    fn egl_display(&self) -> Option<usize>;
+
+    /// The VMM's DRM fd (callbacks ≥ v2), now owned by the caller; `None` when not given or
+    /// not an open fd. Each call asks the VMM again.
+    fn take_drm_fd(&self) -> Option<OwnedFd>;
 }
 
 impl Platform {
     /// Platforms 1 and 2: `Ok(None)` when the VMM gave no context callbacks (or asked for
-    /// our own EGL context with `USE_EGL`).
+    /// our own EGL context with `use_egl`).
     pub(super) fn vmm_platform(
-        flags: i32,
-        vmm: VmmCallbacks,
-    ) -> Result<Option<(&'static str, *mut c_void)>> {
-        let cbs = &vmm.cbs;
-        let (Some(create), Some(_), Some(make_current)) =
-            (cbs.create_gl_context, cbs.destroy_gl_context, cbs.make_current)
-        else {
+        use_egl: bool,
+        vmm: &dyn VmmGl,
+    ) -> Result<Option<(&'static str, usize)>> {
+        if !vmm.has_gl_contexts() {
             return Ok(None);
-        };
-        let cookie = vmm.cookie as *mut c_void;
-        let mut name = "vmm-gl-context";
-        if cbs.version >= 4 {
-            if let Some(get_display) = cbs.get_egl_display {
-                // SAFETY: a VMM callback called with its own cookie, as the API specifies.
-                let d = unsafe { get_display(cookie) };
-                if !d.is_null() {
-                    name = "vmm-egl-display";
-                }
-            }
         }
-        if name == "vmm-gl-context" && flags & crate::ffi::types::VIRGL_RENDERER_USE_EGL != 0 {
+        let mut name = "vmm-gl-context";
+        if vmm.egl_display().is_some() {
+            name = "vmm-egl-display";
+        }
+        if name == "vmm-gl-context" && use_egl {
             return Ok(None);
         }
         for (major, minor) in GL_VERSIONS {
-            let mut param = virgl_renderer_gl_ctx_param {
-                version: 1,
-                shared: false,
-                major_ver: major,
-                minor_ver: minor,
-                compat_ctx: 0,
-            };
-            // SAFETY: VMM callback with its cookie and a valid parameter block.
-            let ctx = unsafe { create(cookie, 0, &mut param) };
-            if ctx.is_null() {
+            let Some(ctx) = vmm.create_context(0, false, major, minor) else {
                 continue;
-            }
-            // SAFETY: as above; `ctx` is the context the VMM just returned.
-            let rc = unsafe { make_current(cookie, 0, ctx) };
-            if rc != 0 {
-                if let Some(destroy) = cbs.destroy_gl_context {
-                    // SAFETY: destroying the context the VMM created for us.
-                    unsafe { destroy(cookie, ctx) };
-                }
-                return Err(Error::notsup(format!("VMM make_current failed ({rc})")));
+            };
+            let rc = vmm.make_current(0, ctx);
+            if rc != Some(0) {
+                vmm.destroy_context(ctx);
+                return Err(Error::notsup(match rc {
+                    Some(rc) => format!("VMM make_current failed ({rc})"),
+                    None => "VMM make_current callback vanished".to_string(),
+                }));
             }
             log::debug!("VMM created a GL {major}.{minor} context");
             return Ok(Some((name, ctx)));
         }
         Err(Error::notsup("VMM create_gl_context returned NULL for GL 4.x and 3.3"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A VMM in plain Rust: what it offers, and what was asked of it.
+    #[derive(Default)]
+    struct Fake {
+        contexts: bool,
+        display: bool,
+        /// Versions (major) for which `create_context` returns a context.
+        majors: Vec<i32>,
+        make_current_rc: i32,
+        created: AtomicU32,
+        destroyed: AtomicU32,
+    }
+
+    impl VmmGl for Fake {
+        fn has_gl_contexts(&self) -> bool {
+            self.contexts
+        }
+        fn create_context(&self, _: u32, shared: bool, major: i32, _: i32) -> Option<usize> {
+            assert!(!shared);
+            self.majors.contains(&major).then(|| {
+                self.created.fetch_add(1, Ordering::SeqCst);
+                0x1000 + major as usize
+            })
+        }
+        fn destroy_context(&self, ctx: usize) {
+            assert!(ctx > 0x1000);
+            self.destroyed.fetch_add(1, Ordering::SeqCst);
+        }
+        fn make_current(&self, _: u32, _: usize) -> Option<i32> {
+            Some(self.make_current_rc)
+        }
+        fn egl_display(&self) -> Option<usize> {
+            self.display.then_some(0x2000)
+        }
+        fn take_drm_fd(&self) -> Option<OwnedFd> {
+            None
+        }
+    }
+
+    #[test]
+    fn vmm_contexts_only_when_offered_and_wanted() {
+        let none = Fake::default();
+        assert!(Platform::vmm_platform(false, &none).unwrap().is_none());
+        // With use_egl the VMM's contexts are passed over, unless it gave its display.
+        let ctx = Fake { contexts: true, majors: vec![3], ..Fake::default() };
+        assert!(Platform::vmm_platform(true, &ctx).unwrap().is_none());
+        assert_eq!(ctx.created.load(Ordering::SeqCst), 0);
+        let (name, c) = Platform::vmm_platform(false, &ctx).unwrap().unwrap();
+        assert_eq!((name, c), ("vmm-gl-context", 0x1003), "the newest version the VMM gives");
+        let disp = Fake { contexts: true, display: true, majors: vec![4], ..Fake::default() };
+        let (name, c) = Platform::vmm_platform(true, &disp).unwrap().unwrap();
+        assert_eq!((name, c), ("vmm-egl-display", 0x1004));
+    }
+
+    #[test]
+    fn vmm_context_that_fails_is_destroyed() {
+        let none = Fake { contexts: true, ..Fake::default() };
+        assert!(Platform::vmm_platform(false, &none).is_err(), "no version created");
+        let bad = Fake { contexts: true, majors: vec![4], make_current_rc: -22, ..Fake::default() };
+        let e = Platform::vmm_platform(false, &bad).unwrap_err();
+        assert!(e.msg.contains("-22"), "{}", e.msg);
+        assert_eq!(bad.destroyed.load(Ordering::SeqCst), 1);
     }
 }
