@@ -27,10 +27,6 @@ pub(crate) mod model;
 pub(crate) mod renderer;
 pub(crate) mod sys;
 
-// Old paths the GL backend still uses; removed when it names the layer paths.
-pub(crate) use model::{format, resource, transfer};
-pub(crate) use sys::{dmabuf, iov};
-
 /// Crate internals for this repository's integration tests, benches and fuzz targets only.
 /// Not API: nothing here is stable, and the C ABI in [`ffi`] is the only interface.
 #[doc(hidden)]

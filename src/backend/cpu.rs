@@ -2,7 +2,7 @@
 //! in the table (compressed ones as raw blocks), and is the reference the GL backend is
 //! tested against.
 
-use super::{linear::LinearStorage, Backend, Limits, Storage};
+use super::{linear::LinearStorage, Backend, MaxSizes, Storage};
 use crate::error::{Error, Result};
 use crate::model::resource::ResourceDesc;
 use crate::model::transfer::Plan;
@@ -10,12 +10,12 @@ use crate::sys::iov::IovList;
 
 #[derive(Default)]
 pub struct CpuBackend {
-    limits: Limits,
+    limits: MaxSizes,
 }
 
 impl CpuBackend {
     pub fn new() -> Self {
-        CpuBackend { limits: Limits { max_samples: 1, ..Limits::default() } }
+        CpuBackend { limits: MaxSizes { max_samples: 1, ..MaxSizes::default() } }
     }
 }
 
@@ -31,7 +31,7 @@ impl Backend for CpuBackend {
         "cpu"
     }
 
-    fn limits(&self) -> Limits {
+    fn limits(&self) -> MaxSizes {
         self.limits
     }
 

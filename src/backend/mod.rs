@@ -17,9 +17,6 @@ use crate::model::transfer::Plan;
 use crate::sys::dmabuf::{Dmabuf, DmabufLayout, ImportedTexture};
 use crate::sys::iov::IovList;
 
-/// The name the GL backend still uses (removed once it names [`MaxSizes`]).
-pub use MaxSizes as Limits;
-
 /// The host side of one resource.
 pub enum Storage {
     /// Linear memory (CPU backend; shadows of other kinds).
@@ -104,6 +101,16 @@ pub trait Backend: Send {
     }
     /// Frees a texture made by `import_dmabuf`.
     fn release_import(&mut self, _imp: ImportedTexture) {}
+    /// TRANSFER_FROM_HOST from a texture made by `import_dmabuf` (EOPNOTSUPP by default).
+    fn read_import(
+        &mut self,
+        _desc: &ResourceDesc,
+        _imp: &ImportedTexture,
+        _plan: &Plan,
+        _dst: &IovList,
+    ) -> Result<()> {
+        Err(crate::error::Error::notsup(format!("the {} backend imports no dma-bufs", self.name())))
+    }
     /// Exports a backend texture as a dma-buf (EOPNOTSUPP by default).
     fn export_texture(&mut self, _desc: &ResourceDesc, _name: u32, _target: u32) -> Result<Dmabuf> {
         Err(crate::error::Error::notsup(format!("the {} backend exports no dma-bufs", self.name())))

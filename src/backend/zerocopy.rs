@@ -133,8 +133,7 @@ pub fn transfer(
         // order (never stored flipped).
         let mut d = *desc;
         d.flags &= !flags::Y_0_TOP;
-        let mut gl = Storage::Gl(crate::backend::gl::GlStorage::new(imp.name, imp.target));
-        return backend.read(&d, &mut gl, plan, dst);
+        return backend.read_import(&d, imp, plan, dst);
     }
     let lvl = st
         .levels

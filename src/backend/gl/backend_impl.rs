@@ -4,11 +4,11 @@
 use super::gbm_texture::gbm_fourccs;
 use super::storage::GlStorage;
 use super::GlBackend;
-use crate::backend::{Backend, Limits, Storage};
+use crate::backend::{Backend, MaxSizes, Storage};
 use crate::error::{Error, Result};
-use crate::iov::IovList;
-use crate::resource::{ResourceDesc, Target};
-use crate::transfer::Plan;
+use crate::model::resource::{ResourceDesc, Target};
+use crate::model::transfer::Plan;
+use crate::sys::iov::IovList;
 use glow::HasContext;
 
 fn gl_storage(st: &mut Storage) -> Result<&mut GlStorage> {
@@ -23,7 +23,7 @@ impl Backend for GlBackend {
         "gl"
     }
 
-    fn limits(&self) -> Limits {
+    fn limits(&self) -> MaxSizes {
         self.limits
     }
 
@@ -206,14 +206,25 @@ impl Backend for GlBackend {
     fn import_dmabuf(
         &mut self,
         desc: &ResourceDesc,
-        layout: &crate::dmabuf::DmabufLayout,
+        layout: &crate::sys::dmabuf::DmabufLayout,
         fd: &std::os::fd::OwnedFd,
-    ) -> Result<crate::dmabuf::ImportedTexture> {
+    ) -> Result<crate::sys::dmabuf::ImportedTexture> {
         self.import_dmabuf_texture(desc, layout, fd)
     }
 
-    fn release_import(&mut self, imp: crate::dmabuf::ImportedTexture) {
+    fn release_import(&mut self, imp: crate::sys::dmabuf::ImportedTexture) {
         self.release_dmabuf_texture(imp)
+    }
+
+    fn read_import(
+        &mut self,
+        desc: &ResourceDesc,
+        imp: &crate::sys::dmabuf::ImportedTexture,
+        plan: &Plan,
+        dst: &IovList,
+    ) -> Result<()> {
+        let mut st = Storage::Gl(GlStorage::new(imp.name, imp.target));
+        self.read(desc, &mut st, plan, dst)
     }
 
     fn export_texture(
@@ -221,7 +232,7 @@ impl Backend for GlBackend {
         desc: &ResourceDesc,
         name: u32,
         target: u32,
-    ) -> Result<crate::dmabuf::Dmabuf> {
+    ) -> Result<crate::sys::dmabuf::Dmabuf> {
         if target == glow::TEXTURE_2D && self.gbm_textures.contains_key(&name) {
             self.begin()?;
             // SAFETY: context current; GL writes must land before another user reads.
@@ -230,7 +241,7 @@ impl Backend for GlBackend {
             let fd = bo.fd.try_clone().map_err(|e| {
                 Error::new(e.raw_os_error().unwrap_or(libc::EMFILE), format!("dup dma-buf: {e}"))
             })?;
-            return Ok(crate::dmabuf::Dmabuf {
+            return Ok(crate::sys::dmabuf::Dmabuf {
                 fd,
                 fourcc: bo.fourcc,
                 modifier: bo.modifier,

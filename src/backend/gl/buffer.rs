@@ -4,8 +4,8 @@
 use super::staging::gather;
 use super::{usize_of, GlBackend, GlStorage};
 use crate::error::Result;
-use crate::iov::IovList;
-use crate::transfer::Plan;
+use crate::model::transfer::Plan;
+use crate::sys::iov::IovList;
 use glow::HasContext;
 use std::num::NonZeroU32;
 

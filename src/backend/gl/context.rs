@@ -4,10 +4,10 @@
 use super::egl::Platform;
 use super::raw::RawGl;
 use super::{sync, GlBackend, GlFlags, Readback, VmmGl};
-use crate::backend::Limits;
+use crate::backend::MaxSizes;
 use crate::error::{Error, Result};
-use crate::format::GlFormat;
-use crate::resource::ResourceDesc;
+use crate::model::format::GlFormat;
+use crate::model::resource::ResourceDesc;
 use glow::HasContext;
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -47,7 +47,7 @@ impl GlBackend {
                 .min(get(glow::MAX_COLOR_TEXTURE_SAMPLES))
                 .min(get(glow::MAX_DEPTH_TEXTURE_SAMPLES))
                 .max(1);
-            let limits = Limits {
+            let limits = MaxSizes {
                 max_texture_2d: get(glow::MAX_TEXTURE_SIZE),
                 max_texture_3d: get(glow::MAX_3D_TEXTURE_SIZE),
                 max_cube: get(glow::MAX_CUBE_MAP_TEXTURE_SIZE),

@@ -3,9 +3,9 @@
 //! Only our own EGL platforms can do either; the VMM's GL contexts answer EOPNOTSUPP.
 
 use super::GlBackend;
-use crate::dmabuf::{Dmabuf, DmabufLayout, ImportedTexture};
 use crate::error::{Error, Result};
-use crate::resource::ResourceDesc;
+use crate::model::resource::ResourceDesc;
+use crate::sys::dmabuf::{Dmabuf, DmabufLayout, ImportedTexture};
 use glow::HasContext;
 use khronos_egl as egl;
 use std::ffi::c_void;
@@ -364,7 +364,7 @@ impl GlBackend {
             )));
         }
         let with_mods = has(&fns.exts, "EGL_EXT_image_dma_buf_import_modifiers")
-            && bo.modifier != crate::dmabuf::DRM_FORMAT_MOD_INVALID;
+            && bo.modifier != crate::sys::dmabuf::DRM_FORMAT_MOD_INVALID;
         let gi = |v: u32, w: &str| i32::try_from(v).map_err(|_| Error::notsup(format!("{w} {v}")));
         let mut attrs = vec![
             egl::WIDTH,

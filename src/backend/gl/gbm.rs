@@ -21,8 +21,8 @@
 //! `VIRGL_SHIM_GBM=0` disables GBM entirely: no GBM EGL platform and no bo allocation
 //! (textures are then plain GL textures and export through EGL where it can).
 
-use crate::dmabuf::{DRM_FORMAT_MOD_INVALID, DRM_FORMAT_MOD_LINEAR};
 use crate::error::{Error, Result};
+use crate::sys::dmabuf::{DRM_FORMAT_MOD_INVALID, DRM_FORMAT_MOD_LINEAR};
 use std::ffi::{c_int, c_void};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
@@ -127,7 +127,7 @@ fn fns() -> Option<&'static GbmFns> {
 
 /// False when `VIRGL_SHIM_GBM=0` turns GBM off.
 pub fn enabled() -> bool {
-    std::env::var("VIRGL_SHIM_GBM").as_deref() != Ok("0")
+    crate::config::get().gbm
 }
 
 /// A `gbm_device` on a DRM fd it owns (both closed on drop).

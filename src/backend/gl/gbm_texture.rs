@@ -4,7 +4,7 @@
 use super::{gbm, GlBackend, GlStorage};
 use crate::backend::Storage;
 use crate::error::{Error, Result};
-use crate::resource::{ResourceDesc, Target};
+use crate::model::resource::{ResourceDesc, Target};
 use glow::HasContext;
 
 /// A texture whose storage is a GBM bo.
@@ -24,7 +24,9 @@ pub(super) fn gbm_fourccs(desc: &ResourceDesc) -> Option<(u32, u32)> {
         || desc.last_level != 0
         || desc.nr_samples > 1
         || desc.array_size != 1
-        || desc.bind & (crate::resource::bind::SCANOUT | crate::resource::bind::SHARED) == 0
+        || desc.bind
+            & (crate::model::resource::bind::SCANOUT | crate::model::resource::bind::SHARED)
+            == 0
         || desc.format.drm_fourcc == 0
         || desc.format.is_compressed()
     {

@@ -4,10 +4,10 @@
 use super::staging::{bands, flipped, gl_box, scatter, zeroed};
 use super::{gi, usize_of, GlBackend, GlStorage, Readback};
 use crate::error::{Error, Result};
-use crate::format::{FormatInfo, Kind};
-use crate::iov::IovList;
-use crate::resource::{ResourceDesc, Target};
-use crate::transfer::{self, Layout, Plan};
+use crate::model::format::{FormatInfo, Kind};
+use crate::model::resource::{ResourceDesc, Target};
+use crate::model::transfer::{self, Layout, Plan};
+use crate::sys::iov::IovList;
 use glow::HasContext;
 use std::ffi::c_void;
 

@@ -3,8 +3,8 @@
 
 use super::storage::gl_target;
 use super::{GlBackend, GlStorage};
-use crate::resource::{ResourceDesc, Target};
-use crate::transfer;
+use crate::model::resource::{ResourceDesc, Target};
+use crate::model::transfer;
 use glow::HasContext;
 use std::num::NonZeroU32;
 

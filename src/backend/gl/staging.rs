@@ -3,9 +3,9 @@
 
 use super::{usize_of, GlBackend};
 use crate::error::{Error, Result};
-use crate::iov::IovList;
-use crate::resource::{flags, ResourceDesc, Target};
-use crate::transfer::{self, Box3, Layout, Plan};
+use crate::model::resource::{flags, ResourceDesc, Target};
+use crate::model::transfer::{self, Box3, Layout, Plan};
+use crate::sys::iov::IovList;
 
 /// A zeroed buffer, ENOMEM instead of an abort when memory runs out.
 pub(super) fn zeroed(len: u64) -> Result<Vec<u8>> {

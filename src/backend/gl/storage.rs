@@ -4,9 +4,9 @@
 use super::staging::{zeroed, Src};
 use super::{gi, GlBackend};
 use crate::error::{Error, Result};
-use crate::format::{GlFormat, Kind};
-use crate::resource::{flags, ResourceDesc, Target};
-use crate::transfer::{self, Box3, Plan};
+use crate::model::format::{GlFormat, Kind};
+use crate::model::resource::{flags, ResourceDesc, Target};
+use crate::model::transfer::{self, Box3, Plan};
 use glow::HasContext;
 use std::num::NonZeroU32;
 

@@ -4,9 +4,9 @@
 use super::staging::{bands, flipped, gather, gl_box, Src};
 use super::{gi, usize_of, GlBackend, GlStorage};
 use crate::error::{Error, Result};
-use crate::iov::IovList;
-use crate::resource::{ResourceDesc, Target};
-use crate::transfer::{Box3, Plan};
+use crate::model::resource::{ResourceDesc, Target};
+use crate::model::transfer::{Box3, Plan};
+use crate::sys::iov::IovList;
 use glow::HasContext;
 use std::ffi::c_void;
 

@@ -82,7 +82,7 @@ impl Platform {
             let d = unsafe { gpd(PLATFORM_DEVICE_EXT, dev.handle, std::ptr::null()) };
             (!d.is_null()).then_some(d)
         };
-        let software_first = std::env::var("VIRGL_SHIM_EGL_DEVICE").as_deref() == Ok("software");
+        let software_first = crate::config::get().egl_software_first;
         // Software devices go after surfaceless (which may find a hardware driver the
         // device list lacks), unless asked for first.
         let mut order: Vec<(Step, &Device)> = Vec::new();
