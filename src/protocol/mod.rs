@@ -17,6 +17,8 @@
 //! Upstream's order of checks, mirrored: a command byte at or past [`ccmd::COUNT`] fails
 //! (EINVAL) before the length is looked at; a length that runs past the buffer fails next.
 
+#![forbid(unsafe_code)]
+
 mod consts;
 mod parse;
 mod types;

@@ -714,7 +714,8 @@ pub enum Command<'a> {
     },
     /// A command number below the protocol's count that this decoder does not type (tess
     /// state, SSBOs, images, compute, atomics, PIPE_RESOURCE_SET_TYPE, video); the
-    /// payload is not validated.
+    /// payload is not validated. (Upstream built without video answers the video commands
+    /// with EINVAL; the others it executes.)
     Unimplemented {
         cmd: u8,
         obj_type: u8,
