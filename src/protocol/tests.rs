@@ -1395,3 +1395,32 @@ fn exhaustive_headers_short_payloads() {
         }
     }
 }
+
+// ---- layering and shared facts --------------------------------------------------------------
+
+/// The module stays pure: its code names no crate module but `crate::error`.
+#[test]
+fn imports_only_crate_error() {
+    let files = [
+        ("mod.rs", include_str!("mod.rs")),
+        ("parse.rs", include_str!("parse.rs")),
+        ("types.rs", include_str!("types.rs")),
+        ("consts.rs", include_str!("consts.rs")),
+    ];
+    for (name, src) in files {
+        for line in
+            src.lines().filter(|l| l.contains("crate::") && !l.trim_start().starts_with("//"))
+        {
+            let rest = line.split("crate::").skip(1);
+            for r in rest {
+                assert!(r.starts_with("error"), "{name}: {line}");
+            }
+        }
+    }
+}
+
+/// The format count is kept equal to the format table's (this module may not import it).
+#[test]
+fn format_max_matches_the_format_table() {
+    assert_eq!(limits::FORMAT_MAX, crate::format::VIRGL_FORMAT_MAX);
+}
