@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use virglrenderer::context::split_commands;
-use virglrenderer::protocol::{self, ccmd, ErrorKind};
+use virglrenderer::internal::protocol::{self, ccmd, ErrorKind};
 
 fn run(data: &[u8]) {
     let words: Vec<u32> =

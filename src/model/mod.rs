@@ -5,5 +5,6 @@
 pub mod caps;
 pub mod format;
 pub mod pixel;
+pub mod protocol;
 pub mod resource;
 pub mod transfer;

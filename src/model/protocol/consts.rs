@@ -204,7 +204,7 @@ pub mod limits {
     pub const STREAMOUT_TARGETS: u32 = 16;
     /// `PIPE_MAX_TEXTURE_TYPES`: sampler-view targets (buffer … cube array).
     pub const TEXTURE_TYPES: u32 = 9;
-    /// `VIRGL_FORMAT_MAX` of upstream 1.2 (kept equal to `crate::format::VIRGL_FORMAT_MAX`;
+    /// `VIRGL_FORMAT_MAX` of upstream 1.2 (kept equal to `crate::model::format::VIRGL_FORMAT_MAX`;
     /// this module imports nothing but `crate::error`).
     pub const FORMAT_MAX: u32 = 481;
 }
