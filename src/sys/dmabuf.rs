@@ -4,6 +4,9 @@
 
 use crate::error::{Error, Result};
 use crate::sys::memory::{self, host_page_size};
+use rustix::fs::SeekFrom;
+use rustix::io::Errno;
+use rustix::ioctl::{opcode, Ioctl, IoctlOutput, Opcode, Setter};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 /// `DRM_FORMAT_MOD_LINEAR`.
@@ -54,12 +57,10 @@ pub fn dup(fd: BorrowedFd<'_>) -> Result<OwnedFd> {
 
 /// Size of a dma-buf or file (`lseek(SEEK_END)`, which dma-bufs support, else fstat).
 pub fn fd_len(fd: BorrowedFd<'_>) -> Result<u64> {
-    // SAFETY: lseek on a valid fd; the offset of a dma-buf has no other user here.
-    let end = unsafe { libc::lseek(fd.as_raw_fd(), 0, libc::SEEK_END) };
-    if end > 0 {
-        // SAFETY: as above; restore the offset.
-        unsafe { libc::lseek(fd.as_raw_fd(), 0, libc::SEEK_SET) };
-        return Ok(end as u64);
+    // The offset of a dma-buf has no other user here; it is put back at 0.
+    if let Ok(end @ 1..) = rustix::fs::seek(fd, SeekFrom::End(0)) {
+        let _ = rustix::fs::seek(fd, SeekFrom::Start(0));
+        return Ok(end);
     }
     memory::fd_size(fd.as_raw_fd())
 }
@@ -103,20 +104,104 @@ pub struct MemfdRange {
     pub size: u64,
 }
 
+/// `struct udmabuf_create_list` (linux/udmabuf.h) without its flexible array: the header
+/// the ioctl number names; `count` items follow it.
+#[repr(C)]
+struct UdmabufCreateList {
+    flags: u32,
+    count: u32,
+}
+
 /// `struct udmabuf_create_item` (linux/udmabuf.h).
 #[repr(C)]
-struct UdmabufItem {
+struct UdmabufCreateItem {
     memfd: u32,
     pad: u32,
     offset: u64,
     size: u64,
 }
 
-/// `_IOW('u', 0x43, struct udmabuf_create_list)` (the list header is 8 bytes).
-const UDMABUF_CREATE_LIST: libc::c_ulong = 0x4008_7543;
+// The C layouts: the list is written field by field, in declaration order, with no padding.
+const _: () = {
+    assert!(std::mem::size_of::<UdmabufCreateList>() == 8);
+    assert!(std::mem::size_of::<UdmabufCreateItem>() == 24);
+    assert!(std::mem::offset_of!(UdmabufCreateItem, offset) == 8);
+    assert!(std::mem::offset_of!(UdmabufCreateItem, size) == 16);
+};
+
+impl UdmabufCreateList {
+    fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.flags.to_ne_bytes());
+        out.extend_from_slice(&self.count.to_ne_bytes());
+    }
+}
+
+impl UdmabufCreateItem {
+    fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.memfd.to_ne_bytes());
+        out.extend_from_slice(&self.pad.to_ne_bytes());
+        out.extend_from_slice(&self.offset.to_ne_bytes());
+        out.extend_from_slice(&self.size.to_ne_bytes());
+    }
+}
+
+/// `UDMABUF_CREATE_LIST` = `_IOW('u', 0x43, struct udmabuf_create_list)`.
+const UDMABUF_CREATE_LIST: Opcode = opcode::write::<UdmabufCreateList>(b'u', 0x43);
+const _: () = assert!(UDMABUF_CREATE_LIST as u64 == 0x4008_7543);
 const UDMABUF_FLAGS_CLOEXEC: u32 = 0x01;
+
 /// The kernel's default `list_limit` module parameter.
 pub const UDMABUF_MAX_RANGES: usize = 1024;
+
+/// A `UDMABUF_CREATE_LIST` call: the header and its items, contiguous as the kernel reads
+/// them. Not a [`Setter`]: the list is longer than the header the opcode names, and the
+/// ioctl's return value is the new dma-buf's fd.
+struct CreateList(Vec<u8>);
+
+impl CreateList {
+    /// The list of `ranges`, in order (ENOMEM when it cannot be allocated).
+    fn new(ranges: &[MemfdRange]) -> Result<Self> {
+        let count = u32::try_from(ranges.len())
+            .map_err(|_| Error::inval(format!("udmabuf of {} ranges", ranges.len())))?;
+        let bytes = std::mem::size_of::<UdmabufCreateList>()
+            + ranges.len() * std::mem::size_of::<UdmabufCreateItem>();
+        let mut buf: Vec<u8> = Vec::new();
+        buf.try_reserve_exact(bytes).map_err(|_| Error::nomem("udmabuf list"))?;
+        UdmabufCreateList { flags: UDMABUF_FLAGS_CLOEXEC, count }.write_to(&mut buf);
+        for r in ranges {
+            let memfd = r.fd as u32;
+            UdmabufCreateItem { memfd, pad: 0, offset: r.offset, size: r.size }.write_to(&mut buf);
+        }
+        debug_assert_eq!(buf.len(), bytes);
+        Ok(CreateList(buf))
+    }
+}
+
+// SAFETY: the opcode is UDMABUF_CREATE_LIST and `as_ptr` points at a complete
+// udmabuf_create_list (the header, then exactly `count` items: `CreateList::new` is the only
+// way to build one), alive for the call and only read by the kernel (not mutating); a
+// successful call returns a new fd.
+unsafe impl Ioctl for CreateList {
+    type Output = OwnedFd;
+
+    const IS_MUTATING: bool = false;
+
+    fn opcode(&self) -> Opcode {
+        UDMABUF_CREATE_LIST
+    }
+
+    fn as_ptr(&mut self) -> *mut std::ffi::c_void {
+        self.0.as_mut_ptr().cast()
+    }
+
+    unsafe fn output_from_ptr(
+        out: IoctlOutput,
+        _: *mut std::ffi::c_void,
+    ) -> rustix::io::Result<OwnedFd> {
+        // SAFETY: the ioctl succeeded, so `out` is a new fd that nobody else owns.
+        Ok(unsafe { OwnedFd::from_raw_fd(out) })
+    }
+}
 
 /// Builds a dma-buf over the memfd ranges, in order (UDMABUF_CREATE_LIST). Fails with
 /// EOPNOTSUPP when there is no udmabuf device, EINVAL for unaligned or empty ranges, or the
@@ -139,33 +224,11 @@ pub fn create_udmabuf(ranges: &[MemfdRange]) -> Result<OwnedFd> {
         };
         Error::new(errno, format!("open {path}: {e}"))
     })?;
-    // Header (flags, count) followed by the items, as one u64-aligned buffer.
-    let words = 1 + ranges.len() * 3;
-    let mut buf: Vec<u64> = Vec::new();
-    buf.try_reserve_exact(words).map_err(|_| Error::nomem("udmabuf list"))?;
-    buf.resize(words, 0);
-    buf[0] = u64::from(UDMABUF_FLAGS_CLOEXEC) | ((ranges.len() as u64) << 32);
-    for (i, r) in ranges.iter().enumerate() {
-        let item = UdmabufItem { memfd: r.fd as u32, pad: 0, offset: r.offset, size: r.size };
-        buf[1 + i * 3] = u64::from(item.memfd) | (u64::from(item.pad) << 32);
-        buf[2 + i * 3] = item.offset;
-        buf[3 + i * 3] = item.size;
-    }
-    // SAFETY: `buf` is a complete udmabuf_create_list of `ranges.len()` items (little-endian
-    // u32 pairs packed into u64 words match the C layout on the little-endian hosts udmabuf
-    // exists on); the kernel only reads it.
-    let fd = unsafe {
-        libc::ioctl(std::os::fd::AsRawFd::as_raw_fd(&dev), UDMABUF_CREATE_LIST as _, buf.as_ptr())
-    };
-    if fd < 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(Error::new(
-            e.raw_os_error().unwrap_or(libc::EINVAL),
-            format!("UDMABUF_CREATE_LIST of {} ranges: {e}", ranges.len()),
-        ));
-    }
-    // SAFETY: the ioctl returned a new fd that nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let list = CreateList::new(ranges)?;
+    // SAFETY: `list` is a complete udmabuf_create_list (see `CreateList`).
+    unsafe { rustix::ioctl::ioctl(&dev, list) }.map_err(|e| {
+        Error::new(e.raw_os_error(), format!("UDMABUF_CREATE_LIST of {} ranges: {e}", ranges.len()))
+    })
 }
 
 /// `struct dma_buf_sync` flags (linux/dma-buf.h): the CPU reads …
@@ -174,23 +237,37 @@ pub const DMA_BUF_SYNC_READ: u64 = 1;
 pub const DMA_BUF_SYNC_WRITE: u64 = 2;
 /// … and the end of the access (start is 0).
 const DMA_BUF_SYNC_END: u64 = 4;
-/// `DMA_BUF_IOCTL_SYNC` = `_IOW('b', 0, struct dma_buf_sync)` (one u64).
-const DMA_BUF_IOCTL_SYNC: u64 = 0x4008_6200;
+
+/// `struct dma_buf_sync` (linux/dma-buf.h).
+#[repr(C)]
+struct DmaBufSync {
+    flags: u64,
+}
+
+/// `DMA_BUF_IOCTL_SYNC` = `_IOW('b', 0, struct dma_buf_sync)`.
+const DMA_BUF_IOCTL_SYNC: Opcode = opcode::write::<DmaBufSync>(b'b', 0);
+const _: () = assert!(DMA_BUF_IOCTL_SYNC as u64 == 0x4008_6200);
 
 /// `DMA_BUF_IOCTL_SYNC` of `flags` on `fd`, retried on EINTR/EAGAIN.
-fn dmabuf_sync(fd: std::os::fd::BorrowedFd<'_>, flags: u64) -> Result<()> {
+fn dmabuf_sync(fd: BorrowedFd<'_>, flags: u64) -> Result<()> {
     loop {
-        let arg = flags;
-        // SAFETY: `arg` is a complete struct dma_buf_sync (one u64) the kernel only reads;
-        // a non-dma-buf fd gives ENOTTY.
-        let r = unsafe { libc::ioctl(fd.as_raw_fd(), DMA_BUF_IOCTL_SYNC as _, &arg) };
-        if r == 0 {
-            return Ok(());
-        }
-        let e = std::io::Error::last_os_error();
-        let errno = e.raw_os_error().unwrap_or(libc::EINVAL);
-        if errno != libc::EINTR && errno != libc::EAGAIN {
-            return Err(Error::new(errno, format!("DMA_BUF_IOCTL_SYNC {flags:#x}: {e}")));
+        // SAFETY: DMA_BUF_IOCTL_SYNC takes a struct dma_buf_sync, which the kernel only
+        // reads; a non-dma-buf fd gives ENOTTY.
+        let r = unsafe {
+            rustix::ioctl::ioctl(
+                fd,
+                Setter::<DMA_BUF_IOCTL_SYNC, DmaBufSync>::new(DmaBufSync { flags }),
+            )
+        };
+        match r {
+            Ok(()) => return Ok(()),
+            Err(Errno::INTR | Errno::AGAIN) => continue,
+            Err(e) => {
+                return Err(Error::new(
+                    e.raw_os_error(),
+                    format!("DMA_BUF_IOCTL_SYNC {flags:#x}: {e}"),
+                ))
+            }
         }
     }
 }
@@ -200,14 +277,14 @@ fn dmabuf_sync(fd: std::os::fd::BorrowedFd<'_>, flags: u64) -> Result<()> {
 /// caches are maintained where the device is not coherent with the CPU (a no-op on most
 /// x86 hosts).
 pub struct CpuAccess<'a> {
-    fd: std::os::fd::BorrowedFd<'a>,
+    fd: BorrowedFd<'a>,
     dir: u64,
 }
 
 impl<'a> CpuAccess<'a> {
     /// Starts an access in direction `dir` ([`DMA_BUF_SYNC_READ`], [`DMA_BUF_SYNC_WRITE`]
     /// or both).
-    pub fn begin(fd: std::os::fd::BorrowedFd<'a>, dir: u64) -> Result<Self> {
+    pub fn begin(fd: BorrowedFd<'a>, dir: u64) -> Result<Self> {
         dmabuf_sync(fd, dir)?;
         Ok(CpuAccess { fd, dir })
     }
@@ -243,6 +320,50 @@ mod tests {
         assert!(memfd_seals(-1).is_err());
     }
 
+    /// `fd_len` seeks to the end and back (the offset stays 0), or falls back on fstat.
+    #[test]
+    fn fd_len_of_memfd_and_empty_file() {
+        let m = HostMem::shared(3 * 4096, "n").unwrap();
+        let fd = m.fd().unwrap().as_fd();
+        assert_eq!(fd_len(fd).unwrap(), 3 * 4096);
+        assert_eq!(rustix::fs::seek(fd, SeekFrom::Current(0)).unwrap(), 0);
+        let empty = HostMem::shared(0, "e").unwrap();
+        assert_eq!(fd_len(empty.fd().unwrap().as_fd()).unwrap(), 0);
+    }
+
+    /// The list the kernel reads: header (flags, count), then each item's memfd, pad, offset
+    /// and size, in the C layout.
+    #[test]
+    fn udmabuf_list_layout() {
+        let r = |fd, offset, size| MemfdRange { fd, offset, size };
+        let list = CreateList::new(&[r(7, 0, 4096), r(9, 8192, 1 << 33)]).unwrap();
+        let mut want = Vec::new();
+        for w in [UDMABUF_FLAGS_CLOEXEC, 2, 7, 0] {
+            want.extend_from_slice(&w.to_ne_bytes());
+        }
+        want.extend_from_slice(&0u64.to_ne_bytes());
+        want.extend_from_slice(&4096u64.to_ne_bytes());
+        want.extend_from_slice(&9u32.to_ne_bytes());
+        want.extend_from_slice(&0u32.to_ne_bytes());
+        want.extend_from_slice(&8192u64.to_ne_bytes());
+        want.extend_from_slice(&(1u64 << 33).to_ne_bytes());
+        assert_eq!(list.0, want);
+        assert_eq!(UDMABUF_CREATE_LIST as u64, 0x4008_7543);
+        assert_eq!(DMA_BUF_IOCTL_SYNC as u64, 0x4008_6200);
+    }
+
+    /// UDMABUF_CREATE_LIST on a file that is not the udmabuf device: the kernel's errno, and
+    /// no fd.
+    #[test]
+    fn udmabuf_list_on_other_files_is_enotty() {
+        let m = HostMem::shared(4096, "l").unwrap();
+        let fd = m.fd().unwrap();
+        let list = CreateList::new(&[MemfdRange { fd: fd.as_raw_fd(), offset: 0, size: 4096 }]);
+        // SAFETY: a complete list; a memfd refuses unknown ioctls without reading it.
+        let r = unsafe { rustix::ioctl::ioctl(fd, list.unwrap()) };
+        assert_eq!(r.unwrap_err(), Errno::NOTTY);
+    }
+
     /// CPU-access bracketing fails cleanly on a file that is not a dma-buf.
     #[test]
     fn cpu_access_refuses_non_dmabufs() {
@@ -260,8 +381,8 @@ mod tests {
         assert!(udmabuf_available(), "{} does not exist: this test needs it", udmabuf_path());
         let m = HostMem::shared(8192, "s").unwrap();
         let fd = m.fd().unwrap();
-        // SAFETY: F_ADD_SEALS on our own memfd (udmabuf needs F_SEAL_SHRINK).
-        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, libc::F_SEAL_SHRINK) };
+        // udmabuf needs F_SEAL_SHRINK.
+        rustix::fs::fcntl_add_seals(fd, rustix::fs::SealFlags::SHRINK).unwrap();
         let r = MemfdRange { fd: fd.as_raw_fd(), offset: 0, size: 8192 };
         let d = create_udmabuf(&[r]).unwrap();
         for dir in [DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE, DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE] {

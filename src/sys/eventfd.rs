@@ -1,19 +1,14 @@
 //! An eventfd: the fd `virgl_renderer_get_poll_fd` hands out under `THREAD_SYNC`.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use rustix::event::{eventfd, EventfdFlags};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 /// An eventfd that is readable while fences wait to be retired.
 pub struct EventFd(OwnedFd);
 
 impl EventFd {
     pub fn new() -> std::io::Result<Self> {
-        // SAFETY: plain syscall with constant flags.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: fd was just created and is owned by nobody else.
-        Ok(EventFd(unsafe { OwnedFd::from_raw_fd(fd) }))
+        Ok(EventFd(eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?))
     }
 
     pub fn raw(&self) -> i32 {
@@ -22,35 +17,36 @@ impl EventFd {
 
     /// Makes the fd readable.
     pub fn signal(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a valid u64 to our eventfd.
-        unsafe { libc::write(self.0.as_raw_fd(), (&one as *const u64).cast(), 8) };
+        // Only fails (EAGAIN) when the counter would overflow: it is readable then anyway.
+        let _ = rustix::io::write(&self.0, &1u64.to_ne_bytes());
     }
 
     /// Consumes the readiness (non-blocking).
     pub fn drain(&self) {
-        let mut v: u64 = 0;
-        // SAFETY: reads 8 bytes into a valid u64 from our non-blocking eventfd.
-        unsafe { libc::read(self.0.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
+        let mut v = [0u8; 8];
+        // EAGAIN when nothing was signalled: nothing to consume.
+        let _ = rustix::io::read(&self.0, &mut v);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+
+    fn readable(e: &EventFd) -> bool {
+        let zero = Timespec { tv_sec: 0, tv_nsec: 0 };
+        let mut p = [PollFd::new(&e.0, PollFlags::IN)];
+        poll(&mut p, Some(&zero)).unwrap() == 1
+    }
 
     #[test]
     fn eventfd_readiness() {
         let e = EventFd::new().unwrap();
-        let mut p = libc::pollfd { fd: e.raw(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: one valid pollfd.
-        assert_eq!(unsafe { libc::poll(&mut p, 1, 0) }, 0);
+        assert!(!readable(&e));
         e.signal();
-        // SAFETY: as above.
-        assert_eq!(unsafe { libc::poll(&mut p, 1, 0) }, 1);
+        assert!(readable(&e));
         e.drain();
-        p.revents = 0;
-        // SAFETY: as above.
-        assert_eq!(unsafe { libc::poll(&mut p, 1, 0) }, 0);
+        assert!(!readable(&e));
     }
 }

@@ -2,7 +2,9 @@
 //! abort), shareable (memfd) when asked. This is the mmap edge of the library.
 
 use crate::error::{Error, Result};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use rustix::fs::MemfdFlags;
+use rustix::mm::{MapFlags, ProtFlags};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 /// Allocations at or above this size are mmap'd (lazily zeroed by the kernel).
 const MMAP_THRESHOLD: usize = 1 << 20;
@@ -23,13 +25,7 @@ pub struct HostMem {
 unsafe impl Send for HostMem {}
 
 fn page_size() -> usize {
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if p > 0 {
-        p as usize
-    } else {
-        4096
-    }
+    rustix::param::page_size()
 }
 
 /// `len` rounded up to whole pages (None on overflow).
@@ -64,23 +60,15 @@ impl HostMem {
         let len = page_align(len)
             .and_then(|l| usize::try_from(l).ok())
             .ok_or_else(|| Error::nomem(format!("{len} bytes")))?;
+        // A name with a NUL in it gets the empty name rather than an error.
         let cname = std::ffi::CString::new(name).unwrap_or_default();
-        // SAFETY: valid C string; flags are constants.
-        let fd = unsafe {
-            libc::memfd_create(cname.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
-        };
-        if fd < 0 {
-            return Err(Error::nomem(format!("memfd_create: {}", std::io::Error::last_os_error())));
-        }
-        // SAFETY: fd was just returned by memfd_create and is owned by nobody else.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        // SAFETY: fd is a valid memfd.
-        if unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) } != 0 {
-            return Err(Error::nomem(format!(
-                "ftruncate({len}): {}",
-                std::io::Error::last_os_error()
-            )));
-        }
+        let fd = rustix::fs::memfd_create(
+            cname.as_c_str(),
+            MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
+        )
+        .map_err(|e| Error::nomem(format!("memfd_create: {e}")))?;
+        rustix::fs::ftruncate(&fd, len as u64)
+            .map_err(|e| Error::nomem(format!("ftruncate({len}): {e}")))?;
         if len == 0 {
             return Ok(HostMem {
                 inner: Inner::Mapped { ptr: std::ptr::null_mut(), len: 0, fd: Some(fd) },
@@ -100,18 +88,25 @@ impl HostMem {
         Self::map(len, Some(fd)).map_err(|e| Error::new(libc::EINVAL, e.msg))
     }
 
+    /// Maps `len` bytes: of `fd` shared (what the guest or the exporter sees, so MAP_SHARED),
+    /// else private anonymous memory without swap reservation.
     fn map(len: usize, fd: Option<OwnedFd>) -> Result<Self> {
-        let (flags, raw) = match &fd {
-            Some(f) => (libc::MAP_SHARED, f.as_raw_fd()),
-            None => (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1),
+        let prot = ProtFlags::READ | ProtFlags::WRITE;
+        let null = std::ptr::null_mut();
+        // SAFETY: a fresh mapping at a kernel-chosen address (null hint, no MAP_FIXED); no
+        // existing memory is touched.
+        let mapped = unsafe {
+            match &fd {
+                Some(f) => rustix::mm::mmap(null, len, prot, MapFlags::SHARED, f, 0),
+                None => rustix::mm::mmap_anonymous(
+                    null,
+                    len,
+                    prot,
+                    MapFlags::PRIVATE | MapFlags::NORESERVE,
+                ),
+            }
         };
-        // SAFETY: a fresh mapping at a kernel-chosen address; no existing memory is touched.
-        let ptr = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, raw, 0)
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(Error::nomem(format!("mmap({len}): {}", std::io::Error::last_os_error())));
-        }
+        let ptr = mapped.map_err(|e| Error::nomem(format!("mmap({len}): {e}")))?;
         Ok(HostMem { inner: Inner::Mapped { ptr: ptr.cast(), len, fd }, len })
     }
 
@@ -158,39 +153,46 @@ impl Drop for HostMem {
             // SAFETY: ptr/layout came from alloc_zeroed in `new`.
             Inner::Heap { ptr, layout } => unsafe { std::alloc::dealloc(ptr, layout) },
             Inner::Mapped { ptr, len, .. } if len > 0 => {
-                // SAFETY: ptr/len came from our mmap; nobody else unmaps it.
-                unsafe { libc::munmap(ptr.cast(), len) };
+                // SAFETY: ptr/len came from our mmap; nobody else unmaps it, and no slice of
+                // it outlives `self`.
+                let _ = unsafe { rustix::mm::munmap(ptr.cast(), len) };
             }
             _ => {}
         }
     }
 }
 
-/// The page size of the host (`sysconf`, 4096 when it cannot tell).
+/// The page size of the host (the kernel's `AT_PAGESZ`).
 pub fn host_page_size() -> u64 {
     page_size() as u64
 }
 
-/// The seals of a memfd (`F_GET_SEALS`), or the errno when `fd` is not a memfd.
-pub fn memfd_seals(fd: std::os::fd::RawFd) -> std::result::Result<i32, i32> {
-    // SAFETY: F_GET_SEALS only reads the fd's state; a bad fd gives EBADF.
-    let s = unsafe { libc::fcntl(fd, libc::F_GET_SEALS) };
-    if s < 0 {
-        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EBADF))
-    } else {
-        Ok(s)
+/// Runs a query on a raw fd number that someone else (the VMM, a caller) owns: EBADF for a
+/// negative number, as the kernel would say.
+fn on_raw_fd<T>(
+    fd: RawFd,
+    query: impl FnOnce(BorrowedFd<'_>) -> rustix::io::Result<T>,
+) -> rustix::io::Result<T> {
+    if fd < 0 {
+        return Err(rustix::io::Errno::BADF);
     }
+    // SAFETY: `fd` is not -1 and its owner keeps it open for this call (the fd arguments of
+    // the API); the borrow does not outlive `query`, which only reads the file's state.
+    query(unsafe { BorrowedFd::borrow_raw(fd) })
+}
+
+/// The seals of a memfd (`F_GET_SEALS`, the `F_SEAL_*` bits), or the errno when `fd` is not
+/// a memfd.
+pub fn memfd_seals(fd: RawFd) -> std::result::Result<i32, i32> {
+    on_raw_fd(fd, |f| rustix::fs::fcntl_get_seals(f))
+        .map(|s| s.bits() as i32)
+        .map_err(|e| e.raw_os_error())
 }
 
 /// Size of the file behind `fd` (`fstat`).
-pub fn fd_size(fd: std::os::fd::RawFd) -> Result<u64> {
-    // SAFETY: a zeroed stat is a valid out-buffer.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: `st` is writable; a bad fd gives EBADF.
-    if unsafe { libc::fstat(fd, &mut st) } != 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(Error::new(e.raw_os_error().unwrap_or(libc::EBADF), format!("fstat: {e}")));
-    }
+pub fn fd_size(fd: RawFd) -> Result<u64> {
+    let st = on_raw_fd(fd, |f| rustix::fs::fstat(f))
+        .map_err(|e| Error::new(e.raw_os_error(), format!("fstat: {e}")))?;
     Ok(st.st_size.max(0) as u64)
 }
 
@@ -210,5 +212,36 @@ mod tests {
         assert_eq!(s.len() % 4096, 0);
         assert!(s.fd().is_some());
         assert!(HostMem::new(u64::MAX).is_err());
+    }
+
+    /// A memfd's mappings are shared: what one writes, a second mapping of the fd sees.
+    #[test]
+    fn shared_mappings_see_each_other() {
+        let mut a = HostMem::shared(8192, "a").unwrap();
+        let fd = a.fd().unwrap().try_clone().unwrap();
+        let b = HostMem::from_fd(fd, 8192).unwrap();
+        a.as_mut_slice()[4097] = 0x5a;
+        assert_eq!(b.as_slice()[4097], 0x5a);
+        assert_eq!(
+            HostMem::from_fd(b.fd().unwrap().try_clone().unwrap(), 0).err().unwrap().errno,
+            libc::EINVAL
+        );
+    }
+
+    /// Seals come back as the kernel's F_SEAL_* bits; bad fds give EBADF.
+    #[test]
+    fn seals_and_sizes_of_raw_fds() {
+        use std::os::fd::AsRawFd;
+        let m = HostMem::shared(100, "s").unwrap();
+        let fd = m.fd().unwrap();
+        assert_eq!(memfd_seals(fd.as_raw_fd()), Ok(0));
+        rustix::fs::fcntl_add_seals(fd, rustix::fs::SealFlags::SHRINK).unwrap();
+        assert_eq!(memfd_seals(fd.as_raw_fd()), Ok(libc::F_SEAL_SHRINK));
+        assert_eq!(fd_size(fd.as_raw_fd()).unwrap(), page_align(100).unwrap());
+        assert_eq!(memfd_seals(-1), Err(libc::EBADF));
+        assert_eq!(fd_size(-1).unwrap_err().errno, libc::EBADF);
+        let file = std::fs::File::open("/proc/self/stat").unwrap();
+        assert_eq!(memfd_seals(file.as_raw_fd()), Err(libc::EINVAL));
+        assert!(host_page_size().is_power_of_two());
     }
 }
