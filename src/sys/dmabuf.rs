@@ -9,12 +9,13 @@ use rustix::io::Errno;
 use rustix::ioctl::{opcode, Ioctl, IoctlOutput, Opcode, Setter};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
-/// `DRM_FORMAT_MOD_LINEAR`.
+/// `DRM_FORMAT_MOD_LINEAR`: `drm_fourcc::DrmModifier::Linear`, whose `u64` conversion is
+/// not `const` (the value is used in patterns), so a test checks the number against it.
 pub const DRM_FORMAT_MOD_LINEAR: u64 = 0;
-/// `DRM_FORMAT_MOD_INVALID`.
+/// `DRM_FORMAT_MOD_INVALID`: `drm_fourcc::DrmModifier::Invalid`, checked the same way.
 pub const DRM_FORMAT_MOD_INVALID: u64 = 0x00ff_ffff_ffff_ffff;
 /// `DRM_FORMAT_R8` (`'R8  '`).
-pub const DRM_FORMAT_R8: u32 = u32::from_le_bytes(*b"R8  ");
+pub const DRM_FORMAT_R8: u32 = drm_fourcc::DrmFourcc::R8 as u32;
 
 /// Plane layout of a single-plane dma-buf to import.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -329,6 +330,16 @@ mod tests {
         assert_eq!(rustix::fs::seek(fd, SeekFrom::Current(0)).unwrap(), 0);
         let empty = HostMem::shared(0, "e").unwrap();
         assert_eq!(fd_len(empty.fd().unwrap().as_fd()).unwrap(), 0);
+    }
+
+    /// The DRM constants are drm-fourcc's.
+    #[test]
+    fn drm_constants_are_the_crates() {
+        use drm_fourcc::{DrmFourcc, DrmModifier};
+        assert_eq!(DRM_FORMAT_MOD_LINEAR, u64::from(DrmModifier::Linear));
+        assert_eq!(DRM_FORMAT_MOD_INVALID, u64::from(DrmModifier::Invalid));
+        assert_eq!(DRM_FORMAT_R8, u32::from_le_bytes(*b"R8  "));
+        assert_eq!(DrmFourcc::try_from(DRM_FORMAT_R8).unwrap(), DrmFourcc::R8);
     }
 
     /// The list the kernel reads: header (flags, count), then each item's memfd, pad, offset

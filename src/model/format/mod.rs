@@ -25,6 +25,7 @@
 //! Planar, subsampled and YUV formats, 3D ASTC blocks and `R1_UNORM` are not in the table:
 //! a resource in one of them is rejected.
 
+use drm_fourcc::DrmFourcc;
 use glow as gl;
 
 mod table;
@@ -291,9 +292,10 @@ pub const ASTC_4X4: u32 = 279;
 /// `VIRGL_FORMAT_ASTC_12x12_SRGB`.
 pub const ASTC_12X12_SRGB: u32 = 306;
 
-const fn fourcc(s: &[u8; 4]) -> u32 {
-    (s[0] as u32) | ((s[1] as u32) << 8) | ((s[2] as u32) << 16) | ((s[3] as u32) << 24)
-}
+/// `DRM_FORMAT_ABGR16161616` (`'AB48'`), which drm-fourcc 2.2 does not list.
+const DRM_FORMAT_ABGR16161616: u32 = u32::from_le_bytes(*b"AB48");
+/// `DRM_FORMAT_XBGR16161616` (`'XB48'`), which drm-fourcc 2.2 does not list.
+const DRM_FORMAT_XBGR16161616: u32 = u32::from_le_bytes(*b"XB48");
 
 const fn info(
     id: u32,
@@ -612,6 +614,41 @@ mod tests {
         assert_eq!(fcc(R10G10B10A2_UNORM), u32::from_le_bytes(*b"AB30"));
         // DRM_FORMAT_XRGB8888 as its kernel value.
         assert_eq!(fcc(B8G8R8X8_UNORM), 0x3432_5258);
+    }
+
+    /// The table's fourccs are the codes it had before drm-fourcc named them: every format
+    /// with one, by number, and nothing else; each is a code drm-fourcc knows, except the
+    /// two 16-bit-per-channel ones it lacks.
+    #[test]
+    fn fourccs_are_the_kernel_codes() {
+        #[rustfmt::skip]
+        const WANT: &[(u32, &[u8; 4])] = &[
+            (1, b"AR24"), (2, b"XR24"), (3, b"BA24"), (4, b"BX24"), (5, b"AR15"), (6, b"AR12"),
+            (7, b"RG16"), (8, b"AB30"), (48, b"R16 "), (49, b"GR32"), (51, b"AB48"), (64, b"R8  "),
+            (65, b"GR88"), (66, b"BG24"), (67, b"AB24"), (68, b"RX24"), (94, b"AB4H"),
+            (121, b"RA24"), (122, b"XR15"), (131, b"AR30"), (134, b"XB24"), (135, b"XR12"),
+            (139, b"RGB8"), (233, b"XR30"), (234, b"XB48"), (236, b"XB4H"), (263, b"RG88"),
+            (265, b"RG32"), (308, b"XB30"), (311, b"RA12"), (317, b"RG24"), (318, b"BGR8"),
+            (319, b"AB12"), (320, b"AB15"), (321, b"BG16"), (331, b"RA15"), (333, b"BA15"),
+            (335, b"RA30"), (337, b"BA30"), (340, b"BA12"), (407, b"XB12"), (409, b"XB15"),
+            (427, b"RX15"), (428, b"BX15"),
+        ];
+        let want: Vec<_> = WANT.iter().map(|&(id, c)| (id, u32::from_le_bytes(*c))).collect();
+        let have: Vec<_> =
+            FORMATS.iter().filter(|f| f.drm_fourcc != 0).map(|f| (f.id, f.drm_fourcc)).collect();
+        assert_eq!(have, want);
+        assert_eq!(lookup(B8G8R8A8_UNORM).unwrap().drm_fourcc, 0x3432_5241, "AR24");
+        assert_eq!(lookup(R8G8B8A8_UNORM).unwrap().drm_fourcc, 0x3432_4241, "AB24");
+        assert_eq!(lookup(R8_UNORM).unwrap().drm_fourcc, 0x2020_3852, "R8");
+        assert_eq!(lookup(263).unwrap().drm_fourcc, 0x3838_4752, "G8R8_UNORM is RG88");
+        for &(id, fcc) in &have {
+            if fcc == DRM_FORMAT_ABGR16161616 || fcc == DRM_FORMAT_XBGR16161616 {
+                assert!(DrmFourcc::try_from(fcc).is_err(), "drm-fourcc now has {fcc:#x}");
+                continue;
+            }
+            let named = DrmFourcc::try_from(fcc).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+            assert_eq!(named as u32, fcc);
+        }
     }
 
     /// Bytes one pixel takes with a GL (format, type) pair; None for combinations the table
