@@ -1,7 +1,7 @@
 //! The crate's layer table (docs/ARCHITECTURE.md) as a test: every `crate::` path in a
 //! source file must name a module of the same layer or a lower one, and no hand-written
 //! source file may pass 800 lines (files that say at their top that they are generated or
-//! table-only are excepted).
+//! table-only are excepted), and `unsafe` stays at the edges (`sys/`, `backend/gl/`, `ffi/`).
 //!
 //! | layer | modules |
 //! |---|---|
@@ -228,6 +228,42 @@ fn no_hand_written_file_over_800_lines() {
         "files over {MAX_LINES} lines (split them, or say at the top that the file is a \
          generated or table-only file):\n{}",
         long.join("\n")
+    );
+}
+
+/// Files outside the edges (`sys/`, `backend/gl/`, `ffi/`) that may hold `unsafe` blocks,
+/// with how many: the renderer wraps its own staging buffers as iovec lists.
+const UNSAFE_EXCEPTIONS: &[(&str, usize)] = &[("renderer/mod.rs", 2)];
+
+#[test]
+fn unsafe_only_at_the_edges() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut wrong = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(&src).expect("under src").to_string_lossy().replace('\\', "/");
+        if rel == "lib.rs"
+            || rel.starts_with("sys/")
+            || rel.starts_with("backend/gl/")
+            || rel.starts_with("ffi/")
+        {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(f).expect("source readable"));
+        let n = code.matches("unsafe {").count()
+            + code.matches("unsafe fn").count()
+            + code.matches("unsafe impl").count();
+        let allowed =
+            UNSAFE_EXCEPTIONS.iter().find(|(p, _)| *p == rel).map(|(_, n)| *n).unwrap_or(0);
+        if n > allowed {
+            wrong.push(format!("{rel}: {n} unsafe (allowed {allowed})"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "unsafe outside sys/, backend/gl/ and ffi/ (move it to the edge it belongs to):\n{}",
+        wrong.join("\n")
     );
 }
 

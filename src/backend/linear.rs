@@ -35,27 +35,13 @@ impl LinearStorage {
         Ok(transfer::linear_layout(desc.texel_format(), lvl, &plan.bx))
     }
 
-    /// Checks that `n` bytes at `h` lie inside the storage; returns the address.
-    fn span(&self, h: u64, n: u64) -> Result<*mut u8> {
-        match h.checked_add(n) {
-            Some(end) if end <= self.mem.len() as u64 => {
-                Ok(self.mem.as_ptr().wrapping_add(h as usize))
-            }
-            _ => Err(Error::inval(format!("host range {h}+{n} outside {} bytes", self.mem.len()))),
-        }
-    }
-
     /// Guest → storage. Raw copies only: the storage may be mapped into the guest too.
     pub fn write(&mut self, desc: &ResourceDesc, plan: &Plan, src: &IovList) -> Result<()> {
         let host = self.host_layout(desc, plan)?;
         let mut res = Ok(());
         transfer::for_each_run(plan, &plan.guest, &host, |g, h, n| {
             if res.is_ok() {
-                res = self.span(h, n).and_then(|dst| {
-                    // SAFETY: `span` checked [h, h+n) inside our mapping; guest memory never
-                    // overlaps host storage.
-                    unsafe { src.read_raw(g, dst, n as usize) }
-                });
+                res = src.read_into_mem(g, &self.mem, h, n);
             }
         });
         res
@@ -67,10 +53,7 @@ impl LinearStorage {
         let mut res = Ok(());
         transfer::for_each_run(plan, &plan.guest, &host, |g, h, n| {
             if res.is_ok() {
-                res = self.span(h, n).and_then(|src| {
-                    // SAFETY: as in `write`, with the copy direction reversed.
-                    unsafe { dst.write_raw(g, src, n as usize) }
-                });
+                res = dst.write_from_mem(g, &self.mem, h, n);
             }
         });
         res

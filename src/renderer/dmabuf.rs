@@ -68,8 +68,7 @@ impl Renderer {
                     )));
                 }
                 // udmabuf needs the memfd sealed against shrinking; ours never shrinks.
-                // SAFETY: F_ADD_SEALS on our own memfd (created with MFD_ALLOW_SEALING).
-                unsafe { libc::fcntl(mfd.as_raw_fd(), libc::F_ADD_SEALS, libc::F_SEAL_SHRINK) };
+                memory::seal_shrink(mfd.as_fd()).map_err(|e| Error::notsup(e.msg))?;
                 let fd =
                     dmabuf::create_udmabuf(&[MemfdRange { fd: mfd.as_raw_fd(), offset: 0, size }])
                         .map_err(|e| Error::notsup(e.msg))?;

@@ -6,6 +6,7 @@
 //! Rust reference to it is ever formed: bytes move with raw-pointer copies only.
 
 use crate::error::{Error, Result};
+use crate::sys::memory::HostMem;
 
 /// Default most iovecs accepted in one list (a 4 GiB resource in 4 KiB pages is 2²⁰
 /// entries); `VIRGL_SHIM_MAX_IOVS` changes it (see [`crate::config`]).
@@ -119,6 +120,22 @@ impl IovList {
         (within + len <= e.len as u64).then(|| (e.base + within as usize) as *mut u8)
     }
 
+    /// Copies `len` bytes at gather offset `off` into host memory `mem` at `at` (EINVAL when
+    /// either range is out of bounds). Raw copies: `mem` may be mapped into a guest too.
+    pub fn read_into_mem(&self, off: u64, mem: &HostMem, at: u64, len: u64) -> Result<()> {
+        let dst = mem_span(mem, at, len)?;
+        // SAFETY: `mem_span` checked [at, at+len) inside the live mapping of `mem`; guest
+        // memory never overlaps host storage.
+        unsafe { self.read_raw(off, dst, len as usize) }
+    }
+
+    /// Copies `len` bytes of host memory `mem` at `at` into the gather at offset `off`.
+    pub fn write_from_mem(&self, off: u64, mem: &HostMem, at: u64, len: u64) -> Result<()> {
+        let src = mem_span(mem, at, len)?;
+        // SAFETY: as in `read_into_mem`, with the copy direction reversed.
+        unsafe { self.write_raw(off, src, len as usize) }
+    }
+
     /// Copies `dst.len()` bytes at gather offset `off` into `dst`.
     pub fn read(&self, off: u64, dst: &mut [u8]) -> Result<()> {
         // SAFETY: `dst` is valid for writes of its length.
@@ -194,6 +211,14 @@ impl IovList {
             done += n as u64;
         }
         Ok(())
+    }
+}
+
+/// The address of `len` bytes of `mem` at `at`, when they lie inside it.
+fn mem_span(mem: &HostMem, at: u64, len: u64) -> Result<*mut u8> {
+    match at.checked_add(len) {
+        Some(end) if end <= mem.len() as u64 => Ok(mem.as_ptr().wrapping_add(at as usize)),
+        _ => Err(Error::inval(format!("host range {at}+{len} outside {} bytes", mem.len()))),
     }
 }
 

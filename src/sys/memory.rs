@@ -181,6 +181,13 @@ fn on_raw_fd<T>(
     query(unsafe { BorrowedFd::borrow_raw(fd) })
 }
 
+/// Seals a memfd against shrinking (`F_SEAL_SHRINK`, what udmabuf needs); ours never
+/// shrink.
+pub fn seal_shrink(fd: BorrowedFd<'_>) -> Result<()> {
+    rustix::fs::fcntl_add_seals(fd, rustix::fs::SealFlags::SHRINK)
+        .map_err(|e| Error::new(e.raw_os_error(), format!("F_ADD_SEALS: {e}")))
+}
+
 /// The seals of a memfd (`F_GET_SEALS`, the `F_SEAL_*` bits), or the errno when `fd` is not
 /// a memfd.
 pub fn memfd_seals(fd: RawFd) -> std::result::Result<i32, i32> {
