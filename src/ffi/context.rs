@@ -67,11 +67,14 @@ pub extern "C" fn virgl_renderer_context_destroy(handle: u32) {
 
 /// Executes a virgl command buffer of `ndw` dwords in context `ctx_id`: resource commands
 /// (transfers, copies, blits, clears, surfaces, sub-contexts, pipe resources for blobs) run;
-/// draws, shaders and state objects are skipped with one log line per command type and set
-/// the context's error (src/decode.rs). Returns 0, positive
-/// EINVAL (unknown context, negative or oversized length, a command whose length runs past
-/// the buffer — nothing is executed then —, a command shorter than its fixed fields or one
-/// that fails: the buffer stops there), or EFAULT for a buffer that is not 4-byte aligned.
+/// draws, shaders and state objects are refused with one log line per command type and set
+/// the context's error (src/renderer/decode/mod.rs has the table of outcomes). Returns 0
+/// (also when a command's length runs past the buffer: the commands before it have run,
+/// the rest is dropped and the context is in error, as upstream), positive EINVAL (unknown
+/// context, negative or oversized length, a command number past the protocol's count, a
+/// malformed or failing command: the buffer stops there), ENOTRECOVERABLE (a draw in a
+/// context in error), ENOMEM (object limit), or EFAULT for a buffer that is not 4-byte
+/// aligned.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_submit_cmd(
     buffer: *mut c_void,

@@ -1,9 +1,11 @@
 //! Rendering contexts: which resources each context may use, the state the virgl command
-//! decoder ([`crate::renderer::decode`]) keeps per context (sub-contexts with their surface objects
-//! and framebuffer, pipe resources waiting for `create_blob`), and command-stream framing.
+//! decoder ([`crate::renderer::decode`]) keeps per context (sub-contexts with their object
+//! tables and framebuffer, pipe resources waiting for `create_blob`, the error state).
 
 use crate::error::{Error, Result};
 use crate::model::resource::ResourceDesc;
+pub use crate::renderer::objects::Surface;
+use crate::renderer::objects::{Object, ObjectTable, MAX_OBJECTS};
 use std::collections::{HashMap, HashSet};
 
 /// Upstream's `VIRGL_ERROR_CTX_UNSUPPORTED_FUNCTION` (14): recorded for a command the
@@ -20,21 +22,8 @@ pub const ERROR_CTX_ILLEGAL_CMD_BUFFER: u32 = 7;
 
 /// Most sub-contexts per context.
 pub const MAX_SUB_CONTEXTS: usize = 4096;
-/// Most surface objects per sub-context.
-pub const MAX_SURFACES: usize = 1 << 16;
 /// Most pipe resources waiting for `create_blob` per context.
 pub const MAX_PENDING_BLOBS: usize = 4096;
-
-/// A SURFACE object: a view of one level (and a layer range) of a resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Surface {
-    pub res: u32,
-    /// `VIRGL_FORMAT_*` of the view.
-    pub format: u32,
-    pub level: u32,
-    pub first_layer: u32,
-    pub last_layer: u32,
-}
 
 /// Framebuffer state (SET_FRAMEBUFFER_STATE): colour buffers and depth/stencil buffer.
 /// Surfaces are captured by value, as upstream holds references to them.
@@ -47,7 +36,8 @@ pub struct Framebuffer {
 /// One sub-context: an object namespace and its bound state.
 #[derive(Clone, Debug, Default)]
 pub struct SubContext {
-    pub surfaces: HashMap<u32, Surface>,
+    /// CREATE_OBJECT handles of this sub-context.
+    pub objects: ObjectTable,
     pub fb: Framebuffer,
 }
 
@@ -59,8 +49,15 @@ pub struct Context {
     pub name: String,
     /// Resources attached with `ctx_attach_resource`.
     pub resources: HashSet<u32>,
-    /// Last context error (upstream's `VIRGL_ERROR_CTX_*`), 0 when none.
+    /// Last context error (upstream's `VIRGL_ERROR_CTX_*`), 0 when none. Also set by the
+    /// decoder's refusal of commands it does not execute (UNSUPPORTED_FUNCTION).
     pub error: u32,
+    /// Upstream's `in_error`: a command *failed* in this context (a malformed or rejected
+    /// command, a length overrun). Sticky. A draw in such a context answers
+    /// ENOTRECOVERABLE. The refusal of unexecuted commands does not set it.
+    pub in_error: bool,
+    /// Objects over all sub-contexts (bounded by [`MAX_OBJECTS`]).
+    pub object_count: usize,
     /// Sub-contexts by id; 0 always exists.
     pub subs: HashMap<u32, SubContext>,
     /// The sub-context commands act on.
@@ -81,6 +78,8 @@ impl Context {
             name,
             resources: HashSet::new(),
             error: 0,
+            in_error: false,
+            object_count: 0,
             subs,
             current_sub: 0,
             blobs: HashMap::new(),
@@ -111,54 +110,50 @@ impl Context {
         }
     }
 
+    /// Records a failed command: upstream's `report_context_error` (last error and the
+    /// sticky `in_error`).
+    pub fn fail(&mut self, code: u32) {
+        self.error = code;
+        self.in_error = true;
+    }
+
+    /// CREATE_OBJECT in the current sub-context: replaces an object under the same handle
+    /// (upstream's rule); ENOMEM past [`MAX_OBJECTS`] new objects in this context.
+    pub fn insert_object(&mut self, handle: u32, object: Object) -> Result<()> {
+        let (count, sub) = (self.object_count, self.subs.entry(self.current_sub).or_default());
+        if !sub.objects.contains(handle) && count >= MAX_OBJECTS {
+            return Err(Error::nomem(format!(
+                "context {}: more than {MAX_OBJECTS} objects",
+                self.id
+            )));
+        }
+        if sub.objects.insert(handle, object).is_none() {
+            self.object_count += 1;
+        }
+        Ok(())
+    }
+
+    /// DESTROY_OBJECT in the current sub-context: by handle alone; an unknown handle is no
+    /// error (upstream).
+    pub fn destroy_object(&mut self, handle: u32) {
+        if self.sub().objects.remove(handle).is_some() {
+            self.object_count -= 1;
+        }
+    }
+
     /// DESTROY_SUB_CTX: sub-context 0 cannot be destroyed; destroying the current one makes
-    /// 0 current.
+    /// 0 current. Its objects go with it.
     pub fn destroy_sub(&mut self, id: u32) {
         if id == 0 {
             return;
         }
-        self.subs.remove(&id);
+        if let Some(sub) = self.subs.remove(&id) {
+            self.object_count -= sub.objects.len();
+        }
         if self.current_sub == id {
             self.current_sub = 0;
         }
     }
-}
-
-/// One decoded command header: `cmd | obj_type << 8 | len << 16`, `len` dwords follow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CmdHeader {
-    pub cmd: u8,
-    pub obj_type: u8,
-    pub len: u16,
-}
-
-impl CmdHeader {
-    pub fn parse(dw: u32) -> Self {
-        CmdHeader { cmd: dw as u8, obj_type: (dw >> 8) as u8, len: (dw >> 16) as u16 }
-    }
-}
-
-/// Splits a command buffer into (header, payload) pairs, rejecting (EINVAL) a command whose
-/// length runs past the end of the buffer before anything is executed.
-pub fn split_commands(buf: &[u32]) -> Result<Vec<(CmdHeader, &[u32])>> {
-    let mut out = Vec::new();
-    let mut at = 0usize;
-    while at < buf.len() {
-        let h = CmdHeader::parse(buf[at]);
-        let start = at + 1;
-        let end = start + h.len as usize;
-        if end > buf.len() {
-            return Err(Error::inval(format!(
-                "command {} at dword {at} claims {} dwords, only {} remain",
-                h.cmd,
-                h.len,
-                buf.len() - start
-            )));
-        }
-        out.push((h, &buf[start..end]));
-        at = end;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -166,33 +161,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn framing() {
-        let buf = [1 | (2 << 16), 7, 8, 3, 5 | (1 << 16), 9];
-        let cmds = split_commands(&buf).unwrap();
-        assert_eq!(cmds.len(), 3);
-        assert_eq!(cmds[0].0, CmdHeader { cmd: 1, obj_type: 0, len: 2 });
-        assert_eq!(cmds[0].1, &[7, 8]);
-        assert_eq!(cmds[1].0.len, 0);
-        assert_eq!(cmds[2].1, &[9]);
-        assert!(split_commands(&[1 | (3 << 16), 0]).is_err());
-        assert!(split_commands(&[]).unwrap().is_empty());
-    }
-
-    #[test]
     fn sub_contexts() {
         let mut c = Context::new(1, crate::model::caps::CAPSET_VIRGL2, String::new());
-        c.sub()
-            .surfaces
-            .insert(5, Surface { res: 1, format: 1, level: 0, first_layer: 0, last_layer: 0 });
+        let surface = Surface { res: 1, format: 1, level: 0, first_layer: 0, last_layer: 0 };
+        c.insert_object(5, Object::Surface { surface, msaa: false }).unwrap();
         c.create_sub(2).unwrap();
         c.set_sub(2);
         assert_eq!(c.current_sub, 2);
-        assert!(c.sub().surfaces.is_empty(), "objects are per sub-context");
+        assert!(c.sub().objects.is_empty(), "objects are per sub-context");
+        c.insert_object(5, Object::Refused(crate::renderer::objects::ObjectKind::Blend)).unwrap();
+        assert_eq!(c.object_count, 2);
         c.set_sub(9);
         assert_eq!(c.current_sub, 2, "unknown sub-context ignored");
         c.destroy_sub(2);
         assert_eq!(c.current_sub, 0);
-        assert!(c.sub().surfaces.contains_key(&5));
+        assert_eq!(c.object_count, 1, "the destroyed sub-context's objects are gone");
+        assert!(c.sub().objects.surface(5).is_ok());
+        c.destroy_object(5);
+        c.destroy_object(5);
+        assert_eq!(c.object_count, 0);
         c.destroy_sub(0);
         assert!(c.subs.contains_key(&0), "sub-context 0 survives");
     }

@@ -8,6 +8,7 @@ pub mod decode;
 pub mod dmabuf;
 pub mod fence;
 pub mod host3d;
+pub mod objects;
 pub mod zerocopy;
 
 use crate::backend::gl::{GlBackend, GlFlags, VmmGl};

@@ -1,7 +1,20 @@
 //! BLIT through host staging: same-format copies with nearest scaling and mirroring, and
 //! conversion between the 8-bit UNORM RGBA orders.
 
-use super::*;
+use super::resource::{alloc, desc, raw, read_box, stage, write_box};
+use super::{attached, fail, skip, CmdResult};
+use crate::model::format::{self, FormatInfo, Kind};
+use crate::model::pixel;
+use crate::model::protocol::{ccmd, Blit};
+use crate::model::resource::Target;
+use crate::model::transfer::RawBox;
+use crate::renderer::context::{ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_SURFACE};
+use crate::renderer::Renderer;
+
+/// `PIPE_MASK_*` bits of BLIT.
+const MASK_RGBA: u32 = 0xf;
+const MASK_Z: u32 = 1 << 4;
+const MASK_S: u32 = 1 << 5;
 
 /// How a blit moves texels.
 #[derive(Clone, Copy)]
@@ -85,26 +98,21 @@ fn blit_mode(
     }
 }
 
-pub(super) fn blit(r: &mut Renderer, ctx_id: u32, p: &[u32]) -> CmdResult {
-    need("BLIT", p, 21, true)?;
-    let s0 = f(p, 1);
-    let mask = s0 & 0xff;
-    let scissor = (s0 >> 10) & 1 != 0;
-    let (smin, smax) = (f(p, 2), f(p, 3));
-    let (dst, src) = (f(p, 4), f(p, 13));
+pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
+    let mask = u32::from(b.mask);
+    let scissor = b.scissor_enable;
+    let (dst, src) = (b.dst.res_handle, b.src.res_handle);
     attached(r, ctx_id, dst)?;
     attached(r, ctx_id, src)?;
     let (dd, sd) = (desc(r, dst)?, desc(r, src)?);
-    let bad_format = |id: u32| {
-        fail(crate::renderer::context::ERROR_CTX_ILLEGAL_SURFACE, format!("blit format {id}"))
-    };
-    let df = format::lookup(f(p, 6)).ok_or_else(|| bad_format(f(p, 6)))?;
-    let sf = format::lookup(f(p, 15)).ok_or_else(|| bad_format(f(p, 15)))?;
+    let bad_format = |id: u32| fail(ERROR_CTX_ILLEGAL_SURFACE, format!("blit format {id}"));
+    let df = format::lookup(b.dst.format).ok_or_else(|| bad_format(b.dst.format))?;
+    let sf = format::lookup(b.src.format).ok_or_else(|| bad_format(b.src.format))?;
     let unsupported = |r: &mut Renderer| {
         skip(
             r,
             ctx_id,
-            (cmd::BLIT, 0),
+            (ccmd::BLIT, 0),
             &format!("BLIT {} -> {} (mask {mask:#x})", sf.name, df.name),
         )
     };
@@ -124,10 +132,11 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, p: &[u32]) -> CmdResult {
             return Ok(());
         }
     };
+    let (db, sb) = (raw(b.dst.bx), raw(b.src.bx));
     let axes = (
-        Axis::new(f(p, 7), f(p, 10), f(p, 16), f(p, 19)),
-        Axis::new(f(p, 8), f(p, 11), f(p, 17), f(p, 20)),
-        Axis::new(f(p, 9), f(p, 12), f(p, 18), f(p, 21)),
+        Axis::new(db.x, db.w, sb.x, sb.w),
+        Axis::new(db.y, db.h, sb.y, sb.h),
+        Axis::new(db.z, db.d, sb.z, sb.d),
     );
     let (Some(ax), Some(ay), Some(az)) = axes else {
         return Ok(());
@@ -155,20 +164,21 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, p: &[u32]) -> CmdResult {
         h: ay.dn,
         d: az.dn,
     };
-    let ss = stage(r, src, f(p, 14), sbox)?;
-    let ds = stage(r, dst, f(p, 5), dbox)?;
+    let ss = stage(r, src, b.src.level, sbox)?;
+    let ds = stage(r, dst, b.dst.level, dbox)?;
     let sbuf = read_box(r, src, &ss)?;
     let partial = scissor || matches!(mode, BlitMode::Rgba8 { mask, .. } if mask != MASK_RGBA);
     let mut dbuf = if partial { read_box(r, dst, &ds)? } else { alloc(ds.len)? };
     let (sbb, dbb) = (sf.block_bytes as usize, df.block_bytes as usize);
     let (srow, slayer) = (sbb * sbox.w as usize, sbb * sbox.w as usize * sbox.h as usize);
     let (drow, dlayer) = (dbb * dbox.w as usize, dbb * dbox.w as usize * dbox.h as usize);
+    let sc = b.scissor;
     let inside = |x: i64, y: i64| {
         !scissor
-            || (x >= (smin & 0xffff) as i64
-                && x < (smax & 0xffff) as i64
-                && y >= (smin >> 16) as i64
-                && y < (smax >> 16) as i64)
+            || (x >= i64::from(sc.minx)
+                && x < i64::from(sc.maxx)
+                && y >= i64::from(sc.miny)
+                && y < i64::from(sc.maxy))
     };
     let src_x: Vec<usize> = (0..ax.dn).map(|i| ax.src(i) as usize).collect();
     for k in 0..az.dn {
