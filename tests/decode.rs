@@ -6,174 +6,11 @@
 
 mod common;
 
+use common::stream::*;
 use common::*;
 use virglrenderer::ffi::blob::{virgl_renderer_resource_create_blob, virgl_renderer_resource_map};
 use virglrenderer::ffi::context::*;
 use virglrenderer::ffi::types::*;
-
-// ---- encoding -------------------------------------------------------------------------
-
-const NOP: u32 = 0;
-const CREATE_OBJECT: u32 = 1;
-const DESTROY_OBJECT: u32 = 3;
-const SET_FRAMEBUFFER_STATE: u32 = 5;
-const CLEAR: u32 = 7;
-const DRAW_VBO: u32 = 8;
-const INLINE_WRITE: u32 = 9;
-const BLIT: u32 = 16;
-const COPY_REGION: u32 = 17;
-const SET_SUB_CTX: u32 = 28;
-const CREATE_SUB_CTX: u32 = 29;
-const TRANSFER3D: u32 = 43;
-const END_TRANSFERS: u32 = 44;
-const COPY_TRANSFER3D: u32 = 45;
-const SET_TWEAKS: u32 = 46;
-const CLEAR_TEXTURE: u32 = 47;
-const PIPE_RESOURCE_CREATE: u32 = 48;
-const OBJ_SURFACE: u32 = 8;
-const OBJ_BLEND: u32 = 1;
-
-const RGBA8: u32 = 67;
-const BGRA8: u32 = 1;
-const BGRX8: u32 = 2;
-const R8: u32 = 64;
-const Z16: u32 = 16;
-const S8Z24: u32 = 20;
-const RGBA16F: u32 = 94;
-
-/// Upstream's VIRGL_ERROR_CTX_UNSUPPORTED_FUNCTION.
-const UNSUPPORTED_FUNCTION: u32 = 14;
-const ILLEGAL_RESOURCE: u32 = 4;
-const ILLEGAL_SURFACE: u32 = 5;
-const ILLEGAL_CMD_BUFFER: u32 = 7;
-
-/// A command buffer under construction.
-#[derive(Default)]
-struct Cmds(Vec<u32>);
-
-impl Cmds {
-    fn push(&mut self, cmd: u32, obj: u32, payload: &[u32]) -> &mut Self {
-        self.0.push(cmd | obj << 8 | (payload.len() as u32) << 16);
-        self.0.extend_from_slice(payload);
-        self
-    }
-    fn submit(&mut self, ctx: u32) -> i32 {
-        submit_words(ctx, &mut self.0)
-    }
-}
-
-fn submit_words(ctx: u32, words: &mut [u32]) -> i32 {
-    // SAFETY: `words` is valid for its length.
-    unsafe { virgl_renderer_submit_cmd(words.as_mut_ptr().cast(), ctx as i32, words.len() as i32) }
-}
-
-fn one(ctx: u32, cmd: u32, obj: u32, payload: &[u32]) -> i32 {
-    Cmds::default().push(cmd, obj, payload).submit(ctx)
-}
-
-fn ctx_error(ctx: u32) -> u32 {
-    virglrenderer::internal::renderer::with(|r| Ok(r.context(ctx)?.error)).expect("context exists")
-}
-
-/// What a submit may answer: 0, EINVAL, ENOTRECOVERABLE (a draw in a context in error) or
-/// ENOMEM (object limit).
-fn ok_errno(r: i32) -> bool {
-    [0, libc::EINVAL, libc::ENOTRECOVERABLE, libc::ENOMEM].contains(&r)
-}
-
-fn in_error(ctx: u32) -> bool {
-    virglrenderer::internal::renderer::with(|r| Ok(r.context(ctx)?.in_error))
-        .expect("context exists")
-}
-
-fn clear_ctx_error(ctx: u32) {
-    virglrenderer::internal::renderer::with(|r| {
-        let c = r.context(ctx)?;
-        c.error = 0;
-        c.in_error = false;
-        Ok(())
-    })
-    .unwrap();
-}
-
-fn bytes_to_words(b: &[u8]) -> Vec<u32> {
-    b.chunks(4)
-        .map(|c| {
-            let mut w = [0u8; 4];
-            w[..c.len()].copy_from_slice(c);
-            u32::from_le_bytes(w)
-        })
-        .collect()
-}
-
-// ---- fixtures -------------------------------------------------------------------------
-
-/// A session with context 1.
-fn session() -> Session {
-    let s = Session::new();
-    // SAFETY: valid name pointer and length.
-    let r = unsafe { virgl_renderer_context_create(1, 4, c"test".as_ptr()) };
-    assert_eq!(r, 0);
-    s
-}
-
-/// A w×h 2D texture of `format`, attached to context 1.
-fn tex(handle: u32, format: u32, w: u32, h: u32) -> virgl_renderer_resource_create_args {
-    tex_bind(handle, format, w, h, BIND_SAMPLER_VIEW | BIND_RENDER_TARGET)
-}
-
-fn tex_bind(
-    handle: u32,
-    format: u32,
-    w: u32,
-    h: u32,
-    bind: u32,
-) -> virgl_renderer_resource_create_args {
-    let a =
-        virgl_renderer_resource_create_args { bind, ..args(handle, TEX_2D, format, w, h, 1, 1, 0) };
-    assert_eq!(create(a), 0, "create {handle}");
-    virgl_renderer_ctx_attach_resource(1, handle as i32);
-    a
-}
-
-/// Level 0 of a 2D (or 2D array) resource.
-fn level0(a: &virgl_renderer_resource_create_args) -> Vec<u8> {
-    read_level(&mut Rng::new(a.handle as u64), a.handle, a, 0).expect("read back")
-}
-
-/// Fills level 0 with `data` through transfer_write_iov.
-fn upload(a: &virgl_renderer_resource_create_args, data: &[u8]) {
-    let g = LevelGeom::of(a, 0);
-    let mut s = ScatterBuf::contiguous(data.len());
-    s.write_all(data);
-    assert_eq!(write(a.handle, Xfer::boxed(g.full_box()), Some(&mut s)), 0);
-}
-
-fn random_level(a: &virgl_renderer_resource_create_args, seed: u64) -> Vec<u8> {
-    let data = Rng::new(seed).bytes(LevelGeom::of(a, 0).size());
-    upload(a, &data);
-    data
-}
-
-fn px(data: &[u8], w: u32, bpp: usize, x: u32, y: u32) -> &[u8] {
-    let o = (y * w + x) as usize * bpp;
-    &data[o..o + bpp]
-}
-
-fn blit_cmd(
-    mask: u32,
-    dst: (u32, u32, [i32; 6]),
-    src: (u32, u32, [i32; 6]),
-    scissor: Option<(u32, u32, u32, u32)>,
-) -> Vec<u32> {
-    let s0 = mask | if scissor.is_some() { 1 << 10 } else { 0 };
-    let (minx, miny, maxx, maxy) = scissor.unwrap_or((0, 0, 0, 0));
-    let mut p = vec![s0, minx | miny << 16, maxx | maxy << 16, dst.0, 0, dst.1];
-    p.extend(dst.2.iter().map(|&v| v as u32));
-    p.extend([src.0, 0, src.1]);
-    p.extend(src.2.iter().map(|&v| v as u32));
-    p
-}
 
 // ---- tests ----------------------------------------------------------------------------
 
@@ -715,4 +552,157 @@ fn host3d_guest_blob_uses_the_guest_pages() {
         assert_eq!(level0(&a), guest);
     }
     virglrenderer::ffi::virgl_renderer_resource_unref(9);
+}
+
+// ---- upstream's return codes (../shared/3D.md §3) --------------------------------------
+
+/// COPY_TRANSFER3D from a staging buffer that has no backing: EINVAL (upstream's
+/// test_virgl_transfer), the context in error, the texture untouched.
+#[test]
+fn copy_transfer3d_staging_without_backing_is_einval() {
+    let _s = session();
+    let a = tex(1, RGBA8, 4, 4);
+    assert_eq!(create(args(2, BUFFER, R8, 256, 1, 1, 1, 0)), 0);
+    virgl_renderer_ctx_attach_resource(1, 2);
+    for flags in [0, 2] {
+        let p = [1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 0, flags];
+        assert_eq!(one(1, COPY_TRANSFER3D, 0, &p), libc::EINVAL, "flags {flags}");
+        assert_eq!(ctx_error(1), ILLEGAL_RESOURCE);
+        assert!(in_error(1));
+    }
+    assert_eq!(level0(&a), [0; 64]);
+}
+
+/// A draw in a context put in error by a failing command answers ENOTRECOVERABLE
+/// (upstream's vrend_draw_vbo checks `in_error` first; test_virgl_cmd's
+/// draw_vbo_fail_not_recoverable). The refusal of unexecuted commands does not put the
+/// context in error, an unknown command number neither; a length overrun does.
+#[test]
+fn draw_in_a_context_in_error_is_enotrecoverable() {
+    let _s = session();
+    let a = tex(1, RGBA8, 2, 1);
+    let draw = [0, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    // Not in error: the draw is refused (0), twice.
+    assert_eq!(one(1, DRAW_VBO, 0, &draw), 0);
+    assert_eq!(one(1, DRAW_VBO, 0, &draw), 0);
+    assert_eq!(ctx_error(1), UNSUPPORTED_FUNCTION);
+    assert_eq!(one(1, 99, 0, &[]), libc::EINVAL);
+    assert_eq!(one(1, DRAW_VBO, 0, &draw), 0, "an unknown command is no context error");
+    // A failing command (resource not attached) puts the context in error.
+    virgl_renderer_ctx_detach_resource(1, 1);
+    assert_eq!(one(1, INLINE_WRITE, 0, &[1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 7]), libc::EINVAL);
+    assert!(in_error(1));
+    virgl_renderer_ctx_attach_resource(1, 1);
+    // Other commands still run; a draw stops the buffer with ENOTRECOVERABLE.
+    let mut c = Cmds::default();
+    c.push(INLINE_WRITE, 0, &[1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0x0403_0201]);
+    c.push(DRAW_VBO, 0, &draw);
+    c.push(INLINE_WRITE, 0, &[1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 0x0403_0201]);
+    assert_eq!(c.submit(1), libc::ENOTRECOVERABLE);
+    assert_eq!(level0(&a), [1, 2, 3, 4, 0, 0, 0, 0]);
+    assert_eq!(ctx_error(1), ILLEGAL_RESOURCE, "ENOTRECOVERABLE reports nothing new");
+    // The state is sticky across submits.
+    assert_eq!(one(1, DRAW_VBO, 0, &draw), libc::ENOTRECOVERABLE);
+
+    // A length overrun: the submit succeeds but the context is in error.
+    // SAFETY: valid name pointer and length.
+    assert_eq!(unsafe { virgl_renderer_context_create(2, 4, c"ctx2".as_ptr()) }, 0);
+    let mut words = [DRAW_VBO | 12 << 16, 0, 3];
+    assert_eq!(submit_words(2, &mut words), 0);
+    assert_eq!(ctx_error(2), ILLEGAL_CMD_BUFFER);
+    assert_eq!(one(2, DRAW_VBO, 0, &draw), libc::ENOTRECOVERABLE);
+    // A malformed command (draw of 13 dwords) too.
+    // SAFETY: as above.
+    assert_eq!(unsafe { virgl_renderer_context_create(3, 4, c"ctx3".as_ptr()) }, 0);
+    assert_eq!(one(3, DRAW_VBO, 0, &[0; 13]), libc::EINVAL);
+    assert_eq!(one(3, DRAW_VBO, 0, &draw), libc::ENOTRECOVERABLE);
+}
+
+/// Handles of the sub-context's object table: a handle of another kind reads as missing
+/// (SET_FRAMEBUFFER_STATE: ILLEGAL_SURFACE, BIND_OBJECT: ILLEGAL_HANDLE), CREATE_OBJECT
+/// replaces what a taken handle named (any kind), DESTROY_OBJECT goes by handle alone.
+#[test]
+fn object_handles_type_confusion_and_reuse() {
+    let _s = session();
+    let a = tex(1, RGBA8, 2, 1);
+    let blend = [0u32; 10];
+    let with = |h: u32, rest: &[u32]| [&[h][..], rest].concat();
+    let mut c = Cmds::default();
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[10, 1, RGBA8, 0, 0]);
+    c.push(CREATE_OBJECT, OBJ_BLEND, &with(11, &blend));
+    assert_eq!(c.submit(1), 0);
+    let fail = |cmd: u32, obj: u32, p: &[u32], code: u32| {
+        clear_ctx_error(1);
+        assert_eq!(one(1, cmd, obj, p), libc::EINVAL, "cmd {cmd} obj {obj} {p:?}");
+        assert_eq!(ctx_error(1), code, "cmd {cmd} obj {obj} {p:?}");
+    };
+    // Type confusion.
+    fail(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 11], ILLEGAL_SURFACE);
+    fail(SET_FRAMEBUFFER_STATE, 0, &[0, 11], ILLEGAL_SURFACE);
+    fail(BIND_OBJECT, OBJ_BLEND, &[10], ILLEGAL_HANDLE);
+    fail(BIND_OBJECT, OBJ_DSA, &[11], ILLEGAL_HANDLE);
+    fail(BIND_OBJECT, OBJ_BLEND, &[99], ILLEGAL_HANDLE);
+    // The right kind: the bind is refused (not executed yet), the buffer goes on.
+    clear_ctx_error(1);
+    assert_eq!(one(1, BIND_OBJECT, OBJ_BLEND, &[11]), 0);
+    assert_eq!(one(1, BIND_OBJECT, OBJ_BLEND, &[0]), 0, "0 unbinds");
+    assert_eq!(ctx_error(1), UNSUPPORTED_FUNCTION);
+    assert!(!in_error(1));
+    // Reuse: the blend takes handle 10, a surface takes handle 11.
+    let mut c = Cmds::default();
+    c.push(CREATE_OBJECT, OBJ_BLEND, &with(10, &blend));
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[11, 1, RGBA8, 0, 0]);
+    assert_eq!(c.submit(1), 0);
+    fail(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 10], ILLEGAL_SURFACE);
+    let white = 1.0f32.to_bits();
+    let mut c = Cmds::default();
+    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 11]);
+    c.push(CLEAR, 0, &[1 << 2, white, white, white, white, 0, 0, 0]);
+    assert_eq!(c.submit(1), 0);
+    assert_eq!(level0(&a), [255; 8]);
+    // DESTROY_OBJECT ignores the type byte; an unknown handle is no error.
+    assert_eq!(one(1, DESTROY_OBJECT, OBJ_BLEND, &[11]), 0);
+    fail(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 11], ILLEGAL_SURFACE);
+    clear_ctx_error(1);
+    assert_eq!(one(1, DESTROY_OBJECT, OBJ_SURFACE, &[11]), 0);
+    assert_eq!(ctx_error(1), 0);
+    // Handles are per sub-context: 10 is free in sub-context 1.
+    let mut c = Cmds::default();
+    c.push(CREATE_SUB_CTX, 0, &[1]).push(SET_SUB_CTX, 0, &[1]);
+    c.push(BIND_OBJECT, OBJ_BLEND, &[10]);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    assert_eq!(ctx_error(1), ILLEGAL_HANDLE);
+}
+
+/// At most 65536 objects per context, over all its sub-contexts: the next new handle is
+/// ENOMEM (upstream's failed insert), replacing a taken one still works, destroying a
+/// sub-context frees its objects.
+#[test]
+fn object_limit_per_context() {
+    const LIMIT: u32 = 1 << 16;
+    let _s = session();
+    let _a = tex(1, RGBA8, 2, 1);
+    let mut c = Cmds::default();
+    for h in 1..=40_000u32 {
+        c.push(CREATE_OBJECT, OBJ_SURFACE, &[h, 1, RGBA8, 0, 0]);
+    }
+    c.push(CREATE_SUB_CTX, 0, &[1]).push(SET_SUB_CTX, 0, &[1]);
+    for h in 1..=LIMIT - 40_000 {
+        c.push(CREATE_OBJECT, OBJ_BLEND, &[h, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+    assert_eq!(c.submit(1), 0);
+    clear_ctx_error(1);
+    assert_eq!(
+        one(1, CREATE_OBJECT, OBJ_BLEND, &[LIMIT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        libc::ENOMEM
+    );
+    assert!(!in_error(1));
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SURFACE, &[5, 1, RGBA8, 0, 0]), 0, "replaces");
+    assert_eq!(one(1, DESTROY_OBJECT, 0, &[6]), 0);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SURFACE, &[LIMIT, 1, RGBA8, 0, 0]), 0);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SURFACE, &[LIMIT + 1, 1, RGBA8, 0, 0]), libc::ENOMEM);
+    let mut c = Cmds::default();
+    c.push(SET_SUB_CTX, 0, &[0]).push(DESTROY_SUB_CTX, 0, &[1]);
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[LIMIT + 1, 1, RGBA8, 0, 0]);
+    assert_eq!(c.submit(1), 0);
 }

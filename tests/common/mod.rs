@@ -26,6 +26,8 @@
 //!   `kms_swrast`); it never decides whether a test runs.
 #![allow(dead_code)]
 
+pub mod stream;
+
 use std::ffi::c_void;
 use std::sync::{Mutex, MutexGuard};
 use virglrenderer::ffi::context::virgl_renderer_create_fence;
