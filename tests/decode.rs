@@ -588,6 +588,12 @@ fn draw_in_a_context_in_error_is_enotrecoverable() {
     assert_eq!(ctx_error(1), UNSUPPORTED_FUNCTION);
     assert_eq!(one(1, 99, 0, &[]), libc::EINVAL);
     assert_eq!(one(1, DRAW_VBO, 0, &draw), 0, "an unknown command is no context error");
+    // Video commands (53..=61): EINVAL, as upstream built without video; in error.
+    // SAFETY: valid name pointer and length.
+    assert_eq!(unsafe { virgl_renderer_context_create(4, 4, c"ctx4".as_ptr()) }, 0);
+    assert_eq!(one(4, 53, 0, &[0; 4]), libc::EINVAL);
+    assert_eq!(one(4, 61, 0, &[]), libc::EINVAL);
+    assert_eq!(one(4, DRAW_VBO, 0, &draw), libc::ENOTRECOVERABLE);
     // A failing command (resource not attached) puts the context in error.
     virgl_renderer_ctx_detach_resource(1, 1);
     assert_eq!(one(1, INLINE_WRITE, 0, &[1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 7]), libc::EINVAL);

@@ -24,8 +24,9 @@
 //! | executed command that fails (resource unknown or not attached, box out of bounds, COPY_TRANSFER3D staging without backing, unknown surface, …) | EINVAL | the specific error, in error | not run |
 //! | object limit ([`crate::renderer::objects::MAX_OBJECTS`]) | ENOMEM | unchanged (upstream: a failed insert is ENOMEM) | not run |
 //! | DRAW_VBO in a context in error | ENOTRECOVERABLE (131) | unchanged (upstream checks `in_error` first and reports nothing) | not run |
-//! | known command not executed yet (draws in a context not in error, shaders, state objects and their binds, state setters, queries' effects, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
-//! | start-up no-ops (SET_TWEAKS, markers, debug flags, barriers, memory info, queries, END_TRANSFERS, NOP) | 0 | — | runs |
+//! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
+//! | known command not executed yet (DRAW_VBO in a context not in error, CREATE_OBJECT of non-surface kinds, BIND_OBJECT of an object of the right kind, BIND_SHADER, LINK_SHADER, the SET_* state commands, CLEAR_SURFACE, compute, tessellation, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
+//! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, BEGIN/END_QUERY, GET_QUERY_RESULT(_QBO), MEMORY/TEXTURE_BARRIER) | 0 | — | runs |
 //!
 //! Why the refusal does not put the context in error: upstream executes those commands,
 //! so for a well-formed stream it would never be in error; a guest whose draws are refused
@@ -246,6 +247,13 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             }
             skip(r, ctx_id, (ccmd::DRAW_VBO, 0), "DRAW_VBO");
             Ok(())
+        }
+        // Upstream built without video (what the capsets advertise: no video caps) answers
+        // every video command with EINVAL (`vrend_unsupported`).
+        C::Unimplemented { cmd, .. }
+            if (ccmd::CREATE_VIDEO_CODEC..=ccmd::END_FRAME).contains(cmd) =>
+        {
+            Err(fail(ERROR_CTX_ILLEGAL_CMD_BUFFER, "video commands are not supported"))
         }
         // Everything else is known state the renderer does not execute yet.
         other => {
