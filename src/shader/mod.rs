@@ -1,0 +1,30 @@
+//! TGSI text → typed IR → GLSL, for executing the guest's shaders on host GL.
+//!
+//! Mesa's virgl driver sends each shader as TGSI in its text form inside
+//! CREATE_OBJECT(SHADER). [`parse`] turns that text into a [`Program`] (bounded work,
+//! every error an [`Err`] with line and column, never a panic); [`emit`] turns a program
+//! plus a [`VariantKey`] (the fixed-function state core GL lacks) into GLSL 3.30 core
+//! source for the host. Pure: no GL, no `unsafe`.
+//!
+//! The generated GLSL holds no text from the guest: identifiers are generated from
+//! register numbers and semantics, numbers are re-printed from parsed values (floats as
+//! bit patterns), so nothing the guest writes reaches the host compiler verbatim.
+//!
+//! Interface the executor fills (names fixed by this module):
+//! - `vs_cb<N>` / `fs_cb<N>`: `uniform uvec4 fs_cb<N>[len]` per constant buffer N of the
+//!   stage, filled with `glUniform4uiv` (bit-exact, integers and floats alike);
+//! - `vs_samp<N>` / `fs_samp<N>`: one sampler uniform per SAMP index of the stage;
+//! - `clip_planes`: `uniform vec4 clip_planes[8]` when the key enables user clip planes;
+//! - `stipple`: `uniform uint stipple[32]` (row y's 32 bits) with polygon stipple;
+//! - `alpha_ref`: taken from the key, no uniform;
+//! - vertex inputs at `layout(location = N)` for IN[N]; fragment outputs at location N
+//!   for COLOR[N].
+
+mod ir;
+mod opcode;
+mod parse;
+
+pub use ir::*;
+pub use opcode::Opcode;
+pub use parse::{parse, ErrorKind, Limits, ParseError, LIMITS};
+
