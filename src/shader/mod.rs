@@ -20,11 +20,15 @@
 //! - vertex inputs at `layout(location = N)` for IN[N]; fragment outputs at location N
 //!   for COLOR[N].
 
+mod emit;
 mod ir;
 mod opcode;
 mod parse;
 
+pub use emit::{emit, fs_interpolation, output_slots, CompareFunc, EmitError, VariantKey};
 pub use ir::*;
 pub use opcode::Opcode;
 pub use parse::{parse, ErrorKind, Limits, ParseError, LIMITS};
 
+#[cfg(test)]
+mod tests;

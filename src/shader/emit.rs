@@ -1,0 +1,1130 @@
+//! IR → GLSL 3.30 core.
+//!
+//! Registers are untyped 32-bit values in TGSI; here every register is a `vec4` and
+//! integer instructions reinterpret bits (`floatBitsToInt`/`intBitsToFloat`). Constant
+//! buffers are `uvec4` arrays so that the bits the guest wrote arrive unchanged.
+//! Every identifier is generated; numbers come from parsed values.
+
+use super::ir::*;
+use super::opcode::Opcode;
+use std::collections::BTreeMap;
+use std::fmt::{self, Write};
+
+/// A comparison for the alpha test (the gallium/GL order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum CompareFunc {
+    Never,
+    Less,
+    Equal,
+    LessEqual,
+    Greater,
+    NotEqual,
+    GreaterEqual,
+    #[default]
+    Always,
+}
+
+/// The state core GL lacks, folded into the shader text. One GL program per distinct key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct VariantKey {
+    /// Flat shading: COLOR/BCOLOR inputs declared with COLOR interpolation are flat.
+    pub flatshade: bool,
+    /// Alpha test on colour output 0: function and reference (f32 bits).
+    pub alpha_test: Option<(CompareFunc, u32)>,
+    /// Two-sided colour: fragment COLOR inputs take BCOLOR on back faces.
+    pub two_side: bool,
+    /// User clip planes (bit i = plane i) for the last vertex stage; distances come from
+    /// `uniform vec4 clip_planes[8]` dotted with CLIPVERTEX (else POSITION). Ignored when
+    /// the shader writes CLIPDIST itself.
+    pub clip_plane_enable: u8,
+    /// Point sprites: TEXCOORD[i] inputs (bit i) read `gl_PointCoord` instead.
+    pub sprite_coord_enable: u8,
+    /// The host's window y runs opposite to gallium's (set when rendering to a surface
+    /// whose rows are flipped relative to the guest's resource); picks the
+    /// `gl_FragCoord` origin.
+    pub y_inverted: bool,
+    /// Polygon stipple from `uniform uint stipple[32]`.
+    pub polygon_stipple: bool,
+    /// Colour buffers bound, for FS_COLOR0_WRITES_ALL_CBUFS (0 counts as 1).
+    pub nr_cbufs: u8,
+    /// The guest runs with native integers (system values are integers, not floats).
+    pub integers: bool,
+    /// Fragment shader: the varying slots ([`output_slots`]) the previous stage writes;
+    /// inputs it lacks read zero. `None`: assume all are written.
+    pub prev_outputs: Option<u128>,
+    /// Vertex stage: varying slots the linked fragment shader takes `flat`
+    /// ([`fs_interpolation`]).
+    pub next_flat: u128,
+    /// Vertex stage: varying slots the linked fragment shader takes `noperspective`.
+    pub next_noperspective: u128,
+}
+
+/// Why no GLSL came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmitError {
+    /// Valid TGSI (or a key setting) this translator does not implement.
+    Unsupported(&'static str),
+    /// The program is inconsistent (register not declared, index out of its range,
+    /// conflicting sampler targets); `line` is the TGSI line (0 for declarations).
+    Invalid { line: u32, what: &'static str },
+}
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmitError::Unsupported(what) => write!(f, "TGSI→GLSL: unsupported: {what}"),
+            EmitError::Invalid { line, what } => write!(f, "TGSI→GLSL: line {line}: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+type Result<T> = std::result::Result<T, EmitError>;
+
+/// Iterations all loops of one invocation may run together before they stop: a guest
+/// shader must not hang the host's GL.
+pub const LOOP_BUDGET: u32 = 65536;
+
+const SLOT_TEXCOORD: u32 = 64;
+const SLOT_COLOR: u32 = 72;
+const SLOT_BCOLOR: u32 = 74;
+const SLOT_FOG: u32 = 76;
+
+/// The varying slot of a semantic passed between stages, if it is one.
+fn varying_slot(s: Semantic) -> Option<u32> {
+    match s.name {
+        SemanticName::Generic if s.index < 64 => Some(s.index),
+        SemanticName::TexCoord if s.index < 8 => Some(SLOT_TEXCOORD + s.index),
+        SemanticName::Color if s.index < 2 => Some(SLOT_COLOR + s.index),
+        SemanticName::BackColor if s.index < 2 => Some(SLOT_BCOLOR + s.index),
+        SemanticName::Fog if s.index == 0 => Some(SLOT_FOG),
+        _ => None,
+    }
+}
+
+/// The generated name of a varying slot.
+fn varying_name(slot: u32) -> String {
+    match slot {
+        0..=63 => format!("v_g{slot}"),
+        SLOT_TEXCOORD..=71 => format!("v_t{}", slot - SLOT_TEXCOORD),
+        SLOT_COLOR..=73 => format!("v_c{}", slot - SLOT_COLOR),
+        SLOT_BCOLOR..=75 => format!("v_bc{}", slot - SLOT_BCOLOR),
+        _ => "v_fog".to_string(),
+    }
+}
+
+/// The varying slots a vertex (or geometry) program writes, for the fragment key's
+/// [`VariantKey::prev_outputs`].
+pub fn output_slots(p: &Program) -> u128 {
+    let mut m = 0u128;
+    for d in p.declarations.iter().filter(|d| d.file == File::Output) {
+        if let Some(slot) = d.semantic.and_then(varying_slot) {
+            m |= 1 << slot;
+        }
+    }
+    m
+}
+
+/// How a fragment input is interpolated: (flat, noperspective).
+fn input_interp(d: &Declaration, key: &VariantKey) -> (bool, bool) {
+    let color = matches!(
+        d.semantic.map(|s| s.name),
+        Some(SemanticName::Color) | Some(SemanticName::BackColor)
+    );
+    match d.interp {
+        Some(Interp::Constant) => (true, false),
+        Some(Interp::Linear) => (false, true),
+        Some(Interp::Color) => (key.flatshade, false),
+        None if color => (key.flatshade, false),
+        _ => (false, false),
+    }
+}
+
+/// The interpolation a fragment program (with its key) uses per varying slot:
+/// (flat slots, noperspective slots), for the vertex key's `next_flat`/`next_noperspective`.
+pub fn fs_interpolation(fs: &Program, key: &VariantKey) -> (u128, u128) {
+    let (mut flat, mut noperspective) = (0u128, 0u128);
+    for d in fs.declarations.iter().filter(|d| d.file == File::Input) {
+        let Some(sem) = d.semantic else { continue };
+        for i in 0..=(d.last - d.first) {
+            let s = Semantic { name: sem.name, index: sem.index + i };
+            let Some(slot) = varying_slot(s) else { continue };
+            let (f, np) = input_interp(d, key);
+            let mut bits = 1u128 << slot;
+            if sem.name == SemanticName::Color {
+                bits |= 1u128 << (slot - SLOT_COLOR + SLOT_BCOLOR);
+            }
+            if f {
+                flat |= bits;
+            }
+            if np {
+                noperspective |= bits;
+            }
+        }
+    }
+    (flat, noperspective)
+}
+
+/// A float printed bit-exactly.
+fn float_lit(bits: u32) -> String {
+    let f = f32::from_bits(bits);
+    // Small integers print as themselves (readable goldens); all else as bits.
+    if f.is_finite() && f.fract() == 0.0 && f.abs() <= 16777216.0 && bits != 0x8000_0000 {
+        format!("{}.0", f as i64)
+    } else {
+        format!("uintBitsToFloat(0x{bits:08x}u)")
+    }
+}
+
+const COMP: [char; 4] = ['x', 'y', 'z', 'w'];
+
+fn mask_str(mask: u8) -> String {
+    (0..4).filter(|i| mask & (1 << i) != 0).map(|i| COMP[i]).collect()
+}
+
+/// How a source is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Float,
+    Int,
+    Uint,
+}
+
+/// What a texture unit's uniform is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SamplerType {
+    target: TexTarget,
+    ret: ReturnType,
+}
+
+struct Emitter<'a> {
+    p: &'a Program,
+    /// `vs` or `fs`: prefix of uniform names (the stages' namespaces are separate in TGSI).
+    stage: &'static str,
+    out: String,
+    depth: usize,
+    /// Temps live in one array `t[]` (some are indirectly addressed).
+    temp_array: bool,
+    temp_count: u32,
+    /// Length of each constant buffer array.
+    cbufs: BTreeMap<u32, u32>,
+    samplers: BTreeMap<u32, SamplerType>,
+    helpers_lit: bool,
+    helpers_div: bool,
+    uses_loop: bool,
+}
+
+fn invalid(line: u32, what: &'static str) -> EmitError {
+    EmitError::Invalid { line, what }
+}
+
+impl<'a> Emitter<'a> {
+    fn line(&mut self, s: &str) {
+        for _ in 0..self.depth {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    /// The declared range of `file` covering `index`.
+    fn declared(&self, file: File, index: u32, line: u32) -> Result<&'a Declaration> {
+        self.p.decl(file, index).ok_or(invalid(line, "register not declared"))
+    }
+
+    /// The GLSL for an address index: `(clamp(a0.x + k, 0, len - 1))`.
+    fn indirect(&self, idx: Index, len: u32, line: u32) -> Result<String> {
+        match idx {
+            Index::Direct(i) if i < len => Ok(i.to_string()),
+            Index::Direct(_) => Err(invalid(line, "register index outside its declaration")),
+            Index::Indirect { file: File::Address, reg, component, offset } => {
+                self.declared(File::Address, reg, line)?;
+                Ok(format!(
+                    "clamp(a{reg}.{} + {offset}, 0, {})",
+                    COMP[component as usize],
+                    len.saturating_sub(1)
+                ))
+            }
+            Index::Indirect { .. } => Err(EmitError::Unsupported("indirect index not in ADDR")),
+        }
+    }
+
+    /// The vec4 lvalue/rvalue of a register.
+    fn reg(&self, r: &Register, line: u32) -> Result<String> {
+        if r.dim.is_some() && r.file != File::Const {
+            return Err(EmitError::Unsupported("two-dimensional register outside CONST"));
+        }
+        match r.file {
+            File::Temp => {
+                if self.temp_array {
+                    Ok(format!("t[{}]", self.indirect(r.index, self.temp_count, line)?))
+                } else {
+                    match r.index {
+                        Index::Direct(i) if i < self.temp_count => Ok(format!("t{i}")),
+                        Index::Direct(_) => Err(invalid(line, "TEMP not declared")),
+                        Index::Indirect { .. } => unreachable_indirect(line),
+                    }
+                }
+            }
+            File::Input | File::Output | File::SystemValue => {
+                let Index::Direct(i) = r.index else {
+                    return Err(EmitError::Unsupported("indirect input/output addressing"));
+                };
+                self.declared(r.file, i, line)?;
+                Ok(match r.file {
+                    File::Input if self.p.processor == Processor::Vertex => format!("in_{i}"),
+                    File::Input => format!("i{i}"),
+                    File::Output => format!("o{i}"),
+                    _ => format!("sv{i}"),
+                })
+            }
+            File::Const => {
+                let buf = match r.dim {
+                    None => 0,
+                    Some(Index::Direct(b)) => b,
+                    Some(_) => return Err(EmitError::Unsupported("indirect constant buffer")),
+                };
+                let Some(&len) = self.cbufs.get(&buf) else {
+                    return Err(invalid(line, "constant buffer not declared"));
+                };
+                Ok(format!(
+                    "uintBitsToFloat({}_cb{buf}[{}])",
+                    self.stage,
+                    self.indirect(r.index, len, line)?
+                ))
+            }
+            File::Immediate => {
+                let n = self.p.immediates.len() as u32;
+                Ok(format!("imm[{}]", self.indirect(r.index, n, line)?))
+            }
+            File::Address => match r.index {
+                Index::Direct(i) => {
+                    self.declared(File::Address, i, line)?;
+                    Ok(format!("a{i}"))
+                }
+                _ => Err(invalid(line, "indirect ADDR")),
+            },
+            _ => Err(EmitError::Unsupported("register file in this position")),
+        }
+    }
+
+    /// A source read as `ty`, swizzled, with modifiers.
+    fn src(&self, s: &Src, ty: Ty, line: u32) -> Result<String> {
+        let mut e = self.reg(&s.reg, line)?;
+        if s.reg.file == File::Address {
+            e = format!("intBitsToFloat({e})");
+        }
+        if s.swizzle != [0, 1, 2, 3] {
+            let sw: String = s.swizzle.iter().map(|&c| COMP[c as usize]).collect();
+            e = format!("{e}.{sw}");
+        }
+        e = match ty {
+            Ty::Float => e,
+            Ty::Int => format!("floatBitsToInt({e})"),
+            Ty::Uint => format!("floatBitsToUint({e})"),
+        };
+        if s.abs {
+            e = format!("abs({e})");
+        }
+        if s.negate {
+            e = format!("(-{e})");
+        }
+        Ok(e)
+    }
+
+    /// Writes `value` (a vec4 expression) to a destination under its mask.
+    fn store(&mut self, inst: &Instruction, value: &str, float_result: bool) -> Result<()> {
+        let d = inst.dst[0];
+        let mut v = value.to_string();
+        if inst.saturate && float_result {
+            v = format!("clamp({v}, 0.0, 1.0)");
+        }
+        let m = mask_str(d.mask);
+        if d.reg.file == File::Address {
+            return Err(invalid(inst.line, "ADDR written by a non-address instruction"));
+        }
+        if !matches!(d.reg.file, File::Temp | File::Output) {
+            return Err(invalid(inst.line, "destination file not writable"));
+        }
+        let lhs = self.reg(&d.reg, inst.line)?;
+        let s =
+            if d.mask == 0xf { format!("{lhs} = {v};") } else { format!("{lhs}.{m} = ({v}).{m};") };
+        self.line(&s);
+        Ok(())
+    }
+
+    fn sampler(&mut self, inst: &Instruction, s: &Src) -> Result<(String, SamplerType)> {
+        let line = inst.line;
+        if s.reg.file != File::Sampler {
+            return Err(invalid(line, "texture instruction without a SAMP operand"));
+        }
+        let Index::Direct(unit) = s.reg.index else {
+            return Err(EmitError::Unsupported("indirect sampler"));
+        };
+        self.declared(File::Sampler, unit, line)?;
+        let target = inst.target.ok_or(invalid(line, "texture target missing"))?;
+        let st = self.samplers.get(&unit).copied().ok_or(invalid(line, "sampler not declared"))?;
+        if st.target != target {
+            return Err(invalid(line, "sampler used with two texture targets"));
+        }
+        Ok((format!("{}_samp{unit}", self.stage), st))
+    }
+
+    fn texture(&mut self, inst: &Instruction) -> Result<()> {
+        let line = inst.line;
+        if !inst.tex_offsets.is_empty() {
+            return Err(EmitError::Unsupported("texel offsets"));
+        }
+        let nsrc = inst.src.len();
+        let (name, st) = self.sampler(inst, &inst.src[nsrc - 1])?;
+        let c = self.src(&inst.src[0], Ty::Float, line)?;
+        use TexTarget::*;
+        // Coordinates passed to texture()/textureLod()/textureGrad().
+        let coords = match st.target {
+            T1D => format!("{c}.x"),
+            T2D | Rect | T1DArray => format!("{c}.xy"),
+            T3D | Cube | T2DArray | Shadow2D | ShadowRect | Shadow1DArray => format!("{c}.xyz"),
+            Shadow1D => format!("vec3({c}.x, 0.0, {c}.z)"),
+            Shadow2DArray | ShadowCube => c.clone(),
+            _ => return Err(EmitError::Unsupported("texture target")),
+        };
+        let grad = match st.target {
+            T1D | T1DArray | Shadow1D | Shadow1DArray => ".x",
+            T3D | Cube | ShadowCube => ".xyz",
+            _ => ".xy",
+        };
+        let call = match inst.opcode {
+            Opcode::Tex => format!("texture({name}, {coords})"),
+            Opcode::Txp => match st.target {
+                T1D | T2D | T3D | Rect | Shadow1D | Shadow2D | ShadowRect => {
+                    format!("textureProj({name}, {c})")
+                }
+                _ => return Err(EmitError::Unsupported("TXP on this target")),
+            },
+            Opcode::Txb => match st.target {
+                Rect | ShadowRect | ShadowCube | Shadow2DArray => {
+                    return Err(EmitError::Unsupported("TXB on this target"))
+                }
+                _ => format!("texture({name}, {coords}, {c}.w)"),
+            },
+            Opcode::Txl => match st.target {
+                Rect | ShadowRect | ShadowCube | Shadow2DArray => {
+                    return Err(EmitError::Unsupported("TXL on this target"))
+                }
+                _ => format!("textureLod({name}, {coords}, {c}.w)"),
+            },
+            Opcode::Txd => {
+                let dx = self.src(&inst.src[1], Ty::Float, line)?;
+                let dy = self.src(&inst.src[2], Ty::Float, line)?;
+                format!("textureGrad({name}, {coords}, {dx}{grad}, {dy}{grad})")
+            }
+            _ => return Err(EmitError::Unsupported("texture opcode")),
+        };
+        let value = if st.target.is_shadow() {
+            format!("vec4({call})")
+        } else {
+            match st.ret {
+                ReturnType::Sint => format!("intBitsToFloat({call})"),
+                ReturnType::Uint => format!("uintBitsToFloat({call})"),
+                _ => call,
+            }
+        };
+        self.store(inst, &value, true)
+    }
+
+    fn instruction(&mut self, inst: &Instruction) -> Result<()> {
+        use Opcode::*;
+        let line = inst.line;
+        let f = |e: &Self, i: usize| e.src(&inst.src[i], Ty::Float, line);
+        let int = |e: &Self, i: usize| e.src(&inst.src[i], Ty::Int, line);
+        let uint = |e: &Self, i: usize| e.src(&inst.src[i], Ty::Uint, line);
+        let bool_result = |cmp: String| format!("uintBitsToFloat(uvec4({cmp}) * 0xffffffffu)");
+        let value: String = match inst.opcode {
+            // Control flow and the like.
+            If => {
+                let c = f(self, 0)?;
+                self.line(&format!("if ({c}.x != 0.0) {{"));
+                self.depth += 1;
+                return Ok(());
+            }
+            Uif => {
+                let c = uint(self, 0)?;
+                self.line(&format!("if ({c}.x != 0u) {{"));
+                self.depth += 1;
+                return Ok(());
+            }
+            Else => {
+                self.depth = self.depth.saturating_sub(1);
+                self.line("} else {");
+                self.depth += 1;
+                return Ok(());
+            }
+            Endif | Endloop => {
+                self.depth = self.depth.saturating_sub(1);
+                self.line("}");
+                return Ok(());
+            }
+            Bgnloop => {
+                self.uses_loop = true;
+                self.line("while (true) {");
+                self.depth += 1;
+                self.line("loop_budget -= 1;");
+                self.line("if (loop_budget < 0) break;");
+                return Ok(());
+            }
+            Brk => {
+                self.line("break;");
+                return Ok(());
+            }
+            Cont => {
+                self.line("continue;");
+                return Ok(());
+            }
+            Kill => {
+                self.fragment_only(line)?;
+                self.line("discard;");
+                return Ok(());
+            }
+            KillIf => {
+                self.fragment_only(line)?;
+                let c = f(self, 0)?;
+                self.line(&format!("if (any(lessThan({c}, vec4(0.0)))) discard;"));
+                return Ok(());
+            }
+            Ret => {
+                self.line("store_outputs();");
+                self.line("return;");
+                return Ok(());
+            }
+            End => return Ok(()),
+            Nop => return Ok(()),
+            Arl | Arr | Uarl => {
+                let d = inst.dst[0];
+                if d.reg.file != File::Address {
+                    return Err(invalid(line, "address instruction writes a non-ADDR register"));
+                }
+                let lhs = self.reg(&d.reg, line)?;
+                let v = match inst.opcode {
+                    Arl => format!("ivec4(floor({}))", f(self, 0)?),
+                    Arr => format!("ivec4(roundEven({}))", f(self, 0)?),
+                    _ => int(self, 0)?,
+                };
+                let m = mask_str(d.mask);
+                self.line(&format!("{lhs}.{m} = ({v}).{m};"));
+                return Ok(());
+            }
+            Tex | Txp | Txb | Txl | Txd => return self.texture(inst),
+            Tex2 | Txb2 | Txl2 | Txf | Txq => {
+                return Err(EmitError::Unsupported("TEX2/TXB2/TXL2/TXF/TXQ"))
+            }
+            Cal | Bgnsub | Endsub => return Err(EmitError::Unsupported("subroutines")),
+            Emit | Endprim => return Err(EmitError::Unsupported("geometry shader opcodes")),
+
+            // Float arithmetic.
+            Mov => f(self, 0)?,
+            Add => format!("{} + {}", f(self, 0)?, f(self, 1)?),
+            Mul => format!("{} * {}", f(self, 0)?, f(self, 1)?),
+            Div => format!("{} / {}", f(self, 0)?, f(self, 1)?),
+            Mad | Fma => format!("{} * {} + {}", f(self, 0)?, f(self, 1)?, f(self, 2)?),
+            Dp2 => format!("vec4(dot({}.xy, {}.xy))", f(self, 0)?, f(self, 1)?),
+            Dp3 => format!("vec4(dot({}.xyz, {}.xyz))", f(self, 0)?, f(self, 1)?),
+            Dp4 => format!("vec4(dot({}, {}))", f(self, 0)?, f(self, 1)?),
+            Dph => {
+                let b = f(self, 1)?;
+                format!("vec4(dot({}.xyz, {b}.xyz) + {b}.w)", f(self, 0)?)
+            }
+            Rcp => format!("vec4(1.0 / {}.x)", f(self, 0)?),
+            Rsq => format!("vec4(inversesqrt({}.x))", f(self, 0)?),
+            Sqrt => format!("vec4(sqrt({}.x))", f(self, 0)?),
+            Ex2 => format!("vec4(exp2({}.x))", f(self, 0)?),
+            Lg2 => format!("vec4(log2({}.x))", f(self, 0)?),
+            Pow => format!("vec4(pow({}.x, {}.x))", f(self, 0)?, f(self, 1)?),
+            Sin => format!("vec4(sin({}.x))", f(self, 0)?),
+            Cos => format!("vec4(cos({}.x))", f(self, 0)?),
+            Exp => {
+                let a = f(self, 0)?;
+                format!("vec4(exp2(floor({a}.x)), {a}.x - floor({a}.x), exp2({a}.x), 1.0)")
+            }
+            Log => {
+                let a = f(self, 0)?;
+                format!(
+                    "vec4(floor(log2(abs({a}.x))), abs({a}.x) / exp2(floor(log2(abs({a}.x)))), \
+                     log2(abs({a}.x)), 1.0)"
+                )
+            }
+            Min => format!("min({}, {})", f(self, 0)?, f(self, 1)?),
+            Max => format!("max({}, {})", f(self, 0)?, f(self, 1)?),
+            Slt => format!("vec4(lessThan({}, {}))", f(self, 0)?, f(self, 1)?),
+            Sge => format!("vec4(greaterThanEqual({}, {}))", f(self, 0)?, f(self, 1)?),
+            Sgt => format!("vec4(greaterThan({}, {}))", f(self, 0)?, f(self, 1)?),
+            Sle => format!("vec4(lessThanEqual({}, {}))", f(self, 0)?, f(self, 1)?),
+            Seq => format!("vec4(equal({}, {}))", f(self, 0)?, f(self, 1)?),
+            Sne => format!("vec4(notEqual({}, {}))", f(self, 0)?, f(self, 1)?),
+            Flr => format!("floor({})", f(self, 0)?),
+            Frc => format!("fract({})", f(self, 0)?),
+            Ceil => format!("ceil({})", f(self, 0)?),
+            Round => format!("roundEven({})", f(self, 0)?),
+            Trunc => format!("trunc({})", f(self, 0)?),
+            Ssg => format!("sign({})", f(self, 0)?),
+            Abs => format!("abs({})", f(self, 0)?),
+            Cmp => format!(
+                "mix({}, {}, lessThan({}, vec4(0.0)))",
+                f(self, 2)?,
+                f(self, 1)?,
+                f(self, 0)?
+            ),
+            Lrp => format!("mix({}, {}, {})", f(self, 2)?, f(self, 1)?, f(self, 0)?),
+            Ddx | DdxFine => {
+                self.fragment_only(line)?;
+                format!("dFdx({})", f(self, 0)?)
+            }
+            Ddy | DdyFine => {
+                self.fragment_only(line)?;
+                format!("dFdy({})", f(self, 0)?)
+            }
+            Dst => {
+                let (a, b) = (f(self, 0)?, f(self, 1)?);
+                format!("vec4(1.0, {a}.y * {b}.y, {a}.z, {b}.w)")
+            }
+            Lit => {
+                self.helpers_lit = true;
+                format!("tgsi_lit({})", f(self, 0)?)
+            }
+            Xpd => format!("vec4(cross({}.xyz, {}.xyz), 1.0)", f(self, 0)?, f(self, 1)?),
+
+            // Comparisons with integer results.
+            Fseq => bool_result(format!("equal({}, {})", f(self, 0)?, f(self, 1)?)),
+            Fsne => bool_result(format!("notEqual({}, {})", f(self, 0)?, f(self, 1)?)),
+            Fslt => bool_result(format!("lessThan({}, {})", f(self, 0)?, f(self, 1)?)),
+            Fsge => bool_result(format!("greaterThanEqual({}, {})", f(self, 0)?, f(self, 1)?)),
+            Isge => bool_result(format!("greaterThanEqual({}, {})", int(self, 0)?, int(self, 1)?)),
+            Islt => bool_result(format!("lessThan({}, {})", int(self, 0)?, int(self, 1)?)),
+            Usge => {
+                bool_result(format!("greaterThanEqual({}, {})", uint(self, 0)?, uint(self, 1)?))
+            }
+            Uslt => bool_result(format!("lessThan({}, {})", uint(self, 0)?, uint(self, 1)?)),
+            Useq => bool_result(format!("equal({}, {})", uint(self, 0)?, uint(self, 1)?)),
+            Usne => bool_result(format!("notEqual({}, {})", uint(self, 0)?, uint(self, 1)?)),
+            Ucmp => format!(
+                "mix({}, {}, notEqual({}, uvec4(0u)))",
+                f(self, 2)?,
+                f(self, 1)?,
+                uint(self, 0)?
+            ),
+
+            // Integer arithmetic.
+            Idiv | Udiv | Mod | Umod if !self.helpers_div => {
+                self.helpers_div = true;
+                return self.instruction(inst);
+            }
+            I2f => format!("vec4({})", int(self, 0)?),
+            U2f => format!("vec4({})", uint(self, 0)?),
+            F2i => format!("intBitsToFloat(ivec4({}))", f(self, 0)?),
+            F2u => format!("uintBitsToFloat(uvec4({}))", f(self, 0)?),
+            Uadd => format!("uintBitsToFloat({} + {})", uint(self, 0)?, uint(self, 1)?),
+            Umul => format!("uintBitsToFloat({} * {})", uint(self, 0)?, uint(self, 1)?),
+            Umad => format!(
+                "uintBitsToFloat({} * {} + {})",
+                uint(self, 0)?,
+                uint(self, 1)?,
+                uint(self, 2)?
+            ),
+            Idiv => format!("intBitsToFloat(tgsi_idiv({}, {}))", int(self, 0)?, int(self, 1)?),
+            Udiv => format!("uintBitsToFloat(tgsi_udiv({}, {}))", uint(self, 0)?, uint(self, 1)?),
+            Mod => format!("intBitsToFloat(tgsi_imod({}, {}))", int(self, 0)?, int(self, 1)?),
+            Umod => format!("uintBitsToFloat(tgsi_umod({}, {}))", uint(self, 0)?, uint(self, 1)?),
+            Imax => format!("intBitsToFloat(max({}, {}))", int(self, 0)?, int(self, 1)?),
+            Imin => format!("intBitsToFloat(min({}, {}))", int(self, 0)?, int(self, 1)?),
+            Umax => format!("uintBitsToFloat(max({}, {}))", uint(self, 0)?, uint(self, 1)?),
+            Umin => format!("uintBitsToFloat(min({}, {}))", uint(self, 0)?, uint(self, 1)?),
+            Ineg => format!("intBitsToFloat(-{})", int(self, 0)?),
+            Iabs => format!("intBitsToFloat(abs({}))", int(self, 0)?),
+            Issg => format!("intBitsToFloat(sign({}))", int(self, 0)?),
+            Not => format!("uintBitsToFloat(~{})", uint(self, 0)?),
+            And => format!("uintBitsToFloat({} & {})", uint(self, 0)?, uint(self, 1)?),
+            Or => format!("uintBitsToFloat({} | {})", uint(self, 0)?, uint(self, 1)?),
+            Xor => format!("uintBitsToFloat({} ^ {})", uint(self, 0)?, uint(self, 1)?),
+            Shl => format!("uintBitsToFloat({} << ({} & 31u))", uint(self, 0)?, uint(self, 1)?),
+            Ushr => format!("uintBitsToFloat({} >> ({} & 31u))", uint(self, 0)?, uint(self, 1)?),
+            Ishr => format!("intBitsToFloat({} >> ({} & 31u))", int(self, 0)?, uint(self, 1)?),
+        };
+        let float_result = !matches!(
+            inst.opcode,
+            Fseq | Fsne
+                | Fslt
+                | Fsge
+                | Isge
+                | Islt
+                | Usge
+                | Uslt
+                | Useq
+                | Usne
+                | F2i
+                | F2u
+                | Uadd
+                | Umul
+                | Umad
+                | Idiv
+                | Udiv
+                | Mod
+                | Umod
+                | Imax
+                | Imin
+                | Umax
+                | Umin
+                | Ineg
+                | Iabs
+                | Issg
+                | Not
+                | And
+                | Or
+                | Xor
+                | Shl
+                | Ushr
+                | Ishr
+        );
+        self.store(inst, &value, float_result)
+    }
+
+    fn fragment_only(&self, line: u32) -> Result<()> {
+        if self.p.processor == Processor::Fragment {
+            Ok(())
+        } else {
+            Err(invalid(line, "fragment-only opcode in another stage"))
+        }
+    }
+}
+
+fn unreachable_indirect(line: u32) -> Result<String> {
+    // Temps are put in an array whenever any access is indirect, so this is an
+    // internal inconsistency reported as an error rather than a panic.
+    Err(invalid(line, "indirect TEMP outside the temp array"))
+}
+
+/// Visits every register an instruction names (for the pre-pass).
+fn registers(inst: &Instruction) -> impl Iterator<Item = &Register> {
+    inst.dst.iter().map(|d| &d.reg).chain(inst.src.iter().map(|s| &s.reg))
+}
+
+/// The GLSL sampler type for a target and return type.
+fn sampler_type(st: SamplerType) -> Result<String> {
+    use TexTarget::*;
+    let base = match st.target {
+        T1D => "sampler1D",
+        T2D => "sampler2D",
+        T3D => "sampler3D",
+        Cube => "samplerCube",
+        Rect => "sampler2DRect",
+        Shadow1D => "sampler1DShadow",
+        Shadow2D => "sampler2DShadow",
+        ShadowRect => "sampler2DRectShadow",
+        T1DArray => "sampler1DArray",
+        T2DArray => "sampler2DArray",
+        Shadow1DArray => "sampler1DArrayShadow",
+        Shadow2DArray => "sampler2DArrayShadow",
+        ShadowCube => "samplerCubeShadow",
+        _ => return Err(EmitError::Unsupported("texture target")),
+    };
+    let prefix = match st.ret {
+        ReturnType::Sint if !st.target.is_shadow() => "i",
+        ReturnType::Uint if !st.target.is_shadow() => "u",
+        _ => "",
+    };
+    Ok(format!("{prefix}{base}"))
+}
+
+/// Translates a program for one variant. The text is GLSL 3.30 core.
+pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitError> {
+    match p.processor {
+        Processor::Vertex | Processor::Fragment => {}
+        _ => return Err(EmitError::Unsupported("geometry, tessellation and compute stages")),
+    }
+    let fs = p.processor == Processor::Fragment;
+    let stage = if fs { "fs" } else { "vs" };
+    // Pre-pass: temps, constant buffers, samplers.
+    let mut temp_count = 0u32;
+    let mut cbufs: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut samplers: BTreeMap<u32, SamplerType> = BTreeMap::new();
+    for d in &p.declarations {
+        match d.file {
+            File::Temp => temp_count = temp_count.max(d.last + 1),
+            File::Const => {
+                let buf = match d.dim {
+                    None => 0,
+                    Some(Some(b)) => b,
+                    Some(None) => return Err(invalid(0, "CONST[][n]")),
+                };
+                let e = cbufs.entry(buf).or_insert(0);
+                *e = (*e).max(d.last + 1);
+            }
+            File::Image | File::Buffer | File::Memory | File::HwAtomic => {
+                return Err(EmitError::Unsupported("images, buffers, shared memory, atomics"))
+            }
+            File::Input | File::Output if d.dim.is_some() => {
+                return Err(EmitError::Unsupported("per-vertex input/output arrays"))
+            }
+            _ => {}
+        }
+    }
+    let mut temp_array = false;
+    for inst in &p.instructions {
+        for r in registers(inst) {
+            if r.file == File::Temp && matches!(r.index, Index::Indirect { .. }) {
+                temp_array = true;
+            }
+        }
+        if let (Some(target), Some(s)) = (inst.target, inst.src.last()) {
+            if s.reg.file != File::Sampler {
+                return Err(invalid(inst.line, "texture instruction without a SAMP operand"));
+            }
+            let Index::Direct(unit) = s.reg.index else {
+                return Err(EmitError::Unsupported("indirect sampler"));
+            };
+            if p.decl(File::Sampler, unit).is_none() {
+                return Err(invalid(inst.line, "sampler not declared"));
+            }
+            let ret = p
+                .declarations
+                .iter()
+                .find(|d| d.file == File::SamplerView && d.first <= unit && unit <= d.last)
+                .and_then(|d| d.sview)
+                .map_or(ReturnType::Float, |(_, r)| r[0]);
+            let st = SamplerType { target, ret };
+            match samplers.get(&unit) {
+                Some(prev) if *prev != st => {
+                    return Err(invalid(inst.line, "sampler used with two texture targets"))
+                }
+                _ => {
+                    samplers.insert(unit, st);
+                }
+            }
+        }
+    }
+    let mut e = Emitter {
+        p,
+        stage,
+        out: String::new(),
+        depth: 1,
+        temp_array,
+        temp_count,
+        cbufs,
+        samplers,
+        helpers_lit: false,
+        helpers_div: false,
+        uses_loop: false,
+    };
+    // The body first (it decides which helpers are needed), the rest around it.
+    for inst in &p.instructions {
+        e.instruction(inst)?;
+    }
+    let body = std::mem::take(&mut e.out);
+    let mut head = String::new();
+    let w = &mut head;
+    let _ = writeln!(w, "#version 330 core");
+    if fs {
+        let lower_left = p.has(Property::FsCoordOriginLowerLeft(true));
+        let integer = p.has(Property::FsCoordPixelCenterInteger(true));
+        let mut q = Vec::new();
+        // Gallium's window origin is the top left; in a GL framebuffer whose rows are in
+        // the guest's order that is GL's bottom left, so LOWER_LEFT needs upper_left.
+        if lower_left != key.y_inverted {
+            q.push("origin_upper_left");
+        }
+        if integer {
+            q.push("pixel_center_integer");
+        }
+        if !q.is_empty() {
+            let _ = writeln!(w, "layout({}) in vec4 gl_FragCoord;", q.join(", "));
+        }
+    }
+    if e.helpers_lit {
+        let _ = writeln!(
+            w,
+            "vec4 tgsi_lit(vec4 s) {{ return vec4(1.0, max(s.x, 0.0), s.x > 0.0 ? \
+             pow(max(s.y, 0.0), clamp(s.w, -128.0, 128.0)) : 0.0, 1.0); }}"
+        );
+    }
+    if e.helpers_div {
+        let _ = writeln!(w, "ivec4 tgsi_idiv(ivec4 a, ivec4 b) {{ ivec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0 ? -1 : a[i] / b[i]; return r; }}");
+        let _ = writeln!(w, "uvec4 tgsi_udiv(uvec4 a, uvec4 b) {{ uvec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0u ? 0xffffffffu : a[i] / b[i]; return r; }}");
+        let _ = writeln!(w, "ivec4 tgsi_imod(ivec4 a, ivec4 b) {{ ivec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0 ? -1 : a[i] % b[i]; return r; }}");
+        let _ = writeln!(w, "uvec4 tgsi_umod(uvec4 a, uvec4 b) {{ uvec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0u ? 0xffffffffu : a[i] % b[i]; return r; }}");
+    }
+    for (buf, len) in &e.cbufs {
+        let _ = writeln!(w, "uniform uvec4 {stage}_cb{buf}[{len}];");
+    }
+    for (unit, st) in &e.samplers {
+        let _ = writeln!(w, "uniform {} {stage}_samp{unit};", sampler_type(*st)?);
+    }
+
+    // Inputs.
+    let mut prologue = String::new();
+    for d in p.declarations.iter().filter(|d| d.file == File::Input) {
+        for i in d.first..=d.last {
+            if !fs {
+                let _ = writeln!(w, "layout(location = {i}) in vec4 in_{i};");
+                continue;
+            }
+            let sem = d.semantic.ok_or(invalid(0, "fragment input without a semantic"))?;
+            let sem = Semantic { name: sem.name, index: sem.index + (i - d.first) };
+            let value = fs_input(w, d, sem, key)?;
+            let _ = writeln!(prologue, "    vec4 i{i} = {value};");
+        }
+    }
+    for d in p.declarations.iter().filter(|d| d.file == File::SystemValue) {
+        let sem = d.semantic.ok_or(invalid(0, "system value without a semantic"))?;
+        let int_value = |v: &str| {
+            if key.integers {
+                format!("intBitsToFloat(ivec4({v}, 0, 0, 0))")
+            } else {
+                format!("vec4(float({v}), 0.0, 0.0, 1.0)")
+            }
+        };
+        let value = match (sem.name, fs) {
+            (SemanticName::InstanceId, false) => int_value("gl_InstanceID"),
+            (SemanticName::VertexId, false) => int_value("gl_VertexID"),
+            (SemanticName::PrimitiveId, true) => int_value("gl_PrimitiveID"),
+            (SemanticName::Face, true) => "vec4(gl_FrontFacing ? 1.0 : -1.0, 0.0, 0.0, 1.0)".into(),
+            (SemanticName::Position, true) => "gl_FragCoord".into(),
+            _ => return Err(EmitError::Unsupported("system value")),
+        };
+        for i in d.first..=d.last {
+            let _ = writeln!(prologue, "    vec4 sv{i} = {value};");
+        }
+    }
+
+    // Outputs.
+    let mut outputs: Vec<(u32, Semantic)> = Vec::new();
+    for d in p.declarations.iter().filter(|d| d.file == File::Output) {
+        let sem = d.semantic.ok_or(invalid(0, "output without a semantic"))?;
+        for i in d.first..=d.last {
+            outputs.push((i, Semantic { name: sem.name, index: sem.index + (i - d.first) }));
+        }
+    }
+    let mut store = String::new();
+    let s = &mut store;
+    if fs {
+        let all_cbufs = p.has(Property::FsColor0WritesAllCbufs(true));
+        let color0 = outputs.iter().find(|(_, s)| s.name == SemanticName::Color && s.index == 0);
+        if let (Some((func, bits)), Some((reg, _))) = (key.alpha_test, color0) {
+            let r = float_lit(bits);
+            let cond = match func {
+                CompareFunc::Never => Some("false".to_string()),
+                CompareFunc::Less => Some(format!("o{reg}.w < {r}")),
+                CompareFunc::Equal => Some(format!("o{reg}.w == {r}")),
+                CompareFunc::LessEqual => Some(format!("o{reg}.w <= {r}")),
+                CompareFunc::Greater => Some(format!("o{reg}.w > {r}")),
+                CompareFunc::NotEqual => Some(format!("o{reg}.w != {r}")),
+                CompareFunc::GreaterEqual => Some(format!("o{reg}.w >= {r}")),
+                CompareFunc::Always => None,
+            };
+            if let Some(c) = cond {
+                let _ = writeln!(s, "    if (!({c})) discard;");
+            }
+        }
+        for &(reg, sem) in &outputs {
+            match sem.name {
+                SemanticName::Color if all_cbufs && sem.index > 0 => {}
+                SemanticName::Color if sem.index < 8 => {
+                    if all_cbufs && sem.index == 0 {
+                        for j in 0..key.nr_cbufs.clamp(1, 8) {
+                            let _ = writeln!(w, "layout(location = {j}) out vec4 frag_out{j};");
+                            let _ = writeln!(s, "    frag_out{j} = o{reg};");
+                        }
+                    } else {
+                        let j = sem.index;
+                        let _ = writeln!(w, "layout(location = {j}) out vec4 frag_out{j};");
+                        let _ = writeln!(s, "    frag_out{j} = o{reg};");
+                    }
+                }
+                SemanticName::Position => {
+                    let _ = writeln!(s, "    gl_FragDepth = o{reg}.z;");
+                }
+                _ => return Err(EmitError::Unsupported("fragment output semantic")),
+            }
+        }
+    } else {
+        let mut clipvertex = None;
+        let mut position = None;
+        let mut writes_clipdist = false;
+        for &(reg, sem) in &outputs {
+            match sem.name {
+                SemanticName::Position if sem.index == 0 => {
+                    position = Some(reg);
+                    let _ = writeln!(s, "    gl_Position = o{reg};");
+                }
+                SemanticName::PointSize => {
+                    let _ = writeln!(s, "    gl_PointSize = o{reg}.x;");
+                }
+                SemanticName::ClipVertex => clipvertex = Some(reg),
+                SemanticName::ClipDistance if sem.index < 2 => {
+                    writes_clipdist = true;
+                    let d = p.decl(File::Output, reg).map_or(0xf, |d| d.mask);
+                    for c in 0..4 {
+                        if d & (1 << c) != 0 {
+                            let _ = writeln!(
+                                s,
+                                "    gl_ClipDistance[{}] = o{reg}.{};",
+                                sem.index * 4 + c,
+                                COMP[c as usize]
+                            );
+                        }
+                    }
+                }
+                SemanticName::EdgeFlag => {}
+                _ => {
+                    let Some(slot) = varying_slot(sem) else {
+                        return Err(EmitError::Unsupported("vertex output semantic"));
+                    };
+                    let bit = 1u128 << slot;
+                    let q = if key.next_flat & bit != 0 {
+                        "flat "
+                    } else if key.next_noperspective & bit != 0 {
+                        "noperspective "
+                    } else {
+                        ""
+                    };
+                    let name = varying_name(slot);
+                    let _ = writeln!(w, "{q}out vec4 {name};");
+                    let _ = writeln!(s, "    {name} = o{reg};");
+                }
+            }
+        }
+        if key.clip_plane_enable != 0 && !writes_clipdist {
+            let cv = clipvertex.or(position);
+            let _ = writeln!(w, "uniform vec4 clip_planes[8];");
+            for i in 0..8 {
+                if key.clip_plane_enable & (1 << i) != 0 {
+                    let v = cv.map_or("vec4(0.0)".to_string(), |r| format!("o{r}"));
+                    let _ = writeln!(s, "    gl_ClipDistance[{i}] = dot({v}, clip_planes[{i}]);");
+                }
+            }
+        }
+    }
+    if fs && key.polygon_stipple {
+        let _ = writeln!(w, "uniform uint stipple[32];");
+    }
+
+    // Globals: temps, outputs, address registers.
+    if e.temp_array && e.temp_count > 0 {
+        let _ = writeln!(w, "vec4 t[{}];", e.temp_count);
+    } else {
+        for i in 0..e.temp_count {
+            let _ = writeln!(w, "vec4 t{i};");
+        }
+    }
+    for &(reg, _) in &outputs {
+        let _ = writeln!(w, "vec4 o{reg};");
+    }
+    let addrs: Vec<u32> = p
+        .declarations
+        .iter()
+        .filter(|d| d.file == File::Address)
+        .flat_map(|d| d.first..=d.last)
+        .collect();
+    for a in &addrs {
+        let _ = writeln!(w, "ivec4 a{a};");
+    }
+    let _ = writeln!(w, "void store_outputs() {{\n{store}}}");
+    let _ = writeln!(w, "void main() {{");
+    if fs && key.polygon_stipple {
+        let _ = writeln!(
+            w,
+            "    if (((stipple[int(gl_FragCoord.y) & 31] >> uint(int(gl_FragCoord.x) & 31)) \
+             & 1u) == 0u) discard;"
+        );
+    }
+    if e.temp_array && e.temp_count > 0 {
+        let _ = writeln!(w, "    for (int i = 0; i < {}; i++) t[i] = vec4(0.0);", e.temp_count);
+    } else {
+        for i in 0..e.temp_count {
+            let _ = writeln!(w, "    t{i} = vec4(0.0);");
+        }
+    }
+    for &(reg, _) in &outputs {
+        let _ = writeln!(w, "    o{reg} = vec4(0.0);");
+    }
+    for a in &addrs {
+        let _ = writeln!(w, "    a{a} = ivec4(0);");
+    }
+    if e.uses_loop {
+        let _ = writeln!(w, "    int loop_budget = {LOOP_BUDGET};");
+    }
+    if !p.immediates.is_empty() {
+        let items: Vec<String> = p
+            .immediates
+            .iter()
+            .map(|imm| {
+                let v: Vec<String> = imm.bits.iter().map(|&b| float_lit(b)).collect();
+                format!("vec4({})", v.join(", "))
+            })
+            .collect();
+        let n = items.len();
+        let _ =
+            writeln!(w, "    vec4 imm[{n}] = vec4[{n}](\n        {});", items.join(",\n        "));
+    }
+    head.push_str(&prologue);
+    head.push_str(&body);
+    head.push_str("    store_outputs();\n}\n");
+    Ok(head)
+}
+
+/// Declares what a fragment input needs and returns its vec4 value.
+fn fs_input(w: &mut String, d: &Declaration, sem: Semantic, key: &VariantKey) -> Result<String> {
+    let present = |slot: u32| key.prev_outputs.is_none_or(|m| m & (1u128 << slot) != 0);
+    let qual = |w: &mut String, slot: u32| {
+        let (flat, np) = input_interp(d, key);
+        let mut q = String::new();
+        if flat {
+            q.push_str("flat ");
+        } else if np {
+            q.push_str("noperspective ");
+        }
+        if d.location == Location::Centroid && !flat {
+            q.push_str("centroid ");
+        }
+        let name = varying_name(slot);
+        let decl = format!("{q}in vec4 {name};\n");
+        if !w.contains(&decl) {
+            w.push_str(&decl);
+        }
+        name
+    };
+    if d.location == Location::Sample {
+        return Err(EmitError::Unsupported("per-sample interpolation"));
+    }
+    Ok(match sem.name {
+        SemanticName::Position => "gl_FragCoord".into(),
+        SemanticName::Face => "vec4(gl_FrontFacing ? 1.0 : -1.0, 0.0, 0.0, 1.0)".into(),
+        SemanticName::PointCoord => "vec4(gl_PointCoord, 0.0, 1.0)".into(),
+        SemanticName::PrimitiveId => {
+            if key.integers {
+                "intBitsToFloat(ivec4(gl_PrimitiveID, 0, 0, 0))".into()
+            } else {
+                "vec4(float(gl_PrimitiveID), 0.0, 0.0, 1.0)".into()
+            }
+        }
+        SemanticName::TexCoord
+            if sem.index < 8 && key.sprite_coord_enable & (1 << sem.index) != 0 =>
+        {
+            "vec4(gl_PointCoord, 0.0, 1.0)".into()
+        }
+        SemanticName::Color if key.two_side && sem.index < 2 => {
+            let front = SLOT_COLOR + sem.index;
+            let back = SLOT_BCOLOR + sem.index;
+            let f = if present(front) { qual(w, front) } else { "vec4(0.0)".into() };
+            let b = if present(back) { qual(w, back) } else { f.clone() };
+            format!("(gl_FrontFacing ? {f} : {b})")
+        }
+        _ => {
+            let slot =
+                varying_slot(sem).ok_or(EmitError::Unsupported("fragment input semantic"))?;
+            if present(slot) {
+                qual(w, slot)
+            } else {
+                "vec4(0.0)".into()
+            }
+        }
+    })
+}
