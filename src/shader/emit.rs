@@ -34,7 +34,7 @@ pub struct VariantKey {
     /// Two-sided colour: fragment COLOR inputs take BCOLOR on back faces.
     pub two_side: bool,
     /// User clip planes (bit i = plane i) for the last vertex stage; distances come from
-    /// `uniform vec4 clip_planes[8]` dotted with CLIPVERTEX (else POSITION). Ignored when
+    /// `uniform vec4 vs_clip_planes[8]` dotted with CLIPVERTEX (else POSITION). Ignored when
     /// the shader writes CLIPDIST itself.
     pub clip_plane_enable: u8,
     /// Point sprites: TEXCOORD[i] inputs (bit i) read `gl_PointCoord` instead.
@@ -43,7 +43,7 @@ pub struct VariantKey {
     /// whose rows are flipped relative to the guest's resource); picks the
     /// `gl_FragCoord` origin.
     pub y_inverted: bool,
-    /// Polygon stipple from `uniform uint stipple[32]`.
+    /// Polygon stipple from `uniform uint fs_stipple[32]`.
     pub polygon_stipple: bool,
     /// Colour buffers bound, for FS_COLOR0_WRITES_ALL_CBUFS (0 counts as 1).
     pub nr_cbufs: u8,
@@ -993,17 +993,18 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
         }
         if key.clip_plane_enable != 0 && !writes_clipdist {
             let cv = clipvertex.or(position);
-            let _ = writeln!(w, "uniform vec4 clip_planes[8];");
+            let _ = writeln!(w, "uniform vec4 vs_clip_planes[8];");
             for i in 0..8 {
                 if key.clip_plane_enable & (1 << i) != 0 {
                     let v = cv.map_or("vec4(0.0)".to_string(), |r| format!("o{r}"));
-                    let _ = writeln!(s, "    gl_ClipDistance[{i}] = dot({v}, clip_planes[{i}]);");
+                    let _ =
+                        writeln!(s, "    gl_ClipDistance[{i}] = dot({v}, vs_clip_planes[{i}]);");
                 }
             }
         }
     }
     if fs && key.polygon_stipple {
-        let _ = writeln!(w, "uniform uint stipple[32];");
+        let _ = writeln!(w, "uniform uint fs_stipple[32];");
     }
 
     // Globals: temps, outputs, address registers.
@@ -1031,7 +1032,7 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
     if fs && key.polygon_stipple {
         let _ = writeln!(
             w,
-            "    if (((stipple[int(gl_FragCoord.y) & 31] >> uint(int(gl_FragCoord.x) & 31)) \
+            "    if (((fs_stipple[int(gl_FragCoord.y) & 31] >> uint(int(gl_FragCoord.x) & 31)) \
              & 1u) == 0u) discard;"
         );
     }

@@ -14,8 +14,8 @@
 //! - `vs_cb<N>` / `fs_cb<N>`: `uniform uvec4 fs_cb<N>[len]` per constant buffer N of the
 //!   stage, filled with `glUniform4uiv` (bit-exact, integers and floats alike);
 //! - `vs_samp<N>` / `fs_samp<N>`: one sampler uniform per SAMP index of the stage;
-//! - `clip_planes`: `uniform vec4 clip_planes[8]` when the key enables user clip planes;
-//! - `stipple`: `uniform uint stipple[32]` (row y's 32 bits) with polygon stipple;
+//! - `vs_clip_planes`: `uniform vec4 vs_clip_planes[8]` when the key enables user clip planes;
+//! - `fs_stipple`: `uniform uint fs_stipple[32]` (row y's 32 bits) with polygon stipple;
 //! - `alpha_ref`: taken from the key, no uniform;
 //! - vertex inputs at `layout(location = N)` for IN[N]; fragment outputs at location N
 //!   for COLOR[N].
@@ -25,7 +25,9 @@ mod ir;
 mod opcode;
 mod parse;
 
-pub use emit::{emit, fs_interpolation, output_slots, CompareFunc, EmitError, VariantKey};
+pub use emit::{
+    emit, fs_interpolation, output_slots, CompareFunc, EmitError, VariantKey, LOOP_BUDGET,
+};
 pub use ir::*;
 pub use opcode::Opcode;
 pub use parse::{parse, ErrorKind, Limits, ParseError, LIMITS};

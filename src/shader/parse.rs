@@ -1054,10 +1054,8 @@ pub fn parse(text: &str) -> std::result::Result<Program, ParseError> {
                         }
                         _ => return Err(unbalanced),
                     },
-                    Opcode::Brk | Opcode::Cont => {
-                        if !stack.contains(&Block::Loop) {
-                            return Err(unbalanced);
-                        }
+                    Opcode::Brk | Opcode::Cont if !stack.contains(&Block::Loop) => {
+                        return Err(unbalanced);
                     }
                     Opcode::End => {
                         if !stack.is_empty() {
