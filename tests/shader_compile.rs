@@ -200,3 +200,337 @@ fn corpus_compiles_and_links() {
     }
     assert!(failures.is_empty(), "{} failures (first ones above)", failures.len());
 }
+
+// ---- rendering: the translated programs compute what TGSI says ----
+
+/// What one draw needs: TGSI for both stages, keys, constants, attribute 1 (constant),
+/// an optional RGBA32F texture on unit 0 of the fragment stage.
+struct Draw<'a> {
+    vs: &'a str,
+    fs: &'a str,
+    key: VariantKey,
+    vs_consts: &'a [[u32; 4]],
+    fs_consts: &'a [[u32; 4]],
+    attr1: [f32; 4],
+    /// Draw the full-screen triangle clockwise (back-facing).
+    clockwise: bool,
+    texture: Option<(i32, i32, &'a [f32])>,
+    clip_planes: &'a [[f32; 4]],
+}
+
+const CLEAR: [f32; 4] = [-1.0; 4];
+
+fn f4(v: [f32; 4]) -> [u32; 4] {
+    v.map(f32::to_bits)
+}
+
+impl Gl {
+    /// Renders one pixel (a 1×1 RGBA32F target cleared to [`CLEAR`]) and reads it back.
+    fn render(&self, d: &Draw) -> [f32; 4] {
+        let vs_p = shader::parse(d.vs).unwrap();
+        let fs_p = shader::parse(d.fs).unwrap();
+        let fs_key = VariantKey { prev_outputs: Some(shader::output_slots(&vs_p)), ..d.key };
+        let (flat, np) = shader::fs_interpolation(&fs_p, &fs_key);
+        let vs_key = VariantKey { next_flat: flat, next_noperspective: np, ..d.key };
+        let vs = shader::emit(&vs_p, &vs_key).unwrap();
+        let fs = shader::emit(&fs_p, &fs_key).unwrap();
+        let gl = &self.gl;
+        let v = self.compile(glow::VERTEX_SHADER, &vs).unwrap();
+        let f = self.compile(glow::FRAGMENT_SHADER, &fs).unwrap();
+        // SAFETY: the context is current; every object is created, used and deleted here.
+        unsafe {
+            let p = gl.create_program().unwrap();
+            gl.attach_shader(p, v);
+            gl.attach_shader(p, f);
+            gl.link_program(p);
+            assert!(gl.get_program_link_status(p), "{}", gl.get_program_info_log(p));
+            gl.use_program(Some(p));
+            for (name, c) in [("vs_cb0", d.vs_consts), ("fs_cb0", d.fs_consts)] {
+                if !c.is_empty() {
+                    let flat: Vec<u32> = c.iter().flatten().copied().collect();
+                    let loc = gl.get_uniform_location(p, name);
+                    assert!(loc.is_some(), "uniform {name} missing");
+                    gl.uniform_4_u32_slice(loc.as_ref(), &flat);
+                }
+            }
+            if !d.clip_planes.is_empty() {
+                let flat: Vec<f32> = d.clip_planes.iter().flatten().copied().collect();
+                let loc = gl.get_uniform_location(p, "vs_clip_planes");
+                gl.uniform_4_f32_slice(loc.as_ref(), &flat);
+                for i in 0..8 {
+                    if d.key.clip_plane_enable & (1 << i) != 0 {
+                        gl.enable(glow::CLIP_DISTANCE0 + i);
+                    }
+                }
+            }
+            let tex = d.texture.map(|(w, h, data)| {
+                let t = gl.create_texture().unwrap();
+                gl.active_texture(glow::TEXTURE0);
+                gl.bind_texture(glow::TEXTURE_2D, Some(t));
+                let bytes: Vec<u8> = data.iter().flat_map(|x| x.to_ne_bytes()).collect();
+                gl.tex_image_2d(
+                    glow::TEXTURE_2D,
+                    0,
+                    glow::RGBA32F as i32,
+                    w,
+                    h,
+                    0,
+                    glow::RGBA,
+                    glow::FLOAT,
+                    glow::PixelUnpackData::Slice(Some(&bytes)),
+                );
+                for (k, v) in [
+                    (glow::TEXTURE_MIN_FILTER, glow::NEAREST),
+                    (glow::TEXTURE_MAG_FILTER, glow::NEAREST),
+                ] {
+                    gl.tex_parameter_i32(glow::TEXTURE_2D, k, v as i32);
+                }
+                gl.uniform_1_i32(gl.get_uniform_location(p, "fs_samp0").as_ref(), 0);
+                t
+            });
+            let rt = gl.create_texture().unwrap();
+            gl.bind_texture(glow::TEXTURE_2D, Some(rt));
+            gl.tex_image_2d(
+                glow::TEXTURE_2D,
+                0,
+                glow::RGBA32F as i32,
+                1,
+                1,
+                0,
+                glow::RGBA,
+                glow::FLOAT,
+                glow::PixelUnpackData::Slice(None),
+            );
+            let fb = gl.create_framebuffer().unwrap();
+            gl.bind_framebuffer(glow::FRAMEBUFFER, Some(fb));
+            gl.framebuffer_texture_2d(
+                glow::FRAMEBUFFER,
+                glow::COLOR_ATTACHMENT0,
+                glow::TEXTURE_2D,
+                Some(rt),
+                0,
+            );
+            if let Some(t) = tex {
+                gl.bind_texture(glow::TEXTURE_2D, Some(t));
+            }
+            assert_eq!(gl.check_framebuffer_status(glow::FRAMEBUFFER), glow::FRAMEBUFFER_COMPLETE);
+            gl.viewport(0, 0, 1, 1);
+            gl.clear_color(CLEAR[0], CLEAR[1], CLEAR[2], CLEAR[3]);
+            gl.clear(glow::COLOR_BUFFER_BIT);
+            let vao = gl.create_vertex_array().unwrap();
+            gl.bind_vertex_array(Some(vao));
+            let tri: [f32; 6] = if d.clockwise {
+                [-1.0, -1.0, -1.0, 3.0, 3.0, -1.0]
+            } else {
+                [-1.0, -1.0, 3.0, -1.0, -1.0, 3.0]
+            };
+            let vbo = gl.create_buffer().unwrap();
+            gl.bind_buffer(glow::ARRAY_BUFFER, Some(vbo));
+            let bytes: Vec<u8> = tri.iter().flat_map(|x| x.to_ne_bytes()).collect();
+            gl.buffer_data_u8_slice(glow::ARRAY_BUFFER, &bytes, glow::STATIC_DRAW);
+            gl.vertex_attrib_pointer_f32(0, 2, glow::FLOAT, false, 0, 0);
+            gl.enable_vertex_attrib_array(0);
+            let a = d.attr1;
+            gl.vertex_attrib_4_f32(1, a[0], a[1], a[2], a[3]);
+            gl.draw_arrays(glow::TRIANGLES, 0, 3);
+            let mut px = [0u8; 16];
+            gl.read_pixels(
+                0,
+                0,
+                1,
+                1,
+                glow::RGBA,
+                glow::FLOAT,
+                glow::PixelPackData::Slice(Some(&mut px)),
+            );
+            for i in 0..8 {
+                gl.disable(glow::CLIP_DISTANCE0 + i);
+            }
+            gl.delete_buffer(vbo);
+            gl.delete_vertex_array(vao);
+            gl.delete_framebuffer(fb);
+            gl.delete_texture(rt);
+            if let Some(t) = tex {
+                gl.delete_texture(t);
+            }
+            gl.use_program(None);
+            gl.delete_program(p);
+            gl.delete_shader(v);
+            gl.delete_shader(f);
+            let mut out = [0f32; 4];
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = f32::from_ne_bytes(px[i * 4..i * 4 + 4].try_into().unwrap());
+            }
+            out
+        }
+    }
+}
+
+const VS_POS: &str = "VERT\nDCL IN[0]\nDCL IN[1]\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\n\
+  0: MOV OUT[0], IN[0]\n  1: MOV OUT[1], IN[1]\n  2: END\n";
+
+fn draw<'a>(fs: &'a str) -> Draw<'a> {
+    Draw {
+        vs: VS_POS,
+        fs,
+        key: VariantKey::default(),
+        vs_consts: &[],
+        fs_consts: &[],
+        attr1: [0.0; 4],
+        clockwise: false,
+        texture: None,
+        clip_planes: &[],
+    }
+}
+
+fn close(got: [f32; 4], want: [f32; 4]) -> bool {
+    got.iter().zip(want).all(|(g, w)| (g - w).abs() <= 1e-4 * w.abs().max(1.0))
+}
+
+#[test]
+fn renders_float_semantics() {
+    let Some(gl) = gl_or_skip() else { return };
+    let fs = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0..3]\nDCL TEMP[0..1]\n\
+        IMM[0] FLT32 {0.5000, 2.0000, -1.0000, 0.2500}\n\
+        0: CMP TEMP[0].x, CONST[0].xxxx, IMM[0].xxxx, IMM[0].yyyy\n\
+        1: LRP TEMP[0].y, IMM[0].wwww, CONST[1].xxxx, CONST[1].yyyy\n\
+        2: DP3 TEMP[0].z, CONST[2], CONST[2]\n\
+        3: SLT TEMP[1], CONST[3], IMM[0].xxxx\n\
+        4: DP4 TEMP[0].w, TEMP[1], IMM[0]\n\
+        5: MOV OUT[0], TEMP[0]\n6: END\n";
+    let consts = [
+        f4([-1.0, 0.0, 0.0, 0.0]),
+        f4([4.0, 8.0, 0.0, 0.0]),
+        f4([1.0, 2.0, 3.0, 100.0]),
+        f4([0.0, 1.0, 0.5, -3.0]),
+    ];
+    let got = gl.render(&Draw { fs_consts: &consts, ..draw(fs) });
+    assert!(close(got, [0.5, 7.0, 14.0, 0.75]), "{got:?}");
+    // Scalar opcodes replicate src.x; LIT, DST, XPD, SSG, FLR, FRC, ROUND.
+    let fs = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL TEMP[0..3]\n\
+        IMM[0] FLT32 {2.0000, 0.5000, 3.0000, -1.5000}\n\
+        0: RCP TEMP[0].x, IN[0].yxxx\n1: POW TEMP[0].y, IN[0].xxxx, IMM[0].zzzz\n\
+        2: LIT TEMP[1], IN[0].xzwy\n3: ADD TEMP[0].z, TEMP[1].yyyy, TEMP[1].zzzz\n\
+        4: ROUND TEMP[2], IMM[0]\n5: DP4 TEMP[0].w, TEMP[2], IMM[0].yyyy\n\
+        6: MOV OUT[0], TEMP[0]\n7: END\n";
+    // IN[0] = (2, 4, 3, 2): RCP 1/4; POW 2^3; LIT(2, 3, 2, 4) y=2, z=3^4=81; ROUND
+    // (2, 0.5, 3, -1.5) = (2, 0, 3, -2) (ties to even) → dot with 0.5 = 1.5.
+    let got = gl.render(&Draw { attr1: [2.0, 4.0, 3.0, 2.0], ..draw(fs) });
+    assert!(close(got, [0.25, 8.0, 83.0, 1.5]), "{got:?}");
+}
+
+#[test]
+fn renders_loops_and_indirect_addressing() {
+    let Some(gl) = gl_or_skip() else { return };
+    let fs = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0..8]\nDCL TEMP[0..2]\nDCL ADDR[0]\n\
+        IMM[0] FLT32 {0.0000, 1.0000, 0.0000, 0.0000}\n\
+        0: MOV TEMP[0], IMM[0].xxxx\n1: MOV TEMP[1], IMM[0].xxxx\n2: BGNLOOP :10\n\
+        3: SGE TEMP[2].x, TEMP[0].xxxx, CONST[8].xxxx\n4: IF TEMP[2].xxxx :6\n5: BRK\n\
+        6: ENDIF\n7: ARL ADDR[0].x, TEMP[0].xxxx\n8: ADD TEMP[1], TEMP[1], CONST[ADDR[0].x]\n\
+        9: ADD TEMP[0].x, TEMP[0].xxxx, IMM[0].yyyy\n10: ENDLOOP :2\n\
+        11: MOV OUT[0], TEMP[1]\n12: END\n";
+    let mut consts: Vec<[u32; 4]> =
+        (0..8).map(|i| f4([i as f32, 2.0 * i as f32, 1.0, 1.0])).collect();
+    consts.push(f4([5.0, 0.0, 0.0, 1.0]));
+    let got = gl.render(&Draw { fs_consts: &consts, ..draw(fs) });
+    assert!(close(got, [10.0, 20.0, 5.0, 5.0]), "{got:?}");
+    // A loop the guest never ends stops at the budget (w counts the iterations), and
+    // indices past the array read its last element (clamped).
+    consts[8] = f4([f32::INFINITY, 0.0, 0.0, 1.0]);
+    let got = gl.render(&Draw { fs_consts: &consts, ..draw(fs) });
+    assert!(got[3] > 1000.0 && got[3] <= shader::LOOP_BUDGET as f32, "{got:?}");
+    assert_eq!(got[0], f32::INFINITY);
+}
+
+#[test]
+fn renders_integer_opcodes_from_the_captured_loop() {
+    let Some(gl) = gl_or_skip() else { return };
+    // tests/tgsi/loop.frag.tgsi: s = sum over i < n of k[i] * v.x, n in CONST[0].x as an
+    // integer, k[i] in CONST[1 + i]; UIF, IMIN, ISGE, SHL, UADD, USHR, UARL.
+    let fs = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tgsi/loop.frag.tgsi"),
+    )
+    .unwrap();
+    let vs = "VERT\nDCL IN[0]\nDCL IN[1]\nDCL OUT[0], POSITION\nDCL OUT[1].x, GENERIC[0]\n\
+        0: MOV OUT[0], IN[0]\n1: MOV OUT[1].x, IN[1].xxxx\n2: END\n";
+    let mut consts = vec![[3u32, 0, 0, 0]];
+    consts.extend((0..8).map(|i| f4([i as f32 + 1.0, 1.0, 0.0, 0.5])));
+    let key = VariantKey { integers: true, ..Default::default() };
+    let got =
+        gl.render(&Draw { vs, fs_consts: &consts, attr1: [2.0, 0.0, 0.0, 0.0], key, ..draw(&fs) });
+    assert!(close(got, [12.0, 6.0, 0.0, 3.0]), "{got:?}");
+}
+
+#[test]
+fn renders_variant_state() {
+    let Some(gl) = gl_or_skip() else { return };
+    // Alpha test.
+    let fs = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0]\n0: MOV OUT[0], CONST[0]\n1: END\n";
+    let key = VariantKey {
+        alpha_test: Some((CompareFunc::Greater, 0.5f32.to_bits())),
+        ..Default::default()
+    };
+    let low = [f4([1.0, 0.0, 0.0, 0.3])];
+    let high = [f4([1.0, 0.0, 0.0, 0.7])];
+    assert_eq!(gl.render(&Draw { key, fs_consts: &low, ..draw(fs) }), CLEAR);
+    assert!(close(gl.render(&Draw { key, fs_consts: &high, ..draw(fs) }), [1.0, 0.0, 0.0, 0.7]));
+    // Two-sided colour: BCOLOR on back faces.
+    let vs = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL OUT[1], COLOR\nDCL OUT[2], BCOLOR\n\
+        DCL CONST[0..1]\n0: MOV OUT[0], IN[0]\n1: MOV OUT[1], CONST[0]\n2: MOV OUT[2], CONST[1]\n3: END\n";
+    let fs = "FRAG\nDCL IN[0], COLOR, COLOR\nDCL OUT[0], COLOR\n0: MOV OUT[0], IN[0]\n1: END\n";
+    let c = [f4([1.0, 0.0, 0.0, 1.0]), f4([0.0, 1.0, 0.0, 1.0])];
+    let key = VariantKey { two_side: true, flatshade: true, ..Default::default() };
+    let d = Draw { vs, key, vs_consts: &c, ..draw(fs) };
+    assert!(close(gl.render(&d), [1.0, 0.0, 0.0, 1.0]));
+    assert!(close(gl.render(&Draw { clockwise: true, ..d }), [0.0, 1.0, 0.0, 1.0]));
+    let d = Draw { key: VariantKey::default(), ..d };
+    assert!(close(gl.render(&Draw { clockwise: true, ..d }), [1.0, 0.0, 0.0, 1.0]));
+    // User clip planes: distance from POSITION (w = 1).
+    let fs = "FRAG\nDCL OUT[0], COLOR\nIMM[0] FLT32 {1.0, 2.0, 3.0, 4.0}\n0: MOV OUT[0], IMM[0]\n1: END\n";
+    let key = VariantKey { clip_plane_enable: 1, ..Default::default() };
+    let keep = [[0.0, 0.0, 0.0, 1.0]];
+    let cut = [[0.0, 0.0, 0.0, -1.0]];
+    assert!(close(gl.render(&Draw { key, clip_planes: &keep, ..draw(fs) }), [1.0, 2.0, 3.0, 4.0]));
+    assert_eq!(gl.render(&Draw { key, clip_planes: &cut, ..draw(fs) }), CLEAR);
+    // Fragment coordinates: half-integer centres by default, integer on request.
+    let fs = "FRAG\nDCL IN[0], POSITION, LINEAR\nDCL OUT[0], COLOR\n0: MOV OUT[0], IN[0]\n1: END\n";
+    let got = gl.render(&draw(fs));
+    assert!(close([got[0], got[1], 0.0, 0.0], [0.5, 0.5, 0.0, 0.0]), "{got:?}");
+    let fs = "FRAG\nPROPERTY FS_COORD_PIXEL_CENTER INTEGER\nDCL IN[0], POSITION, LINEAR\n\
+        DCL OUT[0], COLOR\n0: MOV OUT[0], IN[0]\n1: END\n";
+    let got = gl.render(&draw(fs));
+    assert!(close([got[0], got[1], 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]), "{got:?}");
+}
+
+#[test]
+fn renders_textures() {
+    let Some(gl) = gl_or_skip() else { return };
+    #[rustfmt::skip]
+    let texels = [
+        1.0, 0.0, 0.0, 1.0,   0.0, 1.0, 0.0, 1.0,
+        0.0, 0.0, 1.0, 1.0,   0.5, 0.5, 0.5, 0.5,
+    ];
+    let fs = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL SAMP[0]\n\
+        DCL SVIEW[0], 2D, FLOAT\n0: TEX OUT[0], IN[0], SAMP[0], 2D\n1: END\n";
+    for (uv, want) in [
+        ([0.25, 0.25], [1.0, 0.0, 0.0, 1.0]),
+        ([0.75, 0.25], [0.0, 1.0, 0.0, 1.0]),
+        ([0.25, 0.75], [0.0, 0.0, 1.0, 1.0]),
+    ] {
+        let got = gl.render(&Draw {
+            attr1: [uv[0], uv[1], 0.0, 1.0],
+            texture: Some((2, 2, &texels)),
+            ..draw(fs)
+        });
+        assert!(close(got, want), "{uv:?}: {got:?}");
+    }
+    // TXP divides by w: (1.5, 0.5) / 2 = (0.75, 0.25) is the green texel.
+    let fs = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL SAMP[0]\n\
+        DCL SVIEW[0], 2D, FLOAT\n0: TXP OUT[0], IN[0], SAMP[0], 2D\n1: END\n";
+    let got = gl.render(&Draw {
+        attr1: [1.5, 0.5, 0.0, 2.0],
+        texture: Some((2, 2, &texels)),
+        ..draw(fs)
+    });
+    assert!(close(got, [0.0, 1.0, 0.0, 1.0]), "{got:?}");
+}
