@@ -200,6 +200,8 @@ struct SamplerType {
 
 struct Emitter<'a> {
     p: &'a Program,
+    /// Declarations of IN/OUT/SV/ADDR/SAMP/SVIEW registers by (file, index).
+    decls: BTreeMap<(File, u32), &'a Declaration>,
     /// `vs` or `fs`: prefix of uniform names (the stages' namespaces are separate in TGSI).
     stage: &'static str,
     out: String,
@@ -230,7 +232,7 @@ impl<'a> Emitter<'a> {
 
     /// The declared range of `file` covering `index`.
     fn declared(&self, file: File, index: u32, line: u32) -> Result<&'a Declaration> {
-        self.p.decl(file, index).ok_or(invalid(line, "register not declared"))
+        self.decls.get(&(file, index)).copied().ok_or(invalid(line, "register not declared"))
     }
 
     /// The GLSL for an address index: `(clamp(a0.x + k, 0, len - 1))`.
@@ -767,6 +769,24 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
             _ => {}
         }
     }
+    // Declarations of the small files by register (the first one wins, as in
+    // [`Program::decl`]); each file's indices are capped by the parser's limits.
+    let mut decls: BTreeMap<(File, u32), &Declaration> = BTreeMap::new();
+    for d in &p.declarations {
+        if matches!(
+            d.file,
+            File::Input
+                | File::Output
+                | File::SystemValue
+                | File::Address
+                | File::Sampler
+                | File::SamplerView
+        ) {
+            for i in d.first..=d.last {
+                decls.entry((d.file, i)).or_insert(d);
+            }
+        }
+    }
     let mut temp_array = false;
     for inst in &p.instructions {
         for r in registers(inst) {
@@ -781,13 +801,11 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
             let Index::Direct(unit) = s.reg.index else {
                 return Err(EmitError::Unsupported("indirect sampler"));
             };
-            if p.decl(File::Sampler, unit).is_none() {
+            if !decls.contains_key(&(File::Sampler, unit)) {
                 return Err(invalid(inst.line, "sampler not declared"));
             }
-            let ret = p
-                .declarations
-                .iter()
-                .find(|d| d.file == File::SamplerView && d.first <= unit && unit <= d.last)
+            let ret = decls
+                .get(&(File::SamplerView, unit))
                 .and_then(|d| d.sview)
                 .map_or(ReturnType::Float, |(_, r)| r[0]);
             let st = SamplerType { target, ret };
@@ -803,6 +821,7 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
     }
     let mut e = Emitter {
         p,
+        decls,
         stage,
         out: String::new(),
         depth: 1,

@@ -576,3 +576,26 @@ fn variant_keys() {
         .unwrap();
     assert!(g.contains("frag_out2 = o0;"));
 }
+
+/// The largest program the limits allow translates in bounded time (no quadratic
+/// lookups over guest-sized tables).
+#[test]
+fn worst_case_size_is_fast() {
+    let mut t = String::from("FRAG\n");
+    for i in 0..LIMITS.declarations - 82 {
+        t.push_str(&format!("DCL TEMP[{}]\n", i % 4096));
+    }
+    t.push_str("DCL IN[0..62], GENERIC[0]\nDCL IN[63], FACE\nDCL OUT[0], COLOR\n");
+    for i in 0..LIMITS.instructions - 1 {
+        t.push_str(&format!("  MAD TEMP[{}], IN[63], IN[{}], IN[63].xxxx\n", i % 4000, i % 63));
+    }
+    t.push_str("  END\n");
+    assert!(t.len() < LIMITS.text);
+    let start = std::time::Instant::now();
+    let p = parse(&t).unwrap();
+    let glsl = emit(&p, &VariantKey::default()).unwrap();
+    let took = start.elapsed();
+    assert!(glsl.len() > 100_000);
+    assert!(took < std::time::Duration::from_millis(500), "{took:?}");
+    eprintln!("worst case: {} bytes of TGSI → {} bytes of GLSL in {took:?}", t.len(), glsl.len());
+}
