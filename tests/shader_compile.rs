@@ -533,4 +533,17 @@ fn renders_textures() {
         ..draw(fs)
     });
     assert!(close(got, [0.0, 1.0, 0.0, 1.0]), "{got:?}");
+    // TXF at integer texel (1, 0) level 0 is green; TXQ at level 0 gives the size 2×2.
+    let fs = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL SAMP[0]\n\
+        DCL SVIEW[0], 2D, FLOAT\nDCL TEMP[0..1]\nIMM[0] UINT32 {0, 0, 0, 0}\n\
+        0: F2I TEMP[0], IN[0]\n1: TXF TEMP[1], TEMP[0], SAMP[0], 2D\n\
+        2: TXQ TEMP[0], IMM[0], SAMP[0], 2D\n3: I2F TEMP[0], TEMP[0]\n\
+        4: MOV TEMP[1].zw, TEMP[0].xxxy\n5: MOV OUT[0], TEMP[1]\n6: END\n";
+    let got = gl.render(&Draw {
+        attr1: [1.0, 0.0, 0.0, 0.0],
+        texture: Some((2, 2, &texels)),
+        key: VariantKey { integers: true, ..Default::default() },
+        ..draw(fs)
+    });
+    assert!(close(got, [0.0, 1.0, 2.0, 2.0]), "{got:?}");
 }

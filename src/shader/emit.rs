@@ -373,6 +373,54 @@ impl<'a> Emitter<'a> {
         Ok((format!("{}_samp{unit}", self.stage), st))
     }
 
+    /// TXF (texelFetch; integer coordinates, level or sample in w) and TXQ (textureSize
+    /// at the level in src.x; w, the level count, reads 0: GLSL 3.30 cannot query it).
+    fn fetch_or_query(&mut self, inst: &Instruction) -> Result<()> {
+        let line = inst.line;
+        if !inst.tex_offsets.is_empty() {
+            return Err(EmitError::Unsupported("texel offsets"));
+        }
+        let (name, st) = self.sampler(inst, &inst.src[1])?;
+        let c = self.src(&inst.src[0], Ty::Int, line)?;
+        use TexTarget::*;
+        if inst.opcode == Opcode::Txq {
+            let (size, n) = match st.target {
+                Buffer => (format!("textureSize({name})"), 1),
+                Rect | ShadowRect => (format!("textureSize({name})"), 2),
+                T2DMsaa => (format!("textureSize({name})"), 2),
+                T2DArrayMsaa => (format!("textureSize({name})"), 3),
+                T1D | Shadow1D => (format!("textureSize({name}, {c}.x)"), 1),
+                T2D | Cube | Shadow2D | ShadowCube | T1DArray | Shadow1DArray => {
+                    (format!("textureSize({name}, {c}.x)"), 2)
+                }
+                T3D | T2DArray | Shadow2DArray => (format!("textureSize({name}, {c}.x)"), 3),
+                _ => return Err(EmitError::Unsupported("TXQ on this target")),
+            };
+            let v = match n {
+                1 => format!("ivec4({size}, 0, 0, 0)"),
+                2 => format!("ivec4({size}, 0, 0)"),
+                _ => format!("ivec4({size}, 0)"),
+            };
+            return self.store(inst, &format!("intBitsToFloat({v})"), false);
+        }
+        let call = match st.target {
+            T1D => format!("texelFetch({name}, {c}.x, {c}.w)"),
+            T2D | T1DArray => format!("texelFetch({name}, {c}.xy, {c}.w)"),
+            T3D | T2DArray => format!("texelFetch({name}, {c}.xyz, {c}.w)"),
+            Rect => format!("texelFetch({name}, {c}.xy)"),
+            Buffer => format!("texelFetch({name}, {c}.x)"),
+            T2DMsaa => format!("texelFetch({name}, {c}.xy, {c}.w)"),
+            T2DArrayMsaa => format!("texelFetch({name}, {c}.xyz, {c}.w)"),
+            _ => return Err(EmitError::Unsupported("TXF on this target")),
+        };
+        let value = match st.ret {
+            ReturnType::Sint => format!("intBitsToFloat({call})"),
+            ReturnType::Uint => format!("uintBitsToFloat({call})"),
+            _ => call,
+        };
+        self.store(inst, &value, true)
+    }
+
     fn texture(&mut self, inst: &Instruction) -> Result<()> {
         let line = inst.line;
         if !inst.tex_offsets.is_empty() {
@@ -517,9 +565,8 @@ impl<'a> Emitter<'a> {
                 return Ok(());
             }
             Tex | Txp | Txb | Txl | Txd => return self.texture(inst),
-            Tex2 | Txb2 | Txl2 | Txf | Txq => {
-                return Err(EmitError::Unsupported("TEX2/TXB2/TXL2/TXF/TXQ"))
-            }
+            Txf | Txq => return self.fetch_or_query(inst),
+            Tex2 | Txb2 | Txl2 => return Err(EmitError::Unsupported("TEX2/TXB2/TXL2")),
             Cal | Bgnsub | Endsub => return Err(EmitError::Unsupported("subroutines")),
             Emit | Endprim => return Err(EmitError::Unsupported("geometry shader opcodes")),
 
@@ -726,6 +773,9 @@ fn sampler_type(st: SamplerType) -> Result<String> {
         Shadow1DArray => "sampler1DArrayShadow",
         Shadow2DArray => "sampler2DArrayShadow",
         ShadowCube => "samplerCubeShadow",
+        Buffer => "samplerBuffer",
+        T2DMsaa => "sampler2DMS",
+        T2DArrayMsaa => "sampler2DMSArray",
         _ => return Err(EmitError::Unsupported("texture target")),
     };
     let prefix = match st.ret {
