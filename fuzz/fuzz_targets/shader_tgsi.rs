@@ -1,0 +1,51 @@
+//! TGSI text → IR → GLSL fuzzer. For any bytes: `shader::parse` never panics and its
+//! error names a line within the text; an accepted program translates (or is refused)
+//! without panicking for a key picked by the input; the GLSL is ASCII, starts with the
+//! version line, and the same program and key always give the same text.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use virglrenderer::shader::{self, CompareFunc, VariantKey};
+
+fuzz_target!(|data: &[u8]| {
+    let (k, text) = data.split_at(data.len().min(4));
+    let k = [k.first(), k.get(1), k.get(2), k.get(3)].map(|b| b.copied().unwrap_or(0));
+    let text = String::from_utf8_lossy(text);
+    let prog = match shader::parse(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            let lines = text.split('\n').count() as u32;
+            assert!(e.line <= lines.max(1), "error line {} of {lines}", e.line);
+            return;
+        }
+    };
+    let funcs = [
+        CompareFunc::Never,
+        CompareFunc::Less,
+        CompareFunc::Equal,
+        CompareFunc::LessEqual,
+        CompareFunc::Greater,
+        CompareFunc::NotEqual,
+        CompareFunc::GreaterEqual,
+        CompareFunc::Always,
+    ];
+    let key = VariantKey {
+        flatshade: k[0] & 1 != 0,
+        two_side: k[0] & 2 != 0,
+        y_inverted: k[0] & 4 != 0,
+        polygon_stipple: k[0] & 8 != 0,
+        integers: k[0] & 16 != 0,
+        alpha_test: (k[0] & 32 != 0).then(|| (funcs[(k[1] & 7) as usize], u32::from(k[1]) << 20)),
+        clip_plane_enable: k[2],
+        sprite_coord_enable: k[3],
+        nr_cbufs: k[1] >> 4,
+        prev_outputs: (k[0] & 64 != 0).then_some(u128::from(k[3]) * 0x0101_0101_0101_0101),
+        next_flat: u128::from(k[2]) << 64,
+        next_noperspective: u128::from(k[1]),
+    };
+    if let Ok(glsl) = shader::emit(&prog, &key) {
+        assert!(glsl.is_ascii());
+        assert!(glsl.starts_with("#version 330 core\n"));
+        assert_eq!(shader::emit(&prog, &key).as_deref(), Ok(glsl.as_str()));
+    }
+});
