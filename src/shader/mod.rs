@@ -17,8 +17,23 @@
 //! - `vs_clip_planes`: `uniform vec4 vs_clip_planes[8]` when the key enables user clip planes;
 //! - `fs_stipple`: `uniform uint fs_stipple[32]` (row y's 32 bits) with polygon stipple;
 //! - `alpha_ref`: taken from the key, no uniform;
-//! - vertex inputs at `layout(location = N)` for IN[N]; fragment outputs at location N
-//!   for COLOR[N].
+//! - vertex inputs at `layout(location = N)` for IN[N] (all `vec4`: float attributes);
+//!   fragment outputs at location N for COLOR[N];
+//! - varyings are named by semantic slot, so a vertex and a fragment program translated
+//!   separately link: give the fragment key `prev_outputs` = [`output_slots`] of the
+//!   vertex program and the vertex key `next_flat`/`next_noperspective` =
+//!   [`fs_interpolation`] of the fragment program (GLSL 3.30 wants both sides' `flat`
+//!   to agree).
+//!
+//! GL state the executor still sets itself: `GL_PROGRAM_POINT_SIZE` when the vertex
+//! stage writes PSIZE, `GL_CLIP_DISTANCEi` for each enabled plane or CLIPDIST,
+//! `glFrontFace` (flipped with `y_inverted`), `GL_POINT_SPRITE_COORD_ORIGIN`.
+//!
+//! Not translated ([`EmitError::Unsupported`]): geometry, tessellation and compute
+//! stages; subroutines (CAL/BGNSUB); TEX2/TXB2/TXL2 and cube-map arrays; texel offsets;
+//! TG4/LODQ and other opcodes the parser does not know; indirect IN/OUT/sampler
+//! addressing; per-sample interpolation; STENCIL/SAMPLEMASK outputs; LAYER and
+//! VIEWPORT_INDEX from the vertex stage; images, buffers, atomics; 64-bit types.
 
 mod emit;
 mod ir;
