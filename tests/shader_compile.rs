@@ -145,6 +145,7 @@ fn keys() -> Vec<VariantKey> {
         VariantKey { y_inverted: true, ..base },
         VariantKey { polygon_stipple: true, ..base },
         VariantKey { nr_cbufs: 4, ..base },
+        VariantKey { vs_int_inputs: 0b10, fs_sint_outputs: 1, fs_uint_outputs: 2, ..base },
     ]
 }
 
@@ -216,6 +217,8 @@ struct Draw<'a> {
     clockwise: bool,
     texture: Option<(i32, i32, &'a [f32])>,
     clip_planes: &'a [[f32; 4]],
+    /// Attribute 1 as a pure-integer array instead (same value for the three vertices).
+    int_attr1: Option<[i32; 4]>,
 }
 
 const CLEAR: [f32; 4] = [-1.0; 4];
@@ -332,6 +335,15 @@ impl Gl {
             gl.enable_vertex_attrib_array(0);
             let a = d.attr1;
             gl.vertex_attrib_4_f32(1, a[0], a[1], a[2], a[3]);
+            let ibo = d.int_attr1.map(|v| {
+                let b = gl.create_buffer().unwrap();
+                gl.bind_buffer(glow::ARRAY_BUFFER, Some(b));
+                let bytes: Vec<u8> = (0..3).flat_map(|_| v).flat_map(i32::to_ne_bytes).collect();
+                gl.buffer_data_u8_slice(glow::ARRAY_BUFFER, &bytes, glow::STATIC_DRAW);
+                gl.vertex_attrib_pointer_i32(1, 4, glow::INT, 0, 0);
+                gl.enable_vertex_attrib_array(1);
+                b
+            });
             gl.draw_arrays(glow::TRIANGLES, 0, 3);
             let mut px = [0u8; 16];
             gl.read_pixels(
@@ -347,6 +359,10 @@ impl Gl {
                 gl.disable(glow::CLIP_DISTANCE0 + i);
             }
             gl.delete_buffer(vbo);
+            if let Some(b) = ibo {
+                gl.disable_vertex_attrib_array(1);
+                gl.delete_buffer(b);
+            }
             gl.delete_vertex_array(vao);
             gl.delete_framebuffer(fb);
             gl.delete_texture(rt);
@@ -380,6 +396,7 @@ fn draw<'a>(fs: &'a str) -> Draw<'a> {
         clockwise: false,
         texture: None,
         clip_planes: &[],
+        int_attr1: None,
     }
 }
 
@@ -459,6 +476,19 @@ fn renders_integer_opcodes_from_the_captured_loop() {
     let got =
         gl.render(&Draw { vs, fs_consts: &consts, attr1: [2.0, 0.0, 0.0, 0.0], key, ..draw(&fs) });
     assert!(close(got, [12.0, 6.0, 0.0, 3.0]), "{got:?}");
+}
+
+#[test]
+fn renders_integer_attributes() {
+    let Some(gl) = gl_or_skip() else { return };
+    // An integer attribute keeps its bits: IN[1] = (-3, 7, 0x7fffffff, 1).
+    let vs = "VERT\nDCL IN[0]\nDCL IN[1]\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\n\
+        DCL TEMP[0]\n0: MOV OUT[0], IN[0]\n1: I2F TEMP[0], IN[1]\n2: MOV OUT[1], TEMP[0]\n3: END\n";
+    let fs =
+        "FRAG\nDCL IN[0], GENERIC[0], CONSTANT\nDCL OUT[0], COLOR\n0: MOV OUT[0], IN[0]\n1: END\n";
+    let key = VariantKey { integers: true, vs_int_inputs: 0b10, ..Default::default() };
+    let got = gl.render(&Draw { vs, key, int_attr1: Some([-3, 7, i32::MAX, 1]), ..draw(fs) });
+    assert!(close(got, [-3.0, 7.0, i32::MAX as f32, 1.0]), "{got:?}");
 }
 
 #[test]

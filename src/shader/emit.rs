@@ -57,6 +57,13 @@ pub struct VariantKey {
     pub next_flat: u128,
     /// Vertex stage: varying slots the linked fragment shader takes `noperspective`.
     pub next_noperspective: u128,
+    /// Vertex stage: IN[i] (bit i) is a pure-integer attribute (fed with
+    /// `glVertexAttribIPointer`); the others are float attributes.
+    pub vs_int_inputs: u32,
+    /// Fragment stage: colour buffer i (bit i) has a signed-integer format.
+    pub fs_sint_outputs: u8,
+    /// Fragment stage: colour buffer i (bit i) has an unsigned-integer format.
+    pub fs_uint_outputs: u8,
 }
 
 /// Why no GLSL came out.
@@ -932,7 +939,13 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
     for d in p.declarations.iter().filter(|d| d.file == File::Input) {
         for i in d.first..=d.last {
             if !fs {
-                let _ = writeln!(w, "layout(location = {i}) in vec4 in_{i};");
+                if i < 32 && key.vs_int_inputs & (1 << i) != 0 {
+                    // A pure-integer attribute (glVertexAttribIPointer): keep its bits.
+                    let _ = writeln!(w, "layout(location = {i}) in ivec4 in_i{i};");
+                    let _ = writeln!(prologue, "    vec4 in_{i} = intBitsToFloat(in_i{i});");
+                } else {
+                    let _ = writeln!(w, "layout(location = {i}) in vec4 in_{i};");
+                }
                 continue;
             }
             let sem = d.semantic.ok_or(invalid(0, "fragment input without a semantic"))?;
@@ -996,15 +1009,22 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
             match sem.name {
                 SemanticName::Color if all_cbufs && sem.index > 0 => {}
                 SemanticName::Color if sem.index < 8 => {
-                    if all_cbufs && sem.index == 0 {
-                        for j in 0..key.nr_cbufs.clamp(1, 8) {
-                            let _ = writeln!(w, "layout(location = {j}) out vec4 frag_out{j};");
-                            let _ = writeln!(s, "    frag_out{j} = o{reg};");
-                        }
+                    let targets = if all_cbufs && sem.index == 0 {
+                        0..u32::from(key.nr_cbufs.clamp(1, 8))
                     } else {
-                        let j = sem.index;
-                        let _ = writeln!(w, "layout(location = {j}) out vec4 frag_out{j};");
-                        let _ = writeln!(s, "    frag_out{j} = o{reg};");
+                        sem.index..sem.index + 1
+                    };
+                    for j in targets {
+                        // Integer colour buffers take the register's bits.
+                        let (ty, v) = if key.fs_sint_outputs & (1 << j) != 0 {
+                            ("ivec4", format!("floatBitsToInt(o{reg})"))
+                        } else if key.fs_uint_outputs & (1 << j) != 0 {
+                            ("uvec4", format!("floatBitsToUint(o{reg})"))
+                        } else {
+                            ("vec4", format!("o{reg}"))
+                        };
+                        let _ = writeln!(w, "layout(location = {j}) out {ty} frag_out{j};");
+                        let _ = writeln!(s, "    frag_out{j} = {v};");
                     }
                 }
                 SemanticName::Position => {

@@ -17,7 +17,8 @@
 //! - `vs_clip_planes`: `uniform vec4 vs_clip_planes[8]` when the key enables user clip planes;
 //! - `fs_stipple`: `uniform uint fs_stipple[32]` (row y's 32 bits) with polygon stipple;
 //! - `alpha_ref`: taken from the key, no uniform;
-//! - vertex inputs at `layout(location = N)` for IN[N] (all `vec4`: float attributes);
+//! - vertex inputs at `layout(location = N)` for IN[N] (`vec4`, or `ivec4` for the
+//!   integer attributes named in [`VariantKey::vs_int_inputs`]);
 //!   fragment outputs at location N for COLOR[N];
 //! - varyings are named by semantic slot, so a vertex and a fragment program translated
 //!   separately link: give the fragment key `prev_outputs` = [`output_slots`] of the

@@ -578,6 +578,16 @@ fn variant_keys() {
     let g = emit_text(&corpus_text("passthrough.frag.tgsi"), &VariantKey { nr_cbufs: 3, ..def })
         .unwrap();
     assert!(g.contains("frag_out2 = o0;"));
+    // Integer colour buffers and attributes keep the bits.
+    let key = VariantKey { nr_cbufs: 3, fs_sint_outputs: 2, fs_uint_outputs: 4, ..def };
+    let g = emit_text(&corpus_text("passthrough.frag.tgsi"), &key).unwrap();
+    assert!(g.contains("layout(location = 0) out vec4 frag_out0;"), "{g}");
+    assert!(g.contains("layout(location = 1) out ivec4 frag_out1;"));
+    assert!(g.contains("frag_out2 = floatBitsToUint(o0);"));
+    let g = emit_text(PASS_VS, &VariantKey { vs_int_inputs: 2, ..def }).unwrap();
+    assert!(g.contains("layout(location = 1) in ivec4 in_i1;"), "{g}");
+    assert!(g.contains("vec4 in_1 = intBitsToFloat(in_i1);"));
+    assert!(g.contains("layout(location = 0) in vec4 in_0;"));
 }
 
 /// The largest program the limits allow translates in bounded time (no quadratic
