@@ -117,12 +117,22 @@ fn nul_ends_the_text() {
     assert!(parse(&t).is_ok());
 }
 
+/// The `*.tgsi` files of `tests/tgsi/`.
+fn corpus_files() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tgsi");
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tgsi"))
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn corpus_parses() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tgsi");
     let mut n = 0;
-    for e in std::fs::read_dir(dir).unwrap() {
-        let path = e.unwrap().path();
+    for path in corpus_files() {
         let text = std::fs::read_to_string(&path).unwrap();
         let p = parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(p.instructions.last().map(|i| i.opcode), Some(Opcode::End));
@@ -332,11 +342,8 @@ fn errors_display_line_and_column() {
 /// Random mutations of corpus text never panic (a poor man's fuzz run in unit tests).
 #[test]
 fn mutations_never_panic() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tgsi");
-    let mut texts: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect();
+    let mut texts: Vec<String> =
+        corpus_files().iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
     texts.sort();
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut rnd = move || {
