@@ -380,14 +380,51 @@ impl<'a> Emitter<'a> {
         Ok((format!("{}_samp{unit}", self.stage), st))
     }
 
+    /// The constant texel offset of a texture instruction, as a GLSL literal (`ivec2(1, -2)`),
+    /// or None without one. Offsets must be immediates: GLSL wants constant expressions.
+    fn texel_offset(&self, inst: &Instruction, target: TexTarget) -> Result<Option<String>> {
+        let Some(off) = inst.tex_offsets.first() else { return Ok(None) };
+        if inst.tex_offsets.len() > 1 {
+            return Err(EmitError::Unsupported("more than one texel offset"));
+        }
+        let (File::Immediate, Index::Direct(i), None) = (off.reg.file, off.reg.index, off.reg.dim)
+        else {
+            return Err(EmitError::Unsupported("texel offset not an immediate"));
+        };
+        let imm = self
+            .p
+            .immediates
+            .get(i as usize)
+            .ok_or(invalid(inst.line, "immediate not declared"))?;
+        let n = match target {
+            TexTarget::T1D
+            | TexTarget::T1DArray
+            | TexTarget::Shadow1D
+            | TexTarget::Shadow1DArray => 1,
+            TexTarget::T3D => 3,
+            TexTarget::T2D
+            | TexTarget::Rect
+            | TexTarget::T2DArray
+            | TexTarget::Shadow2D
+            | TexTarget::ShadowRect
+            | TexTarget::Shadow2DArray => 2,
+            _ => return Err(EmitError::Unsupported("texel offset on this target")),
+        };
+        let v: Vec<String> =
+            (0..n).map(|k| (imm.bits[off.swizzle[k] as usize] as i32).to_string()).collect();
+        Ok(Some(match n {
+            1 => v[0].clone(),
+            _ => format!("ivec{n}({})", v.join(", ")),
+        }))
+    }
+
     /// TXF (texelFetch; integer coordinates, level or sample in w) and TXQ (textureSize
     /// at the level in src.x; w, the level count, reads 0: GLSL 3.30 cannot query it).
     fn fetch_or_query(&mut self, inst: &Instruction) -> Result<()> {
         let line = inst.line;
-        if !inst.tex_offsets.is_empty() {
-            return Err(EmitError::Unsupported("texel offsets"));
-        }
         let (name, st) = self.sampler(inst, &inst.src[1])?;
+        let offset =
+            if inst.opcode == Opcode::Txq { None } else { self.texel_offset(inst, st.target)? };
         let c = self.src(&inst.src[0], Ty::Int, line)?;
         use TexTarget::*;
         if inst.opcode == Opcode::Txq {
@@ -410,15 +447,22 @@ impl<'a> Emitter<'a> {
             };
             return self.store(inst, &format!("intBitsToFloat({v})"), false);
         }
-        let call = match st.target {
-            T1D => format!("texelFetch({name}, {c}.x, {c}.w)"),
-            T2D | T1DArray => format!("texelFetch({name}, {c}.xy, {c}.w)"),
-            T3D | T2DArray => format!("texelFetch({name}, {c}.xyz, {c}.w)"),
-            Rect => format!("texelFetch({name}, {c}.xy)"),
-            Buffer => format!("texelFetch({name}, {c}.x)"),
-            T2DMsaa => format!("texelFetch({name}, {c}.xy, {c}.w)"),
-            T2DArrayMsaa => format!("texelFetch({name}, {c}.xyz, {c}.w)"),
-            _ => return Err(EmitError::Unsupported("TXF on this target")),
+        let call = match (st.target, offset) {
+            (T1D, Some(o)) => format!("texelFetchOffset({name}, {c}.x, {c}.w, {o})"),
+            (T2D | T1DArray, Some(o)) => format!("texelFetchOffset({name}, {c}.xy, {c}.w, {o})"),
+            (T3D | T2DArray, Some(o)) => format!("texelFetchOffset({name}, {c}.xyz, {c}.w, {o})"),
+            (Rect, Some(o)) => format!("texelFetchOffset({name}, {c}.xy, {o})"),
+            (_, Some(_)) => return Err(EmitError::Unsupported("TXF offset on this target")),
+            (target, None) => match target {
+                T1D => format!("texelFetch({name}, {c}.x, {c}.w)"),
+                T2D | T1DArray => format!("texelFetch({name}, {c}.xy, {c}.w)"),
+                T3D | T2DArray => format!("texelFetch({name}, {c}.xyz, {c}.w)"),
+                Rect => format!("texelFetch({name}, {c}.xy)"),
+                Buffer => format!("texelFetch({name}, {c}.x)"),
+                T2DMsaa => format!("texelFetch({name}, {c}.xy, {c}.w)"),
+                T2DArrayMsaa => format!("texelFetch({name}, {c}.xyz, {c}.w)"),
+                _ => return Err(EmitError::Unsupported("TXF on this target")),
+            },
         };
         let value = match st.ret {
             ReturnType::Sint => format!("intBitsToFloat({call})"),
@@ -430,11 +474,14 @@ impl<'a> Emitter<'a> {
 
     fn texture(&mut self, inst: &Instruction) -> Result<()> {
         let line = inst.line;
-        if !inst.tex_offsets.is_empty() {
-            return Err(EmitError::Unsupported("texel offsets"));
-        }
         let nsrc = inst.src.len();
         let (name, st) = self.sampler(inst, &inst.src[nsrc - 1])?;
+        let offset = self.texel_offset(inst, st.target)?;
+        // `Offset` suffix and trailing argument when there is one.
+        let (sfx, oarg) = match &offset {
+            Some(o) => ("Offset", format!(", {o}")),
+            None => ("", String::new()),
+        };
         let c = self.src(&inst.src[0], Ty::Float, line)?;
         use TexTarget::*;
         // Coordinates passed to texture()/textureLod()/textureGrad().
@@ -452,10 +499,10 @@ impl<'a> Emitter<'a> {
             _ => ".xy",
         };
         let call = match inst.opcode {
-            Opcode::Tex => format!("texture({name}, {coords})"),
+            Opcode::Tex => format!("texture{sfx}({name}, {coords}{oarg})"),
             Opcode::Txp => match st.target {
                 T1D | T2D | T3D | Rect | Shadow1D | Shadow2D | ShadowRect => {
-                    format!("textureProj({name}, {c})")
+                    format!("textureProj{sfx}({name}, {c}{oarg})")
                 }
                 _ => return Err(EmitError::Unsupported("TXP on this target")),
             },
@@ -463,18 +510,18 @@ impl<'a> Emitter<'a> {
                 Rect | ShadowRect | ShadowCube | Shadow2DArray => {
                     return Err(EmitError::Unsupported("TXB on this target"))
                 }
-                _ => format!("texture({name}, {coords}, {c}.w)"),
+                _ => format!("texture{sfx}({name}, {coords}{oarg}, {c}.w)"),
             },
             Opcode::Txl => match st.target {
                 Rect | ShadowRect | ShadowCube | Shadow2DArray => {
                     return Err(EmitError::Unsupported("TXL on this target"))
                 }
-                _ => format!("textureLod({name}, {coords}, {c}.w)"),
+                _ => format!("textureLod{sfx}({name}, {coords}, {c}.w{oarg})"),
             },
             Opcode::Txd => {
                 let dx = self.src(&inst.src[1], Ty::Float, line)?;
                 let dy = self.src(&inst.src[2], Ty::Float, line)?;
-                format!("textureGrad({name}, {coords}, {dx}{grad}, {dy}{grad})")
+                format!("textureGrad{sfx}({name}, {coords}, {dx}{grad}, {dy}{grad}{oarg})")
             }
             _ => return Err(EmitError::Unsupported("texture opcode")),
         };

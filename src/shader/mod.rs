@@ -48,5 +48,42 @@ pub use ir::*;
 pub use opcode::Opcode;
 pub use parse::{parse, ErrorKind, Limits, ParseError, LIMITS};
 
+/// Why a shader did not translate: its text did not parse, or the program cannot be
+/// expressed for this key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TranslateError {
+    Parse(ParseError),
+    Emit(EmitError),
+}
+
+impl std::fmt::Display for TranslateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TranslateError::Parse(e) => e.fmt(f),
+            TranslateError::Emit(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for TranslateError {}
+
+impl From<ParseError> for TranslateError {
+    fn from(e: ParseError) -> Self {
+        TranslateError::Parse(e)
+    }
+}
+
+impl From<EmitError> for TranslateError {
+    fn from(e: EmitError) -> Self {
+        TranslateError::Emit(e)
+    }
+}
+
+/// [`parse`] then [`emit`]: TGSI text to GLSL for one variant. An executor that keeps
+/// several variants of one shader parses once and calls [`emit`] per key instead.
+pub fn translate(text: &str, key: &VariantKey) -> Result<String, TranslateError> {
+    Ok(emit(&parse(text)?, key)?)
+}
+
 #[cfg(test)]
 mod tests;

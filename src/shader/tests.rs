@@ -478,7 +478,8 @@ fn emit_errors() {
     unsupported(&frag("  0: TXQ TEMP[0], IN[0], SAMP[0], UNKNOWN"));
     unsupported(&frag("  0: TXF TEMP[0], IN[0], SAMP[0], CUBE"));
     unsupported(&frag("  0: TXB2 TEMP[0], IN[0], IN[0], SAMP[0], CUBE_ARRAY"));
-    unsupported(&frag("  0: TEX TEMP[0], IN[0], SAMP[0], 2D, IMM[0]"));
+    unsupported(&frag("  0: TEX TEMP[0], IN[0], SAMP[0], 2D, TEMP[0]"));
+    unsupported(&frag("  0: TEX TEMP[0], IN[0], SAMP[0], 2D, IMM[0], IMM[0]"));
     unsupported(&frag("  0: MOV TEMP[0], IN[ADDR[0].x]"));
     unsupported(&frag("  0: CAL :3"));
     unsupported(&frag("  0: TEX TEMP[0], IN[0], SAMP[0], 2D_MSAA"));
@@ -618,4 +619,34 @@ fn worst_case_size_is_fast() {
     assert!(glsl.len() > 100_000);
     assert!(took < std::time::Duration::from_millis(500), "{took:?}");
     eprintln!("worst case: {} bytes of TGSI → {} bytes of GLSL in {took:?}", t.len(), glsl.len());
+}
+
+#[test]
+fn translate_combines_both_steps() {
+    assert!(translate(PASS_VS, &VariantKey::default()).unwrap().contains("gl_Position = o0;"));
+    assert!(matches!(translate("FRAG\n", &VariantKey::default()), Err(TranslateError::Parse(_))));
+    let e = translate("GEOM\nEND\n", &VariantKey::default()).unwrap_err();
+    assert!(matches!(e, TranslateError::Emit(EmitError::Unsupported(_))));
+    assert!(e.to_string().contains("unsupported"));
+}
+
+#[test]
+fn texel_offsets_are_literals() {
+    let t = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL SAMP[0]\n\
+        DCL SVIEW[0], 2D, FLOAT\nDCL TEMP[0]\nIMM[0] INT32 {1, -2, 3, 0}\n\
+        0: TEX TEMP[0], IN[0], SAMP[0], 2D, IMM[0].yxz\n\
+        1: TXB TEMP[0], IN[0], SAMP[0], 2D, IMM[0].xyz\n\
+        2: TXL TEMP[0], IN[0], SAMP[0], 2D, IMM[0].xyz\n\
+        3: TXF TEMP[0], IN[0], SAMP[0], 2D, IMM[0].xyz\n\
+        4: MOV OUT[0], TEMP[0]\n5: END\n";
+    let g = translate(t, &VariantKey::default()).unwrap();
+    assert!(g.contains("textureOffset(fs_samp0, i0.xy, ivec2(-2, 1))"), "{g}");
+    assert!(g.contains("textureOffset(fs_samp0, i0.xy, ivec2(1, -2), i0.w)"), "{g}");
+    assert!(g.contains("textureLodOffset(fs_samp0, i0.xy, i0.w, ivec2(1, -2))"), "{g}");
+    assert!(
+        g.contains(
+            "texelFetchOffset(fs_samp0, floatBitsToInt(i0).xy, floatBitsToInt(i0).w, ivec2(1, -2))"
+        ),
+        "{g}"
+    );
 }
