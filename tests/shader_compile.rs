@@ -577,3 +577,83 @@ fn renders_textures() {
     });
     assert!(close(got, [0.0, 1.0, 2.0, 2.0]), "{got:?}");
 }
+
+/// Whatever the translator accepts must compile: corpus programs with random edits
+/// (tokens swapped, characters dropped or added) that still parse and translate are
+/// handed to the GLSL compiler.
+#[test]
+fn accepted_mutations_compile() {
+    let Some(gl) = gl_or_skip() else { return };
+    let mut texts: Vec<String> = Vec::new();
+    for (vs, fs) in corpus().into_values() {
+        texts.extend(vs);
+        texts.extend(fs);
+    }
+    // SHADER_MUTANTS / SHADER_SEED widen a local run; CI uses the defaults.
+    let n: usize =
+        std::env::var("SHADER_MUTANTS").ok().and_then(|v| v.parse().ok()).unwrap_or(30000);
+    let mut seed: u64 = std::env::var("SHADER_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x9e37_79b9_7f4a_7c15);
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    // Replacements that keep the text plausible TGSI.
+    let words = [
+        "TEMP", "IN", "OUT", "CONST", "IMM", "ADDR", "x", "y", "w", "xy", "-", "|", "0", "1", "2",
+        "3", "MOV", "ADD", "MAD", "TEX", "TXP", "TXB", "TXL", "IF", "ELSE", "ENDIF", "UIF", "KILL",
+        "SLT", "CMP", "LRP", "DP3", "RSQ", "UCMP", "F2I", "I2F", "UARL", "ARL", "BRK", "_SAT",
+    ];
+    let (mut compiled, mut tried) = (0, 0);
+    for _ in 0..n {
+        let t = &texts[(rnd() % texts.len() as u64) as usize];
+        let mut tokens: Vec<String> =
+            t.split_inclusive(|c: char| !c.is_ascii_alphanumeric()).map(str::to_string).collect();
+        for _ in 0..1 + rnd() % 2 {
+            let at = (rnd() % tokens.len() as u64) as usize;
+            let w = words[(rnd() % words.len() as u64) as usize];
+            let tail: String = tokens[at].chars().filter(|c| !c.is_ascii_alphanumeric()).collect();
+            tokens[at] = format!("{w}{tail}");
+        }
+        let text: String = tokens.concat();
+        let Ok(p) = shader::parse(&text) else { continue };
+        let r = rnd();
+        let key = VariantKey {
+            integers: r & 1 != 0,
+            two_side: r & 2 != 0,
+            flatshade: r & 4 != 0,
+            y_inverted: r & 8 != 0,
+            polygon_stipple: r & 16 != 0,
+            alpha_test: (r & 32 != 0).then_some((CompareFunc::Less, 0x3f00_0000)),
+            clip_plane_enable: (r >> 8) as u8,
+            sprite_coord_enable: (r >> 16) as u8,
+            nr_cbufs: ((r >> 24) % 9) as u8,
+            vs_int_inputs: (r >> 32) as u32 & 0xf,
+            fs_sint_outputs: ((r >> 36) & 3) as u8,
+            fs_uint_outputs: ((r >> 38) & 4) as u8,
+            prev_outputs: (r & 64 != 0).then_some(u128::from((r >> 40) as u32) << 60),
+            ..Default::default()
+        };
+        let Ok(glsl) = shader::emit(&p, &key) else { continue };
+        tried += 1;
+        let stage = if p.processor == Processor::Vertex {
+            glow::VERTEX_SHADER
+        } else {
+            glow::FRAGMENT_SHADER
+        };
+        match gl.compile(stage, &glsl) {
+            // SAFETY: the context is current; the shader is ours.
+            Ok(s) => unsafe {
+                compiled += 1;
+                gl.gl.delete_shader(s);
+            },
+            Err(e) => panic!("accepted TGSI did not compile:\n{text}\n{e}"),
+        }
+    }
+    eprintln!("{compiled} of {tried} translated mutants compiled");
+    assert!(tried > 500, "only {tried} mutants translated");
+}

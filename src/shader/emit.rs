@@ -247,6 +247,7 @@ impl<'a> Emitter<'a> {
         match idx {
             Index::Direct(i) if i < len => Ok(i.to_string()),
             Index::Direct(_) => Err(invalid(line, "register index outside its declaration")),
+            Index::Indirect { .. } if len == 0 => Err(invalid(line, "indirect access to nothing")),
             Index::Indirect { file: File::Address, reg, component, offset } => {
                 self.declared(File::Address, reg, line)?;
                 Ok(format!(
@@ -506,6 +507,9 @@ impl<'a> Emitter<'a> {
                 }
                 _ => return Err(EmitError::Unsupported("TXP on this target")),
             },
+            Opcode::Txb if self.p.processor != Processor::Fragment => {
+                return Err(invalid(line, "TXB outside the fragment stage"))
+            }
             Opcode::Txb => match st.target {
                 Rect | ShadowRect | ShadowCube | Shadow2DArray => {
                     return Err(EmitError::Unsupported("TXB on this target"))
@@ -983,8 +987,14 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
 
     // Inputs.
     let mut prologue = String::new();
-    for d in p.declarations.iter().filter(|d| d.file == File::Input) {
-        for i in d.first..=d.last {
+    // Registers declared twice (overlapping DCL ranges) are declared once in GLSL: the
+    // first declaration covering a register wins, as in [`Program::decl`].
+    let mut varyings: BTreeMap<u32, String> = BTreeMap::new();
+    let regs = |f: File| -> Vec<(u32, &Declaration)> {
+        e.decls.range((f, 0)..=(f, u32::MAX)).map(|(&(_, i), &d)| (i, d)).collect()
+    };
+    {
+        for (i, d) in regs(File::Input) {
             if !fs {
                 if i < 32 && key.vs_int_inputs & (1 << i) != 0 {
                     // A pure-integer attribute (glVertexAttribIPointer): keep its bits.
@@ -997,11 +1007,11 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
             }
             let sem = d.semantic.ok_or(invalid(0, "fragment input without a semantic"))?;
             let sem = Semantic { name: sem.name, index: sem.index + (i - d.first) };
-            let value = fs_input(w, d, sem, key)?;
+            let value = fs_input(w, &mut varyings, d, sem, key)?;
             let _ = writeln!(prologue, "    vec4 i{i} = {value};");
         }
     }
-    for d in p.declarations.iter().filter(|d| d.file == File::SystemValue) {
+    for (i, d) in regs(File::SystemValue) {
         let sem = d.semantic.ok_or(invalid(0, "system value without a semantic"))?;
         let int_value = |v: &str| {
             if key.integers {
@@ -1018,23 +1028,20 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
             (SemanticName::Position, true) => "gl_FragCoord".into(),
             _ => return Err(EmitError::Unsupported("system value")),
         };
-        for i in d.first..=d.last {
-            let _ = writeln!(prologue, "    vec4 sv{i} = {value};");
-        }
+        let _ = writeln!(prologue, "    vec4 sv{i} = {value};");
     }
 
     // Outputs.
     let mut outputs: Vec<(u32, Semantic)> = Vec::new();
-    for d in p.declarations.iter().filter(|d| d.file == File::Output) {
+    for (i, d) in regs(File::Output) {
         let sem = d.semantic.ok_or(invalid(0, "output without a semantic"))?;
-        for i in d.first..=d.last {
-            outputs.push((i, Semantic { name: sem.name, index: sem.index + (i - d.first) }));
-        }
+        outputs.push((i, Semantic { name: sem.name, index: sem.index + (i - d.first) }));
     }
     let mut store = String::new();
     let s = &mut store;
     if fs {
         let all_cbufs = p.has(Property::FsColor0WritesAllCbufs(true));
+        let mut color_locations = std::collections::BTreeSet::new();
         let color0 = outputs.iter().find(|(_, s)| s.name == SemanticName::Color && s.index == 0);
         if let (Some((func, bits)), Some((reg, _))) = (key.alpha_test, color0) {
             let r = float_lit(bits);
@@ -1062,6 +1069,9 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
                         sem.index..sem.index + 1
                     };
                     for j in targets {
+                        if !color_locations.insert(j) {
+                            return Err(invalid(0, "two outputs for one colour buffer"));
+                        }
                         // Integer colour buffers take the register's bits.
                         let (ty, v) = if key.fs_sint_outputs & (1 << j) != 0 {
                             ("ivec4", format!("floatBitsToInt(o{reg})"))
@@ -1084,6 +1094,7 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
         let mut clipvertex = None;
         let mut position = None;
         let mut writes_clipdist = false;
+        let mut out_slots = std::collections::BTreeSet::new();
         for &(reg, sem) in &outputs {
             match sem.name {
                 SemanticName::Position if sem.index == 0 => {
@@ -1121,6 +1132,9 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
                     } else {
                         ""
                     };
+                    if !out_slots.insert(slot) {
+                        return Err(invalid(0, "two outputs with one semantic"));
+                    }
                     let name = varying_name(slot);
                     let _ = writeln!(w, "{q}out vec4 {name};");
                     let _ = writeln!(s, "    {name} = o{reg};");
@@ -1154,12 +1168,7 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
     for &(reg, _) in &outputs {
         let _ = writeln!(w, "vec4 o{reg};");
     }
-    let addrs: Vec<u32> = p
-        .declarations
-        .iter()
-        .filter(|d| d.file == File::Address)
-        .flat_map(|d| d.first..=d.last)
-        .collect();
+    let addrs: Vec<u32> = regs(File::Address).into_iter().map(|(i, _)| i).collect();
     for a in &addrs {
         let _ = writeln!(w, "ivec4 a{a};");
     }
@@ -1208,9 +1217,15 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
 }
 
 /// Declares what a fragment input needs and returns its vec4 value.
-fn fs_input(w: &mut String, d: &Declaration, sem: Semantic, key: &VariantKey) -> Result<String> {
+fn fs_input(
+    w: &mut String,
+    varyings: &mut BTreeMap<u32, String>,
+    d: &Declaration,
+    sem: Semantic,
+    key: &VariantKey,
+) -> Result<String> {
     let present = |slot: u32| key.prev_outputs.is_none_or(|m| m & (1u128 << slot) != 0);
-    let qual = |w: &mut String, slot: u32| {
+    let mut qual = |w: &mut String, slot: u32| -> Result<String> {
         let (flat, np) = input_interp(d, key);
         let mut q = String::new();
         if flat {
@@ -1223,10 +1238,17 @@ fn fs_input(w: &mut String, d: &Declaration, sem: Semantic, key: &VariantKey) ->
         }
         let name = varying_name(slot);
         let decl = format!("{q}in vec4 {name};\n");
-        if !w.contains(&decl) {
-            w.push_str(&decl);
+        match varyings.get(&slot) {
+            Some(prev) if *prev != decl => {
+                return Err(invalid(0, "one varying read with two interpolations"))
+            }
+            Some(_) => {}
+            None => {
+                w.push_str(&decl);
+                varyings.insert(slot, decl);
+            }
         }
-        name
+        Ok(name)
     };
     if d.location == Location::Sample {
         return Err(EmitError::Unsupported("per-sample interpolation"));
@@ -1250,15 +1272,15 @@ fn fs_input(w: &mut String, d: &Declaration, sem: Semantic, key: &VariantKey) ->
         SemanticName::Color if key.two_side && sem.index < 2 => {
             let front = SLOT_COLOR + sem.index;
             let back = SLOT_BCOLOR + sem.index;
-            let f = if present(front) { qual(w, front) } else { "vec4(0.0)".into() };
-            let b = if present(back) { qual(w, back) } else { f.clone() };
+            let f = if present(front) { qual(w, front)? } else { "vec4(0.0)".into() };
+            let b = if present(back) { qual(w, back)? } else { f.clone() };
             format!("(gl_FrontFacing ? {f} : {b})")
         }
         _ => {
             let slot =
                 varying_slot(sem).ok_or(EmitError::Unsupported("fragment input semantic"))?;
             if present(slot) {
-                qual(w, slot)
+                qual(w, slot)?
             } else {
                 "vec4(0.0)".into()
             }

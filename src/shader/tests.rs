@@ -494,6 +494,8 @@ fn emit_errors() {
     invalid(&frag("  0: MOV TEMP[0], CONST[7]"));
     invalid(&frag("  0: MOV TEMP[0], CONST[1][0]"));
     invalid(&frag("  0: MOV TEMP[0], IMM[3]"));
+    invalid("FRAG\nDCL OUT[0], COLOR\nDCL ADDR[0]\n0: MOV OUT[0], IMM[ADDR[0].x]\n1: END\n");
+    invalid("FRAG\nDCL OUT[0], COLOR\nDCL ADDR[0]\n0: MOV OUT[0], TEMP[ADDR[0].x]\n1: END\n");
     invalid(&frag("  0: MOV IN[0], TEMP[0]"));
     invalid(&frag("  0: MOV ADDR[0], TEMP[0]"));
     invalid(&frag("  0: ARL TEMP[0], TEMP[0]"));
@@ -501,6 +503,23 @@ fn emit_errors() {
     invalid(&frag("  0: TEX TEMP[0], IN[0], IN[0], 2D"));
     invalid(&frag("  0: TEX TEMP[0], IN[0], SAMP[0], 2D\n  1: TEX TEMP[0], IN[0], SAMP[0], 3D"));
     invalid("VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL TEMP[0]\n0: DDX TEMP[0], IN[0]\n1: END\n");
+    invalid("VERT\nDCL OUT[0], GENERIC[1]\nDCL OUT[1], GENERIC[1]\n0: END\n");
+    invalid("FRAG\nDCL OUT[0], COLOR\nDCL OUT[1], COLOR[0]\n0: END\n");
+    invalid(
+        "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL SAMP[0]\n\
+         0: TXB OUT[0], IN[0], SAMP[0], 2D\n1: END\n",
+    );
+    invalid("FRAG\nDCL IN[0], GENERIC[1], LINEAR\nDCL IN[1], GENERIC[1], CONSTANT\n0: END\n");
+    // Overlapping declarations declare each register once.
+    let g = emit_text(
+        "VERT\nDCL IN[0]\nDCL IN[0..1]\nDCL ADDR[0]\nDCL ADDR[0]\nDCL OUT[0], POSITION\n\
+         DCL OUT[0..1], GENERIC[0]\n0: END\n",
+        &VariantKey::default(),
+    )
+    .unwrap();
+    assert_eq!(g.matches("in vec4 in_0;").count(), 1, "{g}");
+    assert_eq!(g.matches("ivec4 a0;").count(), 1);
+    assert!(g.contains("gl_Position = o0;") && g.contains("v_g1 = o1;"), "{g}");
 }
 
 #[test]
