@@ -89,45 +89,60 @@ impl Gl {
         }
     }
 
-    fn link(&self, vs: &str, fs: &str) -> Result<(), String> {
+    fn link(&self, vs: &str, gs: Option<&str>, fs: &str) -> Result<(), String> {
         let gl = &self.gl;
         let v = self.compile(glow::VERTEX_SHADER, vs)?;
+        let g = gs.map(|g| self.compile(glow::GEOMETRY_SHADER, g)).transpose()?;
         let f = self.compile(glow::FRAGMENT_SHADER, fs)?;
         // SAFETY: the context is current; the objects are ours.
         unsafe {
             let p = gl.create_program()?;
             gl.attach_shader(p, v);
+            if let Some(g) = g {
+                gl.attach_shader(p, g);
+            }
             gl.attach_shader(p, f);
             gl.link_program(p);
             let ok = gl.get_program_link_status(p);
             let log = gl.get_program_info_log(p);
             gl.delete_program(p);
             gl.delete_shader(v);
+            if let Some(g) = g {
+                gl.delete_shader(g);
+            }
             gl.delete_shader(f);
             if ok {
                 Ok(())
             } else {
-                Err(format!("link failed:\n{log}\n--- VS ---\n{vs}\n--- FS ---\n{fs}"))
+                let gs = gs.unwrap_or("(none)");
+                Err(format!(
+                    "link failed:\n{log}\n--- VS ---\n{vs}\n--- GS ---\n{gs}\n--- FS ---\n{fs}"
+                ))
             }
         }
     }
 }
 
-fn corpus() -> BTreeMap<String, (Option<String>, Option<String>)> {
+/// Corpus programs by name: (vertex, geometry, fragment) texts.
+type Triple = (Option<String>, Option<String>, Option<String>);
+
+fn corpus() -> BTreeMap<String, Triple> {
     // SHADER_CORPUS points the test at another folder of pairs (local corpora that
     // cannot be committed, e.g. captures of third-party programs).
     let dir = std::env::var_os("SHADER_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tgsi"));
-    let mut m: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    let mut m: BTreeMap<String, Triple> = BTreeMap::new();
     for e in std::fs::read_dir(&dir).expect("tests/tgsi") {
         let path = e.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
         if let Some(stem) = name.strip_suffix(".vert.tgsi") {
             m.entry(stem.to_string()).or_default().0 = Some(text);
-        } else if let Some(stem) = name.strip_suffix(".frag.tgsi") {
+        } else if let Some(stem) = name.strip_suffix(".geom.tgsi") {
             m.entry(stem.to_string()).or_default().1 = Some(text);
+        } else if let Some(stem) = name.strip_suffix(".frag.tgsi") {
+            m.entry(stem.to_string()).or_default().2 = Some(text);
         }
     }
     m
@@ -166,32 +181,50 @@ fn corpus_compiles_and_links() {
     if std::env::var_os("SHADER_CORPUS").is_none() {
         assert!(corpus.len() >= 20, "corpus has {} programs", corpus.len());
     }
-    for (name, (vs_text, fs_text)) in &corpus {
+    for (name, (vs_text, gs_text, fs_text)) in &corpus {
         let vs = shader::parse(vs_text.as_deref().unwrap_or(PASS_VS))
             .unwrap_or_else(|e| panic!("{name}.vert: {e}"));
+        let gs = gs_text
+            .as_deref()
+            .map(|t| shader::parse(t).unwrap_or_else(|e| panic!("{name}.geom: {e}")));
         let fs = shader::parse(fs_text.as_deref().unwrap_or(PASS_FS))
             .unwrap_or_else(|e| panic!("{name}.frag: {e}"));
         assert_eq!(vs.processor, Processor::Vertex, "{name}");
         assert_eq!(fs.processor, Processor::Fragment, "{name}");
         for key in keys() {
-            let fs_key = VariantKey { prev_outputs: Some(shader::output_slots(&vs)), ..key };
+            // The stage before the fragment shader: the geometry shader when there is one.
+            let last = gs.as_ref().unwrap_or(&vs);
+            let fs_key = VariantKey { prev_outputs: Some(shader::output_slots(last)), ..key };
             let (flat, np) = shader::fs_interpolation(&fs, &fs_key);
-            let vs_key = VariantKey { next_flat: flat, next_noperspective: np, ..key };
-            let vs_glsl = match shader::emit(&vs, &vs_key) {
-                Ok(s) => s,
-                Err(e) => {
-                    failures.push(format!("{name}.vert {key:?}: {e}"));
-                    continue;
-                }
+            let last_key = VariantKey { next_flat: flat, next_noperspective: np, ..key };
+            let vs_key = if gs.is_some() {
+                VariantKey { to_geometry: true, clip_plane_enable: 0, ..key }
+            } else {
+                last_key
             };
-            let fs_glsl = match shader::emit(&fs, &fs_key) {
-                Ok(s) => s,
-                Err(e) => {
-                    failures.push(format!("{name}.frag {key:?}: {e}"));
+            let mut texts = Vec::new();
+            for (stage, prog, k) in [
+                ("vert", Some(&vs), vs_key),
+                ("geom", gs.as_ref(), last_key),
+                ("frag", Some(&fs), fs_key),
+            ] {
+                let Some(prog) = prog else {
+                    texts.push(None);
                     continue;
+                };
+                match shader::emit(prog, &k) {
+                    Ok(s) => texts.push(Some(s)),
+                    Err(e) => {
+                        failures.push(format!("{name}.{stage} {key:?}: {e}"));
+                        break;
+                    }
                 }
+            }
+            let [Some(v), g, Some(f)] = <[Option<String>; 3]>::try_from(texts).unwrap_or_default()
+            else {
+                continue;
             };
-            match gl.link(&vs_glsl, &fs_glsl) {
+            match gl.link(&v, g.as_deref(), &f) {
                 Ok(()) => linked += 1,
                 Err(e) => failures.push(format!("{name} {key:?}: {e}")),
             }
@@ -225,6 +258,8 @@ struct Draw<'a> {
     clip_planes: &'a [[f32; 4]],
     /// Attribute 1 as a pure-integer array instead (same value for the three vertices).
     int_attr1: Option<[i32; 4]>,
+    /// A geometry shader between the two.
+    gs: Option<&'a str>,
 }
 
 const CLEAR: [f32; 4] = [-1.0; 4];
@@ -237,19 +272,31 @@ impl Gl {
     /// Renders one pixel (a 1×1 RGBA32F target cleared to [`CLEAR`]) and reads it back.
     fn render(&self, d: &Draw) -> [f32; 4] {
         let vs_p = shader::parse(d.vs).unwrap();
+        let gs_p = d.gs.map(|t| shader::parse(t).unwrap());
         let fs_p = shader::parse(d.fs).unwrap();
-        let fs_key = VariantKey { prev_outputs: Some(shader::output_slots(&vs_p)), ..d.key };
+        let last = gs_p.as_ref().unwrap_or(&vs_p);
+        let fs_key = VariantKey { prev_outputs: Some(shader::output_slots(last)), ..d.key };
         let (flat, np) = shader::fs_interpolation(&fs_p, &fs_key);
-        let vs_key = VariantKey { next_flat: flat, next_noperspective: np, ..d.key };
+        let last_key = VariantKey { next_flat: flat, next_noperspective: np, ..d.key };
+        let vs_key = if d.gs.is_some() {
+            VariantKey { to_geometry: true, clip_plane_enable: 0, ..d.key }
+        } else {
+            last_key
+        };
         let vs = shader::emit(&vs_p, &vs_key).unwrap();
+        let gs = gs_p.map(|g| shader::emit(&g, &last_key).unwrap());
         let fs = shader::emit(&fs_p, &fs_key).unwrap();
         let gl = &self.gl;
         let v = self.compile(glow::VERTEX_SHADER, &vs).unwrap();
+        let g = gs.map(|g| self.compile(glow::GEOMETRY_SHADER, &g).unwrap());
         let f = self.compile(glow::FRAGMENT_SHADER, &fs).unwrap();
         // SAFETY: the context is current; every object is created, used and deleted here.
         unsafe {
             let p = gl.create_program().unwrap();
             gl.attach_shader(p, v);
+            if let Some(g) = g {
+                gl.attach_shader(p, g);
+            }
             gl.attach_shader(p, f);
             gl.link_program(p);
             assert!(gl.get_program_link_status(p), "{}", gl.get_program_info_log(p));
@@ -264,7 +311,8 @@ impl Gl {
             }
             if !d.clip_planes.is_empty() {
                 let flat: Vec<f32> = d.clip_planes.iter().flatten().copied().collect();
-                let loc = gl.get_uniform_location(p, "vs_clip_planes");
+                let name = if d.gs.is_some() { "gs_clip_planes" } else { "vs_clip_planes" };
+                let loc = gl.get_uniform_location(p, name);
                 gl.uniform_4_f32_slice(loc.as_ref(), &flat);
                 for i in 0..8 {
                     if d.key.clip_plane_enable & (1 << i) != 0 {
@@ -378,6 +426,9 @@ impl Gl {
             gl.use_program(None);
             gl.delete_program(p);
             gl.delete_shader(v);
+            if let Some(g) = g {
+                gl.delete_shader(g);
+            }
             gl.delete_shader(f);
             let mut out = [0f32; 4];
             for (i, o) in out.iter_mut().enumerate() {
@@ -403,6 +454,7 @@ fn draw<'a>(fs: &'a str) -> Draw<'a> {
         texture: None,
         clip_planes: &[],
         int_attr1: None,
+        gs: None,
     }
 }
 
@@ -495,6 +547,29 @@ fn renders_integer_attributes() {
     let key = VariantKey { integers: true, vs_int_inputs: 0b10, ..Default::default() };
     let got = gl.render(&Draw { vs, key, int_attr1: Some([-3, 7, i32::MAX, 1]), ..draw(fs) });
     assert!(close(got, [-3.0, 7.0, i32::MAX as f32, 1.0]), "{got:?}");
+}
+
+#[test]
+fn renders_through_a_geometry_shader() {
+    let Some(gl) = gl_or_skip() else { return };
+    // The GS re-emits the triangle with the colour of vertex 1 scaled by IMM[0].y and the
+    // primitive id added to alpha; user clip planes apply in the GS (the last stage).
+    let vs = "VERT\nDCL IN[0]\nDCL IN[1]\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[3]\n\
+        0: MOV OUT[0], IN[0]\n1: MOV OUT[1], IN[1]\n2: END\n";
+    let gs = "GEOM\nPROPERTY GS_INPUT_PRIMITIVE TRIANGLES\nPROPERTY GS_OUTPUT_PRIMITIVE TRIANGLE_STRIP\n\
+        PROPERTY GS_MAX_OUTPUT_VERTICES 3\nDCL IN[][0], POSITION\nDCL IN[][1], GENERIC[3]\n\
+        DCL IN[][2], PRIM_ID\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\nDCL TEMP[0]\n\
+        IMM[0] FLT32 {0.0, 2.0, 0.0, 0.0}\n\
+        0: MUL TEMP[0], IN[1][1], IMM[0].yyyy\n1: ADD TEMP[0].w, TEMP[0].wwww, IN[2].xxxx\n\
+        2: MOV OUT[1], TEMP[0]\n3: MOV OUT[0], IN[0][0]\n4: EMIT IMM[0].xxxx\n\
+        5: MOV OUT[0], IN[1][0]\n6: EMIT IMM[0].xxxx\n7: MOV OUT[0], IN[2][0]\n\
+        8: EMIT IMM[0].xxxx\n9: ENDPRIM IMM[0].xxxx\n10: END\n";
+    let fs = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\n0: MOV OUT[0], IN[0]\n1: END\n";
+    let d = Draw { vs, gs: Some(gs), attr1: [0.25, 0.5, 1.0, 3.0], ..draw(fs) };
+    let got = gl.render(&d);
+    assert!(close(got, [0.5, 1.0, 2.0, 6.0]), "{got:?}");
+    let key = VariantKey { clip_plane_enable: 1, ..Default::default() };
+    assert_eq!(gl.render(&Draw { key, clip_planes: &[[0.0, 0.0, 0.0, -1.0]], ..d }), CLEAR);
 }
 
 #[test]
@@ -591,8 +666,9 @@ fn renders_textures() {
 fn accepted_mutations_compile() {
     let Some(gl) = gl_or_skip() else { return };
     let mut texts: Vec<String> = Vec::new();
-    for (vs, fs) in corpus().into_values() {
+    for (vs, gs, fs) in corpus().into_values() {
         texts.extend(vs);
+        texts.extend(gs);
         texts.extend(fs);
     }
     // SHADER_MUTANTS / SHADER_SEED widen a local run; CI uses the defaults.
@@ -646,10 +722,10 @@ fn accepted_mutations_compile() {
         };
         let Ok(glsl) = shader::emit(&p, &key) else { continue };
         tried += 1;
-        let stage = if p.processor == Processor::Vertex {
-            glow::VERTEX_SHADER
-        } else {
-            glow::FRAGMENT_SHADER
+        let stage = match p.processor {
+            Processor::Vertex => glow::VERTEX_SHADER,
+            Processor::Geometry => glow::GEOMETRY_SHADER,
+            _ => glow::FRAGMENT_SHADER,
         };
         match gl.compile(stage, &glsl) {
             // SAFETY: the context is current; the shader is ours.

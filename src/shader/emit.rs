@@ -64,6 +64,10 @@ pub struct VariantKey {
     pub fs_sint_outputs: u8,
     /// Fragment stage: colour buffer i (bit i) has an unsigned-integer format.
     pub fs_uint_outputs: u8,
+    /// Vertex stage: a geometry shader follows, so outputs go to its per-vertex inputs
+    /// (`gv_*` arrays, no interpolation qualifiers); user clip planes then belong in the
+    /// geometry stage's key.
+    pub to_geometry: bool,
 }
 
 /// Why no GLSL came out.
@@ -209,7 +213,11 @@ struct Emitter<'a> {
     p: &'a Program,
     /// Declarations of IN/OUT/SV/ADDR/SAMP/SVIEW registers by (file, index).
     decls: BTreeMap<(File, u32), &'a Declaration>,
-    /// `vs` or `fs`: prefix of uniform names (the stages' namespaces are separate in TGSI).
+    /// Geometry stage: vertices per input primitive (0 elsewhere).
+    gs_vertices: u32,
+    /// Native integers (the key's `integers`).
+    integers: bool,
+    /// `vs`, `gs` or `fs`: prefix of uniform names (the stages' namespaces are separate in TGSI).
     stage: &'static str,
     out: String,
     depth: usize,
@@ -262,6 +270,9 @@ impl<'a> Emitter<'a> {
 
     /// The vec4 lvalue/rvalue of a register.
     fn reg(&self, r: &Register, line: u32) -> Result<String> {
+        if r.file == File::Input && self.p.processor == Processor::Geometry {
+            return self.gs_input(r, line);
+        }
         if r.dim.is_some() && r.file != File::Const {
             return Err(EmitError::Unsupported("two-dimensional register outside CONST"));
         }
@@ -317,6 +328,36 @@ impl<'a> Emitter<'a> {
             },
             _ => Err(EmitError::Unsupported("register file in this position")),
         }
+    }
+
+    /// A geometry shader input: `IN[vertex][reg]`, or PRIM_ID without a vertex.
+    fn gs_input(&self, r: &Register, line: u32) -> Result<String> {
+        let Index::Direct(i) = r.index else {
+            return Err(EmitError::Unsupported("indirect input register"));
+        };
+        let d = self.declared(File::Input, i, line)?;
+        let sem = d.semantic.ok_or(invalid(line, "geometry input without a semantic"))?;
+        let sem = Semantic { name: sem.name, index: sem.index + (i - d.first) };
+        if sem.name == SemanticName::PrimitiveId {
+            return Ok(if self.integers {
+                "intBitsToFloat(ivec4(gl_PrimitiveIDIn, 0, 0, 0))".into()
+            } else {
+                "vec4(float(gl_PrimitiveIDIn), 0.0, 0.0, 1.0)".into()
+            });
+        }
+        let Some(v) = r.dim else {
+            return Err(invalid(line, "per-vertex input read without a vertex index"));
+        };
+        let v = self.indirect(v, self.gs_vertices, line)?;
+        Ok(match sem.name {
+            SemanticName::Position => format!("gl_in[{v}].gl_Position"),
+            SemanticName::PointSize => format!("vec4(gl_in[{v}].gl_PointSize, 0.0, 0.0, 0.0)"),
+            _ => {
+                let slot =
+                    varying_slot(sem).ok_or(EmitError::Unsupported("geometry input semantic"))?;
+                format!("g{}[{v}]", varying_name(slot))
+            }
+        })
     }
 
     /// A source read as `ty`, swizzled, with modifiers.
@@ -601,7 +642,9 @@ impl<'a> Emitter<'a> {
                 return Ok(());
             }
             Ret => {
-                self.line("store_outputs();");
+                if self.p.processor != Processor::Geometry {
+                    self.line("store_outputs();");
+                }
                 self.line("return;");
                 return Ok(());
             }
@@ -626,7 +669,19 @@ impl<'a> Emitter<'a> {
             Txf | Txq => return self.fetch_or_query(inst),
             Tex2 | Txb2 | Txl2 => return Err(EmitError::Unsupported("TEX2/TXB2/TXL2")),
             Cal | Bgnsub | Endsub => return Err(EmitError::Unsupported("subroutines")),
-            Emit | Endprim => return Err(EmitError::Unsupported("geometry shader opcodes")),
+            Emit | Endprim => {
+                if self.p.processor != Processor::Geometry {
+                    return Err(invalid(line, "EMIT/ENDPRIM outside the geometry stage"));
+                }
+                // The stream operand is ignored: one stream (GL 3.3).
+                if inst.opcode == Emit {
+                    self.line("store_outputs();");
+                    self.line("EmitVertex();");
+                } else {
+                    self.line("EndPrimitive();");
+                }
+                return Ok(());
+            }
 
             // Float arithmetic.
             Mov => f(self, 0)?,
@@ -847,11 +902,61 @@ fn sampler_type(st: SamplerType) -> Result<String> {
 /// Translates a program for one variant. The text is GLSL 3.30 core.
 pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitError> {
     match p.processor {
-        Processor::Vertex | Processor::Fragment => {}
-        _ => return Err(EmitError::Unsupported("geometry, tessellation and compute stages")),
+        Processor::Vertex | Processor::Fragment | Processor::Geometry => {}
+        _ => return Err(EmitError::Unsupported("tessellation and compute stages")),
     }
     let fs = p.processor == Processor::Fragment;
-    let stage = if fs { "fs" } else { "vs" };
+    let gs = p.processor == Processor::Geometry;
+    let stage = match p.processor {
+        Processor::Fragment => "fs",
+        Processor::Geometry => "gs",
+        _ => "vs",
+    };
+    // Geometry layout: vertices per input primitive, layout qualifiers.
+    let mut gs_layout = None;
+    if gs {
+        let input = p.property(|q| match q {
+            Property::GsInputPrimitive(v) => Some(*v),
+            _ => None,
+        });
+        let output = p.property(|q| match q {
+            Property::GsOutputPrimitive(v) => Some(*v),
+            _ => None,
+        });
+        let max = p.property(|q| match q {
+            Property::GsMaxOutputVertices(v) => Some(*v),
+            _ => None,
+        });
+        let invocations = p.property(|q| match q {
+            Property::GsInvocations(v) => Some(*v),
+            _ => None,
+        });
+        if invocations.unwrap_or(1) > 1 {
+            return Err(EmitError::Unsupported("geometry shader invocations"));
+        }
+        let (in_name, n) = match input {
+            Some(prim::POINTS) => ("points", 1),
+            Some(prim::LINES) => ("lines", 2),
+            Some(prim::LINES_ADJACENCY) => ("lines_adjacency", 4),
+            Some(prim::TRIANGLES) => ("triangles", 3),
+            Some(prim::TRIANGLES_ADJACENCY) => ("triangles_adjacency", 6),
+            Some(_) => return Err(EmitError::Unsupported("geometry input primitive")),
+            None => return Err(invalid(0, "geometry shader without GS_INPUT_PRIMITIVE")),
+        };
+        let out_name = match output {
+            Some(prim::POINTS) => "points",
+            Some(prim::LINE_STRIP) => "line_strip",
+            Some(prim::TRIANGLE_STRIP) => "triangle_strip",
+            Some(_) => return Err(EmitError::Unsupported("geometry output primitive")),
+            None => return Err(invalid(0, "geometry shader without GS_OUTPUT_PRIMITIVE")),
+        };
+        let max = match max {
+            Some(m @ 1..=256) => m,
+            Some(_) => return Err(EmitError::Unsupported("GS_MAX_OUTPUT_VERTICES beyond 256")),
+            None => return Err(invalid(0, "geometry shader without GS_MAX_OUTPUT_VERTICES")),
+        };
+        gs_layout = Some((in_name, n, out_name, max));
+    }
     // Pre-pass: temps, constant buffers, samplers.
     let mut temp_count = 0u32;
     let mut cbufs: BTreeMap<u32, u32> = BTreeMap::new();
@@ -871,6 +976,7 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
             File::Image | File::Buffer | File::Memory | File::HwAtomic => {
                 return Err(EmitError::Unsupported("images, buffers, shared memory, atomics"))
             }
+            File::Input if gs && d.dim == Some(None) => {}
             File::Input | File::Output if d.dim.is_some() => {
                 return Err(EmitError::Unsupported("per-vertex input/output arrays"))
             }
@@ -930,6 +1036,8 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
     let mut e = Emitter {
         p,
         decls,
+        gs_vertices: gs_layout.map_or(0, |l| l.1),
+        integers: key.integers,
         stage,
         out: String::new(),
         depth: 1,
@@ -949,6 +1057,10 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
     let mut head = String::new();
     let w = &mut head;
     let _ = writeln!(w, "#version 330 core");
+    if let Some((in_name, _, out_name, max)) = gs_layout {
+        let _ = writeln!(w, "layout({in_name}) in;");
+        let _ = writeln!(w, "layout({out_name}, max_vertices = {max}) out;");
+    }
     if fs {
         let lower_left = p.has(Property::FsCoordOriginLowerLeft(true));
         let integer = p.has(Property::FsCoordPixelCenterInteger(true));
@@ -995,6 +1107,17 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
     };
     {
         for (i, d) in regs(File::Input) {
+            if gs {
+                let sem = d.semantic.ok_or(invalid(0, "geometry input without a semantic"))?;
+                let sem = Semantic { name: sem.name, index: sem.index + (i - d.first) };
+                if let Some(slot) = varying_slot(sem) {
+                    let decl = format!("in vec4 g{}[];\n", varying_name(slot));
+                    if varyings.insert(slot, decl.clone()).is_none() {
+                        w.push_str(&decl);
+                    }
+                }
+                continue;
+            }
             if !fs {
                 if i < 32 && key.vs_int_inputs & (1 << i) != 0 {
                     // A pure-integer attribute (glVertexAttribIPointer): keep its bits.
@@ -1120,12 +1243,22 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
                     }
                 }
                 SemanticName::EdgeFlag => {}
+                SemanticName::Layer if gs => {
+                    let v = if key.integers { "floatBitsToInt" } else { "int" };
+                    let _ = writeln!(s, "    gl_Layer = {v}(o{reg}.x);");
+                }
+                SemanticName::PrimitiveId if gs => {
+                    let v = if key.integers { "floatBitsToInt" } else { "int" };
+                    let _ = writeln!(s, "    gl_PrimitiveID = {v}(o{reg}.x);");
+                }
                 _ => {
                     let Some(slot) = varying_slot(sem) else {
                         return Err(EmitError::Unsupported("vertex output semantic"));
                     };
                     let bit = 1u128 << slot;
-                    let q = if key.next_flat & bit != 0 {
+                    let q = if key.to_geometry && !gs {
+                        ""
+                    } else if key.next_flat & bit != 0 {
                         "flat "
                     } else if key.next_noperspective & bit != 0 {
                         "noperspective "
@@ -1135,7 +1268,11 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
                     if !out_slots.insert(slot) {
                         return Err(invalid(0, "two outputs with one semantic"));
                     }
-                    let name = varying_name(slot);
+                    let name = if key.to_geometry && !gs {
+                        format!("g{}", varying_name(slot))
+                    } else {
+                        varying_name(slot)
+                    };
                     let _ = writeln!(w, "{q}out vec4 {name};");
                     let _ = writeln!(s, "    {name} = o{reg};");
                 }
@@ -1143,12 +1280,14 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
         }
         if key.clip_plane_enable != 0 && !writes_clipdist {
             let cv = clipvertex.or(position);
-            let _ = writeln!(w, "uniform vec4 vs_clip_planes[8];");
+            let _ = writeln!(w, "uniform vec4 {stage}_clip_planes[8];");
             for i in 0..8 {
                 if key.clip_plane_enable & (1 << i) != 0 {
                     let v = cv.map_or("vec4(0.0)".to_string(), |r| format!("o{r}"));
-                    let _ =
-                        writeln!(s, "    gl_ClipDistance[{i}] = dot({v}, vs_clip_planes[{i}]);");
+                    let _ = writeln!(
+                        s,
+                        "    gl_ClipDistance[{i}] = dot({v}, {stage}_clip_planes[{i}]);"
+                    );
                 }
             }
         }
@@ -1212,7 +1351,10 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
     }
     head.push_str(&prologue);
     head.push_str(&body);
-    head.push_str("    store_outputs();\n}\n");
+    if !gs {
+        head.push_str("    store_outputs();\n");
+    }
+    head.push_str("}\n");
     Ok(head)
 }
 

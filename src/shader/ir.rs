@@ -62,6 +62,10 @@ pub enum SemanticName {
     BaseInstance,
     DrawId,
     HelperInvocation,
+    /// A TGSI semantic this translator has no use for (tessellation, compute, subgroup
+    /// and driver-specific ones): parsed so that the error is "unsupported", not
+    /// "unknown".
+    Other,
 }
 
 /// A semantic: name plus index (`GENERIC[3]`).
@@ -160,6 +164,14 @@ pub enum Property {
     VsProhibitUcps(bool),
     /// `NUM_CLIPDIST_ENABLED`.
     NumClipdistEnabled(u32),
+    /// `GS_INPUT_PRIMITIVE`, as a gallium primitive number (POINTS = 0 …).
+    GsInputPrimitive(u32),
+    /// `GS_OUTPUT_PRIMITIVE`, as a gallium primitive number.
+    GsOutputPrimitive(u32),
+    /// `GS_MAX_OUTPUT_VERTICES`.
+    GsMaxOutputVertices(u32),
+    /// `GS_INVOCATIONS`.
+    GsInvocations(u32),
     /// `FS_EARLY_DEPTH_STENCIL`.
     FsEarlyDepthStencil(bool),
     /// A property the translator does not act on (geometry and tessellation layout,
@@ -268,7 +280,23 @@ pub struct Program {
     pub instructions: Vec<Instruction>,
 }
 
+/// Gallium primitive numbers (the order of `enum mesa_prim`), for the GS properties.
+pub mod prim {
+    pub const POINTS: u32 = 0;
+    pub const LINES: u32 = 1;
+    pub const LINE_STRIP: u32 = 3;
+    pub const TRIANGLES: u32 = 4;
+    pub const TRIANGLE_STRIP: u32 = 5;
+    pub const LINES_ADJACENCY: u32 = 10;
+    pub const TRIANGLES_ADJACENCY: u32 = 12;
+}
+
 impl Program {
+    /// The value of a numeric property, if present (the last one wins).
+    pub fn property(&self, f: impl Fn(&Property) -> Option<u32>) -> Option<u32> {
+        self.properties.iter().rev().find_map(f)
+    }
+
     /// The declaration covering register `index` of `file` (first dimension ignored).
     pub fn decl(&self, file: File, index: u32) -> Option<&Declaration> {
         self.declarations.iter().find(|d| d.file == file && d.first <= index && index <= d.last)

@@ -14,7 +14,8 @@
 //! - `vs_cb<N>` / `fs_cb<N>`: `uniform uvec4 fs_cb<N>[len]` per constant buffer N of the
 //!   stage, filled with `glUniform4uiv` (bit-exact, integers and floats alike);
 //! - `vs_samp<N>` / `fs_samp<N>`: one sampler uniform per SAMP index of the stage;
-//! - `vs_clip_planes`: `uniform vec4 vs_clip_planes[8]` when the key enables user clip planes;
+//! - `vs_clip_planes` / `gs_clip_planes`: `uniform vec4 …_clip_planes[8]` in the last
+//!   vertex stage when the key enables user clip planes;
 //! - `fs_stipple`: `uniform uint fs_stipple[32]` (row y's 32 bits) with polygon stipple;
 //! - `alpha_ref`: taken from the key, no uniform;
 //! - vertex inputs at `layout(location = N)` for IN[N] (`vec4`, or `ivec4` for the
@@ -30,8 +31,14 @@
 //! stage writes PSIZE, `GL_CLIP_DISTANCEi` for each enabled plane or CLIPDIST,
 //! `glFrontFace` (flipped with `y_inverted`), `GL_POINT_SPRITE_COORD_ORIGIN`.
 //!
-//! Not translated ([`EmitError::Unsupported`]): geometry, tessellation and compute
-//! stages; subroutines (CAL/BGNSUB); TEX2/TXB2/TXL2 and cube-map arrays; texel offsets;
+//! Geometry shaders: a vertex program feeding one is translated with
+//! [`VariantKey::to_geometry`]; the geometry program takes the clip-plane, `next_*` and
+//! colour settings a vertex program would have, and its [`output_slots`] are the
+//! fragment key's `prev_outputs`.
+//!
+//! Not translated ([`EmitError::Unsupported`]): tessellation and compute stages;
+//! geometry invocations and vertex streams other than 0 (GL 4.0), more than 256 output
+//! vertices; subroutines (CAL/BGNSUB); TEX2/TXB2/TXL2 and cube-map arrays; texel offsets;
 //! TG4/LODQ and other opcodes the parser does not know; indirect IN/OUT/sampler
 //! addressing; per-sample interpolation; STENCIL/SAMPLEMASK outputs; LAYER and
 //! VIEWPORT_INDEX from the vertex stage; images, buffers, atomics; 64-bit types.

@@ -304,7 +304,7 @@ fn semantic_from_name(s: &str) -> Option<SemanticName> {
         "NORMAL" => Normal,
         "FACE" => Face,
         "EDGEFLAG" => EdgeFlag,
-        "PRIMID" => PrimitiveId,
+        "PRIM_ID" => PrimitiveId,
         "INSTANCEID" => InstanceId,
         "VERTEXID" => VertexId,
         "STENCIL" => Stencil,
@@ -323,8 +323,51 @@ fn semantic_from_name(s: &str) -> Option<SemanticName> {
         "BASEINSTANCE" => BaseInstance,
         "DRAWID" => DrawId,
         "HELPER_INVOCATION" => HelperInvocation,
+        "GRID_SIZE"
+        | "BLOCK_ID"
+        | "BLOCK_SIZE"
+        | "THREAD_ID"
+        | "PATCH"
+        | "TESSCOORD"
+        | "TESSOUTER"
+        | "TESSINNER"
+        | "VERTICESIN"
+        | "WORK_DIM"
+        | "SUBGROUP_SIZE"
+        | "SUBGROUP_INVOCATION"
+        | "SUBGROUP_EQ_MASK"
+        | "SUBGROUP_GE_MASK"
+        | "SUBGROUP_GT_MASK"
+        | "SUBGROUP_LE_MASK"
+        | "SUBGROUP_LT_MASK"
+        | "CS_USER_DATA_AMD"
+        | "VIEWPORT_MASK"
+        | "TESS_DEFAULT_OUTER_LEVEL"
+        | "TESS_DEFAULT_INNER_LEVEL" => Other,
         _ => return None,
     })
+}
+
+/// A gallium primitive name as the dumper writes it.
+fn prim_from_name(s: &str) -> Option<u32> {
+    const NAMES: [&str; 15] = [
+        "POINTS",
+        "LINES",
+        "LINE_LOOP",
+        "LINE_STRIP",
+        "TRIANGLES",
+        "TRIANGLE_STRIP",
+        "TRIANGLE_FAN",
+        "QUADS",
+        "QUAD_STRIP",
+        "POLYGON",
+        "LINES_ADJACENCY",
+        "LINE_STRIP_ADJACENCY",
+        "TRIANGLES_ADJACENCY",
+        "TRIANGLE_STRIP_ADJACENCY",
+        "PATCHES",
+    ];
+    NAMES.iter().position(|n| *n == s).map(|i| i as u32)
 }
 
 fn target_from_name(s: &str) -> Option<TexTarget> {
@@ -895,6 +938,20 @@ impl<'a> Parser<'a> {
             "VS_PROHIBIT_UCPS" => Property::VsProhibitUcps(num(self, value)? != 0),
             "FS_EARLY_DEPTH_STENCIL" => Property::FsEarlyDepthStencil(num(self, value)? != 0),
             "NUM_CLIPDIST_ENABLED" => Property::NumClipdistEnabled(num(self, value)?),
+            "GS_MAX_OUTPUT_VERTICES" => Property::GsMaxOutputVertices(num(self, value)?),
+            "GS_INVOCATIONS" => Property::GsInvocations(num(self, value)?),
+            "GS_INPUT_PRIMITIVE" | "GS_OUTPUT_PRIMITIVE" => {
+                let Some(p) = prim_from_name(value) else {
+                    self.cur.pos = vat;
+                    self.cur.ws();
+                    return Err(self.err(ErrorKind::UnknownName));
+                };
+                if name == "GS_INPUT_PRIMITIVE" {
+                    Property::GsInputPrimitive(p)
+                } else {
+                    Property::GsOutputPrimitive(p)
+                }
+            }
             _ if name
                 .bytes()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_') =>

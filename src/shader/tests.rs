@@ -418,6 +418,19 @@ fn golden_loops_and_indirect() {
 }
 
 #[test]
+fn golden_geometry() {
+    golden(
+        "gs.geom",
+        &corpus_text("gs.geom.tgsi"),
+        &VariantKey { integers: true, ..Default::default() },
+    );
+    let key = VariantKey { to_geometry: true, ..Default::default() };
+    golden("gs.vert.to_geometry", &corpus_text("gs.vert.tgsi"), &key);
+    let key = VariantKey { clip_plane_enable: 1, ..Default::default() };
+    golden("f_gs_lines.geom.clip", &corpus_text("f_gs_lines.geom.tgsi"), &key);
+}
+
+#[test]
 fn golden_variants() {
     let key = VariantKey {
         flatshade: true,
@@ -473,7 +486,28 @@ fn emit_errors() {
         Err(EmitError::Invalid { .. }) => {}
         r => panic!("{t}: {r:?}"),
     };
-    unsupported("GEOM\nEND\n");
+    unsupported("TESS_CTRL\nEND\n");
+    let gs = |props: &str| {
+        format!("GEOM\n{props}DCL IN[][0], POSITION\nDCL OUT[0], POSITION\n0: MOV OUT[0], IN[0][0]\n1: END\n")
+    };
+    let tri =
+        "PROPERTY GS_INPUT_PRIMITIVE TRIANGLES\nPROPERTY GS_OUTPUT_PRIMITIVE TRIANGLE_STRIP\n";
+    assert!(emit_text(
+        &gs(&format!("{tri}PROPERTY GS_MAX_OUTPUT_VERTICES 3\n")),
+        &VariantKey::default()
+    )
+    .is_ok());
+    invalid(&gs(""));
+    invalid(&gs("PROPERTY GS_INPUT_PRIMITIVE TRIANGLES\nPROPERTY GS_MAX_OUTPUT_VERTICES 3\n"));
+    invalid(&gs(tri));
+    unsupported(&gs(&format!("{tri}PROPERTY GS_MAX_OUTPUT_VERTICES 257\n")));
+    unsupported(&gs(&format!(
+        "{tri}PROPERTY GS_MAX_OUTPUT_VERTICES 3\nPROPERTY GS_INVOCATIONS 2\n"
+    )));
+    unsupported(&gs("PROPERTY GS_INPUT_PRIMITIVE QUADS\nPROPERTY GS_OUTPUT_PRIMITIVE TRIANGLE_STRIP\nPROPERTY GS_MAX_OUTPUT_VERTICES 3\n"));
+    unsupported(&gs("PROPERTY GS_INPUT_PRIMITIVE TRIANGLES\nPROPERTY GS_OUTPUT_PRIMITIVE TRIANGLES\nPROPERTY GS_MAX_OUTPUT_VERTICES 3\n"));
+    invalid(&gs(&format!("{tri}PROPERTY GS_MAX_OUTPUT_VERTICES 3\n")).replace("IN[0][0]", "IN[0]"));
+    invalid(&frag("  0: EMIT IMM[0]"));
     unsupported("COMP\nEND\n");
     unsupported(&frag("  0: TXQ TEMP[0], IN[0], SAMP[0], UNKNOWN"));
     unsupported(&frag("  0: TXF TEMP[0], IN[0], SAMP[0], CUBE"));
@@ -644,7 +678,7 @@ fn worst_case_size_is_fast() {
 fn translate_combines_both_steps() {
     assert!(translate(PASS_VS, &VariantKey::default()).unwrap().contains("gl_Position = o0;"));
     assert!(matches!(translate("FRAG\n", &VariantKey::default()), Err(TranslateError::Parse(_))));
-    let e = translate("GEOM\nEND\n", &VariantKey::default()).unwrap_err();
+    let e = translate("COMP\nEND\n", &VariantKey::default()).unwrap_err();
     assert!(matches!(e, TranslateError::Emit(EmitError::Unsupported(_))));
     assert!(e.to_string().contains("unsupported"));
 }

@@ -1,0 +1,55 @@
+#version 330 core
+layout(lines_adjacency) in;
+layout(line_strip, max_vertices = 4) out;
+in vec4 gv_c0[];
+out vec4 v_c0;
+uniform vec4 gs_clip_planes[8];
+vec4 t0;
+vec4 t1;
+vec4 o0;
+vec4 o1;
+vec4 o2;
+vec4 o3;
+vec4 o4;
+ivec4 a0;
+void store_outputs() {
+    gl_Position = o0;
+    v_c0 = o1;
+    gl_PointSize = o2.x;
+    gl_PrimitiveID = int(o3.x);
+    gl_Layer = int(o4.x);
+    gl_ClipDistance[0] = dot(o0, gs_clip_planes[0]);
+}
+void main() {
+    t0 = vec4(0.0);
+    t1 = vec4(0.0);
+    o0 = vec4(0.0);
+    o1 = vec4(0.0);
+    o2 = vec4(0.0);
+    o3 = vec4(0.0);
+    o4 = vec4(0.0);
+    a0 = ivec4(0);
+    int loop_budget = 65536;
+    vec4 imm[2] = vec4[2](
+        vec4(0.0, 1.0, 4.0, uintBitsToFloat(0x3f000000u)),
+        vec4(0.0, uintBitsToFloat(0x00000001u), uintBitsToFloat(0x00000002u), 0.0));
+    t0.x = (imm[0].xxxx).x;
+    while (true) {
+        loop_budget -= 1;
+        if (loop_budget < 0) break;
+        t1.x = (vec4(greaterThanEqual(t0.xxxx, imm[0].zzzz))).x;
+        if (t1.xxxx.x != 0.0) {
+            break;
+        }
+        a0.x = (ivec4(floor(t0.xxxx))).x;
+        o0 = gl_in[clamp(a0.x + 0, 0, 3)].gl_Position;
+        o1 = gv_c0[clamp(a0.x + 0, 0, 3)] * imm[0].wwww;
+        o2.x = (vec4(gl_in[clamp(a0.x + 0, 0, 3)].gl_PointSize, 0.0, 0.0, 0.0).xxxx + vec4(gl_in[1].gl_PointSize, 0.0, 0.0, 0.0).xxxx).x;
+        o3 = vec4(float(gl_PrimitiveIDIn), 0.0, 0.0, 1.0);
+        o4 = imm[1].xxxx;
+        store_outputs();
+        EmitVertex();
+        t0.x = (t0.xxxx + imm[0].yyyy).x;
+    }
+    EndPrimitive();
+}
