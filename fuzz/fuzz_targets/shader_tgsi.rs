@@ -42,6 +42,10 @@ fuzz_target!(|data: &[u8]| {
         prev_outputs: (k[0] & 64 != 0).then_some(u128::from(k[3]) * 0x0101_0101_0101_0101),
         next_flat: u128::from(k[2]) << 64,
         next_noperspective: u128::from(k[1]),
+        vs_int_inputs: u32::from(k[2]) << 1,
+        fs_sint_outputs: k[3] & 0x0f,
+        fs_uint_outputs: k[3] & 0xf0,
+        to_geometry: k[0] & 128 != 0,
     };
     if let Ok(glsl) = shader::emit(&prog, &key) {
         assert!(glsl.is_ascii());
