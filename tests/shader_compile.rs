@@ -869,7 +869,7 @@ fn random_float_programs_match_a_reference() {
         | "DST" | "XPD" | "POW" => 2,
         _ => 1,
     };
-    let mut small = |r: u64| ((r % 65) as f32 - 32.0) / 8.0;
+    let small = |r: u64| ((r % 65) as f32 - 32.0) / 8.0;
     let (mut checked, mut skipped) = (0, 0);
     for prog in 0..n {
         let inexact = prog % 3 == 2;
