@@ -941,3 +941,35 @@ fn random_float_programs_match_a_reference() {
     eprintln!("{checked} random programs matched, {skipped} skipped (non-finite reference)");
     assert!(checked > n * 2 / 3);
 }
+
+/// How long the host compiler takes on the largest program the limits allow (run by hand:
+/// `cargo test --release --test shader_compile worst -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn worst_case_compile_time() {
+    let Some(gl) = gl_or_skip() else { return };
+    let n = shader::LIMITS.instructions - 2;
+    let mut t = String::from("FRAG\nDCL IN[0..62], GENERIC[0]\nDCL OUT[0], COLOR\n");
+    t.push_str(&format!("DCL TEMP[0..{}]\n", shader::LIMITS.temps - 1));
+    for i in 0..n {
+        t.push_str(&format!(
+            "MAD TEMP[{}], IN[{}], TEMP[{}], IN[0].xxxx\n",
+            (i + 1) % 16000,
+            i % 63,
+            i % 16000
+        ));
+    }
+    t.push_str("MOV OUT[0], TEMP[7]\nEND\n");
+    let start = std::time::Instant::now();
+    let glsl = shader::translate(&t, &VariantKey::default()).unwrap();
+    let translated = start.elapsed();
+    let s = gl.compile(glow::FRAGMENT_SHADER, &glsl).unwrap();
+    eprintln!(
+        "{} instructions: translate {translated:?}, host compile {:?} ({} bytes of GLSL)",
+        n,
+        start.elapsed() - translated,
+        glsl.len()
+    );
+    // SAFETY: the context is current; the shader is ours.
+    unsafe { gl.gl.delete_shader(s) };
+}

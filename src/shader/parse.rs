@@ -50,11 +50,13 @@ pub struct Limits {
 /// The limits in force.
 pub const LIMITS: Limits = Limits {
     text: 1 << 20,
-    instructions: 4096,
+    // NIR→TGSI output of long GLSL (unrolled loops) runs to thousands of instructions and
+    // about as many temps; 16 Ki of each keeps the work bounded (see the worst-case test).
+    instructions: 16384,
     declarations: 4096,
     immediates: 4096,
     nesting: 64,
-    temps: 4096,
+    temps: 16384,
     consts: 4096,
     const_buffers: 32,
     io: 80,

@@ -257,8 +257,8 @@ fn error_trailing_text() {
 #[test]
 fn error_huge_indices() {
     assert_eq!(kind(&frag("  0: MOV TEMP[99999999999], IN[0]")), ErrorKind::NumberOverflow);
-    assert_eq!(kind(&frag("  0: MOV TEMP[4096], IN[0]")), ErrorKind::IndexOutOfRange);
-    assert_eq!(kind(&frag("DCL TEMP[0..4096]")), ErrorKind::IndexOutOfRange);
+    assert_eq!(kind(&frag("  0: MOV TEMP[16384], IN[0]")), ErrorKind::IndexOutOfRange);
+    assert_eq!(kind(&frag("DCL TEMP[0..16384]")), ErrorKind::IndexOutOfRange);
     assert_eq!(kind(&frag("DCL TEMP[5..4]")), ErrorKind::BadRange);
     assert_eq!(kind(&frag("DCL IN[80]")), ErrorKind::IndexOutOfRange);
     assert_eq!(kind(&frag("DCL ADDR[4]")), ErrorKind::IndexOutOfRange);
@@ -657,11 +657,11 @@ fn variant_keys() {
 fn worst_case_size_is_fast() {
     let mut t = String::from("FRAG\n");
     for i in 0..LIMITS.declarations - 82 {
-        t.push_str(&format!("DCL TEMP[{}]\n", i % 4096));
+        t.push_str(&format!("DCL TEMP[{}]\n", i % 4096 + 12000));
     }
     t.push_str("DCL IN[0..62], GENERIC[0]\nDCL IN[63], FACE\nDCL OUT[0], COLOR\n");
     for i in 0..LIMITS.instructions - 1 {
-        t.push_str(&format!("  MAD TEMP[{}], IN[63], IN[{}], IN[63].xxxx\n", i % 4000, i % 63));
+        t.push_str(&format!("  MAD TEMP[{}], IN[63], IN[{}], IN[63].xxxx\n", i % 16000, i % 63));
     }
     t.push_str("  END\n");
     assert!(t.len() < LIMITS.text);
