@@ -901,6 +901,37 @@ fn sampler_type(st: SamplerType) -> Result<String> {
 
 /// Translates a program for one variant. The text is GLSL 3.30 core.
 pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitError> {
+    emit_with_info(p, key).map(|(glsl, _)| glsl)
+}
+
+/// What a translated program needs from the executor besides its GLSL.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShaderInfo {
+    /// Constant buffers read: (index, length in vec4s) → `{stage}_cb{index}[length]`.
+    pub const_buffers: Vec<(u32, u32)>,
+    /// Samplers: (SAMP index, target, return type) → `{stage}_samp{index}`, bound to the
+    /// texture unit the executor picks for that index.
+    pub samplers: Vec<(u32, TexTarget, ReturnType)>,
+    /// The last vertex stage writes `gl_PointSize` (enable `GL_PROGRAM_POINT_SIZE`).
+    pub writes_point_size: bool,
+    /// `gl_ClipDistance[i]` written (bit i): enable `GL_CLIP_DISTANCEi` for these.
+    pub clip_distances: u8,
+    /// Reads `{stage}_clip_planes` (user clip planes from the key).
+    pub uses_clip_planes: bool,
+    /// Reads `fs_stipple`.
+    pub uses_stipple: bool,
+    /// The fragment stage writes `gl_FragDepth`.
+    pub writes_depth: bool,
+    /// Fragment colour outputs (bit i = location i).
+    pub color_outputs: u8,
+}
+
+/// [`emit`], plus what the executor must bind and enable for the program.
+pub fn emit_with_info(
+    p: &Program,
+    key: &VariantKey,
+) -> std::result::Result<(String, ShaderInfo), EmitError> {
+    let mut info = ShaderInfo::default();
     match p.processor {
         Processor::Vertex | Processor::Fragment | Processor::Geometry => {}
         _ => return Err(EmitError::Unsupported("tessellation and compute stages")),
@@ -1205,10 +1236,12 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
                         };
                         let _ = writeln!(w, "layout(location = {j}) out {ty} frag_out{j};");
                         let _ = writeln!(s, "    frag_out{j} = {v};");
+                        info.color_outputs |= 1 << j;
                     }
                 }
                 SemanticName::Position => {
                     let _ = writeln!(s, "    gl_FragDepth = o{reg}.z;");
+                    info.writes_depth = true;
                 }
                 _ => return Err(EmitError::Unsupported("fragment output semantic")),
             }
@@ -1226,6 +1259,7 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
                 }
                 SemanticName::PointSize => {
                     let _ = writeln!(s, "    gl_PointSize = o{reg}.x;");
+                    info.writes_point_size = true;
                 }
                 SemanticName::ClipVertex => clipvertex = Some(reg),
                 SemanticName::ClipDistance if sem.index < 2 => {
@@ -1233,6 +1267,7 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
                     let d = p.decl(File::Output, reg).map_or(0xf, |d| d.mask);
                     for c in 0..4 {
                         if d & (1 << c) != 0 {
+                            info.clip_distances |= 1 << (sem.index * 4 + c);
                             let _ = writeln!(
                                 s,
                                 "    gl_ClipDistance[{}] = o{reg}.{};",
@@ -1281,6 +1316,8 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
         if key.clip_plane_enable != 0 && !writes_clipdist {
             let cv = clipvertex.or(position);
             let _ = writeln!(w, "uniform vec4 {stage}_clip_planes[8];");
+            info.uses_clip_planes = true;
+            info.clip_distances |= key.clip_plane_enable;
             for i in 0..8 {
                 if key.clip_plane_enable & (1 << i) != 0 {
                     let v = cv.map_or("vec4(0.0)".to_string(), |r| format!("o{r}"));
@@ -1294,6 +1331,7 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
     }
     if fs && key.polygon_stipple {
         let _ = writeln!(w, "uniform uint fs_stipple[32];");
+        info.uses_stipple = true;
     }
 
     // Globals: temps, outputs, address registers.
@@ -1355,7 +1393,9 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
         head.push_str("    store_outputs();\n");
     }
     head.push_str("}\n");
-    Ok(head)
+    info.const_buffers = e.cbufs.iter().map(|(&b, &n)| (b, n)).collect();
+    info.samplers = e.samplers.iter().map(|(&u, st)| (u, st.target, st.ret)).collect();
+    Ok((head, info))
 }
 
 /// Declares what a fragment input needs and returns its vec4 value.

@@ -28,7 +28,8 @@
 //!   to agree).
 //!
 //! GL state the executor still sets itself: `GL_PROGRAM_POINT_SIZE` when the vertex
-//! stage writes PSIZE, `GL_CLIP_DISTANCEi` for each enabled plane or CLIPDIST,
+//! stage writes PSIZE, `GL_CLIP_DISTANCEi` for each enabled plane or CLIPDIST
+//! ([`emit_with_info`] lists both, with the uniforms and samplers to bind),
 //! `glFrontFace` (flipped with `y_inverted`), `GL_POINT_SPRITE_COORD_ORIGIN`.
 //!
 //! Geometry shaders: a vertex program feeding one is translated with
@@ -49,7 +50,8 @@ mod opcode;
 mod parse;
 
 pub use emit::{
-    emit, fs_interpolation, output_slots, CompareFunc, EmitError, VariantKey, LOOP_BUDGET,
+    emit, emit_with_info, fs_interpolation, output_slots, CompareFunc, EmitError, ShaderInfo,
+    VariantKey, LOOP_BUDGET,
 };
 pub use ir::*;
 pub use opcode::Opcode;

@@ -703,3 +703,23 @@ fn texel_offsets_are_literals() {
         "{g}"
     );
 }
+
+#[test]
+fn info_lists_what_to_bind() {
+    let (_, i) =
+        emit_with_info(&parse(&corpus_text("f_tex.frag.tgsi")).unwrap(), &VariantKey::default())
+            .unwrap();
+    assert_eq!(i.samplers.len(), 5);
+    assert_eq!(i.samplers[1], (1, TexTarget::Cube, ReturnType::Float));
+    assert_eq!(i.color_outputs, 1);
+    assert!(!i.writes_depth && !i.uses_stipple);
+    let key = VariantKey { clip_plane_enable: 0b11, ..Default::default() };
+    let (_, i) = emit_with_info(&parse(&corpus_text("f_ifelse.vert.tgsi")).unwrap(), &key).unwrap();
+    assert_eq!(i.const_buffers, vec![(0, 4)]);
+    assert!(i.writes_point_size && i.uses_clip_planes);
+    assert_eq!(i.clip_distances, 0b11);
+    let key = VariantKey { polygon_stipple: true, nr_cbufs: 3, ..Default::default() };
+    let (_, i) = emit_with_info(&parse(&corpus_text("es3_mrt.frag.tgsi")).unwrap(), &key).unwrap();
+    assert_eq!(i.color_outputs, 0b111);
+    assert!(i.writes_depth && i.uses_stipple);
+}
