@@ -46,10 +46,11 @@ fuzz_target!(|data: &[u8]| {
         fs_sint_outputs: k[3] & 0x0f,
         fs_uint_outputs: k[3] & 0xf0,
         to_geometry: k[0] & 128 != 0,
+        glsl_es: k[1] & 8 != 0,
     };
     if let Ok(glsl) = shader::emit(&prog, &key) {
         assert!(glsl.is_ascii());
-        assert!(glsl.starts_with("#version 330 core\n"));
+        assert!(glsl.starts_with("#version 330 core\n") || glsl.starts_with("#version 300 es\n"));
         assert_eq!(shader::emit(&prog, &key).as_deref(), Ok(glsl.as_str()));
     }
 });

@@ -68,6 +68,12 @@ pub struct VariantKey {
     /// (`gv_*` arrays, no interpolation qualifiers); user clip planes then belong in the
     /// geometry stage's key.
     pub to_geometry: bool,
+    /// Emit GLSL ES 3.00 (a host with a GLES 3 context) instead of GLSL 3.30 core. What
+    /// ES 3.00 lacks is refused as Unsupported: geometry shaders, clip distances (user
+    /// clip planes, CLIPDIST), noperspective, fragment-coordinate conventions other
+    /// than the default, 1D/rectangle/buffer/multisample samplers, gl_PrimitiveID in the
+    /// fragment stage.
+    pub glsl_es: bool,
 }
 
 /// Why no GLSL came out.
@@ -938,6 +944,9 @@ pub fn emit_with_info(
     }
     let fs = p.processor == Processor::Fragment;
     let gs = p.processor == Processor::Geometry;
+    if gs && key.glsl_es {
+        return Err(EmitError::Unsupported("geometry shaders on GLSL ES 3.00"));
+    }
     let stage = match p.processor {
         Processor::Fragment => "fs",
         Processor::Geometry => "gs",
@@ -1087,7 +1096,12 @@ pub fn emit_with_info(
     let body = std::mem::take(&mut e.out);
     let mut head = String::new();
     let w = &mut head;
-    let _ = writeln!(w, "#version 330 core");
+    if key.glsl_es {
+        // Default precisions: highp everywhere (TGSI registers are 32-bit).
+        let _ = writeln!(w, "#version 300 es\nprecision highp float;\nprecision highp int;");
+    } else {
+        let _ = writeln!(w, "#version 330 core");
+    }
     if let Some((in_name, _, out_name, max)) = gs_layout {
         let _ = writeln!(w, "layout({in_name}) in;");
         let _ = writeln!(w, "layout({out_name}, max_vertices = {max}) out;");
@@ -1105,6 +1119,9 @@ pub fn emit_with_info(
             q.push("pixel_center_integer");
         }
         if !q.is_empty() {
+            if key.glsl_es {
+                return Err(EmitError::Unsupported("fragment coordinate conventions on GLSL ES"));
+            }
             let _ = writeln!(w, "layout({}) in vec4 gl_FragCoord;", q.join(", "));
         }
     }
@@ -1125,7 +1142,25 @@ pub fn emit_with_info(
         let _ = writeln!(w, "uniform uvec4 {stage}_cb{buf}[{len}];");
     }
     for (unit, st) in &e.samplers {
-        let _ = writeln!(w, "uniform {} {stage}_samp{unit};", sampler_type(*st)?);
+        if key.glsl_es {
+            use TexTarget::*;
+            if matches!(
+                st.target,
+                T1D | T1DArray
+                    | Shadow1D
+                    | Shadow1DArray
+                    | Rect
+                    | ShadowRect
+                    | Buffer
+                    | T2DMsaa
+                    | T2DArrayMsaa
+            ) {
+                return Err(EmitError::Unsupported("sampler target on GLSL ES 3.00"));
+            }
+            let _ = writeln!(w, "uniform highp {} {stage}_samp{unit};", sampler_type(*st)?);
+        } else {
+            let _ = writeln!(w, "uniform {} {stage}_samp{unit};", sampler_type(*st)?);
+        }
     }
 
     // Inputs.
@@ -1177,7 +1212,7 @@ pub fn emit_with_info(
         let value = match (sem.name, fs) {
             (SemanticName::InstanceId, false) => int_value("gl_InstanceID"),
             (SemanticName::VertexId, false) => int_value("gl_VertexID"),
-            (SemanticName::PrimitiveId, true) => int_value("gl_PrimitiveID"),
+            (SemanticName::PrimitiveId, true) if !key.glsl_es => int_value("gl_PrimitiveID"),
             (SemanticName::Face, true) => "vec4(gl_FrontFacing ? 1.0 : -1.0, 0.0, 0.0, 1.0)".into(),
             (SemanticName::Position, true) => "gl_FragCoord".into(),
             _ => return Err(EmitError::Unsupported("system value")),
@@ -1263,6 +1298,9 @@ pub fn emit_with_info(
                 }
                 SemanticName::ClipVertex => clipvertex = Some(reg),
                 SemanticName::ClipDistance if sem.index < 2 => {
+                    if key.glsl_es {
+                        return Err(EmitError::Unsupported("clip distances on GLSL ES"));
+                    }
                     writes_clipdist = true;
                     let d = p.decl(File::Output, reg).map_or(0xf, |d| d.mask);
                     for c in 0..4 {
@@ -1296,6 +1334,9 @@ pub fn emit_with_info(
                     } else if key.next_flat & bit != 0 {
                         "flat "
                     } else if key.next_noperspective & bit != 0 {
+                        if key.glsl_es {
+                            return Err(EmitError::Unsupported("noperspective on GLSL ES"));
+                        }
                         "noperspective "
                     } else {
                         ""
@@ -1314,6 +1355,9 @@ pub fn emit_with_info(
             }
         }
         if key.clip_plane_enable != 0 && !writes_clipdist {
+            if key.glsl_es {
+                return Err(EmitError::Unsupported("user clip planes on GLSL ES"));
+            }
             let cv = clipvertex.or(position);
             let _ = writeln!(w, "uniform vec4 {stage}_clip_planes[8];");
             info.uses_clip_planes = true;
@@ -1413,6 +1457,9 @@ fn fs_input(
         if flat {
             q.push_str("flat ");
         } else if np {
+            if key.glsl_es {
+                return Err(EmitError::Unsupported("noperspective on GLSL ES"));
+            }
             q.push_str("noperspective ");
         }
         if d.location == Location::Centroid && !flat {
@@ -1439,6 +1486,9 @@ fn fs_input(
         SemanticName::Position => "gl_FragCoord".into(),
         SemanticName::Face => "vec4(gl_FrontFacing ? 1.0 : -1.0, 0.0, 0.0, 1.0)".into(),
         SemanticName::PointCoord => "vec4(gl_PointCoord, 0.0, 1.0)".into(),
+        SemanticName::PrimitiveId if key.glsl_es => {
+            return Err(EmitError::Unsupported("gl_PrimitiveID on GLSL ES 3.00"))
+        }
         SemanticName::PrimitiveId => {
             if key.integers {
                 "intBitsToFloat(ivec4(gl_PrimitiveID, 0, 0, 0))".into()

@@ -4,7 +4,8 @@
 //! CREATE_OBJECT(SHADER). [`parse`] turns that text into a [`Program`] (bounded work,
 //! every error an [`Err`] with line and column, never a panic); [`emit`] turns a program
 //! plus a [`VariantKey`] (the fixed-function state core GL lacks) into GLSL 3.30 core
-//! source for the host. Pure: no GL, no `unsafe`.
+//! source for the host, or GLSL ES 3.00 for a host whose context is GLES 3
+//! ([`VariantKey::glsl_es`]; what ES 3.00 lacks is refused as Unsupported). Pure: no GL, no `unsafe`.
 //!
 //! The generated GLSL holds no text from the guest: identifiers are generated from
 //! register numbers and semantics, numbers are re-printed from parsed values (floats as
