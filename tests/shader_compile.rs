@@ -10,7 +10,7 @@ use glow::HasContext;
 use khronos_egl as egl;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use virglrenderer::shader::{self, CompareFunc, Processor, VariantKey};
+use virglrenderer::internal::shader::{self, CompareFunc, Processor, VariantKey};
 
 const PLATFORM_SURFACELESS_MESA: egl::Enum = 0x31DD;
 

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use virglrenderer::shader::{self, CompareFunc, VariantKey};
+use virglrenderer::internal::shader::{self, CompareFunc, VariantKey};
 
 fuzz_target!(|data: &[u8]| {
     let (k, text) = data.split_at(data.len().min(4));

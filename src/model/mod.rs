@@ -7,4 +7,5 @@ pub mod format;
 pub mod pixel;
 pub mod protocol;
 pub mod resource;
+pub mod shader;
 pub mod transfer;

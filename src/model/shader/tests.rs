@@ -1,5 +1,5 @@
 //! Parser and emitter unit tests: every parser error path, IR shape for the syntax
-//! Mesa's dumper writes, golden GLSL (checked in under `src/shader/tests/`; run with
+//! Mesa's dumper writes, golden GLSL (checked in under `src/model/shader/tests/`; run with
 //! `SHADER_BLESS=1` to rewrite them after an intended change).
 
 use super::*;
@@ -383,7 +383,7 @@ fn golden(name: &str, text: &str, key: &VariantKey) {
     let p = parse(text).unwrap();
     let glsl = emit(&p, key).unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/shader/tests")
+        .join("src/model/shader/tests")
         .join(format!("{name}.glsl"));
     if std::env::var("SHADER_BLESS").as_deref() == Ok("1") {
         std::fs::write(&path, &glsl).unwrap();
