@@ -3,9 +3,47 @@
 # formatting and lints, Rust tests (a process per test) on the CPU and the GL backend, the C programs and the ABI proof through meson, the install
 # check, memcheck, the QEMU end-to-end guest, the dma-buf VM tier, short fuzz runs, and
 # short runs of the benchmark and the demo.
+#
+#   scripts/run-tests.sh                       everything, as CI runs it
+#   scripts/run-tests.sh [--no-deps] STAGE...  only these stages, in the order given
+#                                              (--no-deps: skip scripts/install-deps.sh)
+#   scripts/run-tests.sh --list                the stage names, in CI order
+#
+# A stage does not run the stages it builds on: `install` and `valgrind` use the meson
+# stage's build/, the QEMU stages the library of the build stage (target/release).
+# The last line is always `stages: N passed, N failed`; exit status 0 only when no stage
+# failed, 2 on a usage error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+
+# Stage names in CI order; each is run by run_stage below.
+STAGES=(fmt build clippy rust-tests rust-tests-gl meson install valgrind e2e vm-tier fuzz bench demo)
+
+usage() {
+  echo "usage: $0 [--no-deps] [STAGE...] | --list" >&2
+  echo "known stages: ${STAGES[*]}" >&2
+}
+
+deps=1; selected=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-deps) deps=0 ;;
+    --list) printf '%s\n' "${STAGES[@]}"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -*) echo "run-tests.sh: unknown option: $1" >&2; usage; echo "stages: 0 passed, 0 failed"; exit 2 ;;
+    *)
+      known=0
+      for s in "${STAGES[@]}"; do [ "$s" != "$1" ] || known=1; done
+      if [ "$known" != 1 ]; then
+        echo "run-tests.sh: unknown stage: $1" >&2; usage; echo "stages: 0 passed, 0 failed"; exit 2
+      fi
+      selected+=("$1") ;;
+  esac
+  shift
+done
+[ ${#selected[@]} -gt 0 ] || selected=("${STAGES[@]}")
+
+[ "$deps" = 0 ] || bash scripts/install-deps.sh
 
 passed=0; failed=0; names=()
 stage() {
@@ -16,22 +54,29 @@ stage() {
   else failed=$((failed+1)); names+=("$name"); echo "==== $name: FAILED ($((SECONDS-t0)) s)"; fi
 }
 
-stage fmt cargo fmt --all -- --check
-stage build cargo build --release --all-targets
-stage clippy cargo clippy --release --all-targets -- -D warnings
-stage rust-tests cargo nextest run --release --no-fail-fast
-# The C-API tests default to the CPU backend (VIRGL_SHIM_TEST_BACKEND); run them on GL too.
-stage rust-tests-gl env VIRGL_SHIM_TEST_BACKEND=gl cargo nextest run --release --no-fail-fast
-# meson shares cargo's target/ so the library is built once.
-stage meson bash -c 'rm -rf build && meson setup build -Dcargo_target_dir="$PWD/target" >/dev/null &&
-  meson compile -C build && meson test -C build --print-errorlogs'
-stage install bash scripts/check-install.sh build
-stage valgrind bash scripts/valgrind.sh build
-stage e2e bash tests/e2e/run.sh --lib target/release
-stage vm-tier bash tests/vm/run.sh
-stage fuzz bash scripts/fuzz.sh 20
-stage bench cargo bench --bench transfer -- --quick
-stage demo cargo run --release --example demo -- --quick --png target/demo.png
+run_stage() {
+  case "$1" in
+    fmt) stage fmt cargo fmt --all -- --check ;;
+    build) stage build cargo build --release --all-targets ;;
+    clippy) stage clippy cargo clippy --release --all-targets -- -D warnings ;;
+    rust-tests) stage rust-tests cargo nextest run --release --no-fail-fast ;;
+    # The C-API tests default to the CPU backend (VIRGL_SHIM_TEST_BACKEND); run them on GL too.
+    rust-tests-gl) stage rust-tests-gl env VIRGL_SHIM_TEST_BACKEND=gl cargo nextest run --release --no-fail-fast ;;
+    # meson shares cargo's target/ so the library is built once.
+    meson) stage meson bash -c 'rm -rf build && meson setup build -Dcargo_target_dir="$PWD/target" >/dev/null &&
+      meson compile -C build && meson test -C build --print-errorlogs' ;;
+    install) stage install bash scripts/check-install.sh build ;;
+    valgrind) stage valgrind bash scripts/valgrind.sh build ;;
+    e2e) stage e2e bash tests/e2e/run.sh --lib target/release ;;
+    vm-tier) stage vm-tier bash tests/vm/run.sh ;;
+    fuzz) stage fuzz bash scripts/fuzz.sh 20 ;;
+    bench) stage bench cargo bench --bench transfer -- --quick ;;
+    demo) stage demo cargo run --release --example demo -- --quick --png target/demo.png ;;
+    *) echo "run-tests.sh: internal error: no command for stage $1" >&2; failed=$((failed+1)); names+=("$1") ;;
+  esac
+}
+
+for s in "${selected[@]}"; do run_stage "$s"; done
 
 echo
 [ "$failed" -eq 0 ] || echo "failed stages: ${names[*]}"
