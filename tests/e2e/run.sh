@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/e2e/run.sh [--lib DIR|FILE] [--keep]
+# tests/e2e/run.sh [--lib DIR|FILE] [--qemu FILE] [--keep]
 #
 # End-to-end test of virgl-shim under a real QEMU: boots a Debian bookworm 6.1
 # kernel under `qemu-system-x86_64 -accel tcg` with `-device virtio-gpu-gl-pci`,
@@ -8,11 +8,15 @@
 #
 #   --lib DIR   directory holding libvirglrenderer.so.1 or libvirglrenderer.so
 #               (or the library file itself); default target/release/libvirglrenderer.so
+#   --qemu FILE the qemu-system-x86_64 to run (default Debian's, from PATH), e.g. the one
+#               built from source by scripts/qemu-ci.sh; firmware from -L
+#               $VIRGL_SHIM_E2E_FIRMWARE (/usr/share/seabios /usr/share/qemu)
 #   --keep      keep the job directory (serial.log, qemu.log, initramfs)
 #
-# Environment:
+# Environment (VIRGL_SHIM_E2E_X, else VIRGL_SHIM_QEMU_X, see tests/lib/qemu.sh):
 #   VIRGL_SHIM_E2E_CACHE=/var/tmp/virgl-shim-e2e-cache  kernel .deb + extracted modules
 #   VIRGL_SHIM_E2E_TIMEOUT=180   seconds before QEMU is killed
+#   VIRGL_SHIM_E2E_MEM=1024 _SMP=2 _ACCEL=tcg _QEMU=qemu-system-x86_64 _KEEP=0
 #   VIRGL_SHIM_E2E_KERNEL_DEB=…  use this linux-image-*.deb instead of apt-get download
 #   VIRGL_SHIM_E2E_VERBOSE=1     print the whole serial console and QEMU log
 #   VIRGL_SHIM_LOG=info          passed to the library (default info)
@@ -25,11 +29,23 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+LOGP=e2e
+# shellcheck source=../lib/qemu.sh
+. "$HERE/../lib/qemu.sh"
+qemu_knob QEMU VIRGL_SHIM_E2E_QEMU qemu-system-x86_64
+qemu_knob TIMEOUT VIRGL_SHIM_E2E_TIMEOUT 180
+qemu_knob MEM VIRGL_SHIM_E2E_MEM 1024
+qemu_knob SMP VIRGL_SHIM_E2E_SMP 2
+qemu_knob ACCEL VIRGL_SHIM_E2E_ACCEL tcg
+qemu_knob VERBOSE VIRGL_SHIM_E2E_VERBOSE 0
+qemu_knob KEEP VIRGL_SHIM_E2E_KEEP 0
+CPU=""
+# -L directories for a QEMU given with --qemu (one built from the +ds source has no firmware).
+QEMU_FIRMWARE=${VIRGL_SHIM_E2E_FIRMWARE:-/usr/share/seabios /usr/share/qemu}
+FIRMWARE=""
 CACHE=${VIRGL_SHIM_E2E_CACHE:-/var/tmp/virgl-shim-e2e-cache}
-TIMEOUT=${VIRGL_SHIM_E2E_TIMEOUT:-180}
-VERBOSE=${VIRGL_SHIM_E2E_VERBOSE:-0}
+KERNEL_DEB=${VIRGL_SHIM_E2E_KERNEL_DEB:-}
 LIB=""
-KEEP=0
 
 PASSED=0
 FAILED=0
@@ -40,75 +56,46 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --lib) [ $# -ge 2 ] || infra "--lib needs an argument"; LIB=$2; shift 2 ;;
     --lib=*) LIB=${1#--lib=}; shift ;;
+    --qemu) [ $# -ge 2 ] || infra "--qemu needs an argument"; QEMU=$2; FIRMWARE=$QEMU_FIRMWARE; shift 2 ;;
+    --qemu=*) QEMU=${1#--qemu=}; FIRMWARE=$QEMU_FIRMWARE; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) infra "unknown argument: $1" ;;
   esac
 done
 
 # ---------------------------------------------------------------- the library
-if [ -z "$LIB" ]; then
-  LIBFILE="$ROOT/target/release/libvirglrenderer.so"
-elif [ -d "$LIB" ]; then
-  if [ -e "$LIB/libvirglrenderer.so.1" ]; then LIBFILE="$LIB/libvirglrenderer.so.1"
-  else LIBFILE="$LIB/libvirglrenderer.so"; fi
-else
-  LIBFILE=$LIB
-fi
-[ -f "$LIBFILE" ] || infra "library not found: $LIBFILE (run cargo build --release)"
-LIBFILE=$(realpath "$LIBFILE")
+qemu_resolve_lib "${LIB:-$ROOT/target/release/libvirglrenderer.so}" \
+  || infra "library not found: ${LIB:-$ROOT/target/release/libvirglrenderer.so} (run cargo build --release)"
 
-for tool in qemu-system-x86_64 busybox gcc cpio xz apt-get dpkg-deb; do
+for tool in "$QEMU" busybox gcc cpio xz apt-get dpkg-deb; do
   command -v "$tool" >/dev/null || infra "$tool not found (see scripts/install-deps.sh)"
 done
 [ -e /usr/include/libdrm/drm.h ] || infra "libdrm headers missing (libdrm-dev)"
 
 # ---------------------------------------------------- kernel + modules (cached)
-MODS="virtio_pci virtio_gpu"   # plus their depends= closure
-LOGP=e2e KERNEL_DEB=${VIRGL_SHIM_E2E_KERNEL_DEB:-}
-# shellcheck source=../lib/guest-kernel.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/guest-kernel.sh"
-KDIR=$(guest_kernel) || infra "kernel preparation failed"
+KPKG='^linux-image-6\.1\.0-[0-9]+-amd64$' MODS="virtio_pci virtio_gpu"   # plus their depends= closure
+qemu_kernel || infra "kernel preparation failed"
 echo "e2e: kernel $(cat "$KDIR/kver"), modules: $(tr '\n' ' ' <"$KDIR/modules.order")"
-
-# -------------------------------------------------------------- job directory
-# shellcheck source=../lib/qemu-maps.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/qemu-maps.sh"
-qemu_job   # JOB; the EXIT trap kills QEMU and removes JOB (unless --keep)
+echo "e2e: $("$QEMU" --version | head -n1) ($(command -v "$QEMU"))"
 
 # ---------------------------------------------------- guest program + initramfs
-gcc -static -O2 -Wall -Wextra -Werror -I/usr/include/libdrm -I"$HERE/../lib" \
-  -o "$JOB/virtio_gpu_test" "$HERE/guest/virtio_gpu_test.c" || infra "guest program build failed"
-IR="$JOB/initramfs"
-mkdir -p "$IR"/{bin,dev,proc,sys,lib/modules}
-cp "$(command -v busybox)" "$IR/bin/busybox"
-cp "$KDIR"/modules/*.ko "$IR/lib/modules/"
-cp "$KDIR/modules.order" "$IR/modules.order"
-cp "$JOB/virtio_gpu_test" "$IR/bin/virtio_gpu_test"
-cat >"$IR/init" <<'EOF'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-for m in $(cat /modules.order); do
-  insmod /lib/modules/$m || echo "e2e-init: insmod $m failed"
-done
+qemu_job   # JOB; the EXIT trap kills QEMU and removes JOB (unless --keep)
+qemu_guest_program "$HERE/guest/virtio_gpu_test.c" "$JOB/virtio_gpu_test" || infra "guest program build failed"
+qemu_initramfs "$JOB/initramfs" "$JOB/initramfs.cpio" '
 echo "e2e-init: modules loaded, running the test"
 /bin/virtio_gpu_test
 echo "e2e-init: test program exited with $?"
 sync
 poweroff -f
-sleep 10
-EOF
-chmod 755 "$IR/init"
-(cd "$IR" && find . | cpio -o -H newc 2>/dev/null) >"$JOB/initramfs.cpio" || infra "cpio failed"
+sleep 10' "$JOB/virtio_gpu_test" || infra "initramfs failed"
 
 qemu_libdir   # $JOB/lib/libvirglrenderer.so.1 -> $LIBFILE; WANT_MAJ WANT_MIN WANT_INO
 
 # ------------------------------------------------------------------------ QEMU
-qemu_start qemu-system-x86_64 \
+QEMU_ENV+=(SDL_VIDEODRIVER=offscreen "VIRGL_SHIM_LOG=${VIRGL_SHIM_LOG:-info}")
+qemu_start "$JOB/initramfs.cpio" \
+  "console=ttyS0 loglevel=4 panic=-1 drm_kms_helper.fbdev_emulation=0" \
   -device virtio-gpu-gl-pci -display sdl,gl=on   # SERIAL QLOG T0 QPID
 
 # While QEMU runs: prove from /proc/PID/maps that the libvirglrenderer it mapped is

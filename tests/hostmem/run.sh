@@ -14,7 +14,9 @@
 #                the meson install /tmp/vs-prefix/lib/x86_64-linux-gnu
 #   --keep       keep the job directory (serial.log, qemu.log, initramfs)
 #
-# Environment:
+# Environment (VIRGL_SHIM_HOSTMEM_X, else VIRGL_SHIM_QEMU_X, see tests/lib/qemu.sh):
+#   VIRGL_SHIM_HOSTMEM_QEMU=FILE      as --qemu
+#   VIRGL_SHIM_HOSTMEM_MEM=1024 _SMP=2 _ACCEL=tcg _KEEP=0
 #   VIRGL_SHIM_E2E_CACHE=/var/tmp/virgl-shim-e2e-cache   kernel cache (shared with tests/e2e)
 #   VIRGL_SHIM_HOSTMEM_TIMEOUT=240   seconds before QEMU is killed
 #   VIRGL_SHIM_HOSTMEM_KERNEL_DEB=…  use this linux-image-*.deb instead of apt-get download
@@ -30,13 +32,21 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LOGP=hostmem
+# shellcheck source=../lib/qemu.sh
+. "$HERE/../lib/qemu.sh"
+qemu_knob QEMU VIRGL_SHIM_HOSTMEM_QEMU "${VIRGL_SHIM_QEMU_CACHE:-/var/tmp/virgl-shim-qemu-src}/build/qemu-system-x86_64"
+qemu_knob TIMEOUT VIRGL_SHIM_HOSTMEM_TIMEOUT 240
+qemu_knob MEM VIRGL_SHIM_HOSTMEM_MEM 1024
+qemu_knob SMP VIRGL_SHIM_HOSTMEM_SMP 2
+qemu_knob ACCEL VIRGL_SHIM_HOSTMEM_ACCEL tcg
+qemu_knob VERBOSE VIRGL_SHIM_HOSTMEM_VERBOSE 0
+qemu_knob KEEP VIRGL_SHIM_HOSTMEM_KEEP 0
+CPU=""
 CACHE=${VIRGL_SHIM_E2E_CACHE:-/var/tmp/virgl-shim-e2e-cache}
-TIMEOUT=${VIRGL_SHIM_HOSTMEM_TIMEOUT:-240}
-VERBOSE=${VIRGL_SHIM_HOSTMEM_VERBOSE:-0}
+KERNEL_DEB=${VIRGL_SHIM_HOSTMEM_KERNEL_DEB:-}
 FIRMWARE=${VIRGL_SHIM_HOSTMEM_FIRMWARE:-/usr/share/seabios /usr/share/qemu}
-QEMU=${VIRGL_SHIM_QEMU_CACHE:-/var/tmp/virgl-shim-qemu-src}/build/qemu-system-x86_64
 LIB=/tmp/vs-prefix/lib/x86_64-linux-gnu
-KEEP=0
 
 PASSED=0
 FAILED=0
@@ -50,70 +60,37 @@ while [ $# -gt 0 ]; do
     --lib) [ $# -ge 2 ] || infra "--lib needs an argument"; LIB=$2; shift 2 ;;
     --lib=*) LIB=${1#--lib=}; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) infra "unknown argument: $1" ;;
   esac
 done
 
 [ -x "$QEMU" ] || infra "QEMU not found: $QEMU (run scripts/qemu-from-source.sh)"
-if [ -d "$LIB" ]; then
-  if [ -e "$LIB/libvirglrenderer.so.1" ]; then LIBFILE="$LIB/libvirglrenderer.so.1"
-  else LIBFILE="$LIB/libvirglrenderer.so"; fi
-else
-  LIBFILE=$LIB
-fi
-[ -f "$LIBFILE" ] || infra "library not found: $LIBFILE"
-LIBFILE=$(realpath "$LIBFILE")
+qemu_resolve_lib "$LIB" || infra "library not found: $LIB"
 
 for tool in busybox gcc cpio xz apt-get dpkg-deb; do
   command -v "$tool" >/dev/null || infra "$tool not found (see scripts/install-deps.sh)"
 done
 [ -e /usr/include/libdrm/drm.h ] || infra "libdrm headers missing (libdrm-dev)"
 
-# ------------------------------- kernel + modules (cached; as in tests/e2e/run.sh)
-MODS="virtio_pci virtio_gpu"   # plus their depends= closure
-LOGP=hostmem KERNEL_DEB=${VIRGL_SHIM_HOSTMEM_KERNEL_DEB:-}
-# shellcheck source=../lib/guest-kernel.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/guest-kernel.sh"
-KDIR=$(guest_kernel) || infra "kernel preparation failed"
+# ------------------------------- kernel + modules (cached; shared with tests/e2e)
+KPKG='^linux-image-6\.1\.0-[0-9]+-amd64$' MODS="virtio_pci virtio_gpu"   # plus their depends= closure
+qemu_kernel || infra "kernel preparation failed"
 echo "hostmem: kernel $(cat "$KDIR/kver"), modules: $(tr '\n' ' ' <"$KDIR/modules.order")"
-echo "hostmem: $("$QEMU" --version | head -1) ($QEMU)"
-
-# -------------------------------------------------------------- job directory
-# shellcheck source=../lib/qemu-maps.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/qemu-maps.sh"
-qemu_job   # JOB; the EXIT trap kills QEMU and removes JOB (unless --keep)
+echo "hostmem: $("$QEMU" --version | head -n1) ($QEMU)"
 
 # ---------------------------------------------------- guest program + initramfs
-gcc -static -O2 -Wall -Wextra -Werror -I/usr/include/libdrm -I"$HERE/../lib" \
-  -o "$JOB/hostmem_test" "$HERE/guest/hostmem_test.c" || infra "guest program build failed"
-IR="$JOB/initramfs"
-mkdir -p "$IR"/{bin,dev,proc,sys,lib/modules}
-cp "$(command -v busybox)" "$IR/bin/busybox"
-cp "$KDIR"/modules/*.ko "$IR/lib/modules/"
-cp "$KDIR/modules.order" "$IR/modules.order"
-cp "$JOB/hostmem_test" "$IR/bin/hostmem_test"
-cat >"$IR/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-for m in $(cat /modules.order); do
-  insmod /lib/modules/$m || echo "hostmem-init: insmod $m failed"
-done
+qemu_job   # JOB; the EXIT trap kills QEMU and removes JOB (unless --keep)
+qemu_guest_program "$HERE/guest/hostmem_test.c" "$JOB/hostmem_test" || infra "guest program build failed"
+qemu_initramfs "$JOB/initramfs" "$JOB/initramfs.cpio" '
 echo "hostmem-init: modules loaded, running the test"
 /bin/hostmem_test
 echo "hostmem-init: test program exited with $?"
-dmesg | grep -i -E 'virtio.gpu|\[drm\]' | sed 's/^/hostmem-dmesg: /'
+dmesg | grep -i -E "virtio.gpu|\[drm\]" | sed "s/^/hostmem-dmesg: /"
 sync
 /bin/hostmem_test --exit
 poweroff -f
-sleep 10
-INIT
-chmod 755 "$IR/init"
-(cd "$IR" && find . | cpio -o -H newc 2>/dev/null) >"$JOB/initramfs.cpio" || infra "cpio failed"
+sleep 10' "$JOB/hostmem_test" || infra "initramfs failed"
 
 qemu_libdir   # $JOB/lib/libvirglrenderer.so.1 -> $LIBFILE; WANT_MAJ WANT_MIN WANT_INO
 
@@ -124,9 +101,9 @@ qemu_libdir   # $JOB/lib/libvirglrenderer.so.1 -> $LIBFILE; WANT_MAJ WANT_MIN WA
 # (sdl2 scanout disable -> egl_fb_destroy) without a current context and libepoxy
 # aborts now and then (see docs/qemu-hostmem.md). `poweroff -f` remains the fallback.
 DEBUG_EXIT_STATUS=65
-FWARGS=()
-for d in $FIRMWARE; do [ -d "$d" ] && FWARGS+=(-L "$d"); done
-qemu_start "$QEMU" "${FWARGS[@]}" \
+QEMU_ENV+=(SDL_VIDEODRIVER=offscreen "VIRGL_SHIM_LOG=${VIRGL_SHIM_LOG:-info}")
+qemu_start "$JOB/initramfs.cpio" \
+  "console=ttyS0 loglevel=4 panic=-1 drm_kms_helper.fbdev_emulation=0" \
   -device virtio-gpu-gl-pci,blob=true,hostmem=256M -display sdl,gl=on \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
   -d guest_errors -trace virtio_gpu_cmd_res_create_blob   # SERIAL QLOG T0 QPID
