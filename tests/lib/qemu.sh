@@ -45,6 +45,7 @@
 # ------------------------------------------------------------------------ knobs
 qemu_knob() {
   local var=$1 tier=$2 def=$3 common="VIRGL_SHIM_QEMU_$1"
+  [ "$var" != QEMU ] || common=VIRGL_SHIM_QEMU_BIN
   printf -v "$var" '%s' "${!tier:-${!common:-$def}}"
 }
 
