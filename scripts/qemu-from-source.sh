@@ -22,6 +22,9 @@
 #   VIRGL_SHIM_QEMU_CACHE=/var/tmp/virgl-shim-qemu-src   source, build dir, logs
 #   VIRGL_SHIM_PREFIX=/tmp/vs-prefix                      virgl-shim install prefix
 #   VIRGL_SHIM_BUILD=/tmp/vs-build                        virgl-shim meson build dir
+#   VIRGL_SHIM_CARGO_TARGET=DIR                           cargo target dir for that meson build
+#                                                         (e.g. the tree's target/: no second
+#                                                         cargo build); default: its own
 #   JOBS=2                                                ninja parallelism
 #   RECONFIGURE=1                                         rerun configure in an existing build dir
 #   MESON_PIP_SPEC="meson==1.5.2 pycotap==1.3.1"         for QEMU 10 configure (meson >= 1.5;
@@ -115,7 +118,9 @@ stage_deps() {
 stage_shim() {
   say "installing virgl-shim into $SHIM_PREFIX (build dir $SHIM_BUILD)"
   if [ ! -f "$SHIM_BUILD/build.ninja" ]; then
-    meson setup "$SHIM_BUILD" "$ROOT" --prefix="$SHIM_PREFIX" >"$LOGS/shim.log" 2>&1 || die "meson setup failed (see $LOGS/shim.log)"
+    local opts=(--prefix="$SHIM_PREFIX")
+    [ -z "${VIRGL_SHIM_CARGO_TARGET:-}" ] || opts+=(-Dcargo_target_dir="$VIRGL_SHIM_CARGO_TARGET" -Dtests=false)
+    meson setup "$SHIM_BUILD" "$ROOT" "${opts[@]}" >"$LOGS/shim.log" 2>&1 || die "meson setup failed (see $LOGS/shim.log)"
   fi
   { nice -n 10 meson compile -C "$SHIM_BUILD" && meson install -C "$SHIM_BUILD"; } >>"$LOGS/shim.log" 2>&1 \
     || die "virgl-shim build/install failed (see $LOGS/shim.log)"
@@ -189,7 +194,7 @@ STAGES=("$@")
 for s in "${STAGES[@]}"; do
   case "$s" in
     fetch|deps|shim|configure|build|verify|test) "stage_$s" ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) die "unknown stage: $s" ;;
   esac
 done

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Every test of virgl-shim on a fresh Debian 12 machine (what CI runs): packages,
 # formatting and lints, Rust tests (a process per test) on the CPU and the GL backend, the C programs and the ABI proof through meson, the install
-# check, memcheck, the QEMU end-to-end guest, the dma-buf VM tier, short fuzz runs, and
-# short runs of the benchmark and the demo.
+# check, memcheck, the QEMU end-to-end guest on Debian's QEMU (built against
+# virglrenderer 0.10.4) and on a QEMU built from the same source against our
+# virglrenderer.pc 1.2.0 (cached in /var/tmp, scripts/qemu-ci.sh) with the hostmem/blob
+# guest on the latter, the dma-buf VM tier, short fuzz runs, and short runs of the
+# benchmark and the demo.
 #
 #   scripts/run-tests.sh                       everything, as CI runs it
 #   scripts/run-tests.sh [--no-deps] STAGE...  only these stages, in the order given
@@ -10,14 +13,16 @@
 #   scripts/run-tests.sh --list                the stage names, in CI order
 #
 # A stage does not run the stages it builds on: `install` and `valgrind` use the meson
-# stage's build/, the QEMU stages the library of the build stage (target/release).
+# stage's build/, the QEMU stages the library of the build stage (target/release),
+# `hostmem` and `e2e-qemu-src` the QEMU of the qemu-src stage.
 # The last line is always `stages: N passed, N failed`; exit status 0 only when no stage
 # failed, 2 on a usage error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Stage names in CI order; each is run by run_stage below.
-STAGES=(fmt build clippy rust-tests rust-tests-gl meson install valgrind e2e vm-tier fuzz bench demo)
+STAGES=(fmt build clippy rust-tests rust-tests-gl meson install valgrind e2e qemu-src hostmem e2e-qemu-src
+        vm-tier fuzz bench demo)
 
 usage() {
   echo "usage: $0 [--no-deps] [STAGE...] | --list" >&2
@@ -29,7 +34,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-deps) deps=0 ;;
     --list) printf '%s\n' "${STAGES[@]}"; exit 0 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     -*) echo "run-tests.sh: unknown option: $1" >&2; usage; echo "stages: 0 passed, 0 failed"; exit 2 ;;
     *)
       known=0
@@ -67,7 +72,16 @@ run_stage() {
       meson compile -C build && meson test -C build --print-errorlogs' ;;
     install) stage install bash scripts/check-install.sh build ;;
     valgrind) stage valgrind bash scripts/valgrind.sh build ;;
+    # Debian's QEMU: built against virglrenderer 0.10.4, so only the 0.x calls.
     e2e) stage e2e bash tests/e2e/run.sh --lib target/release ;;
+    # QEMU from Debian's source against our virglrenderer.pc 1.2.0 (its 1.x paths), built
+    # once per machine and QEMU version into /var/tmp/virgl-shim-qemu; the library under
+    # test is still target/release's (LD_LIBRARY_PATH + the device/inode check).
+    qemu-src) stage qemu-src bash scripts/qemu-ci.sh build ;;
+    hostmem) stage hostmem bash -c 'q=$(bash scripts/qemu-ci.sh path) &&
+      bash tests/hostmem/run.sh --qemu "$q" --lib target/release' ;;
+    e2e-qemu-src) stage e2e-qemu-src bash -c 'q=$(bash scripts/qemu-ci.sh path) &&
+      bash tests/e2e/run.sh --qemu "$q" --lib target/release' ;;
     vm-tier) stage vm-tier bash tests/vm/run.sh ;;
     fuzz) stage fuzz bash scripts/fuzz.sh 20 ;;
     bench) stage bench cargo bench --bench transfer -- --quick ;;

@@ -398,6 +398,8 @@ static int kms_pick(uint32_t *crtc, uint32_t *conn, char *why, size_t n)
 	return 0;
 }
 
+static int sync_ctrl_queue(void);
+
 static void case_dumb_scanout(void)
 {
 	char why[256] = "";
@@ -475,6 +477,13 @@ static void case_dumb_scanout(void)
 	r = xioctl(DRM_IOCTL_MODE_DIRTYFB, &dc);
 	if (r) {
 		result("dumb_scanout", 0, "DIRTYFB: %s", strerror(-r));
+		return;
+	}
+	/* The replies to SET_SCANOUT (a 1.x QEMU asks get_info_ext there, 0.x get_info) and
+	 * RESOURCE_FLUSH must be in before the kernel log is read. */
+	r = sync_ctrl_queue();
+	if (r) {
+		result("dumb_scanout", 0, "syncing the control queue: %s", strerror(-r));
 		return;
 	}
 	int errs = kmsg_host_errors();
