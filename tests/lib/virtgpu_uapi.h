@@ -27,6 +27,7 @@
 #define DRM_VIRTGPU_WAIT 0x08
 #define DRM_VIRTGPU_GET_CAPS 0x09
 #define DRM_VIRTGPU_RESOURCE_CREATE_BLOB 0x0a
+#define DRM_VIRTGPU_CONTEXT_INIT 0x0b
 
 #define VIRTGPU_EXECBUF_FENCE_FD_IN 0x01
 #define VIRTGPU_EXECBUF_FENCE_FD_OUT 0x02
@@ -126,6 +127,19 @@ struct vgpu_create_blob {
 	uint64_t blob_id;
 };
 
+#define VIRTGPU_CONTEXT_PARAM_CAPSET_ID 0x0001
+
+struct vgpu_context_set_param {
+	uint64_t param;
+	uint64_t value;
+};
+
+struct vgpu_context_init {
+	uint32_t num_params;
+	uint32_t pad;
+	uint64_t ctx_set_params; /* user pointer to struct vgpu_context_set_param[] */
+};
+
 #define VIRTGPU_IOC(nr, type) DRM_IOWR(DRM_COMMAND_BASE + (nr), type)
 #define IOCTL_VIRTGPU_MAP VIRTGPU_IOC(DRM_VIRTGPU_MAP, struct vgpu_map)
 #define IOCTL_VIRTGPU_EXECBUFFER VIRTGPU_IOC(DRM_VIRTGPU_EXECBUFFER, struct vgpu_execbuffer)
@@ -141,5 +155,6 @@ struct vgpu_create_blob {
 #define IOCTL_VIRTGPU_GET_CAPS VIRTGPU_IOC(DRM_VIRTGPU_GET_CAPS, struct vgpu_get_caps)
 #define IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB \
 	VIRTGPU_IOC(DRM_VIRTGPU_RESOURCE_CREATE_BLOB, struct vgpu_create_blob)
+#define IOCTL_VIRTGPU_CONTEXT_INIT VIRTGPU_IOC(DRM_VIRTGPU_CONTEXT_INIT, struct vgpu_context_init)
 
 #endif /* VIRGL_SHIM_TESTS_VIRTGPU_UAPI_H */

@@ -16,7 +16,11 @@
  *      read back with TRANSFER_FROM_HOST: the host saw the guest's write;
  *   4. the reverse: RESOURCE_INLINE_WRITE into the blob on the host, read through the
  *      guest mapping.
- *   5. SET_SCANOUT_BLOB of a mappable 64x64 HOST3D texture blob written through its
+ *   5. the blob is unmapped and closed (RESOURCE_UNMAP_BLOB: QEMU calls
+ *      virgl_renderer_resource_unmap) and a new one mapped and checked as in 3;
+ *   6. CONTEXT_INIT(VIRGL2) on a second file (context_create_with_flags) and a buffer
+ *      written in that context;
+ *   7. SET_SCANOUT_BLOB of a mappable 64x64 HOST3D texture blob written through its
  *      mapping (KMS ADDFB2 + SETCRTC); the harness checks the picture in a screendump.
  *      An expected failure today (EXPECTED_FAILURES): QEMU needs a dma-buf for it.
  *
@@ -74,7 +78,7 @@ static const char *CASES[] = {
     "open_card0",         "param_resource_blob",  "param_host_visible",
     "create_host3d_blob", "resource_info_blob",   "map_blob",
     "guest_write_host_sees", "guest_rewrite_host_sees", "host_write_guest_sees",
-    "blob_scanout",
+    "unmap_blob_and_remap", "context_init_virgl2", "blob_scanout",
 };
 
 /* Cases that fail today for a known reason: reported as XFAIL (not a failure); when one
@@ -310,6 +314,155 @@ static void pci_bars_info(void)
 		fclose(f);
 	}
 	closedir(d);
+}
+
+static int sync_ctrl_queue(void);
+
+/* 5. The blob's memory leaves the hostmem BAR: munmap + GEM_CLOSE make the kernel send
+ * RESOURCE_UNMAP_BLOB and RESOURCE_UNREF; QEMU removes the region and, once it is gone,
+ * calls virgl_renderer_resource_unmap (an error there is an error reply). Then a new
+ * blob is created, mapped, written by the guest and seen by the host, as in 3. */
+static void case_unmap_blob_and_remap(int ok_plain, uint32_t seed)
+{
+	const char *name = "unmap_blob_and_remap";
+	if (!ok_plain) {
+		result(name, 0, "skipped: no mapping or no plain buffer");
+		return;
+	}
+	kmsg_host_errors();
+	munmap(blob_map, BLOB_SIZE);
+	blob_map = NULL;
+	struct drm_gem_close gc = {.handle = blob_bo};
+	int r = xioctl(DRM_IOCTL_GEM_CLOSE, &gc);
+	if (!r)
+		r = sync_ctrl_queue();
+	int errs = kmsg_host_errors();
+	if (r || errs) {
+		result(name, 0, "GEM_CLOSE of the mapped blob: %s, %d host error(s)",
+		       r ? strerror(-r) : "ok", errs);
+		return;
+	}
+	uint32_t pcmd[1 + VIRGL_PIPE_RES_CREATE_SIZE] = {
+	    VIRGL_CMD0(VIRGL_CCMD_PIPE_RESOURCE_CREATE, 0, VIRGL_PIPE_RES_CREATE_SIZE),
+	    PIPE_BUFFER, VIRGL_FORMAT_R8_UNORM, VIRGL_BIND_VERTEX_BUFFER,
+	    BLOB_SIZE, 1, 1, 1, 0, 0, 0, BLOB_ID + 2,
+	};
+	struct vgpu_create_blob cb = {
+	    .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
+	    .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
+	    .size = BLOB_SIZE,
+	    .cmd_size = sizeof(pcmd),
+	    .cmd = (uintptr_t)pcmd,
+	    .blob_id = BLOB_ID + 2,
+	};
+	r = xioctl(IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB, &cb);
+	if (!r)
+		r = wait_bo(cb.bo_handle);
+	struct vgpu_map m = {.handle = cb.bo_handle};
+	if (!r)
+		r = xioctl(IOCTL_VIRTGPU_MAP, &m);
+	void *p = MAP_FAILED;
+	if (!r) {
+		p = mmap(NULL, BLOB_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)m.offset);
+		if (p == MAP_FAILED)
+			r = -errno;
+	}
+	if (r) {
+		result(name, 0, "second blob: create/MAP/mmap: %s", strerror(-r));
+		return;
+	}
+	blob_bo = cb.bo_handle;
+	blob_res = cb.res_handle;
+	blob_map = p;
+	uint32_t s = seed + 7;
+	for (size_t i = 0; i < BLOB_SIZE; i++)
+		blob_map[i] = pattern(i, s);
+	r = host_copy_blob_to_plain();
+	errs = kmsg_host_errors();
+	size_t at = 0;
+	if (r)
+		result(name, 0, "copy/readback: %s", strerror(-r));
+	else if (first_diff(plain_map, s, BLOB_SIZE, &at))
+		result(name, 0, "byte %zu read back 0x%02x, wrote 0x%02x (host errors %d)", at,
+		       plain_map[at], pattern(at, s), errs);
+	else if (errs)
+		result(name, 0, "data matched but the host replied with %d error(s)", errs);
+	else
+		result(name, 1, "unmapped, res %u mapped at offset 0x%llx and seen by the host",
+		       blob_res, (unsigned long long)m.offset);
+}
+
+/* 6. CONTEXT_INIT with the VIRGL2 capset on a second open file: a 1.x QEMU creates the
+ * context with virgl_renderer_context_create_with_flags. The context must work: a
+ * buffer created in it, written by an INLINE_WRITE submitted in it, reads back. */
+static void case_context_init_virgl2(void)
+{
+	const char *name = "context_init_virgl2";
+	int fd2 = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	if (fd2 < 0) {
+		result(name, 0, "second open of card0: %s", strerror(errno));
+		return;
+	}
+	int saved = fd;
+	fd = fd2; /* the helpers below use `fd` */
+	kmsg_host_errors();
+	struct vgpu_context_set_param prm = {.param = VIRTGPU_CONTEXT_PARAM_CAPSET_ID,
+					     .value = 2 /* VIRGL2 */};
+	struct vgpu_context_init ci = {.num_params = 1, .ctx_set_params = (uintptr_t)&prm};
+	int r = xioctl(IOCTL_VIRTGPU_CONTEXT_INIT, &ci);
+	const char *step = "CONTEXT_INIT";
+	struct vgpu_resource_create rc = {
+	    .target = PIPE_BUFFER, .format = VIRGL_FORMAT_R8_UNORM,
+	    .bind = VIRGL_BIND_VERTEX_BUFFER, .width = 64, .height = 1, .depth = 1,
+	    .array_size = 1, .size = 64,
+	};
+	if (!r) {
+		step = "RESOURCE_CREATE";
+		r = xioctl(IOCTL_VIRTGPU_RESOURCE_CREATE, &rc);
+	}
+	uint32_t cmd[12 + 4] = {
+	    VIRGL_CMD0(VIRGL_CCMD_RESOURCE_INLINE_WRITE, 0, 11 + 4),
+	    rc.res_handle, 0, 0, 0, 0, 8, 0, 0, 16, 1, 1,
+	    0xA1B2C3D4, 0x0F1E2D3C, 0x44332211, 0x99887766,
+	};
+	uint32_t bos[1] = {rc.bo_handle};
+	if (!r) {
+		step = "EXECBUFFER";
+		r = execbuffer(cmd, 16, bos, 1);
+	}
+	struct vgpu_map m = {.handle = rc.bo_handle};
+	uint8_t *p = MAP_FAILED;
+	if (!r) {
+		step = "MAP";
+		r = xioctl(IOCTL_VIRTGPU_MAP, &m);
+	}
+	if (!r) {
+		p = mmap(NULL, 64, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)m.offset);
+		if (p == MAP_FAILED)
+			r = -errno;
+	}
+	if (!r) {
+		memset(p, 0xEE, 64);
+		struct vgpu_transfer t = {.bo_handle = rc.bo_handle, .box = {0, 0, 0, 64, 1, 1}};
+		step = "TRANSFER_FROM_HOST";
+		r = xioctl(IOCTL_VIRTGPU_TRANSFER_FROM_HOST, &t);
+		if (!r)
+			r = wait_bo(rc.bo_handle);
+	}
+	int errs = kmsg_host_errors();
+	if (r)
+		result(name, 0, "%s: %s (host errors %d)", step, strerror(-r), errs);
+	else if (memcmp(p + 8, &cmd[12], 16) != 0)
+		result(name, 0, "bytes 8..23 read back %02x%02x%02x%02x…, not the INLINE_WRITE "
+		       "(host errors %d)", p[8], p[9], p[10], p[11], errs);
+	else if (errs)
+		result(name, 0, "data matched but the host replied with %d error(s)", errs);
+	else
+		result(name, 1, "context with capset VIRGL2: res %u written and read back", rc.res_handle);
+	if (p != MAP_FAILED)
+		munmap(p, 64);
+	fd = saved;
+	close(fd2);
 }
 
 /* Waits until the host has processed everything queued before it on the control queue
@@ -625,6 +778,8 @@ int main(int argc, char **argv)
 		result("host_write_guest_sees", 0, "skipped: no mapping");
 	}
 
+	case_unmap_blob_and_remap(ok_plain, seed);
+	case_context_init_virgl2();
 	case_blob_scanout();
 
 	printf("HOSTMEM-END\n");
