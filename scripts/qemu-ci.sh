@@ -61,6 +61,9 @@ case "$1" in
     else
       say "building QEMU $ver from source into $DIR (log: $DIR/logs)"
       t0=$SECONDS
+      # The shim's meson build dir names this checkout's source dir; a resumed build may
+      # come from another clone, so set it up afresh (cargo's target/ makes that cheap).
+      rm -rf "$DIR/shim-build"
       VIRGL_SHIM_QEMU_CACHE=$DIR VIRGL_SHIM_PREFIX=$DIR/shim VIRGL_SHIM_BUILD=$DIR/shim-build \
       VIRGL_SHIM_CARGO_TARGET=${CARGO_TARGET_DIR:-$ROOT/target} \
         bash "$ROOT/scripts/qemu-from-source.sh" fetch deps shim configure build verify ||
