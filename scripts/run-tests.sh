@@ -64,7 +64,9 @@ run_stage() {
     fmt) stage fmt cargo fmt --all -- --check ;;
     build) stage build cargo build --release --all-targets ;;
     clippy) stage clippy cargo clippy --release --all-targets -- -D warnings ;;
-    rust-tests) stage rust-tests cargo nextest run --release --no-fail-fast ;;
+    # nextest shows #[ignore]d device tests as SKIP without the reason: list the reasons.
+    rust-tests) stage rust-tests bash -c 'cargo nextest run --release --no-fail-fast &&
+      bash scripts/skipped-tests.sh --release' ;;
     # The C-API tests default to the CPU backend (VIRGL_SHIM_TEST_BACKEND); run them on GL too.
     rust-tests-gl) stage rust-tests-gl env VIRGL_SHIM_TEST_BACKEND=gl cargo nextest run --release --no-fail-fast ;;
     # meson shares cargo's target/ so the library is built once.
