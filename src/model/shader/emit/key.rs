@@ -1,0 +1,67 @@
+//! The variant key: the fixed-function state core GL lacks, folded into the shader text.
+
+/// A comparison for the alpha test (the gallium/GL order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum CompareFunc {
+    Never,
+    Less,
+    Equal,
+    LessEqual,
+    Greater,
+    NotEqual,
+    GreaterEqual,
+    #[default]
+    Always,
+}
+
+/// The state core GL lacks, folded into the shader text. One GL program per distinct key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct VariantKey {
+    /// Flat shading: COLOR/BCOLOR inputs declared with COLOR interpolation are flat.
+    pub flatshade: bool,
+    /// Alpha test on colour output 0: function and reference (f32 bits).
+    pub alpha_test: Option<(CompareFunc, u32)>,
+    /// Two-sided colour: fragment COLOR inputs take BCOLOR on back faces.
+    pub two_side: bool,
+    /// User clip planes (bit i = plane i) for the last vertex stage; distances come from
+    /// `uniform vec4 vs_clip_planes[8]` dotted with CLIPVERTEX (else POSITION). Ignored when
+    /// the shader writes CLIPDIST itself.
+    pub clip_plane_enable: u8,
+    /// Point sprites: TEXCOORD[i] inputs (bit i) read `gl_PointCoord` instead.
+    pub sprite_coord_enable: u8,
+    /// The host's window y runs opposite to gallium's (set when rendering to a surface
+    /// whose rows are flipped relative to the guest's resource); picks the
+    /// `gl_FragCoord` origin.
+    pub y_inverted: bool,
+    /// Polygon stipple from `uniform uint fs_stipple[32]`.
+    pub polygon_stipple: bool,
+    /// Colour buffers bound, for FS_COLOR0_WRITES_ALL_CBUFS (0 counts as 1).
+    pub nr_cbufs: u8,
+    /// The guest runs with native integers (system values are integers, not floats).
+    pub integers: bool,
+    /// Fragment shader: the varying slots ([`output_slots`](super::output_slots)) the
+    /// previous stage writes; inputs it lacks read zero. `None`: assume all are written.
+    pub prev_outputs: Option<u128>,
+    /// Vertex stage: varying slots the linked fragment shader takes `flat`
+    /// ([`fs_interpolation`](super::fs_interpolation)).
+    pub next_flat: u128,
+    /// Vertex stage: varying slots the linked fragment shader takes `noperspective`.
+    pub next_noperspective: u128,
+    /// Vertex stage: IN[i] (bit i) is a pure-integer attribute (fed with
+    /// `glVertexAttribIPointer`); the others are float attributes.
+    pub vs_int_inputs: u32,
+    /// Fragment stage: colour buffer i (bit i) has a signed-integer format.
+    pub fs_sint_outputs: u8,
+    /// Fragment stage: colour buffer i (bit i) has an unsigned-integer format.
+    pub fs_uint_outputs: u8,
+    /// Vertex stage: a geometry shader follows, so outputs go to its per-vertex inputs
+    /// (`gv_*` arrays, no interpolation qualifiers); user clip planes then belong in the
+    /// geometry stage's key.
+    pub to_geometry: bool,
+    /// Emit GLSL ES 3.00 (a host with a GLES 3 context) instead of GLSL 3.30 core. What
+    /// ES 3.00 lacks is refused as Unsupported: geometry shaders, clip distances (user
+    /// clip planes, CLIPDIST), noperspective, fragment-coordinate conventions other
+    /// than the default, 1D/rectangle/buffer/multisample samplers, gl_PrimitiveID in the
+    /// fragment stage.
+    pub glsl_es: bool,
+}

@@ -1,0 +1,117 @@
+//! IR → GLSL 3.30 core.
+//!
+//! Registers are untyped 32-bit values in TGSI; here every register is a `vec4` and
+//! integer instructions reinterpret bits (`floatBitsToInt`/`intBitsToFloat`). Constant
+//! buffers are `uvec4` arrays so that the bits the guest wrote arrive unchanged.
+//! Every identifier is generated; numbers come from parsed values.
+//!
+//! Files: `key` (the [`VariantKey`]), `program` (output assembly: layout, declarations,
+//! interface, body and helpers around it, [`ShaderInfo`]), `interface` (varying slots and
+//! the fragment inputs the key changes), `instruction` (one TGSI instruction, by opcode),
+//! `operands` (registers, sources, destinations), `texture` (samplers, texture opcodes).
+
+use super::ir::*;
+use super::opcode::Opcode;
+use std::collections::BTreeMap;
+use std::fmt::{self, Write};
+
+mod instruction;
+mod interface;
+mod key;
+mod operands;
+mod program;
+mod texture;
+
+pub use interface::{fs_interpolation, output_slots};
+pub use key::{CompareFunc, VariantKey};
+pub use program::{emit, emit_with_info, ShaderInfo};
+
+use interface::*;
+use operands::*;
+use texture::*;
+
+/// Why no GLSL came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmitError {
+    /// Valid TGSI (or a key setting) this translator does not implement.
+    Unsupported(&'static str),
+    /// The program is inconsistent (register not declared, index out of its range,
+    /// conflicting sampler targets); `line` is the TGSI line (0 for declarations).
+    Invalid { line: u32, what: &'static str },
+}
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmitError::Unsupported(what) => write!(f, "TGSI→GLSL: unsupported: {what}"),
+            EmitError::Invalid { line, what } => write!(f, "TGSI→GLSL: line {line}: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+type Result<T> = std::result::Result<T, EmitError>;
+
+/// Iterations all loops of one invocation may run together before they stop: a guest
+/// shader must not hang the host's GL.
+pub const LOOP_BUDGET: u32 = 65536;
+
+/// A float printed bit-exactly.
+fn float_lit(bits: u32) -> String {
+    let f = f32::from_bits(bits);
+    // Small integers print as themselves (readable goldens); all else as bits.
+    if f.is_finite() && f.fract() == 0.0 && f.abs() <= 16777216.0 && bits != 0x8000_0000 {
+        format!("{}.0", f as i64)
+    } else {
+        format!("uintBitsToFloat(0x{bits:08x}u)")
+    }
+}
+
+const COMP: [char; 4] = ['x', 'y', 'z', 'w'];
+
+fn mask_str(mask: u8) -> String {
+    (0..4).filter(|i| mask & (1 << i) != 0).map(|i| COMP[i]).collect()
+}
+
+/// How a source is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Float,
+    Int,
+    Uint,
+}
+
+/// What a texture unit's uniform is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SamplerType {
+    target: TexTarget,
+    ret: ReturnType,
+}
+
+struct Emitter<'a> {
+    p: &'a Program,
+    /// Declarations of IN/OUT/SV/ADDR/SAMP/SVIEW registers by (file, index).
+    decls: BTreeMap<(File, u32), &'a Declaration>,
+    /// Geometry stage: vertices per input primitive (0 elsewhere).
+    gs_vertices: u32,
+    /// Native integers (the key's `integers`).
+    integers: bool,
+    /// `vs`, `gs` or `fs`: prefix of uniform names (the stages' namespaces are separate in TGSI).
+    stage: &'static str,
+    out: String,
+    depth: usize,
+    /// Temps live in one array `t[]` (some are indirectly addressed).
+    temp_array: bool,
+    temp_count: u32,
+    /// Length of each constant buffer array.
+    cbufs: BTreeMap<u32, u32>,
+    samplers: BTreeMap<u32, SamplerType>,
+    helpers_lit: bool,
+    helpers_div: bool,
+    uses_loop: bool,
+}
+
+fn invalid(line: u32, what: &'static str) -> EmitError {
+    EmitError::Invalid { line, what }
+}

@@ -1,0 +1,189 @@
+//! Registers, sources and destinations: how an operand reads and writes in GLSL.
+
+use super::*;
+
+impl<'a> Emitter<'a> {
+    pub(super) fn line(&mut self, s: &str) {
+        for _ in 0..self.depth {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    /// The declared range of `file` covering `index`.
+    pub(super) fn declared(&self, file: File, index: u32, line: u32) -> Result<&'a Declaration> {
+        self.decls.get(&(file, index)).copied().ok_or(invalid(line, "register not declared"))
+    }
+
+    /// The GLSL for an address index: `(clamp(a0.x + k, 0, len - 1))`.
+    fn indirect(&self, idx: Index, len: u32, line: u32) -> Result<String> {
+        match idx {
+            Index::Direct(i) if i < len => Ok(i.to_string()),
+            Index::Direct(_) => Err(invalid(line, "register index outside its declaration")),
+            Index::Indirect { .. } if len == 0 => Err(invalid(line, "indirect access to nothing")),
+            Index::Indirect { file: File::Address, reg, component, offset } => {
+                self.declared(File::Address, reg, line)?;
+                Ok(format!(
+                    "clamp(a{reg}.{} + {offset}, 0, {})",
+                    COMP[component as usize],
+                    len.saturating_sub(1)
+                ))
+            }
+            Index::Indirect { .. } => Err(EmitError::Unsupported("indirect index not in ADDR")),
+        }
+    }
+
+    /// The vec4 lvalue/rvalue of a register.
+    pub(super) fn reg(&self, r: &Register, line: u32) -> Result<String> {
+        if r.file == File::Input && self.p.processor == Processor::Geometry {
+            return self.gs_input(r, line);
+        }
+        if r.dim.is_some() && r.file != File::Const {
+            return Err(EmitError::Unsupported("two-dimensional register outside CONST"));
+        }
+        match r.file {
+            File::Temp => {
+                if self.temp_array {
+                    Ok(format!("t[{}]", self.indirect(r.index, self.temp_count, line)?))
+                } else {
+                    match r.index {
+                        Index::Direct(i) if i < self.temp_count => Ok(format!("t{i}")),
+                        Index::Direct(_) => Err(invalid(line, "TEMP not declared")),
+                        Index::Indirect { .. } => unreachable_indirect(line),
+                    }
+                }
+            }
+            File::Input | File::Output | File::SystemValue => {
+                let Index::Direct(i) = r.index else {
+                    return Err(EmitError::Unsupported("indirect input/output addressing"));
+                };
+                self.declared(r.file, i, line)?;
+                Ok(match r.file {
+                    File::Input if self.p.processor == Processor::Vertex => format!("in_{i}"),
+                    File::Input => format!("i{i}"),
+                    File::Output => format!("o{i}"),
+                    _ => format!("sv{i}"),
+                })
+            }
+            File::Const => {
+                let buf = match r.dim {
+                    None => 0,
+                    Some(Index::Direct(b)) => b,
+                    Some(_) => return Err(EmitError::Unsupported("indirect constant buffer")),
+                };
+                let Some(&len) = self.cbufs.get(&buf) else {
+                    return Err(invalid(line, "constant buffer not declared"));
+                };
+                Ok(format!(
+                    "uintBitsToFloat({}_cb{buf}[{}])",
+                    self.stage,
+                    self.indirect(r.index, len, line)?
+                ))
+            }
+            File::Immediate => {
+                let n = self.p.immediates.len() as u32;
+                Ok(format!("imm[{}]", self.indirect(r.index, n, line)?))
+            }
+            File::Address => match r.index {
+                Index::Direct(i) => {
+                    self.declared(File::Address, i, line)?;
+                    Ok(format!("a{i}"))
+                }
+                _ => Err(invalid(line, "indirect ADDR")),
+            },
+            _ => Err(EmitError::Unsupported("register file in this position")),
+        }
+    }
+
+    /// A geometry shader input: `IN[vertex][reg]`, or PRIM_ID without a vertex.
+    fn gs_input(&self, r: &Register, line: u32) -> Result<String> {
+        let Index::Direct(i) = r.index else {
+            return Err(EmitError::Unsupported("indirect input register"));
+        };
+        let d = self.declared(File::Input, i, line)?;
+        let sem = d.semantic.ok_or(invalid(line, "geometry input without a semantic"))?;
+        let sem = Semantic { name: sem.name, index: sem.index + (i - d.first) };
+        if sem.name == SemanticName::PrimitiveId {
+            return Ok(if self.integers {
+                "intBitsToFloat(ivec4(gl_PrimitiveIDIn, 0, 0, 0))".into()
+            } else {
+                "vec4(float(gl_PrimitiveIDIn), 0.0, 0.0, 1.0)".into()
+            });
+        }
+        let Some(v) = r.dim else {
+            return Err(invalid(line, "per-vertex input read without a vertex index"));
+        };
+        let v = self.indirect(v, self.gs_vertices, line)?;
+        Ok(match sem.name {
+            SemanticName::Position => format!("gl_in[{v}].gl_Position"),
+            SemanticName::PointSize => format!("vec4(gl_in[{v}].gl_PointSize, 0.0, 0.0, 0.0)"),
+            _ => {
+                let slot =
+                    varying_slot(sem).ok_or(EmitError::Unsupported("geometry input semantic"))?;
+                format!("g{}[{v}]", varying_name(slot))
+            }
+        })
+    }
+
+    /// A source read as `ty`, swizzled, with modifiers.
+    pub(super) fn src(&self, s: &Src, ty: Ty, line: u32) -> Result<String> {
+        let mut e = self.reg(&s.reg, line)?;
+        if s.reg.file == File::Address {
+            e = format!("intBitsToFloat({e})");
+        }
+        if s.swizzle != [0, 1, 2, 3] {
+            let sw: String = s.swizzle.iter().map(|&c| COMP[c as usize]).collect();
+            e = format!("{e}.{sw}");
+        }
+        e = match ty {
+            Ty::Float => e,
+            Ty::Int => format!("floatBitsToInt({e})"),
+            Ty::Uint => format!("floatBitsToUint({e})"),
+        };
+        if s.abs {
+            e = format!("abs({e})");
+        }
+        if s.negate {
+            e = format!("(-{e})");
+        }
+        Ok(e)
+    }
+
+    /// Writes `value` (a vec4 expression) to a destination under its mask.
+    pub(super) fn store(
+        &mut self,
+        inst: &Instruction,
+        value: &str,
+        float_result: bool,
+    ) -> Result<()> {
+        let d = inst.dst[0];
+        let mut v = value.to_string();
+        if inst.saturate && float_result {
+            v = format!("clamp({v}, 0.0, 1.0)");
+        }
+        let m = mask_str(d.mask);
+        if d.reg.file == File::Address {
+            return Err(invalid(inst.line, "ADDR written by a non-address instruction"));
+        }
+        if !matches!(d.reg.file, File::Temp | File::Output) {
+            return Err(invalid(inst.line, "destination file not writable"));
+        }
+        let lhs = self.reg(&d.reg, inst.line)?;
+        let s =
+            if d.mask == 0xf { format!("{lhs} = {v};") } else { format!("{lhs}.{m} = ({v}).{m};") };
+        self.line(&s);
+        Ok(())
+    }
+}
+
+fn unreachable_indirect(line: u32) -> Result<String> {
+    // Temps are put in an array whenever any access is indirect, so this is an
+    // internal inconsistency reported as an error rather than a panic.
+    Err(invalid(line, "indirect TEMP outside the temp array"))
+}
+
+/// Visits every register an instruction names (for the pre-pass).
+pub(super) fn registers(inst: &Instruction) -> impl Iterator<Item = &Register> {
+    inst.dst.iter().map(|d| &d.reg).chain(inst.src.iter().map(|s| &s.reg))
+}

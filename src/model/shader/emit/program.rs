@@ -1,0 +1,541 @@
+//! Output assembly: the whole program (layout, declarations, interface, body, helpers)
+//! and what the executor must bind for it.
+
+use super::*;
+
+/// Translates a program for one variant. The text is GLSL 3.30 core.
+pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitError> {
+    emit_with_info(p, key).map(|(glsl, _)| glsl)
+}
+
+/// What a translated program needs from the executor besides its GLSL.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShaderInfo {
+    /// Constant buffers read: (index, length in vec4s) → `{stage}_cb{index}[length]`.
+    pub const_buffers: Vec<(u32, u32)>,
+    /// Samplers: (SAMP index, target, return type) → `{stage}_samp{index}`, bound to the
+    /// texture unit the executor picks for that index.
+    pub samplers: Vec<(u32, TexTarget, ReturnType)>,
+    /// The last vertex stage writes `gl_PointSize` (enable `GL_PROGRAM_POINT_SIZE`).
+    pub writes_point_size: bool,
+    /// `gl_ClipDistance[i]` written (bit i): enable `GL_CLIP_DISTANCEi` for these.
+    pub clip_distances: u8,
+    /// Reads `{stage}_clip_planes` (user clip planes from the key).
+    pub uses_clip_planes: bool,
+    /// Reads `fs_stipple`.
+    pub uses_stipple: bool,
+    /// The fragment stage writes `gl_FragDepth`.
+    pub writes_depth: bool,
+    /// Fragment colour outputs (bit i = location i).
+    pub color_outputs: u8,
+}
+
+/// [`emit`], plus what the executor must bind and enable for the program.
+pub fn emit_with_info(
+    p: &Program,
+    key: &VariantKey,
+) -> std::result::Result<(String, ShaderInfo), EmitError> {
+    let mut info = ShaderInfo::default();
+    match p.processor {
+        Processor::Vertex | Processor::Fragment | Processor::Geometry => {}
+        _ => return Err(EmitError::Unsupported("tessellation and compute stages")),
+    }
+    let fs = p.processor == Processor::Fragment;
+    let gs = p.processor == Processor::Geometry;
+    if gs && key.glsl_es {
+        return Err(EmitError::Unsupported("geometry shaders on GLSL ES 3.00"));
+    }
+    let stage = match p.processor {
+        Processor::Fragment => "fs",
+        Processor::Geometry => "gs",
+        _ => "vs",
+    };
+    // Geometry layout: vertices per input primitive, layout qualifiers.
+    let mut gs_layout = None;
+    if gs {
+        let input = p.property(|q| match q {
+            Property::GsInputPrimitive(v) => Some(*v),
+            _ => None,
+        });
+        let output = p.property(|q| match q {
+            Property::GsOutputPrimitive(v) => Some(*v),
+            _ => None,
+        });
+        let max = p.property(|q| match q {
+            Property::GsMaxOutputVertices(v) => Some(*v),
+            _ => None,
+        });
+        let invocations = p.property(|q| match q {
+            Property::GsInvocations(v) => Some(*v),
+            _ => None,
+        });
+        if invocations.unwrap_or(1) > 1 {
+            return Err(EmitError::Unsupported("geometry shader invocations"));
+        }
+        let (in_name, n) = match input {
+            Some(prim::POINTS) => ("points", 1),
+            Some(prim::LINES) => ("lines", 2),
+            Some(prim::LINES_ADJACENCY) => ("lines_adjacency", 4),
+            Some(prim::TRIANGLES) => ("triangles", 3),
+            Some(prim::TRIANGLES_ADJACENCY) => ("triangles_adjacency", 6),
+            Some(_) => return Err(EmitError::Unsupported("geometry input primitive")),
+            None => return Err(invalid(0, "geometry shader without GS_INPUT_PRIMITIVE")),
+        };
+        let out_name = match output {
+            Some(prim::POINTS) => "points",
+            Some(prim::LINE_STRIP) => "line_strip",
+            Some(prim::TRIANGLE_STRIP) => "triangle_strip",
+            Some(_) => return Err(EmitError::Unsupported("geometry output primitive")),
+            None => return Err(invalid(0, "geometry shader without GS_OUTPUT_PRIMITIVE")),
+        };
+        let max = match max {
+            Some(m @ 1..=256) => m,
+            Some(_) => return Err(EmitError::Unsupported("GS_MAX_OUTPUT_VERTICES beyond 256")),
+            None => return Err(invalid(0, "geometry shader without GS_MAX_OUTPUT_VERTICES")),
+        };
+        gs_layout = Some((in_name, n, out_name, max));
+    }
+    // Pre-pass: temps, constant buffers, samplers.
+    let mut temp_count = 0u32;
+    let mut cbufs: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut samplers: BTreeMap<u32, SamplerType> = BTreeMap::new();
+    for d in &p.declarations {
+        match d.file {
+            File::Temp => temp_count = temp_count.max(d.last + 1),
+            File::Const => {
+                let buf = match d.dim {
+                    None => 0,
+                    Some(Some(b)) => b,
+                    Some(None) => return Err(invalid(0, "CONST[][n]")),
+                };
+                let e = cbufs.entry(buf).or_insert(0);
+                *e = (*e).max(d.last + 1);
+            }
+            File::Image | File::Buffer | File::Memory | File::HwAtomic => {
+                return Err(EmitError::Unsupported("images, buffers, shared memory, atomics"))
+            }
+            File::Input if gs && d.dim == Some(None) => {}
+            File::Input | File::Output if d.dim.is_some() => {
+                return Err(EmitError::Unsupported("per-vertex input/output arrays"))
+            }
+            _ => {}
+        }
+    }
+    // Declarations of the small files by register (the first one wins, as in
+    // [`Program::decl`]); each file's indices are capped by the parser's limits.
+    let mut decls: BTreeMap<(File, u32), &Declaration> = BTreeMap::new();
+    for d in &p.declarations {
+        if matches!(
+            d.file,
+            File::Input
+                | File::Output
+                | File::SystemValue
+                | File::Address
+                | File::Sampler
+                | File::SamplerView
+        ) {
+            for i in d.first..=d.last {
+                decls.entry((d.file, i)).or_insert(d);
+            }
+        }
+    }
+    let mut temp_array = false;
+    for inst in &p.instructions {
+        for r in registers(inst) {
+            if r.file == File::Temp && matches!(r.index, Index::Indirect { .. }) {
+                temp_array = true;
+            }
+        }
+        if let (Some(target), Some(s)) = (inst.target, inst.src.last()) {
+            if s.reg.file != File::Sampler {
+                return Err(invalid(inst.line, "texture instruction without a SAMP operand"));
+            }
+            let Index::Direct(unit) = s.reg.index else {
+                return Err(EmitError::Unsupported("indirect sampler"));
+            };
+            if !decls.contains_key(&(File::Sampler, unit)) {
+                return Err(invalid(inst.line, "sampler not declared"));
+            }
+            let ret = decls
+                .get(&(File::SamplerView, unit))
+                .and_then(|d| d.sview)
+                .map_or(ReturnType::Float, |(_, r)| r[0]);
+            let st = SamplerType { target, ret };
+            match samplers.get(&unit) {
+                Some(prev) if *prev != st => {
+                    return Err(invalid(inst.line, "sampler used with two texture targets"))
+                }
+                _ => {
+                    samplers.insert(unit, st);
+                }
+            }
+        }
+    }
+    let mut e = Emitter {
+        p,
+        decls,
+        gs_vertices: gs_layout.map_or(0, |l| l.1),
+        integers: key.integers,
+        stage,
+        out: String::new(),
+        depth: 1,
+        temp_array,
+        temp_count,
+        cbufs,
+        samplers,
+        helpers_lit: false,
+        helpers_div: false,
+        uses_loop: false,
+    };
+    // The body first (it decides which helpers are needed), the rest around it.
+    for inst in &p.instructions {
+        e.instruction(inst)?;
+    }
+    let body = std::mem::take(&mut e.out);
+    let mut head = String::new();
+    let w = &mut head;
+    if key.glsl_es {
+        // Default precisions: highp everywhere (TGSI registers are 32-bit).
+        let _ = writeln!(w, "#version 300 es\nprecision highp float;\nprecision highp int;");
+    } else {
+        let _ = writeln!(w, "#version 330 core");
+    }
+    if let Some((in_name, _, out_name, max)) = gs_layout {
+        let _ = writeln!(w, "layout({in_name}) in;");
+        let _ = writeln!(w, "layout({out_name}, max_vertices = {max}) out;");
+    }
+    if fs {
+        let lower_left = p.has(Property::FsCoordOriginLowerLeft(true));
+        let integer = p.has(Property::FsCoordPixelCenterInteger(true));
+        let mut q = Vec::new();
+        // Gallium's window origin is the top left; in a GL framebuffer whose rows are in
+        // the guest's order that is GL's bottom left, so LOWER_LEFT needs upper_left.
+        if lower_left != key.y_inverted {
+            q.push("origin_upper_left");
+        }
+        if integer {
+            q.push("pixel_center_integer");
+        }
+        if !q.is_empty() {
+            if key.glsl_es {
+                return Err(EmitError::Unsupported("fragment coordinate conventions on GLSL ES"));
+            }
+            let _ = writeln!(w, "layout({}) in vec4 gl_FragCoord;", q.join(", "));
+        }
+    }
+    if e.helpers_lit {
+        let _ = writeln!(
+            w,
+            "vec4 tgsi_lit(vec4 s) {{ return vec4(1.0, max(s.x, 0.0), s.x > 0.0 ? \
+             pow(max(s.y, 0.0), clamp(s.w, -128.0, 128.0)) : 0.0, 1.0); }}"
+        );
+    }
+    if e.helpers_div {
+        let _ = writeln!(w, "ivec4 tgsi_idiv(ivec4 a, ivec4 b) {{ ivec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0 ? -1 : a[i] / b[i]; return r; }}");
+        let _ = writeln!(w, "uvec4 tgsi_udiv(uvec4 a, uvec4 b) {{ uvec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0u ? 0xffffffffu : a[i] / b[i]; return r; }}");
+        let _ = writeln!(w, "ivec4 tgsi_imod(ivec4 a, ivec4 b) {{ ivec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0 ? -1 : a[i] % b[i]; return r; }}");
+        let _ = writeln!(w, "uvec4 tgsi_umod(uvec4 a, uvec4 b) {{ uvec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0u ? 0xffffffffu : a[i] % b[i]; return r; }}");
+    }
+    for (buf, len) in &e.cbufs {
+        let _ = writeln!(w, "uniform uvec4 {stage}_cb{buf}[{len}];");
+    }
+    for (unit, st) in &e.samplers {
+        if key.glsl_es {
+            use TexTarget::*;
+            if matches!(
+                st.target,
+                T1D | T1DArray
+                    | Shadow1D
+                    | Shadow1DArray
+                    | Rect
+                    | ShadowRect
+                    | Buffer
+                    | T2DMsaa
+                    | T2DArrayMsaa
+            ) {
+                return Err(EmitError::Unsupported("sampler target on GLSL ES 3.00"));
+            }
+            let _ = writeln!(w, "uniform highp {} {stage}_samp{unit};", sampler_type(*st)?);
+        } else {
+            let _ = writeln!(w, "uniform {} {stage}_samp{unit};", sampler_type(*st)?);
+        }
+    }
+
+    // Inputs.
+    let mut prologue = String::new();
+    // Registers declared twice (overlapping DCL ranges) are declared once in GLSL: the
+    // first declaration covering a register wins, as in [`Program::decl`].
+    let mut varyings: BTreeMap<u32, String> = BTreeMap::new();
+    let regs = |f: File| -> Vec<(u32, &Declaration)> {
+        e.decls.range((f, 0)..=(f, u32::MAX)).map(|(&(_, i), &d)| (i, d)).collect()
+    };
+    {
+        for (i, d) in regs(File::Input) {
+            if gs {
+                let sem = d.semantic.ok_or(invalid(0, "geometry input without a semantic"))?;
+                let sem = Semantic { name: sem.name, index: sem.index + (i - d.first) };
+                if let Some(slot) = varying_slot(sem) {
+                    let decl = format!("in vec4 g{}[];\n", varying_name(slot));
+                    if varyings.insert(slot, decl.clone()).is_none() {
+                        w.push_str(&decl);
+                    }
+                }
+                continue;
+            }
+            if !fs {
+                if i < 32 && key.vs_int_inputs & (1 << i) != 0 {
+                    // A pure-integer attribute (glVertexAttribIPointer): keep its bits.
+                    let _ = writeln!(w, "layout(location = {i}) in ivec4 in_i{i};");
+                    let _ = writeln!(prologue, "    vec4 in_{i} = intBitsToFloat(in_i{i});");
+                } else {
+                    let _ = writeln!(w, "layout(location = {i}) in vec4 in_{i};");
+                }
+                continue;
+            }
+            let sem = d.semantic.ok_or(invalid(0, "fragment input without a semantic"))?;
+            let sem = Semantic { name: sem.name, index: sem.index + (i - d.first) };
+            let value = fs_input(w, &mut varyings, d, sem, key)?;
+            let _ = writeln!(prologue, "    vec4 i{i} = {value};");
+        }
+    }
+    for (i, d) in regs(File::SystemValue) {
+        let sem = d.semantic.ok_or(invalid(0, "system value without a semantic"))?;
+        let int_value = |v: &str| {
+            if key.integers {
+                format!("intBitsToFloat(ivec4({v}, 0, 0, 0))")
+            } else {
+                format!("vec4(float({v}), 0.0, 0.0, 1.0)")
+            }
+        };
+        let value = match (sem.name, fs) {
+            (SemanticName::InstanceId, false) => int_value("gl_InstanceID"),
+            (SemanticName::VertexId, false) => int_value("gl_VertexID"),
+            (SemanticName::PrimitiveId, true) if !key.glsl_es => int_value("gl_PrimitiveID"),
+            (SemanticName::Face, true) => "vec4(gl_FrontFacing ? 1.0 : -1.0, 0.0, 0.0, 1.0)".into(),
+            (SemanticName::Position, true) => "gl_FragCoord".into(),
+            _ => return Err(EmitError::Unsupported("system value")),
+        };
+        let _ = writeln!(prologue, "    vec4 sv{i} = {value};");
+    }
+
+    // Outputs.
+    let mut outputs: Vec<(u32, Semantic)> = Vec::new();
+    for (i, d) in regs(File::Output) {
+        let sem = d.semantic.ok_or(invalid(0, "output without a semantic"))?;
+        outputs.push((i, Semantic { name: sem.name, index: sem.index + (i - d.first) }));
+    }
+    let mut store = String::new();
+    let s = &mut store;
+    if fs {
+        let all_cbufs = p.has(Property::FsColor0WritesAllCbufs(true));
+        let mut color_locations = std::collections::BTreeSet::new();
+        let color0 = outputs.iter().find(|(_, s)| s.name == SemanticName::Color && s.index == 0);
+        if let (Some((func, bits)), Some((reg, _))) = (key.alpha_test, color0) {
+            let r = float_lit(bits);
+            let cond = match func {
+                CompareFunc::Never => Some("false".to_string()),
+                CompareFunc::Less => Some(format!("o{reg}.w < {r}")),
+                CompareFunc::Equal => Some(format!("o{reg}.w == {r}")),
+                CompareFunc::LessEqual => Some(format!("o{reg}.w <= {r}")),
+                CompareFunc::Greater => Some(format!("o{reg}.w > {r}")),
+                CompareFunc::NotEqual => Some(format!("o{reg}.w != {r}")),
+                CompareFunc::GreaterEqual => Some(format!("o{reg}.w >= {r}")),
+                CompareFunc::Always => None,
+            };
+            if let Some(c) = cond {
+                let _ = writeln!(s, "    if (!({c})) discard;");
+            }
+        }
+        for &(reg, sem) in &outputs {
+            match sem.name {
+                SemanticName::Color if all_cbufs && sem.index > 0 => {}
+                SemanticName::Color if sem.index < 8 => {
+                    let targets = if all_cbufs && sem.index == 0 {
+                        0..u32::from(key.nr_cbufs.clamp(1, 8))
+                    } else {
+                        sem.index..sem.index + 1
+                    };
+                    for j in targets {
+                        if !color_locations.insert(j) {
+                            return Err(invalid(0, "two outputs for one colour buffer"));
+                        }
+                        // Integer colour buffers take the register's bits.
+                        let (ty, v) = if key.fs_sint_outputs & (1 << j) != 0 {
+                            ("ivec4", format!("floatBitsToInt(o{reg})"))
+                        } else if key.fs_uint_outputs & (1 << j) != 0 {
+                            ("uvec4", format!("floatBitsToUint(o{reg})"))
+                        } else {
+                            ("vec4", format!("o{reg}"))
+                        };
+                        let _ = writeln!(w, "layout(location = {j}) out {ty} frag_out{j};");
+                        let _ = writeln!(s, "    frag_out{j} = {v};");
+                        info.color_outputs |= 1 << j;
+                    }
+                }
+                SemanticName::Position => {
+                    let _ = writeln!(s, "    gl_FragDepth = o{reg}.z;");
+                    info.writes_depth = true;
+                }
+                _ => return Err(EmitError::Unsupported("fragment output semantic")),
+            }
+        }
+    } else {
+        let mut clipvertex = None;
+        let mut position = None;
+        let mut writes_clipdist = false;
+        let mut out_slots = std::collections::BTreeSet::new();
+        for &(reg, sem) in &outputs {
+            match sem.name {
+                SemanticName::Position if sem.index == 0 => {
+                    position = Some(reg);
+                    let _ = writeln!(s, "    gl_Position = o{reg};");
+                }
+                SemanticName::PointSize => {
+                    let _ = writeln!(s, "    gl_PointSize = o{reg}.x;");
+                    info.writes_point_size = true;
+                }
+                SemanticName::ClipVertex => clipvertex = Some(reg),
+                SemanticName::ClipDistance if sem.index < 2 => {
+                    if key.glsl_es {
+                        return Err(EmitError::Unsupported("clip distances on GLSL ES"));
+                    }
+                    writes_clipdist = true;
+                    let d = p.decl(File::Output, reg).map_or(0xf, |d| d.mask);
+                    for c in 0..4 {
+                        if d & (1 << c) != 0 {
+                            info.clip_distances |= 1 << (sem.index * 4 + c);
+                            let _ = writeln!(
+                                s,
+                                "    gl_ClipDistance[{}] = o{reg}.{};",
+                                sem.index * 4 + c,
+                                COMP[c as usize]
+                            );
+                        }
+                    }
+                }
+                SemanticName::EdgeFlag => {}
+                SemanticName::Layer if gs => {
+                    let v = if key.integers { "floatBitsToInt" } else { "int" };
+                    let _ = writeln!(s, "    gl_Layer = {v}(o{reg}.x);");
+                }
+                SemanticName::PrimitiveId if gs => {
+                    let v = if key.integers { "floatBitsToInt" } else { "int" };
+                    let _ = writeln!(s, "    gl_PrimitiveID = {v}(o{reg}.x);");
+                }
+                _ => {
+                    let Some(slot) = varying_slot(sem) else {
+                        return Err(EmitError::Unsupported("vertex output semantic"));
+                    };
+                    let bit = 1u128 << slot;
+                    let q = if key.to_geometry && !gs {
+                        ""
+                    } else if key.next_flat & bit != 0 {
+                        "flat "
+                    } else if key.next_noperspective & bit != 0 {
+                        if key.glsl_es {
+                            return Err(EmitError::Unsupported("noperspective on GLSL ES"));
+                        }
+                        "noperspective "
+                    } else {
+                        ""
+                    };
+                    if !out_slots.insert(slot) {
+                        return Err(invalid(0, "two outputs with one semantic"));
+                    }
+                    let name = if key.to_geometry && !gs {
+                        format!("g{}", varying_name(slot))
+                    } else {
+                        varying_name(slot)
+                    };
+                    let _ = writeln!(w, "{q}out vec4 {name};");
+                    let _ = writeln!(s, "    {name} = o{reg};");
+                }
+            }
+        }
+        if key.clip_plane_enable != 0 && !writes_clipdist {
+            if key.glsl_es {
+                return Err(EmitError::Unsupported("user clip planes on GLSL ES"));
+            }
+            let cv = clipvertex.or(position);
+            let _ = writeln!(w, "uniform vec4 {stage}_clip_planes[8];");
+            info.uses_clip_planes = true;
+            info.clip_distances |= key.clip_plane_enable;
+            for i in 0..8 {
+                if key.clip_plane_enable & (1 << i) != 0 {
+                    let v = cv.map_or("vec4(0.0)".to_string(), |r| format!("o{r}"));
+                    let _ = writeln!(
+                        s,
+                        "    gl_ClipDistance[{i}] = dot({v}, {stage}_clip_planes[{i}]);"
+                    );
+                }
+            }
+        }
+    }
+    if fs && key.polygon_stipple {
+        let _ = writeln!(w, "uniform uint fs_stipple[32];");
+        info.uses_stipple = true;
+    }
+
+    // Globals: temps, outputs, address registers.
+    if e.temp_array && e.temp_count > 0 {
+        let _ = writeln!(w, "vec4 t[{}];", e.temp_count);
+    } else {
+        for i in 0..e.temp_count {
+            let _ = writeln!(w, "vec4 t{i};");
+        }
+    }
+    for &(reg, _) in &outputs {
+        let _ = writeln!(w, "vec4 o{reg};");
+    }
+    let addrs: Vec<u32> = regs(File::Address).into_iter().map(|(i, _)| i).collect();
+    for a in &addrs {
+        let _ = writeln!(w, "ivec4 a{a};");
+    }
+    let _ = writeln!(w, "void store_outputs() {{\n{store}}}");
+    let _ = writeln!(w, "void main() {{");
+    if fs && key.polygon_stipple {
+        let _ = writeln!(
+            w,
+            "    if (((fs_stipple[int(gl_FragCoord.y) & 31] >> uint(int(gl_FragCoord.x) & 31)) \
+             & 1u) == 0u) discard;"
+        );
+    }
+    if e.temp_array && e.temp_count > 0 {
+        let _ = writeln!(w, "    for (int i = 0; i < {}; i++) t[i] = vec4(0.0);", e.temp_count);
+    } else {
+        for i in 0..e.temp_count {
+            let _ = writeln!(w, "    t{i} = vec4(0.0);");
+        }
+    }
+    for &(reg, _) in &outputs {
+        let _ = writeln!(w, "    o{reg} = vec4(0.0);");
+    }
+    for a in &addrs {
+        let _ = writeln!(w, "    a{a} = ivec4(0);");
+    }
+    if e.uses_loop {
+        let _ = writeln!(w, "    int loop_budget = {LOOP_BUDGET};");
+    }
+    if !p.immediates.is_empty() {
+        let items: Vec<String> = p
+            .immediates
+            .iter()
+            .map(|imm| {
+                let v: Vec<String> = imm.bits.iter().map(|&b| float_lit(b)).collect();
+                format!("vec4({})", v.join(", "))
+            })
+            .collect();
+        let n = items.len();
+        let _ =
+            writeln!(w, "    vec4 imm[{n}] = vec4[{n}](\n        {});", items.join(",\n        "));
+    }
+    head.push_str(&prologue);
+    head.push_str(&body);
+    if !gs {
+        head.push_str("    store_outputs();\n");
+    }
+    head.push_str("}\n");
+    info.const_buffers = e.cbufs.iter().map(|(&b, &n)| (b, n)).collect();
+    info.samplers = e.samplers.iter().map(|(&u, st)| (u, st.target, st.ret)).collect();
+    Ok((head, info))
+}

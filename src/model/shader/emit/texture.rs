@@ -1,0 +1,212 @@
+//! Texture instructions: samplers, texel offsets, fetches and size queries, sampling.
+
+use super::*;
+
+impl<'a> Emitter<'a> {
+    fn sampler(&mut self, inst: &Instruction, s: &Src) -> Result<(String, SamplerType)> {
+        let line = inst.line;
+        if s.reg.file != File::Sampler {
+            return Err(invalid(line, "texture instruction without a SAMP operand"));
+        }
+        let Index::Direct(unit) = s.reg.index else {
+            return Err(EmitError::Unsupported("indirect sampler"));
+        };
+        self.declared(File::Sampler, unit, line)?;
+        let target = inst.target.ok_or(invalid(line, "texture target missing"))?;
+        let st = self.samplers.get(&unit).copied().ok_or(invalid(line, "sampler not declared"))?;
+        if st.target != target {
+            return Err(invalid(line, "sampler used with two texture targets"));
+        }
+        Ok((format!("{}_samp{unit}", self.stage), st))
+    }
+
+    /// The constant texel offset of a texture instruction, as a GLSL literal (`ivec2(1, -2)`),
+    /// or None without one. Offsets must be immediates: GLSL wants constant expressions.
+    fn texel_offset(&self, inst: &Instruction, target: TexTarget) -> Result<Option<String>> {
+        let Some(off) = inst.tex_offsets.first() else { return Ok(None) };
+        if inst.tex_offsets.len() > 1 {
+            return Err(EmitError::Unsupported("more than one texel offset"));
+        }
+        let (File::Immediate, Index::Direct(i), None) = (off.reg.file, off.reg.index, off.reg.dim)
+        else {
+            return Err(EmitError::Unsupported("texel offset not an immediate"));
+        };
+        let imm = self
+            .p
+            .immediates
+            .get(i as usize)
+            .ok_or(invalid(inst.line, "immediate not declared"))?;
+        let n = match target {
+            TexTarget::T1D
+            | TexTarget::T1DArray
+            | TexTarget::Shadow1D
+            | TexTarget::Shadow1DArray => 1,
+            TexTarget::T3D => 3,
+            TexTarget::T2D
+            | TexTarget::Rect
+            | TexTarget::T2DArray
+            | TexTarget::Shadow2D
+            | TexTarget::ShadowRect
+            | TexTarget::Shadow2DArray => 2,
+            _ => return Err(EmitError::Unsupported("texel offset on this target")),
+        };
+        let v: Vec<String> =
+            (0..n).map(|k| (imm.bits[off.swizzle[k] as usize] as i32).to_string()).collect();
+        Ok(Some(match n {
+            1 => v[0].clone(),
+            _ => format!("ivec{n}({})", v.join(", ")),
+        }))
+    }
+
+    /// TXF (texelFetch; integer coordinates, level or sample in w) and TXQ (textureSize
+    /// at the level in src.x; w, the level count, reads 0: GLSL 3.30 cannot query it).
+    pub(super) fn fetch_or_query(&mut self, inst: &Instruction) -> Result<()> {
+        let line = inst.line;
+        let (name, st) = self.sampler(inst, &inst.src[1])?;
+        let offset =
+            if inst.opcode == Opcode::Txq { None } else { self.texel_offset(inst, st.target)? };
+        let c = self.src(&inst.src[0], Ty::Int, line)?;
+        use TexTarget::*;
+        if inst.opcode == Opcode::Txq {
+            let (size, n) = match st.target {
+                Buffer => (format!("textureSize({name})"), 1),
+                Rect | ShadowRect => (format!("textureSize({name})"), 2),
+                T2DMsaa => (format!("textureSize({name})"), 2),
+                T2DArrayMsaa => (format!("textureSize({name})"), 3),
+                T1D | Shadow1D => (format!("textureSize({name}, {c}.x)"), 1),
+                T2D | Cube | Shadow2D | ShadowCube | T1DArray | Shadow1DArray => {
+                    (format!("textureSize({name}, {c}.x)"), 2)
+                }
+                T3D | T2DArray | Shadow2DArray => (format!("textureSize({name}, {c}.x)"), 3),
+                _ => return Err(EmitError::Unsupported("TXQ on this target")),
+            };
+            let v = match n {
+                1 => format!("ivec4({size}, 0, 0, 0)"),
+                2 => format!("ivec4({size}, 0, 0)"),
+                _ => format!("ivec4({size}, 0)"),
+            };
+            return self.store(inst, &format!("intBitsToFloat({v})"), false);
+        }
+        let call = match (st.target, offset) {
+            (T1D, Some(o)) => format!("texelFetchOffset({name}, {c}.x, {c}.w, {o})"),
+            (T2D | T1DArray, Some(o)) => format!("texelFetchOffset({name}, {c}.xy, {c}.w, {o})"),
+            (T3D | T2DArray, Some(o)) => format!("texelFetchOffset({name}, {c}.xyz, {c}.w, {o})"),
+            (Rect, Some(o)) => format!("texelFetchOffset({name}, {c}.xy, {o})"),
+            (_, Some(_)) => return Err(EmitError::Unsupported("TXF offset on this target")),
+            (target, None) => match target {
+                T1D => format!("texelFetch({name}, {c}.x, {c}.w)"),
+                T2D | T1DArray => format!("texelFetch({name}, {c}.xy, {c}.w)"),
+                T3D | T2DArray => format!("texelFetch({name}, {c}.xyz, {c}.w)"),
+                Rect => format!("texelFetch({name}, {c}.xy)"),
+                Buffer => format!("texelFetch({name}, {c}.x)"),
+                T2DMsaa => format!("texelFetch({name}, {c}.xy, {c}.w)"),
+                T2DArrayMsaa => format!("texelFetch({name}, {c}.xyz, {c}.w)"),
+                _ => return Err(EmitError::Unsupported("TXF on this target")),
+            },
+        };
+        let value = match st.ret {
+            ReturnType::Sint => format!("intBitsToFloat({call})"),
+            ReturnType::Uint => format!("uintBitsToFloat({call})"),
+            _ => call,
+        };
+        self.store(inst, &value, true)
+    }
+
+    pub(super) fn texture(&mut self, inst: &Instruction) -> Result<()> {
+        let line = inst.line;
+        let nsrc = inst.src.len();
+        let (name, st) = self.sampler(inst, &inst.src[nsrc - 1])?;
+        let offset = self.texel_offset(inst, st.target)?;
+        // `Offset` suffix and trailing argument when there is one.
+        let (sfx, oarg) = match &offset {
+            Some(o) => ("Offset", format!(", {o}")),
+            None => ("", String::new()),
+        };
+        let c = self.src(&inst.src[0], Ty::Float, line)?;
+        use TexTarget::*;
+        // Coordinates passed to texture()/textureLod()/textureGrad().
+        let coords = match st.target {
+            T1D => format!("{c}.x"),
+            T2D | Rect | T1DArray => format!("{c}.xy"),
+            T3D | Cube | T2DArray | Shadow2D | ShadowRect | Shadow1DArray => format!("{c}.xyz"),
+            Shadow1D => format!("vec3({c}.x, 0.0, {c}.z)"),
+            Shadow2DArray | ShadowCube => c.clone(),
+            _ => return Err(EmitError::Unsupported("texture target")),
+        };
+        let grad = match st.target {
+            T1D | T1DArray | Shadow1D | Shadow1DArray => ".x",
+            T3D | Cube | ShadowCube => ".xyz",
+            _ => ".xy",
+        };
+        let call = match inst.opcode {
+            Opcode::Tex => format!("texture{sfx}({name}, {coords}{oarg})"),
+            Opcode::Txp => match st.target {
+                T1D | T2D | T3D | Rect | Shadow1D | Shadow2D | ShadowRect => {
+                    format!("textureProj{sfx}({name}, {c}{oarg})")
+                }
+                _ => return Err(EmitError::Unsupported("TXP on this target")),
+            },
+            Opcode::Txb if self.p.processor != Processor::Fragment => {
+                return Err(invalid(line, "TXB outside the fragment stage"))
+            }
+            Opcode::Txb => match st.target {
+                Rect | ShadowRect | ShadowCube | Shadow2DArray => {
+                    return Err(EmitError::Unsupported("TXB on this target"))
+                }
+                _ => format!("texture{sfx}({name}, {coords}{oarg}, {c}.w)"),
+            },
+            Opcode::Txl => match st.target {
+                Rect | ShadowRect | ShadowCube | Shadow2DArray => {
+                    return Err(EmitError::Unsupported("TXL on this target"))
+                }
+                _ => format!("textureLod{sfx}({name}, {coords}, {c}.w{oarg})"),
+            },
+            Opcode::Txd => {
+                let dx = self.src(&inst.src[1], Ty::Float, line)?;
+                let dy = self.src(&inst.src[2], Ty::Float, line)?;
+                format!("textureGrad{sfx}({name}, {coords}, {dx}{grad}, {dy}{grad}{oarg})")
+            }
+            _ => return Err(EmitError::Unsupported("texture opcode")),
+        };
+        let value = if st.target.is_shadow() {
+            format!("vec4({call})")
+        } else {
+            match st.ret {
+                ReturnType::Sint => format!("intBitsToFloat({call})"),
+                ReturnType::Uint => format!("uintBitsToFloat({call})"),
+                _ => call,
+            }
+        };
+        self.store(inst, &value, true)
+    }
+}
+
+/// The GLSL sampler type for a target and return type.
+pub(super) fn sampler_type(st: SamplerType) -> Result<String> {
+    use TexTarget::*;
+    let base = match st.target {
+        T1D => "sampler1D",
+        T2D => "sampler2D",
+        T3D => "sampler3D",
+        Cube => "samplerCube",
+        Rect => "sampler2DRect",
+        Shadow1D => "sampler1DShadow",
+        Shadow2D => "sampler2DShadow",
+        ShadowRect => "sampler2DRectShadow",
+        T1DArray => "sampler1DArray",
+        T2DArray => "sampler2DArray",
+        Shadow1DArray => "sampler1DArrayShadow",
+        Shadow2DArray => "sampler2DArrayShadow",
+        ShadowCube => "samplerCubeShadow",
+        Buffer => "samplerBuffer",
+        T2DMsaa => "sampler2DMS",
+        T2DArrayMsaa => "sampler2DMSArray",
+        _ => return Err(EmitError::Unsupported("texture target")),
+    };
+    let prefix = match st.ret {
+        ReturnType::Sint if !st.target.is_shadow() => "i",
+        ReturnType::Uint if !st.target.is_shadow() => "u",
+        _ => "",
+    };
+    Ok(format!("{prefix}{base}"))
+}
