@@ -448,10 +448,15 @@ static void test_contexts(void)
    CHECK(r == EINVAL, "submit to an unknown context returned %d", r);
    r = virgl_renderer_submit_cmd(cmd, 1, -1);
    CHECK(r == EINVAL, "submit with ndw -1 returned %d", r);
-   /* Header claiming 100 dwords in a 2-dword buffer. */
+   /* Header claiming 100 dwords in a 2-dword buffer: as upstream, the buffer error is
+    * recorded in the context (ILLEGAL_CMD_BUFFER) and the submit itself returns 0. */
    cmd[0] = 100u << 16;
    r = virgl_renderer_submit_cmd(cmd, 1, 2);
-   CHECK(r == EINVAL, "command running past the buffer returned %d", r);
+   CHECK(r == 0, "command running past the buffer returned %d, want 0 (upstream)", r);
+   /* A command number past the protocol's count is EINVAL (upstream). */
+   cmd[0] = (0u << 16) | 200u;
+   r = virgl_renderer_submit_cmd(cmd, 1, 1);
+   CHECK(r == EINVAL, "unknown command number returned %d, want EINVAL", r);
    r = virgl_renderer_submit_cmd((uint8_t *)cmd + 1, 1, 1);
    CHECK(r == EFAULT, "misaligned buffer returned %d, want EFAULT", r);
 
