@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the side-by-side transfer benchmark (benches/transfer.rs) and keeps its report.
+# Runs the side-by-side transfer benchmark (benches/transfer/main.rs) and keeps its report.
 #   scripts/bench.sh            full mode (5 runs per implementation, ~80 s on 2 cores)
 #   scripts/bench.sh --quick    the short mode CI runs (checks data, asserts no timing)
 # Extra arguments go to the benchmark: --reps N, --only memcpy,shim-gl,shim-cpu,upstream,scale,
