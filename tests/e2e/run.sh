@@ -81,7 +81,7 @@ echo "e2e: $("$QEMU" --version | head -n1) ($(command -v "$QEMU"))"
 
 # ---------------------------------------------------- guest program + initramfs
 qemu_job   # JOB; the EXIT trap kills QEMU and removes JOB (unless --keep)
-qemu_guest_program "$HERE/guest/virtio_gpu_test.c" "$JOB/virtio_gpu_test" || infra "guest program build failed"
+qemu_guest_program "$HERE"/guest/{virtio_gpu_test,cases_kms,cases_res3d}.c "$JOB/virtio_gpu_test" || infra "guest program build failed"
 qemu_initramfs "$JOB/initramfs" "$JOB/initramfs.cpio" '
 echo "e2e-init: modules loaded, running the test"
 /bin/virtio_gpu_test

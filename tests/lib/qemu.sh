@@ -40,7 +40,7 @@
 #                             checks of a guest-program run; appends to PROBLEMS, adds one
 #                             to FAILED per problem
 #   qemu_report_problems QLOG_TAIL_LINES
-#   qemu_guest_program SRC OUT  gcc -static the guest C program SRC (tests/lib on the path)
+#   qemu_guest_program SRC... OUT  gcc -static the guest C program from SRC... (tests/lib on the path)
 
 # ------------------------------------------------------------------------ knobs
 qemu_knob() {
@@ -162,8 +162,9 @@ INIT
 }
 
 qemu_guest_program() {
+  local out=${!#}
   gcc -static -O2 -Wall -Wextra -Werror -I/usr/include/libdrm -I"$(dirname "${BASH_SOURCE[0]}")" \
-    -o "$2" "$1"
+    -o "$out" "${@:1:$#-1}"
 }
 
 # ----------------------------------------------------------------- job directory

@@ -1,6 +1,6 @@
 /*
  * virtgpu_uapi.h — the virtio-gpu DRM uAPI of Linux 6.1, shared by the guest programs
- * tests/e2e/guest/virtio_gpu_test.c and tests/hostmem/guest/hostmem_test.c (the run.sh
+ * tests/e2e/guest/ (virtio_gpu_test.h) and tests/hostmem/guest/hostmem_test.c (the run.sh
  * scripts compile them with -I tests/lib).
  *
  * These are the layouts of the kernel's include/uapi/drm/virtgpu_drm.h (ioctl numbers,
