@@ -1,7 +1,8 @@
 //! The crate's layer table (docs/ARCHITECTURE.md) as a test: every `crate::` path in a
 //! source file must name a module of the same layer or a lower one, and no hand-written
 //! source file may pass 800 lines (files that say at their top that they are generated or
-//! table-only are excepted), and `unsafe` stays at the edges (`sys/`, `backend/gl/`, `ffi/`).
+//! table-only are excepted; `src/` plus the `.rs`/`.c`/`.h`/`.sh`/`.py` files of `tests/`,
+//! `benches/`, `examples/`, `fuzz/fuzz_targets/` and `scripts/`), and `unsafe` stays at the edges (`sys/`, `backend/gl/`, `ffi/`).
 //!
 //! | layer | modules |
 //! |---|---|
@@ -208,11 +209,46 @@ fn imports_go_down_the_layer_table() {
     assert!(wrong.is_empty(), "layering violations:\n{}", wrong.join("\n"));
 }
 
+/// Directories besides `src/` whose hand-written files the line limit covers, and the
+/// extensions it reads there (golden and corpus data such as `*.glsl`/`*.tgsi` is not code).
+const OTHER_SOURCE_DIRS: &[&str] =
+    &["tests", "benches", "examples", "fuzz/fuzz_targets", "scripts"];
+const OTHER_SOURCE_EXTS: &[&str] = &["rs", "c", "h", "sh", "py"];
+/// Build outputs (directory names skipped at any depth) and generated files (paths from the
+/// crate root) that the walk never reads.
+const SKIPPED_DIRS: &[&str] = &["target", "build"];
+const GENERATED_FILES: &[&str] = &["include/virglrenderer.h"];
+
+/// Files under `dir` whose extension is one of `exts`, skipping hidden entries,
+/// build-output directories and generated files.
+fn files_with(root: &Path, dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = rd.map(|e| e.expect("dir entry").path()).collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+        if name.starts_with('.') || GENERATED_FILES.contains(&rel.as_str()) {
+            continue;
+        }
+        if p.is_dir() {
+            if !SKIPPED_DIRS.contains(&name.as_str()) {
+                files_with(root, &p, exts, out);
+            }
+        } else if p.extension().is_some_and(|x| exts.iter().any(|e| x == *e)) {
+            out.push(p);
+        }
+    }
+}
+
 #[test]
 fn no_hand_written_file_over_800_lines() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    sources(&src, &mut files);
+    sources(&root.join("src"), &mut files);
+    for dir in OTHER_SOURCE_DIRS {
+        files_with(root, &root.join(dir), OTHER_SOURCE_EXTS, &mut files);
+    }
     let mut long = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).expect("source readable");
@@ -220,7 +256,8 @@ fn no_hand_written_file_over_800_lines() {
         let head: String = text.lines().take(3).collect::<Vec<_>>().join("\n").to_lowercase();
         let declared = head.contains("table-only file") || head.contains("generated file");
         if lines > MAX_LINES && !declared {
-            long.push(format!("{}: {lines} lines", f.display()));
+            let rel = f.strip_prefix(root).unwrap_or(f);
+            long.push(format!("{}: {lines} lines", rel.display()));
         }
     }
     assert!(
@@ -229,6 +266,28 @@ fn no_hand_written_file_over_800_lines() {
          generated or table-only file):\n{}",
         long.join("\n")
     );
+}
+
+/// The walk for the line limit: it reaches the other directories and leaves out build
+/// outputs, generated files and data.
+#[test]
+fn line_limit_walk_covers_the_other_directories() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in OTHER_SOURCE_DIRS {
+        files_with(root, &root.join(dir), OTHER_SOURCE_EXTS, &mut files);
+    }
+    let rel: BTreeSet<String> = files
+        .iter()
+        .map(|f| f.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/"))
+        .collect();
+    for want in ["tests/layers.rs", "benches/transfer/main.rs", "tests/e2e/run.sh"] {
+        assert!(rel.contains(want), "{want} not scanned");
+    }
+    for f in &rel {
+        assert!(!f.split('/').any(|c| SKIPPED_DIRS.contains(&c)), "{f}: build output scanned");
+        assert!(!f.ends_with(".glsl") && !f.ends_with(".tgsi"), "{f}: data scanned");
+    }
 }
 
 /// Files outside the edges (`sys/`, `backend/gl/`, `ffi/`) that may hold `unsafe` blocks,
