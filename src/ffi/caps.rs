@@ -1,10 +1,15 @@
 //! Capability sets.
+//!
+//! While the library executes no 3D (`model::caps::virgl_3d_executed()` is false), VIRGL
+//! and VIRGL2 are reported absent — 0/0 here, nothing filled — so that a guest's Mesa falls
+//! back to llvmpipe instead of creating a virgl screen that cannot draw (see
+//! `model::caps`). They come back when 3D execution lands, by flipping that one switch.
 
 use super::{boundary, write_arg};
 use std::ffi::c_void;
 
 /// Highest version and size in bytes of capset `set` (VIRGL = 1, VIRGL2 = 2); 0/0 for a set
-/// this library does not serve. Works before `virgl_renderer_init`. NULL out-pointers are
+/// this library does not serve (today every set: no 3D is executed). Works before `virgl_renderer_init`. NULL out-pointers are
 /// skipped.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_get_cap_set(

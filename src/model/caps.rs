@@ -1,21 +1,37 @@
 //! Capsets VIRGL (v1, 308 bytes) and VIRGL2 (v2, 1408 bytes), filled from the backend's
-//! real limits and the format table.
+//! real limits and the format table — and **withheld** (reported absent) as long as this
+//! library executes no 3D: see [`virgl_3d_executed`].
 //!
 //! The layouts are upstream 1.2's `struct virgl_caps_v1` and `struct virgl_caps_v2`
 //! (virgl_hw.h), declared here as `#[repr(C)]` structs whose sizes and key offsets are
 //! checked at compile time and serialised field by field at their `offset_of!` positions
 //! (little-endian, as a guest reads them).
 //!
-//! # What the capsets claim
+//! # Why the capsets are withheld today
+//!
+//! A guest's Mesa virgl driver creates a "virgl" screen whenever the device has 3D and it
+//! gets a capset with format masks, whatever `glsl_level` says: with the contents below
+//! (GLSL 0, no capability bits) guests got a "virgl" GL 2.1 / GLES 2.0 context whose shader
+//! programs fail to link or crash inside Mesa. So, while [`virgl_3d_executed`] is false,
+//! [`info`] answers 0/0 for VIRGL and VIRGL2 and [`fill`] writes nothing — what upstream
+//! answers for a set it does not serve. Measured through Debian's QEMU 10 and a guest with
+//! Mesa 25 (tests/e2e/gl-fallback.sh): QEMU lists only capset VIRGL, with max version 0
+//! and size 0, the guest kernel's GET_CAPS finds no usable capset, Mesa's virgl screen
+//! creation fails ("failed to create dri2 screen") and EGL falls back to kms_swrast, i.e.
+//! `GL_RENDERER` "llvmpipe", whose rendering is right. 2D, blob, scanout, transfers and
+//! contexts (VIRGL and VIRGL2 context creation) are unaffected.
+//!
+//! The contents are still built and tested ([`served_info`], [`build`]): they come back,
+//! by flipping [`virgl_3d_executed`], when the command stream's 3D commands are executed.
+//!
+//! # What the contents claim
 //!
 //! This renderer implements resources and transfers but **not 3D drawing**: the command
-//! stream's draw, shader and state commands are not executed. The capsets say exactly that:
+//! stream's draw, shader and state commands are not executed. The contents say exactly that:
 //!
 //! - `glsl_level` is 0, every `bset` bit and every `capability_bits(_v2)` bit is clear,
-//!   `prim_mask` is 0 and shader/compute limits are 0. A guest Mesa virgl driver therefore
-//!   cannot build a usable GL context on this device and falls back to software rendering
-//!   (llvmpipe in the guest) — which is the honest outcome, since claiming GLSL 1.40 would
-//!   make it send shaders that are never run.
+//!   `prim_mask` is 0 and shader/compute limits are 0. (This alone does **not** make a
+//!   guest's Mesa fall back to software rendering; withholding the capsets does.)
 //! - The format masks describe what the GL backend stores byte-exactly (see
 //!   [`crate::model::format`]): `sampler` and `supported_readback_formats` = formats with GL
 //!   storage; `render` = colour formats whose GL storage is colour-renderable;
@@ -31,6 +47,16 @@
 use crate::model::format::{self, FormatInfo, Kind};
 use crate::model::resource::MaxSizes as Limits;
 use std::mem::{offset_of, size_of};
+
+/// Whether this library executes the virgl command stream's 3D commands (draws, shaders,
+/// state objects). **The one switch for the capsets:** while it is false, capsets VIRGL and
+/// VIRGL2 are reported absent ([`info`] 0/0, [`fill`] `None`) so that a guest's Mesa falls
+/// back to software rendering (llvmpipe) instead of creating a virgl screen that cannot
+/// draw. Make it return true when 3D execution lands: the capsets then come back with the
+/// contents [`build`] makes (raise `glsl_level` and the capability bits with it).
+pub const fn virgl_3d_executed() -> bool {
+    false
+}
 
 /// `VIRTGPU_DRM_CAPSET_VIRGL`.
 pub const CAPSET_VIRGL: u32 = 1;
@@ -441,8 +467,17 @@ impl Default for CapsV2 {
 /// Renderer name reported in `virgl_caps_v2::renderer`.
 pub const RENDERER_NAME: &str = "virgl-shim (resources only, no 3D)";
 
-/// (max version, size) of a capset; (0, 0) when not served.
+/// (max version, size) of a capset as reported to QEMU; (0, 0) when not served, which is
+/// every set while [`virgl_3d_executed`] is false.
 pub fn info(set: u32) -> (u32, u32) {
+    if !virgl_3d_executed() {
+        return (0, 0);
+    }
+    served_info(set)
+}
+
+/// (max version, size) of a capset once 3D is executed; (0, 0) for an unknown set.
+pub fn served_info(set: u32) -> (u32, u32) {
     match set {
         CAPSET_VIRGL => (VIRGL_MAX_VERSION, CAPS_V1_SIZE as u32),
         CAPSET_VIRGL2 => (VIRGL2_MAX_VERSION, CAPS_V2_SIZE as u32),
@@ -456,12 +491,21 @@ pub fn fill(set: u32, version: u32) -> Option<Vec<u8>> {
     fill_with(set, version, &Limits::default())
 }
 
-/// The bytes of capset `set` at `version` for a backend with `limits`: `None` for an
-/// unknown set or a version above the set's maximum. Like upstream, VIRGL always yields
-/// the v1 struct and VIRGL2 always the full v2 struct (with `max_version` 2) whatever
-/// version ≤ the maximum is asked for.
+/// The bytes of capset `set` at `version` for a backend with `limits` as served to QEMU:
+/// [`build`]'s, or `None` for every set while [`virgl_3d_executed`] is false.
 pub fn fill_with(set: u32, version: u32, limits: &Limits) -> Option<Vec<u8>> {
-    let (max, _) = info(set);
+    if !virgl_3d_executed() {
+        return None;
+    }
+    build(set, version, limits)
+}
+
+/// The bytes of capset `set` at `version` for a backend with `limits` once 3D is executed:
+/// `None` for an unknown set or a version above the set's maximum. Like upstream, VIRGL
+/// always yields the v1 struct and VIRGL2 always the full v2 struct (with `max_version` 2)
+/// whatever version ≤ the maximum is asked for.
+pub fn build(set: u32, version: u32, limits: &Limits) -> Option<Vec<u8>> {
+    let (max, _) = served_info(set);
     if max == 0 || version > max {
         return None;
     }
@@ -540,30 +584,54 @@ mod tests {
         u32_at(b, mask_off + 4 * (id / 32) as usize) & (1 << (id % 32)) != 0
     }
 
+    /// The contents once 3D is executed, with the default limits (what `fill` serves then).
+    fn fill_served(set: u32, version: u32) -> Option<Vec<u8>> {
+        build(set, version, &Limits::default())
+    }
+
+    /// While no 3D is executed, both capsets are reported absent (0/0) and nothing is
+    /// filled, so a guest's Mesa falls back to llvmpipe; once it is, they are served.
+    #[test]
+    fn capsets_withheld_while_no_3d_is_executed() {
+        for set in [CAPSET_VIRGL, CAPSET_VIRGL2] {
+            if virgl_3d_executed() {
+                assert_eq!(info(set), served_info(set));
+                assert_eq!(fill(set, 1), fill_served(set, 1));
+            } else {
+                assert_eq!(info(set), (0, 0), "{set}");
+                for v in 0..=2 {
+                    assert_eq!(fill(set, v), None, "{set} v{v}");
+                    assert_eq!(fill_with(set, v, &Limits::default()), None, "{set} v{v}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn info_and_sizes() {
-        assert_eq!(info(CAPSET_VIRGL), (1, 308));
-        assert_eq!(info(CAPSET_VIRGL2), (2, 1408));
+        assert_eq!(served_info(CAPSET_VIRGL), (1, 308));
+        assert_eq!(served_info(CAPSET_VIRGL2), (2, 1408));
         for set in [0, 3, 4, 5, 6, u32::MAX] {
+            assert_eq!(served_info(set), (0, 0), "{set}");
             assert_eq!(info(set), (0, 0), "{set}");
         }
-        assert_eq!(fill(1, 1).unwrap().len(), 308);
-        assert_eq!(fill(1, 0).unwrap().len(), 308);
-        assert_eq!(fill(2, 2).unwrap().len(), 1408);
+        assert_eq!(fill_served(1, 1).unwrap().len(), 308);
+        assert_eq!(fill_served(1, 0).unwrap().len(), 308);
+        assert_eq!(fill_served(2, 2).unwrap().len(), 1408);
         // VIRGL2 asked at version 1 still gets the v2 struct, as upstream fills it.
-        let v = fill(2, 1).unwrap();
+        let v = fill_served(2, 1).unwrap();
         assert_eq!(v.len(), 1408);
         assert_eq!(u32_at(&v, 0), 2);
     }
 
     #[test]
     fn unknown_set_or_version_is_refused() {
-        assert_eq!(fill(0, 0), None);
-        assert_eq!(fill(3, 1), None);
-        assert_eq!(fill(4, 0), None);
-        assert_eq!(fill(1, 2), None);
-        assert_eq!(fill(2, 3), None);
-        assert_eq!(fill(2, u32::MAX), None);
+        assert_eq!(fill_served(0, 0), None);
+        assert_eq!(fill_served(3, 1), None);
+        assert_eq!(fill_served(4, 0), None);
+        assert_eq!(fill_served(1, 2), None);
+        assert_eq!(fill_served(2, 3), None);
+        assert_eq!(fill_served(2, u32::MAX), None);
     }
 
     #[test]
@@ -686,7 +754,7 @@ mod tests {
 
     #[test]
     fn v1_contents() {
-        let b = fill(CAPSET_VIRGL, 1).unwrap();
+        let b = fill_served(CAPSET_VIRGL, 1).unwrap();
         let lim = Limits::default();
         assert_eq!(u32_at(&b, 0), 1);
         // B8G8R8X8_UNORM (2): sampler word 0 bit 2, render likewise.
@@ -721,7 +789,7 @@ mod tests {
             max_samples: 4,
             max_buffer: 1 << 20,
         };
-        let b = fill_with(CAPSET_VIRGL2, 2, &lim).unwrap();
+        let b = build(CAPSET_VIRGL2, 2, &lim).unwrap();
         assert_eq!(u32_at(&b, 0), 2);
         assert_eq!(u32_at(&b, 268), 512);
         assert_eq!(u32_at(&b, 284), 4);
@@ -740,7 +808,7 @@ mod tests {
         assert!(name.starts_with(RENDERER_NAME.as_bytes()));
         assert_eq!(name[RENDERER_NAME.len()], 0);
         // v1 prefix of VIRGL2 equals VIRGL's apart from max_version.
-        let v1 = fill_with(CAPSET_VIRGL, 1, &lim).unwrap();
+        let v1 = build(CAPSET_VIRGL, 1, &lim).unwrap();
         assert_eq!(&b[4..308], &v1[4..308]);
     }
 
@@ -748,7 +816,7 @@ mod tests {
     /// depthstencil bits follow the table's GL storage.
     #[test]
     fn masks_follow_the_table() {
-        let b = fill(CAPSET_VIRGL2, 2).unwrap();
+        let b = fill_served(CAPSET_VIRGL2, 2).unwrap();
         let masks = [4, 68, 132, 196, 560, 624, 768];
         for id in 0..512u32 {
             let f = format::lookup(id);
