@@ -530,8 +530,8 @@ VIRGL_EXPORT int virgl_renderer_unregister_guest_memory(void *hva);
 
 /**
  * Highest version and size in bytes of capset `set` (VIRGL = 1, VIRGL2 = 2); 0/0 for a set
- * this library does not serve. Works before `virgl_renderer_init`. NULL out-pointers are
- * skipped.
+ * this library does not serve (today every set: no 3D is executed, see the module
+ * documentation). Works before `virgl_renderer_init`. NULL out-pointers are skipped.
  */
 VIRGL_EXPORT void virgl_renderer_get_cap_set(uint32_t set, uint32_t *max_ver, uint32_t *max_size);
 

@@ -9,8 +9,8 @@ use super::{boundary, write_arg};
 use std::ffi::c_void;
 
 /// Highest version and size in bytes of capset `set` (VIRGL = 1, VIRGL2 = 2); 0/0 for a set
-/// this library does not serve (today every set: no 3D is executed). Works before `virgl_renderer_init`. NULL out-pointers are
-/// skipped.
+/// this library does not serve (today every set: no 3D is executed, see the module
+/// documentation). Works before `virgl_renderer_init`. NULL out-pointers are skipped.
 #[no_mangle]
 pub unsafe extern "C" fn virgl_renderer_get_cap_set(
     set: u32,
