@@ -73,7 +73,8 @@ while kill -0 "$RPID" 2>/dev/null; do
     descends_from "$q" "$RPID" || continue
     grep -q 'libvirglrenderer' "/proc/$q/maps" 2>/dev/null || continue
     mapped=$(grep -o '/[^ ]*libvirglrenderer[^ ]*' "/proc/$q/maps" | sort -u)
-    if [ "$mapped" = "$LIBREAL" ]; then MAPS_OK=1 MAPS_MSG="QEMU (pid $q) maps $LIBREAL only"
+    be=$(tr '\0' '\n' <"/proc/$q/environ" 2>/dev/null | sed -n 's/^VIRGL_SHIM_BACKEND=//p')
+    if [ "$mapped" = "$LIBREAL" ]; then MAPS_OK=1 MAPS_MSG="QEMU (pid $q) maps $LIBREAL only (VIRGL_SHIM_BACKEND=${be:-unset})"
     else MAPS_OK=0 MAPS_MSG="QEMU (pid $q) maps: $(echo $mapped)"; fi
   done
   [ "$MAPS_OK" = 1 ] && break
