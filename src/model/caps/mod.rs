@@ -14,12 +14,13 @@
 //! (GLSL 0, no capability bits) guests got a "virgl" GL 2.1 / GLES 2.0 context whose shader
 //! programs fail to link or crash inside Mesa. So, while [`virgl_3d_executed`] is false,
 //! [`info`] answers 0/0 for VIRGL and VIRGL2 and [`fill`] writes nothing — what upstream
-//! answers for a set it does not serve. Measured through Debian's QEMU 10 and a guest with
-//! Mesa 25 (tests/e2e/gl-fallback.sh): QEMU lists only capset VIRGL, with max version 0
-//! and size 0, the guest kernel's GET_CAPS finds no usable capset, Mesa's virgl screen
-//! creation fails ("failed to create dri2 screen") and EGL falls back to kms_swrast, i.e.
-//! `GL_RENDERER` "llvmpipe", whose rendering is right. 2D, blob, scanout, transfers and
-//! contexts (VIRGL and VIRGL2 context creation) are unaffected.
+//! answers for a set it does not serve. (Upstream 1.x itself always serves both, whatever
+//! its init flags, `VIRGL_RENDERER_NO_VIRGL` included: withholding is virgl-shim's choice.)
+//! Measured through Debian's QEMU 10 and a Mesa 25 guest (tests/e2e/gl-fallback.sh): QEMU
+//! lists only capset VIRGL, with max version 0 and size 0; the guest kernel's GET_CAPS
+//! fails or returns no data; Mesa gets no usable virgl screen and EGL falls back to
+//! kms_swrast, i.e. `GL_RENDERER` "llvmpipe", whose rendering is right. 2D, blob, scanout,
+//! transfers and contexts (VIRGL and VIRGL2 context creation) are unaffected.
 //!
 //! The contents are still built and tested ([`served_info`], [`build`]): they come back,
 //! by flipping [`virgl_3d_executed`], when the command stream's 3D commands are executed.
