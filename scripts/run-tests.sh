@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 
 # Stage names in CI order; each is run by run_stage below.
 STAGES=(fmt build clippy rust-tests rust-tests-gl meson install valgrind e2e qemu-src hostmem e2e-qemu-src
-        vm-tier fuzz bench demo)
+        vm-tier gl-guest fuzz bench demo)
 
 usage() {
   echo "usage: $0 [--no-deps] [STAGE...] | --list" >&2
@@ -85,6 +85,9 @@ run_stage() {
     e2e-qemu-src) stage e2e-qemu-src bash -c 'q=$(bash scripts/qemu-ci.sh path) &&
       bash tests/e2e/run.sh --qemu "$q" --lib target/release' ;;
     vm-tier) stage vm-tier bash tests/vm/run.sh ;;
+    # A QEMU virtio-gpu-gl guest on our library: its GL works (software, while the library
+    # withholds its 3D capsets) and draws the right pixels.
+    gl-guest) stage gl-guest bash tests/e2e/gl-fallback.sh --lib target/release ;;
     fuzz) stage fuzz bash scripts/fuzz.sh 20 ;;
     bench) stage bench cargo bench --bench transfer -- --quick ;;
     demo) stage demo cargo run --release --example demo -- --quick --png target/demo.png ;;

@@ -9,8 +9,8 @@
 # no 3D it withholds its capsets and the guest's Mesa must fall back to software) and read
 # back the right pixels of a GLES2 clear + triangle.
 #
-# The guest is booted by a vm-run.sh-compatible runner, $VIRGL_SHIM_VM_RUN (default
-# /work/shared/tools/vm-run.sh: VM_GPU=gl VM_LIBDIR=DIR vm-run.sh -- CMD). While it runs,
+# The guest is booted by tests/vm/vm.sh (VM_GPU=gl VM_LIBDIR=DIR vm.sh -- CMD), or by
+# another runner with the same interface named in $VIRGL_SHIM_VM_RUN. While it runs,
 # /proc/PID/maps of the QEMU it starts must map the library under test and no other
 # libvirglrenderer.
 #
@@ -24,7 +24,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LIB="$ROOT/target/release/libvirglrenderer.so"
 EXPECT=llvmpipe
-RUNNER=${VIRGL_SHIM_VM_RUN:-/work/shared/tools/vm-run.sh}
+RUNNER=${VIRGL_SHIM_VM_RUN:-$ROOT/tests/vm/vm.sh}
 while [ $# -gt 0 ]; do
   case "$1" in
     --lib) LIB=$2; shift 2 ;;

@@ -20,7 +20,8 @@
 set -euo pipefail
 
 fail() { echo "vm.sh: $*" >&2; exit 125; }
-[ $# -ge 1 ] || fail "usage: $0 CMD [ARGS...]"
+[ "${1:-}" != "--" ] || shift
+[ $# -ge 1 ] || fail "usage: $0 [--] CMD [ARGS...]"
 
 LOGP=vm
 # shellcheck source=../lib/qemu.sh
@@ -86,14 +87,24 @@ qemu_job   # JOB (/tmp/virgl-shim-vm.XXXXXX); the EXIT trap kills QEMU and remov
 } >"$JOB/job.sh"
 : >"$JOB/out"; : >"$JOB/err"; : >"$JOB/status"
 
+# VM_GPU=gl: a virtio-gpu-gl device (the guest's Mesa uses its virgl driver, or falls back
+# to software when the library withholds its capsets); QEMU loads libvirglrenderer.so.1 from
+# VM_LIBDIR when set, and gets a GL display from SDL's offscreen driver (llvmpipe, no X).
+DISPLAY_ARGS=(-display none); GPU_DEV=(-device virtio-gpu-pci)
+if [ "${VM_GPU:-}" = gl ]; then
+  DISPLAY_ARGS=(-display sdl,gl=on); GPU_DEV=(-device virtio-gpu-gl-pci)
+  QEMU_ENV+=(SDL_VIDEODRIVER=offscreen)
+  [ -z "${VM_LIBDIR:-}" ] || QEMU_ENV+=("LD_LIBRARY_PATH=$VM_LIBDIR")
+fi
+
 qemu_start "$INITRD" "console=ttyS0 quiet loglevel=3 panic=-1 job=$JOB" \
-  -M q35 -display none -vga none \
+  -M q35 "${DISPLAY_ARGS[@]}" -vga none \
   -virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
   -device virtio-serial-pci \
   -chardev "file,id=c0,path=$JOB/out" -device virtconsole,chardev=c0 \
   -chardev "file,id=c1,path=$JOB/err" -device virtconsole,chardev=c1 \
   -chardev "file,id=c2,path=$JOB/status" -device virtconsole,chardev=c2 \
-  -device virtio-gpu-pci   # SERIAL QLOG T0 QPID
+  "${GPU_DEV[@]}"   # SERIAL QLOG T0 QPID
 tail -n +1 -s 0.2 -f --pid="$QPID" "$JOB/out" &
 tail -n +1 -s 0.2 -f --pid="$QPID" "$JOB/err" >&2 &
 qemu_wait   # QRC WALL
