@@ -80,6 +80,7 @@ impl GlBackend {
             sync: None,
             recycled: std::collections::VecDeque::new(),
             recycled_bytes: 0,
+            programs: super::program::ProgramCache::new(),
             platform,
         };
         be.sync = be

@@ -29,7 +29,8 @@
 //! zero-fills them lazily; [`recycle`] keeps destroyed objects for the next resource of the
 //! same shape; [`staging`] holds the staging buffer and the gather/scatter between guest
 //! memory and packed rows; [`upload`], [`readback`] and [`buffer`] move the bytes;
-//! [`gbm_texture`] makes SCANOUT/SHARED textures from GBM bos; [`dmabuf`] imports and exports
+//! [`gbm_texture`] makes SCANOUT/SHARED textures from GBM bos; [`program`] caches the
+//! linked GL programs of guest shaders; [`dmabuf`] imports and exports
 //! dma-bufs; [`backend_impl`] is the [`super::Backend`] implementation that ties them together.
 
 mod backend_impl;
@@ -39,6 +40,7 @@ mod dmabuf;
 pub mod egl;
 mod gbm;
 mod gbm_texture;
+mod program;
 mod raw;
 mod readback;
 mod recycle;
@@ -48,6 +50,10 @@ mod sync;
 mod upload;
 
 pub use egl::VmmGl;
+pub use program::{
+    ConstBuffer, ProgramId, ProgramInfo, ProgramStats, StageBindings, MAX_PROGRAMS,
+    MAX_SOURCE_BYTES,
+};
 pub use storage::GlStorage;
 
 use super::MaxSizes;
@@ -122,6 +128,8 @@ pub struct GlBackend {
     recycled: std::collections::VecDeque<Recycled>,
     /// Bytes held by `recycled` (estimated from the descriptions).
     recycled_bytes: u64,
+    /// Linked GL programs of guest shaders (see [`program`]).
+    programs: program::ProgramCache,
     /// Dropped last: destroys the context(s).
     platform: Platform,
 }
