@@ -274,6 +274,14 @@ impl GlBackend {
             glsl.push((p.processor, src, info));
         }
         let glsl_bytes = glsl.iter().map(|(_, s, _)| s.len()).sum();
+        let units: usize = glsl.iter().map(|(_, _, i)| i.samplers.len()).sum();
+        // SAFETY: a plain query on the current context.
+        let max = unsafe { self.gl.get_parameter_i32(glow::MAX_COMBINED_TEXTURE_IMAGE_UNITS) };
+        if units > max.max(0) as usize {
+            return Err(Error::inval(format!(
+                "program samples {units} textures; GL has {max} texture units"
+            )));
+        }
         let program = self.link(&glsl)?;
         let info = self.bindings(program, glsl);
         if let Err(e) = self.check("program bindings") {
