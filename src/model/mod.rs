@@ -4,6 +4,7 @@
 
 pub mod caps;
 pub mod format;
+pub mod gl_state;
 pub mod pixel;
 pub mod protocol;
 pub mod resource;

@@ -1,0 +1,4 @@
+//! Tests of the gallium → GL state mapping: every mapping table over every value its
+//! field can hold, end-to-end objects as Mesa sends them, and the variant-key bits.
+
+mod blend_dsa;
