@@ -17,11 +17,24 @@
 mod blend;
 mod dsa;
 pub mod pipe;
+mod rasterizer;
+mod sampler;
+mod vertex;
 
 pub use blend::{
     blend, blend_equation, blend_factor, logic_op, rt_blend, BlendGl, LogicOpGl, RtBlendGl,
 };
 pub use dsa::{compare_func, dsa, gl_compare_func, stencil_op, DsaGl, StencilFaceGl};
+pub use rasterizer::{cull_face, polygon_mode, rasterizer, PolygonOffsetGl, RasterizerGl};
+pub use sampler::{
+    compose_swizzle, mag_filter, min_filter, sampler_state, sampler_view, texture_target,
+    wrap_mode, SamplerStateGl, SamplerViewGl, GL_CLAMP, GL_MIRROR_CLAMP_EXT,
+    GL_MIRROR_CLAMP_TO_BORDER_EXT,
+};
+pub use vertex::{
+    index_type, primitive, vertex_attrib, vertex_elements, PrimitiveGl, VertexAttribGl,
+    VertexElementsGl, GL_POLYGON, GL_QUAD_STRIP,
+};
 
 use crate::error::Error;
 use crate::model::shader::{CompareFunc, VariantKey};
@@ -42,6 +55,8 @@ pub enum Gap {
     PolygonModeFrontBack,
     /// Line stipple: removed from core (emulate in the fragment shader).
     LineStipple,
+    /// The last pixel of a line drawn (`line_last_pixel`): GL's rule leaves it out.
+    LineLastPixel,
     /// Lines wider than 1: a forward-compatible core context refuses them (emulate).
     WideLines,
     /// Smooth (round) points: removed from core (emulate in the fragment shader).
@@ -57,6 +72,9 @@ pub enum Gap {
     /// Clamped polygon offset: `glPolygonOffsetClamp` (GL 4.6 /
     /// GL_ARB_polygon_offset_clamp).
     PolygonOffsetClamp,
+    /// Point sprite replacement of an input past TEXCOORD 7/GENERIC 7: the variant key
+    /// carries bits 0..8 only.
+    SpriteCoordPast8,
     /// Per-sample interpolation forced: sample shading (GL 4.0 / GL_ARB_sample_shading).
     SampleShading,
     /// PIPE_TEX_WRAP_CLAMP: GL_CLAMP is not in core (emulate; CLAMP_TO_EDGE is the
@@ -88,17 +106,19 @@ pub enum Gap {
 
 impl Gap {
     /// Every gap, in declaration order.
-    pub const ALL: [Gap; 22] = [
+    pub const ALL: [Gap; 24] = [
         Gap::IndependentBlendFunc,
         Gap::ClipHalfZ,
         Gap::PolygonModeFrontBack,
         Gap::LineStipple,
+        Gap::LineLastPixel,
         Gap::WideLines,
         Gap::PointSmooth,
         Gap::ClampVertexColor,
         Gap::ClampFragmentColor,
         Gap::IntegerPixelCenter,
         Gap::PolygonOffsetClamp,
+        Gap::SpriteCoordPast8,
         Gap::SampleShading,
         Gap::WrapClamp,
         Gap::WrapMirrorClamp,
