@@ -8,8 +8,14 @@
 //! - [`Gaps`]: what core GL 3.3 cannot do as plain state (a later GL version or extension,
 //!   or emulation), never dropped silently;
 //! - [`KeyBits`]: the fixed-function state core GL lacks that goes into the shader
-//!   [`VariantKey`](crate::model::shader::VariantKey) (alpha test, two-sided colour, user
-//!   clip planes, point sprite coordinates, polygon stipple, flat shading).
+//!   [`VariantKey`] (alpha test, two-sided colour, user
+//!   clip planes, point sprite coordinates, polygon stipple, flat shading, integer
+//!   vertex inputs).
+//!
+//! The fragment-coordinate convention is not in the key from here: the key's
+//! `y_inverted` depends on the surface the executor renders to, and the rasterizer's
+//! `half_pixel_center` / `bottom_edge_rule` are reported ([`RasterizerGl`], with
+//! [`Gap::IntegerPixelCenter`]) for the executor to combine with it.
 //!
 //! Files: `pipe` (gallium numbers), `blend`, `dsa`, `rasterizer`, `sampler` (sampler
 //! state and sampler view), `vertex` (vertex elements, primitive and index types).
@@ -210,7 +216,7 @@ pub struct KeyBits {
     pub clip_plane_enable: Option<u8>,
     pub sprite_coord_enable: Option<u8>,
     pub polygon_stipple: Option<bool>,
-    /// Vertex elements: IN[i] (bit i) is a pure-integer attribute.
+    /// Vertex elements: input i (bit i) is a pure-integer attribute.
     pub vs_int_inputs: Option<u32>,
 }
 
