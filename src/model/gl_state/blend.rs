@@ -119,19 +119,33 @@ fn is_src1(f: u8) -> bool {
     matches!(f, bf::SRC1_COLOR | bf::SRC1_ALPHA | bf::INV_SRC1_COLOR | bf::INV_SRC1_ALPHA)
 }
 
-/// One render target. Factors and equations are mapped even while blending is off, so a
-/// bad value is refused whatever the enable says.
+/// One render target. Factors and equations are mapped (and a bad one refused) only
+/// while blending is enabled: Mesa leaves them 0 (not a gallium factor) on targets that
+/// do not blend, so a disabled target gets GL's inert defaults (ONE, ZERO, ADD).
 pub fn rt_blend(rt: &RtBlend) -> Result<RtBlendGl> {
     let m = rt.colormask;
+    let color_mask = [m & mask::R != 0, m & mask::G != 0, m & mask::B != 0, m & mask::A != 0];
+    if !rt.blend_enable {
+        return Ok(RtBlendGl {
+            enabled: false,
+            src_rgb: gl::ONE,
+            dst_rgb: gl::ZERO,
+            src_alpha: gl::ONE,
+            dst_alpha: gl::ZERO,
+            eq_rgb: gl::FUNC_ADD,
+            eq_alpha: gl::FUNC_ADD,
+            color_mask,
+        });
+    }
     Ok(RtBlendGl {
-        enabled: rt.blend_enable,
+        enabled: true,
         src_rgb: blend_factor(rt.rgb_src_factor)?,
         dst_rgb: blend_factor(rt.rgb_dst_factor)?,
         src_alpha: blend_factor(rt.alpha_src_factor)?,
         dst_alpha: blend_factor(rt.alpha_dst_factor)?,
         eq_rgb: blend_equation(rt.rgb_func)?,
         eq_alpha: blend_equation(rt.alpha_func)?,
-        color_mask: [m & mask::R != 0, m & mask::G != 0, m & mask::B != 0, m & mask::A != 0],
+        color_mask,
     })
 }
 

@@ -120,20 +120,27 @@ fn compare_and_stencil_op_tables_exhaustive() {
     }
 }
 
-/// The blend state of a default GLES2/GL context: blending off, factors ONE/ZERO, ADD,
-/// all channels written, dither on.
+/// The blend state Mesa sends for a default GLES2/GL context: blending off with every
+/// factor and equation left 0 (0 is no gallium factor), all channels written, dither on.
 pub(super) fn default_blend() -> Blend {
-    let rt = RtBlend {
-        blend_enable: false,
+    let rt = RtBlend { colormask: 0xf, ..RtBlend::default() };
+    Blend { dither: true, rt: [rt; 8], ..Blend::default() }
+}
+
+/// Mesa's blend state for glBlendFunc(SRC_ALPHA, ONE_MINUS_SRC_ALPHA) on target 0.
+fn alpha_blend() -> Blend {
+    let mut b = default_blend();
+    b.rt[0] = RtBlend {
+        blend_enable: true,
         rgb_func: eq::ADD,
-        rgb_src_factor: bf::ONE,
-        rgb_dst_factor: bf::ZERO,
+        rgb_src_factor: bf::SRC_ALPHA,
+        rgb_dst_factor: bf::INV_SRC_ALPHA,
         alpha_func: eq::ADD,
-        alpha_src_factor: bf::ONE,
-        alpha_dst_factor: bf::ZERO,
+        alpha_src_factor: bf::SRC_ALPHA,
+        alpha_dst_factor: bf::INV_SRC_ALPHA,
         colormask: 0xf,
     };
-    Blend { dither: true, logicop_func: logicop::COPY, rt: [rt; 8], ..Blend::default() }
+    b
 }
 
 #[test]
@@ -149,42 +156,47 @@ fn default_context_blend() {
         assert_eq!(rt.color_mask, [true; 4]);
     }
     assert!(g.dither && !g.logic_op.enabled && !g.dual_source && g.gaps.is_empty());
-    assert_eq!(g.logic_op.op, gl::COPY);
+    assert_eq!(g.logic_op.op, gl::CLEAR);
 }
 
 #[test]
 fn alpha_blending_and_masks() {
-    let mut b = default_blend();
-    b.rt[0].blend_enable = true;
-    b.rt[0].rgb_src_factor = bf::SRC_ALPHA;
-    b.rt[0].rgb_dst_factor = bf::INV_SRC_ALPHA;
+    let mut b = alpha_blend();
     b.rt[0].colormask = 0b0101;
     // Without independent blend the other targets are ignored (even bad values).
-    b.rt[3].rgb_src_factor = 0x0b;
+    b.rt[3] = RtBlend { blend_enable: true, rgb_src_factor: 0x0b, ..b.rt[0] };
     let g = blend(&b).unwrap();
     for rt in g.rt {
         assert!(rt.enabled);
         assert_eq!((rt.src_rgb, rt.dst_rgb), (gl::SRC_ALPHA, gl::ONE_MINUS_SRC_ALPHA));
+        assert_eq!((rt.src_alpha, rt.dst_alpha), (gl::SRC_ALPHA, gl::ONE_MINUS_SRC_ALPHA));
         assert_eq!(rt.color_mask, [true, false, true, false]);
     }
     assert!(g.gaps.is_empty());
-    // With it, the bad factor is refused.
+    // With it, the bad factor of an enabled target is refused ...
     b.independent_blend_enable = true;
     assert!(blend(&b).is_err());
+    // ... and ignored on a target that does not blend.
+    b.rt[3].blend_enable = false;
+    let g = blend(&b).unwrap();
+    assert!(!g.rt[3].enabled);
+    assert_eq!(
+        (g.rt[3].src_rgb, g.rt[3].dst_rgb, g.rt[3].eq_rgb),
+        (gl::ONE, gl::ZERO, gl::FUNC_ADD)
+    );
 }
 
 #[test]
 fn independent_blend_gap_only_when_functions_differ() {
     let mut b = default_blend();
     b.independent_blend_enable = true;
-    b.rt[1].blend_enable = true;
+    b.rt[1] = alpha_blend().rt[0];
     b.rt[2].colormask = 0x1;
     let g = blend(&b).unwrap();
     assert!(g.independent && g.rt[1].enabled && !g.rt[0].enabled);
     assert_eq!(g.rt[2].color_mask, [true, false, false, false]);
     assert!(g.gaps.is_empty(), "enables and masks are GL 3.0");
-    b.rt[2].blend_enable = true;
-    b.rt[2].rgb_func = eq::MAX;
+    b.rt[2] = RtBlend { rgb_func: eq::MAX, ..alpha_blend().rt[0] };
     let g = blend(&b).unwrap();
     assert!(g.gaps.contains(Gap::IndependentBlendFunc));
     assert_eq!(g.gaps.iter().collect::<Vec<_>>(), [Gap::IndependentBlendFunc]);
@@ -192,8 +204,7 @@ fn independent_blend_gap_only_when_functions_differ() {
 
 #[test]
 fn dual_source_and_logic_op() {
-    let mut b = default_blend();
-    b.rt[0].blend_enable = true;
+    let mut b = alpha_blend();
     b.rt[0].rgb_dst_factor = bf::INV_SRC1_COLOR;
     b.logicop_enable = true;
     b.logicop_func = logicop::XOR;
@@ -204,17 +215,25 @@ fn dual_source_and_logic_op() {
     assert_eq!(g.logic_op, LogicOpGl { enabled: true, op: gl::XOR });
 }
 
-/// A default context's DSA: everything off, depth func LESS.
+/// The DSA Mesa sends for a default context: everything off and every field 0 (depth
+/// and alpha funcs NEVER: only set while their test is on).
 pub(super) fn default_dsa() -> Dsa {
-    Dsa { depth_func: func::LESS, alpha_func: func::ALWAYS, ..Dsa::default() }
+    Dsa::default()
 }
 
 #[test]
 fn default_context_dsa() {
     let g = dsa(&default_dsa()).unwrap();
     assert!(!g.depth_test && !g.depth_write && !g.stencil_test);
-    assert_eq!(g.depth_func, gl::LESS);
+    assert_eq!(g.depth_func, gl::NEVER);
+    // Alpha func NEVER with the test off is no test.
     assert_eq!(g.key.alpha_test, Some(None));
+    // glEnable(GL_DEPTH_TEST) with the default glDepthFunc(GL_LESS).
+    let d =
+        Dsa { depth_enabled: true, depth_writemask: true, depth_func: func::LESS, ..default_dsa() };
+    let g = dsa(&d).unwrap();
+    assert!(g.depth_test && g.depth_write);
+    assert_eq!(g.depth_func, gl::LESS);
     assert_eq!(g.stencil[0], g.stencil[1]);
     assert_eq!(g.stencil[0].func, gl::NEVER);
 }
