@@ -5,7 +5,7 @@
 pub mod blob;
 pub mod context;
 pub mod decode;
-pub mod dmabuf;
+pub mod export;
 pub mod fence;
 pub mod host3d;
 pub mod objects;

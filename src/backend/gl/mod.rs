@@ -36,7 +36,7 @@
 mod backend_impl;
 mod buffer;
 mod context;
-mod dmabuf;
+mod eglimage;
 pub mod egl;
 mod gbm;
 mod gbm_texture;
