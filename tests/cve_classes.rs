@@ -1,6 +1,6 @@
 //! Regression tests for every security bug class of REFERENCE §6 (upstream CVEs in the
 //! resource/transfer/command paths, and the extra classes listed there), plus the resource
-//! limits of `src/limits.rs`. Where `tests/resource_api.rs` or `tests/coherent.rs` already
+//! limits of `src/config.rs`. Where `tests/resource_api.rs` or `tests/coherent.rs` already
 //! covers a class, the test here names that test and adds only what it does not cover.
 //! One renderer per process: run with `cargo nextest run --test cve_classes`.
 
@@ -606,7 +606,7 @@ fn guest_blob_size_against_iovecs() {
     virgl_renderer_resource_unref(1);
 }
 
-// ---- limits (src/limits.rs) -------------------------------------------------------------
+// ---- limits (src/config.rs) -------------------------------------------------------------
 
 /// Starts a CPU session with the given limit variables (read at init, then removed).
 fn session_with(vars: &[(&str, &str)]) -> Session {
