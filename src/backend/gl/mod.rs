@@ -36,8 +36,8 @@
 mod backend_impl;
 mod buffer;
 mod context;
-mod eglimage;
 pub mod egl;
+mod eglimage;
 mod gbm;
 mod gbm_texture;
 mod program;
