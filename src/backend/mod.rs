@@ -111,6 +111,10 @@ pub trait Backend: Send {
     ) -> Result<()> {
         Err(crate::error::Error::notsup(format!("the {} backend imports no dma-bufs", self.name())))
     }
+    /// The GL backend, for executing the guest's 3D (`None`: this backend executes none).
+    fn gl_mut(&mut self) -> Option<&mut gl::GlBackend> {
+        None
+    }
     /// Exports a backend texture as a dma-buf (EOPNOTSUPP by default).
     fn export_texture(&mut self, _desc: &ResourceDesc, _name: u32, _target: u32) -> Result<Dmabuf> {
         Err(crate::error::Error::notsup(format!("the {} backend exports no dma-bufs", self.name())))

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::resource::ResourceDesc;
 pub use crate::renderer::objects::Surface;
 use crate::renderer::objects::{Object, ObjectTable, MAX_OBJECTS};
+use crate::renderer::state::{Bound, ProgramMemo};
 use std::collections::{HashMap, HashSet};
 
 /// Upstream's `VIRGL_ERROR_CTX_UNSUPPORTED_FUNCTION` (14): recorded for a command the
@@ -39,6 +40,23 @@ pub struct SubContext {
     /// CREATE_OBJECT handles of this sub-context.
     pub objects: ObjectTable,
     pub fb: Framebuffer,
+    /// What the SET_*/BIND_* commands bound.
+    pub bound: Bound,
+    /// Programs resolved for draws (shader ids + variant keys → program id).
+    pub memo: ProgramMemo,
+}
+
+impl SubContext {
+    /// GL queries still between BEGIN_QUERY and END_QUERY (to delete with the objects).
+    pub fn active_queries(&self) -> Vec<u32> {
+        self.objects
+            .values()
+            .filter_map(|o| match o {
+                Object::Query(q) => q.active,
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// One context.
@@ -134,25 +152,36 @@ impl Context {
     }
 
     /// DESTROY_OBJECT in the current sub-context: by handle alone; an unknown handle is no
-    /// error (upstream).
-    pub fn destroy_object(&mut self, handle: u32) {
-        if self.sub().objects.remove(handle).is_some() {
+    /// error (upstream). Returns the object (its host parts are the caller's to free).
+    pub fn destroy_object(&mut self, handle: u32) -> Option<Object> {
+        let o = self.sub().objects.remove(handle);
+        if o.is_some() {
             self.object_count -= 1;
         }
+        o
+    }
+
+    /// GL queries of every sub-context still active (freed with the context).
+    pub fn active_queries(&self) -> Vec<u32> {
+        self.subs.values().flat_map(|s| s.active_queries()).collect()
     }
 
     /// DESTROY_SUB_CTX: sub-context 0 cannot be destroyed; destroying the current one makes
-    /// 0 current. Its objects go with it.
-    pub fn destroy_sub(&mut self, id: u32) {
+    /// 0 current. Its objects go with it; returns its active GL queries (the caller frees
+    /// them).
+    pub fn destroy_sub(&mut self, id: u32) -> Vec<u32> {
         if id == 0 {
-            return;
+            return Vec::new();
         }
+        let mut queries = Vec::new();
         if let Some(sub) = self.subs.remove(&id) {
             self.object_count -= sub.objects.len();
+            queries = sub.active_queries();
         }
         if self.current_sub == id {
             self.current_sub = 0;
         }
+        queries
     }
 }
 

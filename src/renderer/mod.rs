@@ -9,6 +9,7 @@ pub mod export;
 pub mod fence;
 pub mod host3d;
 pub mod objects;
+pub mod state;
 pub mod zerocopy;
 
 use crate::backend::gl::{GlBackend, GlFlags, VmmGl};
@@ -413,7 +414,13 @@ impl Renderer {
     }
 
     pub fn destroy_context(&mut self, id: u32) -> Result<()> {
-        self.contexts.remove(&id).ok_or_else(|| Error::inval(format!("unknown context {id}")))?;
+        let c = self
+            .contexts
+            .remove(&id)
+            .ok_or_else(|| Error::inval(format!("unknown context {id}")))?;
+        if let Some(gl) = self.backend.gl_mut() {
+            gl.delete_queries(&c.active_queries());
+        }
         self.fences.clear_context(id);
         Ok(())
     }

@@ -10,14 +10,17 @@
 //! objects over all its sub-contexts (upstream's bound is memory; a failed insert is ENOMEM
 //! there too).
 //!
-//! Values: SURFACE and MSAA_SURFACE objects carry a [`Surface`]. The kinds the renderer does
-//! not execute yet (blend, rasterizer, DSA, shader, vertex elements, sampler view/state,
-//! query, streamout target) are recorded by kind only ([`Object::Refused`]) so that handle
-//! reuse, destruction and type checks behave as upstream's; their state lands here when
-//! they are executed.
+//! Values: every kind the renderer executes carries its validated value, mapped to GL terms
+//! by [`crate::model::gl_state`] when it is created (shared with the bound state through an
+//! `Arc`, so a bound object outlives its DESTROY_OBJECT as upstream's reference counts
+//! make it). Streamout targets (level 2) are recorded by kind only ([`Object::Refused`]) so
+//! that handle reuse, destruction and type checks behave as upstream's.
 
+use crate::model::gl_state::{BlendGl, DsaGl, RasterizerGl, SamplerStateGl, VertexElementsGl};
 use crate::model::protocol::object as obj;
+pub use crate::renderer::state::{PendingShader, QueryObj, SamplerViewObj, ShaderObj};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Most objects per context, over all its sub-contexts.
 pub const MAX_OBJECTS: usize = 1 << 16;
@@ -87,10 +90,24 @@ pub struct Surface {
 }
 
 /// One stored object.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Object {
     /// SURFACE, or MSAA_SURFACE when `msaa` (its sample count is not used by the CPU paths).
-    Surface { surface: Surface, msaa: bool },
+    Surface {
+        surface: Surface,
+        msaa: bool,
+    },
+    Blend(Arc<BlendGl>),
+    Rasterizer(Arc<RasterizerGl>),
+    Dsa(Arc<DsaGl>),
+    /// A complete shader.
+    Shader(Arc<ShaderObj>),
+    /// A shader whose text is still arriving (multi-part CREATE_OBJECT).
+    ShaderPart(PendingShader),
+    VertexElements(Arc<VertexElementsGl>),
+    SamplerView(Arc<SamplerViewObj>),
+    SamplerState(Arc<SamplerStateGl>),
+    Query(QueryObj),
     /// An object of a kind the renderer does not execute yet: only its kind is known.
     Refused(ObjectKind),
 }
@@ -100,6 +117,14 @@ impl Object {
         match self {
             Object::Surface { msaa: false, .. } => ObjectKind::Surface,
             Object::Surface { msaa: true, .. } => ObjectKind::MsaaSurface,
+            Object::Blend(_) => ObjectKind::Blend,
+            Object::Rasterizer(_) => ObjectKind::Rasterizer,
+            Object::Dsa(_) => ObjectKind::Dsa,
+            Object::Shader(_) | Object::ShaderPart(_) => ObjectKind::Shader,
+            Object::VertexElements(_) => ObjectKind::VertexElements,
+            Object::SamplerView(_) => ObjectKind::SamplerView,
+            Object::SamplerState(_) => ObjectKind::SamplerState,
+            Object::Query(_) => ObjectKind::Query,
             Object::Refused(k) => *k,
         }
     }
@@ -142,6 +167,16 @@ impl ObjectTable {
     /// kind. Callers keep the per-context bound ([`super::context::Context::insert_object`]).
     pub fn insert(&mut self, handle: u32, object: Object) -> Option<Object> {
         self.map.insert(handle, object)
+    }
+
+    /// The object under `handle`, mutable, whatever its kind.
+    pub fn get_mut(&mut self, handle: u32) -> Option<&mut Object> {
+        self.map.get_mut(&handle)
+    }
+
+    /// Every object (for cleanup of host objects they hold).
+    pub fn values(&self) -> impl Iterator<Item = &Object> {
+        self.map.values()
     }
 
     /// Removes the object under `handle` (any kind).

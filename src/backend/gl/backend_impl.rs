@@ -191,6 +191,10 @@ impl Backend for GlBackend {
         Ok(())
     }
 
+    fn gl_mut(&mut self) -> Option<&mut GlBackend> {
+        Some(self)
+    }
+
     fn tex_id(&self, st: &Storage) -> u32 {
         match st {
             Storage::Gl(g) => g.name,

@@ -81,6 +81,7 @@ impl GlBackend {
             recycled: std::collections::VecDeque::new(),
             recycled_bytes: 0,
             programs: super::program::ProgramCache::new(),
+            draw: super::draw::DrawObjects::default(),
             platform,
         };
         be.sync = be

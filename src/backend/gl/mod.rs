@@ -35,7 +35,9 @@
 
 mod backend_impl;
 mod buffer;
+mod clear_query;
 mod context;
+pub mod draw;
 pub mod egl;
 mod eglimage;
 mod gbm;
@@ -130,6 +132,8 @@ pub struct GlBackend {
     recycled_bytes: u64,
     /// Linked GL programs of guest shaders (see [`program`]).
     programs: program::ProgramCache,
+    /// The draw path's vertex array, framebuffer and sampler objects (see [`draw`]).
+    draw: draw::DrawObjects,
     /// Dropped last: destroys the context(s).
     platform: Platform,
 }

@@ -463,6 +463,21 @@ impl GlBackend {
         self.check("constant buffer upload")
     }
 
+    /// The GL program of `id` (for the uniforms the draw path sets itself).
+    pub(super) fn program_name(&self, id: ProgramId) -> Result<glow::NativeProgram> {
+        Ok(self.entry(id)?.program)
+    }
+
+    /// The id's number (for memos outside the backend).
+    pub fn program_number(id: ProgramId) -> u64 {
+        id.0
+    }
+
+    /// The id of number `n` (from [`Self::program_number`]); stale ids fail in use.
+    pub fn program_from_number(n: u64) -> ProgramId {
+        ProgramId(n)
+    }
+
     /// Cache counters.
     pub fn program_stats(&self) -> ProgramStats {
         self.programs.stats

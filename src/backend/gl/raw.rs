@@ -68,6 +68,14 @@ pub(crate) struct RawGl {
     pub get_buffer_sub_data: unsafe extern "system" fn(Enum, IntPtr, SizeiPtr, PtrMut),
     /// GL 4.3 / ARB_clear_buffer_object.
     pub clear_buffer_data: Option<unsafe extern "system" fn(Enum, Enum, Enum, Enum, Ptr)>,
+    /// glClipControl (GL 4.5 / GL_ARB_clip_control): flipped viewports, `clip_halfz`.
+    pub clip_control: Option<unsafe extern "system" fn(Enum, Enum)>,
+    pub sample_maski: unsafe extern "system" fn(Uint, u32),
+    pub point_parameteri: unsafe extern "system" fn(Enum, Int),
+    pub primitive_restart_index: unsafe extern "system" fn(Uint),
+    pub logic_op: unsafe extern "system" fn(Enum),
+    pub provoking_vertex: unsafe extern "system" fn(Enum),
+    pub point_size: unsafe extern "system" fn(f32),
 }
 
 /// Casts a loaded symbol to its function-pointer type.
@@ -142,6 +150,13 @@ impl RawGl {
             buffer_sub_data: req!("glBufferSubData"),
             get_buffer_sub_data: req!("glGetBufferSubData"),
             clear_buffer_data: opt!("glClearBufferData", 4, 3, "GL_ARB_clear_buffer_object"),
+            clip_control: opt!("glClipControl", 4, 5, "GL_ARB_clip_control"),
+            sample_maski: req!("glSampleMaski"),
+            point_parameteri: req!("glPointParameteri"),
+            primitive_restart_index: req!("glPrimitiveRestartIndex"),
+            logic_op: req!("glLogicOp"),
+            provoking_vertex: req!("glProvokingVertex"),
+            point_size: req!("glPointSize"),
         })
     }
 }

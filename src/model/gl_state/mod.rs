@@ -22,6 +22,7 @@
 
 mod blend;
 mod dsa;
+mod fetch;
 pub mod pipe;
 mod rasterizer;
 mod sampler;
@@ -31,6 +32,7 @@ pub use blend::{
     blend, blend_equation, blend_factor, logic_op, rt_blend, BlendGl, LogicOpGl, RtBlendGl,
 };
 pub use dsa::{compare_func, dsa, gl_compare_func, stencil_op, DsaGl, StencilFaceGl};
+pub use fetch::{attrib_bytes, check_fetch, index_range, VertexInput};
 pub use rasterizer::{cull_face, polygon_mode, rasterizer, PolygonOffsetGl, RasterizerGl};
 pub use sampler::{
     compose_swizzle, mag_filter, min_filter, sampler_state, sampler_view, texture_target,
@@ -245,6 +247,28 @@ impl KeyBits {
             key.vs_int_inputs = v;
         }
     }
+}
+
+/// How a draw writes a colour buffer stored through `storage_swizzle` (the format table's
+/// sampling swizzle, e.g. B8G8R8A8 kept as RGBA8 and sampled BGRA): for each stored channel
+/// c, the colour component that goes there. `None` when the storage needs no reordering.
+/// A stored channel no component maps to (the X of B8G8R8X8) keeps its own component.
+pub fn output_swizzle(storage_swizzle: Option<[u32; 4]>) -> Option<[u8; 4]> {
+    let s = storage_swizzle?;
+    let chan = |v: u32| match v {
+        glow::RED => Some(0u8),
+        glow::GREEN => Some(1),
+        glow::BLUE => Some(2),
+        glow::ALPHA => Some(3),
+        _ => None,
+    };
+    let mut out = [0u8, 1, 2, 3];
+    for (k, &v) in s.iter().enumerate() {
+        if let Some(c) = chan(v) {
+            out[usize::from(c)] = k as u8;
+        }
+    }
+    (out != [0, 1, 2, 3]).then_some(out)
 }
 
 /// EINVAL for a gallium value the mapping does not define.

@@ -47,12 +47,14 @@ use crate::error::{Error, Result};
 use crate::model::protocol::{self, ccmd, Command, ErrorKind};
 use crate::renderer::context::ERROR_CTX_UNSUPPORTED_FUNCTION;
 use crate::renderer::context::{ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_RESOURCE};
-use crate::renderer::Renderer;
+use crate::renderer::{objects, Renderer};
 use std::collections::HashSet;
 use std::sync::Mutex;
 
 mod blit;
+mod draw;
 mod resource;
+mod state;
 mod surface;
 
 /// A failed command: the errno the submit returns and the context error it records
@@ -192,27 +194,95 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         | C::SetDebugFlags(_)
         | C::SendStringMarker { .. }
         | C::GetMemoryInfo(_)
-        | C::BeginQuery(_)
-        | C::EndQuery(_)
-        | C::GetQueryResult { .. }
-        | C::GetQueryResultQbo(_)
         | C::MemoryBarrier(_)
-        | C::TextureBarrier(_) => Ok(()),
+        | C::TextureBarrier(_)
+        // The program is linked at the first draw that uses the shaders.
+        | C::LinkShader(_) => Ok(()),
+        C::BeginQuery(h) => draw::begin_end_query(r, ctx_id, *h, true),
+        C::EndQuery(h) => draw::begin_end_query(r, ctx_id, *h, false),
+        C::GetQueryResult { handle, .. } => draw::get_query_result(r, ctx_id, *handle),
+        C::BindShader { handle, shader_type: Some(t) } => {
+            state::bind_shader(r, ctx_id, *handle, *t)
+        }
+        // Upstream ignores a stage number past compute.
+        C::BindShader { shader_type: None, .. } => Ok(()),
+        C::SetViewportState { start_slot, viewports } => {
+            if let (0, Some(v)) = (*start_slot, viewports.first()) {
+                r.context(ctx_id)?.sub().bound.viewport = *v;
+            }
+            Ok(())
+        }
+        C::SetScissorState { start_slot, scissors } => {
+            if let (0, Some(s)) = (*start_slot, scissors.first()) {
+                r.context(ctx_id)?.sub().bound.scissor = *s;
+            }
+            Ok(())
+        }
+        C::SetVertexBuffers(vbs) => {
+            state::check_vertex_buffers(r, ctx_id, vbs)?;
+            r.context(ctx_id)?.sub().bound.vertex_buffers = vbs.clone();
+            Ok(())
+        }
+        C::SetIndexBuffer(ib) => {
+            if ib.res_handle != 0 {
+                attached(r, ctx_id, ib.res_handle)?;
+            }
+            r.context(ctx_id)?.sub().bound.index_buffer = *ib;
+            Ok(())
+        }
+        C::SetConstantBuffer { shader_type, data, .. } => {
+            let slot = crate::renderer::state::stage_index(*shader_type);
+            r.context(ctx_id)?.sub().bound.constants[slot] = std::sync::Arc::from(*data);
+            Ok(())
+        }
+        C::SetSamplerViews { shader_type, start_slot, handles } => {
+            state::set_sampler_views(r, ctx_id, *shader_type, *start_slot, handles)
+        }
+        C::BindSamplerStates { shader_type, start_slot, handles } => {
+            state::bind_sampler_states(r, ctx_id, *shader_type, *start_slot, handles)
+        }
+        C::SetBlendColor(c) => {
+            r.context(ctx_id)?.sub().bound.blend_color = *c;
+            Ok(())
+        }
+        C::SetStencilRef { front, back } => {
+            r.context(ctx_id)?.sub().bound.stencil_ref = [*front, *back];
+            Ok(())
+        }
+        C::SetSampleMask(m) => {
+            r.context(ctx_id)?.sub().bound.sample_mask = *m;
+            Ok(())
+        }
+        C::SetClipState(p) => {
+            r.context(ctx_id)?.sub().bound.clip_planes = *p;
+            Ok(())
+        }
+        C::SetPolygonStipple(p) => {
+            r.context(ctx_id)?.sub().bound.stipple = *p;
+            Ok(())
+        }
+        C::SetMinSamples(n) if *n <= 1 => Ok(()),
         C::CreateSubCtx(id) => Ok(r.context(ctx_id)?.create_sub(*id)?),
         C::SetSubCtx(id) => {
             r.context(ctx_id)?.set_sub(*id);
             Ok(())
         }
         C::DestroySubCtx(id) => {
-            r.context(ctx_id)?.destroy_sub(*id);
+            let queries = r.context(ctx_id)?.destroy_sub(*id);
+            if let Some(gl) = r.backend.gl_mut() {
+                gl.delete_queries(&queries);
+            }
             Ok(())
         }
         C::CreateObject { handle, object } => surface::create_object(r, ctx_id, *handle, object),
         C::DestroyObject { handle, .. } => {
-            r.context(ctx_id)?.destroy_object(*handle);
+            let gone = r.context(ctx_id)?.destroy_object(*handle);
+            if let (Some(objects::Object::Query(q)), Some(gl)) = (gone, r.backend.gl_mut()) {
+                gl.delete_queries(&q.active.into_iter().collect::<Vec<_>>());
+            }
             Ok(())
         }
-        C::BindObject { obj_type, handle } => surface::bind_object(r, ctx_id, *obj_type, *handle),
+        C::BindObject { obj_type, handle } => state::bind_object(r, ctx_id, *obj_type, *handle),
         C::SetFramebufferState { zsurf_handle, cbufs } => {
             surface::set_framebuffer(r, ctx_id, *zsurf_handle, cbufs)
         }
@@ -237,7 +307,7 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         C::Blit(b) => blit::blit(r, ctx_id, b),
         C::ClearTexture(c) => resource::clear_texture(r, ctx_id, c),
         C::PipeResourceCreate(p) => resource::pipe_resource_create(r, ctx_id, p),
-        C::DrawVbo(_) => {
+        C::DrawVbo(d) => {
             if r.context(ctx_id)?.in_error {
                 // Upstream's vrend_draw_vbo: a context in error draws nothing and says so.
                 return Err(Fail {
@@ -245,8 +315,7 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
                     err: Error::new(libc::ENOTRECOVERABLE, "draw in a context in error"),
                 });
             }
-            skip(r, ctx_id, (ccmd::DRAW_VBO, 0), "DRAW_VBO");
-            Ok(())
+            draw::draw_vbo(r, ctx_id, d)
         }
         // Upstream built without video (what the capsets advertise: no video caps) answers
         // every video command with EINVAL (`vrend_unsupported`).

@@ -5,7 +5,7 @@ use super::resource::{desc, fill, read_box, stage, write_box, Staged};
 use super::{attached, fail, skip, CmdResult, Fail};
 use crate::model::format::{self, FormatInfo};
 use crate::model::pixel;
-use crate::model::protocol::{ccmd, BindableObject, Clear, Object as Proto};
+use crate::model::protocol::{ccmd, Clear, Object as Proto};
 use crate::model::resource::Target;
 use crate::model::transfer::{self, RawBox};
 use crate::renderer::context::{ERROR_CTX_ILLEGAL_HANDLE, ERROR_CTX_ILLEGAL_SURFACE};
@@ -54,45 +54,12 @@ pub(super) fn create_object(
             };
             Object::Surface { surface, msaa: kind == ObjectKind::MsaaSurface }
         }
-        _ => {
-            skip(
-                r,
-                ctx_id,
-                (ccmd::CREATE_OBJECT, type_id),
-                &format!("CREATE_OBJECT({})", kind.name()),
-            );
-            Object::Refused(kind)
-        }
+        other => match super::state::create_state_object(r, ctx_id, handle, other)? {
+            Some(o) => o,
+            None => return Ok(()),
+        },
     };
     r.context(ctx_id)?.insert_object(handle, stored).map_err(|err| Fail { code: None, err })
-}
-
-/// BIND_OBJECT: the handle must name an object of the bound kind (0 unbinds); binding
-/// itself is not executed yet (refused). A missing handle or one of another kind fails with
-/// ILLEGAL_HANDLE, upstream's report for both.
-pub(super) fn bind_object(
-    r: &mut Renderer,
-    ctx_id: u32,
-    obj_type: BindableObject,
-    handle: u32,
-) -> CmdResult {
-    let kind = match obj_type {
-        BindableObject::Blend => ObjectKind::Blend,
-        BindableObject::Dsa => ObjectKind::Dsa,
-        BindableObject::Rasterizer => ObjectKind::Rasterizer,
-        BindableObject::VertexElements => ObjectKind::VertexElements,
-    };
-    if handle != 0 {
-        if let Err(e) = r.context(ctx_id)?.sub().objects.expect(handle, kind) {
-            return Err(fail(
-                ERROR_CTX_ILLEGAL_HANDLE,
-                format!("bind {} {handle}: {}", kind.name(), describe(e)),
-            ));
-        }
-    }
-    let key = (ccmd::BIND_OBJECT, kind as u8);
-    skip(r, ctx_id, key, &format!("BIND_OBJECT({})", kind.name()));
-    Ok(())
 }
 
 pub(super) fn set_framebuffer(
@@ -142,6 +109,9 @@ fn surface_stage(
 }
 
 pub(super) fn clear(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
+    if r.backend.gl_mut().is_some() {
+        return super::draw::clear_gl(r, ctx_id, c);
+    }
     let buffers = c.buffers;
     let stencil = c.stencil as u8;
     let fb = r.context(ctx_id)?.sub().fb.clone();

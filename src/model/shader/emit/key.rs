@@ -54,6 +54,10 @@ pub struct VariantKey {
     pub fs_sint_outputs: u8,
     /// Fragment stage: colour buffer i (bit i) has an unsigned-integer format.
     pub fs_uint_outputs: u8,
+    /// Fragment stage: colour buffer i stores its channels in another order (e.g.
+    /// B8G8R8A8 kept as RGBA8): stored channel c takes output component `[i][c]`
+    /// (`None`: as written).
+    pub fs_out_swizzle: [Option<[u8; 4]>; 8],
     /// Vertex stage: a geometry shader follows, so outputs go to its per-vertex inputs
     /// (`gv_*` arrays, no interpolation qualifiers); user clip planes then belong in the
     /// geometry stage's key.

@@ -364,6 +364,10 @@ pub fn emit_with_info(
                             ("ivec4", format!("floatBitsToInt(o{reg})"))
                         } else if key.fs_uint_outputs & (1 << j) != 0 {
                             ("uvec4", format!("floatBitsToUint(o{reg})"))
+                        } else if let Some(sw) = key.fs_out_swizzle[j as usize] {
+                            let c = |i: u8| ['x', 'y', 'z', 'w'][usize::from(i & 3)];
+                            let (a, b, cc, d) = (c(sw[0]), c(sw[1]), c(sw[2]), c(sw[3]));
+                            ("vec4", format!("o{reg}.{a}{b}{cc}{d}"))
                         } else {
                             ("vec4", format!("o{reg}"))
                         };

@@ -1,0 +1,138 @@
+//! CLEAR on GL, queries, and readying a resource's storage for the draw path (see
+//! [`super::draw`]).
+
+use super::draw::{swizzled, ClearCall, OutKind};
+use super::GlBackend;
+use crate::error::{Error, Result};
+use glow::HasContext;
+use std::num::NonZeroU32;
+
+impl GlBackend {
+    /// CLEAR of the given attachments (whole surfaces: no scissor, no write masks).
+    pub fn clear_attachments(&mut self, c: &ClearCall<'_>) -> Result<()> {
+        self.begin()?;
+        // One attachment at a time: GL clears only the area all attachments share, gallium
+        // clears each surface whole.
+        for (i, a) in c.cbufs.iter().enumerate().take(8) {
+            let Some(a) = a else { continue };
+            if c.buffers & (4 << i) == 0 {
+                continue;
+            }
+            self.bind_framebuffer(&[Some(*a)], None)?;
+            let gl = &self.gl;
+            // SAFETY: context current, the draw framebuffer bound; slices hold 4 values.
+            unsafe {
+                gl.disable(glow::SCISSOR_TEST);
+                gl.disable(glow::RASTERIZER_DISCARD);
+                gl.enable(glow::FRAMEBUFFER_SRGB);
+                gl.color_mask_draw_buffer(0, true, true, true, true);
+                match a.kind {
+                    OutKind::Float => {
+                        let v = swizzled(c.color.map(f32::from_bits), a.swizzle);
+                        gl.clear_buffer_f32_slice(glow::COLOR, 0, &v);
+                    }
+                    OutKind::Sint => {
+                        gl.clear_buffer_i32_slice(glow::COLOR, 0, &c.color.map(|x| x as i32))
+                    }
+                    OutKind::Uint => gl.clear_buffer_u32_slice(glow::COLOR, 0, &c.color),
+                }
+            }
+        }
+        if c.zs.is_some() && c.buffers & 3 != 0 {
+            self.bind_framebuffer(&[], c.zs)?;
+        }
+        let gl = &self.gl;
+        // SAFETY: context current, the draw framebuffer bound; slices hold one value.
+        unsafe {
+            gl.disable(glow::SCISSOR_TEST);
+            gl.disable(glow::RASTERIZER_DISCARD);
+            if let Some(z) = c.zs.filter(|_| c.buffers & 3 != 0) {
+                let want_z = c.buffers & 1 != 0 && z.zs_point != glow::STENCIL_ATTACHMENT;
+                let want_s = c.buffers & 2 != 0 && z.zs_point != glow::DEPTH_ATTACHMENT;
+                gl.depth_mask(true);
+                gl.stencil_mask_separate(glow::FRONT_AND_BACK, 0xff);
+                let depth = c.depth.clamp(0.0, 1.0) as f32;
+                let stencil = (c.stencil & 0xff) as i32;
+                match (want_z, want_s) {
+                    (true, true) => {
+                        gl.clear_buffer_depth_stencil(glow::DEPTH_STENCIL, 0, depth, stencil)
+                    }
+                    (true, false) => gl.clear_buffer_f32_slice(glow::DEPTH, 0, &[depth]),
+                    (false, true) => gl.clear_buffer_i32_slice(glow::STENCIL, 0, &[stencil]),
+                    (false, false) => {}
+                }
+            }
+        }
+        self.check("CLEAR")
+    }
+
+    /// Starts a GL query of `target` (`GL_SAMPLES_PASSED`, …); returns its name.
+    pub fn begin_query(&mut self, target: u32) -> Result<u32> {
+        self.begin()?;
+        // SAFETY: context current.
+        let q = unsafe { self.gl.create_query() }
+            .map_err(|e| Error::nomem(format!("glGenQueries: {e}")))?;
+        // SAFETY: context current; `q` is a new query.
+        unsafe { self.gl.begin_query(target, q) };
+        if let Err(e) = self.check("glBeginQuery") {
+            // SAFETY: deleting the query made above.
+            unsafe { self.gl.delete_query(q) };
+            return Err(e);
+        }
+        Ok(q.0.get())
+    }
+
+    /// Ends query `name` of `target` (or records a timestamp for `GL_TIMESTAMP` with
+    /// `name` 0), waits for its result, deletes it and returns the result.
+    pub fn end_query(&mut self, target: u32, name: u32) -> Result<u64> {
+        self.begin()?;
+        let gl = &self.gl;
+        // SAFETY: context current; `name` is a query this backend began (or a new one for
+        // timestamps), deleted here once its result is read.
+        let r = unsafe {
+            let q = match NonZeroU32::new(name) {
+                Some(n) => {
+                    gl.end_query(target);
+                    glow::NativeQuery(n)
+                }
+                None => {
+                    let q = gl
+                        .create_query()
+                        .map_err(|e| Error::nomem(format!("glGenQueries: {e}")))?;
+                    gl.query_counter(q, glow::TIMESTAMP);
+                    q
+                }
+            };
+            let r = gl.get_query_parameter_u64(q, glow::QUERY_RESULT);
+            gl.delete_query(q);
+            r
+        };
+        self.check("query result")?;
+        Ok(r)
+    }
+
+    /// Deletes queries that were begun and never ended (their objects are gone).
+    pub fn delete_queries(&mut self, names: &[u32]) {
+        if names.is_empty() || self.begin().is_err() {
+            return;
+        }
+        for &n in names {
+            if let Some(n) = NonZeroU32::new(n) {
+                // SAFETY: context current; the query is ours.
+                unsafe { self.gl.delete_query(glow::NativeQuery(n)) };
+            }
+        }
+    }
+
+    /// Prepares a resource's storage for GL use by the draw path (zero-fills new storage)
+    /// and returns its GL name and target.
+    pub fn use_storage(
+        &mut self,
+        desc: &crate::model::resource::ResourceDesc,
+        st: &mut super::GlStorage,
+    ) -> Result<(u32, u32)> {
+        self.begin()?;
+        self.settle(desc, st)?;
+        Ok((st.name, st.target))
+    }
+}

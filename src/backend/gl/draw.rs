@@ -1,0 +1,700 @@
+//! Executing the guest's draws and clears on GL: a [`DrawCall`] (state already mapped to GL
+//! terms by [`crate::model::gl_state`], resources resolved to GL names by the renderer) is
+//! applied in full and drawn into the resources' own textures through one framebuffer
+//! object, so transfers, blits, scanout and fences see the rendered pixels.
+//!
+//! All state is set on every draw (nothing is assumed about what the previous draw, a
+//! transfer or the VMM left in the context). Guest ranges never reach GL unchecked: every
+//! vertex attribute the program reads is checked against its buffer's size for the
+//! highest vertex the draw fetches — for indexed draws the indices are read back and
+//! scanned — and the index range against the index buffer ([`check_fetch`]).
+
+use super::program::ProgramId;
+use super::{gi, GlBackend};
+use crate::error::{Error, Result};
+pub use crate::model::gl_state::VertexInput;
+use crate::model::gl_state::{
+    check_fetch, index_range, BlendGl, DsaGl, RasterizerGl, SamplerStateGl, SamplerViewGl, GL_CLAMP,
+};
+use crate::model::protocol::{DrawVbo, Scissor, Viewport};
+use crate::model::shader::Processor;
+use glow::HasContext;
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+
+/// How a colour attachment's values are written (for clears and the fragment outputs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutKind {
+    Float,
+    Sint,
+    Uint,
+}
+
+/// One framebuffer attachment: a level (and layer) of a resource's texture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: u32,
+    /// The texture's GL target.
+    pub target: u32,
+    pub level: u32,
+    /// Layer (array, 3-D) or face (cube); ignored for other targets.
+    pub layer: u32,
+    pub kind: OutKind,
+    /// For the depth/stencil slot: `GL_DEPTH_ATTACHMENT`, `GL_STENCIL_ATTACHMENT` or
+    /// `GL_DEPTH_STENCIL_ATTACHMENT` (ignored for colour slots).
+    pub zs_point: u32,
+    /// Stored channel c takes colour component `[c]` (storage in another channel order:
+    /// [`crate::model::gl_state::output_swizzle`]); `None`: as written.
+    pub swizzle: Option<[u8; 4]>,
+}
+
+/// `v` reordered for storage through `swizzle` (see [`Attachment::swizzle`]).
+pub fn swizzled<T: Copy>(v: [T; 4], swizzle: Option<[u8; 4]>) -> [T; 4] {
+    match swizzle {
+        Some(s) => s.map(|i| v[usize::from(i & 3)]),
+        None => v,
+    }
+}
+
+/// The bound index buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct IndexInput {
+    pub buffer: u32,
+    pub buffer_size: u64,
+    /// 1, 2 or 4 bytes per index.
+    pub index_size: u32,
+    pub offset: u64,
+}
+
+/// A texture bound for a sampler of the program.
+#[derive(Clone, Copy, Debug)]
+pub struct TextureInput {
+    pub unit: u32,
+    pub name: u32,
+    pub view: SamplerViewGl,
+    pub sampler: Option<SamplerStateGl>,
+}
+
+/// Everything one DRAW_VBO needs, in GL terms.
+pub struct DrawCall<'a> {
+    pub program: ProgramId,
+    pub cbufs: &'a [Option<Attachment>],
+    pub zs: Option<Attachment>,
+    pub blend: &'a BlendGl,
+    pub dsa: &'a DsaGl,
+    pub rast: &'a RasterizerGl,
+    pub blend_color: [f32; 4],
+    pub stencil_ref: [u8; 2],
+    pub sample_mask: u32,
+    pub viewport: Viewport,
+    pub scissor: Scissor,
+    pub vertices: &'a [VertexInput],
+    pub index: Option<IndexInput>,
+    /// Inline constants by stage.
+    pub constants: &'a [(Processor, &'a [u32])],
+    pub clip_planes: &'a [[f32; 4]; 8],
+    pub stipple: &'a [u32; 32],
+    pub textures: &'a [TextureInput],
+    /// The GL primitive mode.
+    pub mode: u32,
+    pub info: DrawVbo,
+}
+
+/// A CLEAR of the bound framebuffer.
+pub struct ClearCall<'a> {
+    pub cbufs: &'a [Option<Attachment>],
+    pub zs: Option<Attachment>,
+    /// `PIPE_CLEAR_*`: depth 1, stencil 2, colour buffer i at 4 << i.
+    pub buffers: u32,
+    pub color: [u32; 4],
+    pub depth: f64,
+    pub stencil: u32,
+}
+
+/// Sampler objects kept at most (all are deleted when the cache is full).
+const MAX_SAMPLERS: usize = 4096;
+
+/// GL objects of the draw path (valid in the backend's own context only).
+#[derive(Default)]
+pub struct DrawObjects {
+    vao: Option<glow::NativeVertexArray>,
+    fbo: Option<glow::NativeFramebuffer>,
+    samplers: HashMap<[u32; 16], glow::NativeSampler>,
+    /// `GL_MAX_VERTEX_ATTRIBS` (read once).
+    max_attribs: Option<u32>,
+}
+
+fn tex(name: u32) -> Option<glow::NativeTexture> {
+    NonZeroU32::new(name).map(glow::NativeTexture)
+}
+
+fn buf(name: u32) -> Option<glow::NativeBuffer> {
+    NonZeroU32::new(name).map(glow::NativeBuffer)
+}
+
+fn sampler_key(s: &SamplerStateGl) -> [u32; 16] {
+    [
+        s.wrap[0],
+        s.wrap[1],
+        s.wrap[2],
+        s.min_filter,
+        s.mag_filter,
+        s.lod_bias.to_bits(),
+        s.min_lod.to_bits(),
+        s.max_lod.to_bits(),
+        s.compare_mode,
+        s.compare_func,
+        s.border_color[0],
+        s.border_color[1],
+        s.border_color[2],
+        s.border_color[3],
+        s.max_anisotropy.to_bits(),
+        0,
+    ]
+}
+
+/// Core GL has no `GL_CLAMP`: clamp to the edge (the same for nearest filtering).
+fn core_wrap(w: u32) -> i32 {
+    (if w == GL_CLAMP { glow::CLAMP_TO_EDGE } else { w }) as i32
+}
+
+impl GlBackend {
+    /// Binds the draw framebuffer with these attachments (the others detached).
+    pub(super) fn bind_framebuffer(
+        &mut self,
+        cbufs: &[Option<Attachment>],
+        zs: Option<Attachment>,
+    ) -> Result<()> {
+        let fbo = match self.draw.fbo {
+            Some(f) => f,
+            None => {
+                // SAFETY: context current (callers ran begin()).
+                let f = unsafe { self.gl.create_framebuffer() }
+                    .map_err(|e| Error::nomem(format!("glGenFramebuffers: {e}")))?;
+                self.draw.fbo = Some(f);
+                f
+            }
+        };
+        let gl = &self.gl;
+        let fb = glow::DRAW_FRAMEBUFFER;
+        let attach = |point: u32, a: Option<&Attachment>| {
+            // SAFETY: context current; the names are live textures of resources (or none).
+            unsafe {
+                match a {
+                    None => gl.framebuffer_texture(fb, point, None, 0),
+                    Some(a) => match a.target {
+                        glow::TEXTURE_CUBE_MAP => gl.framebuffer_texture_2d(
+                            fb,
+                            point,
+                            glow::TEXTURE_CUBE_MAP_POSITIVE_X + a.layer.min(5),
+                            tex(a.name),
+                            a.level as i32,
+                        ),
+                        glow::TEXTURE_3D
+                        | glow::TEXTURE_1D_ARRAY
+                        | glow::TEXTURE_2D_ARRAY
+                        | glow::TEXTURE_CUBE_MAP_ARRAY
+                        | glow::TEXTURE_2D_MULTISAMPLE_ARRAY => gl.framebuffer_texture_layer(
+                            fb,
+                            point,
+                            tex(a.name),
+                            a.level as i32,
+                            a.layer as i32,
+                        ),
+                        _ => gl.framebuffer_texture(fb, point, tex(a.name), a.level as i32),
+                    },
+                }
+            }
+        };
+        // SAFETY: context current; `fbo` is ours.
+        unsafe { gl.bind_framebuffer(fb, Some(fbo)) };
+        let mut draw_buffers = [glow::NONE; 8];
+        for (i, slot) in draw_buffers.iter_mut().enumerate() {
+            let a = cbufs.get(i).copied().flatten();
+            attach(glow::COLOR_ATTACHMENT0 + i as u32, a.as_ref());
+            if a.is_some() {
+                *slot = glow::COLOR_ATTACHMENT0 + i as u32;
+            }
+        }
+        attach(glow::DEPTH_STENCIL_ATTACHMENT, None);
+        if let Some(z) = zs {
+            attach(z.zs_point, Some(&z));
+        }
+        let n = cbufs.len().min(8);
+        // SAFETY: context current, the framebuffer bound above.
+        let status = unsafe {
+            gl.draw_buffers(&draw_buffers[..n.max(1)]);
+            gl.check_framebuffer_status(fb)
+        };
+        self.check("framebuffer attachments")?;
+        if status != glow::FRAMEBUFFER_COMPLETE {
+            return Err(Error::inval(format!("framebuffer incomplete (status {status:#x})")));
+        }
+        Ok(())
+    }
+
+    /// Executes one draw (see the module documentation).
+    pub fn draw(&mut self, d: &DrawCall<'_>) -> Result<()> {
+        let info = &d.info;
+        let instances = u64::from(info.instance_count);
+        if info.count == 0 || instances == 0 {
+            return Ok(());
+        }
+        if d.cbufs.iter().all(Option::is_none) && d.zs.is_none() {
+            log::debug!("draw without attachments skipped");
+            return Ok(());
+        }
+        self.begin()?;
+        // What the draw fetches, checked before anything reaches GL.
+        let vertex_range = match d.index {
+            None => {
+                let lo = u64::from(info.start);
+                Some((lo, lo + u64::from(info.count) - 1))
+            }
+            Some(ix) => self.indexed_range(&ix, info)?,
+        };
+        check_fetch(d.vertices, vertex_range, info.start_instance.into(), instances)?;
+        self.bind_framebuffer(d.cbufs, d.zs)?;
+        self.use_program(d.program)?;
+        for (stage, data) in d.constants {
+            self.set_constants(d.program, *stage, 0, data)?;
+        }
+        self.set_program_extras(d)?;
+        self.apply_state(d)?;
+        self.bind_vertices(d)?;
+        self.bind_textures(d.textures)?;
+        self.issue_draw(d)?;
+        self.check("DRAW_VBO")
+    }
+
+    /// The range of vertices an indexed draw fetches (`None`: nothing but restart
+    /// indices), after checking the index range against the index buffer.
+    fn indexed_range(&mut self, ix: &IndexInput, info: &DrawVbo) -> Result<Option<(u64, u64)>> {
+        let size = u64::from(ix.index_size);
+        let first = ix.offset.checked_add(u64::from(info.start) * size);
+        let len = u64::from(info.count) * size;
+        let end = first.and_then(|f| f.checked_add(len));
+        let (Some(first), Some(end)) = (first, end) else {
+            return Err(Error::inval("index range overflows"));
+        };
+        if end > ix.buffer_size {
+            return Err(Error::inval(format!(
+                "indices {first}..{end} past the index buffer ({} bytes)",
+                ix.buffer_size
+            )));
+        }
+        let mut bytes = vec![0u8; len as usize];
+        // SAFETY: context current; `buf` is a live buffer of at least `end` bytes (checked
+        // against the resource's size) and `bytes` holds `len` bytes.
+        unsafe {
+            self.gl.bind_buffer(glow::COPY_READ_BUFFER, buf(ix.buffer));
+            self.gl.get_buffer_sub_data(
+                glow::COPY_READ_BUFFER,
+                gi(first, "index offset")?,
+                &mut bytes,
+            );
+        }
+        self.check("index readback")?;
+        let restart = info.primitive_restart.then_some(info.restart_index);
+        let Some((lo, hi)) = index_range(&bytes, ix.index_size, restart) else {
+            return Ok(None);
+        };
+        let bias = i64::from(info.index_bias);
+        let (lo, hi) = (i64::from(lo) + bias, i64::from(hi) + bias);
+        if lo < 0 {
+            return Err(Error::inval(format!("index {lo} below 0 after the index bias")));
+        }
+        Ok(Some((lo as u64, hi as u64)))
+    }
+
+    /// Uniforms the translator adds: user clip planes and the polygon stipple.
+    fn set_program_extras(&mut self, d: &DrawCall<'_>) -> Result<()> {
+        let (program, stages) = {
+            let info = self.program_info(d.program)?;
+            let p = self.program_name(d.program)?;
+            (
+                p,
+                info.stages
+                    .iter()
+                    .map(|s| (s.stage, s.info.uses_clip_planes, s.info.uses_stipple))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        for (stage, planes, stipple) in stages {
+            // SAFETY: context current; `program` is the current, live program; the slices
+            // match the uniforms' declared sizes (vec4[8], uint[32]).
+            unsafe {
+                if planes {
+                    let name = if stage == Processor::Geometry {
+                        "gs_clip_planes"
+                    } else {
+                        "vs_clip_planes"
+                    };
+                    let loc = self.gl.get_uniform_location(program, name);
+                    let flat: Vec<f32> = d.clip_planes.iter().flatten().copied().collect();
+                    self.gl.uniform_4_f32_slice(loc.as_ref(), &flat);
+                }
+                if stipple {
+                    let loc = self.gl.get_uniform_location(program, "fs_stipple");
+                    self.gl.uniform_1_u32_slice(loc.as_ref(), d.stipple);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Blend, depth/stencil, rasterizer, viewport and scissor state.
+    fn apply_state(&mut self, d: &DrawCall<'_>) -> Result<()> {
+        let (b, z, r) = (d.blend, d.dsa, d.rast);
+        let vp = d.viewport;
+        let flip = vp.scale[1] < 0.0;
+        if (flip || r.clip_halfz) && self.raw.clip_control.is_none() {
+            return Err(Error::notsup("a flipped or [0,1]-depth viewport needs glClipControl"));
+        }
+        let gl = &self.gl;
+        let raw = &self.raw;
+        let set = |cap: u32, on: bool| {
+            // SAFETY: context current; `cap` is a valid capability.
+            unsafe {
+                if on {
+                    gl.enable(cap)
+                } else {
+                    gl.disable(cap)
+                }
+            }
+        };
+        // SAFETY: context current; every enum comes from the gl_state mapping (validated
+        // gallium values) and is checked by glGetError after the draw.
+        unsafe {
+            // Blend.
+            if b.independent {
+                for (i, rt) in b.rt.iter().enumerate() {
+                    let i = i as u32;
+                    if rt.enabled {
+                        gl.enable_draw_buffer(glow::BLEND, i);
+                    } else {
+                        gl.disable_draw_buffer(glow::BLEND, i);
+                    }
+                    gl.blend_func_separate_draw_buffer(
+                        i,
+                        rt.src_rgb,
+                        rt.dst_rgb,
+                        rt.src_alpha,
+                        rt.dst_alpha,
+                    );
+                    gl.blend_equation_separate_draw_buffer(i, rt.eq_rgb, rt.eq_alpha);
+                    let m = rt.color_mask;
+                    gl.color_mask_draw_buffer(i, m[0], m[1], m[2], m[3]);
+                }
+            } else {
+                let rt = &b.rt[0];
+                set(glow::BLEND, rt.enabled);
+                if rt.src_rgb != 0 {
+                    gl.blend_func_separate(rt.src_rgb, rt.dst_rgb, rt.src_alpha, rt.dst_alpha);
+                    gl.blend_equation_separate(rt.eq_rgb, rt.eq_alpha);
+                }
+                let m = rt.color_mask;
+                gl.color_mask(m[0], m[1], m[2], m[3]);
+            }
+            // Colour buffers stored in another channel order take their masks reordered.
+            for (i, a) in d.cbufs.iter().enumerate().take(8) {
+                if let Some(sw) = a.and_then(|a| a.swizzle) {
+                    let rt = if b.independent { &b.rt[i] } else { &b.rt[0] };
+                    let m = swizzled(rt.color_mask, Some(sw));
+                    gl.color_mask_draw_buffer(i as u32, m[0], m[1], m[2], m[3]);
+                }
+            }
+            set(glow::COLOR_LOGIC_OP, b.logic_op.enabled);
+            if b.logic_op.enabled {
+                (raw.logic_op)(b.logic_op.op);
+            }
+            set(glow::DITHER, b.dither);
+            set(glow::SAMPLE_ALPHA_TO_COVERAGE, b.alpha_to_coverage);
+            set(glow::SAMPLE_ALPHA_TO_ONE, b.alpha_to_one);
+            let c = d.blend_color;
+            gl.blend_color(c[0], c[1], c[2], c[3]);
+            set(glow::FRAMEBUFFER_SRGB, true);
+            set(glow::SAMPLE_MASK, d.sample_mask != u32::MAX);
+            (raw.sample_maski)(0, d.sample_mask);
+            // Depth and stencil.
+            set(glow::DEPTH_TEST, z.depth_test);
+            if z.depth_func != 0 {
+                gl.depth_func(z.depth_func);
+            }
+            gl.depth_mask(z.depth_write);
+            set(glow::STENCIL_TEST, z.stencil_test);
+            for (face, s, refv) in [
+                (glow::FRONT, &z.stencil[0], d.stencil_ref[0]),
+                (glow::BACK, &z.stencil[1], d.stencil_ref[1]),
+            ] {
+                if s.func != 0 {
+                    gl.stencil_func_separate(face, s.func, refv.into(), s.value_mask);
+                    gl.stencil_op_separate(face, s.sfail, s.zfail, s.zpass);
+                }
+                gl.stencil_mask_separate(face, s.write_mask);
+            }
+            // Rasterizer.
+            match r.cull_face {
+                Some(f) => {
+                    gl.enable(glow::CULL_FACE);
+                    gl.cull_face(f);
+                }
+                None => gl.disable(glow::CULL_FACE),
+            }
+            let front = match (r.front_face, flip) {
+                (glow::CCW, true) => glow::CW,
+                (glow::CW, true) => glow::CCW,
+                (f, _) => f,
+            };
+            if front != 0 {
+                gl.front_face(front);
+            }
+            let mode = if r.cull_face == Some(glow::FRONT) {
+                r.polygon_mode[1]
+            } else {
+                r.polygon_mode[0]
+            };
+            if mode != 0 {
+                gl.polygon_mode(glow::FRONT_AND_BACK, mode);
+            }
+            set(glow::POLYGON_OFFSET_POINT, r.offset.point);
+            set(glow::POLYGON_OFFSET_LINE, r.offset.line);
+            set(glow::POLYGON_OFFSET_FILL, r.offset.fill);
+            gl.polygon_offset(r.offset.factor, r.offset.units);
+            set(glow::SCISSOR_TEST, r.scissor);
+            set(glow::DEPTH_CLAMP, r.depth_clamp);
+            if r.provoking_vertex != 0 {
+                (raw.provoking_vertex)(r.provoking_vertex);
+            }
+            (raw.point_size)(r.point_size.max(1.0));
+            gl.line_width(r.line_width.max(1.0));
+            set(glow::LINE_SMOOTH, r.line_smooth);
+            set(glow::POLYGON_SMOOTH, r.polygon_smooth);
+            set(glow::MULTISAMPLE, r.multisample);
+            set(glow::RASTERIZER_DISCARD, r.rasterizer_discard);
+            let origin = match (r.point_sprite_origin, flip) {
+                (glow::UPPER_LEFT, true) => glow::LOWER_LEFT,
+                (glow::LOWER_LEFT, true) => glow::UPPER_LEFT,
+                (o, _) => o,
+            };
+            if origin != 0 {
+                (raw.point_parameteri)(glow::POINT_SPRITE_COORD_ORIGIN, origin as i32);
+            }
+            // Viewport: window = ndc * scale + translate.
+            let (sx, sy, sz) = (vp.scale[0], vp.scale[1], vp.scale[2]);
+            let (tx, ty, tz) = (vp.translate[0], vp.translate[1], vp.translate[2]);
+            let (x, w) = (tx - sx.abs(), 2.0 * sx.abs());
+            let (y, h) = (ty - sy.abs(), 2.0 * sy.abs());
+            gl.viewport(x.round() as i32, y.round() as i32, w.round() as i32, h.round() as i32);
+            let (near, far) = if r.clip_halfz { (tz, tz + sz) } else { (tz - sz, tz + sz) };
+            gl.depth_range_f64(near.into(), far.into());
+            if let Some(clip_control) = raw.clip_control {
+                let origin = if flip { glow::UPPER_LEFT } else { glow::LOWER_LEFT };
+                let depth =
+                    if r.clip_halfz { glow::ZERO_TO_ONE } else { glow::NEGATIVE_ONE_TO_ONE };
+                clip_control(origin, depth);
+            }
+            let s = d.scissor;
+            gl.scissor(
+                s.minx.into(),
+                s.miny.into(),
+                i32::from(s.maxx.saturating_sub(s.minx)),
+                i32::from(s.maxy.saturating_sub(s.miny)),
+            );
+        }
+        Ok(())
+    }
+
+    /// The vertex array: the attributes the program reads, the others disabled.
+    fn bind_vertices(&mut self, d: &DrawCall<'_>) -> Result<()> {
+        let vao = match self.draw.vao {
+            Some(v) => v,
+            None => {
+                // SAFETY: context current.
+                let v = unsafe { self.gl.create_vertex_array() }
+                    .map_err(|e| Error::nomem(format!("glGenVertexArrays: {e}")))?;
+                self.draw.vao = Some(v);
+                v
+            }
+        };
+        let max = match self.draw.max_attribs {
+            Some(m) => m,
+            None => {
+                // SAFETY: context current; a plain query.
+                let m = unsafe { self.gl.get_parameter_i32(glow::MAX_VERTEX_ATTRIBS) }.clamp(0, 32)
+                    as u32;
+                self.draw.max_attribs = Some(m);
+                m
+            }
+        };
+        if let Some(v) = d.vertices.iter().find(|v| v.location >= max) {
+            return Err(Error::inval(format!(
+                "vertex attribute {} (the host has {max})",
+                v.location
+            )));
+        }
+        let gl = &self.gl;
+        // SAFETY: context current; `vao` is ours; buffers are live buffers of resources
+        // whose fetch range was checked ([`check_fetch`]); offsets are byte offsets into
+        // the bound buffer (GL's pointer argument).
+        unsafe {
+            gl.bind_vertex_array(Some(vao));
+            for i in 0..max {
+                gl.disable_vertex_attrib_array(i);
+            }
+            for v in d.vertices {
+                let a = &v.attrib;
+                gl.bind_buffer(glow::ARRAY_BUFFER, buf(v.buffer));
+                let off = gi(v.base + u64::from(a.offset), "vertex offset")?;
+                let stride = gi(v.stride, "vertex stride")?;
+                if a.integer {
+                    gl.vertex_attrib_pointer_i32(v.location, a.size, a.ty, stride, off);
+                } else {
+                    gl.vertex_attrib_pointer_f32(
+                        v.location,
+                        a.size,
+                        a.ty,
+                        a.normalized,
+                        stride,
+                        off,
+                    );
+                }
+                gl.vertex_attrib_divisor(v.location, a.divisor);
+                gl.enable_vertex_attrib_array(v.location);
+            }
+            gl.bind_buffer(glow::ELEMENT_ARRAY_BUFFER, d.index.and_then(|i| buf(i.buffer)));
+        }
+        self.check("vertex attributes")
+    }
+
+    /// Textures and sampler objects for the program's samplers.
+    fn bind_textures(&mut self, textures: &[TextureInput]) -> Result<()> {
+        let mut seamless = false;
+        for t in textures {
+            let sampler = match &t.sampler {
+                Some(s) => {
+                    seamless |= s.seamless_cube_map;
+                    Some(self.sampler_object(s)?)
+                }
+                None => None,
+            };
+            let v = &t.view;
+            let gl = &self.gl;
+            // SAFETY: context current; `t.name` is a live texture whose target is
+            // `v.target` (the view of the resource's own target); parameters are valid.
+            unsafe {
+                gl.active_texture(glow::TEXTURE0 + t.unit);
+                gl.bind_texture(v.target, tex(t.name));
+                gl.bind_sampler(t.unit, sampler);
+                if v.target != glow::TEXTURE_BUFFER {
+                    let sw = v.swizzle.map(|s| s as i32);
+                    gl.tex_parameter_i32_slice(v.target, glow::TEXTURE_SWIZZLE_RGBA, &sw);
+                    if !matches!(
+                        v.target,
+                        glow::TEXTURE_2D_MULTISAMPLE | glow::TEXTURE_2D_MULTISAMPLE_ARRAY
+                    ) {
+                        gl.tex_parameter_i32(
+                            v.target,
+                            glow::TEXTURE_BASE_LEVEL,
+                            v.base_level as i32,
+                        );
+                        gl.tex_parameter_i32(v.target, glow::TEXTURE_MAX_LEVEL, v.max_level as i32);
+                    }
+                }
+            }
+        }
+        // SAFETY: context current.
+        unsafe {
+            if seamless {
+                self.gl.enable(glow::TEXTURE_CUBE_MAP_SEAMLESS);
+            } else {
+                self.gl.disable(glow::TEXTURE_CUBE_MAP_SEAMLESS);
+            }
+            self.gl.active_texture(glow::TEXTURE0);
+        }
+        self.check("textures")
+    }
+
+    /// The sampler object for `s` (cached by value).
+    fn sampler_object(&mut self, s: &SamplerStateGl) -> Result<glow::NativeSampler> {
+        let key = sampler_key(s);
+        if let Some(&o) = self.draw.samplers.get(&key) {
+            return Ok(o);
+        }
+        if self.draw.samplers.len() >= MAX_SAMPLERS {
+            for (_, o) in self.draw.samplers.drain() {
+                // SAFETY: context current; the sampler is ours and unbound below.
+                unsafe { self.gl.delete_sampler(o) };
+            }
+        }
+        let gl = &self.gl;
+        // SAFETY: context current; parameter values come from the gl_state mapping.
+        let o = unsafe {
+            let o = gl.create_sampler().map_err(|e| Error::nomem(format!("glGenSamplers: {e}")))?;
+            gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_S, core_wrap(s.wrap[0]));
+            gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_T, core_wrap(s.wrap[1]));
+            gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_R, core_wrap(s.wrap[2]));
+            gl.sampler_parameter_i32(o, glow::TEXTURE_MIN_FILTER, s.min_filter as i32);
+            gl.sampler_parameter_i32(o, glow::TEXTURE_MAG_FILTER, s.mag_filter as i32);
+            gl.sampler_parameter_f32(o, glow::TEXTURE_LOD_BIAS, s.lod_bias);
+            gl.sampler_parameter_f32(o, glow::TEXTURE_MIN_LOD, s.min_lod);
+            gl.sampler_parameter_f32(o, glow::TEXTURE_MAX_LOD, s.max_lod);
+            gl.sampler_parameter_i32(o, glow::TEXTURE_COMPARE_MODE, s.compare_mode as i32);
+            gl.sampler_parameter_i32(o, glow::TEXTURE_COMPARE_FUNC, s.compare_func as i32);
+            gl.sampler_parameter_f32_slice(
+                o,
+                glow::TEXTURE_BORDER_COLOR,
+                &s.border_color.map(f32::from_bits),
+            );
+            o
+        };
+        // Parameters the host refuses (mirror-clamp without the extension) show here.
+        self.check("sampler state")?;
+        self.draw.samplers.insert(key, o);
+        Ok(o)
+    }
+
+    fn issue_draw(&mut self, d: &DrawCall<'_>) -> Result<()> {
+        let info = &d.info;
+        let count = gi(info.count, "vertex count")?;
+        let instances = gi(info.instance_count, "instance count")?;
+        let gl = &self.gl;
+        // SAFETY: context current; the fetch ranges were checked; the index offset lies
+        // within the bound element buffer (checked in indexed_range).
+        unsafe {
+            if info.primitive_restart && d.index.is_some() {
+                gl.enable(glow::PRIMITIVE_RESTART);
+                (self.raw.primitive_restart_index)(info.restart_index);
+            } else {
+                gl.disable(glow::PRIMITIVE_RESTART);
+            }
+            match d.index {
+                None => gl.draw_arrays_instanced_base_instance(
+                    d.mode,
+                    gi(info.start, "first vertex")?,
+                    count,
+                    instances,
+                    info.start_instance,
+                ),
+                Some(ix) => {
+                    let ty = match ix.index_size {
+                        1 => glow::UNSIGNED_BYTE,
+                        2 => glow::UNSIGNED_SHORT,
+                        _ => glow::UNSIGNED_INT,
+                    };
+                    let off = ix.offset + u64::from(info.start) * u64::from(ix.index_size);
+                    gl.draw_elements_instanced_base_vertex_base_instance(
+                        d.mode,
+                        count,
+                        ty,
+                        gi(off, "index offset")?,
+                        instances,
+                        info.index_bias,
+                        info.start_instance,
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}

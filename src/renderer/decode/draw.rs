@@ -1,0 +1,496 @@
+//! DRAW_VBO, CLEAR and queries on the GL backend: the sub-context's bound state resolved
+//! (objects → GL terms, resource handles → GL names, shaders → a linked program with the
+//! variant keys the state asks for) and handed to [`crate::backend::gl::GlBackend::draw`].
+//!
+//! What a level-1 host does not execute is refused honestly (UNSUPPORTED_FUNCTION, logged
+//! once, the context not put in error): indirect draws, draws from streamout, tessellation
+//! and compute stages, primitives core GL lacks (the capsets leave them out, so the guest
+//! converts them). A draw without a vertex or fragment shader draws nothing, as upstream.
+
+use super::{attached, fail, log_once, skip, CmdResult, Fail};
+use crate::backend::gl::draw::{Attachment, DrawCall, OutKind, TextureInput, VertexInput};
+use crate::backend::gl::draw::{ClearCall, IndexInput};
+use crate::backend::gl::GlBackend;
+use crate::backend::Storage;
+use crate::error::Error;
+use crate::model::format::{self, Kind};
+use crate::model::gl_state::{self, BlendGl, DsaGl, RasterizerGl};
+use crate::model::protocol::{ccmd, Blend, Clear, DrawVbo, Dsa, Rasterizer, ShaderType};
+use crate::model::resource::Target;
+use crate::model::shader::{self, File, Processor, VariantKey};
+use crate::renderer::context::{
+    Framebuffer, ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_HANDLE,
+    ERROR_CTX_ILLEGAL_RESOURCE, ERROR_CTX_ILLEGAL_SURFACE,
+};
+use crate::renderer::objects::{Object, Surface};
+use crate::renderer::state::{ShaderObj, MAX_MEMO};
+use crate::renderer::{Renderer, Resource};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
+
+/// `VIRGL_QUERY_*` numbers.
+const QUERY_OCCLUSION_COUNTER: u16 = 0;
+const QUERY_OCCLUSION_PREDICATE: u16 = 1;
+const QUERY_TIMESTAMP: u16 = 2;
+const QUERY_TIME_ELAPSED: u16 = 4;
+const QUERY_PRIMITIVES_GENERATED: u16 = 5;
+const QUERY_OCCLUSION_PREDICATE_CONSERVATIVE: u16 = 11;
+/// `VIRGL_QUERY_STATE_DONE`.
+const QUERY_STATE_DONE: u32 = 1;
+
+/// The default state objects (what a sub-context draws with before it binds its own).
+fn defaults() -> &'static (BlendGl, DsaGl, RasterizerGl) {
+    static D: OnceLock<(BlendGl, DsaGl, RasterizerGl)> = OnceLock::new();
+    D.get_or_init(|| {
+        let mut blend = gl_state::blend(&Blend::default()).unwrap_or_default();
+        for rt in &mut blend.rt {
+            rt.color_mask = [true; 4];
+        }
+        let dsa = gl_state::dsa(&Dsa::default()).unwrap_or_default();
+        let rast = gl_state::rasterizer(&Rasterizer::default()).unwrap_or_default();
+        (blend, dsa, rast)
+    })
+}
+
+fn gl_fail(e: Error) -> Fail {
+    Fail { code: Some(ERROR_CTX_ILLEGAL_CMD_BUFFER), err: e }
+}
+
+/// The GL name and target of an attached resource with GL storage.
+fn gl_resource(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    handle: u32,
+) -> Result<(u32, u32, crate::model::resource::ResourceDesc), Fail> {
+    let res = resources
+        .get_mut(&handle)
+        .ok_or_else(|| fail(ERROR_CTX_ILLEGAL_RESOURCE, format!("unknown resource {handle}")))?;
+    let desc = res.desc;
+    match &mut res.storage {
+        Storage::Gl(st) => {
+            let (name, target) = gl.use_storage(&desc, st).map_err(gl_fail)?;
+            Ok((name, target, desc))
+        }
+        _ => Err(fail(
+            ERROR_CTX_ILLEGAL_RESOURCE,
+            format!("resource {handle} has no GL storage (blob or zero-copy memory)"),
+        )),
+    }
+}
+
+fn out_kind(format: u32) -> OutKind {
+    match format::lookup(format).map(|f| f.name) {
+        Some(n) if n.contains("SINT") => OutKind::Sint,
+        Some(n) if n.contains("UINT") => OutKind::Uint,
+        _ => OutKind::Float,
+    }
+}
+
+/// A surface as a framebuffer attachment.
+fn attachment(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    s: &Surface,
+) -> Result<Attachment, Fail> {
+    let (name, target, desc) = gl_resource(gl, resources, s.res)?;
+    if desc.target == Target::Buffer || s.level > desc.last_level {
+        return Err(fail(ERROR_CTX_ILLEGAL_SURFACE, format!("surface of resource {}", s.res)));
+    }
+    let zs_point = match format::lookup(s.format).map(|f| f.kind) {
+        Some(Kind::Depth) => glow::DEPTH_ATTACHMENT,
+        Some(Kind::Stencil) => glow::STENCIL_ATTACHMENT,
+        _ => glow::DEPTH_STENCIL_ATTACHMENT,
+    };
+    Ok(Attachment {
+        name,
+        target,
+        level: s.level,
+        layer: s.first_layer,
+        kind: out_kind(s.format),
+        zs_point,
+        swizzle: desc.format.gl.and_then(|g| gl_state::output_swizzle(g.swizzle)),
+    })
+}
+
+fn attachments(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    fb: &Framebuffer,
+) -> Result<(Vec<Option<Attachment>>, Option<Attachment>), Fail> {
+    let mut cbufs = Vec::with_capacity(fb.cbufs.len());
+    for c in &fb.cbufs {
+        cbufs.push(match c {
+            Some(s) => Some(attachment(gl, resources, s)?),
+            None => None,
+        });
+    }
+    let zs = match &fb.zsurf {
+        Some(s) => Some(attachment(gl, resources, s)?),
+        None => None,
+    };
+    Ok((cbufs, zs))
+}
+
+fn check_fb_attached(r: &Renderer, ctx_id: u32, fb: &Framebuffer) -> CmdResult {
+    for s in fb.cbufs.iter().flatten().chain(fb.zsurf.iter()) {
+        attached(r, ctx_id, s.res)?;
+    }
+    Ok(())
+}
+
+/// CLEAR on the GL backend.
+pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
+    let fb = r.context(ctx_id)?.sub().fb.clone();
+    check_fb_attached(r, ctx_id, &fb)?;
+    let Renderer { backend, resources, .. } = r;
+    let gl = backend.gl_mut().expect("callers check for GL");
+    let (cbufs, zs) = attachments(gl, resources, &fb)?;
+    let call = ClearCall {
+        cbufs: &cbufs,
+        zs,
+        buffers: c.buffers,
+        color: c.color,
+        depth: c.depth,
+        stencil: c.stencil,
+    };
+    gl.clear_attachments(&call).map_err(gl_fail)
+}
+
+/// IN[i] read by a vertex program (bit i).
+fn vs_inputs(vs: &ShaderObj) -> u32 {
+    let mut m = 0u32;
+    for d in vs.program.declarations.iter().filter(|d| d.file == File::Input) {
+        for i in d.first..=d.last.min(31) {
+            m |= 1 << i;
+        }
+    }
+    m
+}
+
+/// Variant keys for (vertex, [geometry], fragment) under `base`.
+fn stage_keys(
+    vs: &ShaderObj,
+    gs: Option<&ShaderObj>,
+    fs: &ShaderObj,
+    base: VariantKey,
+) -> Vec<VariantKey> {
+    let last = gs.unwrap_or(vs);
+    let fs_key = VariantKey { prev_outputs: Some(shader::output_slots(&last.program)), ..base };
+    let (flat, np) = shader::fs_interpolation(&fs.program, &fs_key);
+    let last_key = VariantKey { next_flat: flat, next_noperspective: np, ..base };
+    match gs {
+        Some(_) => {
+            vec![VariantKey { to_geometry: true, clip_plane_enable: 0, ..base }, last_key, fs_key]
+        }
+        None => vec![last_key, fs_key],
+    }
+}
+
+fn processor(t: ShaderType) -> Processor {
+    match t {
+        ShaderType::Fragment => Processor::Fragment,
+        ShaderType::Geometry => Processor::Geometry,
+        _ => Processor::Vertex,
+    }
+}
+
+fn stage_of(p: Processor) -> usize {
+    match p {
+        Processor::Fragment => 1,
+        Processor::Geometry => 2,
+        _ => 0,
+    }
+}
+
+/// DRAW_VBO (the caller has refused it in a context in error).
+pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResult {
+    if r.backend.gl_mut().is_none() {
+        skip(r, ctx_id, (ccmd::DRAW_VBO, 0), "DRAW_VBO on a backend without GL");
+        return Ok(());
+    }
+    if info.indirect.is_some() || info.count_from_so != 0 {
+        skip(r, ctx_id, (ccmd::DRAW_VBO, 1), "indirect draws and draws from streamout");
+        return Ok(());
+    }
+    let prim = gl_state::primitive(info.mode).map_err(gl_fail)?;
+    if prim.gap.is_some() {
+        skip(r, ctx_id, (ccmd::DRAW_VBO, 2), "primitives core GL lacks (quads, polygons, patches)");
+        return Ok(());
+    }
+    let (fb, bound) = {
+        let sub = r.context(ctx_id)?.sub();
+        (sub.fb.clone(), sub.bound.clone())
+    };
+    let (Some(vs), Some(fs)) = (bound.shaders[0].clone(), bound.shaders[1].clone()) else {
+        log_once(
+            (ccmd::DRAW_VBO, 3),
+            "DRAW_VBO without a vertex and a fragment shader: nothing drawn",
+        );
+        return Ok(());
+    };
+    if bound.shaders[3..].iter().any(Option::is_some) {
+        skip(r, ctx_id, (ccmd::DRAW_VBO, 4), "tessellation and compute shaders");
+        return Ok(());
+    }
+    let gs = bound.shaders[2].clone();
+    check_fb_attached(r, ctx_id, &fb)?;
+    let d = defaults();
+    let blend = bound.blend.as_deref().unwrap_or(&d.0);
+    let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
+    let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
+    let mut base = VariantKey::default();
+    rast.key.apply(&mut base);
+    dsa.key.apply(&mut base);
+    if let Some(ve) = &bound.vertex_elements {
+        ve.key.apply(&mut base);
+    }
+    base.nr_cbufs = fb.cbufs.len().min(8) as u8;
+    for (i, c) in fb.cbufs.iter().enumerate().take(8) {
+        match c.map(|s| out_kind(s.format)) {
+            Some(OutKind::Sint) => base.fs_sint_outputs |= 1 << i,
+            Some(OutKind::Uint) => base.fs_uint_outputs |= 1 << i,
+            _ => {}
+        }
+    }
+    let (cbufs, zs) = {
+        let Renderer { backend, resources, .. } = &mut *r;
+        attachments(backend.gl_mut().expect("checked above"), resources, &fb)?
+    };
+    for (i, a) in cbufs.iter().enumerate().take(8) {
+        base.fs_out_swizzle[i] = a.and_then(|a| a.swizzle);
+    }
+    let keys = stage_keys(&vs, gs.as_deref(), &fs, base);
+    // The program, through the sub-context's memo (hashing the TGSI texts only on a miss).
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    keys.hash(&mut h);
+    let memo_key = (vs.id, fs.id, gs.as_ref().map_or(0, |g| g.id), h.finish());
+    let remembered = r.context(ctx_id)?.sub().memo.map.get(&memo_key).copied();
+    let gl = r.backend.gl_mut().expect("checked above");
+    let program = match remembered.map(GlBackend::program_from_number) {
+        Some(p) if gl.program_info(p).is_ok() => p,
+        _ => {
+            let mut stages: Vec<(&str, &VariantKey)> = vec![(&vs.text, &keys[0])];
+            if let Some(g) = &gs {
+                stages.push((&g.text, &keys[1]));
+            }
+            stages.push((&fs.text, keys.last().expect("two or three keys")));
+            let p = gl
+                .program(&stages)
+                .map_err(|e| fail(super::state::ERROR_CTX_ILLEGAL_SHADER, e.msg))?;
+            let n = GlBackend::program_number(p);
+            let memo = &mut r.context(ctx_id)?.sub().memo.map;
+            if memo.len() >= MAX_MEMO {
+                memo.clear();
+            }
+            memo.insert(memo_key, n);
+            p
+        }
+    };
+    let Renderer { backend, resources, .. } = &mut *r;
+    let gl = backend.gl_mut().expect("checked above");
+    // Vertex inputs the program reads.
+    let reads = vs_inputs(&vs);
+    let mut vertices = Vec::new();
+    if let Some(ve) = &bound.vertex_elements {
+        for (loc, a) in ve.attribs.iter().enumerate() {
+            if reads & (1 << loc) == 0 {
+                continue;
+            }
+            let vb = bound.vertex_buffers.get(a.buffer_index as usize).copied().unwrap_or_default();
+            if vb.res_handle == 0 {
+                return Err(fail(
+                    ERROR_CTX_ILLEGAL_RESOURCE,
+                    format!(
+                        "vertex attribute {loc} reads vertex buffer {}, which is unbound",
+                        a.buffer_index
+                    ),
+                ));
+            }
+            let (name, _, desc) = gl_resource(gl, resources, vb.res_handle)?;
+            if desc.target != Target::Buffer {
+                return Err(fail(
+                    ERROR_CTX_ILLEGAL_RESOURCE,
+                    format!("vertex buffer {} is not a buffer", vb.res_handle),
+                ));
+            }
+            vertices.push(VertexInput {
+                location: loc as u32,
+                attrib: *a,
+                buffer: name,
+                buffer_size: u64::from(desc.width),
+                stride: vb.stride,
+                base: u64::from(vb.offset),
+            });
+        }
+    }
+    let index = if info.indexed {
+        let ib = bound.index_buffer;
+        if ib.res_handle == 0 || !matches!(ib.index_size, 1 | 2 | 4) {
+            return Err(fail(
+                ERROR_CTX_ILLEGAL_RESOURCE,
+                format!(
+                    "indexed draw with index buffer {} of index size {}",
+                    ib.res_handle, ib.index_size
+                ),
+            ));
+        }
+        let (name, _, desc) = gl_resource(gl, resources, ib.res_handle)?;
+        Some(IndexInput {
+            buffer: name,
+            buffer_size: u64::from(desc.width),
+            index_size: ib.index_size,
+            offset: u64::from(ib.offset),
+        })
+    } else {
+        None
+    };
+    // Textures for each stage's samplers.
+    let bindings: Vec<(usize, u32, u32)> = gl
+        .program_info(program)
+        .map_err(gl_fail)?
+        .stages
+        .iter()
+        .flat_map(|s| s.samplers.iter().map(move |&(samp, unit)| (stage_of(s.stage), samp, unit)))
+        .collect();
+    let mut textures = Vec::new();
+    for (stage, samp, unit) in bindings {
+        let Some(Some(view)) = bound.views[stage].get(samp as usize) else { continue };
+        let (name, target, _) = gl_resource(gl, resources, view.res)?;
+        if target != view.gl.target {
+            log_once(
+                (ccmd::DRAW_VBO, 5),
+                "sampler view with a target other than its resource's: not bound",
+            );
+            continue;
+        }
+        let sampler = bound.samplers[stage].get(samp as usize).cloned().flatten().map(|s| *s);
+        textures.push(TextureInput { unit, name, view: view.gl, sampler });
+    }
+    let constants: Vec<(Processor, &[u32])> =
+        [ShaderType::Vertex, ShaderType::Geometry, ShaderType::Fragment]
+            .into_iter()
+            .map(|t| (processor(t), &*bound.constants[stage_of(processor(t))]))
+            .filter(|(_, c)| !c.is_empty())
+            .collect();
+    let call = DrawCall {
+        program,
+        cbufs: &cbufs,
+        zs,
+        blend,
+        dsa,
+        rast,
+        blend_color: bound.blend_color,
+        stencil_ref: bound.stencil_ref,
+        sample_mask: bound.sample_mask,
+        viewport: bound.viewport,
+        scissor: bound.scissor,
+        vertices: &vertices,
+        index,
+        constants: &constants,
+        clip_planes: &bound.clip_planes,
+        stipple: &bound.stipple,
+        textures: &textures,
+        mode: prim.mode,
+        info: *info,
+    };
+    gl.draw(&call).map_err(gl_fail)
+}
+
+fn query_target(t: u16) -> Option<u32> {
+    Some(match t {
+        QUERY_OCCLUSION_COUNTER => glow::SAMPLES_PASSED,
+        QUERY_OCCLUSION_PREDICATE => glow::ANY_SAMPLES_PASSED,
+        QUERY_OCCLUSION_PREDICATE_CONSERVATIVE => glow::ANY_SAMPLES_PASSED_CONSERVATIVE,
+        QUERY_TIME_ELAPSED => glow::TIME_ELAPSED,
+        QUERY_PRIMITIVES_GENERATED => glow::PRIMITIVES_GENERATED,
+        QUERY_TIMESTAMP => glow::TIMESTAMP,
+        _ => return None,
+    })
+}
+
+/// The query under `handle` (EINVAL ILLEGAL_HANDLE otherwise).
+fn query(
+    r: &mut Renderer,
+    ctx_id: u32,
+    handle: u32,
+) -> Result<&mut crate::renderer::state::QueryObj, Fail> {
+    match r.context(ctx_id)?.sub().objects.get_mut(handle) {
+        Some(Object::Query(q)) => Ok(q),
+        _ => Err(fail(ERROR_CTX_ILLEGAL_HANDLE, format!("query {handle}: no such query"))),
+    }
+}
+
+/// BEGIN_QUERY / END_QUERY.
+pub(super) fn begin_end_query(
+    r: &mut Renderer,
+    ctx_id: u32,
+    handle: u32,
+    begin: bool,
+) -> CmdResult {
+    let q = query(r, ctx_id, handle)?.clone();
+    let Some(target) = query_target(q.query_type) else {
+        skip(
+            r,
+            ctx_id,
+            (ccmd::BEGIN_QUERY, q.query_type as u8),
+            &format!("query type {}", q.query_type),
+        );
+        return Ok(());
+    };
+    let Some(gl) = r.backend.gl_mut() else {
+        skip(r, ctx_id, (ccmd::BEGIN_QUERY, 0xff), "queries on a backend without GL");
+        return Ok(());
+    };
+    let (active, result) = if begin {
+        if let Some(old) = q.active {
+            gl.delete_queries(&[old]);
+        }
+        if target == glow::TIMESTAMP {
+            (None, q.result)
+        } else {
+            (Some(gl.begin_query(target).map_err(gl_fail)?), None)
+        }
+    } else {
+        match (q.active, target) {
+            (Some(name), _) => (None, Some(gl.end_query(target, name).map_err(gl_fail)?)),
+            (None, glow::TIMESTAMP) => (None, Some(gl.end_query(target, 0).map_err(gl_fail)?)),
+            (None, _) => (None, q.result),
+        }
+    };
+    let q = query(r, ctx_id, handle)?;
+    q.active = active;
+    q.result = result;
+    Ok(())
+}
+
+/// GET_QUERY_RESULT: writes `virgl_host_query_state` (DONE, size, result) into the query's
+/// resource — its host storage and its guest backing — once a result exists.
+pub(super) fn get_query_result(r: &mut Renderer, ctx_id: u32, handle: u32) -> CmdResult {
+    let q = query(r, ctx_id, handle)?.clone();
+    let Some(result) = q.result else { return Ok(()) };
+    attached(r, ctx_id, q.res)?;
+    let predicate =
+        matches!(q.query_type, QUERY_OCCLUSION_PREDICATE | QUERY_OCCLUSION_PREDICATE_CONSERVATIVE);
+    let result = if predicate { u64::from(result != 0) } else { result };
+    let mut bytes = Vec::with_capacity(16);
+    bytes.extend_from_slice(&QUERY_STATE_DONE.to_le_bytes());
+    bytes.extend_from_slice(&(if predicate { 4u32 } else { 8u32 }).to_le_bytes());
+    bytes.extend_from_slice(&result.to_le_bytes());
+    let bx = crate::model::transfer::RawBox { x: q.offset, y: 0, z: 0, w: 16, h: 1, d: 1 };
+    r.transfer_host(crate::renderer::Direction::ToHost, q.res, ctx_id, 0, 0, 0, bx, &mut bytes)?;
+    if r.resources.get(&q.res).is_some_and(|res| res.backing.is_some()) {
+        r.transfer(
+            crate::renderer::Direction::FromHost,
+            q.res,
+            ctx_id,
+            0,
+            0,
+            0,
+            bx,
+            q.offset.into(),
+            None,
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! State objects and the SET_*/BIND_* commands: CREATE_OBJECT of the non-surface kinds
+//! (validated and mapped to GL terms once, by [`crate::model::gl_state`]), BIND_OBJECT,
+//! BIND_SHADER and the bound state a draw uses ([`crate::renderer::state::Bound`]).
+
+use super::{attached, fail, skip, CmdResult, Fail};
+use crate::model::gl_state;
+use crate::model::protocol::{
+    ccmd, BindableObject, Object as Proto, Shader, ShaderChunk, ShaderType,
+};
+use crate::renderer::context::{
+    ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_HANDLE, ERROR_CTX_ILLEGAL_RESOURCE,
+};
+use crate::renderer::objects::{LookupError, Object, ObjectKind};
+use crate::renderer::state::{
+    set_slots, stage_index, PendingShader, QueryObj, SamplerViewObj, ShaderObj, MAX_SHADER_TEXT,
+};
+use crate::renderer::Renderer;
+use std::sync::Arc;
+
+/// `VIRGL_ERROR_CTX_ILLEGAL_SHADER`.
+pub const ERROR_CTX_ILLEGAL_SHADER: u32 = 2;
+/// `VIRGL_ERROR_CTX_ILLEGAL_VERTEX_FORMAT`.
+pub const ERROR_CTX_ILLEGAL_VERTEX_FORMAT: u32 = 6;
+/// `VIRGL_ERROR_CTX_ILLEGAL_SAMPLER_VIEW_TARGET`.
+pub const ERROR_CTX_ILLEGAL_SAMPLER_VIEW_TARGET: u32 = 11;
+
+fn bad_state(what: &str) -> impl Fn(crate::error::Error) -> Fail + '_ {
+    move |e| fail(ERROR_CTX_ILLEGAL_CMD_BUFFER, format!("{what}: {}", e.msg))
+}
+
+/// The value of a non-surface CREATE_OBJECT (`None`: a shader continuation, already
+/// stored in place).
+pub(super) fn create_state_object(
+    r: &mut Renderer,
+    ctx_id: u32,
+    handle: u32,
+    object: &Proto<'_>,
+) -> Result<Option<Object>, Fail> {
+    Ok(Some(match object {
+        Proto::Blend(b) => Object::Blend(Arc::new(gl_state::blend(b).map_err(bad_state("blend"))?)),
+        Proto::Rasterizer(x) => {
+            Object::Rasterizer(Arc::new(gl_state::rasterizer(x).map_err(bad_state("rasterizer"))?))
+        }
+        Proto::Dsa(d) => Object::Dsa(Arc::new(gl_state::dsa(d).map_err(bad_state("dsa"))?)),
+        Proto::SamplerState(s) => Object::SamplerState(Arc::new(
+            gl_state::sampler_state(s).map_err(bad_state("sampler state"))?,
+        )),
+        Proto::VertexElements(v) => {
+            let ve = gl_state::vertex_elements(v).map_err(|e| {
+                fail(ERROR_CTX_ILLEGAL_VERTEX_FORMAT, format!("vertex elements: {}", e.msg))
+            })?;
+            Object::VertexElements(Arc::new(ve))
+        }
+        Proto::SamplerView(v) => {
+            attached(r, ctx_id, v.res_handle)?;
+            let d = r.resources[&v.res_handle].desc;
+            let gl = gl_state::sampler_view(v, d.target, d.nr_samples).map_err(|e| {
+                fail(ERROR_CTX_ILLEGAL_SAMPLER_VIEW_TARGET, format!("sampler view: {}", e.msg))
+            })?;
+            Object::SamplerView(Arc::new(SamplerViewObj { res: v.res_handle, gl }))
+        }
+        Proto::Query(q) => {
+            attached(r, ctx_id, q.res_handle)?;
+            Object::Query(QueryObj {
+                query_type: q.query_type,
+                res: q.res_handle,
+                offset: q.offset,
+                ..QueryObj::default()
+            })
+        }
+        Proto::Shader(s) => return create_shader(r, ctx_id, handle, s),
+        Proto::StreamoutTarget(_) => {
+            skip(r, ctx_id, (ccmd::CREATE_OBJECT, 10), "CREATE_OBJECT(STREAMOUT_TARGET)");
+            Object::Refused(ObjectKind::StreamoutTarget)
+        }
+        Proto::Surface(_) | Proto::MsaaSurface(_) => {
+            unreachable!("surfaces are created by the caller")
+        }
+    }))
+}
+
+/// A shader chunk: the first makes the object (complete, or pending more text), a
+/// continuation appends to the pending object under the same handle.
+fn create_shader(
+    r: &mut Renderer,
+    ctx_id: u32,
+    handle: u32,
+    s: &Shader<'_>,
+) -> Result<Option<Object>, Fail> {
+    let bytes = s.text_bytes();
+    let shader_fail = |msg: String| fail(ERROR_CTX_ILLEGAL_SHADER, msg);
+    let complete = |stage: ShaderType, text: &[u8]| -> Result<Object, Fail> {
+        let obj = ShaderObj::new(stage, text).map_err(|e| shader_fail(e.msg))?;
+        Ok(Object::Shader(Arc::new(obj)))
+    };
+    match s.chunk {
+        ShaderChunk::First { total_len } => {
+            let total = total_len as usize;
+            if total > MAX_SHADER_TEXT {
+                return Err(shader_fail(format!(
+                    "shader of {total} bytes (at most {MAX_SHADER_TEXT})"
+                )));
+            }
+            if bytes.len() >= total {
+                return complete(s.shader_type, &bytes[..total]).map(Some);
+            }
+            Ok(Some(Object::ShaderPart(PendingShader { stage: s.shader_type, total, text: bytes })))
+        }
+        ShaderChunk::Continuation { offset } => {
+            let sub = r.context(ctx_id)?.sub();
+            let Some(Object::ShaderPart(p)) = sub.objects.get_mut(handle) else {
+                return Err(shader_fail(format!(
+                    "shader continuation for handle {handle}, which holds no partial shader"
+                )));
+            };
+            let done = p.append(offset.into(), &bytes).map_err(|e| shader_fail(e.msg))?;
+            if done {
+                let (stage, text) = (p.stage, std::mem::take(&mut p.text));
+                let obj = complete(stage, &text)?;
+                *sub.objects.get_mut(handle).expect("looked up above") = obj;
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn lookup_err(what: &str, handle: u32, e: LookupError) -> Fail {
+    let why = match e {
+        LookupError::Missing => "no such object".to_string(),
+        LookupError::WrongKind(k) => format!("the handle names a {} object", k.name()),
+    };
+    fail(ERROR_CTX_ILLEGAL_HANDLE, format!("{what} {handle}: {why}"))
+}
+
+/// BIND_OBJECT: binds (0 unbinds) a blend, DSA, rasterizer or vertex-elements object.
+pub(super) fn bind_object(
+    r: &mut Renderer,
+    ctx_id: u32,
+    obj_type: BindableObject,
+    handle: u32,
+) -> CmdResult {
+    let sub = r.context(ctx_id)?.sub();
+    let get = |kind: ObjectKind| -> Result<Option<Object>, Fail> {
+        if handle == 0 {
+            return Ok(None);
+        }
+        sub.objects
+            .expect(handle, kind)
+            .map(|o| Some(o.clone()))
+            .map_err(|e| lookup_err(&format!("bind {}", kind.name()), handle, e))
+    };
+    let b = &mut sub.bound;
+    match obj_type {
+        BindableObject::Blend => match get(ObjectKind::Blend)? {
+            Some(Object::Blend(x)) => b.blend = Some(x),
+            _ => b.blend = None,
+        },
+        BindableObject::Dsa => match get(ObjectKind::Dsa)? {
+            Some(Object::Dsa(x)) => b.dsa = Some(x),
+            _ => b.dsa = None,
+        },
+        BindableObject::Rasterizer => match get(ObjectKind::Rasterizer)? {
+            Some(Object::Rasterizer(x)) => b.rasterizer = Some(x),
+            _ => b.rasterizer = None,
+        },
+        BindableObject::VertexElements => match get(ObjectKind::VertexElements)? {
+            Some(Object::VertexElements(x)) => b.vertex_elements = Some(x),
+            _ => b.vertex_elements = None,
+        },
+    }
+    Ok(())
+}
+
+/// BIND_SHADER: a complete shader of the same stage (0 unbinds).
+pub(super) fn bind_shader(r: &mut Renderer, ctx_id: u32, handle: u32, t: ShaderType) -> CmdResult {
+    let sub = r.context(ctx_id)?.sub();
+    let slot = stage_index(t);
+    if handle == 0 {
+        sub.bound.shaders[slot] = None;
+        return Ok(());
+    }
+    match sub.objects.expect(handle, ObjectKind::Shader) {
+        Ok(Object::Shader(s)) if s.stage == t => {
+            sub.bound.shaders[slot] = Some(s.clone());
+            Ok(())
+        }
+        Ok(Object::Shader(s)) => Err(fail(
+            ERROR_CTX_ILLEGAL_HANDLE,
+            format!("bind shader {handle}: a {:?} shader bound as {t:?}", s.stage),
+        )),
+        Ok(_) => Err(fail(
+            ERROR_CTX_ILLEGAL_HANDLE,
+            format!("bind shader {handle}: its text is incomplete"),
+        )),
+        Err(e) => Err(lookup_err("bind shader", handle, e)),
+    }
+}
+
+/// SET_SAMPLER_VIEWS: views from `start` (0 handles unbind).
+pub(super) fn set_sampler_views(
+    r: &mut Renderer,
+    ctx_id: u32,
+    t: ShaderType,
+    start: u32,
+    handles: &[u32],
+) -> CmdResult {
+    let sub = r.context(ctx_id)?.sub();
+    let mut items = Vec::with_capacity(handles.len());
+    for &h in handles {
+        items.push(match h {
+            0 => None,
+            h => match sub.objects.expect(h, ObjectKind::SamplerView) {
+                Ok(Object::SamplerView(v)) => Some(v.clone()),
+                Ok(_) => None,
+                Err(e) => return Err(lookup_err("sampler view", h, e)),
+            },
+        });
+    }
+    set_slots(&mut sub.bound.views[stage_index(t)], start as usize, items);
+    Ok(())
+}
+
+/// BIND_SAMPLER_STATES: sampler states from `start` (0 handles unbind).
+pub(super) fn bind_sampler_states(
+    r: &mut Renderer,
+    ctx_id: u32,
+    t: ShaderType,
+    start: u32,
+    handles: &[u32],
+) -> CmdResult {
+    let sub = r.context(ctx_id)?.sub();
+    let mut items = Vec::with_capacity(handles.len());
+    for &h in handles {
+        items.push(match h {
+            0 => None,
+            h => match sub.objects.expect(h, ObjectKind::SamplerState) {
+                Ok(Object::SamplerState(s)) => Some(s.clone()),
+                Ok(_) => None,
+                Err(e) => return Err(lookup_err("sampler state", h, e)),
+            },
+        });
+    }
+    set_slots(&mut sub.bound.samplers[stage_index(t)], start as usize, items);
+    Ok(())
+}
+
+/// Checks that every vertex buffer names an attached resource (0: an empty slot).
+pub(super) fn check_vertex_buffers(
+    r: &Renderer,
+    ctx_id: u32,
+    vbs: &[crate::model::protocol::VertexBuffer],
+) -> CmdResult {
+    for vb in vbs.iter().filter(|vb| vb.res_handle != 0) {
+        if let Err(e) = attached(r, ctx_id, vb.res_handle) {
+            return Err(Fail { code: Some(ERROR_CTX_ILLEGAL_RESOURCE), err: e.err });
+        }
+    }
+    Ok(())
+}
