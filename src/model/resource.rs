@@ -7,7 +7,7 @@ use crate::sys::iov::IovList;
 
 /// The largest resources a backend can hold (GL: the driver's real limits); validation and
 /// the capsets use them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MaxSizes {
     pub max_texture_2d: u32,
     pub max_texture_3d: u32,
@@ -15,6 +15,9 @@ pub struct MaxSizes {
     pub max_array_layers: u32,
     pub max_samples: u32,
     pub max_buffer: u64,
+    /// What the host could draw with (GL: the context's limits; all zero where nothing is
+    /// drawn). The capsets cap these at what the executor supports.
+    pub draw: DrawLimits,
 }
 
 impl Default for MaxSizes {
@@ -26,8 +29,45 @@ impl Default for MaxSizes {
             max_array_layers: 2048,
             max_samples: 1,
             max_buffer: u32::MAX as u64,
+            draw: DrawLimits::default(),
         }
     }
+}
+
+/// The host's drawing limits, as its GL context reports them (`glGetIntegerv` /
+/// `glGetFloatv` names in the field docs). The default (every count zero, every range
+/// empty) is a host that draws nothing — the CPU backend's — and makes the capsets claim no
+/// 3D at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DrawLimits {
+    /// min(`GL_MAX_DRAW_BUFFERS`, `GL_MAX_COLOR_ATTACHMENTS`).
+    pub max_draw_buffers: u32,
+    /// `GL_MAX_VERTEX_ATTRIBS`.
+    pub max_vertex_attribs: u32,
+    /// `GL_MAX_VERTEX_TEXTURE_IMAGE_UNITS`.
+    pub max_vertex_texture_units: u32,
+    /// `GL_MAX_TEXTURE_IMAGE_UNITS` (fragment stage).
+    pub max_fragment_texture_units: u32,
+    /// `GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS`.
+    pub max_combined_texture_units: u32,
+    /// `GL_MAX_VERTEX_UNIFORM_COMPONENTS` (floats).
+    pub max_vertex_uniform_components: u32,
+    /// `GL_MAX_FRAGMENT_UNIFORM_COMPONENTS` (floats).
+    pub max_fragment_uniform_components: u32,
+    /// `GL_MAX_VERTEX_OUTPUT_COMPONENTS` (floats).
+    pub max_vertex_output_components: u32,
+    /// `GL_MAX_FRAGMENT_INPUT_COMPONENTS` (floats).
+    pub max_fragment_input_components: u32,
+    /// `GL_POINT_SIZE_RANGE` (min, max).
+    pub point_size_range: [f32; 2],
+    /// `GL_ALIASED_LINE_WIDTH_RANGE` (min, max).
+    pub line_width_range: [f32; 2],
+    /// `GL_MAX_TEXTURE_LOD_BIAS`.
+    pub max_texture_lod_bias: f32,
+    /// `GL_MIN_PROGRAM_TEXEL_OFFSET`.
+    pub min_texel_offset: i32,
+    /// `GL_MAX_PROGRAM_TEXEL_OFFSET`.
+    pub max_texel_offset: i32,
 }
 
 /// What the guest (or the VMM) asks to create: the fields of the C

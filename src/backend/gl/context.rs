@@ -54,6 +54,7 @@ impl GlBackend {
                 max_array_layers: get(glow::MAX_ARRAY_TEXTURE_LAYERS),
                 max_samples: samples,
                 max_buffer: u32::MAX as u64,
+                draw: super::limits::query(&gl),
             };
             (
                 gl.get_parameter_string(glow::RENDERER),

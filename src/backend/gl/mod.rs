@@ -42,6 +42,7 @@ pub mod egl;
 mod eglimage;
 mod gbm;
 mod gbm_texture;
+mod limits;
 mod program;
 mod raw;
 mod readback;

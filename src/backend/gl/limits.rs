@@ -1,0 +1,53 @@
+//! The GL context's drawing limits ([`DrawLimits`]): what the capsets may claim once guest
+//! draws are executed. Read once at start-up; the capsets cap them further at what the
+//! executor supports (`model::caps`).
+
+use crate::model::resource::DrawLimits;
+use glow::HasContext;
+
+/// Reads the drawing limits of the current context. GL errors from a query the context
+/// does not know leave that limit at zero (nothing claimed) and are drained.
+///
+/// # Safety
+/// A GL context of `gl` must be current on this thread.
+pub(super) unsafe fn query(gl: &glow::Context) -> DrawLimits {
+    let signed = |p: u32| {
+        // SAFETY: a plain state query on the current context (caller's contract).
+        unsafe { gl.get_parameter_i32(p) }
+    };
+    let int = |p: u32| signed(p).max(0) as u32;
+    let float = |p: u32| {
+        // SAFETY: as `signed`.
+        unsafe { gl.get_parameter_f32(p) }
+    };
+    let range = |p: u32| {
+        let mut r = [0.0f32; 2];
+        // SAFETY: as `signed`; the range queries write exactly the two elements of `r`.
+        unsafe { gl.get_parameter_f32_slice(p, &mut r) };
+        r
+    };
+    let limits = DrawLimits {
+        max_draw_buffers: int(glow::MAX_DRAW_BUFFERS).min(int(glow::MAX_COLOR_ATTACHMENTS)),
+        max_vertex_attribs: int(glow::MAX_VERTEX_ATTRIBS),
+        max_vertex_texture_units: int(glow::MAX_VERTEX_TEXTURE_IMAGE_UNITS),
+        max_fragment_texture_units: int(glow::MAX_TEXTURE_IMAGE_UNITS),
+        max_combined_texture_units: int(glow::MAX_COMBINED_TEXTURE_IMAGE_UNITS),
+        max_vertex_uniform_components: int(glow::MAX_VERTEX_UNIFORM_COMPONENTS),
+        max_fragment_uniform_components: int(glow::MAX_FRAGMENT_UNIFORM_COMPONENTS),
+        max_vertex_output_components: int(glow::MAX_VERTEX_OUTPUT_COMPONENTS),
+        max_fragment_input_components: int(glow::MAX_FRAGMENT_INPUT_COMPONENTS),
+        point_size_range: range(glow::POINT_SIZE_RANGE),
+        line_width_range: range(glow::ALIASED_LINE_WIDTH_RANGE),
+        max_texture_lod_bias: float(glow::MAX_TEXTURE_LOD_BIAS),
+        min_texel_offset: signed(glow::MIN_PROGRAM_TEXEL_OFFSET),
+        max_texel_offset: signed(glow::MAX_PROGRAM_TEXEL_OFFSET),
+    };
+    // A query this context does not know set an error and left its value at 0.
+    for _ in 0..16 {
+        // SAFETY: as `signed`.
+        if unsafe { gl.get_error() } == glow::NO_ERROR {
+            break;
+        }
+    }
+    limits
+}
