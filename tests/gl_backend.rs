@@ -722,3 +722,23 @@ fn multisample_storage_is_created_and_freed() {
         gl.destroy(&desc, st);
     }
 }
+
+/// The GL context's drawing limits make the level-1 capset contents (capped at what the
+/// executor supports); the CPU backend's make the contents that claim no 3D.
+#[test]
+fn gl_limits_make_level1_capsets() {
+    use virglrenderer::internal::caps::{self, level1};
+    let lim = gl_backend().limits();
+    let d = lim.draw;
+    eprintln!("GL draw limits: {d:?}");
+    assert!(level1::host_can_draw(&d), "{d:?}");
+    assert!(d.max_draw_buffers >= 8 && d.max_vertex_attribs >= 16, "GL 3.3 minimums: {d:?}");
+    assert!(d.point_size_range[1] >= 1.0 && d.max_texture_lod_bias >= 2.0, "{d:?}");
+    let c = level1::caps_v2(level1::caps_v1(2, &lim), &lim);
+    assert_eq!((c.v1.glsl_level, c.host_feature_check_version), (120, 15));
+    assert!(c.v1.max_render_targets <= 8 && c.max_vertex_attribs <= 32);
+    assert!(c.max_texture_samplers >= 1 && c.max_texture_samplers <= 16);
+    assert_eq!(caps::build(caps::CAPSET_VIRGL2, 2, &lim), Some(c.to_bytes()));
+    let cpu = virglrenderer::internal::backend::cpu::CpuBackend::new().limits();
+    assert!(!level1::host_can_draw(&cpu.draw));
+}

@@ -27,34 +27,115 @@
 //!
 //! # What the contents claim
 //!
-//! This renderer implements resources and transfers but **not 3D drawing**: the command
-//! stream's draw, shader and state commands are not executed. The contents say exactly that:
+//! Two levels, chosen by the backend's [`Limits`]: a host that can draw
+//! ([`level1::host_can_draw`]: the GL backend's context limits) gets **level 1**; any other
+//! (the CPU backend: its `draw` limits are all zero) gets contents that claim **no 3D**.
+//! Facts about the guest below are from Mesa 24/25's virgl driver (`virgl_screen.c`,
+//! `virgl_context.c`, `virgl_encode.c`) and state tracker (`st_extensions.c`, `version.c`).
+//!
+//! ## Level 1: GL 2.1 compatibility / GLES 2.0 guests ([`level1`])
+//!
+//! Exactly what the level-1 executor runs: state objects, float-only TGSI translated to GLSL
+//! 3.30, DRAW_VBO, CLEAR, occlusion queries, sampler views/states, one viewport/scissor, up
+//! to 8 colour buffers, vertex/index buffers, inline constants.
+//!
+//! - **GLSL** `glsl_level` 120: Mesa marks shader integers supported only from 130, so
+//!   NIR→TGSI emits float-only TGSI; the GLSL feature levels are 120, which keeps the guest
+//!   at GL 2.1 compat (no core profile below 3.1) and GLES 2.0.
+//! - **`bset`**: `occlusion_query` (bit 11; GL 1.5 needs ARB_occlusion_query, so without it
+//!   Mesa stops at GL 1.4) and `blend_eq_sep` (bit 7; Mesa hard-codes the pipe cap, the bit
+//!   says it for other guests). Every other bit is clear: no independent blend, cube
+//!   arrays, stencil export, conditional render, base instance, primitive restart, seamless
+//!   cubes, MSAA textures, lower-left fragment coord convention (the guest lowers it), depth
+//!   clip disable, colour clamping (the guest clamps in the shader), mirror clamp, LOD
+//!   query, fp64, tessellation, indirect draws, sample shading, cull distance, derivative
+//!   control, polygon offset clamp, timer or streamout queries. `instanceid` and
+//!   `vertex_element_instance_divisor` stay clear too, but Mesa 25 hard-codes both pipe caps,
+//!   so instanced draws and divisors reach the executor anyway.
+//! - **`capability_bits` / `capability_bits_v2`**: none. In-stream transfers
+//!   (`VIRGL_CAP_TRANSFER`, `COPY_TRANSFER`) stay off so transfers use the ioctl path;
+//!   `FBO_MIXED_COLOR_FORMATS` and `SRGB_WRITE_CONTROL` are off (not needed below GL 3.0).
+//! - **`host_feature_check_version` 15** — each gate Mesa 25 has, and what 15 does to it:
+//!   - ≥ 1: mixed colour-buffer formats and sRGB write control follow their capability
+//!     bits (below 1 the guest assumes both).
+//!   - ≥ 2: vertex streams follow `TRANSFORM_FEEDBACK3` (below 2 the guest assumes 4).
+//!   - ≥ 4: persistent/coherent maps also need `ARB_BUFFER_STORAGE` (off): none.
+//!   - ≥ 5: the guest shows [`level1::RENDERER_NAME`] as "virgl (NAME)".
+//!   - ≥ 6: the compatibility GLSL level is `glsl_level` (120 either way).
+//!   - ≥ 7: the guest sends **LINK_SHADER** after linking a program: the executor must
+//!     accept it (a no-op hint is enough; programs are linked at draw time).
+//!   - ≥ 9: multisampled formats are checked against `supported_multisample_formats`
+//!     (empty; `texture_multisample` is clear anyway).
+//!   - ≥ 10: TGSI names texture coordinates and the point coordinate with the TEXCOORD and
+//!     PCOORD semantics (the translator maps both) instead of GENERIC.
+//!   - ≥ 12: constant buffer 0 is `max_const_buffer_size[stage]` bytes (below 12 the guest
+//!     assumes 64 KiB whatever the host has).
+//!   - ≥ 13: the uniform block size is `max_uniform_block_size` (0: no uniform blocks).
+//!   - ≥ 14: CREATE_VIDEO_CODEC gets a longer form (no video is claimed).
+//!   - ≥ 15: timer queries follow `bset.timer_query` (clear); below 15 the guest assumes
+//!     TIMESTAMP / TIME_ELAPSED queries, which level 1 does not run. The reason for 15.
+//!   - Not reached: 16 (SSBO binding lowering), 18 (typing untyped blobs with
+//!     PIPE_RESOURCE_SET_TYPE), 19 (tessellation outputs), 20/22 (mirror clamp from v2
+//!     bits), 21 (CLEAR_SURFACE: below 21 the guest never sends it).
+//! - **Primitives** `prim_mask` = POINTS, LINES, LINE_LOOP, LINE_STRIP, TRIANGLES,
+//!   TRIANGLE_STRIP, TRIANGLE_FAN. Mesa never sends QUADS/QUAD_STRIP (its pipe cap excludes
+//!   them) and converts every mode whose bit is clear (POLYGON, adjacency) with its
+//!   primitive converter before DRAW_VBO.
+//! - **Formats**: `sampler` = GL storage that keeps the bytes ([`crate::model::format`])
+//!   minus pure-integer colour formats (no integer samplers). sRGB formats stay (GL 2.1
+//!   needs EXT_texture_sRGB, and the table stores them byte-exactly). Depth/stencil formats
+//!   stay too: Mesa checks this mask, not `depthstencil`, before creating a depth buffer.
+//!   `render` = colour formats whose storage GL renders to, minus pure-integer (no integer
+//!   outputs) and sRGB ones (gallium encodes on write; no sRGB write control is claimed).
+//!   `depthstencil` = depth/stencil-renderable storage. `vertexbuffer` = formats that
+//!   [`crate::model::gl_state::vertex_attrib`] maps to core GL 3.3 without a gap, not pure
+//!   integer. Mesa 25 reads this mask only for R11G11B10_FLOAT (gap: excluded); it sends
+//!   any other plain, non-FIXED format the GL API asks for (64-bit floats, 32-bit
+//!   normalised/scaled included), which the same mapping covers. No multisample formats.
+//! - **Limits** (host's, capped at the executor's): `max_render_targets` ≤ 8,
+//!   `max_viewports` 1, `max_samples` 1 (single-sampled only), no array layers, TBOs,
+//!   streamout, gather, dual-source targets; `max_uniform_blocks` 1 (only the default
+//!   block, sent inline by SET_CONSTANT_BUFFER). `max_vertex_attribs` = the host's, ≤ 32,
+//!   and ≤ the varyings both stages carry: below GLSL 150 Mesa uses this one number for
+//!   vertex inputs, fragment inputs and varyings. `max_vertex_outputs` = the host's vertex
+//!   output vec4s, ≤ 32. `max_texture_samplers` = the least of both stages' units, half the
+//!   combined units and 16 (Mesa applies it to every stage). `max_const_buffer_size` for
+//!   the vertex and fragment stages = their uniform components × 4 bytes, ≤ 64 KiB (the
+//!   executor's `uvec4[4096]`); other stages 0. Point sizes = `GL_POINT_SIZE_RANGE`; line
+//!   widths 1.0..1.0 (a core forward-compatible context refuses wide lines);
+//!   `max_texture_lod_bias` = the host's; texel offsets 0 (GLSL 1.20 has no
+//!   `textureOffset`); no anisotropy.
+//! - Texture sizes, readback and scanout masks as for no 3D below.
+//!
+//! ## No 3D (a host that cannot draw)
 //!
 //! - `glsl_level` is 0, every `bset` bit and every `capability_bits(_v2)` bit is clear,
-//!   `prim_mask` is 0 and shader/compute limits are 0. (This alone does **not** make a
-//!   guest's Mesa fall back to software rendering; withholding the capsets does.)
-//! - The format masks describe what the GL backend stores byte-exactly (see
-//!   [`crate::model::format`]): `sampler` and `supported_readback_formats` = formats with GL
-//!   storage; `render` = colour formats whose GL storage is colour-renderable;
-//!   `depthstencil` = depth/stencil formats whose GL storage is depth/stencil-renderable;
+//!   `prim_mask` is 0, `host_feature_check_version` is 0 and shader/compute limits are 0.
+//!   (This alone does **not** make a guest's Mesa fall back to software rendering;
+//!   withholding the capsets does.)
+//! - The format masks describe what the GL backend stores byte-exactly: `sampler` and
+//!   `supported_readback_formats` = formats with GL storage; `render` = colour formats
+//!   whose GL storage is colour-renderable; `depthstencil` = depth/stencil-renderable;
 //!   `scanout` = colour formats with GL storage and a DRM fourcc. `vertexbuffer` and
-//!   `supported_multisample_formats` are empty: nothing is drawn, so no format is usable as
-//!   a vertex attribute or for multisampled rendering.
+//!   `supported_multisample_formats` are empty.
 //! - Size limits (`max_texture_array_layers`, `max_samples`, `max_texture_2d/3d/cube_size`)
-//!   come from [`Limits`]. `max_render_targets` and `max_viewports` are 1 (the least any GL
-//!   implementation has; nothing is rendered with them). Point sizes and line widths are
-//!   1.0, the only size GL guarantees.
+//!   come from [`Limits`]. `max_render_targets` and `max_viewports` are 1. Point sizes and
+//!   line widths are 1.0, the only size GL guarantees.
 
 use crate::model::format::{self, FormatInfo, Kind};
 use crate::model::resource::MaxSizes as Limits;
 use std::mem::{offset_of, size_of};
+
+pub mod level1;
 
 /// Whether this library executes the virgl command stream's 3D commands (draws, shaders,
 /// state objects). **The one switch for the capsets:** while it is false, capsets VIRGL and
 /// VIRGL2 are reported absent ([`info`] 0/0, [`fill`] `None`) so that a guest's Mesa falls
 /// back to software rendering (llvmpipe) instead of creating a virgl screen that cannot
 /// draw. Make it return true when 3D execution lands: the capsets then come back with the
-/// contents [`build`] makes (raise `glsl_level` and the capability bits with it).
+/// contents [`build`] makes — level 1 for a backend whose limits can draw. The caller must
+/// then pass the live backend's limits ([`fill_with`]): [`fill`] uses the default limits,
+/// which claim no 3D.
 pub const fn virgl_3d_executed() -> bool {
     false
 }
@@ -465,7 +546,7 @@ impl Default for CapsV2 {
     }
 }
 
-/// Renderer name reported in `virgl_caps_v2::renderer`.
+/// Renderer name of the contents that claim no 3D (a host that cannot draw).
 pub const RENDERER_NAME: &str = "virgl-shim (resources only, no 3D)";
 
 /// (max version, size) of a capset as reported to QEMU; (0, 0) when not served, which is
@@ -486,8 +567,8 @@ pub fn served_info(set: u32) -> (u32, u32) {
     }
 }
 
-/// The bytes of capset `set` at `version` with the default [`Limits`], `None` when not
-/// served.
+/// The bytes of capset `set` at `version` with the default [`Limits`] (a host that draws
+/// nothing: the contents claim no 3D), `None` when not served.
 pub fn fill(set: u32, version: u32) -> Option<Vec<u8>> {
     fill_with(set, version, &Limits::default())
 }
@@ -504,20 +585,24 @@ pub fn fill_with(set: u32, version: u32, limits: &Limits) -> Option<Vec<u8>> {
 /// The bytes of capset `set` at `version` for a backend with `limits` once 3D is executed:
 /// `None` for an unknown set or a version above the set's maximum. Like upstream, VIRGL
 /// always yields the v1 struct and VIRGL2 always the full v2 struct (with `max_version` 2)
-/// whatever version ≤ the maximum is asked for.
+/// whatever version ≤ the maximum is asked for. A host that can draw
+/// ([`level1::host_can_draw`]) gets the level-1 contents, any other the contents that claim
+/// no 3D.
 pub fn build(set: u32, version: u32, limits: &Limits) -> Option<Vec<u8>> {
     let (max, _) = served_info(set);
     if max == 0 || version > max {
         return None;
     }
-    let v1 = caps_v1(max, limits);
+    let level1 = level1::host_can_draw(&limits.draw);
+    let v1 = if level1 { level1::caps_v1(max, limits) } else { caps_v1(max, limits) };
     Some(match set {
         CAPSET_VIRGL => v1.to_bytes(),
+        _ if level1 => level1::caps_v2(v1, limits).to_bytes(),
         _ => caps_v2(v1, limits).to_bytes(),
     })
 }
 
-/// The v1 fields (see the module documentation for the choices).
+/// The v1 fields that claim no 3D (see the module documentation).
 pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
     CapsV1 {
         max_version,
@@ -540,15 +625,9 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
     }
 }
 
-/// The v2 struct around `v1` (see the module documentation for the choices).
+/// The v2 struct around `v1` that claims no 3D (see the module documentation).
 pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
-    let mut renderer = [0u8; 64];
-    // At most 63 bytes so the name stays NUL-terminated.
-    for (d, s) in renderer.iter_mut().zip(RENDERER_NAME.bytes().take(63)) {
-        *d = s;
-    }
     CapsV2 {
-        v1,
         min_aliased_point_size: 1.0,
         max_aliased_point_size: 1.0,
         min_smooth_point_size: 1.0,
@@ -557,6 +636,20 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         max_aliased_line_width: 1.0,
         min_smooth_line_width: 1.0,
         max_smooth_line_width: 1.0,
+        ..caps_v2_base(v1, limits, RENDERER_NAME)
+    }
+}
+
+/// The v2 fields every content level shares: the v1 struct, texture sizes from `limits`,
+/// the readback and scanout masks, the renderer `name` (at most 63 bytes kept, so it stays
+/// NUL-terminated); everything else zero.
+fn caps_v2_base(v1: CapsV1, limits: &Limits, name: &str) -> CapsV2 {
+    let mut renderer = [0u8; 64];
+    for (d, s) in renderer.iter_mut().zip(name.bytes().take(63)) {
+        *d = s;
+    }
+    CapsV2 {
+        v1,
         max_texture_2d_size: limits.max_texture_2d,
         max_texture_3d_size: limits.max_texture_3d,
         max_texture_cube_size: limits.max_cube,

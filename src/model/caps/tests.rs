@@ -1,10 +1,12 @@
-//! Unit tests of the capset layouts and contents, and of their withholding while no 3D is
-//! executed.
+//! Unit tests of the capset layouts and contents (level 1 for a host that draws, no 3D for
+//! one that does not), and of their withholding while no 3D is executed.
 
 use super::*;
 use crate::model::format::{
     B8G8R8A8_UNORM, B8G8R8X8_UNORM, DXT1_RGB, R8G8B8A8_UNORM, S8_UINT_Z24_UNORM, Z24_UNORM_S8_UINT,
 };
+use crate::model::protocol::VertexElement;
+use crate::model::resource::DrawLimits;
 
 fn u32_at(b: &[u8], off: usize) -> u32 {
     u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
@@ -218,6 +220,7 @@ fn v2_contents_follow_limits() {
         max_array_layers: 512,
         max_samples: 4,
         max_buffer: 1 << 20,
+        ..Limits::default()
     };
     let b = build(CAPSET_VIRGL2, 2, &lim).unwrap();
     assert_eq!(u32_at(&b, 0), 2);
@@ -267,4 +270,231 @@ fn masks_follow_the_table() {
     assert!(!m.contains(600));
     m.set(33);
     assert!(m.contains(33) && m.bitmask[1] == 2);
+}
+
+/// A host like Mesa llvmpipe's GL 4.5 core context.
+fn gl_host() -> Limits {
+    Limits {
+        max_texture_2d: 16384,
+        max_texture_3d: 2048,
+        max_cube: 16384,
+        max_array_layers: 2048,
+        max_samples: 8,
+        max_buffer: u32::MAX as u64,
+        draw: DrawLimits {
+            max_draw_buffers: 8,
+            max_vertex_attribs: 32,
+            max_vertex_texture_units: 32,
+            max_fragment_texture_units: 32,
+            max_combined_texture_units: 96,
+            max_vertex_uniform_components: 16384,
+            max_fragment_uniform_components: 16384,
+            max_vertex_output_components: 128,
+            max_fragment_input_components: 128,
+            point_size_range: [1.0, 255.0],
+            line_width_range: [1.0, 255.0],
+            max_texture_lod_bias: 16.0,
+            min_texel_offset: -32,
+            max_texel_offset: 31,
+        },
+    }
+}
+
+fn level1_v2(lim: &Limits) -> CapsV2 {
+    level1::caps_v2(level1::caps_v1(2, lim), lim)
+}
+
+/// The explicit allow-lists: `bset` bits 7 (blend_eq_sep) and 11 (occlusion_query); no
+/// `VIRGL_CAP_*` or `VIRGL_CAP_V2_*` bit.
+const BSET_ALLOWED: u32 = (1 << 7) | (1 << 11);
+const CAP_ALLOWED: u32 = 0;
+const CAP_V2_ALLOWED: u32 = 0;
+
+#[test]
+fn level1_claims_gl21_and_nothing_more() {
+    let lim = gl_host();
+    let b = build(CAPSET_VIRGL2, 2, &lim).unwrap();
+    assert_eq!(b, level1_v2(&lim).to_bytes());
+    let c = level1_v2(&lim);
+    assert_eq!(u32_at(&b, 264), 120, "glsl_level");
+    assert_eq!(c.v1.glsl_level, level1::GLSL_LEVEL);
+    // POINTS, LINES, LINE_LOOP, LINE_STRIP, TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN.
+    assert_eq!(u32_at(&b, 288), 0b111_1111, "prim_mask");
+    let bset = u32_at(&b, 260);
+    assert_eq!(bset & !BSET_ALLOWED, 0, "bset {bset:#x} outside the allow-list");
+    assert_eq!(bset, (1 << 7) | (1 << 11), "occlusion queries and blend_eq_sep are claimed");
+    assert_eq!(u32_at(&b, 392) & !CAP_ALLOWED, 0, "capability_bits");
+    assert_eq!(u32_at(&b, 688) & !CAP_V2_ALLOWED, 0, "capability_bits_v2");
+    assert_eq!(u32_at(&b, 556), 15, "host_feature_check_version");
+    assert_eq!(c.host_feature_check_version, level1::HOST_FEATURE_CHECK_VERSION);
+    // One viewport, one (default) uniform block, no arrays, MSAA, TBOs, streamout, UBOs,
+    // dual-source blending, gather, geometry/tessellation/compute, SSBOs, images, video.
+    let v1 = &c.v1;
+    assert_eq!((v1.max_viewports, v1.max_uniform_blocks, v1.max_samples), (1, 1, 1));
+    assert_eq!(v1.max_texture_array_layers, 0);
+    assert_eq!((v1.max_tbo_size, v1.max_streamout_buffers), (0, 0));
+    assert_eq!((v1.max_dual_source_render_targets, v1.max_texture_gather_components), (0, 0));
+    assert_eq!(c.max_uniform_block_size, 0);
+    assert_eq!((c.max_geom_output_vertices, c.max_geom_total_output_components), (0, 0));
+    assert_eq!((c.max_shader_patch_varyings, c.max_tcs_outputs, c.max_tes_outputs), (0, 0, 0));
+    assert_eq!(c.max_compute_work_group_invocations, 0);
+    assert_eq!((c.max_shader_buffer_frag_compute, c.max_shader_image_frag_compute), (0, 0));
+    assert_eq!(c.max_shader_storage_blocks, [0; 6]);
+    assert_eq!((c.max_atomic_counters, c.max_combined_atomic_counters), ([0; 6], 0));
+    assert_eq!((c.min_texel_offset, c.max_texel_offset), (0, 0));
+    assert_eq!((c.max_anisotropy, c.num_video_caps, c.max_video_memory), (0.0, 0, 0));
+    assert!(c.supported_multisample_formats == FormatMask::default());
+    // Const buffers only for the vertex and fragment stages.
+    assert_eq!(&c.max_const_buffer_size[2..], &[0; 4]);
+    // The v1 prefix of VIRGL2 is VIRGL's apart from max_version.
+    let v1b = build(CAPSET_VIRGL, 1, &lim).unwrap();
+    assert_eq!(&b[4..308], &v1b[4..308]);
+    // The renderer name: NUL-terminated within 64 bytes.
+    let name = &b[696..760];
+    assert!(level1::RENDERER_NAME.len() <= 63 && RENDERER_NAME.len() <= 63);
+    assert!(name.starts_with(level1::RENDERER_NAME.as_bytes()));
+    assert_eq!(name[level1::RENDERER_NAME.len()], 0);
+}
+
+/// Every claimed format is what the table stores and level 1 executes.
+#[test]
+fn level1_masks_follow_the_table() {
+    let c = level1_v2(&gl_host());
+    let v1 = &c.v1;
+    for id in 0..512u32 {
+        let Some(f) = format::lookup(id) else {
+            for m in [&v1.sampler, &v1.render, &v1.depthstencil, &v1.vertexbuffer] {
+                assert!(!m.contains(id), "unknown format {id} claimed");
+            }
+            continue;
+        };
+        let int = f.kind == Kind::Color && (f.name.ends_with("_UINT") || f.name.ends_with("_SINT"));
+        if v1.sampler.contains(id) {
+            assert!(f.gl.is_some() && !int, "{} sampled", f.name);
+        }
+        if v1.render.contains(id) {
+            assert!(f.kind == Kind::Color && f.renderable(), "{} rendered", f.name);
+            assert!(v1.sampler.contains(id) && !int && !f.name.contains("SRGB"), "{}", f.name);
+        }
+        if v1.depthstencil.contains(id) {
+            assert!(f.is_depth_or_stencil() && f.renderable() && v1.sampler.contains(id));
+        }
+        // The vertex mask is exactly the formats core GL 3.3 fetches without a gap,
+        // float or normalised/scaled (no integer attributes at level 1).
+        let e = VertexElement {
+            src_offset: 0,
+            instance_divisor: 0,
+            vertex_buffer_index: 0,
+            src_format: id,
+        };
+        let gap_free = crate::model::gl_state::vertex_attrib(&e)
+            .is_ok_and(|a| a.gaps.is_empty() && !a.integer);
+        assert_eq!(v1.vertexbuffer.contains(id), gap_free, "{} vertex", f.name);
+    }
+    let vf = |n: &str| format::all().iter().find(|f| f.name == n).unwrap().id;
+    // GL 2.1 needs EXT_texture_sRGB (one of these sampled) and the common formats.
+    assert!(v1.sampler.contains(vf("R8G8B8A8_SRGB")) && v1.sampler.contains(vf("B8G8R8A8_SRGB")));
+    assert!(v1.render.contains(B8G8R8A8_UNORM) && v1.render.contains(R8G8B8A8_UNORM));
+    assert!(!v1.render.contains(vf("R8G8B8A8_SRGB")));
+    assert!(v1.sampler.contains(S8_UINT_Z24_UNORM) && v1.depthstencil.contains(S8_UINT_Z24_UNORM));
+    for n in ["R32G32B32A32_FLOAT", "R32G32_FLOAT", "R8G8B8A8_UNORM", "R16G16_SNORM"] {
+        assert!(v1.vertexbuffer.contains(vf(n)), "{n}");
+    }
+    for n in ["R11G11B10_FLOAT", "R32_FIXED", "R32G32B32A32_UINT", "R8_SINT"] {
+        assert!(!v1.vertexbuffer.contains(vf(n)), "{n}");
+    }
+    assert!(!v1.sampler.contains(vf("R32G32B32A32_UINT")));
+    assert!(!v1.render.contains(vf("R8G8B8A8_UINT")));
+}
+
+/// Limits are the host's, capped at what the level-1 executor supports.
+#[test]
+fn level1_limits_are_capped() {
+    let mut big = gl_host();
+    big.draw = DrawLimits {
+        max_draw_buffers: 16,
+        max_vertex_attribs: 64,
+        max_vertex_texture_units: 64,
+        max_fragment_texture_units: 64,
+        max_combined_texture_units: 192,
+        max_vertex_uniform_components: 1 << 20,
+        max_fragment_uniform_components: 1 << 20,
+        max_vertex_output_components: 512,
+        max_fragment_input_components: 512,
+        point_size_range: [0.5, 2047.0],
+        line_width_range: [0.5, 64.0],
+        max_texture_lod_bias: 64.0,
+        min_texel_offset: -64,
+        max_texel_offset: 63,
+    };
+    let c = level1_v2(&big);
+    assert_eq!(c.v1.max_render_targets, 8);
+    assert_eq!(c.v1.max_viewports, 1);
+    assert_eq!((c.max_vertex_attribs, c.max_vertex_outputs), (32, 32));
+    assert_eq!(c.max_texture_samplers, 16);
+    assert_eq!(&c.max_const_buffer_size[..2], &[4096 * 16, 4096 * 16]);
+    assert_eq!((c.min_aliased_point_size, c.max_aliased_point_size), (0.5, 2047.0));
+    assert_eq!((c.min_smooth_point_size, c.max_smooth_point_size), (0.5, 2047.0));
+    for w in [
+        c.min_aliased_line_width,
+        c.max_aliased_line_width,
+        c.min_smooth_line_width,
+        c.max_smooth_line_width,
+    ] {
+        assert_eq!(w, 1.0, "line widths");
+    }
+    assert_eq!(c.max_texture_lod_bias, 64.0);
+    assert_eq!((c.min_texel_offset, c.max_texel_offset), (0, 0));
+
+    // A small host: every limit follows it.
+    let mut small = gl_host();
+    small.draw = DrawLimits {
+        max_draw_buffers: 4,
+        max_vertex_attribs: 16,
+        max_vertex_texture_units: 4,
+        max_fragment_texture_units: 16,
+        max_combined_texture_units: 20,
+        max_vertex_uniform_components: 1024,
+        max_fragment_uniform_components: 2050,
+        max_vertex_output_components: 64,
+        max_fragment_input_components: 60,
+        point_size_range: [1.0, 64.0],
+        line_width_range: [1.0, 1.0],
+        max_texture_lod_bias: 2.0,
+        min_texel_offset: -8,
+        max_texel_offset: 7,
+    };
+    let c = level1_v2(&small);
+    assert_eq!(c.v1.max_render_targets, 4);
+    // Mesa uses max_vertex_attribs for varyings and fragment inputs too below GLSL 150.
+    assert_eq!((c.max_vertex_attribs, c.max_vertex_outputs), (15, 16));
+    assert_eq!(c.max_texture_samplers, 4);
+    // Uniform components × 4 bytes, whole vec4s.
+    assert_eq!(&c.max_const_buffer_size[..2], &[4096, 8192]);
+    assert_eq!((c.max_aliased_point_size, c.max_texture_lod_bias), (64.0, 2.0));
+    // Texture sizes still come from the limits.
+    assert_eq!(c.max_texture_2d_size, 16384);
+}
+
+/// The CPU backend's limits (the default) describe no 3D at all: the contents that claim
+/// nothing, not level 1.
+#[test]
+fn cpu_backend_limits_advertise_no_3d() {
+    let cpu = Limits { max_samples: 1, ..Limits::default() };
+    assert!(!level1::host_can_draw(&cpu.draw));
+    assert!(!level1::host_can_draw(&Limits::default().draw));
+    for lim in [cpu, Limits::default()] {
+        let b = build(CAPSET_VIRGL2, 2, &lim).unwrap();
+        assert_eq!(u32_at(&b, 264), 0, "glsl_level");
+        assert_eq!(u32_at(&b, 260), 0, "bset");
+        assert_eq!(u32_at(&b, 288), 0, "prim_mask");
+        assert_eq!(u32_at(&b, 392), 0, "capability_bits");
+        assert_eq!(u32_at(&b, 556), 0, "host_feature_check_version");
+        assert!(b[196..260].iter().all(|&x| x == 0), "vertex formats");
+        assert!(b[696..760].starts_with(RENDERER_NAME.as_bytes()));
+    }
+    // One missing limit is enough to claim nothing.
+    let mut no_uniforms = gl_host();
+    no_uniforms.draw.max_fragment_uniform_components = 0;
+    assert_eq!(u32_at(&build(CAPSET_VIRGL, 1, &no_uniforms).unwrap(), 264), 0);
 }
