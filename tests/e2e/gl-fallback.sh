@@ -4,7 +4,8 @@
 # The guest's GL works: boots a QEMU TCG guest with virtio-gpu-gl on the library under
 # test, whose root filesystem is the host's (so the guest runs the host's Mesa), and runs
 # tests/e2e/guest/gl_fallback.c (built here, on the host) three ways: the GBM platform on
-# /dev/dri/renderD128, on /dev/dri/card0, and the surfaceless platform. Each run must
+# the virtio-gpu's render node and on its card node (found through /sys: the guest's vgem
+# may take card0/renderD128), and the surfaceless platform. Each run must
 # report a GL_RENDERER containing SUBSTRING (default "llvmpipe": while virgl-shim executes
 # no 3D it withholds its capsets and the guest's Mesa must fall back to software) and read
 # back the right pixels of a GLES2 clear + triangle.
@@ -47,7 +48,19 @@ cc -O2 -Wall -o "$JOB/gl_fallback" "$ROOT/tests/e2e/guest/gl_fallback.c" -lEGL -
 cat >"$JOB/guest.sh" <<GUEST
 #!/bin/sh
 dmesg | grep -E 'cap set|number of cap sets|features:' | sed 's/^/GUEST-DMESG /'
-for args in "--platform gbm --device /dev/dri/renderD128" "--platform gbm --device /dev/dri/card0" "--platform surfaceless"; do
+# The virtio-gpu's nodes (PCI vendor 0x1af4): vm.sh's guest also has vgem, whose
+# card0/renderD128 come first and would give llvmpipe whatever the library does.
+card=/dev/dri/card0 render=/dev/dri/renderD128
+for d in /sys/class/drm/card[0-9]*; do
+  case \${d##*/} in *-*) continue ;; esac
+  [ "\$(cat "\$d/device/vendor" 2>/dev/null)" = 0x1af4 ] || continue
+  card=/dev/dri/\${d##*/}; dev=\$(readlink -f "\$d/device")
+  for r in /sys/class/drm/renderD*; do
+    [ "\$(readlink -f "\$r/device")" != "\$dev" ] || render=/dev/dri/\${r##*/}
+  done
+done
+echo "GUEST-NODES card=\$card render=\$render"
+for args in "--platform gbm --device \$render" "--platform gbm --device \$card" "--platform surfaceless"; do
   echo "CASE \$args"
   timeout 120 "$JOB/gl_fallback" \$args --expect-renderer "$EXPECT" 2>&1
   echo "CASE-RC \$?"
