@@ -58,7 +58,7 @@ in_guest() {
   echo "GUEST nodes: card=${card:-none} render=${render:-none} (kernel $(uname -r))"
   dmesg | grep -E 'cap set|number of cap sets|features:' | sed 's/^/GUEST-DMESG /' || true
   result() { echo "RESULT $1 $2 $3 ($(( $(date +%s) - t0 )) s)"; }
-  show() { sed -e 's/^/  | /' -e '/extensions:/s/\(.\{160\}\).*/\1.../' "$1"; }
+  show() { sed -e 's/^/  | /' -e 's/\(.\{160\}\).*/\1.../' "$1"; }
   # What a command's exit status says, for a FAIL reason.
   status_text() {
     case $1 in
@@ -76,7 +76,7 @@ in_guest() {
     show "$tmp/tri"
     case $rc in
       0) result triangle PASS "$(sed -n 's/^GL_RENDERER: //p' "$tmp/tri"), right pixels" ;;
-      1) result triangle FAIL "$(grep -E '^(FAIL|RENDERER):' "$tmp/tri" | tr '\n' ' ')" ;;
+      1) result triangle FAIL "$(grep -E '^(FAIL|RENDERER):' "$tmp/tri" | paste -sd ';' -)" ;;
       77) result triangle FAIL "no EGL/GLES on $render: $(sed -n 's/^SKIP: //p' "$tmp/tri")" ;;
       *) result triangle FAIL "$(status_text "$rc")" ;;
     esac
@@ -179,7 +179,7 @@ while kill -0 "$RPID" 2>/dev/null; do
     grep -q 'libvirglrenderer' "/proc/$q/maps" 2>/dev/null || continue
     mapped=$(grep -o '/[^ ]*libvirglrenderer[^ ]*' "/proc/$q/maps" 2>/dev/null | sort -u || true)
     if [ "$mapped" = "$LIBREAL" ]; then MAPS_OK=1 MAPS_MSG="QEMU (pid $q) maps $LIBREAL only"
-    else MAPS_OK=0 MAPS_MSG="QEMU (pid $q) maps: $(echo $mapped)"; fi
+    else MAPS_OK=0 MAPS_MSG="QEMU (pid $q) maps: ${mapped//$'\n'/ }"; fi
   done
   [ "$MAPS_OK" = 0 ] || break
   sleep 0.5

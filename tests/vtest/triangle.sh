@@ -46,6 +46,7 @@ SERVER=${VIRGL_TEST_SERVER:-/usr/bin/virgl_test_server}
 
 TMP=$(mktemp -d /tmp/virgl-shim-vtest-tri.XXXXXX)
 SPID=""
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   if [ -n "$SPID" ]; then kill "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; fi
   if [ "$KEEP" = 1 ]; then echo "vtest-triangle: kept $TMP"; else rm -rf "$TMP"; fi
@@ -77,7 +78,7 @@ if ! [ -S "$SOCK" ]; then
 fi
 mapped=$(grep -o '/[^ ]*libvirglrenderer[^ ]*' "/proc/$SPID/maps" 2>/dev/null | sort -u || true)
 if [ "$mapped" != "$LIBREAL" ]; then
-  echo "vtest-triangle: FAIL: the server maps '$(echo $mapped)', not $LIBREAL only"
+  echo "vtest-triangle: FAIL: the server maps '${mapped//$'\n'/ }', not $LIBREAL only"
   exit 1
 fi
 
