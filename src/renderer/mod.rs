@@ -133,6 +133,22 @@ pub fn lock() -> MutexGuard<'static, Option<Renderer>> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Whether the capsets are served (the renderer executes 3D: a backend that draws), and the
+/// live backend's limits for their contents (`None` before `virgl_renderer_init`). Before
+/// init (QEMU asks for the capset sizes when the device is realised) the answer follows
+/// the configured backend: every choice but `cpu` may draw. A VMM whose GL then fails to
+/// start gets a CPU renderer, which fills nothing (see `model::caps`).
+pub fn capset_host() -> (bool, Option<crate::model::resource::MaxSizes>) {
+    let g = lock();
+    match g.as_ref() {
+        Some(r) => {
+            let l = r.backend.limits();
+            (crate::model::caps::level1::host_can_draw(&l.draw), Some(l))
+        }
+        None => (config::get().backend != BackendChoice::Cpu, None),
+    }
+}
+
 /// Runs `f` on the initialised renderer, or fails with EINVAL.
 pub fn with<R>(f: impl FnOnce(&mut Renderer) -> Result<R>) -> Result<R> {
     let mut g = lock();

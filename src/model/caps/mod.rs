@@ -1,29 +1,25 @@
 //! Capsets VIRGL (v1, 308 bytes) and VIRGL2 (v2, 1408 bytes), filled from the backend's
-//! real limits and the format table — and **withheld** (reported absent) as long as this
-//! library executes no 3D: see [`virgl_3d_executed`].
+//! real limits and the format table — served only by a renderer that executes 3D (the GL
+//! backend, level 1 today) and **withheld** (reported absent) by one that cannot.
 //!
 //! The layouts are upstream 1.2's `struct virgl_caps_v1` and `struct virgl_caps_v2`
 //! (virgl_hw.h), declared here as `#[repr(C)]` structs whose sizes and key offsets are
 //! checked at compile time and serialised field by field at their `offset_of!` positions
 //! (little-endian, as a guest reads them).
 //!
-//! # Why the capsets are withheld today
+//! # Why a host without 3D withholds them
 //!
 //! A guest's Mesa virgl driver creates a "virgl" screen whenever the device has 3D and it
-//! gets a capset with format masks, whatever `glsl_level` says: with the contents below
-//! (GLSL 0, no capability bits) guests got a "virgl" GL 2.1 / GLES 2.0 context whose shader
-//! programs fail to link or crash inside Mesa. So, while [`virgl_3d_executed`] is false,
-//! [`info`] answers 0/0 for VIRGL and VIRGL2 and [`fill`] writes nothing — what upstream
-//! answers for a set it does not serve. (Upstream 1.x itself always serves both, whatever
-//! its init flags, `VIRGL_RENDERER_NO_VIRGL` included: withholding is virgl-shim's choice.)
-//! Measured through Debian's QEMU 10 and a Mesa 25 guest (tests/e2e/gl-fallback.sh): QEMU
-//! lists only capset VIRGL, with max version 0 and size 0; the guest kernel's GET_CAPS
-//! fails or returns no data; Mesa gets no usable virgl screen and EGL falls back to
-//! kms_swrast, i.e. `GL_RENDERER` "llvmpipe", whose rendering is right. 2D, blob, scanout,
-//! transfers and contexts (VIRGL and VIRGL2 context creation) are unaffected.
-//!
-//! The contents are still built and tested ([`served_info`], [`build`]): they come back,
-//! by flipping [`virgl_3d_executed`], when the command stream's 3D commands are executed.
+//! gets a capset with format masks, whatever `glsl_level` says: with contents that claim
+//! no 3D (GLSL 0, no capability bits) guests got a "virgl" GL 2.1 / GLES 2.0 context whose
+//! shader programs fail to link or crash inside Mesa. So a host that cannot draw (the CPU
+//! backend; [`info`] with `serves_3d` false) answers 0/0 for VIRGL and VIRGL2 and
+//! [`fill`] writes nothing — what upstream answers for a set it does not serve. (Upstream
+//! 1.x itself always serves both: withholding is virgl-shim's choice.) Measured through
+//! Debian's QEMU 10 and a Mesa 25 guest (tests/e2e/gl-fallback.sh): QEMU lists only capset
+//! VIRGL, with max version 0 and size 0; Mesa gets no usable virgl screen and EGL falls
+//! back to kms_swrast, i.e. `GL_RENDERER` "llvmpipe", whose rendering is right. 2D, blob,
+//! scanout, transfers and contexts are unaffected.
 //!
 //! # What the contents claim
 //!
@@ -127,18 +123,6 @@ use crate::model::resource::MaxSizes as Limits;
 use std::mem::{offset_of, size_of};
 
 pub mod level1;
-
-/// Whether this library executes the virgl command stream's 3D commands (draws, shaders,
-/// state objects). **The one switch for the capsets:** while it is false, capsets VIRGL and
-/// VIRGL2 are reported absent ([`info`] 0/0, [`fill`] `None`) so that a guest's Mesa falls
-/// back to software rendering (llvmpipe) instead of creating a virgl screen that cannot
-/// draw. Make it return true when 3D execution lands: the capsets then come back with the
-/// contents [`build`] makes — level 1 for a backend whose limits can draw. The caller must
-/// then pass the live backend's limits ([`fill_with`]): [`fill`] uses the default limits,
-/// which claim no 3D.
-pub const fn virgl_3d_executed() -> bool {
-    false
-}
 
 /// `VIRTGPU_DRM_CAPSET_VIRGL`.
 pub const CAPSET_VIRGL: u32 = 1;
@@ -549,10 +533,11 @@ impl Default for CapsV2 {
 /// Renderer name of the contents that claim no 3D (a host that cannot draw).
 pub const RENDERER_NAME: &str = "virgl-shim (resources only, no 3D)";
 
-/// (max version, size) of a capset as reported to QEMU; (0, 0) when not served, which is
-/// every set while [`virgl_3d_executed`] is false.
-pub fn info(set: u32) -> (u32, u32) {
-    if !virgl_3d_executed() {
+/// (max version, size) of a capset as reported to QEMU: [`served_info`] when the renderer
+/// will execute 3D (`serves_3d`: a backend that draws), (0, 0) otherwise — a host without
+/// 3D withholds both sets so that a guest's Mesa falls back to software rendering.
+pub fn info(set: u32, serves_3d: bool) -> (u32, u32) {
+    if !serves_3d {
         return (0, 0);
     }
     served_info(set)
@@ -567,18 +552,11 @@ pub fn served_info(set: u32) -> (u32, u32) {
     }
 }
 
-/// The bytes of capset `set` at `version` with the default [`Limits`] (a host that draws
-/// nothing: the contents claim no 3D), `None` when not served.
-pub fn fill(set: u32, version: u32) -> Option<Vec<u8>> {
-    fill_with(set, version, &Limits::default())
-}
-
-/// The bytes of capset `set` at `version` for a backend with `limits` as served to QEMU:
-/// [`build`]'s, or `None` for every set while [`virgl_3d_executed`] is false.
-pub fn fill_with(set: u32, version: u32, limits: &Limits) -> Option<Vec<u8>> {
-    if !virgl_3d_executed() {
-        return None;
-    }
+/// The bytes of capset `set` at `version` as served to QEMU by a renderer whose backend has
+/// `limits` (`None`: no renderer yet): the level-1 contents when the backend can draw
+/// ([`level1::host_can_draw`]), else `None` — the set is withheld ([`info`]).
+pub fn fill(set: u32, version: u32, limits: Option<&Limits>) -> Option<Vec<u8>> {
+    let limits = limits.filter(|l| level1::host_can_draw(&l.draw))?;
     build(set, version, limits)
 }
 

@@ -27,18 +27,12 @@ struct expected_failure {
 };
 
 static const struct expected_failure EXPECTED_FAILURES[] = {
-	/* History: caps_virgl, caps_virgl2 (capsets), dumb_readback and res3d_* (transfers in
-	 * a context) were expected failures until capsets and contexts landed, and
-	 * execbuffer_inline_write until the command decoder did. The sentinel keeps the array
-	 * non-empty. */
+	/* History: dumb_readback and res3d_* (transfers in a context) were expected failures
+	 * until capsets and contexts landed, execbuffer_inline_write until the command decoder
+	 * did, caps_virgl and caps_virgl2 while the library withheld its capsets (no 3D
+	 * executed; they are served since level-1 3D runs on the GL backend). The sentinel
+	 * keeps the array non-empty. */
 	{"(none)", ""},
-	/* The library withholds capsets VIRGL and VIRGL2 (get_cap_set 0/0) while it executes
-	 * no 3D, so that the guest's Mesa falls back to llvmpipe (tests/e2e/gl-fallback.sh):
-	 * QEMU then lists VIRGL with max version 0 and size 0, and the guest kernel answers
-	 * GET_CAPS with EINVAL for both. They flip to XPASS when model::caps::virgl_3d_executed()
-	 * returns true; with upstream virglrenderer they XPASS. */
-	{"caps_virgl", "capset withheld while no 3D is executed (software fallback)"},
-	{"caps_virgl2", "capset withheld while no 3D is executed (software fallback)"},
 };
 
 /* ------------------------------------------------------------------------- */
