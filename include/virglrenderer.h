@@ -530,14 +530,17 @@ VIRGL_EXPORT int virgl_renderer_unregister_guest_memory(void *hva);
 
 /**
  * Highest version and size in bytes of capset `set` (VIRGL = 1, VIRGL2 = 2); 0/0 for a set
- * this library does not serve (today every set: no 3D is executed, see the module
- * documentation). Works before `virgl_renderer_init`. NULL out-pointers are skipped.
+ * this library does not serve (any set with the CPU backend, see the module documentation).
+ * Works before `virgl_renderer_init` (the configured backend decides then). NULL
+ * out-pointers are skipped.
  */
 VIRGL_EXPORT void virgl_renderer_get_cap_set(uint32_t set, uint32_t *max_ver, uint32_t *max_size);
 
 /**
  * Writes capset `set` at `version` into `caps` (which must hold the size `get_cap_set`
- * reported). Nothing is written for an unknown set, a version above the maximum or NULL.
+ * reported), built from the live backend's limits. Nothing is written before
+ * `virgl_renderer_init`, with a backend that executes no 3D, for an unknown set, a
+ * version above the maximum or NULL.
  */
 VIRGL_EXPORT void virgl_renderer_fill_caps(uint32_t set, uint32_t version, void *caps);
 

@@ -47,6 +47,12 @@ fuzz_target!(|data: &[u8]| {
         fs_uint_outputs: k[3] & 0xf0,
         to_geometry: k[0] & 128 != 0,
         glsl_es: k[1] & 8 != 0,
+        fs_out_swizzle: std::array::from_fn(|i| {
+            (k[2] & (1 << i) != 0).then_some([2, 1, 0, (k[3] >> 6) & 3])
+        }),
+        shadow_swizzle: std::array::from_fn(|i| {
+            (k[1] & (1 << (i % 8)) != 0).then_some([0, 0, (k[0] >> 5) % 6, k[3] % 6])
+        }),
     };
     if let Ok(glsl) = shader::emit(&prog, &key) {
         assert!(glsl.is_ascii());

@@ -70,6 +70,27 @@ pub struct DrawLimits {
     pub max_texel_offset: i32,
 }
 
+impl DrawLimits {
+    /// The least every desktop GL 3.3 core context has (the GL 3.3 specification's
+    /// minimum values): what a capset filled before the backend exists may claim.
+    pub const GL33_MINIMUM: DrawLimits = DrawLimits {
+        max_draw_buffers: 8,
+        max_vertex_attribs: 16,
+        max_vertex_texture_units: 16,
+        max_fragment_texture_units: 16,
+        max_combined_texture_units: 48,
+        max_vertex_uniform_components: 1024,
+        max_fragment_uniform_components: 1024,
+        max_vertex_output_components: 64,
+        max_fragment_input_components: 128,
+        point_size_range: [1.0, 1.0],
+        line_width_range: [1.0, 1.0],
+        max_texture_lod_bias: 2.0,
+        min_texel_offset: -8,
+        max_texel_offset: 7,
+    };
+}
+
 /// What the guest (or the VMM) asks to create: the fields of the C
 /// `virgl_renderer_resource_create_args`, converted by `ffi/` at the boundary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

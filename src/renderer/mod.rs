@@ -136,8 +136,9 @@ pub fn lock() -> MutexGuard<'static, Option<Renderer>> {
 /// Whether the capsets are served (the renderer executes 3D: a backend that draws), and the
 /// live backend's limits for their contents (`None` before `virgl_renderer_init`). Before
 /// init (QEMU asks for the capset sizes when the device is realised) the answer follows
-/// the configured backend: every choice but `cpu` may draw. A VMM whose GL then fails to
-/// start gets a CPU renderer, which fills nothing (see `model::caps`).
+/// the configured backend: every choice but `cpu` may draw, and the contents claim what
+/// every GL 3.3 core host has. A VMM whose GL then fails to start gets a CPU renderer,
+/// which fills nothing (see `model::caps`).
 pub fn capset_host() -> (bool, Option<crate::model::resource::MaxSizes>) {
     let g = lock();
     match g.as_ref() {
@@ -145,7 +146,20 @@ pub fn capset_host() -> (bool, Option<crate::model::resource::MaxSizes>) {
             let l = r.backend.limits();
             (crate::model::caps::level1::host_can_draw(&l.draw), Some(l))
         }
-        None => (config::get().backend != BackendChoice::Cpu, None),
+        None => {
+            let serves = config::get().backend != BackendChoice::Cpu;
+            // What GL 3.3 core guarantees (`fill_caps` before init; QEMU fills after it).
+            let limits = crate::model::resource::MaxSizes {
+                max_texture_2d: 1024,
+                max_texture_3d: 256,
+                max_cube: 1024,
+                max_array_layers: 256,
+                max_samples: 1,
+                draw: crate::model::resource::DrawLimits::GL33_MINIMUM,
+                ..Default::default()
+            };
+            (serves, serves.then_some(limits))
+        }
     }
 }
 

@@ -40,6 +40,7 @@ impl ShaderObj {
         let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
         let text = std::str::from_utf8(&bytes[..end])
             .map_err(|_| Error::inval("shader text is not UTF-8"))?;
+        log::trace!("shader text ({stage:?}):\n{text}");
         let program = shader::parse(text).map_err(|e| Error::inval(format!("shader text: {e}")))?;
         Ok(ShaderObj {
             id: NEXT_SHADER_ID.fetch_add(1, Ordering::Relaxed),

@@ -80,6 +80,7 @@ impl Backend for GlBackend {
     }
 
     fn destroy(&mut self, desc: &ResourceDesc, storage: Storage) {
+        self.draw.forget_attachments();
         if let Storage::ZeroCopy(z) = storage {
             if let Some(imp) = z.import {
                 self.release_import(imp);

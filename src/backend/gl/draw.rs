@@ -122,6 +122,18 @@ pub struct DrawObjects {
     samplers: HashMap<[u32; 16], glow::NativeSampler>,
     /// `GL_MAX_VERTEX_ATTRIBS` (read once).
     max_attribs: Option<u32>,
+    /// What `fbo` has attached now (checked complete); `None`: unknown. Forgotten whenever
+    /// a resource's storage is destroyed ([`DrawObjects::forget_attachments`]), since a
+    /// deleted texture's name may come back for another texture while the framebuffer
+    /// still holds the old one.
+    attached: Option<(Vec<Option<Attachment>>, Option<Attachment>)>,
+}
+
+impl DrawObjects {
+    /// Forgets what the draw framebuffer holds (a texture may have been deleted).
+    pub fn forget_attachments(&mut self) {
+        self.attached = None;
+    }
 }
 
 fn tex(name: u32) -> Option<glow::NativeTexture> {
@@ -175,8 +187,17 @@ impl GlBackend {
                 f
             }
         };
-        let gl = &self.gl;
         let fb = glow::DRAW_FRAMEBUFFER;
+        let n = cbufs.len().min(8);
+        if self.single_context()
+            && self.draw.attached.as_ref().is_some_and(|(c, z)| c[..] == cbufs[..n] && *z == zs)
+        {
+            // SAFETY: context current; `fbo` is ours, complete with these attachments.
+            unsafe { self.gl.bind_framebuffer(fb, Some(fbo)) };
+            return Ok(());
+        }
+        self.draw.attached = None;
+        let gl = &self.gl;
         let attach = |point: u32, a: Option<&Attachment>| {
             // SAFETY: context current; the names are live textures of resources (or none).
             unsafe {
@@ -220,7 +241,6 @@ impl GlBackend {
         if let Some(z) = zs {
             attach(z.zs_point, Some(&z));
         }
-        let n = cbufs.len().min(8);
         // SAFETY: context current, the framebuffer bound above.
         let status = unsafe {
             gl.draw_buffers(&draw_buffers[..n.max(1)]);
@@ -230,6 +250,7 @@ impl GlBackend {
         if status != glow::FRAMEBUFFER_COMPLETE {
             return Err(Error::inval(format!("framebuffer incomplete (status {status:#x})")));
         }
+        self.draw.attached = Some((cbufs[..n].to_vec(), zs));
         Ok(())
     }
 
@@ -270,11 +291,13 @@ impl GlBackend {
     /// The range of vertices an indexed draw fetches (`None`: nothing but restart
     /// indices), after checking the index range against the index buffer.
     fn indexed_range(&mut self, ix: &IndexInput, info: &DrawVbo) -> Result<Option<(u64, u64)>> {
+        // The guest folds the draw's first index into the index buffer's offset (Mesa's
+        // virgl driver sends `start * index_size` there, or where it uploaded the
+        // indices); the draw's `start` is not added again, as upstream.
         let size = u64::from(ix.index_size);
-        let first = ix.offset.checked_add(u64::from(info.start) * size);
+        let first = ix.offset;
         let len = u64::from(info.count) * size;
-        let end = first.and_then(|f| f.checked_add(len));
-        let (Some(first), Some(end)) = (first, end) else {
+        let Some(end) = first.checked_add(len) else {
             return Err(Error::inval("index range overflows"));
         };
         if end > ix.buffer_size {
@@ -441,10 +464,17 @@ impl GlBackend {
                 }
                 None => gl.disable(glow::CULL_FACE),
             }
-            // Under glClipControl(GL_UPPER_LEFT) GL decides facing as gallium does for a
-            // flipped viewport (measured: glmark2's validation in a guest), so the
-            // guest's front face applies as sent.
-            let front = r.front_face;
+            // Gallium's window y runs down, GL's up: the same window coordinates wind
+            // the other way, so a guest's CCW front is GL's CW. A flipped viewport is
+            // drawn under glClipControl(GL_UPPER_LEFT), where GL decides facing in the
+            // flipped space, so the guest's front face applies as sent there (measured:
+            // piglit's fs-frontfacing tests through vtest, glmark2's validation in a
+            // guest).
+            let front = match (r.front_face, flip) {
+                (glow::CCW, false) => glow::CW,
+                (glow::CW, false) => glow::CCW,
+                (f, _) => f,
+            };
             if front != 0 {
                 gl.front_face(front);
             }
@@ -677,7 +707,7 @@ impl GlBackend {
                         2 => glow::UNSIGNED_SHORT,
                         _ => glow::UNSIGNED_INT,
                     };
-                    let off = ix.offset + u64::from(info.start) * u64::from(ix.index_size);
+                    let off = ix.offset;
                     gl.draw_elements_instanced_base_vertex_base_instance(
                         d.mode,
                         count,

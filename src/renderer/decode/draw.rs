@@ -260,7 +260,27 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
     for (i, a) in cbufs.iter().enumerate().take(8) {
         base.fs_out_swizzle[i] = a.and_then(|a| a.swizzle);
     }
-    let keys = stage_keys(&vs, gs.as_deref(), &fs, base);
+    let mut keys = stage_keys(&vs, gs.as_deref(), &fs, base);
+    // Shadow samplers of depth views take the view's swizzle in the shader.
+    let shadow = |stage: usize| {
+        let mut out = [None; 16];
+        for (i, v) in bound.views[stage].iter().enumerate().take(16) {
+            if let Some(v) = v.as_ref().filter(|v| v.gl.format.is_depth_or_stencil()) {
+                out[i] = Some(v.gl.swizzle.map(|c| match c {
+                    glow::RED => 0,
+                    glow::GREEN => 1,
+                    glow::BLUE => 2,
+                    glow::ALPHA => 3,
+                    glow::ZERO => 4,
+                    _ => 5,
+                }));
+            }
+        }
+        out
+    };
+    let n = keys.len();
+    keys[0].shadow_swizzle = shadow(0);
+    keys[n - 1].shadow_swizzle = shadow(1);
     // The program, through the sub-context's memo (hashing the TGSI texts only on a miss).
     let mut h = std::collections::hash_map::DefaultHasher::new();
     keys.hash(&mut h);

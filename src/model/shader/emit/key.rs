@@ -58,6 +58,11 @@ pub struct VariantKey {
     /// B8G8R8A8 kept as RGBA8): stored channel c takes output component `[i][c]`
     /// (`None`: as written).
     pub fs_out_swizzle: [Option<[u8; 4]>; 8],
+    /// Shadow samplers (by SAMP index below 16): the sampler view's swizzle applied to the
+    /// comparison result, which GL does not swizzle (gallium does; GL 2.x guests express
+    /// DEPTH_TEXTURE_MODE through it). Per channel: 0–3 the result, 4 zero, 5 one.
+    /// `None`: the result in every channel.
+    pub shadow_swizzle: [Option<[u8; 4]>; 16],
     /// Vertex stage: a geometry shader follows, so outputs go to its per-vertex inputs
     /// (`gv_*` arrays, no interpolation qualifiers); user clip planes then belong in the
     /// geometry stage's key.

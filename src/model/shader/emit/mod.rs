@@ -107,6 +107,8 @@ struct Emitter<'a> {
     /// Length of each constant buffer array.
     cbufs: BTreeMap<u32, u32>,
     samplers: BTreeMap<u32, SamplerType>,
+    /// The key's `shadow_swizzle`.
+    shadow_swizzle: [Option<[u8; 4]>; 16],
     helpers_lit: bool,
     helpers_div: bool,
     uses_loop: bool,

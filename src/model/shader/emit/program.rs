@@ -183,6 +183,7 @@ pub fn emit_with_info(
         temp_count,
         cbufs,
         samplers,
+        shadow_swizzle: key.shadow_swizzle,
         helpers_lit: false,
         helpers_div: false,
         uses_loop: false,

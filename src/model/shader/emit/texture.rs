@@ -116,6 +116,10 @@ impl<'a> Emitter<'a> {
         let line = inst.line;
         let nsrc = inst.src.len();
         let (name, st) = self.sampler(inst, &inst.src[nsrc - 1])?;
+        let unit = match inst.src[nsrc - 1].reg.index {
+            Index::Direct(u) => u,
+            _ => 0,
+        };
         let offset = self.texel_offset(inst, st.target)?;
         // `Offset` suffix and trailing argument when there is one.
         let (sfx, oarg) = match &offset {
@@ -169,7 +173,17 @@ impl<'a> Emitter<'a> {
             _ => return Err(EmitError::Unsupported("texture opcode")),
         };
         let value = if st.target.is_shadow() {
-            format!("vec4({call})")
+            match self.shadow_swizzle.get(unit as usize).copied().flatten() {
+                Some(sw) => {
+                    let m = sw.map(|c| if c < 4 { "1.0" } else { "0.0" });
+                    let a = sw.map(|c| if c == 5 { "1.0" } else { "0.0" });
+                    format!(
+                        "(vec4({call}) * vec4({}, {}, {}, {}) + vec4({}, {}, {}, {}))",
+                        m[0], m[1], m[2], m[3], a[0], a[1], a[2], a[3]
+                    )
+                }
+                None => format!("vec4({call})"),
+            }
         } else {
             match st.ret {
                 ReturnType::Sint => format!("intBitsToFloat({call})"),
