@@ -167,9 +167,9 @@ static void test_caps(const char *when, uint32_t *v1, uint32_t *s1, uint32_t *v2
       uint32_t v = set == 1 ? *v1 : *v2, sz = set == 1 ? *s1 : *s2;
       uint32_t want_sz = set == 1 ? 308 : 1408;
       if (v == 0 && sz == 0) {
-         /* Not served (withheld while the library executes no 3D, so that guests fall back
+         /* Not served (withheld by a backend that executes no 3D, so that guests fall back
           * to llvmpipe): fill_caps must then write nothing. */
-         printf("%s: capset %u withheld while no 3D is executed (get_cap_set -> 0, 0)\n", when, set);
+         printf("%s: capset %u withheld: no 3D executed (get_cap_set -> 0, 0)\n", when, set);
          memset(buf, 0xa5, MAX + GUARD);
          virgl_renderer_fill_caps(set, set, buf);
          int untouched = 1;
