@@ -18,8 +18,9 @@ $SUDO apt-get install -y -qq -t bookworm-backports \
 $SUDO apt-get install -y -qq \
   libegl-dev libgles-dev libvirglrenderer-dev libvirglrenderer1 \
   meson ninja-build pkg-config gcc valgrind busybox-static cpio zstd xz-utils >/dev/null
-# GL clients the guest tiers run (tests/e2e/gl-3d.sh) and the vtest server (tests/vtest).
-$SUDO apt-get install -y -qq kmscube glmark2-es2-drm virgl-server >/dev/null
+# GL clients the guest tiers run (tests/e2e/gl-3d.sh), Debian's vtest server and piglit
+# (tests/vtest; piglit is about 2 GB, installed once per machine).
+$SUDO apt-get install -y -qq kmscube glmark2-es2-drm virgl-server piglit >/dev/null
 # cargo-nextest runs each Rust test in its own process (the C API has global state).
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked

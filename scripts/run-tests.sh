@@ -4,8 +4,8 @@
 # check, memcheck, the QEMU end-to-end guest on Debian's QEMU (built against
 # virglrenderer 0.10.4) and on a QEMU built from the same source against our
 # virglrenderer.pc 1.2.0 (cached in /var/tmp, scripts/qemu-ci.sh) with the hostmem/blob
-# guest on the latter, the dma-buf VM tier, short fuzz runs, and short runs of the
-# benchmark and the demo.
+# guest on the latter, the dma-buf VM tier, piglit's quick list over vtest (ours and
+# upstream), short fuzz runs, and short runs of the benchmark and the demo.
 #
 #   scripts/run-tests.sh                       everything, as CI runs it
 #   scripts/run-tests.sh [--no-deps] STAGE...  only these stages, in the order given
@@ -13,8 +13,10 @@
 #   scripts/run-tests.sh --list                the stage names, in CI order
 #
 # A stage does not run the stages it builds on: `install` and `valgrind` use the meson
-# stage's build/, the QEMU stages the library of the build stage (target/release),
+# stage's build/, the QEMU stages and vtest the library of the build stage (target/release),
 # `hostmem` and `e2e-qemu-src` the QEMU of the qemu-src stage.
+# A stage whose command exits 77 is SKIPPED (a tool it needs is missing; the command says
+# which): it neither passes nor fails, and "skipped stages: ..." lists it at the end.
 # The last line is always `stages: N passed, N failed`; exit status 0 only when no stage
 # failed, 2 on a usage error.
 set -euo pipefail
@@ -27,7 +29,7 @@ OURS_3D=virgl
 
 # Stage names in CI order; each is run by run_stage below.
 STAGES=(fmt build clippy rust-tests rust-tests-gl meson install valgrind e2e qemu-src hostmem e2e-qemu-src
-        vm-tier gl-guest fuzz bench demo)
+        vm-tier gl-guest vtest fuzz bench demo)
 
 usage() {
   echo "usage: $0 [--no-deps] [STAGE...] | --list" >&2
@@ -39,7 +41,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-deps) deps=0 ;;
     --list) printf '%s\n' "${STAGES[@]}"; exit 0 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     -*) echo "run-tests.sh: unknown option: $1" >&2; usage; echo "stages: 0 passed, 0 failed"; exit 2 ;;
     *)
       known=0
@@ -55,12 +57,14 @@ done
 
 [ "$deps" = 0 ] || bash scripts/install-deps.sh
 
-passed=0; failed=0; names=()
+passed=0; failed=0; names=(); skipped=()
 stage() {
   local name=$1; shift
-  local t0=$SECONDS
+  local t0=$SECONDS rc=0
   echo "==== $name: $*"
-  if "$@"; then passed=$((passed+1)); echo "==== $name: ok ($((SECONDS-t0)) s)"
+  "$@" || rc=$?
+  if [ "$rc" = 0 ]; then passed=$((passed+1)); echo "==== $name: ok ($((SECONDS-t0)) s)"
+  elif [ "$rc" = 77 ]; then skipped+=("$name"); echo "==== $name: SKIPPED ($((SECONDS-t0)) s)"
   else failed=$((failed+1)); names+=("$name"); echo "==== $name: FAILED ($((SECONDS-t0)) s)"; fi
 }
 
@@ -102,6 +106,10 @@ run_stage() {
       bash tests/e2e/gl-3d.sh --lib /usr/lib/x86_64-linux-gnu --expect virgl || rc=1
       bash tests/e2e/gl-3d.sh --lib target/release --expect "$OURS_3D" || rc=1
       exit $rc' ;;
+    # piglit's quick list as vtest clients on Debian's virgl_test_server, on upstream's
+    # library (harness floor) and on target/release (tests/vtest/expected/ours-quick.pass).
+    # Exits 77 (SKIPPED) without piglit or virgl-server.
+    vtest) stage vtest bash tests/vtest/run.sh --check ;;
     fuzz) stage fuzz bash scripts/fuzz.sh 20 ;;
     bench) stage bench cargo bench --bench transfer -- --quick ;;
     demo) stage demo cargo run --release --example demo -- --quick --png target/demo.png ;;
@@ -112,6 +120,7 @@ run_stage() {
 for s in "${selected[@]}"; do run_stage "$s"; done
 
 echo
+[ ${#skipped[@]} -eq 0 ] || echo "skipped stages: ${skipped[*]}"
 [ "$failed" -eq 0 ] || echo "failed stages: ${names[*]}"
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
