@@ -81,8 +81,10 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d /tmp/virgl-shim-vtest.XXXXXX)
 SERVER_PID=""
+WORKERS=()
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
+  [ ${#WORKERS[@]} = 0 ] || kill "${WORKERS[@]}" 2>/dev/null || true
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
@@ -106,10 +108,13 @@ cc -O2 -Wall -o "$WORK/probe" "$ROOT/tests/e2e/guest/gl_fallback.c" -lEGL -lGLES
   || skip "cannot build the renderer probe (needs libegl-dev libgles-dev libgbm-dev): $(head -n1 "$WORK/cc.log")"
 
 # Our library under the SONAME the server asks for.
-mkdir -p "$WORK/ours"
-if [ -e "$OURS_LIBDIR/libvirglrenderer.so.1" ]; then OURS_LIB=$(realpath "$OURS_LIBDIR/libvirglrenderer.so.1")
-else OURS_LIB=$(realpath "$OURS_LIBDIR/libvirglrenderer.so"); fi
-ln -s "$OURS_LIB" "$WORK/ours/libvirglrenderer.so.1"
+OURS_LIB=""
+if [[ " ${LIBS[*]} " == *" ours "* ]]; then
+  mkdir -p "$WORK/ours"
+  if [ -e "$OURS_LIBDIR/libvirglrenderer.so.1" ]; then OURS_LIB=$(realpath "$OURS_LIBDIR/libvirglrenderer.so.1")
+  else OURS_LIB=$(realpath "$OURS_LIBDIR/libvirglrenderer.so"); fi
+  ln -s "$OURS_LIB" "$WORK/ours/libvirglrenderer.so.1"
+fi
 
 SOCK=""
 start_server() { # LIB
@@ -227,9 +232,10 @@ for lib in "${LIBS[@]}"; do
   elif [[ "$r" == *virgl* ]]; then RENDERER[$lib]=$r; VALID[$lib]=1
   else RENDERER[$lib]="$r (NOT virgl: the client did not use the vtest server)"; VALID[$lib]=0; fi
   echo "   probe: GL_RENDERER ${RENDERER[$lib]}"
-  pids=()
-  for k in $(seq 0 $((JOBS - 1))); do run_worker "$lib" "$k" & pids+=($!); done
-  for p in "${pids[@]}"; do wait "$p"; done
+  WORKERS=()
+  for k in $(seq 0 $((JOBS - 1))); do run_worker "$lib" "$k" & WORKERS+=($!); done
+  for p in "${WORKERS[@]}"; do wait "$p"; done
+  WORKERS=()
   kill -0 "$SERVER_PID" 2>/dev/null || echo "   the vtest server died during the run (see $OUT/server-$lib.log)"
   stop_server
   SECS[$lib]=$((SECONDS - t0))
