@@ -158,7 +158,10 @@ stop_server() {
 }
 
 # Environment of every client.
-client_env() { env GALLIUM_DRIVER=virpipe VTEST_SOCKET_NAME="$SOCK" PIGLIT_PLATFORM=surfaceless_egl "$@"; }
+client_env() {
+  env GALLIUM_DRIVER=virpipe VTEST_SOCKET_NAME="$SOCK" PIGLIT_PLATFORM=surfaceless_egl \
+    PIGLIT_SOURCE_DIR="$PIGLIT_DIR" "$@"
+}
 
 # classify RC LOG -> pass|fail|skip|crash|timeout
 classify() {
