@@ -27,8 +27,8 @@
 # Environment: PIGLIT_DIR (default /usr/lib/x86_64-linux-gnu/piglit), VTEST_SERVER
 # (default /usr/bin/virgl_test_server), VTEST_OURS_LIBDIR, VTEST_UPSTREAM_LIB (default
 # /usr/lib/x86_64-linux-gnu/libvirglrenderer.so.1, only used to check the mapping).
-# Exit status: 0 ok; 1 check failed / run invalid; 2 usage; 77 a required tool is
-# missing (the message starts with "SKIPPED:").
+# Exit status: 0 ok; 1 check failed / run invalid; 2 usage or no library of ours; 77 a
+# required tool is missing (the message starts with "SKIPPED:").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,7 +67,8 @@ command -v timeout >/dev/null || skip "no timeout(1)"
 command -v cc >/dev/null || skip "no C compiler for the renderer probe"
 for l in "${LIBS[@]}"; do
   if [ "$l" = ours ] && [ ! -e "$OURS_LIBDIR/libvirglrenderer.so.1" ] && [ ! -e "$OURS_LIBDIR/libvirglrenderer.so" ]; then
-    skip "no libvirglrenderer.so[.1] in $OURS_LIBDIR (cargo build --release first, or set VTEST_OURS_LIBDIR)"
+    echo "run.sh: no libvirglrenderer.so[.1] in $OURS_LIBDIR (cargo build --release first, or set VTEST_OURS_LIBDIR)" >&2
+    exit 2
   fi
 done
 
