@@ -412,10 +412,9 @@ impl GlBackend {
             } else {
                 let rt = &b.rt[0];
                 set(glow::BLEND, rt.enabled);
-                if rt.src_rgb != 0 {
-                    gl.blend_func_separate(rt.src_rgb, rt.dst_rgb, rt.src_alpha, rt.dst_alpha);
-                    gl.blend_equation_separate(rt.eq_rgb, rt.eq_alpha);
-                }
+                // (GL_ZERO is 0: every factor is a valid GL enum here.)
+                gl.blend_func_separate(rt.src_rgb, rt.dst_rgb, rt.src_alpha, rt.dst_alpha);
+                gl.blend_equation_separate(rt.eq_rgb, rt.eq_alpha);
                 let m = rt.color_mask;
                 gl.color_mask(m[0], m[1], m[2], m[3]);
             }
