@@ -90,8 +90,8 @@ pub struct DrawCall<'a> {
     pub scissor: Scissor,
     pub vertices: &'a [VertexInput],
     pub index: Option<IndexInput>,
-    /// Inline constants by stage.
-    pub constants: &'a [(Processor, &'a [u32])],
+    /// Inline constants by stage (shared: an unchanged buffer is not uploaded again).
+    pub constants: &'a [(Processor, std::sync::Arc<[u32]>)],
     pub clip_planes: &'a [[f32; 4]; 8],
     pub stipple: &'a [u32; 32],
     pub textures: &'a [TextureInput],
@@ -127,6 +127,8 @@ pub struct DrawObjects {
     /// deleted texture's name may come back for another texture while the framebuffer
     /// still holds the old one.
     attached: Option<(Vec<Option<Attachment>>, Option<Attachment>)>,
+    /// The constant buffers last uploaded, by (program, stage) (at most 64).
+    constants: Vec<((ProgramId, Processor), std::sync::Arc<[u32]>)>,
 }
 
 impl DrawObjects {
@@ -278,7 +280,25 @@ impl GlBackend {
         self.bind_framebuffer(d.cbufs, d.zs)?;
         self.use_program(d.program)?;
         for (stage, data) in d.constants {
+            // The program keeps its uniforms: upload only what changed since this program
+            // last drew with this stage's buffer (the cache holds the buffer, so a match
+            // is the same immutable data).
+            let key = (d.program, *stage);
+            if self.single_context()
+                && self
+                    .draw
+                    .constants
+                    .iter()
+                    .any(|(k, c)| *k == key && std::sync::Arc::ptr_eq(c, data))
+            {
+                continue;
+            }
             self.set_constants(d.program, *stage, 0, data)?;
+            self.draw.constants.retain(|(k, _)| *k != key);
+            if self.draw.constants.len() >= 64 {
+                self.draw.constants.remove(0);
+            }
+            self.draw.constants.push((key, data.clone()));
         }
         self.set_program_extras(d)?;
         self.apply_state(d)?;

@@ -387,10 +387,10 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         let sampler = bound.samplers[stage].get(samp as usize).cloned().flatten().map(|s| *s);
         textures.push(TextureInput { unit, name, view: view.gl, sampler });
     }
-    let constants: Vec<(Processor, &[u32])> =
+    let constants: Vec<(Processor, std::sync::Arc<[u32]>)> =
         [ShaderType::Vertex, ShaderType::Geometry, ShaderType::Fragment]
             .into_iter()
-            .map(|t| (processor(t), &*bound.constants[stage_of(processor(t))]))
+            .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()))
             .filter(|(_, c)| !c.is_empty())
             .collect();
     let call = DrawCall {
