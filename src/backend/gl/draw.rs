@@ -114,6 +114,9 @@ pub struct ClearCall<'a> {
 /// Sampler objects kept at most (all are deleted when the cache is full).
 const MAX_SAMPLERS: usize = 4096;
 
+/// A constant buffer uploaded into a program's stage.
+type UploadedConstants = ((ProgramId, Processor), std::sync::Arc<[u32]>);
+
 /// GL objects of the draw path (valid in the backend's own context only).
 #[derive(Default)]
 pub struct DrawObjects {
@@ -128,7 +131,7 @@ pub struct DrawObjects {
     /// still holds the old one.
     attached: Option<(Vec<Option<Attachment>>, Option<Attachment>)>,
     /// The constant buffers last uploaded, by (program, stage) (at most 64).
-    constants: Vec<((ProgramId, Processor), std::sync::Arc<[u32]>)>,
+    constants: Vec<UploadedConstants>,
 }
 
 impl DrawObjects {
