@@ -34,7 +34,9 @@ die() { say "ERROR: $*"; exit 1; }
 
 ver=$(dpkg-query -W -f '${Version}' qemu-system-x86 2>/dev/null) ||
   die "Debian's qemu-system-x86 is not installed (scripts/install-deps.sh): its version keys the cache"
-key=$(printf '%s' "${ver#*:}" | tr -c 'A-Za-z0-9.+-' '_')
+# The suffix names the configure options' revision (bump it when they change): +virtfs
+# added virtio-9p for the GL guest tier.
+key=$(printf '%s' "${ver#*:}" | tr -c 'A-Za-z0-9.+-' '_')+virtfs
 DIR="$BASE/$key"
 QEMU="$DIR/build/qemu-system-x86_64"
 header_sum() { cat "$ROOT/include/virglrenderer.h" "$ROOT/include/virgl-version.h" | sha256sum | cut -c1-16; }

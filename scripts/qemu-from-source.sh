@@ -95,7 +95,7 @@ stage_fetch() {
 stage_deps() {
   local pkgs="ninja-build pkg-config python3-venv libglib2.0-dev libpixman-1-dev libsdl2-dev
               libepoxy-dev libgbm-dev libfdt-dev zlib1g-dev flex bison meson cpio busybox-static
-              libdrm-dev"
+              libdrm-dev libcap-ng-dev libattr1-dev"
   local missing="" p
   for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then
@@ -147,12 +147,13 @@ stage_configure() {
   mkdir -p "$BUILD"
   say "configuring $src in $BUILD against virglrenderer $ver"
   # --without-default-features turns every auto feature off; enable only what the
-  # hostmem test needs. --python is the private venv: QEMU's mkvenv nests its pyvenv in
+  # hostmem test and the GL guest tier (tests/vm/vm.sh: the host's / over virtio-9p) need. --python is the private venv: QEMU's mkvenv nests its pyvenv in
   # it and so finds the meson >= 1.5 installed there.
   (cd "$BUILD" && PKG_CONFIG_PATH="$ld/pkgconfig" \
     "$src/configure" --python="$TOOLS/bin/python3" \
       --target-list=x86_64-softmmu --without-default-features \
       --enable-tcg --enable-fdt=system --enable-pixman --enable-sdl --enable-opengl \
+      --enable-virtfs --enable-attr --enable-cap-ng \
       --enable-virglrenderer --disable-docs --disable-werror --disable-download \
       --disable-kvm --disable-xen --disable-rust --disable-install-blobs \
       --extra-ldflags="-Wl,-rpath,$ld") >"$LOGS/configure.log" 2>&1 \

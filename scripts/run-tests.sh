@@ -97,7 +97,8 @@ run_stage() {
     # A QEMU virtio-gpu-gl guest on our library: its GL works (software while OURS_3D is
     # "fallback", Mesa's virgl driver once it is "virgl") and draws the right pixels
     # (gl-fallback.sh; gl-3d.sh: a GLES2 triangle, kmscube, glmark2 --validate); gl-3d.sh
-    # also runs on Debian's virglrenderer, the reference, which must give virgl.
+    # also runs on Debian's virglrenderer, the reference, which must give virgl, and on
+    # our library under the QEMU of the qemu-src stage.
     gl-guest) stage gl-guest env OURS_3D="$OURS_3D" bash -c 'rc=0
       case $OURS_3D in virgl) r=virgl ;; *) r=llvmpipe ;; esac
       bash tests/e2e/gl-fallback.sh --lib target/release --expect "$r" || rc=1
@@ -105,6 +106,9 @@ run_stage() {
       VIRGL_SHIM_BACKEND=cpu bash tests/e2e/gl-fallback.sh --lib target/release --expect llvmpipe || rc=1
       bash tests/e2e/gl-3d.sh --lib /usr/lib/x86_64-linux-gnu --expect virgl || rc=1
       bash tests/e2e/gl-3d.sh --lib target/release --expect "$OURS_3D" || rc=1
+      # The same on the QEMU built against our virglrenderer.pc (1.x paths).
+      q=$(bash scripts/qemu-ci.sh path) &&
+        VM_QEMU=$q bash tests/e2e/gl-3d.sh --lib target/release --expect "$OURS_3D" || rc=1
       exit $rc' ;;
     # piglit's quick list as vtest clients on Debian's virgl_test_server, on upstream's
     # library (harness floor) and on target/release (tests/vtest/expected/ours-quick.pass).

@@ -15,7 +15,7 @@
 # Knobs (VM_X, else VIRGL_SHIM_QEMU_X of tests/lib/qemu.sh): VM_TIMEOUT (s, 900)
 #        VM_MEM (MiB, 2048)  VM_SMP (2)  VM_ACCEL (tcg|kvm, tcg)  VM_QEMU (qemu-system-x86_64)
 #        VM_CACHE (/var/tmp/virgl-shim-vm)  VM_KERNEL_DEB (a linux-image .deb to use)
-#        VM_DEBUG=1 (print the guest console and QEMU log)
+#        VM_DEBUG=1 (print the guest console and QEMU log)  VM_FIRMWARE (-L dirs)
 # Exit: CMD's status; 124 timeout; 125 the VM itself failed.
 set -euo pipefail
 
@@ -32,6 +32,9 @@ qemu_knob MEM VM_MEM 2048
 qemu_knob SMP VM_SMP 2
 qemu_knob ACCEL VM_ACCEL tcg
 qemu_knob VERBOSE VM_DEBUG 0
+# -L directories (a QEMU built from the +ds source, e.g. scripts/qemu-ci.sh's, has no
+# firmware of its own; Debian's finds its own either way).
+FIRMWARE=${VM_FIRMWARE:-/usr/share/seabios /usr/share/qemu}
 CPU=max
 KEEP=0
 CACHE=${VM_CACHE:-/var/tmp/virgl-shim-vm}

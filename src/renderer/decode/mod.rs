@@ -5,9 +5,18 @@
 //! Executed: sub-contexts, RESOURCE_INLINE_WRITE, TRANSFER3D, COPY_TRANSFER3D,
 //! RESOURCE_COPY_REGION, BLIT (same format, nearest scaling, 8-bit UNORM RGBA order
 //! conversion, mirroring), CLEAR_TEXTURE, SURFACE/MSAA_SURFACE objects, DESTROY_OBJECT,
-//! SET_FRAMEBUFFER_STATE, CLEAR and PIPE_RESOURCE_CREATE. Copies, blits and clears read
-//! boxes into host staging through the backend's transfer path, work on the CPU
-//! ([`crate::model::pixel`]) and write the boxes back: the same bytes on every backend.
+//! SET_FRAMEBUFFER_STATE, CLEAR and PIPE_RESOURCE_CREATE on every backend — copies, blits
+//! and clears of the CPU paths read boxes into host staging through the backend's transfer
+//! path, work on the CPU ([`crate::model::pixel`]) and write the boxes back. On the GL
+//! backend, level-1 3D ([`state`], [`draw`]): the state objects (blend, DSA, rasterizer,
+//! vertex elements, sampler views and states, shaders, queries), BIND_OBJECT, BIND_SHADER,
+//! the SET_* state commands, DRAW_VBO, CLEAR on GL, BEGIN/END_QUERY and GET_QUERY_RESULT,
+//! and LINK_SHADER (accepted: programs link at the first draw).
+//!
+//! GL contexts: every sub-context draws in the backend's one GL context. Its state lives
+//! in the sub-context ([`crate::renderer::state::Bound`]) and is applied in full at every
+//! draw, so sub-contexts cannot see each other's state; upstream gives each sub-context a
+//! GL context of its own (through the VMM's callbacks) instead.
 //!
 //! # What a submit returns, class by class
 //!
@@ -25,16 +34,17 @@
 //! | object limit ([`crate::renderer::objects::MAX_OBJECTS`]) | ENOMEM | unchanged (upstream: a failed insert is ENOMEM) | not run |
 //! | DRAW_VBO in a context in error | ENOTRECOVERABLE (131) | unchanged (upstream checks `in_error` first and reports nothing) | not run |
 //! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
-//! | known command not executed yet (DRAW_VBO in a context not in error, CREATE_OBJECT of non-surface kinds, BIND_OBJECT of an object of the right kind, BIND_SHADER, LINK_SHADER, the SET_* state commands, CLEAR_SURFACE, compute, tessellation, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
-//! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, BEGIN/END_QUERY, GET_QUERY_RESULT(_QBO), MEMORY/TEXTURE_BARRIER) | 0 | — | runs |
+//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: CREATE_OBJECT(STREAMOUT_TARGET), SET_UNIFORM_BUFFER, SET_STREAMOUT_TARGETS, SET_RENDER_CONDITION, indirect draws, draws from streamout, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated, CLEAR_SURFACE, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
+//! | a draw the GL backend refuses (a vertex or index range past its buffer, an unbound vertex buffer the program reads, an incomplete framebuffer, a program that does not translate or link) | EINVAL | its error, in error | not run |
+//! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, GET_QUERY_RESULT_QBO, MEMORY/TEXTURE_BARRIER, LINK_SHADER) | 0 | — | runs |
 //!
 //! Why the refusal does not put the context in error: upstream executes those commands,
 //! so for a well-formed stream it would never be in error; a guest whose draws are refused
 //! must keep a live context (vtest drops a client whose submit fails).
 //!
 //! Objects: CREATE_OBJECT stores every kind in the sub-context's
-//! [`crate::renderer::objects::ObjectTable`] (surfaces with their value, other kinds by
-//! kind only, after the refusal), a taken handle is replaced, DESTROY_OBJECT removes by
+//! [`crate::renderer::objects::ObjectTable`] with its validated value (streamout targets
+//! by kind only, after the refusal), a taken handle is replaced, DESTROY_OBJECT removes by
 //! handle. A handle of the wrong kind reads as missing, as upstream: SET_FRAMEBUFFER_STATE
 //! fails with ILLEGAL_SURFACE, BIND_OBJECT with ILLEGAL_HANDLE. (Upstream reports those two
 //! and returns 0 from the command; this decoder stops the buffer with EINVAL there, as it
