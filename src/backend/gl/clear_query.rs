@@ -11,6 +11,8 @@ impl GlBackend {
     /// CLEAR of the given attachments (whole surfaces: no scissor, no write masks).
     pub fn clear_attachments(&mut self, c: &ClearCall<'_>) -> Result<()> {
         self.begin()?;
+        // Clears change masks, scissor and discard state the draws keep.
+        self.draw.forget_applied();
         // One attachment at a time: GL clears only the area all attachments share, gallium
         // clears each surface whole.
         for (i, a) in c.cbufs.iter().enumerate().take(8) {

@@ -57,7 +57,7 @@ pub fn swizzled<T: Copy>(v: [T; 4], swizzle: Option<[u8; 4]>) -> [T; 4] {
 }
 
 /// The bound index buffer.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IndexInput {
     pub buffer: u32,
     pub buffer_size: u64,
@@ -132,12 +132,39 @@ pub struct DrawObjects {
     attached: Option<(Vec<Option<Attachment>>, Option<Attachment>)>,
     /// The constant buffers last uploaded, by (program, stage) (at most 64).
     constants: Vec<UploadedConstants>,
+    /// The fixed-function state the last draw applied (see [`AppliedState`]).
+    applied: Option<AppliedState>,
+    /// The vertex inputs and index buffer the vertex array holds now.
+    vertex_state: Option<(Vec<VertexInput>, Option<u32>)>,
+}
+
+/// The state [`GlBackend::draw`] last applied, compared with the next draw's so that an
+/// unchanged state is not set again. Forgotten by anything else that changes the state
+/// (clears) and with the attachments (a destroyed resource).
+#[derive(Clone, PartialEq)]
+struct AppliedState {
+    blend: BlendGl,
+    dsa: DsaGl,
+    rast: RasterizerGl,
+    blend_color: [f32; 4],
+    stencil_ref: [u8; 2],
+    sample_mask: u32,
+    viewport: Viewport,
+    scissor: Scissor,
+    swizzles: [Option<[u8; 4]>; 8],
 }
 
 impl DrawObjects {
+    /// Forgets the applied fixed-function state (something else changed it).
+    pub fn forget_applied(&mut self) {
+        self.applied = None;
+    }
+
     /// Forgets what the draw framebuffer holds (a texture may have been deleted).
     pub fn forget_attachments(&mut self) {
         self.attached = None;
+        self.applied = None;
+        self.vertex_state = None;
     }
 }
 
@@ -304,8 +331,33 @@ impl GlBackend {
             self.draw.constants.push((key, data.clone()));
         }
         self.set_program_extras(d)?;
-        self.apply_state(d)?;
-        self.bind_vertices(d)?;
+        let applied = AppliedState {
+            blend: *d.blend,
+            dsa: *d.dsa,
+            rast: *d.rast,
+            blend_color: d.blend_color,
+            stencil_ref: d.stencil_ref,
+            sample_mask: d.sample_mask,
+            viewport: d.viewport,
+            scissor: d.scissor,
+            swizzles: std::array::from_fn(|i| {
+                d.cbufs.get(i).copied().flatten().and_then(|a| a.swizzle)
+            }),
+        };
+        if !(self.single_context() && self.draw.applied.as_ref() == Some(&applied)) {
+            self.draw.applied = None;
+            self.apply_state(d)?;
+            self.draw.applied = Some(applied);
+        }
+        let vertex_state = (d.vertices.to_vec(), d.index.map(|i| i.buffer));
+        if self.single_context() && self.draw.vertex_state.as_ref() == Some(&vertex_state) {
+            // SAFETY: context current; the vertex array is ours and holds these inputs.
+            unsafe { self.gl.bind_vertex_array(self.draw.vao) };
+        } else {
+            self.draw.vertex_state = None;
+            self.bind_vertices(d)?;
+            self.draw.vertex_state = Some(vertex_state);
+        }
         self.bind_textures(d.textures)?;
         self.issue_draw(d)?;
         self.check("DRAW_VBO")

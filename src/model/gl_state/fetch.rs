@@ -5,7 +5,7 @@ use super::VertexAttribGl;
 use crate::error::{Error, Result};
 
 /// One vertex attribute the program reads, with its buffer.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VertexInput {
     pub location: u32,
     pub attrib: VertexAttribGl,
