@@ -10,8 +10,9 @@ use crate::model::resource::DrawLimits;
 /// `host_feature_check_version` served at level 1 (gates in the parent module's docs).
 pub const HOST_FEATURE_CHECK_VERSION: u32 = 15;
 
-/// GLSL version of level 1: float-only TGSI (Mesa lowers integers below 130).
-pub const GLSL_LEVEL: u32 = 120;
+/// `glsl_level` of level 1: 130 for the guest compiler's native integers; Mesa clamps the
+/// GLSL version of a GL 2.x context to 1.20 (see the parent module's documentation).
+pub const GLSL_LEVEL: u32 = 130;
 
 /// `struct virgl_caps_bool_set1` bit numbers (virgl_hw.h) that level 1 sets.
 pub mod bset {

@@ -35,9 +35,14 @@
 //! 3.30, DRAW_VBO, CLEAR, occlusion queries, sampler views/states, one viewport/scissor, up
 //! to 8 colour buffers, vertex/index buffers, inline constants.
 //!
-//! - **GLSL** `glsl_level` 120: Mesa marks shader integers supported only from 130, so
-//!   NIR→TGSI emits float-only TGSI; the GLSL feature levels are 120, which keeps the guest
-//!   at GL 2.1 compat (no core profile below 3.1) and GLES 2.0.
+//! - **GLSL** `glsl_level` 130: it turns on the guest compiler's native integers (Mesa
+//!   marks shader integers supported from 130), and Mesa clamps the GLSL version a context
+//!   offers to its GL version (`_mesa_compute_version`: GL 2.x gets GLSL 1.20), so guests
+//!   still get GL 2.1 compat / GLSL 1.20 and GLES 2.0. 120 would leave the guest on its
+//!   non-native-integer path, which emits integer address arithmetic (SHL/UADD) on values
+//!   it stores as floats and then ARL (float → address): variable array indexing comes
+//!   out wrong on any host (118 piglit variable-indexing tests failed that way). The
+//!   translator runs with native integers (`VariantKey::integers`).
 //! - **`bset`**: `occlusion_query` (bit 11; GL 1.5 needs ARB_occlusion_query, so without it
 //!   Mesa stops at GL 1.4) and `blend_eq_sep` (bit 7; Mesa hard-codes the pipe cap, the bit
 //!   says it for other guests). Every other bit is clear: no independent blend, cube
@@ -57,7 +62,7 @@
 //!   - ≥ 2: vertex streams follow `TRANSFORM_FEEDBACK3` (below 2 the guest assumes 4).
 //!   - ≥ 4: persistent/coherent maps also need `ARB_BUFFER_STORAGE` (off): none.
 //!   - ≥ 5: the guest shows [`level1::RENDERER_NAME`] as "virgl (NAME)".
-//!   - ≥ 6: the compatibility GLSL level is `glsl_level` (120 either way).
+//!   - ≥ 6: the compatibility GLSL level is `glsl_level` (Mesa clamps it to 120 for GL 2.x).
 //!   - ≥ 7: the guest sends **LINK_SHADER** after linking a program: the executor must
 //!     accept it (a no-op hint is enough; programs are linked at draw time).
 //!   - ≥ 9: multisampled formats are checked against `supported_multisample_formats`

@@ -313,7 +313,7 @@ fn level1_claims_gl21_and_nothing_more() {
     let b = build(CAPSET_VIRGL2, 2, &lim).unwrap();
     assert_eq!(b, level1_v2(&lim).to_bytes());
     let c = level1_v2(&lim);
-    assert_eq!(u32_at(&b, 264), 120, "glsl_level");
+    assert_eq!(u32_at(&b, 264), 130, "glsl_level");
     assert_eq!(c.v1.glsl_level, level1::GLSL_LEVEL);
     // POINTS, LINES, LINE_LOOP, LINE_STRIP, TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN.
     assert_eq!(u32_at(&b, 288), 0b111_1111, "prim_mask");

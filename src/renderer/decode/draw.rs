@@ -239,7 +239,8 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
     let blend = bound.blend.as_deref().unwrap_or(&d.0);
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
     let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
-    let mut base = VariantKey::default();
+    // Level 1 serves glsl_level 130: the guest's TGSI uses native integers.
+    let mut base = VariantKey { integers: true, ..VariantKey::default() };
     rast.key.apply(&mut base);
     dsa.key.apply(&mut base);
     if let Some(ve) = &bound.vertex_elements {
