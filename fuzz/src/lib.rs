@@ -7,6 +7,8 @@
 //! sizes, offsets, boxes, strides and handles. So iovecs here always lie inside the arena,
 //! and the arena outlives every attachment (the renderer is reset before it is freed).
 
+pub mod gl_pipeline;
+
 use arbitrary::{Arbitrary, Result as AResult, Unstructured};
 use std::ffi::c_void;
 use std::sync::Once;
