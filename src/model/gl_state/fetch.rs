@@ -32,8 +32,9 @@ pub fn attrib_bytes(a: &VertexAttribGl) -> u64 {
 }
 
 /// Checks that every attribute fetch of vertices `lo..=hi` (per-vertex attributes) and of
-/// instances `first_instance..first_instance + instances` (instanced ones) lies inside its
-/// buffer. Pure: the executor calls it before any draw reaches GL.
+/// instances `0..instances` from base instance `first_instance` (instanced ones: element
+/// ⌊instance / divisor⌋ + `first_instance`, as GL fetches them) lies inside its buffer.
+/// Pure: the executor calls it before any draw reaches GL.
 pub fn check_fetch(
     inputs: &[VertexInput],
     vertex_range: Option<(u64, u64)>,
@@ -51,7 +52,11 @@ pub fn check_fetch(
             if instances == 0 {
                 continue;
             }
-            (first_instance + instances - 1) / u64::from(a.divisor)
+            // GL: element ⌊instance / divisor⌋ + base instance (not the sum divided).
+            match ((instances - 1) / u64::from(a.divisor)).checked_add(first_instance) {
+                Some(last) => last,
+                None => return Err(Error::inval("instanced fetch range overflows")),
+            }
         };
         let end = last
             .checked_mul(u64::from(v.stride))
@@ -133,6 +138,13 @@ mod tests {
         let v = [input(0, 16, 32, 2)];
         assert!(check_fetch(&v, None, 0, 4).is_ok());
         assert!(check_fetch(&v, None, 1, 4).is_err());
+        // The base instance is added after the division: base 3 reads element 3.
+        let v = [input(0, 16, 48, 2)];
+        assert!(check_fetch(&v, None, 2, 1).is_ok());
+        assert!(check_fetch(&v, None, 3, 1).is_err(), "element 3 of 3");
+        assert!(check_fetch(&v, None, 1, 4).is_ok(), "elements 1, 1, 2, 2");
+        assert!(check_fetch(&v, None, 1, 6).is_err(), "elements 1..=3");
+        assert!(check_fetch(&v, None, u64::MAX, 1).is_err(), "overflow refused");
     }
 
     #[test]
