@@ -136,8 +136,9 @@ impl Context {
     }
 
     /// CREATE_OBJECT in the current sub-context: replaces an object under the same handle
-    /// (upstream's rule); ENOMEM past [`MAX_OBJECTS`] new objects in this context.
-    pub fn insert_object(&mut self, handle: u32, object: Object) -> Result<()> {
+    /// (upstream's rule) and returns the replaced one (its host parts are the caller's to
+    /// free); ENOMEM past [`MAX_OBJECTS`] new objects in this context.
+    pub fn insert_object(&mut self, handle: u32, object: Object) -> Result<Option<Object>> {
         let (count, sub) = (self.object_count, self.subs.entry(self.current_sub).or_default());
         if !sub.objects.contains(handle) && count >= MAX_OBJECTS {
             return Err(Error::nomem(format!(
@@ -145,10 +146,11 @@ impl Context {
                 self.id
             )));
         }
-        if sub.objects.insert(handle, object).is_none() {
+        let old = sub.objects.insert(handle, object);
+        if old.is_none() {
             self.object_count += 1;
         }
-        Ok(())
+        Ok(old)
     }
 
     /// DESTROY_OBJECT in the current sub-context: by handle alone; an unknown handle is no

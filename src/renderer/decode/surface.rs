@@ -59,7 +59,14 @@ pub(super) fn create_object(
             None => return Ok(()),
         },
     };
-    r.context(ctx_id)?.insert_object(handle, stored).map_err(|err| Fail { code: None, err })
+    let old =
+        r.context(ctx_id)?.insert_object(handle, stored).map_err(|err| Fail { code: None, err })?;
+    // A replaced query between BEGIN and END: its GL query ends with it (left active, it
+    // would block its query type on the shared GL context).
+    if let (Some(Object::Query(q)), Some(gl)) = (old, r.backend.gl_mut()) {
+        gl.delete_queries(&q.active.into_iter().collect::<Vec<_>>());
+    }
+    Ok(())
 }
 
 pub(super) fn set_framebuffer(
