@@ -220,3 +220,339 @@ fn cpu_backend_refuses_draws_honestly() {
     assert!(!in_error(1));
     drop(s);
 }
+
+// ---- hostile input (bug classes of upstream's draw path; fuzz/fuzz_targets/draw_gl.rs) --
+
+/// A context with [`pipeline`] on a 16×16 target, the triangle in resource 2.
+fn hostile_setup() -> virgl_renderer_resource_create_args {
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    let rt = tex(1, RGBA8, 16, 16);
+    buffer(2, &triangle(), BIND_VERTEX_BUFFER);
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    rt
+}
+
+fn draw_full(c: &mut Cmds, count: u32, indexed: bool, instances: u32, start_instance: u32) {
+    let p = [0, count, TRIANGLES, indexed as u32, instances, 0, start_instance, 0, 0, 0, !0, 0];
+    c.push(DRAW_VBO, 0, &p);
+}
+
+/// GL fetches instanced attribute i of instance n at element ⌊n / divisor⌋ + base
+/// instance, not ⌊(n + base instance) / divisor⌋: with divisor 2 and start_instance 3 the
+/// first instance reads element 3 of a 3-element buffer. Found by review of the draw_gl
+/// fuzz target's fetch oracle (an out-of-bounds read inside GL, which no sanitizer sees).
+#[test]
+fn instanced_fetch_counts_the_base_instance_whole() {
+    let _s = gl_session();
+    hostile_setup();
+    // One attribute, per instance, divisor 2.
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[24, 0, 2, 0, R32G32_FLOAT]), 0);
+    assert_eq!(one(1, BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[24]), 0);
+    // Base instance 2: element 2, the last one.
+    let mut c = Cmds::default();
+    draw_full(&mut c, 3, false, 1, 2);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    // Instances 0..3 from base 1: elements 1, 1, 2.
+    let mut c = Cmds::default();
+    draw_full(&mut c, 3, false, 3, 1);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    // Base instance 3: element 3, past the buffer.
+    let mut c = Cmds::default();
+    draw_full(&mut c, 3, false, 1, 3);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    clear_ctx_error(1);
+    // Instances 0..4 from base 1: elements 1, 1, 2, 2 fit; 0..6 reach element 3.
+    let mut c = Cmds::default();
+    draw_full(&mut c, 3, false, 4, 1);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let mut c = Cmds::default();
+    draw_full(&mut c, 3, false, 6, 1);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    clear_ctx_error(1);
+    // Base instance near u32::MAX: no wrap-around into the buffer.
+    let mut c = Cmds::default();
+    draw_full(&mut c, 3, false, 16, u32::MAX);
+    assert_eq!(c.submit(1), libc::EINVAL);
+}
+
+/// Upstream: vertex element counts past PIPE_MAX_ATTRIBS (32) overflowed a fixed array.
+#[test]
+fn vertex_elements_past_32_are_refused() {
+    let _s = gl_session();
+    hostile_setup();
+    let ve = |n: u32| {
+        let mut p = vec![25];
+        for i in 0..n {
+            p.extend([0, 0, i % 32, R32G32_FLOAT]);
+        }
+        p
+    };
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &ve(32)), 0);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &ve(33)), libc::EINVAL);
+    clear_ctx_error(1);
+    // A buffer index past 31.
+    assert_eq!(
+        one(1, CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[25, 0, 0, 32, R32G32_FLOAT]),
+        libc::EINVAL
+    );
+    clear_ctx_error(1);
+    // Every format number: created or refused, and a draw with it never crashes.
+    for fmt in (0..200).chain([u32::MAX, 0x8000_0000]) {
+        let r = one(1, CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[26, 0, 0, 0, fmt]);
+        assert!(ok_errno(r), "format {fmt}: {r}");
+        clear_ctx_error(1);
+        if r == 0 {
+            assert_eq!(one(1, BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[26]), 0);
+            let mut c = Cmds::default();
+            draw(&mut c, 0, 3, false);
+            assert!(ok_errno(c.submit(1)), "format {fmt}");
+            clear_ctx_error(1);
+        }
+    }
+}
+
+/// Upstream: a handle reused for another kind of object while the first was bound
+/// (type confusion at the next draw), and objects destroyed while bound.
+#[test]
+fn handle_reuse_and_destroy_of_bound_objects() {
+    let _s = gl_session();
+    let rt = hostile_setup();
+    // Vertex elements 23 is bound: a blend object takes its handle.
+    let mut blend = vec![23, 0, 0];
+    blend.extend([0xf << 27; 8]);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_BLEND, &blend), 0);
+    let mut c = Cmds::default();
+    clear_blue(&mut c);
+    draw(&mut c, 0, 3, false);
+    assert_eq!(c.submit(1), 0, "the bound value is kept: context error {}", ctx_error(1));
+    assert_eq!(px(&level0(&rt), 16, 4, 2, 2), RED);
+    // Binding the handle as vertex elements now names a blend object.
+    assert_eq!(one(1, BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[23]), libc::EINVAL);
+    assert_eq!(ctx_error(1), ILLEGAL_HANDLE);
+    clear_ctx_error(1);
+    // Shaders and the surface replaced / destroyed while bound.
+    assert_eq!(one(1, DESTROY_OBJECT, OBJ_SHADER, &[30]), 0);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_RASTERIZER, &[31, 0, 0, 0, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(one(1, DESTROY_OBJECT, OBJ_SURFACE, &[10]), 0);
+    let mut c = Cmds::default();
+    draw(&mut c, 0, 3, false);
+    assert!(ok_errno(c.submit(1)));
+    clear_ctx_error(1);
+    assert_eq!(one(1, BIND_SHADER, 0, &[31, 1]), libc::EINVAL);
+    clear_ctx_error(1);
+    // A sampler view handle reused as a surface, then set as a view.
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SURFACE, &[50, 1, RGBA8, 0, 0]), 0);
+    assert_eq!(one(1, SET_SAMPLER_VIEWS, 0, &[1, 0, 50]), libc::EINVAL);
+    assert_eq!(level0(&rt).len(), 16 * 16 * 4);
+}
+
+const SET_SAMPLER_VIEWS: u32 = 10;
+const SAMPLING_FS: &str = "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], 2D, FLOAT\nIMM[0] FLT32 { 0.5000, 0.5000, 0.0000, 0.0000 }\n  0: TEX OUT[0], IMM[0].xyyy, SAMP[0], 2D\n  1: END\n";
+
+fn shader_into(ctx: u32, handle: u32, stage: u32, text: &str) {
+    let mut c = Cmds::default();
+    shader(&mut c, handle, stage, text);
+    assert_eq!(c.submit(ctx), 0, "context error {}", ctx_error(ctx));
+}
+const OBJ_SAMPLER_VIEW: u32 = 6;
+
+/// Upstream: sampler views whose level or layer range lies past the resource. Refused or
+/// drawn with (GL samples an incomplete texture as zero), never out of bounds, and the
+/// resource stays usable as a render target and for transfers afterwards.
+#[test]
+fn sampler_view_ranges_past_the_resource() {
+    let _s = gl_session();
+    let rt = hostile_setup();
+    let t = tex(3, RGBA8, 4, 4);
+    // A fragment shader sampling view 0 (the texture parameters of the view reach GL).
+    shader_into(1, 32, 1, SAMPLING_FS);
+    assert_eq!(one(1, BIND_SHADER, 0, &[32, 1]), 0, "context error {}", ctx_error(1));
+    let cases = [
+        (0, 0),                // level 0, layer 0
+        (0, 0xff << 8 | 0x10), // levels 16..=255
+        (0x7 << 16 | 5, 0),    // layers 5..=7 of a 2D texture
+        (0, 0x8 << 8 | 0x9),   // first level past last
+        (0xffff_0000, 0xffff), // everything maximal
+    ];
+    for (i, (val0, val1)) in cases.into_iter().enumerate() {
+        let h = 60 + i as u32;
+        for (res, target) in [(3, 2), (1, 2), (3, 7), (3, 0)] {
+            let r = one(
+                1,
+                CREATE_OBJECT,
+                OBJ_SAMPLER_VIEW,
+                &[h, res, RGBA8 | target << 24, val0, val1, 1 << 3 | 2 << 6 | 3 << 9],
+            );
+            assert!(ok_errno(r), "view {val0:#x} {val1:#x}: {r}");
+            clear_ctx_error(1);
+            if r != 0 {
+                continue;
+            }
+            assert_eq!(one(1, SET_SAMPLER_VIEWS, 0, &[1, 0, h]), 0);
+            let mut c = Cmds::default();
+            draw(&mut c, 0, 3, false);
+            assert!(ok_errno(c.submit(1)));
+            clear_ctx_error(1);
+        }
+    }
+    // Both textures still render and read back.
+    assert_eq!(one(1, BIND_SHADER, 0, &[31, 1]), 0);
+    let mut c = Cmds::default();
+    clear_blue(&mut c);
+    draw(&mut c, 0, 3, false);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(px(&level0(&rt), 16, 4, 2, 2), RED);
+    assert_eq!(level0(&t).len(), 4 * 4 * 4);
+}
+
+/// Upstream: SET_FRAMEBUFFER_STATE with more than 8 colour buffers overflowed the
+/// surface array; surfaces with levels or layers past their resource.
+#[test]
+fn framebuffer_counts_and_surfaces_past_the_resource() {
+    let _s = gl_session();
+    let rt = hostile_setup();
+    let mut p = vec![9, 0];
+    p.extend([10; 9]);
+    assert_eq!(one(1, SET_FRAMEBUFFER_STATE, 0, &p), libc::EINVAL);
+    clear_ctx_error(1);
+    assert_eq!(one(1, SET_FRAMEBUFFER_STATE, 0, &[0xffff_ffff, 0]), libc::EINVAL);
+    clear_ctx_error(1);
+    let mut p = vec![8, 0];
+    p.extend([10; 8]);
+    assert_eq!(one(1, SET_FRAMEBUFFER_STATE, 0, &p), 0);
+    // Level 5 of a one-level texture; layer 7 of a 2D one.
+    for (h, level, layers) in [(11, 5, 0), (12, 0, 7 | 7 << 16), (13, u32::MAX, 0)] {
+        let r = one(1, CREATE_OBJECT, OBJ_SURFACE, &[h, 1, RGBA8, level, layers]);
+        assert!(ok_errno(r));
+        clear_ctx_error(1);
+        if r == 0 {
+            assert_eq!(one(1, SET_FRAMEBUFFER_STATE, 0, &[1, 0, h]), 0);
+            let mut c = Cmds::default();
+            clear_blue(&mut c);
+            draw(&mut c, 0, 3, false);
+            assert!(ok_errno(c.submit(1)));
+            clear_ctx_error(1);
+        }
+    }
+    assert_eq!(level0(&rt).len(), 16 * 16 * 4);
+}
+
+/// Draws with no vertex buffer bound for an attribute, an unknown or unattached one, no
+/// index buffer, or an index size other than 1, 2, 4.
+#[test]
+fn draws_with_missing_vertex_or_index_buffers() {
+    let _s = gl_session();
+    hostile_setup();
+    // Slot 0 empty.
+    assert_eq!(one(1, SET_VERTEX_BUFFERS, 0, &[8, 0, 0]), 0);
+    let mut c = Cmds::default();
+    draw(&mut c, 0, 3, false);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    assert_eq!(ctx_error(1), ILLEGAL_RESOURCE);
+    clear_ctx_error(1);
+    // Unknown and unattached resources are refused when set.
+    assert_eq!(one(1, SET_VERTEX_BUFFERS, 0, &[8, 0, 77]), libc::EINVAL);
+    clear_ctx_error(1);
+    buffer(3, &triangle(), BIND_VERTEX_BUFFER);
+    virgl_renderer_ctx_detach_resource(1, 3);
+    assert_eq!(one(1, SET_VERTEX_BUFFERS, 0, &[8, 0, 3]), libc::EINVAL);
+    clear_ctx_error(1);
+    // A vertex buffer set, then its resource destroyed.
+    virgl_renderer_ctx_attach_resource(1, 3);
+    assert_eq!(one(1, SET_VERTEX_BUFFERS, 0, &[8, 0, 3]), 0);
+    virglrenderer::ffi::resource::virgl_renderer_resource_unref(3);
+    let mut c = Cmds::default();
+    draw(&mut c, 0, 3, false);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    clear_ctx_error(1);
+    assert_eq!(one(1, SET_VERTEX_BUFFERS, 0, &[8, 0, 2]), 0);
+    // Indexed without an index buffer, with index sizes 0 and 3, with a huge offset.
+    let mut c = Cmds::default();
+    draw(&mut c, 0, 3, true);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    clear_ctx_error(1);
+    buffer(4, &[0, 0, 1, 0, 2, 0], BIND_INDEX_BUFFER);
+    for (size, offset) in [(0, 0), (3, 0), (2, u32::MAX), (4, 0xffff_fff0)] {
+        assert_eq!(one(1, SET_INDEX_BUFFER, 0, &[4, size, offset]), 0);
+        let mut c = Cmds::default();
+        draw(&mut c, 0, 3, true);
+        assert_eq!(c.submit(1), libc::EINVAL, "index size {size} offset {offset}");
+        clear_ctx_error(1);
+    }
+    // Start past the buffer: the byte offset start × size never wraps.
+    assert_eq!(one(1, SET_INDEX_BUFFER, 0, &[4, 4, 0]), 0);
+    let p = [0x4000_0000, 3, TRIANGLES, 1, 1, 0, 0, 0, 0, 0, !0, 0];
+    assert_eq!(one(1, DRAW_VBO, 0, &p), libc::EINVAL);
+}
+
+/// Upstream: multi-part CREATE_OBJECT(SHADER) whose continuation offset or total length
+/// was trusted (heap overflow on the append).
+#[test]
+fn shader_continuations_with_bad_offsets_or_lengths() {
+    let _s = gl_session();
+    hostile_setup();
+    let text: Vec<u8> = VS.bytes().chain([0]).collect();
+    let total = text.len() as u32;
+    let first = |h: u32, total: u32| {
+        let mut p = vec![h, 0, total, 0, 0];
+        p.extend(bytes_to_words(&text[..16]));
+        p
+    };
+    let cont = |h: u32, offset: u32, from: usize| {
+        let mut p = vec![h, 0, offset | 1 << 31, 0, 0];
+        p.extend(bytes_to_words(&text[from..]));
+        p
+    };
+    // Total past the limit.
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SHADER, &first(40, u32::MAX >> 1)), libc::EINVAL);
+    clear_ctx_error(1);
+    // A continuation for a handle holding no partial shader (none, then a blend).
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SHADER, &cont(41, 16, 16)), libc::EINVAL);
+    clear_ctx_error(1);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SHADER, &cont(30, 16, 16)), libc::EINVAL);
+    clear_ctx_error(1);
+    // Offsets that do not continue the text: behind, ahead, at 2^31 - 1.
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SHADER, &first(42, total)), 0);
+    for off in [0, 12, 20, 0x7fff_ffff] {
+        assert_eq!(one(1, CREATE_OBJECT, OBJ_SHADER, &cont(42, off, 16)), libc::EINVAL, "{off}");
+        clear_ctx_error(1);
+    }
+    // A continuation longer than the announced total is cut at the total.
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SHADER, &first(43, total)), 0);
+    let mut p = cont(43, 16, 16);
+    p.extend([0x4141_4141; 64]);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SHADER, &p), 0, "context error {}", ctx_error(1));
+    assert_eq!(one(1, BIND_SHADER, 0, &[43, 0]), 0);
+    // A further continuation of the complete shader.
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_SHADER, &cont(43, total, 16)), libc::EINVAL);
+}
+
+/// CREATE_OBJECT over a query between BEGIN_QUERY and END_QUERY: the replaced query's GL
+/// query must end with it. It stayed active on the shared GL context, so no context could
+/// begin a query of that type again (found by the draw_gl fuzz target's review).
+#[test]
+fn replacing_an_active_query_ends_it() {
+    let _s = gl_session();
+    hostile_setup();
+    buffer(4, &[0; 32], 0);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_QUERY, &[40, 0, 0, 4]), 0);
+    assert_eq!(one(1, BEGIN_QUERY, 0, &[40]), 0);
+    // The handle taken by a new query, then by a blend object.
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_QUERY, &[40, 0, 0, 4]), 0);
+    assert_eq!(one(1, BEGIN_QUERY, 0, &[40]), 0, "context error {}", ctx_error(1));
+    let mut blend = vec![40, 0, 0];
+    blend.extend([0xf << 27; 8]);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_BLEND, &blend), 0);
+    // Another context begins an occlusion query.
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(2, 4, c"u".as_ptr()) }, 0);
+    virgl_renderer_ctx_attach_resource(2, 4);
+    assert_eq!(one(2, CREATE_OBJECT, OBJ_QUERY, &[40, 0, 0, 4]), 0);
+    assert_eq!(one(2, BEGIN_QUERY, 0, &[40]), 0, "context error {}", ctx_error(2));
+    let mut c = Cmds::default();
+    c.push(END_QUERY, 0, &[40]).push(GET_QUERY_RESULT, 0, &[40, 0]);
+    assert_eq!(c.submit(2), 0, "context error {}", ctx_error(2));
+}
