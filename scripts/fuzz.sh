@@ -12,7 +12,9 @@
 # draw_gl runs on the GL backend (llvmpipe through EGL surfaceless at least) whatever
 # VIRGL_SHIM_FUZZ_BACKEND says for the others, with leak detection off (-detect_leaks=0 and
 # ASAN_OPTIONS=detect_leaks=0: Mesa's allocations outlive the process and LeakSanitizer
-# reports them at exit); the other targets take VIRGL_SHIM_FUZZ_BACKEND=gl too.
+# reports them at exit) and inputs up to 2048 bytes from the start (sequences of
+# operations, not libFuzzer's slowly growing length); the other targets take
+# VIRGL_SHIM_FUZZ_BACKEND=gl too.
 #
 # Long run (hours, one target, all cores, resumable):
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run -O api_sequence fuzz/corpus/api_sequence fuzz/seeds/api_sequence \
@@ -33,7 +35,7 @@ for t in "${targets[@]}"; do
     echo "== $t (${secs}s)"
     envs=() extra=()
     if [ "$t" = draw_gl ]; then
-        envs=(ASAN_OPTIONS=detect_leaks=0) extra=(-detect_leaks=0)
+        envs=(ASAN_OPTIONS=detect_leaks=0) extra=(-detect_leaks=0 -max_len=2048 -len_control=0)
     fi
     if ! ( cd fuzz && env "${envs[@]}" cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
             -max_total_time="$secs" -rss_limit_mb=4096 -print_final_stats=1 "${extra[@]}" ) \
