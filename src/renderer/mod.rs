@@ -123,6 +123,10 @@ pub struct Renderer {
     pub orphans: Vec<(u32, ResourceDesc, Storage, u64)>,
     /// Host storage bytes held by classic resources (bounded by [`crate::config`]).
     pub host_bytes: u64,
+    /// The (context, sub-context) whose queries run on the GL context now: every guest
+    /// context draws in one GL context, so another's queries are suspended while one draws
+    /// (`decode::draw::own_queries`).
+    pub query_owner: Option<(u32, u32)>,
 }
 
 static STATE: Mutex<Option<Renderer>> = Mutex::new(None);
@@ -246,6 +250,7 @@ impl Renderer {
             coherent_used: 0,
             orphans: Vec::new(),
             host_bytes: 0,
+            query_owner: None,
         })
     }
 
@@ -450,6 +455,9 @@ impl Renderer {
             .ok_or_else(|| Error::inval(format!("unknown context {id}")))?;
         if let Some(gl) = self.backend.gl_mut() {
             gl.delete_queries(&c.active_queries());
+        }
+        if self.query_owner.is_some_and(|(owner, _)| owner == id) {
+            self.query_owner = None;
         }
         self.fences.clear_context(id);
         Ok(())

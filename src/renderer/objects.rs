@@ -174,6 +174,11 @@ impl ObjectTable {
         self.map.get_mut(&handle)
     }
 
+    /// Every handle (in no particular order).
+    pub fn handles(&self) -> Vec<u32> {
+        self.map.keys().copied().collect()
+    }
+
     /// Every object (for cleanup of host objects they hold).
     pub fn values(&self) -> impl Iterator<Item = &Object> {
         self.map.values()

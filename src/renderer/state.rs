@@ -93,8 +93,13 @@ pub struct QueryObj {
     pub res: u32,
     /// Byte offset of the `virgl_host_query_state` in `res`.
     pub offset: u32,
-    /// The GL query between BEGIN_QUERY and END_QUERY.
+    /// The GL query running now (between BEGIN_QUERY and END_QUERY while this query's
+    /// sub-context owns the GL context's queries; see `decode::draw::own_queries`).
     pub active: Option<u32>,
+    /// Between BEGIN_QUERY and END_QUERY.
+    pub begun: bool,
+    /// What the GL queries of this BEGIN/END pair counted before they were suspended.
+    pub partial: u64,
     /// The result of the last END_QUERY.
     pub result: Option<u64>,
 }

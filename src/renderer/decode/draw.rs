@@ -141,6 +141,7 @@ fn check_fb_attached(r: &Renderer, ctx_id: u32, fb: &Framebuffer) -> CmdResult {
 
 /// CLEAR on the GL backend.
 pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
+    own_queries(r, ctx_id)?;
     let fb = r.context(ctx_id)?.sub().fb.clone();
     check_fb_attached(r, ctx_id, &fb)?;
     let Renderer { backend, resources, .. } = r;
@@ -218,6 +219,7 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         skip(r, ctx_id, (ccmd::DRAW_VBO, 2), "primitives core GL lacks (quads, polygons, patches)");
         return Ok(());
     }
+    own_queries(r, ctx_id)?;
     let (fb, bound) = {
         let sub = r.context(ctx_id)?.sub();
         (sub.fb.clone(), sub.bound.clone())
@@ -442,6 +444,59 @@ fn query(
     }
 }
 
+/// Folds a suspended or ended GL query's count into what the pair counted so far.
+fn combine(target: u32, partial: u64, more: u64) -> u64 {
+    match target {
+        glow::ANY_SAMPLES_PASSED | glow::ANY_SAMPLES_PASSED_CONSERVATIVE => {
+            u64::from(partial != 0 || more != 0)
+        }
+        _ => partial.saturating_add(more),
+    }
+}
+
+/// Makes (`ctx_id`, its current sub-context) the owner of the GL context's queries before
+/// it draws, clears or begins one: every guest context draws in the backend's one GL
+/// context, so the queries of the previous owner are suspended (their counts kept) and
+/// this one's begun ones resumed. Without it one guest's queries would count another's
+/// draws.
+pub(super) fn own_queries(r: &mut Renderer, ctx_id: u32) -> CmdResult {
+    let sub_id = r.context(ctx_id)?.current_sub;
+    let owner = Some((ctx_id, sub_id));
+    if r.query_owner == owner {
+        return Ok(());
+    }
+    let Renderer { contexts, backend, query_owner, .. } = &mut *r;
+    let Some(gl) = backend.gl_mut() else { return Ok(()) };
+    if let Some((c, s)) = *query_owner {
+        if let Some(sub) = contexts.get_mut(&c).and_then(|c| c.subs.get_mut(&s)) {
+            for h in sub.objects.handles() {
+                if let Some(Object::Query(q)) = sub.objects.get_mut(h) {
+                    if let (Some(name), Some(target)) = (q.active, query_target(q.query_type)) {
+                        q.active = None;
+                        let n = gl.end_query(target, name).map_err(gl_fail)?;
+                        q.partial = combine(target, q.partial, n);
+                    }
+                }
+            }
+        }
+    }
+    *query_owner = owner;
+    let sub = contexts.get_mut(&ctx_id).and_then(|c| c.subs.get_mut(&sub_id));
+    if let Some(sub) = sub {
+        for h in sub.objects.handles() {
+            if let Some(Object::Query(q)) = sub.objects.get_mut(h) {
+                if let (true, None, Some(target)) = (q.begun, q.active, query_target(q.query_type))
+                {
+                    if target != glow::TIMESTAMP {
+                        q.active = Some(gl.begin_query(target).map_err(gl_fail)?);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// BEGIN_QUERY / END_QUERY.
 pub(super) fn begin_end_query(
     r: &mut Renderer,
@@ -459,29 +514,38 @@ pub(super) fn begin_end_query(
         );
         return Ok(());
     };
-    let Some(gl) = r.backend.gl_mut() else {
+    if r.backend.gl_mut().is_none() {
         skip(r, ctx_id, (ccmd::BEGIN_QUERY, 0xff), "queries on a backend without GL");
         return Ok(());
-    };
-    let (active, result) = if begin {
+    }
+    own_queries(r, ctx_id)?;
+    // Read again: taking ownership may have resumed this very query.
+    let q = query(r, ctx_id, handle)?.clone();
+    let gl = r.backend.gl_mut().expect("checked above");
+    let (active, begun, partial, result) = if begin {
         if let Some(old) = q.active {
             gl.delete_queries(&[old]);
         }
         if target == glow::TIMESTAMP {
-            (None, q.result)
+            (None, false, 0, q.result)
         } else {
-            (Some(gl.begin_query(target).map_err(gl_fail)?), None)
+            (Some(gl.begin_query(target).map_err(gl_fail)?), true, 0, None)
         }
     } else {
         match (q.active, target) {
-            (Some(name), _) => (None, Some(gl.end_query(target, name).map_err(gl_fail)?)),
-            (None, glow::TIMESTAMP) => (None, Some(gl.end_query(target, 0).map_err(gl_fail)?)),
-            (None, _) => (None, q.result),
+            (Some(name), _) => {
+                let n = gl.end_query(target, name).map_err(gl_fail)?;
+                (None, false, 0, Some(combine(target, q.partial, n)))
+            }
+            (None, glow::TIMESTAMP) => {
+                (None, false, 0, Some(gl.end_query(target, 0).map_err(gl_fail)?))
+            }
+            (None, _) if q.begun => (None, false, 0, Some(q.partial)),
+            (None, _) => (None, false, 0, q.result),
         }
     };
     let q = query(r, ctx_id, handle)?;
-    q.active = active;
-    q.result = result;
+    (q.active, q.begun, q.partial, q.result) = (active, begun, partial, result);
     Ok(())
 }
 

@@ -279,6 +279,9 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         }
         C::DestroySubCtx(id) => {
             let queries = r.context(ctx_id)?.destroy_sub(*id);
+            if r.query_owner == Some((ctx_id, *id)) {
+                r.query_owner = None;
+            }
             if let Some(gl) = r.backend.gl_mut() {
                 gl.delete_queries(&queries);
             }
