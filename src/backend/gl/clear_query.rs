@@ -1,7 +1,7 @@
-//! CLEAR on GL, queries, and readying a resource's storage for the draw path (see
-//! [`super::draw`]).
+//! CLEAR and BLIT on GL, queries, and readying a resource's storage for the draw path
+//! (see [`super::draw`]).
 
-use super::draw::{swizzled, ClearCall, OutKind};
+use super::draw::{swizzled, Attachment, ClearCall, OutKind};
 use super::GlBackend;
 use crate::error::{Error, Result};
 use glow::HasContext;
@@ -136,5 +136,89 @@ impl GlBackend {
         self.begin()?;
         self.settle(desc, st)?;
         Ok((st.name, st.target))
+    }
+
+    /// BLIT between two textures with glBlitFramebuffer: `src`/`dst` rectangles as
+    /// (x0, y0, x1, y1) (a reversed pair mirrors), `mask` GL's buffer bits, `linear` for
+    /// linear filtering (colour only), `scissor` (x, y, w, h) on the destination.
+    #[allow(clippy::too_many_arguments)]
+    pub fn blit_textures(
+        &mut self,
+        src: Attachment,
+        dst: Attachment,
+        src_rect: [i32; 4],
+        dst_rect: [i32; 4],
+        mask: u32,
+        linear: bool,
+        scissor: Option<[i32; 4]>,
+    ) -> Result<()> {
+        self.begin()?;
+        self.draw.forget_applied();
+        let color = mask & glow::COLOR_BUFFER_BIT != 0;
+        if color {
+            self.bind_framebuffer(&[Some(dst)], None)?;
+        } else {
+            self.bind_framebuffer(&[], Some(dst))?;
+        }
+        let read = self.draw.read_fbo(&self.gl)?;
+        let gl = &self.gl;
+        let point = if color { glow::COLOR_ATTACHMENT0 } else { src.zs_point };
+        let tex = NonZeroU32::new(src.name).map(glow::NativeTexture);
+        // SAFETY: context current; `read` is ours; the textures are live resources' and
+        // the rectangles were checked against their levels by the caller.
+        let status = unsafe {
+            gl.bind_framebuffer(glow::READ_FRAMEBUFFER, Some(read));
+            for p in [glow::COLOR_ATTACHMENT0, glow::DEPTH_STENCIL_ATTACHMENT] {
+                gl.framebuffer_texture(glow::READ_FRAMEBUFFER, p, None, 0);
+            }
+            match src.target {
+                glow::TEXTURE_CUBE_MAP => gl.framebuffer_texture_2d(
+                    glow::READ_FRAMEBUFFER,
+                    point,
+                    glow::TEXTURE_CUBE_MAP_POSITIVE_X + src.layer.min(5),
+                    tex,
+                    src.level as i32,
+                ),
+                glow::TEXTURE_3D
+                | glow::TEXTURE_1D_ARRAY
+                | glow::TEXTURE_2D_ARRAY
+                | glow::TEXTURE_CUBE_MAP_ARRAY => gl.framebuffer_texture_layer(
+                    glow::READ_FRAMEBUFFER,
+                    point,
+                    tex,
+                    src.level as i32,
+                    src.layer as i32,
+                ),
+                _ => gl.framebuffer_texture(glow::READ_FRAMEBUFFER, point, tex, src.level as i32),
+            }
+            gl.read_buffer(if color { glow::COLOR_ATTACHMENT0 } else { glow::NONE });
+            gl.check_framebuffer_status(glow::READ_FRAMEBUFFER)
+        };
+        self.check("blit source")?;
+        if status != glow::FRAMEBUFFER_COMPLETE {
+            return Err(Error::inval(format!("blit source incomplete (status {status:#x})")));
+        }
+        let gl = &self.gl;
+        // SAFETY: context current, both framebuffers bound and complete.
+        unsafe {
+            gl.disable(glow::RASTERIZER_DISCARD);
+            gl.disable(glow::FRAMEBUFFER_SRGB);
+            gl.color_mask(true, true, true, true);
+            gl.depth_mask(true);
+            gl.stencil_mask_separate(glow::FRONT_AND_BACK, 0xff);
+            match scissor {
+                Some([x, y, w, h]) => {
+                    gl.enable(glow::SCISSOR_TEST);
+                    gl.scissor(x, y, w, h);
+                }
+                None => gl.disable(glow::SCISSOR_TEST),
+            }
+            let [sx0, sy0, sx1, sy1] = src_rect;
+            let [dx0, dy0, dx1, dy1] = dst_rect;
+            let filter = if linear && color { glow::LINEAR } else { glow::NEAREST };
+            gl.blit_framebuffer(sx0, sy0, sx1, sy1, dx0, dy0, dx1, dy1, mask, filter);
+            gl.bind_framebuffer(glow::READ_FRAMEBUFFER, None);
+        }
+        self.check("BLIT")
     }
 }

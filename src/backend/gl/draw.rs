@@ -14,7 +14,7 @@ use super::{gi, GlBackend};
 use crate::error::{Error, Result};
 pub use crate::model::gl_state::VertexInput;
 use crate::model::gl_state::{
-    check_fetch, index_range, BlendGl, DsaGl, RasterizerGl, SamplerStateGl, SamplerViewGl, GL_CLAMP,
+    check_fetch, index_range, BlendGl, DsaGl, RasterizerGl, SamplerStateGl, SamplerViewGl,
 };
 use crate::model::protocol::{DrawVbo, Scissor, Viewport};
 use crate::model::shader::Processor;
@@ -111,9 +111,6 @@ pub struct ClearCall<'a> {
     pub stencil: u32,
 }
 
-/// Sampler objects kept at most (all are deleted when the cache is full).
-const MAX_SAMPLERS: usize = 4096;
-
 /// A constant buffer uploaded into a program's stage.
 type UploadedConstants = ((ProgramId, Processor), std::sync::Arc<[u32]>);
 
@@ -122,7 +119,8 @@ type UploadedConstants = ((ProgramId, Processor), std::sync::Arc<[u32]>);
 pub struct DrawObjects {
     vao: Option<glow::NativeVertexArray>,
     fbo: Option<glow::NativeFramebuffer>,
-    samplers: HashMap<[u32; 16], glow::NativeSampler>,
+    read_fbo: Option<glow::NativeFramebuffer>,
+    pub(super) samplers: HashMap<[u32; 16], glow::NativeSampler>,
     /// `GL_MAX_VERTEX_ATTRIBS` (read once).
     max_attribs: Option<u32>,
     /// What `fbo` has attached now (checked complete); `None`: unknown. Forgotten whenever
@@ -155,6 +153,18 @@ struct AppliedState {
 }
 
 impl DrawObjects {
+    /// The framebuffer blits read from (made on first use).
+    pub(super) fn read_fbo(&mut self, gl: &glow::Context) -> Result<glow::NativeFramebuffer> {
+        if let Some(f) = self.read_fbo {
+            return Ok(f);
+        }
+        // SAFETY: the caller made the backend's context current.
+        let f = unsafe { gl.create_framebuffer() }
+            .map_err(|e| Error::nomem(format!("glGenFramebuffers: {e}")))?;
+        self.read_fbo = Some(f);
+        Ok(f)
+    }
+
     /// Forgets the applied fixed-function state (something else changed it).
     pub fn forget_applied(&mut self) {
         self.applied = None;
@@ -174,32 +184,6 @@ fn tex(name: u32) -> Option<glow::NativeTexture> {
 
 fn buf(name: u32) -> Option<glow::NativeBuffer> {
     NonZeroU32::new(name).map(glow::NativeBuffer)
-}
-
-fn sampler_key(s: &SamplerStateGl) -> [u32; 16] {
-    [
-        s.wrap[0],
-        s.wrap[1],
-        s.wrap[2],
-        s.min_filter,
-        s.mag_filter,
-        s.lod_bias.to_bits(),
-        s.min_lod.to_bits(),
-        s.max_lod.to_bits(),
-        s.compare_mode,
-        s.compare_func,
-        s.border_color[0],
-        s.border_color[1],
-        s.border_color[2],
-        s.border_color[3],
-        s.max_anisotropy.to_bits(),
-        0,
-    ]
-}
-
-/// Core GL has no `GL_CLAMP`: clamp to the edge (the same for nearest filtering).
-fn core_wrap(w: u32) -> i32 {
-    (if w == GL_CLAMP { glow::CLAMP_TO_EDGE } else { w }) as i32
 }
 
 impl GlBackend {
@@ -664,93 +648,6 @@ impl GlBackend {
             gl.bind_buffer(glow::ELEMENT_ARRAY_BUFFER, d.index.and_then(|i| buf(i.buffer)));
         }
         self.check("vertex attributes")
-    }
-
-    /// Textures and sampler objects for the program's samplers.
-    fn bind_textures(&mut self, textures: &[TextureInput]) -> Result<()> {
-        let mut seamless = false;
-        for t in textures {
-            let sampler = match &t.sampler {
-                Some(s) => {
-                    seamless |= s.seamless_cube_map;
-                    Some(self.sampler_object(s)?)
-                }
-                None => None,
-            };
-            let v = &t.view;
-            let gl = &self.gl;
-            // SAFETY: context current; `t.name` is a live texture whose target is
-            // `v.target` (the view of the resource's own target); parameters are valid.
-            unsafe {
-                gl.active_texture(glow::TEXTURE0 + t.unit);
-                gl.bind_texture(v.target, tex(t.name));
-                gl.bind_sampler(t.unit, sampler);
-                if v.target != glow::TEXTURE_BUFFER {
-                    let sw = v.swizzle.map(|s| s as i32);
-                    gl.tex_parameter_i32_slice(v.target, glow::TEXTURE_SWIZZLE_RGBA, &sw);
-                    if !matches!(
-                        v.target,
-                        glow::TEXTURE_2D_MULTISAMPLE | glow::TEXTURE_2D_MULTISAMPLE_ARRAY
-                    ) {
-                        gl.tex_parameter_i32(
-                            v.target,
-                            glow::TEXTURE_BASE_LEVEL,
-                            v.base_level as i32,
-                        );
-                        gl.tex_parameter_i32(v.target, glow::TEXTURE_MAX_LEVEL, v.max_level as i32);
-                    }
-                }
-            }
-        }
-        // SAFETY: context current.
-        unsafe {
-            if seamless {
-                self.gl.enable(glow::TEXTURE_CUBE_MAP_SEAMLESS);
-            } else {
-                self.gl.disable(glow::TEXTURE_CUBE_MAP_SEAMLESS);
-            }
-            self.gl.active_texture(glow::TEXTURE0);
-        }
-        self.check("textures")
-    }
-
-    /// The sampler object for `s` (cached by value).
-    fn sampler_object(&mut self, s: &SamplerStateGl) -> Result<glow::NativeSampler> {
-        let key = sampler_key(s);
-        if let Some(&o) = self.draw.samplers.get(&key) {
-            return Ok(o);
-        }
-        if self.draw.samplers.len() >= MAX_SAMPLERS {
-            for (_, o) in self.draw.samplers.drain() {
-                // SAFETY: context current; the sampler is ours and unbound below.
-                unsafe { self.gl.delete_sampler(o) };
-            }
-        }
-        let gl = &self.gl;
-        // SAFETY: context current; parameter values come from the gl_state mapping.
-        let o = unsafe {
-            let o = gl.create_sampler().map_err(|e| Error::nomem(format!("glGenSamplers: {e}")))?;
-            gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_S, core_wrap(s.wrap[0]));
-            gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_T, core_wrap(s.wrap[1]));
-            gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_R, core_wrap(s.wrap[2]));
-            gl.sampler_parameter_i32(o, glow::TEXTURE_MIN_FILTER, s.min_filter as i32);
-            gl.sampler_parameter_i32(o, glow::TEXTURE_MAG_FILTER, s.mag_filter as i32);
-            gl.sampler_parameter_f32(o, glow::TEXTURE_LOD_BIAS, s.lod_bias);
-            gl.sampler_parameter_f32(o, glow::TEXTURE_MIN_LOD, s.min_lod);
-            gl.sampler_parameter_f32(o, glow::TEXTURE_MAX_LOD, s.max_lod);
-            gl.sampler_parameter_i32(o, glow::TEXTURE_COMPARE_MODE, s.compare_mode as i32);
-            gl.sampler_parameter_i32(o, glow::TEXTURE_COMPARE_FUNC, s.compare_func as i32);
-            gl.sampler_parameter_f32_slice(
-                o,
-                glow::TEXTURE_BORDER_COLOR,
-                &s.border_color.map(f32::from_bits),
-            );
-            o
-        };
-        // Parameters the host refuses (mirror-clamp without the extension) show here.
-        self.check("sampler state")?;
-        self.draw.samplers.insert(key, o);
-        Ok(o)
     }
 
     fn issue_draw(&mut self, d: &DrawCall<'_>) -> Result<()> {

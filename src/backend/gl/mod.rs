@@ -50,6 +50,7 @@ mod recycle;
 mod staging;
 mod storage;
 mod sync;
+mod textures;
 mod upload;
 
 pub use egl::VmmGl;

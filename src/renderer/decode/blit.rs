@@ -104,6 +104,11 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
     let (dst, src) = (b.dst.res_handle, b.src.res_handle);
     attached(r, ctx_id, dst)?;
     attached(r, ctx_id, src)?;
+    if r.backend.gl_mut().is_some() {
+        if let Some(done) = super::draw::blit_gl(r, ctx_id, b) {
+            return done;
+        }
+    }
     let (dd, sd) = (desc(r, dst)?, desc(r, src)?);
     let bad_format = |id: u32| fail(ERROR_CTX_ILLEGAL_SURFACE, format!("blit format {id}"));
     let df = format::lookup(b.dst.format).ok_or_else(|| bad_format(b.dst.format))?;

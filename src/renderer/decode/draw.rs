@@ -579,3 +579,104 @@ pub(super) fn get_query_result(r: &mut Renderer, ctx_id: u32, handle: u32) -> Cm
     }
     Ok(())
 }
+
+/// BLIT on GL (glBlitFramebuffer: scaling with nearest or linear filtering, mirroring,
+/// scissor) when both sides are GL textures viewed in their own formats with the same
+/// channel order; `None` leaves the blit to the CPU path.
+pub(super) fn blit_gl(
+    r: &mut Renderer,
+    ctx_id: u32,
+    b: &crate::model::protocol::Blit,
+) -> Option<CmdResult> {
+    use crate::model::resource::flags;
+    let (sres, dres) = (r.resources.get(&b.src.res_handle)?, r.resources.get(&b.dst.res_handle)?);
+    let (sd, dd) = (sres.desc, dres.desc);
+    if !matches!(sres.storage, Storage::Gl(_)) || !matches!(dres.storage, Storage::Gl(_)) {
+        return None;
+    }
+    let (sf, df) = (sd.format, dd.format);
+    let y0top = (sd.flags | dd.flags) & flags::Y_0_TOP != 0;
+    if y0top || sd.target == Target::Buffer || dd.target == Target::Buffer {
+        return None;
+    }
+    if b.src.format != sf.id || b.dst.format != df.id || sf.is_compressed() || df.is_compressed() {
+        return None;
+    }
+    let mask = u32::from(b.mask);
+    let gl_mask = match (sf.kind, df.kind) {
+        (Kind::Color, Kind::Color) if mask & 0xf == 0xf => {
+            let int = |f: &crate::model::format::FormatInfo| out_kind(f.id);
+            let swz = |f: &crate::model::format::FormatInfo| f.gl.and_then(|g| g.swizzle);
+            if int(sf) != int(df)
+                || swz(sf) != swz(df)
+                || sf.name.contains("SRGB") != df.name.contains("SRGB")
+            {
+                return None;
+            }
+            glow::COLOR_BUFFER_BIT
+        }
+        (Kind::Color, _) | (_, Kind::Color) => return None,
+        _ if sf.id == df.id && mask & 0xf == 0 && mask & 0x30 != 0 => {
+            let mut m = 0;
+            if mask & 0x10 != 0 {
+                m |= glow::DEPTH_BUFFER_BIT;
+            }
+            if mask & 0x20 != 0 {
+                m |= glow::STENCIL_BUFFER_BIT;
+            }
+            m
+        }
+        _ => return None,
+    };
+    let (sb, db) = (b.src.bx, b.dst.bx);
+    if sb.d != db.d || (sb.d as i32) < 1 {
+        return None;
+    }
+    let rect = |x: u32, y: u32, w: u32, h: u32| -> Option<[i32; 4]> {
+        let (x, y) = (x as i32, y as i32);
+        Some([x, y, x.checked_add(w as i32)?, y.checked_add(h as i32)?])
+    };
+    let (Some(src_rect), Some(dst_rect)) =
+        (rect(sb.x, sb.y, sb.w, sb.h), rect(db.x, db.y, db.w, db.h))
+    else {
+        return None;
+    };
+    Some(blit_gl_layers(r, ctx_id, b, gl_mask, src_rect, dst_rect))
+}
+
+fn blit_gl_layers(
+    r: &mut Renderer,
+    ctx_id: u32,
+    b: &crate::model::protocol::Blit,
+    gl_mask: u32,
+    src_rect: [i32; 4],
+    dst_rect: [i32; 4],
+) -> CmdResult {
+    own_queries(r, ctx_id)?;
+    let scissor = b.scissor_enable.then(|| {
+        let s = b.scissor;
+        [
+            i32::from(s.minx),
+            i32::from(s.miny),
+            i32::from(s.maxx.saturating_sub(s.minx)),
+            i32::from(s.maxy.saturating_sub(s.miny)),
+        ]
+    });
+    let linear = b.filter == 1;
+    let Renderer { backend, resources, .. } = &mut *r;
+    let gl = backend.gl_mut().expect("callers check for GL");
+    for i in 0..b.src.bx.d.min(2048) {
+        let surf = |side: &crate::model::protocol::BlitSide| Surface {
+            res: side.res_handle,
+            format: side.format,
+            level: side.level,
+            first_layer: side.bx.z.wrapping_add(i),
+            last_layer: side.bx.z.wrapping_add(i),
+        };
+        let src = attachment(gl, resources, &surf(&b.src))?;
+        let dst = attachment(gl, resources, &surf(&b.dst))?;
+        gl.blit_textures(src, dst, src_rect, dst_rect, gl_mask, linear, scissor)
+            .map_err(gl_fail)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Textures and sampler objects a draw binds (see [`super::draw`]).
+
+use super::draw::TextureInput;
+use super::GlBackend;
+use crate::error::{Error, Result};
+use crate::model::gl_state::{SamplerStateGl, GL_CLAMP};
+use glow::HasContext;
+use std::num::NonZeroU32;
+
+/// Sampler objects kept at most (all are deleted when the cache is full).
+const MAX_SAMPLERS: usize = 4096;
+
+fn tex(name: u32) -> Option<glow::NativeTexture> {
+    NonZeroU32::new(name).map(glow::NativeTexture)
+}
+
+fn sampler_key(s: &SamplerStateGl) -> [u32; 16] {
+    [
+        s.wrap[0],
+        s.wrap[1],
+        s.wrap[2],
+        s.min_filter,
+        s.mag_filter,
+        s.lod_bias.to_bits(),
+        s.min_lod.to_bits(),
+        s.max_lod.to_bits(),
+        s.compare_mode,
+        s.compare_func,
+        s.border_color[0],
+        s.border_color[1],
+        s.border_color[2],
+        s.border_color[3],
+        s.max_anisotropy.to_bits(),
+        0,
+    ]
+}
+
+/// Core GL has no `GL_CLAMP`: clamp to the edge (the same for nearest filtering).
+fn core_wrap(w: u32) -> i32 {
+    (if w == GL_CLAMP { glow::CLAMP_TO_EDGE } else { w }) as i32
+}
+
+impl GlBackend {
+    /// Textures and sampler objects for the program's samplers.
+    pub(super) fn bind_textures(&mut self, textures: &[TextureInput]) -> Result<()> {
+        let mut seamless = false;
+        for t in textures {
+            let sampler = match &t.sampler {
+                Some(s) => {
+                    seamless |= s.seamless_cube_map;
+                    Some(self.sampler_object(s)?)
+                }
+                None => None,
+            };
+            let v = &t.view;
+            let gl = &self.gl;
+            // SAFETY: context current; `t.name` is a live texture whose target is
+            // `v.target` (the view of the resource's own target); parameters are valid.
+            unsafe {
+                gl.active_texture(glow::TEXTURE0 + t.unit);
+                gl.bind_texture(v.target, tex(t.name));
+                gl.bind_sampler(t.unit, sampler);
+                if v.target != glow::TEXTURE_BUFFER {
+                    let sw = v.swizzle.map(|s| s as i32);
+                    gl.tex_parameter_i32_slice(v.target, glow::TEXTURE_SWIZZLE_RGBA, &sw);
+                    if !matches!(
+                        v.target,
+                        glow::TEXTURE_2D_MULTISAMPLE | glow::TEXTURE_2D_MULTISAMPLE_ARRAY
+                    ) {
+                        gl.tex_parameter_i32(
+                            v.target,
+                            glow::TEXTURE_BASE_LEVEL,
+                            v.base_level as i32,
+                        );
+                        gl.tex_parameter_i32(v.target, glow::TEXTURE_MAX_LEVEL, v.max_level as i32);
+                    }
+                }
+            }
+        }
+        // SAFETY: context current.
+        unsafe {
+            if seamless {
+                self.gl.enable(glow::TEXTURE_CUBE_MAP_SEAMLESS);
+            } else {
+                self.gl.disable(glow::TEXTURE_CUBE_MAP_SEAMLESS);
+            }
+            self.gl.active_texture(glow::TEXTURE0);
+        }
+        self.check("textures")
+    }
+
+    /// The sampler object for `s` (cached by value).
+    fn sampler_object(&mut self, s: &SamplerStateGl) -> Result<glow::NativeSampler> {
+        let key = sampler_key(s);
+        if let Some(&o) = self.draw.samplers.get(&key) {
+            return Ok(o);
+        }
+        if self.draw.samplers.len() >= MAX_SAMPLERS {
+            for (_, o) in self.draw.samplers.drain() {
+                // SAFETY: context current; the sampler is ours and unbound below.
+                unsafe { self.gl.delete_sampler(o) };
+            }
+        }
+        let gl = &self.gl;
+        // SAFETY: context current; parameter values come from the gl_state mapping.
+        let o = unsafe {
+            let o = gl.create_sampler().map_err(|e| Error::nomem(format!("glGenSamplers: {e}")))?;
+            gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_S, core_wrap(s.wrap[0]));
+            gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_T, core_wrap(s.wrap[1]));
+            gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_R, core_wrap(s.wrap[2]));
+            gl.sampler_parameter_i32(o, glow::TEXTURE_MIN_FILTER, s.min_filter as i32);
+            gl.sampler_parameter_i32(o, glow::TEXTURE_MAG_FILTER, s.mag_filter as i32);
+            gl.sampler_parameter_f32(o, glow::TEXTURE_LOD_BIAS, s.lod_bias);
+            gl.sampler_parameter_f32(o, glow::TEXTURE_MIN_LOD, s.min_lod);
+            gl.sampler_parameter_f32(o, glow::TEXTURE_MAX_LOD, s.max_lod);
+            gl.sampler_parameter_i32(o, glow::TEXTURE_COMPARE_MODE, s.compare_mode as i32);
+            gl.sampler_parameter_i32(o, glow::TEXTURE_COMPARE_FUNC, s.compare_func as i32);
+            gl.sampler_parameter_f32_slice(
+                o,
+                glow::TEXTURE_BORDER_COLOR,
+                &s.border_color.map(f32::from_bits),
+            );
+            o
+        };
+        // Parameters the host refuses (mirror-clamp without the extension) show here.
+        self.check("sampler state")?;
+        self.draw.samplers.insert(key, o);
+        Ok(o)
+    }
+}
