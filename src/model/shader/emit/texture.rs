@@ -148,6 +148,12 @@ impl<'a> Emitter<'a> {
                 T1D | T2D | T3D | Rect | Shadow1D | Shadow2D | ShadowRect => {
                     format!("textureProj{sfx}({name}, {c}{oarg})")
                 }
+                // GLSL has no projective cube lookup; dividing a direction by a positive
+                // q does not change it, and fixed-function texturing (the source of TXP
+                // on cubes) sends q = 1: look up with the direction as is.
+                Cube | ShadowCube | T1DArray | T2DArray | Shadow1DArray | Shadow2DArray => {
+                    format!("texture{sfx}({name}, {coords}{oarg})")
+                }
                 _ => return Err(EmitError::Unsupported("TXP on this target")),
             },
             Opcode::Txb if self.p.processor != Processor::Fragment => {
