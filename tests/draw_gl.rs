@@ -125,6 +125,32 @@ fn triangle_renders_into_the_resource() {
     assert_eq!(px(&out, 16, 4, 15, 15), BLUE);
 }
 
+/// A fragment shader reading element 1 of its constants gets element 1 (piglit
+/// glsl-fs-uniform-array-1 through vtest).
+#[test]
+fn fragment_constants_past_the_first() {
+    let _s = gl_session();
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    let rt = tex(1, RGBA8, 16, 16);
+    buffer(2, &triangle(), BIND_VERTEX_BUFFER);
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    shader(
+        &mut c,
+        32,
+        1,
+        "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0..1]\n  0: MOV OUT[0], CONST[1]\n  1: END\n",
+    );
+    c.push(BIND_SHADER, 0, &[32, 1]);
+    let (r, g) = (f(1.0), f(0.0));
+    c.push(SET_CONSTANT_BUFFER, 0, &[1, 0, r, g, g, g, g, r, g, r]);
+    clear_blue(&mut c);
+    draw(&mut c, 0, 3, false);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(px(&level0(&rt), 16, 4, 2, 2), [0, 255, 0, 255]);
+}
+
 #[test]
 fn indexed_draw_and_fetch_bounds() {
     let _s = gl_session();

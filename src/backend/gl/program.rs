@@ -271,6 +271,7 @@ impl GlBackend {
             let (src, info) = shader::emit_with_info(p, key).map_err(|e| {
                 Error::inval(format!("{} shader not translated: {e}", prefix(p.processor)))
             })?;
+            log::trace!("GLSL ({:?}):\n{src}", p.processor);
             glsl.push((p.processor, src, info));
         }
         let glsl_bytes = glsl.iter().map(|(_, s, _)| s.len()).sum();
