@@ -559,7 +559,12 @@ impl GlBackend {
             set(glow::POLYGON_SMOOTH, r.polygon_smooth);
             set(glow::MULTISAMPLE, r.multisample);
             set(glow::RASTERIZER_DISCARD, r.rasterizer_discard);
-            let origin = r.point_sprite_origin;
+            // Point coordinates follow the same rule as facing.
+            let origin = match (r.point_sprite_origin, flip) {
+                (glow::UPPER_LEFT, false) => glow::LOWER_LEFT,
+                (glow::LOWER_LEFT, false) => glow::UPPER_LEFT,
+                (o, _) => o,
+            };
             if origin != 0 {
                 (raw.point_parameteri)(glow::POINT_SPRITE_COORD_ORIGIN, origin as i32);
             }

@@ -242,7 +242,10 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
     let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
     // Level 1 serves glsl_level 130: the guest's TGSI uses native integers.
-    let mut base = VariantKey { integers: true, ..VariantKey::default() };
+    // Fragment coordinates: the guest's TGSI asks for gallium's conventions, which run y
+    // opposite to GL's on an unflipped viewport (as facing does; see backend/gl/draw.rs).
+    let flipped = bound.viewport.scale[1] < 0.0;
+    let mut base = VariantKey { integers: true, y_inverted: !flipped, ..VariantKey::default() };
     rast.key.apply(&mut base);
     dsa.key.apply(&mut base);
     if let Some(ve) = &bound.vertex_elements {
