@@ -635,6 +635,22 @@ pub(super) fn blit_gl(
     if sb.d != db.d || (sb.d as i32) < 1 {
         return None;
     }
+    // Both boxes must lie inside their levels, as for the CPU path (a mirrored box by its
+    // span): GL would clip, upstream refuses.
+    let span = |v: u32, n: u32| -> Option<(u32, u32)> {
+        let (v, n) = (i64::from(v as i32), i64::from(n as i32));
+        let lo = v.min(v + n);
+        Some((u32::try_from(lo).ok()?, u32::try_from(n.abs()).ok()?))
+    };
+    for (side, bx) in [(&b.src, sb), (&b.dst, db)] {
+        let (Some((x, w)), Some((y, h))) = (span(bx.x, bx.w), span(bx.y, bx.h)) else {
+            return Some(Err(fail(ERROR_CTX_ILLEGAL_CMD_BUFFER, "blit box out of range")));
+        };
+        let raw = crate::model::transfer::RawBox { x, y, z: bx.z, w, h, d: bx.d };
+        if let Err(e) = super::resource::stage(r, side.res_handle, side.level, raw) {
+            return Some(Err(e));
+        }
+    }
     let rect = |x: u32, y: u32, w: u32, h: u32| -> Option<[i32; 4]> {
         let (x, y) = (x as i32, y as i32);
         Some([x, y, x.checked_add(w as i32)?, y.checked_add(h as i32)?])
