@@ -32,6 +32,8 @@ pub struct ShaderObj {
     pub text: Arc<str>,
     /// The parsed program (for the varying interface between stages).
     pub program: Arc<Program>,
+    /// IN[i] the program reads (bit i; vertex stage: the attributes a draw fetches).
+    pub inputs: u32,
 }
 
 impl ShaderObj {
@@ -42,11 +44,18 @@ impl ShaderObj {
             .map_err(|_| Error::inval("shader text is not UTF-8"))?;
         log::trace!("shader text ({stage:?}):\n{text}");
         let program = shader::parse(text).map_err(|e| Error::inval(format!("shader text: {e}")))?;
+        let mut inputs = 0u32;
+        for d in program.declarations.iter().filter(|d| d.file == shader::File::Input) {
+            for i in d.first..=d.last.min(31) {
+                inputs |= 1 << i;
+            }
+        }
         Ok(ShaderObj {
             id: NEXT_SHADER_ID.fetch_add(1, Ordering::Relaxed),
             stage,
             text: Arc::from(text),
             program: Arc::new(program),
+            inputs,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! CLEAR and BLIT on GL, queries, and readying a resource's storage for the draw path
 //! (see [`super::draw`]).
 
-use super::draw::{swizzled, Attachment, ClearCall, OutKind};
+use super::draw::{attach, swizzled, Attachment, ClearCall, OutKind};
 use super::GlBackend;
 use crate::error::{Error, Result};
 use glow::HasContext;
@@ -163,36 +163,17 @@ impl GlBackend {
         let read = self.draw.read_fbo(&self.gl)?;
         let gl = &self.gl;
         let point = if color { glow::COLOR_ATTACHMENT0 } else { src.zs_point };
-        let tex = NonZeroU32::new(src.name).map(glow::NativeTexture);
-        // SAFETY: context current; `read` is ours; the textures are live resources' and
-        // the rectangles were checked against their levels by the caller.
+        let rf = glow::READ_FRAMEBUFFER;
+        // SAFETY: context current; `read` is ours and bound here before attaching.
+        unsafe { gl.bind_framebuffer(rf, Some(read)) };
+        for p in [glow::COLOR_ATTACHMENT0, glow::DEPTH_STENCIL_ATTACHMENT] {
+            attach(gl, rf, p, None);
+        }
+        attach(gl, rf, point, Some(&src));
+        // SAFETY: context current, the read framebuffer bound above.
         let status = unsafe {
-            gl.bind_framebuffer(glow::READ_FRAMEBUFFER, Some(read));
-            for p in [glow::COLOR_ATTACHMENT0, glow::DEPTH_STENCIL_ATTACHMENT] {
-                gl.framebuffer_texture(glow::READ_FRAMEBUFFER, p, None, 0);
-            }
-            match src.target {
-                glow::TEXTURE_CUBE_MAP => gl.framebuffer_texture_2d(
-                    glow::READ_FRAMEBUFFER,
-                    point,
-                    glow::TEXTURE_CUBE_MAP_POSITIVE_X + src.layer.min(5),
-                    tex,
-                    src.level as i32,
-                ),
-                glow::TEXTURE_3D
-                | glow::TEXTURE_1D_ARRAY
-                | glow::TEXTURE_2D_ARRAY
-                | glow::TEXTURE_CUBE_MAP_ARRAY => gl.framebuffer_texture_layer(
-                    glow::READ_FRAMEBUFFER,
-                    point,
-                    tex,
-                    src.level as i32,
-                    src.layer as i32,
-                ),
-                _ => gl.framebuffer_texture(glow::READ_FRAMEBUFFER, point, tex, src.level as i32),
-            }
             gl.read_buffer(if color { glow::COLOR_ATTACHMENT0 } else { glow::NONE });
-            gl.check_framebuffer_status(glow::READ_FRAMEBUFFER)
+            gl.check_framebuffer_status(rf)
         };
         self.check("blit source")?;
         if status != glow::FRAMEBUFFER_COMPLETE {

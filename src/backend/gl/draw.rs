@@ -178,8 +178,32 @@ impl DrawObjects {
     }
 }
 
-fn tex(name: u32) -> Option<glow::NativeTexture> {
-    NonZeroU32::new(name).map(glow::NativeTexture)
+/// Attaches `a` (or nothing) at `point` of the framebuffer bound to `fb`: a cube face, a
+/// layer of an array or 3-D texture, or the level of any other texture.
+pub(super) fn attach(gl: &glow::Context, fb: u32, point: u32, a: Option<&Attachment>) {
+    // SAFETY: the caller made the context current and bound a framebuffer of its own to
+    // `fb`; the name is a live texture of a resource (or none).
+    unsafe {
+        let Some(a) = a else {
+            gl.framebuffer_texture(fb, point, None, 0);
+            return;
+        };
+        let (tex, level) = (GlBackend::texture(a.name), a.level as i32);
+        match a.target {
+            glow::TEXTURE_CUBE_MAP => {
+                let face = glow::TEXTURE_CUBE_MAP_POSITIVE_X + a.layer.min(5);
+                gl.framebuffer_texture_2d(fb, point, face, tex, level)
+            }
+            glow::TEXTURE_3D
+            | glow::TEXTURE_1D_ARRAY
+            | glow::TEXTURE_2D_ARRAY
+            | glow::TEXTURE_CUBE_MAP_ARRAY
+            | glow::TEXTURE_2D_MULTISAMPLE_ARRAY => {
+                gl.framebuffer_texture_layer(fb, point, tex, level, a.layer as i32)
+            }
+            _ => gl.framebuffer_texture(fb, point, tex, level),
+        }
+    }
 }
 
 fn buf(name: u32) -> Option<glow::NativeBuffer> {
@@ -214,35 +238,7 @@ impl GlBackend {
         }
         self.draw.attached = None;
         let gl = &self.gl;
-        let attach = |point: u32, a: Option<&Attachment>| {
-            // SAFETY: context current; the names are live textures of resources (or none).
-            unsafe {
-                match a {
-                    None => gl.framebuffer_texture(fb, point, None, 0),
-                    Some(a) => match a.target {
-                        glow::TEXTURE_CUBE_MAP => gl.framebuffer_texture_2d(
-                            fb,
-                            point,
-                            glow::TEXTURE_CUBE_MAP_POSITIVE_X + a.layer.min(5),
-                            tex(a.name),
-                            a.level as i32,
-                        ),
-                        glow::TEXTURE_3D
-                        | glow::TEXTURE_1D_ARRAY
-                        | glow::TEXTURE_2D_ARRAY
-                        | glow::TEXTURE_CUBE_MAP_ARRAY
-                        | glow::TEXTURE_2D_MULTISAMPLE_ARRAY => gl.framebuffer_texture_layer(
-                            fb,
-                            point,
-                            tex(a.name),
-                            a.level as i32,
-                            a.layer as i32,
-                        ),
-                        _ => gl.framebuffer_texture(fb, point, tex(a.name), a.level as i32),
-                    },
-                }
-            }
-        };
+        let attach = |point: u32, a: Option<&Attachment>| attach(gl, fb, point, a);
         // SAFETY: context current; `fbo` is ours.
         unsafe { gl.bind_framebuffer(fb, Some(fbo)) };
         let mut draw_buffers = [glow::NONE; 8];

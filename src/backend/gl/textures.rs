@@ -5,14 +5,9 @@ use super::GlBackend;
 use crate::error::{Error, Result};
 use crate::model::gl_state::{SamplerStateGl, GL_CLAMP};
 use glow::HasContext;
-use std::num::NonZeroU32;
 
 /// Sampler objects kept at most (all are deleted when the cache is full).
 const MAX_SAMPLERS: usize = 4096;
-
-fn tex(name: u32) -> Option<glow::NativeTexture> {
-    NonZeroU32::new(name).map(glow::NativeTexture)
-}
 
 fn sampler_key(s: &SamplerStateGl) -> [u32; 16] {
     [
@@ -58,7 +53,7 @@ impl GlBackend {
             // `v.target` (the view of the resource's own target); parameters are valid.
             unsafe {
                 gl.active_texture(glow::TEXTURE0 + t.unit);
-                gl.bind_texture(v.target, tex(t.name));
+                gl.bind_texture(v.target, Self::texture(t.name));
                 gl.bind_sampler(t.unit, sampler);
                 if v.target != glow::TEXTURE_BUFFER {
                     let sw = v.swizzle.map(|s| s as i32);

@@ -68,29 +68,21 @@ pub fn host_can_draw(d: &DrawLimits) -> bool {
         && d.max_fragment_input_components >= 4
 }
 
-/// A pure-integer colour format (`*_UINT` / `*_SINT`): level 1 has no integer samplers,
-/// outputs or attributes.
-pub fn is_pure_integer_color(f: &FormatInfo) -> bool {
-    f.kind == Kind::Color && (f.name.ends_with("_UINT") || f.name.ends_with("_SINT"))
-}
-
-/// An sRGB format (encoded on sampling; rendering would need sRGB write control).
-pub fn is_srgb(f: &FormatInfo) -> bool {
-    f.name.contains("SRGB")
-}
-
 /// Sampleable at level 1: GL storage that keeps the bytes (the table's invariant), not a
 /// pure-integer colour format. Depth/stencil formats stay: Mesa's virgl driver checks this
 /// mask, not `depthstencil`, before it creates a depth buffer.
 pub fn sampleable(f: &FormatInfo) -> bool {
-    f.sampleable() && !is_pure_integer_color(f)
+    f.sampleable() && !(f.is_sint_color() || f.is_uint_color())
 }
 
 /// A colour render target at level 1: GL-renderable storage, not pure integer (no integer
 /// outputs), not sRGB (gallium encodes on write into an sRGB surface; level 1 claims no
 /// sRGB write control).
 pub fn color_renderable(f: &FormatInfo) -> bool {
-    f.kind == Kind::Color && f.renderable() && !is_pure_integer_color(f) && !is_srgb(f)
+    f.kind == Kind::Color
+        && f.renderable()
+        && !(f.is_sint_color() || f.is_uint_color())
+        && !f.is_srgb()
 }
 
 /// A vertex attribute format at level 1: core GL 3.3 fetches it as is (no gap to

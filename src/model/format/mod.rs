@@ -157,6 +157,18 @@ impl FormatInfo {
     pub fn is_depth_or_stencil(&self) -> bool {
         matches!(self.kind, Kind::Depth | Kind::Stencil | Kind::DepthStencil)
     }
+    /// A pure signed-integer colour format (`*_SINT`).
+    pub fn is_sint_color(&self) -> bool {
+        self.kind == Kind::Color && self.name.ends_with("_SINT")
+    }
+    /// A pure unsigned-integer colour format (`*_UINT`).
+    pub fn is_uint_color(&self) -> bool {
+        self.kind == Kind::Color && self.name.ends_with("_UINT")
+    }
+    /// An sRGB-encoded format.
+    pub fn is_srgb(&self) -> bool {
+        self.name.contains("SRGB")
+    }
     /// The GL backend can hold the format (and therefore sample it).
     pub fn sampleable(&self) -> bool {
         self.gl.is_some()

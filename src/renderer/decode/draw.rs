@@ -17,7 +17,7 @@ use crate::model::format::{self, Kind};
 use crate::model::gl_state::{self, BlendGl, DsaGl, RasterizerGl};
 use crate::model::protocol::{ccmd, Blend, Clear, DrawVbo, Dsa, Rasterizer, ShaderType};
 use crate::model::resource::Target;
-use crate::model::shader::{self, File, Processor, VariantKey};
+use crate::model::shader::{self, Processor, VariantKey};
 use crate::renderer::context::{
     Framebuffer, ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_HANDLE,
     ERROR_CTX_ILLEGAL_RESOURCE, ERROR_CTX_ILLEGAL_SURFACE,
@@ -80,9 +80,9 @@ fn gl_resource(
 }
 
 fn out_kind(format: u32) -> OutKind {
-    match format::lookup(format).map(|f| f.name) {
-        Some(n) if n.contains("SINT") => OutKind::Sint,
-        Some(n) if n.contains("UINT") => OutKind::Uint,
+    match format::lookup(format) {
+        Some(f) if f.is_sint_color() => OutKind::Sint,
+        Some(f) if f.is_uint_color() => OutKind::Uint,
         _ => OutKind::Float,
     }
 }
@@ -156,17 +156,6 @@ pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
         stencil: c.stencil,
     };
     gl.clear_attachments(&call).map_err(gl_fail)
-}
-
-/// IN[i] read by a vertex program (bit i).
-fn vs_inputs(vs: &ShaderObj) -> u32 {
-    let mut m = 0u32;
-    for d in vs.program.declarations.iter().filter(|d| d.file == File::Input) {
-        for i in d.first..=d.last.min(31) {
-            m |= 1 << i;
-        }
-    }
-    m
 }
 
 /// Variant keys for (vertex, [geometry], fragment) under `base`.
@@ -266,7 +255,6 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
     for (i, a) in cbufs.iter().enumerate().take(8) {
         base.fs_out_swizzle[i] = a.and_then(|a| a.swizzle);
     }
-    let mut keys = stage_keys(&vs, gs.as_deref(), &fs, base);
     // Shadow samplers of depth views take the view's swizzle in the shader.
     let shadow = |stage: usize| {
         let mut out = [None; 16];
@@ -284,39 +272,42 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         }
         out
     };
-    let n = keys.len();
-    keys[0].shadow_swizzle = shadow(0);
-    keys[n - 1].shadow_swizzle = shadow(1);
-    // The program, through the sub-context's memo (hashing the TGSI texts only on a miss).
+    let (vs_shadow, fs_shadow) = (shadow(0), shadow(1));
+    // The program, through the sub-context's memo: the stage keys are a function of the
+    // shaders and of (base, shadow swizzles), so only a miss derives them (and hashes the
+    // TGSI texts in the program cache).
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    keys.hash(&mut h);
+    (&base, &vs_shadow, &fs_shadow).hash(&mut h);
     let memo_key = (vs.id, fs.id, gs.as_ref().map_or(0, |g| g.id), h.finish());
     let remembered = r.context(ctx_id)?.sub().memo.map.get(&memo_key).copied();
     let gl = r.backend.gl_mut().expect("checked above");
     let program = match remembered.map(GlBackend::program_from_number) {
         Some(p) if gl.program_info(p).is_ok() => p,
         _ => {
+            let mut keys = stage_keys(&vs, gs.as_deref(), &fs, base);
+            let n = keys.len();
+            keys[0].shadow_swizzle = vs_shadow;
+            keys[n - 1].shadow_swizzle = fs_shadow;
             let mut stages: Vec<(&str, &VariantKey)> = vec![(&vs.text, &keys[0])];
             if let Some(g) = &gs {
                 stages.push((&g.text, &keys[1]));
             }
-            stages.push((&fs.text, keys.last().expect("two or three keys")));
+            stages.push((&fs.text, &keys[n - 1]));
             let p = gl
                 .program(&stages)
                 .map_err(|e| fail(super::state::ERROR_CTX_ILLEGAL_SHADER, e.msg))?;
-            let n = GlBackend::program_number(p);
             let memo = &mut r.context(ctx_id)?.sub().memo.map;
             if memo.len() >= MAX_MEMO {
                 memo.clear();
             }
-            memo.insert(memo_key, n);
+            memo.insert(memo_key, GlBackend::program_number(p));
             p
         }
     };
     let Renderer { backend, resources, .. } = &mut *r;
     let gl = backend.gl_mut().expect("checked above");
     // Vertex inputs the program reads.
-    let reads = vs_inputs(&vs);
+    let reads = vs.inputs;
     let mut vertices = Vec::new();
     if let Some(ve) = &bound.vertex_elements {
         for (loc, a) in ve.attribs.iter().enumerate() {
@@ -610,10 +601,7 @@ pub(super) fn blit_gl(
         (Kind::Color, Kind::Color) if mask & 0xf == 0xf => {
             let int = |f: &crate::model::format::FormatInfo| out_kind(f.id);
             let swz = |f: &crate::model::format::FormatInfo| f.gl.and_then(|g| g.swizzle);
-            if int(sf) != int(df)
-                || swz(sf) != swz(df)
-                || sf.name.contains("SRGB") != df.name.contains("SRGB")
-            {
+            if int(sf) != int(df) || swz(sf) != swz(df) || sf.is_srgb() != df.is_srgb() {
                 return None;
             }
             glow::COLOR_BUFFER_BIT

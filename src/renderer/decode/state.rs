@@ -196,6 +196,26 @@ pub(super) fn bind_shader(r: &mut Renderer, ctx_id: u32, handle: u32, t: ShaderT
     }
 }
 
+/// The objects of `kind` under `handles` (0: an empty slot), each as `pick` takes it.
+fn lookup_all<T>(
+    objects: &crate::renderer::objects::ObjectTable,
+    handles: &[u32],
+    kind: ObjectKind,
+    pick: impl Fn(&Object) -> Option<T>,
+) -> Result<Vec<Option<T>>, Fail> {
+    let mut items = Vec::with_capacity(handles.len());
+    for &h in handles {
+        items.push(match h {
+            0 => None,
+            h => match objects.expect(h, kind) {
+                Ok(o) => pick(o),
+                Err(e) => return Err(lookup_err(kind.name(), h, e)),
+            },
+        });
+    }
+    Ok(items)
+}
+
 /// SET_SAMPLER_VIEWS: views from `start` (0 handles unbind).
 pub(super) fn set_sampler_views(
     r: &mut Renderer,
@@ -205,17 +225,10 @@ pub(super) fn set_sampler_views(
     handles: &[u32],
 ) -> CmdResult {
     let sub = r.context(ctx_id)?.sub();
-    let mut items = Vec::with_capacity(handles.len());
-    for &h in handles {
-        items.push(match h {
-            0 => None,
-            h => match sub.objects.expect(h, ObjectKind::SamplerView) {
-                Ok(Object::SamplerView(v)) => Some(v.clone()),
-                Ok(_) => None,
-                Err(e) => return Err(lookup_err("sampler view", h, e)),
-            },
-        });
-    }
+    let items = lookup_all(&sub.objects, handles, ObjectKind::SamplerView, |o| match o {
+        Object::SamplerView(v) => Some(v.clone()),
+        _ => None,
+    })?;
     set_slots(&mut sub.bound.views[stage_index(t)], start as usize, items);
     Ok(())
 }
@@ -229,17 +242,10 @@ pub(super) fn bind_sampler_states(
     handles: &[u32],
 ) -> CmdResult {
     let sub = r.context(ctx_id)?.sub();
-    let mut items = Vec::with_capacity(handles.len());
-    for &h in handles {
-        items.push(match h {
-            0 => None,
-            h => match sub.objects.expect(h, ObjectKind::SamplerState) {
-                Ok(Object::SamplerState(s)) => Some(s.clone()),
-                Ok(_) => None,
-                Err(e) => return Err(lookup_err("sampler state", h, e)),
-            },
-        });
-    }
+    let items = lookup_all(&sub.objects, handles, ObjectKind::SamplerState, |o| match o {
+        Object::SamplerState(s) => Some(s.clone()),
+        _ => None,
+    })?;
     set_slots(&mut sub.bound.samplers[stage_index(t)], start as usize, items);
     Ok(())
 }
