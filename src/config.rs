@@ -13,6 +13,7 @@
 //! | `VIRGL_SHIM_MAX_RESOURCES` | 2²⁰ | live resources of every kind (`ENOMEM`) |
 //! | `VIRGL_SHIM_MAX_HOST_MEMORY` | 4 GiB | host storage of classic resources (`ENOMEM`) |
 //! | `VIRGL_SHIM_MAX_IOVS` | 2²⁰ | iovecs in one list (`EINVAL`) |
+//! | `VIRGL_SHIM_3D_LEVEL` | `1` | `2`: serve the level-2 capsets (GL 3.x guests; **experimental, incomplete**: issue #14) |
 //! | `VIRGL_SHIM_MAX_CMD_SIZE` | 16 MiB | bytes in one `submit_cmd` buffer (`EINVAL`) |
 //!
 //! Sizes take `K`/`M`/`G` suffixes (binary units). A value that does not parse is logged
@@ -226,6 +227,8 @@ pub struct Config {
     pub gbm: bool,
     pub udmabuf_dev: String,
     pub coherent_limit: u64,
+    /// `VIRGL_SHIM_3D_LEVEL`: capset content level (1 by default; 2 experimental).
+    pub caps_level: u8,
     pub limits: Limits,
 }
 
@@ -238,6 +241,7 @@ impl Default for Config {
             gbm: true,
             udmabuf_dev: "/dev/udmabuf".into(),
             coherent_limit: DEFAULT_COHERENT_LIMIT,
+            caps_level: 1,
             limits: Limits::default(),
         }
     }
@@ -272,6 +276,14 @@ impl Config {
             gbm: var("VIRGL_SHIM_GBM").as_deref() != Some("0"),
             udmabuf_dev: var("VIRGL_SHIM_UDMABUF_DEV").unwrap_or_else(|| "/dev/udmabuf".into()),
             coherent_limit: env_size("VIRGL_SHIM_COHERENT_LIMIT", DEFAULT_COHERENT_LIMIT, u64::MAX),
+            caps_level: match var("VIRGL_SHIM_3D_LEVEL").as_deref() {
+                None | Some("") | Some("1") => 1,
+                Some("2") => 2,
+                Some(other) => {
+                    log::warn!("VIRGL_SHIM_3D_LEVEL={other} is not 1 or 2; serving level 1");
+                    1
+                }
+            },
             limits: Limits::from_env(),
         }
     }

@@ -42,7 +42,12 @@ pub unsafe extern "C" fn virgl_renderer_fill_caps(set: u32, version: u32, caps: 
             return;
         }
         let (_, limits) = crate::renderer::capset_host();
-        let Some(bytes) = crate::model::caps::fill(set, version, limits.as_ref()) else {
+        let Some(bytes) = crate::model::caps::fill(
+            set,
+            version,
+            limits.as_ref(),
+            crate::config::get().caps_level,
+        ) else {
             log::error!("{NAME}: capset {set} version {version} not served");
             return;
         };

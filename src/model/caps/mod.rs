@@ -128,6 +128,7 @@ use crate::model::resource::MaxSizes as Limits;
 use std::mem::{offset_of, size_of};
 
 pub mod level1;
+pub mod level2;
 
 /// `VIRTGPU_DRM_CAPSET_VIRGL`.
 pub const CAPSET_VIRGL: u32 = 1;
@@ -560,9 +561,9 @@ pub fn served_info(set: u32) -> (u32, u32) {
 /// The bytes of capset `set` at `version` as served to QEMU by a renderer whose backend has
 /// `limits` (`None`: no renderer yet): the level-1 contents when the backend can draw
 /// ([`level1::host_can_draw`]), else `None` — the set is withheld ([`info`]).
-pub fn fill(set: u32, version: u32, limits: Option<&Limits>) -> Option<Vec<u8>> {
+pub fn fill(set: u32, version: u32, limits: Option<&Limits>, level: u8) -> Option<Vec<u8>> {
     let limits = limits.filter(|l| level1::host_can_draw(&l.draw))?;
-    build(set, version, limits)
+    build_level(set, version, limits, level)
 }
 
 /// The bytes of capset `set` at `version` for a backend with `limits` once 3D is executed:
@@ -572,15 +573,26 @@ pub fn fill(set: u32, version: u32, limits: Option<&Limits>) -> Option<Vec<u8>> 
 /// ([`level1::host_can_draw`]) gets the level-1 contents, any other the contents that claim
 /// no 3D.
 pub fn build(set: u32, version: u32, limits: &Limits) -> Option<Vec<u8>> {
+    build_level(set, version, limits, 1)
+}
+
+/// [`build`] at content `level` (1, or 2: the experimental [`level2`] contents).
+pub fn build_level(set: u32, version: u32, limits: &Limits, level: u8) -> Option<Vec<u8>> {
     let (max, _) = served_info(set);
     if max == 0 || version > max {
         return None;
     }
-    let level1 = level1::host_can_draw(&limits.draw);
-    let v1 = if level1 { level1::caps_v1(max, limits) } else { caps_v1(max, limits) };
+    let draws = level1::host_can_draw(&limits.draw);
+    let level2 = draws && level >= 2;
+    let v1 = match (draws, level2) {
+        (_, true) => level2::caps_v1(max, limits),
+        (true, false) => level1::caps_v1(max, limits),
+        _ => caps_v1(max, limits),
+    };
     Some(match set {
         CAPSET_VIRGL => v1.to_bytes(),
-        _ if level1 => level1::caps_v2(v1, limits).to_bytes(),
+        _ if level2 => level2::caps_v2(v1, limits).to_bytes(),
+        _ if draws => level1::caps_v2(v1, limits).to_bytes(),
         _ => caps_v2(v1, limits).to_bytes(),
     })
 }

@@ -30,8 +30,8 @@ fn capsets_served_only_by_a_host_that_draws() {
         assert_eq!(info(set, false), (0, 0), "{set}");
         assert_eq!(info(set, true), served_info(set), "{set}");
         for v in 0..=2 {
-            assert_eq!(fill(set, v, None), None, "{set} v{v}");
-            assert_eq!(fill(set, v, Some(&Limits::default())), None, "{set} v{v}");
+            assert_eq!(fill(set, v, None, 1), None, "{set} v{v}");
+            assert_eq!(fill(set, v, Some(&Limits::default()), 1), None, "{set} v{v}");
         }
     }
 }

@@ -1,0 +1,137 @@
+//! The level-2 contents (work in progress, issue #14): what a host that executes GL 3.3 core /
+//! GLES 3.0 guests' draws will claim. Served only when `VIRGL_SHIM_3D_LEVEL=2` asks for it
+//! (see `config`): until every feature listed here executes, the default stays level 1, so
+//! that a guest is never offered what the executor does not run.
+
+use super::{level1, CapsV1, CapsV2, FormatMask, Limits};
+use crate::model::format::{FormatInfo, Kind};
+use crate::model::gl_state::vertex_attrib;
+use crate::model::protocol::VertexElement;
+
+/// `glsl_level` of level 2.
+pub const GLSL_LEVEL: u32 = 330;
+
+/// `struct virgl_caps_bool_set1` bit numbers (virgl_hw.h) that level 2 sets.
+pub mod bset {
+    pub const INDEP_BLEND_ENABLE: u32 = 1 << 0;
+    pub const INDEP_BLEND_FUNC: u32 = 1 << 1;
+    pub const CONDITIONAL_RENDER: u32 = 1 << 4;
+    pub const START_INSTANCE: u32 = 1 << 5;
+    pub const PRIMITIVE_RESTART: u32 = 1 << 6;
+    pub const INSTANCEID: u32 = 1 << 8;
+    pub const VERTEX_ELEMENT_INSTANCE_DIVISOR: u32 = 1 << 9;
+    pub const SEAMLESS_CUBE_MAP: u32 = 1 << 10;
+    pub const TIMER_QUERY: u32 = 1 << 12;
+    pub const TEXTURE_MULTISAMPLE: u32 = 1 << 14;
+    pub const FRAGMENT_COORD_CONVENTIONS: u32 = 1 << 15;
+    pub const DEPTH_CLIP_DISABLE: u32 = 1 << 16;
+    pub const UBO: u32 = 1 << 18;
+    /// The bits level 2 sets.
+    pub const SET: u32 = super::level1::bset::SET
+        | INDEP_BLEND_ENABLE
+        | INDEP_BLEND_FUNC
+        | CONDITIONAL_RENDER
+        | START_INSTANCE
+        | PRIMITIVE_RESTART
+        | INSTANCEID
+        | VERTEX_ELEMENT_INSTANCE_DIVISOR
+        | SEAMLESS_CUBE_MAP
+        | TIMER_QUERY
+        | TEXTURE_MULTISAMPLE
+        | FRAGMENT_COORD_CONVENTIONS
+        | DEPTH_CLIP_DISABLE
+        | UBO;
+}
+
+/// `VIRGL_CAP_SRGB_WRITE_CONTROL`: SET_FRAMEBUFFER_STATE surfaces say whether sRGB encodes.
+pub const CAP_SRGB_WRITE_CONTROL: u32 = 1 << 15;
+
+/// Renderer name of the level-2 contents.
+pub const RENDERER_NAME: &str = "virgl-shim level 2 (GL 3.3 / GLES 3.0, in progress)";
+
+/// Stream-output buffers (GL 3.0 needs 4 interleaved/separate).
+pub const MAX_STREAMOUT_BUFFERS: u32 = 4;
+/// Uniform blocks per stage besides the default block (GL 3.1: 12).
+pub const MAX_UNIFORM_BLOCKS: u32 = 12;
+/// Bytes of one uniform block (GL 3.1: 16 KiB).
+pub const MAX_UNIFORM_BLOCK_SIZE: u32 = 16384;
+/// Texels of a texture buffer (GL 3.1: 65536).
+pub const MAX_TBO_SIZE: u32 = 1 << 16;
+/// Geometry shader output vertices and components (GL 3.2 minimum values).
+pub const MAX_GEOM_OUTPUT_VERTICES: u32 = 256;
+pub const MAX_GEOM_TOTAL_OUTPUT_COMPONENTS: u32 = 1024;
+
+/// Sampleable at level 2: every format with GL storage that keeps the bytes.
+pub fn sampleable(f: &FormatInfo) -> bool {
+    f.sampleable()
+}
+
+/// A colour render target at level 2: GL-renderable colour storage (integer and sRGB too).
+pub fn color_renderable(f: &FormatInfo) -> bool {
+    f.kind == Kind::Color && f.renderable()
+}
+
+/// A vertex attribute format at level 2: core GL fetches it as is (integers included).
+pub fn vertex_format(f: &FormatInfo) -> bool {
+    let e = VertexElement {
+        src_offset: 0,
+        instance_divisor: 0,
+        vertex_buffer_index: 0,
+        src_format: f.id,
+    };
+    vertex_attrib(&e).is_ok_and(|a| a.gaps.is_empty())
+}
+
+/// The level-2 v1 fields.
+pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
+    // GL 3.0 formats the table has no GL storage for yet (R9G9B9E5, Z32F, Z32F_S8X24):
+    // claimed here while level 2 is experimental so that the guest reaches GL 3.x.
+    let mut sampler_mask = FormatMask::from_table(sampleable);
+    let mut depthstencil = FormatMask::from_table(|f| f.is_depth_or_stencil() && f.renderable());
+    for id in [18, 125, 126] {
+        sampler_mask.set(id);
+    }
+    for id in [18, 126] {
+        depthstencil.set(id);
+    }
+    CapsV1 {
+        depthstencil,
+        sampler: sampler_mask,
+        render: FormatMask::from_table(color_renderable),
+        vertexbuffer: FormatMask::from_table(vertex_format),
+        bset: bset::SET,
+        glsl_level: GLSL_LEVEL,
+        max_texture_array_layers: limits.max_array_layers.max(256),
+        max_streamout_buffers: MAX_STREAMOUT_BUFFERS,
+        max_dual_source_render_targets: 1,
+        max_samples: limits.max_samples,
+        max_tbo_size: MAX_TBO_SIZE,
+        max_uniform_blocks: MAX_UNIFORM_BLOCKS + 1,
+        ..level1::caps_v1(max_version, limits)
+    }
+}
+
+/// The level-2 v2 struct around `v1`.
+pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
+    let base = level1::caps_v2(v1, limits);
+    let mut renderer = [0u8; 64];
+    for (d, s) in renderer.iter_mut().zip(RENDERER_NAME.bytes().take(63)) {
+        *d = s;
+    }
+    let mut const_sizes = base.max_const_buffer_size;
+    // Geometry stage: GL 3.2's minimum of 1024 uniform components.
+    const_sizes[2] = level1::const_buffer_bytes(1024);
+    CapsV2 {
+        max_const_buffer_size: const_sizes,
+        max_geom_output_vertices: MAX_GEOM_OUTPUT_VERTICES,
+        max_geom_total_output_components: MAX_GEOM_TOTAL_OUTPUT_COMPONENTS,
+        min_texel_offset: limits.draw.min_texel_offset,
+        max_texel_offset: limits.draw.max_texel_offset,
+        texture_buffer_offset_alignment: 16,
+        max_uniform_block_size: MAX_UNIFORM_BLOCK_SIZE,
+        capability_bits: base.capability_bits | CAP_SRGB_WRITE_CONTROL,
+        supported_multisample_formats: FormatMask::from_table(color_renderable),
+        renderer,
+        ..base
+    }
+}
