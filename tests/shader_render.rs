@@ -421,3 +421,20 @@ fn random_float_programs(gl: &Gl, es: bool) {
     eprintln!("{checked} random programs matched, {skipped} skipped (non-finite reference)");
     assert!(checked > n * 2 / 3);
 }
+
+#[test]
+fn renders_geometry_loop_with_integer_counter() {
+    let Some(gl) = gl_or_skip() else { return };
+    let vs = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\n0: MOV OUT[0], IN[0]\n1: END\n";
+    let gs = "GEOM\nPROPERTY GS_INPUT_PRIMITIVE TRIANGLES\nPROPERTY GS_OUTPUT_PRIMITIVE TRIANGLE_STRIP\n\
+        PROPERTY GS_MAX_OUTPUT_VERTICES 3\nPROPERTY GS_INVOCATIONS 1\nDCL IN[][0], POSITION\n\
+        DCL OUT[0], POSITION\nDCL TEMP[0..2]\nDCL ADDR[0..1]\nIMM[0] UINT32 {0, 1, 3, 0}\n\
+        0: MOV TEMP[0].x, IMM[0].xxxx\n1: BGNLOOP :0\n2: UARL ADDR[1].x, TEMP[0]\n\
+        3: MOV TEMP[1], IN[ADDR[1].x][0]\n4: MOV OUT[0], TEMP[1]\n5: EMIT IMM[0].xxxx\n\
+        6: UADD TEMP[0].x, TEMP[0].xxxx, IMM[0].yyyy\n7: ISGE TEMP[2].x, TEMP[0].xxxx, IMM[0].zzzz\n\
+        8: UIF TEMP[2].xxxx :10\n9: BRK\n10: ENDIF\n11: ENDLOOP :0\n12: END\n";
+    let fs = "FRAG\nDCL OUT[0], COLOR\nIMM[0] FLT32 {0.0000, 1.0000, 0.0000, 0.0000}\n0: MOV OUT[0], IMM[0].xyxy\n1: END\n";
+    let d = Draw { vs, gs: Some(gs), ..draw(fs) };
+    let got = gl.render(&d);
+    assert!(close(got, [0.0, 1.0, 0.0, 1.0]), "{got:?}");
+}

@@ -567,7 +567,8 @@ fn indirect_access_is_clamped() {
 #[test]
 fn loops_are_bounded() {
     let glsl = emit_text(&corpus_text("f_loop.frag.tgsi"), &VariantKey::default()).unwrap();
-    assert!(glsl.contains(&format!("int loop_budget = {LOOP_BUDGET};")));
+    assert!(glsl.contains(&format!("int loop_budget = {LOOP_BUDGET} + loop_budget_bias;")));
+    assert!(glsl.contains("uniform int loop_budget_bias;"));
     assert_eq!(glsl.matches("if (loop_budget < 0) break;").count(), 1);
 }
 

@@ -482,6 +482,9 @@ pub fn emit_with_info(
     }
 
     // Globals: temps, outputs, address registers.
+    if e.uses_loop {
+        let _ = writeln!(w, "uniform int loop_budget_bias;");
+    }
     if e.temp_array && e.temp_count > 0 {
         let _ = writeln!(w, "vec4 t[{}];", e.temp_count);
     } else {
@@ -519,7 +522,10 @@ pub fn emit_with_info(
         let _ = writeln!(w, "    a{a} = ivec4(0);");
     }
     if e.uses_loop {
-        let _ = writeln!(w, "    int loop_budget = {LOOP_BUDGET};");
+        // The bias is a uniform nobody sets (0): it keeps the budget opaque to the host
+        // compiler, whose loop analysis (Mesa 25's NIR) mis-derives the trip count of a
+        // loop with a constant-counted budget and a second, computed exit.
+        let _ = writeln!(w, "    int loop_budget = {LOOP_BUDGET} + loop_budget_bias;");
     }
     if !p.immediates.is_empty() {
         let items: Vec<String> = p

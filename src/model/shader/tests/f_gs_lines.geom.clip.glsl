@@ -4,6 +4,7 @@ layout(line_strip, max_vertices = 4) out;
 in vec4 gv_c0[];
 out vec4 v_c0;
 uniform vec4 gs_clip_planes[8];
+uniform int loop_budget_bias;
 vec4 t0;
 vec4 t1;
 vec4 o0;
@@ -29,7 +30,7 @@ void main() {
     o3 = vec4(0.0);
     o4 = vec4(0.0);
     a0 = ivec4(0);
-    int loop_budget = 65536;
+    int loop_budget = 65536 + loop_budget_bias;
     vec4 imm[2] = vec4[2](
         vec4(0.0, 1.0, 4.0, uintBitsToFloat(0x3f000000u)),
         vec4(0.0, uintBitsToFloat(0x00000001u), uintBitsToFloat(0x00000002u), 0.0));

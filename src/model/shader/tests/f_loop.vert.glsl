@@ -2,6 +2,7 @@
 uniform uvec4 vs_cb0[9];
 layout(location = 0) in vec4 in_0;
 out vec4 v_g0;
+uniform int loop_budget_bias;
 vec4 t0;
 vec4 t1;
 vec4 t2;
@@ -21,7 +22,7 @@ void main() {
     o0 = vec4(0.0);
     o1 = vec4(0.0);
     a0 = ivec4(0);
-    int loop_budget = 65536;
+    int loop_budget = 65536 + loop_budget_bias;
     vec4 imm[1] = vec4[1](
         vec4(0.0, 1.0, 8.0, uintBitsToFloat(0x3f000000u)));
     t0.x = (imm[0].xxxx).x;

@@ -4,6 +4,7 @@ layout(triangle_strip, max_vertices = 6) out;
 in vec4 gv_g0[];
 out vec4 v_g0;
 out vec4 v_g1;
+uniform int loop_budget_bias;
 vec4 t0;
 vec4 t1;
 vec4 t2;
@@ -54,7 +55,7 @@ void main() {
     o2 = vec4(0.0);
     a0 = ivec4(0);
     a1 = ivec4(0);
-    int loop_budget = 65536;
+    int loop_budget = 65536 + loop_budget_bias;
     vec4 imm[2] = vec4[2](
         vec4(0.0, uintBitsToFloat(0x3dcccccdu), uintBitsToFloat(0x00000001u), uintBitsToFloat(0x00000003u)),
         vec4(uintBitsToFloat(0x00000002u), 0.0, 0.0, 0.0));
