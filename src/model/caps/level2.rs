@@ -46,6 +46,10 @@ pub mod bset {
 /// `VIRGL_CAP_SRGB_WRITE_CONTROL`: SET_FRAMEBUFFER_STATE surfaces say whether sRGB encodes.
 pub const CAP_SRGB_WRITE_CONTROL: u32 = 1 << 15;
 
+/// The `PIPE_PRIM_*` level 2 draws: level 1's and the four adjacency primitives (10..=13)
+/// that geometry shaders read.
+pub const PRIM_MASK: u32 = level1::PRIM_MASK | (0xf << 10);
+
 /// Renderer name of the level-2 contents.
 pub const RENDERER_NAME: &str = "virgl-shim level 2 (GL 3.3 / GLES 3.0, in progress)";
 
@@ -107,6 +111,7 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
         max_samples: limits.max_samples,
         max_tbo_size: MAX_TBO_SIZE,
         max_uniform_blocks: MAX_UNIFORM_BLOCKS + 1,
+        prim_mask: PRIM_MASK,
         ..level1::caps_v1(max_version, limits)
     }
 }
