@@ -438,3 +438,42 @@ fn renders_geometry_loop_with_integer_counter() {
     let got = gl.render(&d);
     assert!(close(got, [0.0, 1.0, 0.0, 1.0]), "{got:?}");
 }
+
+#[test]
+fn renders_bit_operations() {
+    let Some(gl) = gl_or_skip() else { return };
+    let x: u32 = 0x00F0_0010;
+    let consts = [[x, (-5i32) as u32, 0xF0, 0x8000_0000], [4, 8, 0xF, 6]];
+    let fs = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0..1]\nDCL TEMP[0..2]\n\
+        0: POPC TEMP[0].x, CONST[0].xxxx\n1: LSB TEMP[0].y, CONST[0].xxxx\n\
+        2: UMSB TEMP[0].z, CONST[0].xxxx\n3: IMSB TEMP[0].w, CONST[0].yyyy\n\
+        4: U2F TEMP[1].x, TEMP[0].xxxx\n5: I2F TEMP[1].yzw, TEMP[0].yyzw\n\
+        6: MOV OUT[0], TEMP[1]\n7: END\n";
+    let got = gl.render(&Draw { fs_consts: &consts, ..draw(fs) });
+    let want =
+        [x.count_ones() as f32, x.trailing_zeros() as f32, (31 - x.leading_zeros()) as f32, 2.0];
+    assert!(close(got, want), "{got:?} vs {want:?}");
+    let fs = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0..1]\nDCL TEMP[0..2]\n\
+        0: UBFE TEMP[0].x, CONST[0].xxxx, CONST[1].xxxx, CONST[1].yyyy\n\
+        1: IBFE TEMP[0].y, CONST[0].zzzz, CONST[1].xxxx, CONST[1].xxxx\n\
+        2: BFI TEMP[0].z, CONST[1].wwww, CONST[1].zzzz, CONST[1].yyyy, CONST[1].xxxx\n\
+        3: UMUL_HI TEMP[0].w, CONST[0].wwww, CONST[1].wwww\n\
+        4: U2F TEMP[1].xzw, TEMP[0].xxzw\n5: I2F TEMP[1].y, TEMP[0].yyyy\n\
+        6: MOV OUT[0], TEMP[1]\n7: END\n";
+    let got = gl.render(&Draw { fs_consts: &consts, ..draw(fs) });
+    let bfi = (6u32 & !(0xF << 8)) | (0xF << 8);
+    let want = [((x >> 4) & 0xff) as f32, -1.0, bfi as f32, 3.0];
+    assert!(close(got, want), "{got:?} vs {want:?}");
+    let fs = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0..1]\nDCL TEMP[0..2]\n\
+        0: IMUL_HI TEMP[0].x, CONST[0].yyyy, CONST[0].wwww\n\
+        1: BREV TEMP[0].y, CONST[1].xxxx\n2: USHR TEMP[0].y, TEMP[0].yyyy, CONST[1].zzzz\n\
+        3: UBFE TEMP[0].z, CONST[0].xxxx, CONST[1].yyyy, CONST[0].wwww\n\
+        4: I2F TEMP[1].x, TEMP[0].xxxx\n5: U2F TEMP[1].yz, TEMP[0].yyzz\n\
+        6: MOV TEMP[1].w, TEMP[1].xxxx\n7: MOV OUT[0], TEMP[1]\n8: END\n";
+    let got = gl.render(&Draw { fs_consts: &consts, ..draw(fs) });
+    // -5 * i32::MIN = 5 * 2^31: high word 2; brev(4) = 2^29, >> 15 = 2^14; a field past bit 32
+    // gives 0.
+    let imulhi = ((-5i64 * i64::from(i32::MIN)) >> 32) as f32;
+    let want = [imulhi, (4u32.reverse_bits() >> 15) as f32, 0.0, imulhi];
+    assert!(close(got, want), "{got:?} vs {want:?}");
+}

@@ -213,6 +213,43 @@ impl<'a> Emitter<'a> {
                 uint(self, 1)?,
                 uint(self, 2)?
             ),
+            // Bit operations (GLSL 4.00 built-ins, written out for GLSL 3.30 / ES 3.00).
+            Brev | Popc | Lsb | Imsb | Umsb | Ibfe | Ubfe | Bfi | UmulHi | ImulHi
+                if !self.helpers_bits =>
+            {
+                self.helpers_bits = true;
+                return self.instruction(inst);
+            }
+            Brev => format!("uintBitsToFloat(tgsi_brev({}))", uint(self, 0)?),
+            Popc => format!("uintBitsToFloat(tgsi_popc({}))", uint(self, 0)?),
+            Lsb => format!("intBitsToFloat(tgsi_lsb({}))", uint(self, 0)?),
+            Umsb => format!("intBitsToFloat(tgsi_umsb({}))", uint(self, 0)?),
+            Imsb => format!("intBitsToFloat(tgsi_imsb({}))", int(self, 0)?),
+            Ibfe => format!(
+                "intBitsToFloat(tgsi_ibfe({}, {}, {}))",
+                int(self, 0)?,
+                int(self, 1)?,
+                int(self, 2)?
+            ),
+            Ubfe => format!(
+                "uintBitsToFloat(tgsi_ubfe({}, {}, {}))",
+                uint(self, 0)?,
+                int(self, 1)?,
+                int(self, 2)?
+            ),
+            Bfi => format!(
+                "uintBitsToFloat(tgsi_bfi({}, {}, {}, {}))",
+                uint(self, 0)?,
+                uint(self, 1)?,
+                int(self, 2)?,
+                int(self, 3)?
+            ),
+            UmulHi => {
+                format!("uintBitsToFloat(tgsi_umulhi({}, {}))", uint(self, 0)?, uint(self, 1)?)
+            }
+            ImulHi => {
+                format!("intBitsToFloat(tgsi_imulhi({}, {}))", int(self, 0)?, int(self, 1)?)
+            }
             Idiv => format!("intBitsToFloat(tgsi_idiv({}, {}))", int(self, 0)?, int(self, 1)?),
             Udiv => format!("uintBitsToFloat(tgsi_udiv({}, {}))", uint(self, 0)?, uint(self, 1)?),
             Mod => format!("intBitsToFloat(tgsi_imod({}, {}))", int(self, 0)?, int(self, 1)?),
@@ -266,6 +303,16 @@ impl<'a> Emitter<'a> {
                 | Shl
                 | Ushr
                 | Ishr
+                | Brev
+                | Popc
+                | Lsb
+                | Imsb
+                | Umsb
+                | Ibfe
+                | Ubfe
+                | Bfi
+                | UmulHi
+                | ImulHi
         );
         self.store(inst, &value, float_result)
     }

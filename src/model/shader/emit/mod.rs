@@ -111,6 +111,7 @@ struct Emitter<'a> {
     shadow_swizzle: [Option<[u8; 4]>; 16],
     helpers_lit: bool,
     helpers_div: bool,
+    helpers_bits: bool,
     uses_loop: bool,
 }
 

@@ -186,6 +186,7 @@ pub fn emit_with_info(
         shadow_swizzle: key.shadow_swizzle,
         helpers_lit: false,
         helpers_div: false,
+        helpers_bits: false,
         uses_loop: false,
     };
     // The body first (it decides which helpers are needed), the rest around it.
@@ -236,6 +237,9 @@ pub fn emit_with_info(
         let _ = writeln!(w, "uvec4 tgsi_udiv(uvec4 a, uvec4 b) {{ uvec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0u ? 0xffffffffu : a[i] / b[i]; return r; }}");
         let _ = writeln!(w, "ivec4 tgsi_imod(ivec4 a, ivec4 b) {{ ivec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0 ? -1 : a[i] % b[i]; return r; }}");
         let _ = writeln!(w, "uvec4 tgsi_umod(uvec4 a, uvec4 b) {{ uvec4 r; for (int i = 0; i < 4; i++) r[i] = b[i] == 0u ? 0xffffffffu : a[i] % b[i]; return r; }}");
+    }
+    if e.helpers_bits {
+        w.push_str(BIT_HELPERS);
     }
     for (buf, len) in &e.cbufs {
         let _ = writeln!(w, "uniform uvec4 {stage}_cb{buf}[{len}];");
@@ -550,3 +554,23 @@ pub fn emit_with_info(
     info.samplers = e.samplers.iter().map(|(&u, st)| (u, st.target, st.ret)).collect();
     Ok((head, info))
 }
+
+/// TGSI's bit opcodes in GLSL 3.30 / ES 3.00 arithmetic (the built-ins are GLSL 4.00):
+/// per component, defined for every input (offsets and widths outside 0..=32 give 0, or the
+/// base for BFI, where TGSI leaves the result undefined).
+const BIT_HELPERS: &str = "\
+uint tgsi_popc1(uint v) { v = v - ((v >> 1u) & 0x55555555u); v = (v & 0x33333333u) + ((v >> 2u) & 0x33333333u); v = (v + (v >> 4u)) & 0x0f0f0f0fu; return (v * 0x01010101u) >> 24u; }
+uvec4 tgsi_popc(uvec4 v) { uvec4 r; for (int i = 0; i < 4; i++) r[i] = tgsi_popc1(v[i]); return r; }
+uvec4 tgsi_brev(uvec4 v) { v = ((v >> 1u) & 0x55555555u) | ((v & 0x55555555u) << 1u); v = ((v >> 2u) & 0x33333333u) | ((v & 0x33333333u) << 2u); v = ((v >> 4u) & 0x0f0f0f0fu) | ((v & 0x0f0f0f0fu) << 4u); v = ((v >> 8u) & 0x00ff00ffu) | ((v & 0x00ff00ffu) << 8u); return (v >> 16u) | (v << 16u); }
+ivec4 tgsi_lsb(uvec4 v) { ivec4 r; for (int i = 0; i < 4; i++) r[i] = v[i] == 0u ? -1 : int(tgsi_popc1((v[i] & (~v[i] + 1u)) - 1u)); return r; }
+int tgsi_umsb1(uint v) { v |= v >> 1u; v |= v >> 2u; v |= v >> 4u; v |= v >> 8u; v |= v >> 16u; return int(tgsi_popc1(v)) - 1; }
+ivec4 tgsi_umsb(uvec4 v) { ivec4 r; for (int i = 0; i < 4; i++) r[i] = tgsi_umsb1(v[i]); return r; }
+ivec4 tgsi_imsb(ivec4 v) { ivec4 r; for (int i = 0; i < 4; i++) r[i] = tgsi_umsb1(uint(v[i] < 0 ? ~v[i] : v[i])); return r; }
+bool tgsi_field_ok(int off, int bits) { return bits > 0 && off >= 0 && off < 32 && bits <= 32 - off; }
+ivec4 tgsi_ibfe(ivec4 v, ivec4 off, ivec4 bits) { ivec4 r; for (int i = 0; i < 4; i++) r[i] = tgsi_field_ok(off[i], bits[i]) ? (v[i] << uint(32 - bits[i] - off[i])) >> uint(32 - bits[i]) : 0; return r; }
+uvec4 tgsi_ubfe(uvec4 v, ivec4 off, ivec4 bits) { uvec4 r; for (int i = 0; i < 4; i++) r[i] = tgsi_field_ok(off[i], bits[i]) ? (v[i] << uint(32 - bits[i] - off[i])) >> uint(32 - bits[i]) : 0u; return r; }
+uvec4 tgsi_bfi(uvec4 b, uvec4 s, ivec4 off, ivec4 bits) { uvec4 r; for (int i = 0; i < 4; i++) { uint m = tgsi_field_ok(off[i], bits[i]) ? (0xffffffffu >> uint(32 - bits[i])) << uint(off[i]) : 0u; r[i] = (b[i] & ~m) | ((s[i] << uint(off[i] & 31)) & m); } return r; }
+uint tgsi_umulhi1(uint a, uint b) { uint al = a & 0xffffu; uint ah = a >> 16u; uint bl = b & 0xffffu; uint bh = b >> 16u; uint lh = al * bh; uint hl = ah * bl; uint mid = ((al * bl) >> 16u) + (lh & 0xffffu) + (hl & 0xffffu); return ah * bh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u); }
+uvec4 tgsi_umulhi(uvec4 a, uvec4 b) { uvec4 r; for (int i = 0; i < 4; i++) r[i] = tgsi_umulhi1(a[i], b[i]); return r; }
+ivec4 tgsi_imulhi(ivec4 a, ivec4 b) { ivec4 r; for (int i = 0; i < 4; i++) { uint h = tgsi_umulhi1(uint(a[i]), uint(b[i])); if (a[i] < 0) h -= uint(b[i]); if (b[i] < 0) h -= uint(a[i]); r[i] = int(h); } return r; }
+";
