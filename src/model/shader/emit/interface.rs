@@ -137,6 +137,18 @@ pub(super) fn fs_input(
                 "vec4(float(gl_PrimitiveID), 0.0, 0.0, 1.0)".into()
             }
         }
+        SemanticName::ClipDistance if sem.index < 2 && !key.glsl_es => {
+            if !w.contains("in float gl_ClipDistance[8];") {
+                w.push_str("in float gl_ClipDistance[8];\n");
+            }
+            let b = sem.index * 4;
+            format!(
+                "vec4(gl_ClipDistance[{b}], gl_ClipDistance[{}], gl_ClipDistance[{}], gl_ClipDistance[{}])",
+                b + 1,
+                b + 2,
+                b + 3
+            )
+        }
         SemanticName::TexCoord
             if sem.index < 8 && key.sprite_coord_enable & (1 << sem.index) != 0 =>
         {

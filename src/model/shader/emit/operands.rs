@@ -118,6 +118,11 @@ impl<'a> Emitter<'a> {
         Ok(match sem.name {
             SemanticName::Position => format!("gl_in[{v}].gl_Position"),
             SemanticName::PointSize => format!("vec4(gl_in[{v}].gl_PointSize, 0.0, 0.0, 0.0)"),
+            SemanticName::ClipDistance if sem.index < 2 => {
+                let b = sem.index * 4;
+                let c = |k: u32| format!("gl_in[{v}].gl_ClipDistance[{}]", b + k);
+                format!("vec4({}, {}, {}, {})", c(0), c(1), c(2), c(3))
+            }
             _ => {
                 let slot =
                     varying_slot(sem).ok_or(EmitError::Unsupported("geometry input semantic"))?;

@@ -461,6 +461,10 @@ pub fn emit_with_info(
                 }
             }
         }
+        if writes_clipdist || key.clip_plane_enable != 0 {
+            // One size in every stage, so that a later stage may read them (CLIPDIST inputs).
+            let _ = writeln!(w, "out float gl_ClipDistance[8];");
+        }
         if key.clip_plane_enable != 0 && !writes_clipdist {
             if key.glsl_es {
                 return Err(EmitError::Unsupported("user clip planes on GLSL ES"));

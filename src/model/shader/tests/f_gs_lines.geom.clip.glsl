@@ -3,6 +3,7 @@ layout(lines_adjacency) in;
 layout(line_strip, max_vertices = 4) out;
 in vec4 gv_c0[];
 out vec4 v_c0;
+out float gl_ClipDistance[8];
 uniform vec4 gs_clip_planes[8];
 uniform int loop_budget_bias;
 vec4 t0;

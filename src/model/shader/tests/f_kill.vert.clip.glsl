@@ -3,6 +3,7 @@ uniform uvec4 vs_cb0[8];
 layout(location = 0) in vec4 in_0;
 layout(location = 1) in vec4 in_1;
 out vec4 v_t0;
+out float gl_ClipDistance[8];
 uniform vec4 vs_clip_planes[8];
 vec4 t0;
 vec4 o0;
