@@ -195,7 +195,16 @@ run_worker() {
     log=$OUT/logs/$lib/$name.log
     read -r -a cmd <<<"$line"
     if [ "${cmd[0]}" = bin ]; then cmd=("$PIGLIT_DIR/bin/${cmd[1]}" "${cmd[@]:2}")
-    else cmd=("$PIGLIT_DIR/bin/shader_runner" "$PIGLIT_DIR/$line"); fi
+    else
+      # piglit runs GLSL ES tests with its GLES builds of shader_runner.
+      runner=shader_runner
+      if grep -qE '^[[:space:]]*GL ES[[:space:]]*>=?[[:space:]]*3' "$PIGLIT_DIR/$line" 2>/dev/null; then
+        runner=shader_runner_gles3
+      elif grep -qE '^[[:space:]]*GL ES[[:space:]]*>=?[[:space:]]*2' "$PIGLIT_DIR/$line" 2>/dev/null; then
+        runner=shader_runner_gles2
+      fi
+      cmd=("$PIGLIT_DIR/bin/$runner" "$PIGLIT_DIR/$line")
+    fi
     t0=$EPOCHREALTIME
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
       echo "run.sh: the vtest server is not running" >"$log"; res=crash
