@@ -9,7 +9,7 @@ use crate::model::gl_state::{
     BlendGl, DsaGl, RasterizerGl, SamplerStateGl, SamplerViewGl, VertexElementsGl,
 };
 use crate::model::protocol::{IndexBuffer, Scissor, ShaderType, VertexBuffer, Viewport};
-use crate::model::shader::{self, Program};
+use crate::model::shader::{self, Program, VariantKey};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -139,6 +139,11 @@ pub struct Bound {
     pub stipple: [u32; 32],
 }
 
+/// One shared empty constant buffer: a default `Bound` (made per draw, when the draw
+/// borrows the sub-context's state) allocates nothing.
+static NO_CONSTANTS: std::sync::LazyLock<Arc<[u32]>> =
+    std::sync::LazyLock::new(|| Arc::from(Vec::new()));
+
 impl Default for Bound {
     fn default() -> Self {
         Bound {
@@ -151,7 +156,7 @@ impl Default for Bound {
             scissor: Scissor::default(),
             vertex_buffers: Vec::new(),
             index_buffer: IndexBuffer::default(),
-            constants: std::array::from_fn(|_| Arc::from(Vec::new())),
+            constants: std::array::from_fn(|_| NO_CONSTANTS.clone()),
             views: Default::default(),
             samplers: Default::default(),
             blend_color: [0.0; 4],
@@ -192,10 +197,18 @@ pub fn set_slots<T: Clone>(slots: &mut Vec<Option<T>>, start: usize, items: Vec<
 /// Key of the per-sub-context program memo: the shaders' ids and the variant keys' digest.
 pub type ProgramMemoKey = (u64, u64, u64, u64);
 
+/// Shader ids, base variant key and shadow swizzles by stage (vertex, fragment) of a draw:
+/// what selects its program.
+pub type ProgramInputs =
+    ((u64, u64, u64), VariantKey, [Option<[u8; 4]>; 16], [Option<[u8; 4]>; 16]);
+
 /// Memo of resolved programs (bounded: cleared when full).
 #[derive(Clone, Debug, Default)]
 pub struct ProgramMemo {
     pub map: HashMap<ProgramMemoKey, u64>,
+    /// The last draw's inputs and program number: a draw with equal inputs (compared in
+    /// full, no digest) takes it without hashing.
+    pub last: Option<Box<(ProgramInputs, u64)>>,
 }
 
 /// Programs remembered per sub-context.

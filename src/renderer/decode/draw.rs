@@ -23,7 +23,7 @@ use crate::renderer::context::{
     ERROR_CTX_ILLEGAL_RESOURCE, ERROR_CTX_ILLEGAL_SURFACE,
 };
 use crate::renderer::objects::{Object, Surface};
-use crate::renderer::state::{ShaderObj, MAX_MEMO};
+use crate::renderer::state::{Bound, ProgramInputs, ProgramMemoKey, ShaderObj, MAX_MEMO};
 use crate::renderer::{Renderer, Resource};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -193,6 +193,14 @@ fn stage_of(p: Processor) -> usize {
     }
 }
 
+/// The program memo's key: shader ids and a digest of the variant inputs.
+fn memo_digest(inputs: &ProgramInputs) -> ProgramMemoKey {
+    let ((vs, fs, gs), base, vs_shadow, fs_shadow) = inputs;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (base, vs_shadow, fs_shadow).hash(&mut h);
+    (*vs, *fs, *gs, h.finish())
+}
+
 /// DRAW_VBO (the caller has refused it in a context in error).
 pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResult {
     if r.backend.gl_mut().is_none() {
@@ -209,10 +217,28 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         return Ok(());
     }
     own_queries(r, ctx_id)?;
+    // The bound state is lent out of the sub-context for the draw (no copy per draw; the draw
+    // path reads it only through `bound`) and goes back on every path.
     let (fb, bound) = {
         let sub = r.context(ctx_id)?.sub();
-        (sub.fb.clone(), sub.bound.clone())
+        (sub.fb.clone(), std::mem::take(&mut sub.bound))
     };
+    let result = draw_bound(r, ctx_id, info, prim, &fb, &bound);
+    if let Ok(c) = r.context(ctx_id) {
+        c.sub().bound = bound;
+    }
+    result
+}
+
+/// DRAW_VBO with the sub-context's framebuffer and bound state.
+fn draw_bound(
+    r: &mut Renderer,
+    ctx_id: u32,
+    info: &DrawVbo,
+    prim: gl_state::PrimitiveGl,
+    fb: &Framebuffer,
+    bound: &Bound,
+) -> CmdResult {
     let (Some(vs), Some(fs)) = (bound.shaders[0].clone(), bound.shaders[1].clone()) else {
         log_once(
             (ccmd::DRAW_VBO, 3),
@@ -225,7 +251,7 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         return Ok(());
     }
     let gs = bound.shaders[2].clone();
-    check_fb_attached(r, ctx_id, &fb)?;
+    check_fb_attached(r, ctx_id, fb)?;
     let d = defaults();
     let blend = bound.blend.as_deref().unwrap_or(&d.0);
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
@@ -250,7 +276,7 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
     }
     let (cbufs, zs) = {
         let Renderer { backend, resources, .. } = &mut *r;
-        attachments(backend.gl_mut().expect("checked above"), resources, &fb)?
+        attachments(backend.gl_mut().expect("checked above"), resources, fb)?
     };
     for (i, a) in cbufs.iter().enumerate().take(8) {
         base.fs_out_swizzle[i] = a.and_then(|a| a.swizzle);
@@ -276,10 +302,18 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
     // The program, through the sub-context's memo: the stage keys are a function of the
     // shaders and of (base, shadow swizzles), so only a miss derives them (and hashes the
     // TGSI texts in the program cache).
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (&base, &vs_shadow, &fs_shadow).hash(&mut h);
-    let memo_key = (vs.id, fs.id, gs.as_ref().map_or(0, |g| g.id), h.finish());
-    let remembered = r.context(ctx_id)?.sub().memo.map.get(&memo_key).copied();
+    // A draw with the last draw's inputs (the common case: state unchanged between draws)
+    // takes its program after a plain comparison, without hashing the ~130-byte key.
+    let ids = (vs.id, fs.id, gs.as_ref().map_or(0, |g| g.id));
+    let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow);
+    let memo = &r.context(ctx_id)?.sub().memo;
+    let (remembered, memo_key) = match memo.last.as_deref() {
+        Some((last, p)) if *last == inputs => (Some(*p), None),
+        _ => {
+            let key = memo_digest(&inputs);
+            (memo.map.get(&key).copied(), Some(key))
+        }
+    };
     let gl = r.backend.gl_mut().expect("checked above");
     let program = match remembered.map(GlBackend::program_from_number) {
         Some(p) if gl.program_info(p).is_ok() => p,
@@ -300,10 +334,15 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
             if memo.len() >= MAX_MEMO {
                 memo.clear();
             }
-            memo.insert(memo_key, GlBackend::program_number(p));
+            let key = memo_key.unwrap_or_else(|| memo_digest(&inputs));
+            memo.insert(key, GlBackend::program_number(p));
             p
         }
     };
+    if remembered != Some(GlBackend::program_number(program)) {
+        r.context(ctx_id)?.sub().memo.last =
+            Some(Box::new((inputs, GlBackend::program_number(program))));
+    }
     let Renderer { backend, resources, .. } = &mut *r;
     let gl = backend.gl_mut().expect("checked above");
     // Vertex inputs the program reads.
