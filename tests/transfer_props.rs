@@ -105,6 +105,14 @@ fn gl_may_lack(a: &virgl_renderer_resource_create_args) -> bool {
         || f.is_compressed() && a.target == RECT
 }
 
+/// Whether the GL backend keeps only valid values of `a`'s format (float depth, shared
+/// exponent): random bytes would not round-trip, so the GL run leaves such textures out
+/// (tests/gl_backend.rs checks them with valid values).
+fn gl_keeps_valid_values_only(a: &virgl_renderer_resource_create_args) -> bool {
+    let f = format::lookup(a.format).unwrap();
+    a.target != BUFFER && f.gl.is_some() && !f.gl_transfer_is_exact()
+}
+
 fn props(backend: &str) {
     let seed = env_u64("VIRGL_SHIM_PROPS_SEED", 0x5eed_0001);
     let iters = env_u64("VIRGL_SHIM_PROPS_ITERS", 300);
@@ -131,6 +139,10 @@ fn props(backend: &str) {
             }
             let a = random_args(&mut rng, next_handle);
             next_handle += 1;
+            if backend == "gl" && gl_keeps_valid_values_only(&a) {
+                skipped += 1;
+                continue;
+            }
             let r = create(a);
             if r != 0 {
                 // Only a GL backend that cannot hold this format may refuse it.

@@ -68,11 +68,12 @@ pub fn host_can_draw(d: &DrawLimits) -> bool {
         && d.max_fragment_input_components >= 4
 }
 
-/// Sampleable at level 1: GL storage that keeps the bytes (the table's invariant), not a
-/// pure-integer colour format. Depth/stencil formats stay: Mesa's virgl driver checks this
-/// mask, not `depthstencil`, before it creates a depth buffer.
+/// Sampleable at level 1: GL storage that keeps every byte (so not the GL 3.0 float-depth
+/// and shared-exponent formats, which come with level 2), not a pure-integer colour format.
+/// Depth/stencil formats stay: Mesa's virgl driver checks this mask, not `depthstencil`,
+/// before it creates a depth buffer.
 pub fn sampleable(f: &FormatInfo) -> bool {
-    f.sampleable() && !(f.is_sint_color() || f.is_uint_color())
+    f.gl_transfer_is_exact() && !(f.is_sint_color() || f.is_uint_color())
 }
 
 /// A colour render target at level 1: GL-renderable storage, not pure integer (no integer
@@ -135,7 +136,9 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
         max_version,
         sampler: FormatMask::from_table(sampleable),
         render: FormatMask::from_table(color_renderable),
-        depthstencil: FormatMask::from_table(|f| f.is_depth_or_stencil() && f.renderable()),
+        depthstencil: FormatMask::from_table(|f| {
+            f.is_depth_or_stencil() && f.renderable() && f.gl_transfer_is_exact()
+        }),
         vertexbuffer: FormatMask::from_table(vertex_format),
         bset: bset::SET,
         glsl_level: GLSL_LEVEL,

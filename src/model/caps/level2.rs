@@ -65,7 +65,8 @@ pub const MAX_TBO_SIZE: u32 = 1 << 16;
 pub const MAX_GEOM_OUTPUT_VERTICES: u32 = 256;
 pub const MAX_GEOM_TOTAL_OUTPUT_COMPONENTS: u32 = 1024;
 
-/// Sampleable at level 2: every format with GL storage that keeps the bytes.
+/// Sampleable at level 2: every format with GL storage (the GL 3.0 float-depth and
+/// shared-exponent formats included).
 pub fn sampleable(f: &FormatInfo) -> bool {
     f.sampleable()
 }
@@ -88,19 +89,9 @@ pub fn vertex_format(f: &FormatInfo) -> bool {
 
 /// The level-2 v1 fields.
 pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
-    // GL 3.0 formats the table has no GL storage for yet (R9G9B9E5, Z32F, Z32F_S8X24):
-    // claimed here while level 2 is experimental so that the guest reaches GL 3.x.
-    let mut sampler_mask = FormatMask::from_table(sampleable);
-    let mut depthstencil = FormatMask::from_table(|f| f.is_depth_or_stencil() && f.renderable());
-    for id in [18, 125, 126] {
-        sampler_mask.set(id);
-    }
-    for id in [18, 126] {
-        depthstencil.set(id);
-    }
     CapsV1 {
-        depthstencil,
-        sampler: sampler_mask,
+        depthstencil: FormatMask::from_table(|f| f.is_depth_or_stencil() && f.renderable()),
+        sampler: FormatMask::from_table(sampleable),
         render: FormatMask::from_table(color_renderable),
         vertexbuffer: FormatMask::from_table(vertex_format),
         bset: bset::SET,

@@ -495,3 +495,27 @@ fn cpu_backend_limits_advertise_no_3d() {
     no_uniforms.draw.max_fragment_uniform_components = 0;
     assert_eq!(u32_at(&build(CAPSET_VIRGL, 1, &no_uniforms).unwrap(), 264), 0);
 }
+
+/// Level 2 claims exactly the formats with GL storage for sampling and the GL-renderable
+/// depth formats (the GL 3.0 float-depth and shared-exponent formats among them, now that
+/// they have storage); level 1 keeps to formats whose transfers keep every byte.
+#[test]
+fn level2_format_masks_follow_the_table() {
+    let lim = gl_host();
+    let l2 = level2::caps_v1(2, &lim);
+    let l1 = level1::caps_v1(2, &lim);
+    for f in format::all() {
+        assert_eq!(l2.sampler.contains(f.id), f.gl.is_some(), "{}", f.name);
+        let ds = f.is_depth_or_stencil() && f.renderable();
+        assert_eq!(l2.depthstencil.contains(f.id), ds, "{}", f.name);
+        if l1.sampler.contains(f.id) || l1.depthstencil.contains(f.id) {
+            assert!(f.gl_transfer_is_exact(), "{}", f.name);
+        }
+    }
+    let (z32f, e5, z32f_s8) = (18, 125, 126);
+    for id in [z32f, e5, z32f_s8] {
+        assert!(l2.sampler.contains(id) && !l1.sampler.contains(id), "{id}");
+    }
+    assert!(l2.depthstencil.contains(z32f) && l2.depthstencil.contains(z32f_s8));
+    assert!(!l2.depthstencil.contains(e5) && !l2.render.contains(e5));
+}

@@ -47,8 +47,8 @@ pub(super) static FORMATS: &[FormatInfo] = &[
     z(16, "Z16_UNORM", Kind::Depth, 2, g(gl::DEPTH_COMPONENT16, gl::DEPTH_COMPONENT, US)),
     // GL converts 32-bit unorm depth through float: not byte-exact.
     z(17, "Z32_UNORM", Kind::Depth, 4, NONE),
-    // GL may clamp float depth to [0, 1] on upload: not byte-exact for every value.
-    z(18, "Z32_FLOAT", Kind::Depth, 4, NONE),
+    // Transfers are exact for depth values in [0, 1] only (`gl_transfer_is_exact`).
+    z(18, "Z32_FLOAT", Kind::Depth, 4, g(gl::DEPTH_COMPONENT32F, gl::DEPTH_COMPONENT, FLOAT)),
     // Z in bits 0..24, S in 24..32: GL's UNSIGNED_INT_24_8 packs the other way round.
     z(19, "Z24_UNORM_S8_UINT", Kind::DepthStencil, 4, NONE),
     // S in bits 0..8, Z in 8..32: exactly GL_UNSIGNED_INT_24_8.
@@ -179,10 +179,18 @@ pub(super) static FORMATS: &[FormatInfo] = &[
     ),
     c(123, "R10G10B10A2_USCALED", 4, 0, NONE),
     c(124, "R11G11B10_FLOAT", 4, 0, g(gl::R11F_G11F_B10F, RGB, gl::UNSIGNED_INT_10F_11F_11F_REV)),
-    // Shared exponent: several encodings of one value; GL may renormalise.
-    c(125, "R9G9B9E5_FLOAT", 4, 0, NONE),
-    // Float depth may be clamped and the 24 padding bits are not kept by GL.
-    z(126, "Z32_FLOAT_S8X24_UINT", Kind::DepthStencil, 8, NONE),
+    // Shared exponent: several encodings of one value; GL may renormalise, so transfers
+    // are exact for the canonical encoding only (`gl_transfer_is_exact`).
+    c(125, "R9G9B9E5_FLOAT", 4, 0, g(gl::RGB9_E5, RGB, gl::UNSIGNED_INT_5_9_9_9_REV)),
+    // Float depth, then stencil in the low byte of the second word: exactly GL's
+    // FLOAT_32_UNSIGNED_INT_24_8_REV. Exact for depth in [0, 1] and zero padding only.
+    z(
+        126,
+        "Z32_FLOAT_S8X24_UINT",
+        Kind::DepthStencil,
+        8,
+        g(gl::DEPTH32F_STENCIL8, DEPTH_STENCIL, gl::FLOAT_32_UNSIGNED_INT_24_8_REV),
+    ),
     c(128, "R10G10B10X2_USCALED", 4, 0, NONE),
     c(129, "R10G10B10X2_SNORM", 4, 0, NONE),
     c(130, "L4A4_UNORM", 1, 0, NONE),

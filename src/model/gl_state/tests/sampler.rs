@@ -179,7 +179,7 @@ fn sampler_view_end_to_end() {
         view(format::R8G8B8A8_UNORM, 0, 3 | (2 << 16), 0, rgba),
         view(format::R8G8B8A8_UNORM, 0, 0, 2 | (1 << 8), rgba),
         view(format::R8G8B8A8_UNORM, 9, 0, 0, rgba),
-        view(format::Z32_FLOAT, 0, 0, 0, rgba),
+        view(format::Z24_UNORM_S8_UINT, 0, 0, 0, rgba),
         view(format::R8G8B8A8_UNORM, 0, 0, 0, [6, 0, 0, 0]),
         view(0, 0, 0, 0, rgba),
     ];
@@ -188,6 +188,7 @@ fn sampler_view_end_to_end() {
     }
     let v = view(format::R8G8B8A8_UNORM, 0, 5, 4, rgba);
     assert!(sampler_view(&v, Target::Buffer, 0).is_err());
-    let e = sampler_view(&view(format::Z32_FLOAT, 0, 0, 0, rgba), Target::Tex2D, 1).unwrap_err();
-    assert!(e.msg.contains("Z32_FLOAT"), "{}", e.msg);
+    let e = sampler_view(&view(format::Z24_UNORM_S8_UINT, 0, 0, 0, rgba), Target::Tex2D, 1)
+        .unwrap_err();
+    assert!(e.msg.contains("Z24_UNORM_S8_UINT"), "{}", e.msg);
 }
