@@ -137,6 +137,20 @@ pub struct Bound {
     pub sample_mask: u32,
     pub clip_planes: [[f32; 4]; 8],
     pub stipple: [u32; 32],
+    /// SET_RENDER_CONDITION (`None`: draws unconditionally).
+    pub render_condition: Option<RenderCondition>,
+}
+
+/// A render condition: draws, clears and conditional blits run only when the query's
+/// last result agrees (see `decode::cond`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenderCondition {
+    /// The QUERY object's handle (looked up when a draw asks).
+    pub query: u32,
+    /// Gallium's `condition`: true inverts the test (skip when the result is non-zero).
+    pub condition: bool,
+    /// `PIPE_RENDER_COND_*` (our results are synchronous: every mode decides alike).
+    pub mode: u32,
 }
 
 /// One shared empty constant buffer: a default `Bound` (made per draw, when the draw
@@ -164,6 +178,7 @@ impl Default for Bound {
             sample_mask: u32::MAX,
             clip_planes: [[0.0; 4]; 8],
             stipple: [u32::MAX; 32],
+            render_condition: None,
         }
     }
 }

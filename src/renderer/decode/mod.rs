@@ -11,7 +11,9 @@
 //! backend, level-1 3D ([`state`], [`draw`]): the state objects (blend, DSA, rasterizer,
 //! vertex elements, sampler views and states, shaders, queries), BIND_OBJECT, BIND_SHADER,
 //! the SET_* state commands, DRAW_VBO, CLEAR on GL, BEGIN/END_QUERY and GET_QUERY_RESULT,
-//! and LINK_SHADER (accepted: programs link at the first draw).
+//! SET_RENDER_CONDITION ([`cond`]: DRAW_VBO, CLEAR and BLITs that ask for it are skipped
+//! when the query's result says so) and LINK_SHADER (accepted: programs link at the first
+//! draw).
 //!
 //! GL contexts: every sub-context draws in the backend's one GL context. Its state lives
 //! in the sub-context ([`crate::renderer::state::Bound`]) and is applied in full at every
@@ -34,7 +36,7 @@
 //! | object limit ([`crate::renderer::objects::MAX_OBJECTS`]) | ENOMEM | unchanged (upstream: a failed insert is ENOMEM) | not run |
 //! | DRAW_VBO in a context in error | ENOTRECOVERABLE (131) | unchanged (upstream checks `in_error` first and reports nothing) | not run |
 //! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
-//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: CREATE_OBJECT(STREAMOUT_TARGET), SET_UNIFORM_BUFFER, SET_STREAMOUT_TARGETS, SET_RENDER_CONDITION, indirect draws, draws from streamout, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated, CLEAR_SURFACE, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
+//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: CREATE_OBJECT(STREAMOUT_TARGET), SET_UNIFORM_BUFFER, SET_STREAMOUT_TARGETS, indirect draws, draws from streamout, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated, CLEAR_SURFACE, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
 //! | a draw the GL backend refuses (a vertex or index range past its buffer, an unbound vertex buffer the program reads, an incomplete framebuffer, a program that does not translate or link) | EINVAL | its error, in error | not run |
 //! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, GET_QUERY_RESULT_QBO, MEMORY/TEXTURE_BARRIER, LINK_SHADER) | 0 | — | runs |
 //!
@@ -62,6 +64,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 mod blit;
+mod cond;
 mod draw;
 mod resource;
 mod state;
@@ -299,6 +302,10 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         C::SetFramebufferState { zsurf_handle, cbufs } => {
             surface::set_framebuffer(r, ctx_id, *zsurf_handle, cbufs)
         }
+        C::SetRenderCondition { handle, condition, mode } => {
+            cond::set(r, ctx_id, *handle, *condition, *mode)
+        }
+        C::Clear(_) if !cond::passes(r, ctx_id)? => Ok(()),
         C::Clear(c) => surface::clear(r, ctx_id, c),
         C::ResourceInlineWrite { transfer, data } => {
             resource::inline_write(r, ctx_id, transfer, data)
@@ -317,6 +324,7 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             )
         }
         C::ResourceCopyRegion(c) => resource::copy_region(r, ctx_id, c),
+        C::Blit(b) if b.render_condition_enable && !cond::passes(r, ctx_id)? => Ok(()),
         C::Blit(b) => blit::blit(r, ctx_id, b),
         C::ClearTexture(c) => resource::clear_texture(r, ctx_id, c),
         C::PipeResourceCreate(p) => resource::pipe_resource_create(r, ctx_id, p),
@@ -327,6 +335,9 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
                     code: None,
                     err: Error::new(libc::ENOTRECOVERABLE, "draw in a context in error"),
                 });
+            }
+            if !cond::passes(r, ctx_id)? {
+                return Ok(());
             }
             draw::draw_vbo(r, ctx_id, d)
         }
