@@ -2,7 +2,7 @@
 //! the per-resource state the renderer keeps. Backend-independent bookkeeping only.
 
 use crate::error::{Error, Result};
-use crate::model::format::{self, FormatInfo};
+use crate::model::format::{self, FormatInfo, FormatSet};
 use crate::sys::iov::IovList;
 
 /// The largest resources a backend can hold (GL: the driver's real limits); validation and
@@ -18,6 +18,10 @@ pub struct MaxSizes {
     /// What the host could draw with (GL: the context's limits; all zero where nothing is
     /// drawn). The capsets cap these at what the executor supports.
     pub draw: DrawLimits,
+    /// Formats the table calls renderable that the host refused as a render target (its
+    /// framebuffer was incomplete at init): the capsets leave them out. Empty where nothing
+    /// was probed.
+    pub unrenderable: FormatSet,
 }
 
 impl Default for MaxSizes {
@@ -30,6 +34,7 @@ impl Default for MaxSizes {
             max_samples: 1,
             max_buffer: u32::MAX as u64,
             draw: DrawLimits::default(),
+            unrenderable: FormatSet::default(),
         }
     }
 }

@@ -55,6 +55,7 @@ impl GlBackend {
                 max_samples: samples,
                 max_buffer: u32::MAX as u64,
                 draw: super::limits::query(&gl),
+                unrenderable: super::format_probe::unrenderable(&gl),
             };
             (
                 gl.get_parameter_string(glow::RENDERER),

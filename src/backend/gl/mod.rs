@@ -40,6 +40,7 @@ mod context;
 pub mod draw;
 pub mod egl;
 mod eglimage;
+mod format_probe;
 mod gbm;
 mod gbm_texture;
 mod limits;

@@ -135,9 +135,14 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
     CapsV1 {
         max_version,
         sampler: FormatMask::from_table(sampleable),
-        render: FormatMask::from_table(color_renderable),
+        render: FormatMask::from_table(|f| {
+            color_renderable(f) && !limits.unrenderable.contains(f.id)
+        }),
         depthstencil: FormatMask::from_table(|f| {
-            f.is_depth_or_stencil() && f.renderable() && f.gl_transfer_is_exact()
+            f.is_depth_or_stencil()
+                && f.renderable()
+                && f.gl_transfer_is_exact()
+                && !limits.unrenderable.contains(f.id)
         }),
         vertexbuffer: FormatMask::from_table(vertex_format),
         bset: bset::SET,

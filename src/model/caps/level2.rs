@@ -76,6 +76,12 @@ pub fn color_renderable(f: &FormatInfo) -> bool {
     f.kind == Kind::Color && f.renderable()
 }
 
+/// A colour render target this host renders to: [`color_renderable`] and not refused by
+/// the host's render probe.
+fn rendered(f: &FormatInfo, limits: &Limits) -> bool {
+    color_renderable(f) && !limits.unrenderable.contains(f.id)
+}
+
 /// A vertex attribute format at level 2: core GL fetches it as is (integers included).
 pub fn vertex_format(f: &FormatInfo) -> bool {
     let e = VertexElement {
@@ -90,9 +96,11 @@ pub fn vertex_format(f: &FormatInfo) -> bool {
 /// The level-2 v1 fields.
 pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
     CapsV1 {
-        depthstencil: FormatMask::from_table(|f| f.is_depth_or_stencil() && f.renderable()),
+        depthstencil: FormatMask::from_table(|f| {
+            f.is_depth_or_stencil() && f.renderable() && !limits.unrenderable.contains(f.id)
+        }),
         sampler: FormatMask::from_table(sampleable),
-        render: FormatMask::from_table(color_renderable),
+        render: FormatMask::from_table(|f| rendered(f, limits)),
         vertexbuffer: FormatMask::from_table(vertex_format),
         bset: bset::SET,
         glsl_level: GLSL_LEVEL,
@@ -126,7 +134,7 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         texture_buffer_offset_alignment: 16,
         max_uniform_block_size: MAX_UNIFORM_BLOCK_SIZE,
         capability_bits: base.capability_bits | CAP_SRGB_WRITE_CONTROL,
-        supported_multisample_formats: FormatMask::from_table(color_renderable),
+        supported_multisample_formats: FormatMask::from_table(|f| rendered(f, limits)),
         renderer,
         ..base
     }

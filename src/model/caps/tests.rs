@@ -294,6 +294,7 @@ fn gl_host() -> Limits {
             min_texel_offset: -32,
             max_texel_offset: 31,
         },
+        unrenderable: format::FormatSet::default(),
     }
 }
 
@@ -518,4 +519,24 @@ fn level2_format_masks_follow_the_table() {
     }
     assert!(l2.depthstencil.contains(z32f) && l2.depthstencil.contains(z32f_s8));
     assert!(!l2.depthstencil.contains(e5) && !l2.render.contains(e5));
+}
+
+/// Formats the host's render probe refused are claimed neither as colour nor as depth
+/// targets (nor multisampled) at either level; they may still be sampled.
+#[test]
+fn probe_refusals_are_not_claimed() {
+    let mut lim = gl_host();
+    let (rgba, bgra, z16) = (R8G8B8A8_UNORM, B8G8R8A8_UNORM, format::Z16_UNORM);
+    lim.unrenderable.insert(rgba);
+    lim.unrenderable.insert(z16);
+    let l1 = level1::caps_v1(2, &lim);
+    let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
+    for v1 in [&l1, &l2.v1] {
+        assert!(!v1.render.contains(rgba) && v1.render.contains(bgra));
+        assert!(!v1.depthstencil.contains(z16) && v1.sampler.contains(z16));
+        assert!(v1.sampler.contains(rgba));
+    }
+    assert!(!l2.supported_multisample_formats.contains(rgba));
+    assert!(l2.supported_multisample_formats.contains(bgra));
+    assert!(level1::caps_v1(2, &gl_host()).render.contains(rgba));
 }

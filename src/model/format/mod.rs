@@ -434,6 +434,28 @@ const SW_AR: [u32; 4] = [G, ZERO, ZERO, R];
 /// Green in R, red in G.
 const SW_GR: [u32; 4] = [G, R, ZERO, ONE];
 
+/// A set of format numbers below 512 (the capsets' mask width); larger numbers are never in
+/// it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FormatSet([u32; 16]);
+
+impl FormatSet {
+    /// Adds format `id` (ignored at 512 or above).
+    pub fn insert(&mut self, id: u32) {
+        if let Some(w) = self.0.get_mut((id / 32) as usize) {
+            *w |= 1 << (id % 32);
+        }
+    }
+    /// Whether format `id` is in the set.
+    pub fn contains(&self, id: u32) -> bool {
+        self.0.get((id / 32) as usize).is_some_and(|w| w & (1 << (id % 32)) != 0)
+    }
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+}
+
 /// Looks a format up by its virgl number.
 pub fn lookup(id: u32) -> Option<&'static FormatInfo> {
     FORMATS.binary_search_by_key(&id, |f| f.id).ok().map(|i| &FORMATS[i])

@@ -1,0 +1,109 @@
+//! The render probe at init: every format the table calls renderable is attached, once per
+//! GL internal format, to a framebuffer object; the ones whose framebuffer is incomplete
+//! are collected so that the capsets do not claim them as render targets.
+
+use crate::model::format::{self, FormatSet, Kind};
+use glow::HasContext;
+
+/// The attachment point a format of `kind` renders through.
+fn attachment(kind: Kind) -> u32 {
+    match kind {
+        Kind::Depth => glow::DEPTH_ATTACHMENT,
+        Kind::Stencil => glow::STENCIL_ATTACHMENT,
+        Kind::DepthStencil => glow::DEPTH_STENCIL_ATTACHMENT,
+        Kind::Color | Kind::Compressed => glow::COLOR_ATTACHMENT0,
+    }
+}
+
+/// Whether a 4×4 texture of `internal` attached at `att` makes a complete framebuffer.
+/// Leaves no object, binding or error behind.
+fn complete(gl: &glow::Context, internal: u32, att: u32) -> bool {
+    // SAFETY: context current on this thread (called from `GlBackend::new`); the texture
+    // and framebuffer are ours, unbound and deleted before returning, and the errors the
+    // probe may raise are drained.
+    unsafe {
+        let (Ok(tex), Ok(fbo)) = (gl.create_texture(), gl.create_framebuffer()) else {
+            return false;
+        };
+        gl.bind_texture(glow::TEXTURE_2D, Some(tex));
+        gl.tex_storage_2d(glow::TEXTURE_2D, 1, internal, 4, 4);
+        let stored = gl.get_error() == glow::NO_ERROR;
+        gl.bind_texture(glow::TEXTURE_2D, None);
+        let mut ok = false;
+        if stored {
+            gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, Some(fbo));
+            gl.framebuffer_texture_2d(glow::DRAW_FRAMEBUFFER, att, glow::TEXTURE_2D, Some(tex), 0);
+            let none = att != glow::COLOR_ATTACHMENT0;
+            gl.draw_buffer(if none { glow::NONE } else { glow::COLOR_ATTACHMENT0 });
+            ok = gl.check_framebuffer_status(glow::DRAW_FRAMEBUFFER) == glow::FRAMEBUFFER_COMPLETE;
+            gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, None);
+        }
+        gl.delete_framebuffer(fbo);
+        gl.delete_texture(tex);
+        while gl.get_error() != glow::NO_ERROR {}
+        ok
+    }
+}
+
+/// The table's renderable formats that the host refuses as render targets.
+pub(super) fn unrenderable(gl: &glow::Context) -> FormatSet {
+    let mut refused = FormatSet::default();
+    let mut seen: Vec<(u32, u32, bool)> = Vec::new();
+    for f in format::all().iter().filter(|f| f.renderable()) {
+        let Some(g) = f.gl else { continue };
+        let att = attachment(f.kind);
+        let ok = match seen.iter().find(|&&(i, a, _)| (i, a) == (g.internal, att)) {
+            Some(&(_, _, ok)) => ok,
+            None => {
+                let ok = complete(gl, g.internal, att);
+                if !ok {
+                    log::info!(
+                        "host GL cannot render to {:#x}: {} not claimed",
+                        g.internal,
+                        f.name
+                    );
+                }
+                seen.push((g.internal, att, ok));
+                ok
+            }
+        };
+        if !ok {
+            refused.insert(f.id);
+        }
+    }
+    refused
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::gl::{GlBackend, GlFlags};
+    use crate::backend::Backend;
+
+    /// The probe tells formats a framebuffer accepts from ones it refuses, and the backend
+    /// reports what it found at init. GL is required on every host (tests/common's policy).
+    #[test]
+    fn probe_accepts_render_targets_and_refuses_the_rest() {
+        let mut be = GlBackend::new(GlFlags::default(), None)
+            .unwrap_or_else(|e| panic!("GL backend failed to start (GL is required): {e}"));
+        be.begin().unwrap();
+        let gl = &be.gl;
+        assert!(complete(gl, glow::RGBA8, glow::COLOR_ATTACHMENT0));
+        assert!(complete(gl, glow::RGBA16I, glow::COLOR_ATTACHMENT0));
+        assert!(complete(gl, glow::DEPTH_COMPONENT32F, glow::DEPTH_ATTACHMENT));
+        assert!(complete(gl, glow::DEPTH32F_STENCIL8, glow::DEPTH_STENCIL_ATTACHMENT));
+        // Compressed storage never renders; a colour format is no depth buffer.
+        assert!(!complete(gl, glow::COMPRESSED_RED_RGTC1, glow::COLOR_ATTACHMENT0));
+        assert!(!complete(gl, glow::RGBA8, glow::DEPTH_ATTACHMENT));
+        // SAFETY: plain query on the current context.
+        assert_eq!(unsafe { gl.get_error() }, glow::NO_ERROR, "the probe left an error");
+        let found = unrenderable(gl);
+        assert_eq!(be.limits().unrenderable, found);
+        // Every format the table calls renderable is required renderable by GL 4.x core
+        // (RGB565: ES compatibility), so a GL 4.x driver refuses none of them.
+        let v = gl.version();
+        if (v.major, v.minor) >= (4, 2) {
+            assert!(found.is_empty(), "{found:?}");
+        }
+    }
+}
