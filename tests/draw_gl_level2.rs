@@ -20,6 +20,7 @@ const SET_CONSTANT_BUFFER: u32 = 12;
 const BEGIN_QUERY: u32 = 19;
 const END_QUERY: u32 = 20;
 const SET_RENDER_CONDITION: u32 = 26;
+const GET_QUERY_RESULT_QBO: u32 = 42;
 const OBJ_RASTERIZER: u32 = 2;
 const OBJ_SHADER: u32 = 4;
 const OBJ_VERTEX_ELEMENTS: u32 = 5;
@@ -53,6 +54,13 @@ fn buffer(handle: u32, bytes: &[u8], bind: u32) -> virgl_renderer_resource_creat
     s.write_all(bytes);
     assert_eq!(write(handle, Xfer::boxed([0, 0, 0, bytes.len() as u32, 1, 1]), Some(&mut s)), 0);
     a
+}
+
+/// The bytes of buffer `handle` (`len` of them) read back from the host.
+fn buffer_bytes(handle: u32, len: u32) -> Vec<u8> {
+    let mut s = ScatterBuf::contiguous(len as usize);
+    assert_eq!(read(handle, Xfer::boxed([0, 0, 0, len, 1, 1]), Some(&mut s)), 0);
+    s.read_all()
 }
 
 /// The pipeline for a 16×16 RGBA8 target (resource 1): surface, state objects, shaders,
@@ -164,4 +172,48 @@ fn render_condition_skips_draws_and_clears() {
     assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
     assert_eq!(px(&level0(&rt), 16, 4, 2, 2), BLUE, "condition ended: cleared");
     assert_eq!(ctx_error(1), 0, "nothing refused");
+}
+
+/// GET_QUERY_RESULT_QBO writes the result (saturated to the asked type) or the availability
+/// into a buffer at an offset, bounds-checked against the buffer's real size.
+#[test]
+fn query_results_into_buffers() {
+    let _s = gl_session();
+    setup_queries();
+    buffer(5, &[0xee; 64], 0);
+    let mut c = Cmds::default();
+    // handle, qbo, wait, result type (I32 0, U32 1, I64 2, U64 3), offset, index.
+    c.push(GET_QUERY_RESULT_QBO, 0, &[41, 5, 1, 3, 0, 0]);
+    c.push(GET_QUERY_RESULT_QBO, 0, &[41, 5, 0, 1, 8, u32::MAX]);
+    c.push(GET_QUERY_RESULT_QBO, 0, &[40, 5, 1, 0, 12, 0]);
+    c.push(GET_QUERY_RESULT_QBO, 0, &[41, 5, 1, 1, 60, 0]);
+    // A running query: not available (0), no result written.
+    c.push(BEGIN_QUERY, 0, &[40]);
+    c.push(GET_QUERY_RESULT_QBO, 0, &[40, 5, 0, 1, 16, u32::MAX]);
+    c.push(GET_QUERY_RESULT_QBO, 0, &[40, 5, 0, 1, 20, 0]);
+    c.push(END_QUERY, 0, &[40]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let b = buffer_bytes(5, 64);
+    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    assert_eq!(u64::from_le_bytes(b[0..8].try_into().unwrap()), 120, "U64 result");
+    assert_eq!(u32_at(8), 1, "available");
+    assert_eq!(u32_at(12), 0, "query 40 counted nothing");
+    assert_eq!(u32_at(60), 120, "last word");
+    assert_eq!(u32_at(16), 0, "running: not available");
+    assert_eq!(u32_at(20), 0xeeeeeeee, "running: nothing written");
+    assert_eq!(ctx_error(1), 0);
+    // Past the end, a bad type or index, a texture: EINVAL, nothing written.
+    for (p, what) in [
+        ([41, 5, 1, 1, 61, 0], "4 bytes at 61 of 64"),
+        ([41, 5, 1, 3, 57, 0], "8 bytes at 57 of 64"),
+        ([41, 5, 1, 3, u32::MAX, 0], "offset near 2^32"),
+        ([41, 5, 1, 4, 0, 0], "result type 4"),
+        ([41, 5, 1, 1, 0, (-2i32) as u32], "index -2"),
+        ([41, 1, 1, 1, 0, 0], "a texture"),
+        ([41, 77, 1, 1, 0, 0], "no such resource"),
+        ([77, 5, 1, 1, 0, 0], "no such query"),
+    ] {
+        assert_eq!(one(1, GET_QUERY_RESULT_QBO, 0, &p), libc::EINVAL, "{what}");
+    }
+    assert_eq!(buffer_bytes(5, 64), b, "nothing written by the refused commands");
 }

@@ -45,6 +45,9 @@ pub mod bset {
 
 /// `VIRGL_CAP_SRGB_WRITE_CONTROL`: SET_FRAMEBUFFER_STATE surfaces say whether sRGB encodes.
 pub const CAP_SRGB_WRITE_CONTROL: u32 = 1 << 15;
+/// `VIRGL_CAP_QBO`: GET_QUERY_RESULT_QBO writes results into buffers
+/// (`renderer::decode::qbo`); the guest exposes ARB_query_buffer_object with it.
+pub const CAP_QBO: u32 = 1 << 16;
 
 /// The `PIPE_PRIM_*` level 2 draws: level 1's and the four adjacency primitives (10..=13)
 /// that geometry shaders read.
@@ -133,7 +136,7 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         max_texel_offset: limits.draw.max_texel_offset,
         texture_buffer_offset_alignment: 16,
         max_uniform_block_size: MAX_UNIFORM_BLOCK_SIZE,
-        capability_bits: base.capability_bits | CAP_SRGB_WRITE_CONTROL,
+        capability_bits: base.capability_bits | CAP_SRGB_WRITE_CONTROL | CAP_QBO,
         supported_multisample_formats: FormatMask::from_table(|f| rendered(f, limits)),
         renderer,
         ..base

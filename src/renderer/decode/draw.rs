@@ -466,7 +466,7 @@ fn query_target(t: u16) -> Option<u32> {
 }
 
 /// The query under `handle` (EINVAL ILLEGAL_HANDLE otherwise).
-fn query(
+pub(super) fn query(
     r: &mut Renderer,
     ctx_id: u32,
     handle: u32,

@@ -11,7 +11,7 @@
 //! backend, level-1 3D ([`state`], [`draw`]): the state objects (blend, DSA, rasterizer,
 //! vertex elements, sampler views and states, shaders, queries), BIND_OBJECT, BIND_SHADER,
 //! the SET_* state commands, DRAW_VBO, CLEAR on GL, BEGIN/END_QUERY and GET_QUERY_RESULT,
-//! SET_RENDER_CONDITION ([`cond`]: DRAW_VBO, CLEAR and BLITs that ask for it are skipped
+//! GET_QUERY_RESULT_QBO ([`qbo`]), SET_RENDER_CONDITION ([`cond`]: DRAW_VBO, CLEAR and BLITs that ask for it are skipped
 //! when the query's result says so) and LINK_SHADER (accepted: programs link at the first
 //! draw).
 //!
@@ -38,7 +38,7 @@
 //! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
 //! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: CREATE_OBJECT(STREAMOUT_TARGET), SET_UNIFORM_BUFFER, SET_STREAMOUT_TARGETS, indirect draws, draws from streamout, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated, CLEAR_SURFACE, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
 //! | a draw the GL backend refuses (a vertex or index range past its buffer, an unbound vertex buffer the program reads, an incomplete framebuffer, a program that does not translate or link) | EINVAL | its error, in error | not run |
-//! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, GET_QUERY_RESULT_QBO, MEMORY/TEXTURE_BARRIER, LINK_SHADER) | 0 | — | runs |
+//! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, MEMORY/TEXTURE_BARRIER, LINK_SHADER) | 0 | — | runs |
 //!
 //! Why the refusal does not put the context in error: upstream executes those commands,
 //! so for a well-formed stream it would never be in error; a guest whose draws are refused
@@ -66,6 +66,7 @@ use std::sync::Mutex;
 mod blit;
 mod cond;
 mod draw;
+mod qbo;
 mod resource;
 mod state;
 mod surface;
@@ -214,6 +215,7 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         C::BeginQuery(h) => draw::begin_end_query(r, ctx_id, *h, true),
         C::EndQuery(h) => draw::begin_end_query(r, ctx_id, *h, false),
         C::GetQueryResult { handle, .. } => draw::get_query_result(r, ctx_id, *handle),
+        C::GetQueryResultQbo(a) => qbo::get_query_result_qbo(r, ctx_id, a),
         C::BindShader { handle, shader_type: Some(t) } => {
             state::bind_shader(r, ctx_id, *handle, *t)
         }
