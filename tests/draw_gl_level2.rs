@@ -20,6 +20,9 @@ const SET_CONSTANT_BUFFER: u32 = 12;
 const BEGIN_QUERY: u32 = 19;
 const END_QUERY: u32 = 20;
 const SET_RENDER_CONDITION: u32 = 26;
+const SET_UNIFORM_BUFFER: u32 = 27;
+const SET_SAMPLER_VIEWS: u32 = 10;
+const OBJ_SAMPLER_VIEW: u32 = 6;
 const GET_QUERY_RESULT_QBO: u32 = 42;
 const OBJ_RASTERIZER: u32 = 2;
 const OBJ_SHADER: u32 = 4;
@@ -216,4 +219,145 @@ fn query_results_into_buffers() {
         assert_eq!(one(1, GET_QUERY_RESULT_QBO, 0, &p), libc::EINVAL, "{what}");
     }
     assert_eq!(buffer_bytes(5, 64), b, "nothing written by the refused commands");
+}
+
+/// The pipeline of the first tests with fragment shader `fs` (handle 32) bound instead.
+fn pipeline_with_fs(rt_setup: bool, fs: &str) -> Option<virgl_renderer_resource_create_args> {
+    let rt = rt_setup.then(|| {
+        // SAFETY: valid name.
+        assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+        let rt = tex(1, RGBA8, 16, 16);
+        buffer(2, &triangle(), BIND_VERTEX_BUFFER);
+        rt
+    });
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    shader(&mut c, 32, 1, fs);
+    c.push(BIND_SHADER, 0, &[32, 1]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    rt
+}
+
+/// Draws the triangle over a black clear and returns pixel (2, 2).
+fn draw_pixel(rt: &virgl_renderer_resource_create_args) -> [u8; 4] {
+    let mut c = Cmds::default();
+    clear(&mut c, [0.0, 0.0, 0.0, 0.0]);
+    draw(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    px(&level0(rt), 16, 4, 2, 2).try_into().unwrap()
+}
+
+fn floats(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|f| f.to_le_bytes()).collect()
+}
+
+/// SET_UNIFORM_BUFFER: a fragment shader reading `CONST[1][1]` reads the bound buffer's
+/// range; misaligned, short, unbound and out-of-buffer ranges read what the buffer holds
+/// inside its real size and zeros elsewhere.
+#[test]
+fn uniform_blocks_read_the_bound_range() {
+    let _s = gl_session();
+    let rt = pipeline_with_fs(
+        true,
+        "FRAG\nDCL OUT[0], COLOR\nDCL CONST[1][0..1]\n  0: MOV OUT[0], CONST[1][1]\n  1: END\n",
+    )
+    .unwrap();
+    #[rustfmt::skip]
+    let data = floats(&[
+        0.5, 0.5, 0.5, 0.5,
+        0.0, 1.0, 0.0, 1.0,
+        0.0, 0.0, 1.0, 1.0,
+    ]);
+    buffer(6, &data, 0);
+    // shader type (fragment 1), index, offset, length, resource.
+    let cases: [([u32; 5], [u8; 4], &str); 6] = [
+        ([1, 1, 0, 32, 6], GREEN, "offset 0"),
+        ([1, 1, 16, 32, 6], BLUE, "offset 16"),
+        ([1, 1, 8, 32, 6], [0, 255, 0, 0], "misaligned offset 8: copied"),
+        ([1, 1, 16, 16, 6], [0, 0, 0, 0], "range shorter than the block: the rest is zero"),
+        ([1, 1, 40, 32, 6], [0, 0, 0, 0], "range past the buffer's end: clipped"),
+        ([1, 1, 0, 0, 0], [0, 0, 0, 0], "unbound: zero"),
+    ];
+    for (p, want, what) in cases {
+        assert_eq!(one(1, SET_UNIFORM_BUFFER, 0, &p), 0, "{what}: context error {}", ctx_error(1));
+        assert_eq!(draw_pixel(&rt), want, "{what}");
+    }
+    assert_eq!(ctx_error(1), 0);
+    // A resource not attached to the context is refused at SET_UNIFORM_BUFFER.
+    let a = virgl_renderer_resource_create_args { bind: 0, ..args(7, 0, R8, 64, 1, 1, 1, 0) };
+    assert_eq!(create(a), 0);
+    assert_eq!(one(1, SET_UNIFORM_BUFFER, 0, &[1, 1, 0, 32, 7]), libc::EINVAL);
+    clear_ctx_error(1);
+    // Index 0 is the default constant buffer: a buffer there is refused honestly.
+    assert_eq!(one(1, SET_UNIFORM_BUFFER, 0, &[1, 0, 0, 32, 6]), 0);
+    assert_eq!(ctx_error(1), UNSUPPORTED_FUNCTION);
+    clear_ctx_error(1);
+    // A texture bound as a uniform buffer fails the draw.
+    assert_eq!(one(1, SET_UNIFORM_BUFFER, 0, &[1, 1, 0, 32, 1]), 0);
+    let mut c = Cmds::default();
+    draw(&mut c);
+    assert_eq!(c.submit(1), libc::EINVAL);
+}
+
+/// A vertex shader's uniform block (its own binding point) and the fragment one together.
+#[test]
+fn uniform_blocks_in_two_stages() {
+    let _s = gl_session();
+    let rt = pipeline_with_fs(
+        true,
+        "FRAG\nDCL OUT[0], COLOR\nDCL CONST[1][0]\n  0: MOV OUT[0], CONST[1][0]\n  1: END\n",
+    )
+    .unwrap();
+    // The vertex shader moves the triangle by CONST[2][0].xy (block 2 of the vertex stage).
+    let vs = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL CONST[2][0]\nIMM[0] FLT32 { 0.0000, 1.0000, 0.0000, 0.0000 }\n  0: ADD OUT[0], IN[0].xyzz, CONST[2][0]\n  1: MOV OUT[0].zw, IMM[0].xxxy\n  2: END\n";
+    let mut c = Cmds::default();
+    shader(&mut c, 33, 0, vs);
+    c.push(BIND_SHADER, 0, &[33, 0]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    buffer(6, &floats(&[0.0, 1.0, 0.0, 1.0]), 0);
+    buffer(7, &floats(&[1.0, 0.0, 0.0, 0.0]), 0);
+    assert_eq!(one(1, SET_UNIFORM_BUFFER, 0, &[1, 1, 0, 16, 6]), 0);
+    assert_eq!(one(1, SET_UNIFORM_BUFFER, 0, &[0, 2, 0, 16, 7]), 0);
+    let mut c = Cmds::default();
+    clear(&mut c, [0.0, 0.0, 0.0, 0.0]);
+    draw(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let out = level0(&rt);
+    // Moved right by half the target: column 2 is empty now, column 10 drawn green.
+    assert_eq!(px(&out, 16, 4, 2, 2), [0, 0, 0, 0]);
+    assert_eq!(px(&out, 16, 4, 10, 2), GREEN);
+}
+
+/// Buffer sampler views: TXF on a `BUFFER` sampler reads the view's texels, through the
+/// buffer itself (whole-buffer view) or a copy of the range; ranges are clipped to the
+/// buffer.
+#[test]
+fn texture_buffers_fetch_the_view_range() {
+    let _s = gl_session();
+    let rt = pipeline_with_fs(
+        true,
+        "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], BUFFER, FLOAT\nIMM[0] INT32 { 1, 0, 0, 0 }\n  0: TXF OUT[0], IMM[0], SAMP[0], BUFFER\n  1: END\n",
+    )
+    .unwrap();
+    let texels: Vec<u8> = [RED, GREEN, BLUE, [255, 255, 255, 255]].concat();
+    buffer(6, &texels, BIND_SAMPLER_VIEW);
+    let swz = 1 << 3 | 2 << 6 | 3 << 9;
+    // handle, resource, format (| target << 24; 0: buffer), first element, last element.
+    let cases: [([u32; 2], [u8; 4], &str); 4] = [
+        ([0, 3], GREEN, "whole buffer: texel 1"),
+        ([1, 3], BLUE, "from element 1: texel 2"),
+        ([3, 3], [0, 0, 0, 0], "one texel: texel 1 is outside the view"),
+        ([5, 9], [0, 0, 0, 0], "past the buffer"),
+    ];
+    for (i, ([first, last], want, what)) in cases.into_iter().enumerate() {
+        let h = 70 + i as u32;
+        let r = one(1, CREATE_OBJECT, OBJ_SAMPLER_VIEW, &[h, 6, RGBA8, first, last, swz]);
+        assert_eq!(r, 0, "{what}: context error {}", ctx_error(1));
+        assert_eq!(one(1, SET_SAMPLER_VIEWS, 0, &[1, 0, h]), 0);
+        assert_eq!(draw_pixel(&rt), want, "{what}");
+    }
+    // No view bound: fetches read zero.
+    assert_eq!(one(1, SET_SAMPLER_VIEWS, 0, &[1, 0, 0]), 0);
+    assert_eq!(draw_pixel(&rt), [0, 0, 0, 0], "no view");
+    assert_eq!(ctx_error(1), 0);
 }

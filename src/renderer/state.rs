@@ -139,6 +139,16 @@ pub struct Bound {
     pub stipple: [u32; 32],
     /// SET_RENDER_CONDITION (`None`: draws unconditionally).
     pub render_condition: Option<RenderCondition>,
+    /// SET_UNIFORM_BUFFER by stage and index (`decode::buffers`).
+    pub uniform_buffers: [Vec<Option<UniformBuffer>>; STAGES],
+}
+
+/// A buffer range bound as a uniform block (SET_UNIFORM_BUFFER).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UniformBuffer {
+    pub res: u32,
+    pub offset: u32,
+    pub length: u32,
 }
 
 /// A render condition: draws, clears and conditional blits run only when the query's
@@ -179,6 +189,7 @@ impl Default for Bound {
             clip_planes: [[0.0; 4]; 8],
             stipple: [u32::MAX; 32],
             render_condition: None,
+            uniform_buffers: Default::default(),
         }
     }
 }

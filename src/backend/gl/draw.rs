@@ -134,6 +134,8 @@ pub struct DrawObjects {
     applied: Option<AppliedState>,
     /// The vertex inputs and index buffer the vertex array holds now.
     vertex_state: Option<(Vec<VertexInput>, Option<u32>)>,
+    /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
+    pub(super) buffers: super::buffer_bindings::BufferBindings,
 }
 
 /// The state [`GlBackend::draw`] last applied, compared with the next draw's so that an

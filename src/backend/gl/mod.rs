@@ -35,6 +35,7 @@
 
 mod backend_impl;
 mod buffer;
+pub mod buffer_bindings;
 mod clear_query;
 mod context;
 pub mod draw;

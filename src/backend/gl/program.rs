@@ -15,7 +15,8 @@
 //!
 //! Sampler `SAMP[i]` of each stage gets a texture unit, numbered across the stages in
 //! order (vertex, geometry, fragment), set in the program once at link time
-//! ([`StageBindings::samplers`]).
+//! ([`StageBindings::samplers`]). Uniform blocks get their binding points
+//! ([`super::buffer_bindings::ubo_binding`]) at link time too.
 
 use super::GlBackend;
 use crate::error::{Error, Result};
@@ -274,6 +275,19 @@ impl GlBackend {
             log::trace!("GLSL ({:?}):\n{src}", p.processor);
             glsl.push((p.processor, src, info));
         }
+        for (stage, _, info) in &glsl {
+            if let Some(&(b, _)) = info
+                .uniform_blocks
+                .iter()
+                .find(|&&(b, _)| super::buffer_bindings::ubo_binding(*stage, b).is_none())
+            {
+                return Err(Error::inval(format!(
+                    "{} shader reads uniform block {b} (at most {})",
+                    prefix(*stage),
+                    super::buffer_bindings::MAX_UNIFORM_BLOCKS
+                )));
+            }
+        }
         let glsl_bytes = glsl.iter().map(|(_, s, _)| s.len()).sum();
         let units: usize = glsl.iter().map(|(_, _, i)| i.samplers.len()).sum();
         // SAFETY: a plain query on the current context.
@@ -376,6 +390,14 @@ impl GlBackend {
                     gl.uniform_1_i32(loc.as_ref(), unit as i32);
                     samplers.push((index, unit));
                     unit += 1;
+                }
+                for &(index, _) in &info.uniform_blocks {
+                    let block = gl.get_uniform_block_index(program, &format!("{pre}_block{index}"));
+                    if let (Some(block), Some(binding)) =
+                        (block, super::buffer_bindings::ubo_binding(stage, index))
+                    {
+                        gl.uniform_block_binding(program, block, binding);
+                    }
                 }
                 if i == last_vertex {
                     out.point_size = info.writes_point_size;

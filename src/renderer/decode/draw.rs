@@ -53,12 +53,12 @@ fn defaults() -> &'static (BlendGl, DsaGl, RasterizerGl) {
     })
 }
 
-fn gl_fail(e: Error) -> Fail {
+pub(super) fn gl_fail(e: Error) -> Fail {
     Fail { code: Some(ERROR_CTX_ILLEGAL_CMD_BUFFER), err: e }
 }
 
 /// The GL name and target of an attached resource with GL storage.
-fn gl_resource(
+pub(super) fn gl_resource(
     gl: &mut GlBackend,
     resources: &mut HashMap<u32, Resource>,
     handle: u32,
@@ -412,6 +412,9 @@ fn draw_bound(
     let mut textures = Vec::new();
     for (stage, samp, unit) in bindings {
         let Some(Some(view)) = bound.views[stage].get(samp as usize) else { continue };
+        if view.gl.target == glow::TEXTURE_BUFFER {
+            continue; // buffers::bind_for_draw attaches buffer views.
+        }
         let (name, target, _) = gl_resource(gl, resources, view.res)?;
         if target != view.gl.target {
             log_once(
@@ -450,6 +453,7 @@ fn draw_bound(
         mode: prim.mode,
         info: *info,
     };
+    super::buffers::bind_for_draw(gl, resources, &bound, program)?;
     gl.draw(&call).map_err(gl_fail)
 }
 

@@ -11,7 +11,8 @@
 //! backend, level-1 3D ([`state`], [`draw`]): the state objects (blend, DSA, rasterizer,
 //! vertex elements, sampler views and states, shaders, queries), BIND_OBJECT, BIND_SHADER,
 //! the SET_* state commands, DRAW_VBO, CLEAR on GL, BEGIN/END_QUERY and GET_QUERY_RESULT,
-//! GET_QUERY_RESULT_QBO ([`qbo`]), SET_RENDER_CONDITION ([`cond`]: DRAW_VBO, CLEAR and BLITs that ask for it are skipped
+//! SET_UNIFORM_BUFFER and buffer sampler views ([`buffers`]), GET_QUERY_RESULT_QBO
+//! ([`qbo`]), SET_RENDER_CONDITION ([`cond`]: DRAW_VBO, CLEAR and BLITs that ask for it are skipped
 //! when the query's result says so) and LINK_SHADER (accepted: programs link at the first
 //! draw).
 //!
@@ -36,7 +37,7 @@
 //! | object limit ([`crate::renderer::objects::MAX_OBJECTS`]) | ENOMEM | unchanged (upstream: a failed insert is ENOMEM) | not run |
 //! | DRAW_VBO in a context in error | ENOTRECOVERABLE (131) | unchanged (upstream checks `in_error` first and reports nothing) | not run |
 //! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
-//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: CREATE_OBJECT(STREAMOUT_TARGET), SET_UNIFORM_BUFFER, SET_STREAMOUT_TARGETS, indirect draws, draws from streamout, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated, CLEAR_SURFACE, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
+//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: CREATE_OBJECT(STREAMOUT_TARGET), SET_STREAMOUT_TARGETS, indirect draws, draws from streamout, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated, CLEAR_SURFACE, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
 //! | a draw the GL backend refuses (a vertex or index range past its buffer, an unbound vertex buffer the program reads, an incomplete framebuffer, a program that does not translate or link) | EINVAL | its error, in error | not run |
 //! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, MEMORY/TEXTURE_BARRIER, LINK_SHADER) | 0 | — | runs |
 //!
@@ -64,6 +65,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 mod blit;
+mod buffers;
 mod cond;
 mod draw;
 mod qbo;
@@ -249,6 +251,17 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             let slot = crate::renderer::state::stage_index(*shader_type);
             r.context(ctx_id)?.sub().bound.constants[slot] = std::sync::Arc::from(*data);
             Ok(())
+        }
+        C::SetUniformBuffer { shader_type, index, offset, length, res_handle } => {
+            buffers::set_uniform_buffer(
+                r,
+                ctx_id,
+                *shader_type,
+                *index,
+                *offset,
+                *length,
+                *res_handle,
+            )
         }
         C::SetSamplerViews { shader_type, start_slot, handles } => {
             state::set_sampler_views(r, ctx_id, *shader_type, *start_slot, handles)

@@ -8,7 +8,8 @@
 //! Files: `key` (the [`VariantKey`]), `program` (output assembly: layout, declarations,
 //! interface, body and helpers around it, [`ShaderInfo`]), `interface` (varying slots and
 //! the fragment inputs the key changes), `instruction` (one TGSI instruction, by opcode),
-//! `operands` (registers, sources, destinations), `texture` (samplers, texture opcodes).
+//! `operands` (registers, sources, destinations), `texture` (samplers, texture opcodes),
+//! `ubo` (uniform blocks: two-dimensional constants).
 
 use super::ir::*;
 use super::opcode::Opcode;
@@ -21,6 +22,7 @@ mod key;
 mod operands;
 mod program;
 mod texture;
+mod ubo;
 
 pub use interface::{fs_interpolation, output_slots};
 pub use key::{CompareFunc, VariantKey};
@@ -104,8 +106,12 @@ struct Emitter<'a> {
     /// Temps live in one array `t[]` (some are indirectly addressed).
     temp_array: bool,
     temp_count: u32,
-    /// Length of each constant buffer array.
+    /// Length of each constant buffer array (buffer 0: the default uniforms).
     cbufs: BTreeMap<u32, u32>,
+    /// Length of each uniform block (constant buffers 1 and up: [`ubo`]).
+    ubos: BTreeMap<u32, u32>,
+    /// Some constant access picks its buffer at run time (`{stage}_ubo_at`).
+    const_indirect_buffer: bool,
     samplers: BTreeMap<u32, SamplerType>,
     /// The key's `shadow_swizzle`.
     shadow_swizzle: [Option<[u8; 4]>; 16],

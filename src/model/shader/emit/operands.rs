@@ -17,7 +17,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// The GLSL for an address index: `(clamp(a0.x + k, 0, len - 1))`.
-    fn indirect(&self, idx: Index, len: u32, line: u32) -> Result<String> {
+    pub(super) fn indirect(&self, idx: Index, len: u32, line: u32) -> Result<String> {
         match idx {
             Index::Direct(i) if i < len => Ok(i.to_string()),
             Index::Direct(_) => Err(invalid(line, "register index outside its declaration")),
@@ -69,8 +69,9 @@ impl<'a> Emitter<'a> {
             File::Const => {
                 let buf = match r.dim {
                     None => 0,
-                    Some(Index::Direct(b)) => b,
-                    Some(_) => return Err(EmitError::Unsupported("indirect constant buffer")),
+                    Some(Index::Direct(0)) => 0,
+                    Some(Index::Direct(b)) => return self.ubo_reg(b, r, line),
+                    Some(_) => return self.const_indirect_buffer(r, line),
                 };
                 let Some(&len) = self.cbufs.get(&buf) else {
                     return Err(invalid(line, "constant buffer not declared"));

@@ -13,6 +13,9 @@ pub fn emit(p: &Program, key: &VariantKey) -> std::result::Result<String, EmitEr
 pub struct ShaderInfo {
     /// Constant buffers read: (index, length in vec4s) → `{stage}_cb{index}[length]`.
     pub const_buffers: Vec<(u32, u32)>,
+    /// Uniform blocks read: (constant buffer ≥ 1, length in vec4s) → the std140 block
+    /// `{stage}_block{index}` holding `uvec4 {stage}_ubo{index}[length]`.
+    pub uniform_blocks: Vec<(u32, u32)>,
     /// Samplers: (SAMP index, target, return type) → `{stage}_samp{index}`, bound to the
     /// texture unit the executor picks for that index.
     pub samplers: Vec<(u32, TexTarget, ReturnType)>,
@@ -98,6 +101,7 @@ pub fn emit_with_info(
     // Pre-pass: temps, constant buffers, samplers.
     let mut temp_count = 0u32;
     let mut cbufs: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut ubos: BTreeMap<u32, u32> = BTreeMap::new();
     let mut samplers: BTreeMap<u32, SamplerType> = BTreeMap::new();
     for d in &p.declarations {
         match d.file {
@@ -108,7 +112,8 @@ pub fn emit_with_info(
                     Some(Some(b)) => b,
                     Some(None) => return Err(invalid(0, "CONST[][n]")),
                 };
-                let e = cbufs.entry(buf).or_insert(0);
+                let map = if buf == 0 { &mut cbufs } else { &mut ubos };
+                let e = map.entry(buf).or_insert(0);
                 *e = (*e).max(d.last + 1);
             }
             File::Image | File::Buffer | File::Memory | File::HwAtomic => {
@@ -140,10 +145,14 @@ pub fn emit_with_info(
         }
     }
     let mut temp_array = false;
+    let mut const_indirect_buffer = false;
     for inst in &p.instructions {
         for r in registers(inst) {
             if r.file == File::Temp && matches!(r.index, Index::Indirect { .. }) {
                 temp_array = true;
+            }
+            if r.file == File::Const && matches!(r.dim, Some(Index::Indirect { .. })) {
+                const_indirect_buffer = true;
             }
         }
         if let (Some(target), Some(s)) = (inst.target, inst.src.last()) {
@@ -182,6 +191,8 @@ pub fn emit_with_info(
         temp_array,
         temp_count,
         cbufs,
+        ubos,
+        const_indirect_buffer,
         samplers,
         shadow_swizzle: key.shadow_swizzle,
         helpers_lit: false,
@@ -244,6 +255,7 @@ pub fn emit_with_info(
     for (buf, len) in &e.cbufs {
         let _ = writeln!(w, "uniform uvec4 {stage}_cb{buf}[{len}];");
     }
+    ubo::declare_blocks(w, stage, &e.cbufs, &e.ubos, e.const_indirect_buffer);
     for (unit, st) in &e.samplers {
         if key.glsl_es {
             use TexTarget::*;
@@ -555,6 +567,7 @@ pub fn emit_with_info(
     }
     head.push_str("}\n");
     info.const_buffers = e.cbufs.iter().map(|(&b, &n)| (b, n)).collect();
+    info.uniform_blocks = e.ubos.iter().map(|(&b, &n)| (b, n)).collect();
     info.samplers = e.samplers.iter().map(|(&u, st)| (u, st.target, st.ret)).collect();
     Ok((head, info))
 }

@@ -1,0 +1,138 @@
+//! SET_UNIFORM_BUFFER and the buffers a draw reads through its program: uniform blocks
+//! and buffer textures (sampler views of `PIPE_BUFFER` resources), resolved to GL buffers
+//! for [`crate::backend::gl::buffer_bindings`], which checks the ranges against the
+//! buffers' real sizes.
+//!
+//! Constant buffer 0 is the default uniform block, filled inline by SET_CONSTANT_BUFFER;
+//! a buffer bound at index 0 is refused (UNSUPPORTED_FUNCTION, not in error; Mesa's virgl
+//! driver sends buffer 0 inline).
+
+use super::draw::gl_resource;
+use super::{attached, fail, skip, CmdResult, Fail};
+use crate::backend::gl::buffer_bindings::{
+    ubo_binding, BufferRange, BufferTextureInput, UniformBlockInput,
+};
+use crate::backend::gl::GlBackend;
+use crate::backend::gl::ProgramId;
+use crate::model::protocol::{ccmd, ShaderType};
+use crate::model::resource::Target;
+use crate::model::shader::{Processor, TexTarget};
+use crate::renderer::context::ERROR_CTX_ILLEGAL_RESOURCE;
+use crate::renderer::state::{set_slots, stage_index, Bound, UniformBuffer};
+use crate::renderer::{Renderer, Resource};
+use std::collections::HashMap;
+
+/// SET_UNIFORM_BUFFER (`index` < 32, checked by the decoder). Handle 0 unbinds.
+pub(super) fn set_uniform_buffer(
+    r: &mut Renderer,
+    ctx_id: u32,
+    shader_type: ShaderType,
+    index: u32,
+    offset: u32,
+    length: u32,
+    res: u32,
+) -> CmdResult {
+    let item = if res == 0 {
+        None
+    } else {
+        attached(r, ctx_id, res)?;
+        if index == 0 {
+            skip(r, ctx_id, (ccmd::SET_UNIFORM_BUFFER, 0), "SET_UNIFORM_BUFFER at index 0");
+            return Ok(());
+        }
+        Some(UniformBuffer { res, offset, length })
+    };
+    let slots = &mut r.context(ctx_id)?.sub().bound.uniform_buffers[stage_index(shader_type)];
+    set_slots(slots, index as usize, vec![item]);
+    Ok(())
+}
+
+fn stage_slot(p: Processor) -> usize {
+    match p {
+        Processor::Fragment => 1,
+        Processor::Geometry => 2,
+        _ => 0,
+    }
+}
+
+/// The GL buffer of an attached buffer resource.
+fn buffer(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    res: u32,
+    offset: u64,
+    length: u64,
+) -> Result<BufferRange, Fail> {
+    let (name, _, desc) = gl_resource(gl, resources, res)?;
+    if desc.target != Target::Buffer {
+        return Err(fail(ERROR_CTX_ILLEGAL_RESOURCE, format!("resource {res} is not a buffer")));
+    }
+    Ok(BufferRange { buffer: name, buffer_size: u64::from(desc.width), offset, length })
+}
+
+/// Binds the uniform blocks and buffer textures `program` reads from what `bound` holds.
+pub(super) fn bind_for_draw(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    bound: &Bound,
+    program: ProgramId,
+) -> CmdResult {
+    let info = gl.program_info(program).map_err(super::draw::gl_fail)?;
+    let mut blocks_wanted = Vec::new();
+    let mut textures_wanted = Vec::new();
+    for s in &info.stages {
+        for &(index, len) in &s.info.uniform_blocks {
+            // The program cache refuses programs whose blocks have no binding point.
+            if let Some(binding) = ubo_binding(s.stage, index) {
+                blocks_wanted.push((stage_slot(s.stage), index, binding, u64::from(len) * 16));
+            }
+        }
+        for &(samp, unit) in &s.samplers {
+            let buffer_target =
+                s.info.samplers.iter().any(|&(i, t, _)| i == samp && t == TexTarget::Buffer);
+            if buffer_target {
+                textures_wanted.push((stage_slot(s.stage), samp, unit));
+            }
+        }
+    }
+    if blocks_wanted.is_empty() && textures_wanted.is_empty() {
+        return Ok(());
+    }
+    let mut blocks = Vec::with_capacity(blocks_wanted.len());
+    for (stage, index, binding, size) in blocks_wanted {
+        let ub = bound.uniform_buffers[stage].get(index as usize).copied().flatten();
+        let source = match ub {
+            Some(u) => Some(buffer(gl, resources, u.res, u.offset.into(), u.length.into())?),
+            None => None,
+        };
+        blocks.push(UniformBlockInput { binding, size, source });
+    }
+    let mut textures = Vec::with_capacity(textures_wanted.len());
+    for (stage, samp, unit) in textures_wanted {
+        let view = bound.views[stage].get(samp as usize).cloned().flatten();
+        let Some(view) = view.filter(|v| v.gl.target == glow::TEXTURE_BUFFER) else {
+            // No buffer view there: fetches read zero (the format is any valid one).
+            textures.push(BufferTextureInput { unit, internal_format: glow::RGBA8, source: None });
+            continue;
+        };
+        let storage = view.gl.format.gl.filter(|g| g.swizzle.is_none());
+        let Some(storage) = storage else {
+            return Err(fail(
+                ERROR_CTX_ILLEGAL_RESOURCE,
+                format!(
+                    "buffer view of format {}: no GL buffer texture format",
+                    view.gl.format.name
+                ),
+            ));
+        };
+        let (offset, length) = view.gl.buffer_range.unwrap_or((0, 0));
+        let source = buffer(gl, resources, view.res, offset, length)?;
+        textures.push(BufferTextureInput {
+            unit,
+            internal_format: storage.internal,
+            source: Some(source),
+        });
+    }
+    gl.bind_uniform_blocks(&blocks).map_err(super::draw::gl_fail)?;
+    gl.bind_buffer_textures(&textures).map_err(super::draw::gl_fail)
+}
