@@ -28,6 +28,12 @@
 //!   [`fs_interpolation`] of the fragment program (GLSL 3.30 wants both sides' `flat`
 //!   to agree).
 //!
+//! - stream output: the last vertex stage's key lists the outputs to capture
+//!   ([`StreamOutKey`]); they are written to generated varyings and
+//!   [`ShaderInfo::xfb_varyings`] is the list for `glTransformFeedbackVaryings`
+//!   (`GL_INTERLEAVED_ATTRIBS`, with `gl_SkipComponents*`/`gl_NextBuffer`), set before
+//!   linking.
+//!
 //! GL state the executor still sets itself: `GL_PROGRAM_POINT_SIZE` when the vertex
 //! stage writes PSIZE, `GL_CLIP_DISTANCEi` for each enabled plane or CLIPDIST
 //! ([`emit_with_info`] lists both, with the uniforms and samplers to bind),
@@ -52,7 +58,8 @@ mod parse;
 
 pub use emit::{
     emit, emit_with_info, fs_interpolation, output_slots, CompareFunc, EmitError, ShaderInfo,
-    VariantKey, LOOP_BUDGET,
+    SoOutput, StreamOutKey, VariantKey, LOOP_BUDGET, MAX_SO_BUFFERS, MAX_SO_COMPONENTS,
+    MAX_SO_OUTPUTS,
 };
 pub use ir::*;
 pub use opcode::Opcode;

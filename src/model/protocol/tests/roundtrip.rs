@@ -536,3 +536,33 @@ fn helpers() {
     let e: crate::error::Error = err(&[hdr(ccmd::COUNT, 0, 0)]).into();
     assert_eq!(e.errno, libc::EINVAL);
 }
+
+/// The stream-output words as Mesa's virgl_encode_shader_state packs them (hand-packed
+/// here, not through the test encoder): count, 4 strides, then per output
+/// `register | start << 8 | components << 10 | buffer << 13 | dst_offset << 16` and the
+/// stream; the text follows.
+#[test]
+fn shader_stream_output_word_layout() {
+    let text = u32::from_le_bytes(*b"VERT");
+    let out0 = 3 | 1 << 8 | 2 << 10 | 1 << 13 | 5 << 16;
+    let p = vec![9, shader::VERTEX, 4, 10, 2, 6, 8, 0, 0, out0, 0, 4 << 10, 1, text];
+    let words = with_header(ccmd::CREATE_OBJECT, object::SHADER, p);
+    let Command::CreateObject { handle: 9, object: Object::Shader(s) } =
+        decode_one(&words).unwrap()
+    else {
+        panic!("not a shader");
+    };
+    let so = s.stream_output.expect("two outputs");
+    assert_eq!(so.stride, [6, 8, 0, 0]);
+    let e = StreamOutputEntry {
+        register_index: 3,
+        start_component: 1,
+        num_components: 2,
+        output_buffer: 1,
+        dst_offset: 5,
+        stream: 0,
+    };
+    let second = StreamOutputEntry { num_components: 4, stream: 1, ..Default::default() };
+    assert_eq!(so.outputs, [e, second]);
+    assert_eq!(s.text, &[text]);
+}

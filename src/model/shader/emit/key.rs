@@ -1,4 +1,5 @@
-//! The variant key: the fixed-function state core GL lacks, folded into the shader text.
+//! The variant key: the fixed-function state core GL lacks, folded into the shader text
+//! (and the stream-output layout of the last vertex stage).
 
 /// A comparison for the alpha test (the gallium/GL order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -73,4 +74,7 @@ pub struct VariantKey {
     /// than the default, 1D/rectangle/buffer/multisample samplers, gl_PrimitiveID in the
     /// fragment stage.
     pub glsl_es: bool,
+    /// Last vertex stage: the outputs transform feedback captures (empty: none); see
+    /// [`ShaderInfo::xfb_varyings`](super::ShaderInfo::xfb_varyings).
+    pub stream_output: super::StreamOutKey,
 }

@@ -9,7 +9,8 @@
 //! interface, body and helpers around it, [`ShaderInfo`]), `interface` (varying slots and
 //! the fragment inputs the key changes), `instruction` (one TGSI instruction, by opcode),
 //! `operands` (registers, sources, destinations), `texture` (samplers, texture opcodes),
-//! `ubo` (uniform blocks: two-dimensional constants).
+//! `ubo` (uniform blocks: two-dimensional constants), `streamout` (the varyings transform
+//! feedback captures).
 
 use super::ir::*;
 use super::opcode::Opcode;
@@ -21,12 +22,14 @@ mod interface;
 mod key;
 mod operands;
 mod program;
+mod streamout;
 mod texture;
 mod ubo;
 
 pub use interface::{fs_interpolation, output_slots};
 pub use key::{CompareFunc, VariantKey};
 pub use program::{emit, emit_with_info, ShaderInfo};
+pub use streamout::{SoOutput, StreamOutKey, MAX_SO_BUFFERS, MAX_SO_COMPONENTS, MAX_SO_OUTPUTS};
 
 use interface::*;
 use operands::*;

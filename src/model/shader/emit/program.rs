@@ -31,6 +31,11 @@ pub struct ShaderInfo {
     pub writes_depth: bool,
     /// Fragment colour outputs (bit i = location i).
     pub color_outputs: u8,
+    /// Stream output: the names for `glTransformFeedbackVaryings` (interleaved mode), in
+    /// capture order; empty when the key captures nothing.
+    pub xfb_varyings: Vec<String>,
+    /// Stream output: the buffers written (bit b = buffer b).
+    pub xfb_buffers: u8,
 }
 
 /// [`emit`], plus what the executor must bind and enable for the program.
@@ -472,6 +477,13 @@ pub fn emit_with_info(
                     let _ = writeln!(s, "    {name} = o{reg};");
                 }
             }
+        }
+        if !key.stream_output.is_empty() {
+            let so = streamout::plan(&key.stream_output, &outputs, key.glsl_es)?;
+            w.push_str(&so.decls);
+            s.push_str(&so.stores);
+            info.xfb_varyings = so.varyings;
+            info.xfb_buffers = key.stream_output.buffers();
         }
         if writes_clipdist || key.clip_plane_enable != 0 {
             // One size in every stage, so that a later stage may read them (CLIPDIST inputs).
