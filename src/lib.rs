@@ -31,7 +31,7 @@ pub(crate) mod sys;
 /// Not API: nothing here is stable, and the C ABI in [`ffi`] is the only interface.
 #[doc(hidden)]
 pub mod internal {
-    pub use crate::model::{caps, format, gl_state, protocol, resource, shader, transfer};
+    pub use crate::model::{caps, format, gl_state, protocol, resource, shader, transfer, vtest};
     pub use crate::sys::iov;
     /// The error type.
     pub mod error {

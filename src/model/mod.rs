@@ -10,3 +10,4 @@ pub mod protocol;
 pub mod resource;
 pub mod shader;
 pub mod transfer;
+pub mod vtest;

@@ -1,0 +1,164 @@
+//! Unit tests of the vtest protocol module.
+
+use super::*;
+
+fn msg(cmd: u32, len: u32, body: &[u32]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&len.to_le_bytes());
+    v.extend_from_slice(&cmd.to_le_bytes());
+    for w in body {
+        v.extend_from_slice(&w.to_le_bytes());
+    }
+    v
+}
+
+fn one(cmd: u32, len: u32, body: &[u32]) -> Result<Request> {
+    let l = Limits::default();
+    let h = Header { len, cmd };
+    let bytes: Vec<u8> = body.iter().flat_map(|w| w.to_le_bytes()).collect();
+    decode(h, &bytes, &l)
+}
+
+#[test]
+fn mesa_handshake_stream() {
+    // CREATE_RENDERER "shader_runner\0", PING, BUSY_WAIT(0, 0), PROTOCOL_VERSION(3).
+    let mut s = Vec::new();
+    let name = b"shader_runner\0";
+    s.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    s.extend_from_slice(&cmd::CREATE_RENDERER.to_le_bytes());
+    s.extend_from_slice(name);
+    s.extend(msg(cmd::PING_PROTOCOL_VERSION, 0, &[]));
+    s.extend(msg(cmd::RESOURCE_BUSY_WAIT, 2, &[0, 0]));
+    s.extend(msg(cmd::PROTOCOL_VERSION, 1, &[3]));
+    s.extend(msg(cmd::GET_CAPS2, 0, &[]));
+    s.extend(msg(cmd::GET_CAPS, 0, &[]));
+    let got: Vec<_> =
+        decode_stream(&s, &Limits::default()).into_iter().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        got,
+        vec![
+            Request::CreateRenderer { name: "shader_runner".into() },
+            Request::PingProtocolVersion,
+            Request::BusyWait { handle: 0, flags: 0 },
+            Request::ProtocolVersion { version: 3 },
+            Request::GetCaps2,
+            Request::GetCaps,
+        ]
+    );
+}
+
+#[test]
+fn fixed_bodies_ignore_the_length_field() {
+    // Mesa's TRANSFER_PUT2 header counts (data_size + 3) / 4 dwords it never sends.
+    let h = Header { len: 10 + 1000, cmd: cmd::TRANSFER_PUT2 };
+    assert_eq!(body_bytes(h, &Limits::default()).unwrap(), 40);
+    let r = one(cmd::TRANSFER_PUT2, 1010, &[5, 0, 1, 2, 0, 16, 8, 1, 4000, 64]).unwrap();
+    assert_eq!(
+        r,
+        Request::TransferPut2(Transfer2 {
+            handle: 5,
+            level: 0,
+            bx: TransferBox { x: 1, y: 2, z: 0, w: 16, h: 8, d: 1 },
+            data_size: 4000,
+            offset: 64
+        })
+    );
+    assert_eq!(r.trailing_bytes(), 0);
+}
+
+#[test]
+fn resource_create2_and_legacy_transfer_put() {
+    let r = one(cmd::RESOURCE_CREATE2, 11, &[0, 2, 1, 2, 64, 32, 1, 1, 0, 0, 8192]).unwrap();
+    let Request::ResourceCreate2(c) = r else { panic!("{r:?}") };
+    assert_eq!((c.handle, c.target, c.width, c.height, c.data_size), (0, 2, 64, 32, 8192));
+    let t = one(cmd::TRANSFER_PUT, 11 + 3, &[7, 0, 16, 0, 0, 0, 0, 4, 1, 1, 10]).unwrap();
+    assert_eq!(t.trailing_bytes(), 10);
+    // The stream skips exactly data_size bytes (not the rounded dwords).
+    let mut s = msg(cmd::TRANSFER_PUT, 14, &[7, 0, 16, 0, 0, 0, 0, 4, 1, 1, 10]);
+    s.extend_from_slice(&[0xaa; 10]);
+    s.extend(msg(cmd::RESOURCE_UNREF, 1, &[7]));
+    let got = decode_stream(&s, &Limits::default());
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].as_ref().unwrap(), &Request::ResourceUnref { handle: 7 });
+}
+
+#[test]
+fn sizes_are_bounded_before_allocation() {
+    let l = Limits { max_cmd_bytes: 1024, max_transfer_bytes: 4096 };
+    assert!(body_bytes(Header { len: 256, cmd: cmd::SUBMIT_CMD }, &l).is_ok());
+    assert!(body_bytes(Header { len: 257, cmd: cmd::SUBMIT_CMD }, &l).is_err());
+    assert!(body_bytes(Header { len: u32::MAX, cmd: cmd::SUBMIT_CMD }, &l).is_err());
+    assert!(body_bytes(Header { len: 2000, cmd: cmd::CREATE_RENDERER }, &l).is_err());
+    let h = Header { len: 11, cmd: cmd::TRANSFER_PUT };
+    let body: Vec<u8> =
+        [1u32, 0, 0, 0, 0, 0, 0, 1, 1, 1, 4097].iter().flat_map(|w| w.to_le_bytes()).collect();
+    assert!(decode(h, &body, &l).is_err());
+    assert!(body_bytes(Header { len: 0, cmd: 99 }, &l).is_err());
+    assert!(body_bytes(Header { len: 0, cmd: 0 }, &l).is_err());
+    // A body of the wrong size is refused.
+    assert!(decode(Header { len: 1, cmd: cmd::RESOURCE_UNREF }, &[0; 3], &l).is_err());
+}
+
+#[test]
+fn sync_wait_and_submit_cmd2_layouts() {
+    assert!(body_bytes(Header { len: 4, cmd: cmd::SYNC_WAIT }, &Limits::default()).is_err());
+    assert!(body_bytes(Header { len: 1, cmd: cmd::SYNC_WAIT }, &Limits::default()).is_err());
+    let r = one(cmd::SYNC_WAIT, 5, &[1, 100, 3, 7, 1]).unwrap();
+    assert_eq!(r, Request::SyncWait { flags: 1, timeout_ms: 100, waits: vec![(3, (1 << 32) | 7)] });
+    // One batch: commands at dwords 7..9, one sync triple at 9..12, ring 2.
+    let body = [1, 1, 7, 2, 9, 1, 2, 0xaa, 0xbb, 4, 5, 0];
+    let r = one(cmd::SUBMIT_CMD2, 12, &body).unwrap();
+    let Request::SubmitCmd2 { batches, words } = r else { panic!() };
+    assert_eq!(batches.len(), 1);
+    assert_eq!(words[7..9], [0xaa, 0xbb]);
+    // Ranges past the body, rings past 63, batch counts that overflow: refused.
+    assert!(one(cmd::SUBMIT_CMD2, 7, &[1, 0, 5, 9, 0, 0, 0]).is_err());
+    assert!(one(cmd::SUBMIT_CMD2, 7, &[1, 1, 0, 0, 0, 0, 64]).is_err());
+    assert!(one(cmd::SUBMIT_CMD2, 2, &[u32::MAX, 0]).is_err());
+    assert!(one(cmd::SUBMIT_CMD2, 7, &[1, 0, 0, 0, 5, 0xffff_ffff, 0]).is_err());
+}
+
+#[test]
+fn negotiation() {
+    assert_eq!(negotiate(3, false).unwrap(), 3);
+    assert_eq!(negotiate(4, false).unwrap(), SERVER_PROTOCOL_VERSION);
+    assert_eq!(negotiate(2, false).unwrap(), 2);
+    assert_eq!(negotiate(1, false).unwrap(), 0);
+    assert_eq!(negotiate(0, false).unwrap(), 0);
+    assert!(negotiate(2, true).is_err());
+    assert_eq!(negotiate(3, true).unwrap(), 3);
+}
+
+#[test]
+fn replies() {
+    assert_eq!(reply(cmd::PING_PROTOCOL_VERSION, &[]), msg(cmd::PING_PROTOCOL_VERSION, 0, &[]));
+    assert_eq!(reply(cmd::RESOURCE_BUSY_WAIT, &[1]), msg(cmd::RESOURCE_BUSY_WAIT, 1, &[1]));
+    let caps = [1u8, 2, 3, 4, 5, 6, 7, 8];
+    let r = reply_caps(2, &caps).unwrap();
+    assert_eq!(&r[..8], &msg(2, 9, &[])[..]);
+    assert_eq!(&r[8..], &caps);
+    let r = reply_capset(Some(&caps)).unwrap();
+    assert_eq!(&r[..12], &msg(cmd::GET_CAPSET, 3, &[1])[..]);
+    assert_eq!(reply_capset(None).unwrap(), msg(cmd::GET_CAPSET, 1, &[0]));
+    assert!(reply_capset(Some(&caps[..3])).is_err());
+}
+
+#[test]
+fn truncated_and_garbage_streams_do_not_panic() {
+    let l = Limits::default();
+    assert!(decode_stream(&[], &l).is_empty());
+    assert!(decode_stream(&[1, 2, 3], &l).is_empty());
+    // A SUBMIT_CMD announcing more than is there: nothing decoded, no error.
+    assert!(decode_stream(&msg(cmd::SUBMIT_CMD, 4, &[1]), &l).is_empty());
+    let mut x: u32 = 12345;
+    for _ in 0..2000 {
+        let mut s = Vec::new();
+        for _ in 0..64 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            s.extend_from_slice(&(x % 30).to_le_bytes());
+        }
+        let _ = decode_stream(&s, &l);
+    }
+}
