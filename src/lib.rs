@@ -49,4 +49,25 @@ pub mod internal {
     pub mod renderer {
         pub use crate::renderer::with;
     }
+    /// What this repository's `virgl_test_server` (`src/bin/virgl_test_server/`) drives:
+    /// the renderer calls `ffi/` makes for a VMM, without the C ABI, and the OS edges it
+    /// needs (fd passing, fork, shared memory). The binary has no `unsafe` of its own.
+    pub mod server {
+        pub use crate::backend::gl::VmmGl;
+        pub use crate::config::{get as config, InitFlags};
+        pub use crate::ffi::logging::ensure_init as init_logging;
+        pub use crate::model::caps::{fill as fill_caps, info as capset_info};
+        pub use crate::model::caps::{CAPSET_VIRGL, CAPSET_VIRGL2};
+        pub use crate::model::resource::{Backing, CreateArgs};
+        pub use crate::model::transfer::RawBox;
+        pub use crate::renderer::decode::submit;
+        pub use crate::renderer::fence::Retired;
+        pub use crate::renderer::{
+            capset_host, lock, retire_fences, with, Direction, InitKey, Renderer, VmmFences,
+        };
+        pub use crate::sys::iov::IovList;
+        pub use crate::sys::memory::HostMem;
+        pub use crate::sys::process::{fork, reap_children, Forked};
+        pub use crate::sys::socket::send_fd;
+    }
 }

@@ -20,11 +20,23 @@ struct Entry {
     start: u64,
 }
 
+/// Host memory a list points into and keeps mapped, shared by its clones
+/// ([`IovList::owning`]).
+#[derive(Clone, Default)]
+struct Keep(Option<std::sync::Arc<std::sync::Mutex<HostMem>>>);
+
+impl std::fmt::Debug for Keep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Keep(owned)" } else { "Keep(none)" })
+    }
+}
+
 /// A checked list of guest iovecs (zero-length entries dropped).
 #[derive(Clone, Debug, Default)]
 pub struct IovList {
     entries: Vec<Entry>,
     total: u64,
+    keep: Keep,
 }
 
 impl IovList {
@@ -62,7 +74,7 @@ impl IovList {
                 .checked_add(e.iov_len as u64)
                 .ok_or_else(|| Error::inval("iovec lengths overflow u64"))?;
         }
-        Ok(IovList { entries, total })
+        Ok(IovList { entries, total, keep: Keep::default() })
     }
 
     /// Builds a list over host memory the caller owns (tests, benches, internal copies).
@@ -74,6 +86,19 @@ impl IovList {
             slices.iter().map(|&(p, l)| libc::iovec { iov_base: p.cast(), iov_len: l }).collect();
         // SAFETY: forwarded contract.
         unsafe { Self::from_raw(raw.as_ptr(), raw.len()) }
+    }
+
+    /// One entry over all of `mem`, which the list and its clones own: the memory stays
+    /// mapped for as long as any of them exists (the vtest server's shared-memory backing,
+    /// which its client writes concurrently: accessed with raw copies only, like guest RAM).
+    pub fn owning(mem: HostMem) -> Result<Self> {
+        let (ptr, len) = (mem.as_ptr(), mem.len());
+        // SAFETY: `mem` moves into the list's `keep` below and is dropped only with the last
+        // clone of the list, so the range stays valid for as long as the list is used; the
+        // mapping does not move when `mem` does.
+        let mut list = unsafe { Self::from_slices(&[(ptr, len)])? };
+        list.keep = Keep(Some(std::sync::Arc::new(std::sync::Mutex::new(mem))));
+        Ok(list)
     }
 
     /// Total bytes in the gather.

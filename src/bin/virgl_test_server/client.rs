@@ -1,0 +1,399 @@
+//! One vtest client: its socket, negotiated protocol version, renderer context and
+//! resources. [`Client::serve_one`] reads and executes one request; whatever the client
+//! does, [`Drop`] leaves nothing of it in the renderer.
+//!
+//! Every request is decoded by the pure `model::vtest` code (lengths checked before
+//! anything is allocated). A request that fails closes the connection with one log line,
+//! as upstream's server does for its failing handlers; a failed transfer only logs (the
+//! client gets no reply for it either way, as with upstream).
+
+use super::render::{self, Render};
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+use virglrenderer::internal::error::{Error, Result};
+use virglrenderer::internal::server::{
+    self as api, Backing, CreateArgs, Direction, HostMem, IovList, RawBox, CAPSET_VIRGL,
+    CAPSET_VIRGL2,
+};
+use virglrenderer::internal::vtest::{self as proto, cmd, Header, Request, HDR_BYTES};
+
+/// What the process hands out: context ids and server-chosen resource ids (protocol ≥ 3),
+/// unique across the clients of one process.
+#[derive(Debug)]
+pub struct Ids {
+    next_ctx: u32,
+    next_res: u32,
+}
+
+impl Default for Ids {
+    fn default() -> Self {
+        Ids { next_ctx: 1, next_res: 1 }
+    }
+}
+
+impl Ids {
+    fn context(&mut self) -> Result<u32> {
+        let id = self.next_ctx;
+        self.next_ctx = id.checked_add(1).ok_or_else(|| Error::nomem("context ids exhausted"))?;
+        Ok(id)
+    }
+
+    /// The next resource id not in use in the renderer.
+    fn resource(&mut self) -> Result<u32> {
+        for _ in 0..1024 {
+            let id = self.next_res;
+            self.next_res = id.checked_add(1).unwrap_or(1).max(1);
+            if !api::with(|r| Ok(r.handle_in_use(id)))? {
+                return Ok(id);
+            }
+        }
+        Err(Error::nomem("no free resource id"))
+    }
+}
+
+/// How a request ended.
+pub enum Served {
+    /// Keep serving this client.
+    Continue,
+    /// The client closed the connection (or the server closed it after a failure).
+    Closed,
+}
+
+pub struct Client {
+    stream: UnixStream,
+    /// For log lines: a number and the client's program name.
+    tag: String,
+    started: bool,
+    protocol: u32,
+    multi: bool,
+    ctx_id: u32,
+    ctx_created: bool,
+    capset: u32,
+    resources: BTreeSet<u32>,
+    limits: proto::Limits,
+}
+
+impl Client {
+    pub fn new(stream: UnixStream, number: u64, multi: bool, ids: &mut Ids) -> Result<Client> {
+        Ok(Client {
+            stream,
+            tag: format!("client {number}"),
+            started: false,
+            protocol: 0,
+            multi,
+            ctx_id: ids.context()?,
+            ctx_created: false,
+            capset: CAPSET_VIRGL2,
+            resources: BTreeSet::new(),
+            limits: proto::Limits::default(),
+        })
+    }
+
+    pub fn stream(&self) -> &UnixStream {
+        &self.stream
+    }
+
+    /// Reads and executes one request.
+    pub fn serve_one(&mut self, render: &Render, ids: &mut Ids) -> Served {
+        let mut hdr = [0u8; HDR_BYTES];
+        match read_full(&mut self.stream, &mut hdr) {
+            Ok(true) => {}
+            Ok(false) => {
+                log::info!("{}: disconnected", self.tag);
+                return Served::Closed;
+            }
+            Err(e) => {
+                log::warn!("{}: read failed ({e}); closing the connection", self.tag);
+                return Served::Closed;
+            }
+        }
+        let h = Header::parse(&hdr);
+        match self.request(h).and_then(|req| {
+            let name = req.name();
+            self.execute(req, render, ids)
+                .map_err(|e| Error::new(e.errno, format!("{name}: {}", e.msg)))
+        }) {
+            Ok(()) => Served::Continue,
+            Err(e) => {
+                log::error!("{}: {}; closing the connection", self.tag, e.msg);
+                Served::Closed
+            }
+        }
+    }
+
+    /// Reads the body of `h` and decodes it.
+    fn request(&mut self, h: Header) -> Result<Request> {
+        if !self.started && h.cmd != cmd::CREATE_RENDERER {
+            return Err(Error::inval(format!("command {} before CREATE_RENDERER", h.cmd)));
+        }
+        let n = proto::body_bytes(h, &self.limits)?;
+        let mut body = vec![0u8; n];
+        if !read_full(&mut self.stream, &mut body).map_err(io_err)? {
+            return Err(Error::inval(format!("connection closed inside command {}", h.cmd)));
+        }
+        proto::decode(h, &body, &self.limits)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.stream.write_all(bytes).map_err(io_err)
+    }
+
+    /// Creates the renderer context on the first request that needs it (upstream's lazy
+    /// init), with the capset of CONTEXT_INIT or VIRGL2.
+    fn context(&mut self) -> Result<u32> {
+        if !self.ctx_created {
+            let (id, capset, name) = (self.ctx_id, self.capset, self.tag.clone());
+            api::with(|r| r.create_context(id, capset, name))?;
+            self.ctx_created = true;
+        }
+        Ok(self.ctx_id)
+    }
+
+    /// A resource of this client (another client's ids are refused, as unknown).
+    fn own(&self, handle: u32) -> Result<()> {
+        if self.resources.contains(&handle) {
+            Ok(())
+        } else {
+            Err(Error::new(libc::ESRCH, format!("resource {handle} is not this client's")))
+        }
+    }
+
+    fn execute(&mut self, req: Request, render: &Render, ids: &mut Ids) -> Result<()> {
+        match req {
+            Request::CreateRenderer { name } => {
+                if self.started {
+                    return Err(Error::inval("second CREATE_RENDERER"));
+                }
+                self.started = true;
+                self.tag = format!("{} ({name})", self.tag);
+                log::info!("{}: connected", self.tag);
+                Ok(())
+            }
+            Request::PingProtocolVersion => {
+                self.write(&proto::reply(cmd::PING_PROTOCOL_VERSION, &[]))
+            }
+            Request::ProtocolVersion { version } => {
+                self.protocol = proto::negotiate(version, self.multi)?;
+                let v = self.protocol;
+                self.write(&proto::reply(cmd::PROTOCOL_VERSION, &[v]))
+            }
+            Request::GetCaps | Request::GetCaps2 => {
+                let id = if matches!(req, Request::GetCaps) { CAPSET_VIRGL } else { CAPSET_VIRGL2 };
+                // Upstream's server fills both sets at version 1.
+                let caps = render::capset(id, 1).ok_or_else(|| {
+                    Error::new(libc::ENOTSUP, format!("capset {id} is not served by this renderer"))
+                })?;
+                self.write(&proto::reply_caps(id, &caps)?)
+            }
+            Request::GetParam { param } => {
+                // No timelines: SUBMIT_CMD2 and the SYNC_* objects are not implemented.
+                let resp = match param {
+                    proto::PARAM_MAX_TIMELINE_COUNT => [1, 0],
+                    _ => [0, 0],
+                };
+                self.write(&proto::reply(cmd::GET_PARAM, &resp))
+            }
+            Request::GetCapset { id, version } => {
+                let caps = render::capset(id, version);
+                self.write(&proto::reply_capset(caps.as_deref())?)
+            }
+            Request::ContextInit { capset_id } => {
+                if capset_id != CAPSET_VIRGL && capset_id != CAPSET_VIRGL2 {
+                    return Err(Error::inval(format!("capset {capset_id} is not served")));
+                }
+                if self.ctx_created {
+                    return if capset_id == self.capset {
+                        Ok(())
+                    } else {
+                        Err(Error::inval("context already initialised with another capset"))
+                    };
+                }
+                self.capset = capset_id;
+                self.context().map(|_| ())
+            }
+            Request::ResourceCreate(a) => self.create(a, cmd::RESOURCE_CREATE, ids),
+            Request::ResourceCreate2(a) => self.create(a, cmd::RESOURCE_CREATE2, ids),
+            Request::ResourceUnref { handle } => {
+                self.context()?;
+                if self.resources.remove(&handle) {
+                    api::with(|r| r.unref(handle))
+                } else {
+                    log::warn!("{}: RESOURCE_UNREF of unknown resource {handle} ignored", self.tag);
+                    Ok(())
+                }
+            }
+            Request::TransferGet(t) | Request::TransferPut(t) => {
+                let put = matches!(req, Request::TransferPut(_));
+                self.legacy_transfer(t, put)
+            }
+            Request::TransferGet2(t) | Request::TransferPut2(t) => {
+                let ctx = self.context()?;
+                self.own(t.handle)?;
+                let dir = if matches!(req, Request::TransferPut2(_)) {
+                    Direction::ToHost
+                } else {
+                    Direction::FromHost
+                };
+                let b = t.bx;
+                let bx = RawBox { x: b.x, y: b.y, z: b.z, w: b.w, h: b.h, d: b.d };
+                let off = u64::from(t.offset);
+                let r = api::with(|r| r.transfer(dir, t.handle, ctx, t.level, 0, 0, bx, off, None));
+                if let Err(e) = r {
+                    log::warn!("{}: {}: {}", self.tag, req.name(), e.msg);
+                }
+                Ok(())
+            }
+            Request::SubmitCmd { words } => {
+                let ctx = self.context()?;
+                api::with(|r| api::submit(r, ctx, &words))?;
+                render.fence_after_submit()
+            }
+            Request::BusyWait { handle, flags } => {
+                if !self.ctx_created && handle != 0 {
+                    self.context()?;
+                }
+                let busy = render.busy(flags & proto::BUSY_WAIT_FLAG_WAIT != 0);
+                self.write(&proto::reply(cmd::RESOURCE_BUSY_WAIT, &[u32::from(busy)]))
+            }
+            Request::ResourceCreateBlob { .. }
+            | Request::SyncCreate { .. }
+            | Request::SyncUnref { .. }
+            | Request::SyncRead { .. }
+            | Request::SyncWrite { .. }
+            | Request::SyncWait { .. }
+            | Request::SubmitCmd2 { .. } => {
+                Err(Error::new(libc::EOPNOTSUPP, "not implemented by this server"))
+            }
+        }
+    }
+
+    /// RESOURCE_CREATE / RESOURCE_CREATE2: the resource, attached to the context, with
+    /// `data_size` bytes of shared memory as its backing, whose fd goes to the client.
+    fn create(&mut self, a: proto::ResourceCreate, reply_cmd: u32, ids: &mut Ids) -> Result<()> {
+        let ctx = self.context()?;
+        let handle = if self.protocol >= 3 {
+            if a.handle != 0 {
+                return Err(Error::inval(format!("client chose handle {} (protocol 3)", a.handle)));
+            }
+            ids.resource()?
+        } else {
+            if a.handle == 0 || api::with(|r| Ok(r.handle_in_use(a.handle)))? {
+                return Err(Error::new(
+                    libc::EEXIST,
+                    format!("handle {} is 0 or in use", a.handle),
+                ));
+            }
+            a.handle
+        };
+        let shm = if a.data_size > 0 {
+            Some(HostMem::shared(u64::from(a.data_size), "vtest-shm")?)
+        } else {
+            None
+        };
+        let fd = match &shm {
+            Some(m) => Some(
+                m.fd()
+                    .ok_or_else(|| Error::nomem("shared memory without an fd"))?
+                    .try_clone()
+                    .map_err(io_err)?,
+            ),
+            None => None,
+        };
+        let backing = match shm {
+            Some(m) => Some(Backing { raw_iov: 0, raw_count: 0, iovs: IovList::owning(m)? }),
+            None => None,
+        };
+        let args = CreateArgs {
+            handle,
+            target: a.target,
+            format: a.format,
+            bind: a.bind,
+            width: a.width,
+            height: a.height,
+            depth: a.depth,
+            array_size: a.array_size,
+            last_level: a.last_level,
+            nr_samples: a.nr_samples,
+            flags: 0,
+        };
+        api::with(|r| {
+            r.create_resource(&args, backing)?;
+            r.context(ctx)?.resources.insert(handle);
+            Ok(())
+        })?;
+        self.resources.insert(handle);
+        if self.protocol >= 3 {
+            self.write(&proto::reply(reply_cmd, &[handle]))?;
+        }
+        if let Some(fd) = fd {
+            api::send_fd(&self.stream, fd.as_fd()).map_err(io_err)?;
+        }
+        Ok(())
+    }
+
+    /// Protocol 0 transfers: the data on the socket.
+    fn legacy_transfer(&mut self, t: proto::Transfer, put: bool) -> Result<()> {
+        let ctx = self.context()?;
+        self.own(t.handle)?;
+        let mut data = vec![0u8; t.data_size as usize];
+        if put && !read_full(&mut self.stream, &mut data).map_err(io_err)? {
+            return Err(Error::inval("connection closed inside TRANSFER_PUT data"));
+        }
+        let b = t.bx;
+        let bx = RawBox { x: b.x, y: b.y, z: b.z, w: b.w, h: b.h, d: b.d };
+        let dir = if put { Direction::ToHost } else { Direction::FromHost };
+        let r = api::with(|r| {
+            r.transfer_host(dir, t.handle, ctx, t.level, t.stride, t.layer_stride, bx, &mut data)
+        });
+        if let Err(e) = r {
+            log::warn!("{}: TRANSFER_{}: {}", self.tag, if put { "PUT" } else { "GET" }, e.msg);
+        }
+        if !put {
+            self.write(&data)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Client {
+    /// Unreferences every resource of the client and destroys its context.
+    fn drop(&mut self) {
+        let handles = std::mem::take(&mut self.resources);
+        let (ctx, created) = (self.ctx_id, self.ctx_created);
+        let r = api::with(|r| {
+            for h in handles {
+                if let Err(e) = r.unref(h) {
+                    log::warn!("cleanup: resource {h}: {}", e.msg);
+                }
+            }
+            if created {
+                r.destroy_context(ctx)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = r {
+            log::warn!("{}: cleanup: {}", self.tag, e.msg);
+        }
+    }
+}
+
+fn io_err(e: std::io::Error) -> Error {
+    Error::new(e.raw_os_error().unwrap_or(libc::EIO), format!("socket: {e}"))
+}
+
+/// Fills `buf`; `Ok(false)` when the peer closed the connection before the first byte.
+fn read_full(s: &mut UnixStream, buf: &mut [u8]) -> std::io::Result<bool> {
+    let mut done = 0;
+    while done < buf.len() {
+        match s.read(&mut buf[done..]) {
+            Ok(0) if done == 0 => return Ok(false),
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,130 @@
+//! The renderer as the server drives it: init and cleanup (the calls `ffi/` makes for a
+//! VMM, through `virglrenderer::internal::server`), implicit fences for
+//! RESOURCE_BUSY_WAIT, the render node of `--rendernode`, and the capsets.
+
+use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use virglrenderer::internal::error::{Error, Result};
+use virglrenderer::internal::server::{
+    capset_host, capset_info, config, fill_caps, lock, retire_fences, InitFlags, InitKey, Renderer,
+    Retired, VmmFences, VmmGl,
+};
+
+/// The implicit fences: one after every SUBMIT_CMD (upstream's scheme); a client's work is
+/// busy while the newest one has not retired.
+#[derive(Default)]
+pub struct Fences {
+    submitted: AtomicU32,
+    completed: AtomicU32,
+}
+
+impl VmmFences for Fences {
+    fn write_fence(&self, fence_id: u32) {
+        self.completed.store(fence_id, Ordering::SeqCst);
+    }
+    fn write_context_fence(&self, _ctx_id: u32, _ring_idx: u32, _fence_id: u64) {}
+}
+
+/// `--rendernode DEV`: the DRM node the GL backend opens first (the VMM's `get_drm_fd`).
+struct RenderNode(Option<String>);
+
+impl VmmGl for RenderNode {
+    fn has_gl_contexts(&self) -> bool {
+        false
+    }
+    fn create_context(&self, _: u32, _: bool, _: i32, _: i32) -> Option<usize> {
+        None
+    }
+    fn destroy_context(&self, _: usize) {}
+    fn make_current(&self, _: u32, _: usize) -> Option<i32> {
+        None
+    }
+    fn egl_display(&self) -> Option<usize> {
+        None
+    }
+    fn take_drm_fd(&self) -> Option<OwnedFd> {
+        let path = self.0.as_ref()?;
+        match std::fs::OpenOptions::new().read(true).write(true).open(path) {
+            Ok(f) => Some(f.into()),
+            Err(e) => {
+                log::warn!("--rendernode {path}: {e}; the library searches the nodes itself");
+                None
+            }
+        }
+    }
+}
+
+/// The renderer of this process (one per process, as the library's state is global).
+pub struct Render {
+    fences: Arc<Fences>,
+}
+
+impl Render {
+    /// Initialises the renderer (the GL backend, or the CPU backend where GL cannot start).
+    pub fn init(rendernode: Option<String>) -> Result<Render> {
+        let fences = Arc::new(Fences::default());
+        let mut g = lock();
+        if g.is_some() {
+            return Err(Error::inval("renderer already initialised in this process"));
+        }
+        let flags =
+            InitFlags { use_egl: true, thread_sync: false, async_fence_cb: false, no_virgl: false };
+        let key = InitKey { cookie: 1, flags: 0, cbs: 0 };
+        let gl: Box<dyn VmmGl> = Box::new(RenderNode(rendernode));
+        let vmm: Arc<dyn VmmFences> = fences.clone();
+        *g = Some(Renderer::new(key, flags, vmm, Some(gl))?);
+        Ok(Render { fences })
+    }
+
+    /// Queues the implicit fence behind the work submitted so far.
+    pub fn fence_after_submit(&self) -> Result<()> {
+        let id = self.fences.submitted.fetch_add(1, Ordering::SeqCst).wrapping_add(1);
+        virglrenderer::internal::server::with(|r| r.push_fence(Retired::Global(id)))
+    }
+
+    /// Whether submitted work is still running; with `wait`, waits until it is done.
+    pub fn busy(&self, wait: bool) -> bool {
+        loop {
+            retire_fences(None, false);
+            let busy = self.fences.completed.load(Ordering::SeqCst)
+                != self.fences.submitted.load(Ordering::SeqCst);
+            if !busy || !wait {
+                return busy;
+            }
+            let point = lock().as_ref().and_then(|r| r.fences.first_unsignaled());
+            match point {
+                // Waits without the renderer lock; the next retire reports the fence.
+                Some(p) => {
+                    p.wait(10_000_000);
+                }
+                None => std::thread::sleep(Duration::from_micros(200)),
+            }
+        }
+    }
+}
+
+impl Drop for Render {
+    /// Destroys every context and resource and uninitialises the renderer.
+    fn drop(&mut self) {
+        let taken = lock().take();
+        if let Some(mut r) = taken {
+            if let Some(t) = r.fence_thread.take() {
+                t.stop();
+            }
+            r.destroy_all();
+        }
+    }
+}
+
+/// Capset `id` at `version` (`None`: not served, or version above the highest), built
+/// from the live backend's limits.
+pub fn capset(id: u32, version: u32) -> Option<Vec<u8>> {
+    let (serves, limits) = capset_host();
+    let (max_version, size) = capset_info(id, serves);
+    if (max_version == 0 && size == 0) || version > max_version {
+        return None;
+    }
+    fill_caps(id, version, limits.as_ref(), config().caps_level)
+}
