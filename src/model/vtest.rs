@@ -444,7 +444,9 @@ pub fn negotiate(client: u32, multi_clients: bool) -> Result<u32> {
     };
     if multi_clients && v < 3 {
         return Err(Error::inval(format!(
-            "protocol version {v}: several clients need version 3 (server-chosen resource ids)"
+            "protocol version {v}: several clients in one process need version 3 \
+             (server-chosen resource ids; Mesa falls back to 2 when the capset's \
+             host_feature_check_version is below 23)"
         )));
     }
     Ok(v)

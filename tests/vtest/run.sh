@@ -30,7 +30,8 @@
 # the tests that newly pass on ours.
 #
 # Environment: PIGLIT_DIR (default /usr/lib/x86_64-linux-gnu/piglit), VTEST_SERVER
-# (default /usr/bin/virgl_test_server), VTEST_OURS_SERVER (with --server ours),
+# (default /usr/bin/virgl_test_server), VTEST_OURS_SERVER and VTEST_OURS_SERVER_ARGS (with
+# --server ours: the binary, and extra options such as --multi-clients),
 # VTEST_OURS_LIBDIR, VTEST_UPSTREAM_LIB (default
 # /usr/lib/x86_64-linux-gnu/libvirglrenderer.so.1, only used to check the mapping).
 # Exit status: 0 ok; 1 check failed / run invalid; 2 usage or no library of ours; 77 a
@@ -143,7 +144,8 @@ start_server() { # LIB
   rm -f "$SOCK"
   if [ "$lib" = ours ] && [ "$SERVERSEL" = ours ]; then
     # Our own server: virgl-shim is linked in, no libvirglrenderer may be mapped.
-    "$OURS_SERVER" --use-egl-surfaceless --socket-path="$SOCK" >"$OUT/server-$lib.log" 2>&1 &
+    # shellcheck disable=SC2086 # VTEST_OURS_SERVER_ARGS is a list of options
+    "$OURS_SERVER" ${VTEST_OURS_SERVER_ARGS:-} --use-egl-surfaceless --socket-path="$SOCK" >"$OUT/server-$lib.log" 2>&1 &
     want=""
   elif [ "$lib" = ours ]; then
     LD_LIBRARY_PATH="$WORK/ours" "$SERVER" --use-egl-surfaceless --socket-path="$SOCK" >"$OUT/server-$lib.log" 2>&1 &

@@ -1,0 +1,263 @@
+//! `virgl_test_server` end to end: a small vtest client written here (the wire format of
+//! `model::vtest`) drives the real binary over its socket. Two clients at once, in
+//! `--multi-clients` mode (one process, a context each) and in the default mode (a forked
+//! process each): handshake, resources with shared memory (the fd arrives by SCM_RIGHTS
+//! and is written with pwrite, no mapping needed), TRANSFER_PUT2 / GET2 round trips,
+//! BUSY_WAIT; a client naming another's resource is dropped while the other goes on; a
+//! client gone leaves no cleanup error behind.
+//!
+//! The renderer's backend is `VIRGL_SHIM_TEST_BACKEND` (`cpu` by default, `gl`): the test
+//! uses no capset, so it holds on both.
+
+use rustix::net::{recvmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+use std::fs::File;
+use std::io::{IoSliceMut, Read, Write};
+use std::mem::MaybeUninit;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::FileExt;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use virglrenderer::internal::vtest::{cmd, reply, BUSY_WAIT_FLAG_WAIT};
+
+struct Server {
+    child: Child,
+    socket: PathBuf,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(tag: &str, extra: &[&str]) -> Server {
+        let dir = std::env::temp_dir();
+        let socket = dir.join(format!("vtest-server-test-{tag}-{}.sock", std::process::id()));
+        let log = dir.join(format!("vtest-server-test-{tag}-{}.log", std::process::id()));
+        let backend = std::env::var("VIRGL_SHIM_TEST_BACKEND").unwrap_or_else(|_| "cpu".into());
+        let _ = std::fs::remove_file(&socket);
+        let child = Command::new(env!("CARGO_BIN_EXE_virgl_test_server"))
+            .args(extra)
+            .arg(format!("--socket-path={}", socket.display()))
+            .env("VIRGL_SHIM_BACKEND", backend)
+            .env("VIRGL_SHIM_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start virgl_test_server");
+        let t0 = Instant::now();
+        while !socket.exists() {
+            assert!(t0.elapsed() < Duration::from_secs(10), "no socket from the server");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server { child, socket, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.socket);
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+struct Client {
+    s: UnixStream,
+}
+
+fn words(b: &[u8]) -> Vec<u32> {
+    b.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect()
+}
+
+impl Client {
+    /// Connects and negotiates `version` as Mesa does; returns the server's version.
+    fn connect(srv: &Server, name: &str, version: u32) -> (Client, Option<u32>) {
+        let s = UnixStream::connect(&srv.socket).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut c = Client { s };
+        let mut n = name.as_bytes().to_vec();
+        n.push(0);
+        let mut m = (n.len() as u32).to_le_bytes().to_vec();
+        m.extend_from_slice(&cmd::CREATE_RENDERER.to_le_bytes());
+        m.extend_from_slice(&n);
+        c.send(&m);
+        c.send(&reply(cmd::PING_PROTOCOL_VERSION, &[]));
+        c.send(&reply(cmd::RESOURCE_BUSY_WAIT, &[0, 0]));
+        assert_eq!(c.recv(2), [0, cmd::PING_PROTOCOL_VERSION]);
+        assert_eq!(c.recv(3), [1, cmd::RESOURCE_BUSY_WAIT, 0]);
+        c.send(&reply(cmd::PROTOCOL_VERSION, &[version]));
+        let v = c.try_recv(3).map(|r| {
+            assert_eq!(r[..2], [1, cmd::PROTOCOL_VERSION]);
+            r[2]
+        });
+        (c, v)
+    }
+
+    fn send(&mut self, b: &[u8]) {
+        self.s.write_all(b).expect("send");
+    }
+
+    fn try_recv(&mut self, n: usize) -> Option<Vec<u32>> {
+        let mut b = vec![0u8; 4 * n];
+        self.s.read_exact(&mut b).ok().map(|_| words(&b))
+    }
+
+    fn recv(&mut self, n: usize) -> Vec<u32> {
+        self.try_recv(n).expect("reply")
+    }
+
+    /// The server closed this connection.
+    fn closed(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        matches!(self.s.read(&mut b), Ok(0))
+    }
+
+    /// A 16x16 BGRA texture with 1024 bytes of shared memory: (server id, the memfd).
+    fn create_texture(&mut self) -> (u32, File) {
+        // handle 0 (protocol 3), PIPE_TEXTURE_2D, B8G8R8A8_UNORM, SAMPLER_VIEW, 16x16x1,
+        // array 1, level 0, samples 0, 1024 bytes.
+        self.send(&reply(cmd::RESOURCE_CREATE2, &[0, 2, 1, 1 << 3, 16, 16, 1, 1, 0, 0, 1024]));
+        let r = self.recv(3);
+        assert_eq!(r[..2], [1, cmd::RESOURCE_CREATE2]);
+        (r[2], File::from(self.recv_fd()))
+    }
+
+    fn recv_fd(&mut self) -> OwnedFd {
+        let mut byte = [0u8; 1];
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let mut iov = [IoSliceMut::new(&mut byte)];
+        let r = recvmsg(&self.s, &mut iov, &mut control, RecvFlags::CMSG_CLOEXEC).expect("recvmsg");
+        assert_eq!(r.bytes, 1);
+        for m in control.drain() {
+            if let RecvAncillaryMessage::ScmRights(mut fds) = m {
+                return fds.next().expect("one fd");
+            }
+        }
+        panic!("no fd with the shared memory");
+    }
+
+    fn transfer2(&mut self, put: bool, handle: u32) {
+        let c = if put { cmd::TRANSFER_PUT2 } else { cmd::TRANSFER_GET2 };
+        // Mesa's PUT2 length counts the data it does not send: the server must ignore it.
+        let len: u32 = if put { 10 + 256 } else { 10 };
+        let mut m = len.to_le_bytes().to_vec();
+        m.extend_from_slice(&c.to_le_bytes());
+        for w in [handle, 0, 0, 0, 0, 16, 16, 1, 1024, 0u32] {
+            m.extend_from_slice(&w.to_le_bytes());
+        }
+        self.send(&m);
+    }
+
+    fn busy_wait(&mut self, handle: u32) -> u32 {
+        self.send(&reply(cmd::RESOURCE_BUSY_WAIT, &[handle, BUSY_WAIT_FLAG_WAIT]));
+        let r = self.recv(3);
+        assert_eq!(r[..2], [1, cmd::RESOURCE_BUSY_WAIT]);
+        r[2]
+    }
+
+    /// PUT2 a pattern, clear the memory, GET2 it back.
+    fn round_trip(&mut self, handle: u32, shm: &File, seed: u8) {
+        let pattern: Vec<u8> = (0..1024u32).map(|i| (i as u8).wrapping_mul(seed)).collect();
+        shm.write_all_at(&pattern, 0).unwrap();
+        self.transfer2(true, handle);
+        // An empty SUBMIT_CMD: the implicit fence BUSY_WAIT waits for.
+        self.send(&reply(cmd::SUBMIT_CMD, &[]));
+        // PUT2 has no reply: the BUSY_WAIT reply says the server has read the memory.
+        assert_eq!(self.busy_wait(handle), 0);
+        shm.write_all_at(&[0u8; 1024], 0).unwrap();
+        self.transfer2(false, handle);
+        assert_eq!(self.busy_wait(handle), 0);
+        let mut back = vec![0u8; 1024];
+        shm.read_exact_at(&mut back, 0).unwrap();
+        let same = back == pattern;
+        let first_diff = back.iter().zip(&pattern).position(|(a, b)| a != b);
+        assert!(same, "resource {handle}: GET2 differs from PUT2 at byte {first_diff:?}");
+    }
+}
+
+#[test]
+fn two_clients_in_one_process() {
+    let srv = Server::start("multi", &["--multi-clients"]);
+    let (mut a, va) = Client::connect(&srv, "client-a", 3);
+    let (mut b, vb) = Client::connect(&srv, "client-b", 3);
+    assert_eq!((va, vb), (Some(3), Some(3)));
+    let (ra, shm_a) = a.create_texture();
+    let (rb, shm_b) = b.create_texture();
+    assert_ne!(ra, rb, "server-chosen ids are unique across clients");
+    // Interleaved work of both clients.
+    a.round_trip(ra, &shm_a, 3);
+    b.round_trip(rb, &shm_b, 5);
+    a.round_trip(ra, &shm_a, 7);
+    // Protocol 2 (client-chosen handles) is refused with several clients.
+    let (mut c, vc) = Client::connect(&srv, "client-c", 2);
+    assert_eq!(vc, None);
+    assert!(c.closed());
+    // B naming A's resource is dropped; A is unaffected.
+    b.transfer2(false, ra);
+    assert!(b.closed(), "a client that names another's resource is disconnected");
+    a.round_trip(ra, &shm_a, 9);
+    drop(a);
+    // A new client after both are gone works, with a fresh id.
+    let (mut d, vd) = Client::connect(&srv, "client-d", 3);
+    assert_eq!(vd, Some(3));
+    let (rd, shm_d) = d.create_texture();
+    d.round_trip(rd, &shm_d, 11);
+    drop(d);
+    std::thread::sleep(Duration::from_millis(200));
+    let log = srv.log();
+    assert!(!log.contains("cleanup"), "cleanup errors:\n{log}");
+    assert!(log.contains("resource") && log.contains("not this client's"), "{log}");
+}
+
+#[test]
+fn two_clients_forked() {
+    let srv = Server::start("fork", &[]);
+    let (mut a, va) = Client::connect(&srv, "client-a", 3);
+    let (mut b, vb) = Client::connect(&srv, "client-b", 3);
+    assert_eq!((va, vb), (Some(3), Some(3)));
+    let (ra, shm_a) = a.create_texture();
+    let (rb, shm_b) = b.create_texture();
+    a.round_trip(ra, &shm_a, 3);
+    b.round_trip(rb, &shm_b, 5);
+    // Protocol 2: the client's own handles (its own process, so no collision).
+    let (mut c, vc) = Client::connect(&srv, "client-c", 2);
+    assert_eq!(vc, Some(2));
+    c.send(&reply(cmd::RESOURCE_CREATE2, &[77, 2, 1, 1 << 3, 16, 16, 1, 1, 0, 0, 1024]));
+    let shm_c = File::from(c.recv_fd());
+    c.round_trip(77, &shm_c, 13);
+    drop((a, b, c));
+    std::thread::sleep(Duration::from_millis(200));
+    let log = srv.log();
+    assert!(!log.contains("cleanup"), "cleanup errors:\n{log}");
+}
+
+#[test]
+fn garbage_closes_only_that_connection() {
+    let srv = Server::start("garbage", &["--multi-clients"]);
+    let (mut a, _) = Client::connect(&srv, "good", 3);
+    let (ra, shm_a) = a.create_texture();
+    // Unknown command, huge SUBMIT_CMD, command before CREATE_RENDERER.
+    for bad in [reply(99, &[]), reply(cmd::SUBMIT_CMD, &[]), reply(cmd::GET_CAPS, &[])] {
+        let mut s = UnixStream::connect(&srv.socket).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut m = bad.clone();
+        if m[4..8] == cmd::SUBMIT_CMD.to_le_bytes() {
+            // CREATE_RENDERER first, then a SUBMIT_CMD of 2^30 dwords.
+            let mut first = 4u32.to_le_bytes().to_vec();
+            first.extend_from_slice(&cmd::CREATE_RENDERER.to_le_bytes());
+            first.extend_from_slice(b"bad\0");
+            m = first;
+            m.extend_from_slice(&(1u32 << 30).to_le_bytes());
+            m.extend_from_slice(&cmd::SUBMIT_CMD.to_le_bytes());
+        }
+        s.write_all(&m).unwrap();
+        let mut b = [0u8; 1];
+        assert!(matches!(s.read(&mut b), Ok(0)), "connection closed");
+    }
+    a.round_trip(ra, &shm_a, 17);
+}
