@@ -100,5 +100,24 @@ else
     fail "consumer build" "$(cat "$T/err")"
 fi
 
+# The vtest server: in <bindir>, executable, upstream's command line, virgl-shim linked in
+# (no libvirglrenderer loaded), and it serves its socket.
+srv=$(find "$DEST" -path '*/bin/virgl_test_server' | head -n 1)
+if [ -z "$srv" ] || [ ! -x "$srv" ]; then
+    fail virgl_test_server "not installed in <bindir>"
+elif ! "$srv" --help >"$T/srv-help" 2>&1 || ! grep -q -- '--socket-path' "$T/srv-help"; then
+    fail virgl_test_server "--help: $(head -n 2 "$T/srv-help")"
+elif ldd "$srv" | grep -q libvirglrenderer; then
+    fail virgl_test_server "links a libvirglrenderer: $(ldd "$srv" | grep libvirglrenderer)"
+else
+    VIRGL_SHIM_BACKEND=cpu "$srv" --no-loop-or-fork --socket-path="$T/vtest.sock" >"$T/srv.log" 2>&1 &
+    spid=$!
+    i=0
+    while [ ! -S "$T/vtest.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    if [ -S "$T/vtest.sock" ]; then pass "virgl_test_server (${srv#"$DEST"}: --help, no libvirglrenderer, listens)"
+    else fail virgl_test_server "no socket: $(head -n 3 "$T/srv.log")"; fi
+    kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+fi
+
 if [ $failures -ne 0 ]; then echo "check-install: $failures check(s) FAILED"; exit 1; fi
 echo "check-install: all checks passed"

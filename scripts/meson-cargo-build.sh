@@ -3,7 +3,7 @@
 # Usage: meson-cargo-build.sh CARGO SOURCE_ROOT TARGET_DIR OUTDIR VERSION [CARGO_ARGS...]
 # Runs `cargo build --release` with --target-dir TARGET_DIR, then puts the cdylib into
 # OUTDIR as libvirglrenderer.so.VERSION with the symlinks libvirglrenderer.so.1 (SONAME)
-# and libvirglrenderer.so (link name) next to it.
+# and libvirglrenderer.so (link name) next to it, and the vtest server virgl_test_server.
 set -eu
 cargo=$1 src=$2 target=$3 out=$4 version=$5
 shift 5
@@ -14,6 +14,10 @@ major=${version%%.*}
 if ! cmp -s "$target/release/libvirglrenderer.so" "$out/libvirglrenderer.so.$version"; then
     cp -f "$target/release/libvirglrenderer.so" "$out/libvirglrenderer.so.$version.tmp"
     mv -f "$out/libvirglrenderer.so.$version.tmp" "$out/libvirglrenderer.so.$version"
+fi
+if ! cmp -s "$target/release/virgl_test_server" "$out/virgl_test_server"; then
+    cp -f "$target/release/virgl_test_server" "$out/virgl_test_server.tmp"
+    mv -f "$out/virgl_test_server.tmp" "$out/virgl_test_server"
 fi
 ln -sfn "libvirglrenderer.so.$version" "$out/libvirglrenderer.so.$major"
 ln -sfn "libvirglrenderer.so.$major" "$out/libvirglrenderer.so"
