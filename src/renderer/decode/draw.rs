@@ -453,7 +453,7 @@ fn draw_bound(
         mode: prim.mode,
         info: *info,
     };
-    super::buffers::bind_for_draw(gl, resources, &bound, program)?;
+    super::buffers::bind_for_draw(gl, resources, bound, program)?;
     gl.draw(&call).map_err(gl_fail)
 }
 
