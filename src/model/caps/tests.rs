@@ -519,6 +519,11 @@ fn level2_format_masks_follow_the_table() {
     }
     assert!(l2.depthstencil.contains(z32f) && l2.depthstencil.contains(z32f_s8));
     assert!(!l2.depthstencil.contains(e5) && !l2.render.contains(e5));
+    // The eight formats of ARB_vertex_type_2_10_10_10_rev (GL 3.3), R and B orders
+    // × UNORM/SNORM/USCALED/SSCALED.
+    for id in [8, 131, 173, 176, 123, 174, 172, 175] {
+        assert!(l2.vertexbuffer.contains(id), "{id}");
+    }
 }
 
 /// Formats the host's render probe refused are claimed neither as colour nor as depth

@@ -116,6 +116,7 @@ mod tests {
                 size: 4,
                 normalized: false,
                 integer: false,
+                swap_rb: false,
                 gaps: Gaps::NONE,
             },
             buffer: 1,

@@ -220,6 +220,8 @@ pub struct KeyBits {
     pub polygon_stipple: Option<bool>,
     /// Vertex elements: input i (bit i) is a pure-integer attribute.
     pub vs_int_inputs: Option<u32>,
+    /// Vertex elements: input i (bit i) arrives with B and R swapped.
+    pub vs_bgra_inputs: Option<u32>,
 }
 
 impl KeyBits {
@@ -245,6 +247,9 @@ impl KeyBits {
         }
         if let Some(v) = self.vs_int_inputs {
             key.vs_int_inputs = v;
+        }
+        if let Some(v) = self.vs_bgra_inputs {
+            key.vs_bgra_inputs = v;
         }
     }
 }

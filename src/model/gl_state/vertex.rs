@@ -31,6 +31,12 @@ pub struct VertexAttribGl {
     pub normalized: bool,
     /// A pure-integer attribute (`glVertexAttribIPointer`, `ivec4`/`uvec4` in the shader).
     pub integer: bool,
+    /// B, G and R arrive in the components GL names R, G and B: a scaled BGRA 2-10-10-10
+    /// format, which GL's `GL_BGRA` size refuses unnormalized, fetched as RGBA; the vertex
+    /// shader swaps them back ([`VariantKey::vs_bgra_inputs`]).
+    ///
+    /// [`VariantKey::vs_bgra_inputs`]: crate::model::shader::VariantKey::vs_bgra_inputs
+    pub swap_rb: bool,
     /// [`Gap::FixedVertexAttrib`] or [`Gap::Float11_11_10VertexAttrib`].
     pub gaps: Gaps,
 }
@@ -105,11 +111,13 @@ fn attrib_format(name: &str) -> Option<(u32, i32, bool, bool, Option<Gap>)> {
                 if unsigned { gl::UNSIGNED_INT_2_10_10_10_REV } else { gl::INT_2_10_10_10_REV };
             return Some((ty, 4, norm, false, None));
         }
-        // BGRA sizes require normalized data.
-        ("BGRA", [10, 10, 10, 2], Kind::Unorm | Kind::Snorm) => {
+        // BGRA sizes require normalized data; scaled BGRA is fetched as RGBA (size 4) and
+        // swapped in the shader (`swap_rb`).
+        ("BGRA", [10, 10, 10, 2], Kind::Unorm | Kind::Snorm | Kind::Uscaled | Kind::Sscaled) => {
             let ty =
                 if unsigned { gl::UNSIGNED_INT_2_10_10_10_REV } else { gl::INT_2_10_10_10_REV };
-            return Some((ty, gl::BGRA as i32, true, false, None));
+            let size = if norm { gl::BGRA as i32 } else { 4 };
+            return Some((ty, size, norm, false, None));
         }
         ("BGRA", [8, 8, 8, 8], Kind::Unorm) => {
             return Some((gl::UNSIGNED_BYTE, gl::BGRA as i32, true, false, None))
@@ -156,7 +164,9 @@ pub fn vertex_attrib(e: &VertexElement) -> Result<VertexAttribGl> {
     let (ty, size, normalized, integer, gap) = attrib_format(f.name).ok_or_else(|| {
         Error::inval(format!("gl_state: {} is not a GL vertex attribute format", f.name))
     })?;
+    let swap_rb = f.name.starts_with("B10G10R10A2_") && size == 4;
     Ok(VertexAttribGl {
+        swap_rb,
         offset: e.src_offset,
         divisor: e.instance_divisor,
         buffer_index: e.vertex_buffer_index,
@@ -171,16 +181,20 @@ pub fn vertex_attrib(e: &VertexElement) -> Result<VertexAttribGl> {
 /// A VERTEX_ELEMENTS object (at most 32 elements, as the decoder guarantees).
 pub fn vertex_elements(elements: &[VertexElement]) -> Result<VertexElementsGl> {
     let mut out = VertexElementsGl::default();
-    let mut ints = 0u32;
+    let (mut ints, mut swapped) = (0u32, 0u32);
     for (i, e) in elements.iter().enumerate() {
         let a = vertex_attrib(e)?;
         if a.integer && i < 32 {
             ints |= 1 << i;
         }
+        if a.swap_rb && i < 32 {
+            swapped |= 1 << i;
+        }
         out.gaps = out.gaps.union(a.gaps);
         out.attribs.push(a);
     }
     out.key.vs_int_inputs = Some(ints);
+    out.key.vs_bgra_inputs = Some(swapped);
     Ok(out)
 }
 

@@ -650,6 +650,11 @@ fn variant_keys() {
     assert!(g.contains("layout(location = 1) in ivec4 in_i1;"), "{g}");
     assert!(g.contains("vec4 in_1 = intBitsToFloat(in_i1);"));
     assert!(g.contains("layout(location = 0) in vec4 in_0;"));
+    // Scaled BGRA 2-10-10-10 attributes arrive with B and R swapped.
+    let g = emit_text(PASS_VS, &VariantKey { vs_bgra_inputs: 1, ..def }).unwrap();
+    assert!(g.contains("layout(location = 0) in vec4 in_s0;"), "{g}");
+    assert!(g.contains("vec4 in_0 = in_s0.zyxw;"));
+    assert!(g.contains("layout(location = 1) in vec4 in_1;"));
 }
 
 /// The largest program the limits allow translates in bounded time (no quadratic

@@ -45,6 +45,8 @@ fn vertex_formats_as_gl_attributes() {
         ("R10G10B10A2_UNORM", (gl::UNSIGNED_INT_2_10_10_10_REV, 4, true, false)),
         ("R10G10B10A2_SSCALED", (gl::INT_2_10_10_10_REV, 4, false, false)),
         ("B10G10R10A2_SNORM", (gl::INT_2_10_10_10_REV, bgra, true, false)),
+        ("B10G10R10A2_USCALED", (gl::UNSIGNED_INT_2_10_10_10_REV, 4, false, false)),
+        ("B10G10R10A2_SSCALED", (gl::INT_2_10_10_10_REV, 4, false, false)),
         ("R32G32_FIXED", (gl::FIXED, 2, false, false)),
         ("R11G11B10_FLOAT", (gl::UNSIGNED_INT_10F_11F_11F_REV, 3, false, false)),
     ];
@@ -55,6 +57,16 @@ fn vertex_formats_as_gl_attributes() {
     let g = attrib("R11G11B10_FLOAT").unwrap().gaps;
     assert_eq!(g, Gap::Float11_11_10VertexAttrib.into());
     assert!(attrib("R8G8B8A8_UNORM").unwrap().gaps.is_empty());
+    // Only the scaled BGRA 2-10-10-10 formats are swapped in the shader.
+    for (name, swap) in [
+        ("B10G10R10A2_USCALED", true),
+        ("B10G10R10A2_SSCALED", true),
+        ("B10G10R10A2_UNORM", false),
+        ("R10G10B10A2_USCALED", false),
+        ("B8G8R8A8_UNORM", false),
+    ] {
+        assert_eq!(attrib(name).unwrap().swap_rb, swap, "{name}");
+    }
 }
 
 #[test]
@@ -66,7 +78,6 @@ fn every_format_maps_or_is_refused_by_name() {
         "A8B8G8R8_UNORM",
         "B8G8R8X8_UNORM",
         "B8G8R8A8_USCALED",
-        "B10G10R10A2_USCALED",
         "R10G10B10A2_UINT",
         "R10G10B10X2_USCALED",
         "R64_UINT",
@@ -90,14 +101,14 @@ fn every_format_maps_or_is_refused_by_name() {
     for name in refused {
         assert!(!mapped.contains(&name), "{name} mapped");
     }
-    // Reviewed list (108): R/RG/RGB/RGBA × 8/16/32 bits × UNORM/SNORM/USCALED/SSCALED/
+    // Reviewed list (110): R/RG/RGB/RGBA × 8/16/32 bits × UNORM/SNORM/USCALED/SSCALED/
     // UINT/SINT (72), FLOAT 16/32/64 (12), FIXED 32 (4), the RGBX formats the table has
     // (11), BGRA8 UNORM, RGBA 10-10-10-2 UNORM/SNORM/USCALED/SSCALED, BGRA 10-10-10-2
-    // UNORM/SNORM, RGB 11-11-10 FLOAT.
+    // UNORM/SNORM/USCALED/SSCALED, RGB 11-11-10 FLOAT.
     assert_eq!(mapped.len(), MAPPED_COUNT, "{mapped:?}");
 }
 
-const MAPPED_COUNT: usize = 108;
+const MAPPED_COUNT: usize = 110;
 
 #[test]
 fn unknown_vertex_format_is_refused() {
@@ -134,6 +145,11 @@ fn vertex_elements_end_to_end_and_int_inputs() {
     g.key.apply(&mut key);
     assert_eq!(key.vs_int_inputs, 0b010);
     assert_eq!(vertex_elements(&[]).unwrap().key.vs_int_inputs, Some(0));
+    let scaled = VertexElement { src_format: fmt("B10G10R10A2_SSCALED"), ..els[0] };
+    let g = vertex_elements(&[els[0], els[0], scaled]).unwrap();
+    assert_eq!((g.key.vs_bgra_inputs, g.key.vs_int_inputs), (Some(0b100), Some(0)));
+    g.key.apply(&mut key);
+    assert_eq!(key.vs_bgra_inputs, 0b100);
     let bad = [els[0], VertexElement { src_format: fmt("L8_UNORM"), ..els[0] }];
     assert!(vertex_elements(&bad).unwrap_err().msg.contains("L8_UNORM"));
 }

@@ -51,6 +51,9 @@ pub struct VariantKey {
     /// Vertex stage: IN[i] (bit i) is a pure-integer attribute (fed with
     /// `glVertexAttribIPointer`); the others are float attributes.
     pub vs_int_inputs: u32,
+    /// Vertex stage: IN[i] (bit i) arrives with its first and third components swapped (a
+    /// scaled BGRA 2-10-10-10 attribute fetched as RGBA): the shader swaps them back.
+    pub vs_bgra_inputs: u32,
     /// Fragment stage: colour buffer i (bit i) has a signed-integer format.
     pub fs_sint_outputs: u8,
     /// Fragment stage: colour buffer i (bit i) has an unsigned-integer format.

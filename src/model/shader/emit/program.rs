@@ -309,6 +309,10 @@ pub fn emit_with_info(
                     // A pure-integer attribute (glVertexAttribIPointer): keep its bits.
                     let _ = writeln!(w, "layout(location = {i}) in ivec4 in_i{i};");
                     let _ = writeln!(prologue, "    vec4 in_{i} = intBitsToFloat(in_i{i});");
+                } else if i < 32 && key.vs_bgra_inputs & (1 << i) != 0 {
+                    // B, G, R fetched into x, y, z: swapped back.
+                    let _ = writeln!(w, "layout(location = {i}) in vec4 in_s{i};");
+                    let _ = writeln!(prologue, "    vec4 in_{i} = in_s{i}.zyxw;");
                 } else {
                     let _ = writeln!(w, "layout(location = {i}) in vec4 in_{i};");
                 }
