@@ -444,10 +444,10 @@ fn unknown_and_skipped_commands() {
     c.push(NOP, 0, &[1, 2, 3]).push(SET_TWEAKS, 0, &[1, 1]).push(END_TRANSFERS, 0, &[]);
     assert_eq!(c.submit(1), 0);
     assert_eq!(ctx_error(1), 0, "start-up commands are accepted");
-    // A streamout target (level 2): refused, error set (not "in error"), the buffer goes
-    // on; a blend object is created.
+    // SET_SHADER_BUFFERS (not executed): refused, error set (not "in error"), the buffer
+    // goes on; a blend object is created.
     let mut c = Cmds::default();
-    c.push(CREATE_OBJECT, 10, &[6, 1, 0, 8]);
+    c.push(34, 0, &[0, 0, 0, 0, 6]);
     c.push(CREATE_OBJECT, OBJ_BLEND, &[5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     c.push(INLINE_WRITE, 0, &[1, 0, 0, 0, 0, 0, 0, 0, 2, 1, 1, 0x0403_0201, 0x0807_0605]);
     assert_eq!(c.submit(1), 0);

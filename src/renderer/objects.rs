@@ -13,12 +13,13 @@
 //! Values: every kind the renderer executes carries its validated value, mapped to GL terms
 //! by [`crate::model::gl_state`] when it is created (shared with the bound state through an
 //! `Arc`, so a bound object outlives its DESTROY_OBJECT as upstream's reference counts
-//! make it). Streamout targets (level 2) are recorded by kind only ([`Object::Refused`]) so
-//! that handle reuse, destruction and type checks behave as upstream's.
+//! make it). Streamout targets on a backend without GL are recorded by kind only
+//! ([`Object::Refused`]) so that handle reuse, destruction and type checks behave as
+//! upstream's.
 
 use crate::model::gl_state::{BlendGl, DsaGl, RasterizerGl, SamplerStateGl, VertexElementsGl};
 use crate::model::protocol::object as obj;
-pub use crate::renderer::state::{PendingShader, QueryObj, SamplerViewObj, ShaderObj};
+pub use crate::renderer::state::{PendingShader, QueryObj, SamplerViewObj, ShaderObj, SoTargetObj};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -108,6 +109,7 @@ pub enum Object {
     SamplerView(Arc<SamplerViewObj>),
     SamplerState(Arc<SamplerStateGl>),
     Query(QueryObj),
+    StreamoutTarget(Arc<SoTargetObj>),
     /// An object of a kind the renderer does not execute yet: only its kind is known.
     Refused(ObjectKind),
 }
@@ -125,6 +127,7 @@ impl Object {
             Object::SamplerView(_) => ObjectKind::SamplerView,
             Object::SamplerState(_) => ObjectKind::SamplerState,
             Object::Query(_) => ObjectKind::Query,
+            Object::StreamoutTarget(_) => ObjectKind::StreamoutTarget,
             Object::Refused(k) => *k,
         }
     }

@@ -9,7 +9,7 @@ use crate::model::gl_state::{
     BlendGl, DsaGl, RasterizerGl, SamplerStateGl, SamplerViewGl, VertexElementsGl,
 };
 use crate::model::protocol::{IndexBuffer, Scissor, ShaderType, VertexBuffer, Viewport};
-use crate::model::shader::{self, Program, VariantKey};
+use crate::model::shader::{self, Program, StreamOutKey, VariantKey};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -34,6 +34,9 @@ pub struct ShaderObj {
     pub program: Arc<Program>,
     /// IN[i] the program reads (bit i; vertex stage: the attributes a draw fetches).
     pub inputs: u32,
+    /// The stream-output layout sent with the shader (used when it is the last vertex
+    /// stage; empty: none).
+    pub stream_output: StreamOutKey,
 }
 
 impl ShaderObj {
@@ -56,6 +59,7 @@ impl ShaderObj {
             text: Arc::from(text),
             program: Arc::new(program),
             inputs,
+            stream_output: StreamOutKey::default(),
         })
     }
 }
@@ -68,6 +72,8 @@ pub struct PendingShader {
     pub total: usize,
     /// The bytes so far (grows chunk by chunk; never past `total`).
     pub text: Vec<u8>,
+    /// The stream-output layout of the first chunk (boxed: the key is large).
+    pub stream_output: Box<StreamOutKey>,
 }
 
 impl PendingShader {
@@ -113,6 +119,25 @@ pub struct QueryObj {
     pub result: Option<u64>,
 }
 
+/// A STREAMOUT_TARGET: a range of a buffer resource (checked against its size at
+/// creation), and the transform-feedback set that last captured into it.
+#[derive(Debug)]
+pub struct SoTargetObj {
+    pub res: u32,
+    pub offset: u32,
+    pub size: u32,
+    /// Id of the last [`SoSet`] holding this target (0: none); draws from it use that set.
+    pub last_set: AtomicU64,
+}
+
+/// A SET_STREAMOUT_TARGETS binding: its id names the backend's transform-feedback object.
+#[derive(Debug)]
+pub struct SoSet {
+    pub id: u64,
+    /// By buffer index (at most 4).
+    pub targets: Vec<Option<Arc<SoTargetObj>>>,
+}
+
 /// What the SET_* and BIND_* commands bound in a sub-context.
 #[derive(Clone, Debug)]
 pub struct Bound {
@@ -141,6 +166,11 @@ pub struct Bound {
     pub render_condition: Option<RenderCondition>,
     /// SET_UNIFORM_BUFFER by stage and index (`decode::buffers`).
     pub uniform_buffers: [Vec<Option<UniformBuffer>>; STAGES],
+    /// Stream-output targets bound now (`None`: no capture).
+    pub streamout: Option<Arc<SoSet>>,
+    /// The last set bound (kept while unbound, so that binding the same targets again with
+    /// the append bits resumes its capture).
+    pub streamout_last: Option<Arc<SoSet>>,
 }
 
 /// A buffer range bound as a uniform block (SET_UNIFORM_BUFFER).
@@ -190,6 +220,8 @@ impl Default for Bound {
             stipple: [u32::MAX; 32],
             render_condition: None,
             uniform_buffers: Default::default(),
+            streamout: None,
+            streamout_last: None,
         }
     }
 }
@@ -246,7 +278,12 @@ mod tests {
 
     #[test]
     fn pending_shader_appends_in_order_only() {
-        let mut p = PendingShader { stage: ShaderType::Vertex, total: 6, text: b"abc".to_vec() };
+        let mut p = PendingShader {
+            stage: ShaderType::Vertex,
+            total: 6,
+            text: b"abc".to_vec(),
+            stream_output: Default::default(),
+        };
         assert!(p.append(2, b"x").is_err(), "a gap or overlap is refused");
         assert!(!p.append(3, b"d").unwrap());
         assert!(p.append(4, b"efgh").unwrap(), "cut at the announced length");

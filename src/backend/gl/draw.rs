@@ -98,6 +98,10 @@ pub struct DrawCall<'a> {
     /// The GL primitive mode.
     pub mode: u32,
     pub info: DrawVbo,
+    /// Transform feedback captures this draw (see [`super::streamout`]).
+    pub xfb: Option<super::streamout::XfbDraw<'a>>,
+    /// Draws the vertices captured by this set (gallium's `count_from_stream_output`).
+    pub from_xfb: Option<u64>,
 }
 
 /// A CLEAR of the bound framebuffer.
@@ -136,6 +140,8 @@ pub struct DrawObjects {
     vertex_state: Option<(Vec<VertexInput>, Option<u32>)>,
     /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
     pub(super) buffers: super::buffer_bindings::BufferBindings,
+    /// Transform-feedback objects (see [`super::streamout`]).
+    pub(super) xfb: super::streamout::XfbObjects,
 }
 
 /// The state [`GlBackend::draw`] last applied, compared with the next draw's so that an
@@ -272,7 +278,7 @@ impl GlBackend {
     pub fn draw(&mut self, d: &DrawCall<'_>) -> Result<()> {
         let info = &d.info;
         let instances = u64::from(info.instance_count);
-        if info.count == 0 || instances == 0 {
+        if (info.count == 0 && d.from_xfb.is_none()) || instances == 0 {
             return Ok(());
         }
         if d.cbufs.iter().all(Option::is_none) && d.zs.is_none() {
@@ -281,12 +287,17 @@ impl GlBackend {
         }
         self.begin()?;
         // What the draw fetches, checked before anything reaches GL.
-        let vertex_range = match d.index {
-            None => {
+        let vertex_range = match (d.from_xfb, d.index) {
+            (Some(_), Some(_)) => return Err(Error::inval("indexed draw from stream output")),
+            (Some(set), None) => match self.xfb_vertex_range(set)? {
+                Some(r) => Some(r),
+                None => return Ok(()),
+            },
+            (None, None) => {
                 let lo = u64::from(info.start);
                 Some((lo, lo + u64::from(info.count) - 1))
             }
-            Some(ix) => self.indexed_range(&ix, info)?,
+            (None, Some(ix)) => self.indexed_range(&ix, info)?,
         };
         check_fetch(d.vertices, vertex_range, info.start_instance.into(), instances)?;
         self.bind_framebuffer(d.cbufs, d.zs)?;
@@ -341,7 +352,15 @@ impl GlBackend {
             self.draw.vertex_state = Some(vertex_state);
         }
         self.bind_textures(d.textures)?;
-        self.issue_draw(d)?;
+        let capturing = self.xfb_before_draw(d)?;
+        let drawn = match d.from_xfb {
+            Some(set) => self.xfb_draw_from(set, d.mode, info.instance_count),
+            None => self.issue_draw(d),
+        };
+        if capturing {
+            self.xfb_after_draw();
+        }
+        drawn?;
         self.check("DRAW_VBO")
     }
 

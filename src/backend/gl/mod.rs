@@ -51,6 +51,7 @@ mod readback;
 mod recycle;
 mod staging;
 mod storage;
+pub mod streamout;
 mod sync;
 mod textures;
 mod upload;

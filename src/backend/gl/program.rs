@@ -339,6 +339,14 @@ impl GlBackend {
                         for &s in &shaders {
                             gl.attach_shader(p, s);
                         }
+                        // Stream output: the last vertex stage's captured varyings.
+                        if let Some((_, _, i)) =
+                            glsl.iter().find(|(_, _, i)| !i.xfb_varyings.is_empty())
+                        {
+                            let names: Vec<&str> =
+                                i.xfb_varyings.iter().map(String::as_str).collect();
+                            gl.transform_feedback_varyings(p, &names, glow::INTERLEAVED_ATTRIBS);
+                        }
                         gl.link_program(p);
                         for &s in &shaders {
                             gl.detach_shader(p, s);

@@ -76,6 +76,8 @@ pub(crate) struct RawGl {
     pub logic_op: unsafe extern "system" fn(Enum),
     pub provoking_vertex: unsafe extern "system" fn(Enum),
     pub point_size: unsafe extern "system" fn(f32),
+    /// GL 4.2 / ARB_transform_feedback_instanced (draws from a transform-feedback object).
+    pub draw_transform_feedback_instanced: Option<unsafe extern "system" fn(Enum, Uint, Sizei)>,
 }
 
 /// Casts a loaded symbol to its function-pointer type.
@@ -157,6 +159,12 @@ impl RawGl {
             logic_op: req!("glLogicOp"),
             provoking_vertex: req!("glProvokingVertex"),
             point_size: req!("glPointSize"),
+            draw_transform_feedback_instanced: opt!(
+                "glDrawTransformFeedbackInstanced",
+                4,
+                2,
+                "GL_ARB_transform_feedback_instanced"
+            ),
         })
     }
 }

@@ -3,13 +3,14 @@
 //! variant keys the state asks for) and handed to [`crate::backend::gl::GlBackend::draw`].
 //!
 //! What a level-1 host does not execute is refused honestly (UNSUPPORTED_FUNCTION, logged
-//! once, the context not put in error): indirect draws, draws from streamout, tessellation
+//! once, the context not put in error): indirect draws, tessellation
 //! and compute stages, primitives core GL lacks (the capsets leave them out, so the guest
 //! converts them). A draw without a vertex or fragment shader draws nothing, as upstream.
 
 use super::{attached, fail, log_once, skip, CmdResult, Fail};
 use crate::backend::gl::draw::{Attachment, DrawCall, OutKind, TextureInput, VertexInput};
 use crate::backend::gl::draw::{ClearCall, IndexInput};
+use crate::backend::gl::streamout::XfbDraw;
 use crate::backend::gl::GlBackend;
 use crate::backend::Storage;
 use crate::error::Error;
@@ -207,10 +208,17 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         skip(r, ctx_id, (ccmd::DRAW_VBO, 0), "DRAW_VBO on a backend without GL");
         return Ok(());
     }
-    if info.indirect.is_some() || info.count_from_so != 0 {
-        skip(r, ctx_id, (ccmd::DRAW_VBO, 1), "indirect draws and draws from streamout");
+    if info.indirect.is_some() {
+        skip(r, ctx_id, (ccmd::DRAW_VBO, 1), "indirect draws");
         return Ok(());
     }
+    let from_xfb = match info.count_from_so {
+        0 => None,
+        h => match super::streamout::draw_source(r, ctx_id, h)? {
+            Some(set) => Some(set),
+            None => return Ok(()),
+        },
+    };
     let prim = gl_state::primitive(info.mode).map_err(gl_fail)?;
     if prim.gap.is_some() {
         skip(r, ctx_id, (ccmd::DRAW_VBO, 2), "primitives core GL lacks (quads, polygons, patches)");
@@ -223,7 +231,7 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         let sub = r.context(ctx_id)?.sub();
         (sub.fb.clone(), std::mem::take(&mut sub.bound))
     };
-    let result = draw_bound(r, ctx_id, info, prim, &fb, &bound);
+    let result = draw_bound(r, ctx_id, info, prim, from_xfb, &fb, &bound);
     if let Ok(c) = r.context(ctx_id) {
         c.sub().bound = bound;
     }
@@ -236,6 +244,7 @@ fn draw_bound(
     ctx_id: u32,
     info: &DrawVbo,
     prim: gl_state::PrimitiveGl,
+    from_xfb: Option<u64>,
     fb: &Framebuffer,
     bound: &Bound,
 ) -> CmdResult {
@@ -322,6 +331,7 @@ fn draw_bound(
             let n = keys.len();
             keys[0].shadow_swizzle = vs_shadow;
             keys[n - 1].shadow_swizzle = fs_shadow;
+            keys[n - 2].stream_output = gs.as_deref().unwrap_or(&vs).stream_output;
             let mut stages: Vec<(&str, &VariantKey)> = vec![(&vs.text, &keys[0])];
             if let Some(g) = &gs {
                 stages.push((&g.text, &keys[1]));
@@ -432,6 +442,14 @@ fn draw_bound(
             .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()))
             .filter(|(_, c)| !c.is_empty())
             .collect();
+    let last = gs.as_deref().unwrap_or(&vs);
+    let capture = super::streamout::capture(gl, resources, &bound, last, gs.is_some(), prim.mode)?;
+    let xfb = capture.as_ref().map(|c| XfbDraw {
+        set: c.set,
+        buffers: &c.buffers,
+        prim: c.prim,
+        strides: c.strides,
+    });
     let call = DrawCall {
         program,
         cbufs: &cbufs,
@@ -452,6 +470,8 @@ fn draw_bound(
         textures: &textures,
         mode: prim.mode,
         info: *info,
+        xfb,
+        from_xfb,
     };
     super::buffers::bind_for_draw(gl, resources, bound, program)?;
     gl.draw(&call).map_err(gl_fail)

@@ -13,8 +13,9 @@
 //! the SET_* state commands, DRAW_VBO, CLEAR on GL, BEGIN/END_QUERY and GET_QUERY_RESULT,
 //! SET_UNIFORM_BUFFER and buffer sampler views ([`buffers`]), GET_QUERY_RESULT_QBO
 //! ([`qbo`]), SET_RENDER_CONDITION ([`cond`]: DRAW_VBO, CLEAR and BLITs that ask for it are skipped
-//! when the query's result says so) and LINK_SHADER (accepted: programs link at the first
-//! draw).
+//! when the query's result says so), stream output ([`streamout`]: STREAMOUT_TARGET objects,
+//! SET_STREAMOUT_TARGETS, capturing draws and draws from a capture) and LINK_SHADER
+//! (accepted: programs link at the first draw).
 //!
 //! GL contexts: every sub-context draws in the backend's one GL context. Its state lives
 //! in the sub-context ([`crate::renderer::state::Bound`]) and is applied in full at every
@@ -37,7 +38,7 @@
 //! | object limit ([`crate::renderer::objects::MAX_OBJECTS`]) | ENOMEM | unchanged (upstream: a failed insert is ENOMEM) | not run |
 //! | DRAW_VBO in a context in error | ENOTRECOVERABLE (131) | unchanged (upstream checks `in_error` first and reports nothing) | not run |
 //! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
-//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: CREATE_OBJECT(STREAMOUT_TARGET), SET_STREAMOUT_TARGETS, indirect draws, draws from streamout, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated, CLEAR_SURFACE, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
+//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: indirect draws, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated, CLEAR_SURFACE, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
 //! | a draw the GL backend refuses (a vertex or index range past its buffer, an unbound vertex buffer the program reads, an incomplete framebuffer, a program that does not translate or link) | EINVAL | its error, in error | not run |
 //! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, MEMORY/TEXTURE_BARRIER, LINK_SHADER) | 0 | — | runs |
 //!
@@ -46,8 +47,7 @@
 //! must keep a live context (vtest drops a client whose submit fails).
 //!
 //! Objects: CREATE_OBJECT stores every kind in the sub-context's
-//! [`crate::renderer::objects::ObjectTable`] with its validated value (streamout targets
-//! by kind only, after the refusal), a taken handle is replaced, DESTROY_OBJECT removes by
+//! [`crate::renderer::objects::ObjectTable`] with its validated value, a taken handle is replaced, DESTROY_OBJECT removes by
 //! handle. A handle of the wrong kind reads as missing, as upstream: SET_FRAMEBUFFER_STATE
 //! fails with ILLEGAL_SURFACE, BIND_OBJECT with ILLEGAL_HANDLE. (Upstream reports those two
 //! and returns 0 from the command; this decoder stops the buffer with EINVAL there, as it
@@ -71,6 +71,7 @@ mod draw;
 mod qbo;
 mod resource;
 mod state;
+mod streamout;
 mod surface;
 
 /// A failed command: the errno the submit returns and the context error it records
@@ -304,6 +305,9 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
                 gl.delete_queries(&queries);
             }
             Ok(())
+        }
+        C::SetStreamoutTargets { append_bitmask, handles } => {
+            streamout::set_targets(r, ctx_id, *append_bitmask, handles)
         }
         C::CreateObject { handle, object } => surface::create_object(r, ctx_id, *handle, object),
         C::DestroyObject { handle, .. } => {

@@ -2,11 +2,9 @@
 //! (validated and mapped to GL terms once, by [`crate::model::gl_state`]), BIND_OBJECT,
 //! BIND_SHADER and the bound state a draw uses ([`crate::renderer::state::Bound`]).
 
-use super::{attached, fail, skip, CmdResult, Fail};
+use super::{attached, fail, CmdResult, Fail};
 use crate::model::gl_state;
-use crate::model::protocol::{
-    ccmd, BindableObject, Object as Proto, Shader, ShaderChunk, ShaderType,
-};
+use crate::model::protocol::{BindableObject, Object as Proto, Shader, ShaderChunk, ShaderType};
 use crate::renderer::context::{
     ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_HANDLE, ERROR_CTX_ILLEGAL_RESOURCE,
 };
@@ -69,10 +67,7 @@ pub(super) fn create_state_object(
             })
         }
         Proto::Shader(s) => return create_shader(r, ctx_id, handle, s),
-        Proto::StreamoutTarget(_) => {
-            skip(r, ctx_id, (ccmd::CREATE_OBJECT, 10), "CREATE_OBJECT(STREAMOUT_TARGET)");
-            Object::Refused(ObjectKind::StreamoutTarget)
-        }
+        Proto::StreamoutTarget(t) => super::streamout::create_target(r, ctx_id, t)?,
         Proto::Surface(_) | Proto::MsaaSurface(_) => {
             unreachable!("surfaces are created by the caller")
         }
@@ -89,8 +84,9 @@ fn create_shader(
 ) -> Result<Option<Object>, Fail> {
     let bytes = s.text_bytes();
     let shader_fail = |msg: String| fail(ERROR_CTX_ILLEGAL_SHADER, msg);
-    let complete = |stage: ShaderType, text: &[u8]| -> Result<Object, Fail> {
-        let obj = ShaderObj::new(stage, text).map_err(|e| shader_fail(e.msg))?;
+    let complete = |stage: ShaderType, text: &[u8], so| -> Result<Object, Fail> {
+        let mut obj = ShaderObj::new(stage, text).map_err(|e| shader_fail(e.msg))?;
+        obj.stream_output = so;
         Ok(Object::Shader(Arc::new(obj)))
     };
     match s.chunk {
@@ -101,10 +97,16 @@ fn create_shader(
                     "shader of {total} bytes (at most {MAX_SHADER_TEXT})"
                 )));
             }
+            let so = super::streamout::shader_key(s.stream_output.as_ref())?;
             if bytes.len() >= total {
-                return complete(s.shader_type, &bytes[..total]).map(Some);
+                return complete(s.shader_type, &bytes[..total], so).map(Some);
             }
-            Ok(Some(Object::ShaderPart(PendingShader { stage: s.shader_type, total, text: bytes })))
+            Ok(Some(Object::ShaderPart(PendingShader {
+                stage: s.shader_type,
+                total,
+                text: bytes,
+                stream_output: Box::new(so),
+            })))
         }
         ShaderChunk::Continuation { offset } => {
             let sub = r.context(ctx_id)?.sub();
@@ -116,7 +118,7 @@ fn create_shader(
             let done = p.append(offset.into(), &bytes).map_err(|e| shader_fail(e.msg))?;
             if done {
                 let (stage, text) = (p.stage, std::mem::take(&mut p.text));
-                let obj = complete(stage, &text)?;
+                let obj = complete(stage, &text, *p.stream_output)?;
                 *sub.objects.get_mut(handle).expect("looked up above") = obj;
             }
             Ok(None)
