@@ -261,3 +261,56 @@ fn garbage_closes_only_that_connection() {
     }
     a.round_trip(ra, &shm_a, 17);
 }
+
+/// Random request streams after a valid handshake, one connection each, into one
+/// `--multi-clients` server (where a crash would take every client down): the server
+/// survives them all and still serves a good client; nothing is left of them.
+#[test]
+fn random_streams_do_not_kill_the_server() {
+    let srv = Server::start("random", &["--multi-clients"]);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for round in 0..150 {
+        let (mut c, v) = Client::connect(&srv, &format!("random-{round}"), 3);
+        assert_eq!(v, Some(3));
+        // A resource of its own, named often below so that requests reach the renderer.
+        let (own, _shm) = c.create_texture();
+        let mut m = Vec::new();
+        for _ in 0..(1 + next() % 6) {
+            // A known command id (mostly) with a plausible length, then random dwords.
+            let cmd = if next() % 8 == 0 { (next() % 40) as u32 } else { 1 + (next() % 24) as u32 };
+            let len = (next() % 16) as u32;
+            m.extend_from_slice(&len.to_le_bytes());
+            m.extend_from_slice(&cmd.to_le_bytes());
+            for _ in 0..len {
+                let w = match next() % 5 {
+                    0 => (next() % 4) as u32,
+                    4 => own,
+                    1 => (next() % 64) as u32,
+                    2 => u32::MAX,
+                    _ => next() as u32,
+                };
+                m.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        // The server may close the connection at any point: ignore write errors.
+        let _ = c.s.write_all(&m);
+        drop(c);
+    }
+    let (mut good, v) = Client::connect(&srv, "good", 3);
+    assert_eq!(v, Some(3), "server alive after the random streams:\n{}", srv.log());
+    let (r, shm) = good.create_texture();
+    good.round_trip(r, &shm, 19);
+    drop(good);
+    std::thread::sleep(Duration::from_millis(200));
+    let log = srv.log();
+    if let Ok(keep) = std::env::var("VTEST_SERVER_TEST_KEEP_LOG") {
+        let _ = std::fs::write(keep, &log);
+    }
+    assert!(log.lines().all(|l| !l.contains("cleanup")), "cleanup errors");
+}

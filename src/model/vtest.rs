@@ -494,9 +494,10 @@ pub fn reply_capset(caps: Option<&[u8]>) -> Result<Vec<u8>> {
 }
 
 /// Decodes a whole client stream (the fuzz target's entry): requests in order, stopping
-/// after the first error or at a truncated message. Legacy TRANSFER_PUT data is skipped.
-pub fn decode_stream(mut bytes: &[u8], limits: &Limits) -> Vec<Result<Request>> {
-    let mut out = Vec::new();
+/// after the first error or at a truncated message, and the bytes consumed by the
+/// requests returned (legacy TRANSFER_PUT data included; a truncated tail is not).
+pub fn decode_stream(mut bytes: &[u8], limits: &Limits) -> (Vec<Result<Request>>, usize) {
+    let (mut out, total) = (Vec::new(), bytes.len());
     while bytes.len() >= HDR_BYTES {
         let (hdr, rest) = bytes.split_at(HDR_BYTES);
         let h = Header::parse(hdr.try_into().expect("8 bytes"));
@@ -512,15 +513,19 @@ pub fn decode_stream(mut bytes: &[u8], limits: &Limits) -> Vec<Result<Request>> 
         }
         let (body, rest) = rest.split_at(n);
         let r = decode(h, body, limits);
-        let failed = r.is_err();
-        let skip = r.as_ref().map(|r| r.trailing_bytes()).unwrap_or(0);
-        out.push(r);
-        if failed || rest.len() < skip {
+        if r.is_err() {
+            out.push(r);
             break;
         }
+        let skip = r.as_ref().map(|r| r.trailing_bytes()).unwrap_or(0);
+        if rest.len() < skip {
+            break;
+        }
+        out.push(r);
         bytes = &rest[skip..];
     }
-    out
+    let consumed = total - bytes.len();
+    (out, consumed)
 }
 
 #[cfg(test)]

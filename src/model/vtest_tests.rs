@@ -32,8 +32,9 @@ fn mesa_handshake_stream() {
     s.extend(msg(cmd::PROTOCOL_VERSION, 1, &[3]));
     s.extend(msg(cmd::GET_CAPS2, 0, &[]));
     s.extend(msg(cmd::GET_CAPS, 0, &[]));
-    let got: Vec<_> =
-        decode_stream(&s, &Limits::default()).into_iter().map(|r| r.unwrap()).collect();
+    let (got, used) = decode_stream(&s, &Limits::default());
+    assert_eq!(used, s.len());
+    let got: Vec<_> = got.into_iter().map(|r| r.unwrap()).collect();
     assert_eq!(
         got,
         vec![
@@ -77,8 +78,8 @@ fn resource_create2_and_legacy_transfer_put() {
     let mut s = msg(cmd::TRANSFER_PUT, 14, &[7, 0, 16, 0, 0, 0, 0, 4, 1, 1, 10]);
     s.extend_from_slice(&[0xaa; 10]);
     s.extend(msg(cmd::RESOURCE_UNREF, 1, &[7]));
-    let got = decode_stream(&s, &Limits::default());
-    assert_eq!(got.len(), 2);
+    let (got, used) = decode_stream(&s, &Limits::default());
+    assert_eq!((got.len(), used), (2, s.len()));
     assert_eq!(got[1].as_ref().unwrap(), &Request::ResourceUnref { handle: 7 });
 }
 
@@ -146,10 +147,13 @@ fn replies() {
 #[test]
 fn truncated_and_garbage_streams_do_not_panic() {
     let l = Limits::default();
-    assert!(decode_stream(&[], &l).is_empty());
-    assert!(decode_stream(&[1, 2, 3], &l).is_empty());
+    assert_eq!(decode_stream(&[], &l), (vec![], 0));
+    assert_eq!(decode_stream(&[1, 2, 3], &l), (vec![], 0));
     // A SUBMIT_CMD announcing more than is there: nothing decoded, no error.
-    assert!(decode_stream(&msg(cmd::SUBMIT_CMD, 4, &[1]), &l).is_empty());
+    assert_eq!(decode_stream(&msg(cmd::SUBMIT_CMD, 4, &[1]), &l), (vec![], 0));
+    // A legacy TRANSFER_PUT whose data is cut short: not returned.
+    let s = msg(cmd::TRANSFER_PUT, 11, &[7, 0, 16, 0, 0, 0, 0, 4, 1, 1, 10]);
+    assert_eq!(decode_stream(&s, &l), (vec![], 0));
     let mut x: u32 = 12345;
     for _ in 0..2000 {
         let mut s = Vec::new();
