@@ -111,9 +111,11 @@ run_stage() {
         VM_QEMU=$q bash tests/e2e/gl-3d.sh --lib target/release --expect "$OURS_3D" || rc=1
       exit $rc' ;;
     # piglit's quick list as vtest clients on Debian's virgl_test_server, on upstream's
-    # library (harness floor) and on target/release (tests/vtest/expected/ours-quick.pass).
+    # library (harness floor) and on target/release (tests/vtest/expected/ours-quick.pass);
+    # then the same with our own virgl_test_server (target/release) for the "ours" run.
     # Exits 77 (SKIPPED) without piglit or virgl-server.
-    vtest) stage vtest bash tests/vtest/run.sh --check ;;
+    vtest) stage vtest bash -c 'bash tests/vtest/run.sh --check || exit $?
+      bash tests/vtest/run.sh --check --server ours --out target/vtest-check-server' ;;
     fuzz) stage fuzz bash scripts/fuzz.sh 20 ;;
     bench) stage bench cargo bench --bench transfer -- --quick ;;
     demo) stage demo cargo run --release --example demo -- --quick --png target/demo.png ;;
