@@ -443,7 +443,7 @@ fn draw_bound(
             .filter(|(_, c)| !c.is_empty())
             .collect();
     let last = gs.as_deref().unwrap_or(&vs);
-    let capture = super::streamout::capture(gl, resources, &bound, last, gs.is_some(), prim.mode)?;
+    let capture = super::streamout::capture(gl, resources, bound, last, gs.is_some(), prim.mode)?;
     let xfb = capture.as_ref().map(|c| XfbDraw {
         set: c.set,
         buffers: &c.buffers,
