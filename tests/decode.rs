@@ -716,3 +716,46 @@ fn object_limit_per_context() {
     c.push(CREATE_OBJECT, OBJ_SURFACE, &[LIMIT + 1, 1, RGBA8, 0, 0]);
     assert_eq!(c.submit(1), 0);
 }
+
+/// sRGB write control (GL backend): a surface viewing sRGB storage through the sRGB format
+/// encodes clears, one through the linear twin does not; BLIT formats choose whether the
+/// source is decoded and the destination encoded.
+#[test]
+fn srgb_views_choose_conversion() {
+    let _s = session();
+    if test_backend() != "gl" {
+        eprintln!("skipped: sRGB conversion is done by the GL backend only");
+        return;
+    }
+    const RGBA8_SRGB: u32 = 104;
+    let near = |got: &[u8], want: [u8; 4]| got.iter().zip(want).all(|(&g, w)| g.abs_diff(w) <= 1);
+    let (s, l) = (tex(1, RGBA8_SRGB, 2, 2), tex(2, RGBA8, 2, 2));
+    let half = 0.5f32.to_bits();
+    let mut c = Cmds::default();
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[10, 1, RGBA8_SRGB, 0, 0]);
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[11, 1, RGBA8, 0, 0]);
+    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 10]);
+    c.push(CLEAR, 0, &[1 << 2, half, half, half, half, 0, 0, 0]);
+    assert_eq!(c.submit(1), 0);
+    let out = level0(&s);
+    assert!(out.chunks(4).all(|p| near(p, [188, 188, 188, 128])), "encoded: {out:?}");
+    let mut c = Cmds::default();
+    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 11]);
+    c.push(CLEAR, 0, &[1 << 2, half, half, half, half, 0, 0, 0]);
+    assert_eq!(c.submit(1), 0);
+    let out = level0(&s);
+    assert!(out.chunks(4).all(|p| near(p, [128, 128, 128, 128])), "linear view: {out:?}");
+    // sRGB storage holding 128: decoded through an sRGB source view, raw through a linear one.
+    let bx = [0, 0, 0, 2, 2, 1];
+    assert_eq!(one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, bx), (1, RGBA8_SRGB, bx), None)), 0);
+    assert!(level0(&l).chunks(4).all(|p| near(p, [55, 55, 55, 128])), "{:?}", level0(&l));
+    assert_eq!(one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, bx), (1, RGBA8, bx), None)), 0);
+    assert!(level0(&l).chunks(4).all(|p| p == [128; 4]), "{:?}", level0(&l));
+    // Linear 128 into sRGB storage: encoded through an sRGB view, raw through a linear one.
+    assert_eq!(one(1, BLIT, 0, &blit_cmd(0xf, (1, RGBA8_SRGB, bx), (2, RGBA8, bx), None)), 0);
+    assert!(level0(&s).chunks(4).all(|p| near(p, [188, 188, 188, 128])), "{:?}", level0(&s));
+    upload(&l, &[55; 16]);
+    assert_eq!(one(1, BLIT, 0, &blit_cmd(0xf, (1, RGBA8, bx), (2, RGBA8, bx), None)), 0);
+    assert!(level0(&s).iter().all(|&v| v == 55), "{:?}", level0(&s));
+    assert_eq!(ctx_error(1), 0);
+}

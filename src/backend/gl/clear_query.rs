@@ -26,7 +26,11 @@ impl GlBackend {
             unsafe {
                 gl.disable(glow::SCISSOR_TEST);
                 gl.disable(glow::RASTERIZER_DISCARD);
-                gl.enable(glow::FRAMEBUFFER_SRGB);
+                if a.linear_view {
+                    gl.disable(glow::FRAMEBUFFER_SRGB);
+                } else {
+                    gl.enable(glow::FRAMEBUFFER_SRGB);
+                }
                 gl.color_mask_draw_buffer(0, true, true, true, true);
                 match a.kind {
                     OutKind::Float => {
@@ -183,7 +187,13 @@ impl GlBackend {
         // SAFETY: context current, both framebuffers bound and complete.
         unsafe {
             gl.disable(glow::RASTERIZER_DISCARD);
-            gl.disable(glow::FRAMEBUFFER_SRGB);
+            // Decode and encode sRGB unless the guest views either side linearly (the
+            // decoder hands over only blits one switch can do).
+            if src.linear_view || dst.linear_view {
+                gl.disable(glow::FRAMEBUFFER_SRGB);
+            } else {
+                gl.enable(glow::FRAMEBUFFER_SRGB);
+            }
             gl.color_mask(true, true, true, true);
             gl.depth_mask(true);
             gl.stencil_mask_separate(glow::FRONT_AND_BACK, 0xff);

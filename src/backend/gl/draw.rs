@@ -46,6 +46,16 @@ pub struct Attachment {
     /// Stored channel c takes colour component `[c]` (storage in another channel order:
     /// [`crate::model::gl_state::output_swizzle`]); `None`: as written.
     pub swizzle: Option<[u8; 4]>,
+    /// The surface views sRGB storage through the linear format (VIRGL_CAP_SRGB_WRITE_CONTROL:
+    /// the guest's GL_FRAMEBUFFER_SRGB is off): writes store the values unencoded.
+    pub linear_view: bool,
+}
+
+/// Whether writes to `cbufs` encode sRGB (`GL_FRAMEBUFFER_SRGB`): unless a colour buffer is
+/// a linear view of sRGB storage. GL has one switch for all buffers; linear storage ignores
+/// it.
+pub fn srgb_writes(cbufs: &[Option<Attachment>]) -> bool {
+    !cbufs.iter().flatten().any(|a| a.linear_view)
 }
 
 /// `v` reordered for storage through `swizzle` (see [`Attachment::swizzle`]).
@@ -158,6 +168,7 @@ struct AppliedState {
     viewport: Viewport,
     scissor: Scissor,
     swizzles: [Option<[u8; 4]>; 8],
+    srgb_writes: bool,
 }
 
 impl DrawObjects {
@@ -336,6 +347,7 @@ impl GlBackend {
             swizzles: std::array::from_fn(|i| {
                 d.cbufs.get(i).copied().flatten().and_then(|a| a.swizzle)
             }),
+            srgb_writes: srgb_writes(d.cbufs),
         };
         if !(self.single_context() && self.draw.applied.as_ref() == Some(&applied)) {
             self.draw.applied = None;
@@ -511,7 +523,7 @@ impl GlBackend {
             set(glow::SAMPLE_ALPHA_TO_ONE, b.alpha_to_one);
             let c = d.blend_color;
             gl.blend_color(c[0], c[1], c[2], c[3]);
-            set(glow::FRAMEBUFFER_SRGB, true);
+            set(glow::FRAMEBUFFER_SRGB, srgb_writes(d.cbufs));
             set(glow::SAMPLE_MASK, d.sample_mask != u32::MAX);
             (raw.sample_maski)(0, d.sample_mask);
             // Depth and stencil.

@@ -172,6 +172,16 @@ impl FormatInfo {
     pub fn is_srgb(&self) -> bool {
         self.name.contains("SRGB")
     }
+    /// The same bytes with or without sRGB conversion: `other` is this format, or the
+    /// `*_SRGB` / `*_UNORM` twin of it (`R8G8B8A8_SRGB` and `R8G8B8A8_UNORM`), as gallium
+    /// views sRGB storage linearly when the guest's `GL_FRAMEBUFFER_SRGB` is off.
+    pub fn srgb_twin(&self, other: &FormatInfo) -> bool {
+        let base =
+            |f: &FormatInfo| f.name.strip_suffix("_SRGB").or_else(|| f.name.strip_suffix("_UNORM"));
+        self.id == other.id
+            || (self.is_srgb() != other.is_srgb()
+                && base(self).is_some_and(|b| base(other) == Some(b)))
+    }
     /// The GL backend can hold the format (and therefore sample it).
     pub fn sampleable(&self) -> bool {
         self.gl.is_some()

@@ -393,3 +393,16 @@ fn gl3_depth_and_shared_exponent_storage() {
     assert!(!lookup(24).unwrap().gl_transfer_is_exact(), "no GL storage");
     assert!(lookup(B8G8R8A8_UNORM).unwrap().gl_transfer_is_exact());
 }
+
+#[test]
+fn srgb_twins() {
+    let f = |id: u32| lookup(id).unwrap();
+    let (rgba_srgb, bgra_srgb, bgrx_srgb) = (f(104), f(100), f(101));
+    assert!(rgba_srgb.srgb_twin(f(R8G8B8A8_UNORM)) && f(R8G8B8A8_UNORM).srgb_twin(rgba_srgb));
+    assert!(bgra_srgb.srgb_twin(f(B8G8R8A8_UNORM)) && bgrx_srgb.srgb_twin(f(B8G8R8X8_UNORM)));
+    assert!(f(R8G8B8A8_UNORM).srgb_twin(f(R8G8B8A8_UNORM)));
+    assert!(!rgba_srgb.srgb_twin(f(B8G8R8A8_UNORM)));
+    assert!(!rgba_srgb.srgb_twin(bgra_srgb));
+    assert!(!f(R8G8B8A8_UNORM).srgb_twin(f(B8G8R8A8_UNORM)));
+    assert!(!f(R8_UNORM).srgb_twin(f(R8G8_UNORM)));
+}

@@ -111,6 +111,8 @@ fn attachment(
         kind: out_kind(s.format),
         zs_point,
         swizzle: desc.format.gl.and_then(|g| gl_state::output_swizzle(g.swizzle)),
+        linear_view: desc.format.is_srgb()
+            && !format::lookup(s.format).is_some_and(|f| f.is_srgb()),
     })
 }
 
@@ -656,7 +658,10 @@ pub(super) fn blit_gl(
     if y0top || sd.target == Target::Buffer || dd.target == Target::Buffer {
         return None;
     }
-    if b.src.format != sf.id || b.dst.format != df.id || sf.is_compressed() || df.is_compressed() {
+    // The guest may view sRGB storage linearly (or the other way round): its BLIT formats
+    // say whether the blit decodes the source and encodes into the destination.
+    let (sv, dv) = (format::lookup(b.src.format)?, format::lookup(b.dst.format)?);
+    if !sv.srgb_twin(sf) || !dv.srgb_twin(df) || sf.is_compressed() || df.is_compressed() {
         return None;
     }
     let mask = u32::from(b.mask);
@@ -664,7 +669,14 @@ pub(super) fn blit_gl(
         (Kind::Color, Kind::Color) if mask & 0xf == 0xf => {
             let int = |f: &crate::model::format::FormatInfo| out_kind(f.id);
             let swz = |f: &crate::model::format::FormatInfo| f.gl.and_then(|g| g.swizzle);
-            if int(sf) != int(df) || swz(sf) != swz(df) || sf.is_srgb() != df.is_srgb() {
+            if int(sf) != int(df) || swz(sf) != swz(df) {
+                return None;
+            }
+            // GL_FRAMEBUFFER_SRGB on decodes sRGB sources and encodes sRGB destinations, off
+            // does neither: the views must ask for one of the two.
+            let (decode, encode) = (sv.is_srgb(), dv.is_srgb());
+            let all = (decode, encode) == (sf.is_srgb(), df.is_srgb());
+            if !all && (decode || encode) {
                 return None;
             }
             glow::COLOR_BUFFER_BIT
