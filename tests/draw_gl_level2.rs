@@ -361,3 +361,31 @@ fn texture_buffers_fetch_the_view_range() {
     assert_eq!(draw_pixel(&rt), [0, 0, 0, 0], "no view");
     assert_eq!(ctx_error(1), 0);
 }
+
+/// Buffer views of formats kept in other channels (A8 as R8, B8G8R8A8 as RGBA8) fetch
+/// their own channels: the translator applies the view's swizzle.
+#[test]
+fn texture_buffers_of_swizzled_formats() {
+    let _s = gl_session();
+    let rt = pipeline_with_fs(
+        true,
+        "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], BUFFER, FLOAT\nIMM[0] INT32 { 1, 0, 0, 0 }\n  0: TXF OUT[0], IMM[0], SAMP[0], BUFFER\n  1: END\n",
+    )
+    .unwrap();
+    buffer(6, &[10, 20, 30, 40, 255, 0, 0, 255], BIND_SAMPLER_VIEW);
+    let swz = 1 << 3 | 2 << 6 | 3 << 9;
+    const A8: u32 = 10;
+    let cases: [(u32, u32, [u8; 4], &str); 3] = [
+        (A8, 7, [0, 0, 0, 20], "A8: texel 1 in alpha"),
+        (BGRA8, 1, BLUE, "B8G8R8A8: bytes 255, 0, 0, 255 are blue"),
+        (RGBA8, 1, RED, "R8G8B8A8: the same bytes are red"),
+    ];
+    for (i, (format, last, want, what)) in cases.into_iter().enumerate() {
+        let h = 80 + i as u32;
+        let r = one(1, CREATE_OBJECT, OBJ_SAMPLER_VIEW, &[h, 6, format, 0, last, swz]);
+        assert_eq!(r, 0, "{what}: context error {}", ctx_error(1));
+        assert_eq!(one(1, SET_SAMPLER_VIEWS, 0, &[1, 0, h]), 0);
+        assert_eq!(draw_pixel(&rt), want, "{what}");
+    }
+    assert_eq!(ctx_error(1), 0);
+}

@@ -255,10 +255,15 @@ pub fn set_slots<T: Clone>(slots: &mut Vec<Option<T>>, start: usize, items: Vec<
 /// Key of the per-sub-context program memo: the shaders' ids and the variant keys' digest.
 pub type ProgramMemoKey = (u64, u64, u64, u64);
 
-/// Shader ids, base variant key and shadow swizzles by stage (vertex, fragment) of a draw:
-/// what selects its program.
+/// Per-sampler swizzles of one stage (shadow samplers, buffer textures), as the variant key
+/// holds them.
+pub type SamplerSwizzles = [Option<[u8; 4]>; 16];
+
+/// What selects a draw's program: shader ids (vertex, fragment, geometry), the base variant
+/// key, the shadow swizzles of the vertex and fragment stages and the buffer-texture
+/// swizzles by stage (vertex, fragment, geometry).
 pub type ProgramInputs =
-    ((u64, u64, u64), VariantKey, [Option<[u8; 4]>; 16], [Option<[u8; 4]>; 16]);
+    ((u64, u64, u64), VariantKey, SamplerSwizzles, SamplerSwizzles, [SamplerSwizzles; 3]);
 
 /// Memo of resolved programs (bounded: cleared when full).
 #[derive(Clone, Debug, Default)]

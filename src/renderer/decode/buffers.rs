@@ -115,8 +115,16 @@ pub(super) fn bind_for_draw(
             textures.push(BufferTextureInput { unit, internal_format: glow::RGBA8, source: None });
             continue;
         };
-        let storage = view.gl.format.gl.filter(|g| g.swizzle.is_none());
-        let Some(storage) = storage else {
+        if samp >= 16 && swizzle(view.gl.swizzle).is_some() {
+            return Err(fail(
+                ERROR_CTX_ILLEGAL_RESOURCE,
+                format!(
+                    "buffer view of format {} at sampler {samp} (swizzled ones: below 16)",
+                    view.gl.format.name
+                ),
+            ));
+        }
+        let Some(storage) = view.gl.format.gl else {
             return Err(fail(
                 ERROR_CTX_ILLEGAL_RESOURCE,
                 format!(
@@ -135,4 +143,44 @@ pub(super) fn bind_for_draw(
     }
     gl.bind_uniform_blocks(&blocks).map_err(super::draw::gl_fail)?;
     gl.bind_buffer_textures(&textures).map_err(super::draw::gl_fail)
+}
+
+/// A buffer view's GL swizzle as the translator's per-channel code (0–3 a component, 4
+/// zero, 5 one); `None` for the identity.
+fn swizzle(sw: [u32; 4]) -> Option<[u8; 4]> {
+    if sw == [glow::RED, glow::GREEN, glow::BLUE, glow::ALPHA] {
+        return None;
+    }
+    Some(sw.map(|c| match c {
+        glow::RED => 0,
+        glow::GREEN => 1,
+        glow::BLUE => 2,
+        glow::ALPHA => 3,
+        glow::ZERO => 4,
+        _ => 5,
+    }))
+}
+
+/// The [`crate::model::shader::VariantKey::buffer_swizzle`] of a stage (gallium stage
+/// number): the swizzle of each buffer view bound at SAMP 0..16.
+pub(super) fn buffer_swizzles(bound: &Bound, stage: usize) -> [Option<[u8; 4]>; 16] {
+    let mut out = [None; 16];
+    for (i, v) in bound.views[stage].iter().enumerate().take(16) {
+        if let Some(v) = v.as_ref().filter(|v| v.gl.target == glow::TEXTURE_BUFFER) {
+            out[i] = swizzle(v.gl.swizzle);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::swizzle;
+
+    #[test]
+    fn swizzle_codes() {
+        assert_eq!(swizzle([glow::RED, glow::GREEN, glow::BLUE, glow::ALPHA]), None);
+        assert_eq!(swizzle([glow::ZERO, glow::ZERO, glow::ZERO, glow::RED]), Some([4, 4, 4, 0]));
+        assert_eq!(swizzle([glow::BLUE, glow::GREEN, glow::RED, glow::ONE]), Some([2, 1, 0, 5]));
+    }
 }

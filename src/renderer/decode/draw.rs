@@ -198,9 +198,9 @@ fn stage_of(p: Processor) -> usize {
 
 /// The program memo's key: shader ids and a digest of the variant inputs.
 fn memo_digest(inputs: &ProgramInputs) -> ProgramMemoKey {
-    let ((vs, fs, gs), base, vs_shadow, fs_shadow) = inputs;
+    let ((vs, fs, gs), base, vs_shadow, fs_shadow, bsw) = inputs;
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (base, vs_shadow, fs_shadow).hash(&mut h);
+    (base, vs_shadow, fs_shadow, bsw).hash(&mut h);
     (*vs, *fs, *gs, h.finish())
 }
 
@@ -310,13 +310,14 @@ fn draw_bound(
         out
     };
     let (vs_shadow, fs_shadow) = (shadow(0), shadow(1));
+    let bsw = [0, 1, 2].map(|s| super::buffers::buffer_swizzles(bound, s));
     // The program, through the sub-context's memo: the stage keys are a function of the
     // shaders and of (base, shadow swizzles), so only a miss derives them (and hashes the
     // TGSI texts in the program cache).
     // A draw with the last draw's inputs (the common case: state unchanged between draws)
     // takes its program after a plain comparison, without hashing the ~130-byte key.
     let ids = (vs.id, fs.id, gs.as_ref().map_or(0, |g| g.id));
-    let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow);
+    let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow, bsw);
     let memo = &r.context(ctx_id)?.sub().memo;
     let (remembered, memo_key) = match memo.last.as_deref() {
         Some((last, p)) if *last == inputs => (Some(*p), None),
@@ -334,6 +335,10 @@ fn draw_bound(
             keys[0].shadow_swizzle = vs_shadow;
             keys[n - 1].shadow_swizzle = fs_shadow;
             keys[n - 2].stream_output = gs.as_deref().unwrap_or(&vs).stream_output;
+            (keys[0].buffer_swizzle, keys[n - 1].buffer_swizzle) = (bsw[0], bsw[1]);
+            if n == 3 {
+                keys[1].buffer_swizzle = bsw[2];
+            }
             let mut stages: Vec<(&str, &VariantKey)> = vec![(&vs.text, &keys[0])];
             if let Some(g) = &gs {
                 stages.push((&g.text, &keys[1]));

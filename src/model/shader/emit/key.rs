@@ -67,6 +67,11 @@ pub struct VariantKey {
     /// DEPTH_TEXTURE_MODE through it). Per channel: 0–3 the result, 4 zero, 5 one.
     /// `None`: the result in every channel.
     pub shadow_swizzle: [Option<[u8; 4]>; 16],
+    /// Buffer samplers (by SAMP index below 16): the swizzle of the view's format and
+    /// view applied to TXF's result (GL does not swizzle buffer textures; A8, L8, I8,
+    /// B8G8R8A8 … are kept in R/RG/RGBA storage). Per channel: 0–3 a component, 4 zero,
+    /// 5 one. `None`: as fetched.
+    pub buffer_swizzle: [Option<[u8; 4]>; 16],
     /// Vertex stage: a geometry shader follows, so outputs go to its per-vertex inputs
     /// (`gv_*` arrays, no interpolation qualifiers); user clip planes then belong in the
     /// geometry stage's key.

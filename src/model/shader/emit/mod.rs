@@ -118,6 +118,8 @@ struct Emitter<'a> {
     samplers: BTreeMap<u32, SamplerType>,
     /// The key's `shadow_swizzle`.
     shadow_swizzle: [Option<[u8; 4]>; 16],
+    /// The key's `buffer_swizzle`.
+    buffer_swizzle: [Option<[u8; 4]>; 16],
     helpers_lit: bool,
     helpers_div: bool,
     helpers_bits: bool,

@@ -200,6 +200,7 @@ pub fn emit_with_info(
         const_indirect_buffer,
         samplers,
         shadow_swizzle: key.shadow_swizzle,
+        buffer_swizzle: key.buffer_swizzle,
         helpers_lit: false,
         helpers_div: false,
         helpers_bits: false,

@@ -109,6 +109,27 @@ impl<'a> Emitter<'a> {
             ReturnType::Uint => format!("uintBitsToFloat({call})"),
             _ => call,
         };
+        let unit = match inst.src[1].reg.index {
+            Index::Direct(u) => u as usize,
+            _ => usize::MAX,
+        };
+        let swizzle = self.buffer_swizzle.get(unit).copied().flatten();
+        if let (Buffer, Some(sw)) = (st.target, swizzle) {
+            // Through a local (the fetch once), then each channel picked or constant.
+            let v = format!("txf_sw{}", inst.line);
+            self.line(&format!("vec4 {v} = {value};"));
+            let one = match st.ret {
+                ReturnType::Sint | ReturnType::Uint => "intBitsToFloat(1)",
+                _ => "1.0",
+            };
+            let c = sw.map(|c| match c {
+                0..=3 => format!("{v}.{}", COMP[c as usize]),
+                5 => one.to_string(),
+                _ => "0.0".to_string(),
+            });
+            let value = format!("vec4({}, {}, {}, {})", c[0], c[1], c[2], c[3]);
+            return self.store(inst, &value, true);
+        }
         self.store(inst, &value, true)
     }
 
@@ -229,4 +250,24 @@ pub(super) fn sampler_type(st: SamplerType) -> Result<String> {
         _ => "",
     };
     Ok(format!("{prefix}{base}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::shader::{emit, parse, VariantKey};
+
+    const TXF: &str = "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], BUFFER, FLOAT\nIMM[0] INT32 { 1, 0, 0, 0 }\n  0: TXF OUT[0], IMM[0], SAMP[0], BUFFER\n  1: END\n";
+
+    #[test]
+    fn buffer_fetches_take_the_view_swizzle() {
+        let p = parse(TXF).unwrap();
+        let plain = emit(&p, &VariantKey::default()).unwrap();
+        assert!(plain.contains("texelFetch(fs_samp0, floatBitsToInt(imm[0]).x)"), "{plain}");
+        assert!(!plain.contains("txf_sw"));
+        let mut key = VariantKey::default();
+        key.buffer_swizzle[0] = Some([4, 4, 4, 0]); // A8 kept as R8
+        let glsl = emit(&p, &key).unwrap();
+        assert!(glsl.contains("vec4 txf_sw6 = texelFetch(fs_samp0"), "{glsl}");
+        assert!(glsl.contains("vec4(0.0, 0.0, 0.0, txf_sw6.x)"), "{glsl}");
+    }
 }
