@@ -16,12 +16,17 @@ use virglrenderer::ffi::types::*;
 const SET_VIEWPORT_STATE: u32 = 4;
 const SET_VERTEX_BUFFERS: u32 = 6;
 const SET_CONSTANT_BUFFER: u32 = 12;
+const BEGIN_QUERY: u32 = 19;
+const END_QUERY: u32 = 20;
+const GET_QUERY_RESULT: u32 = 21;
 const SET_STREAMOUT_TARGETS: u32 = 25;
 const BIND_SHADER: u32 = 31;
 const OBJ_RASTERIZER: u32 = 2;
 const OBJ_SHADER: u32 = 4;
 const OBJ_VERTEX_ELEMENTS: u32 = 5;
+const OBJ_QUERY: u32 = 9;
 const OBJ_STREAMOUT_TARGET: u32 = 10;
+const QUERY_PRIMITIVES_EMITTED: u32 = 6;
 const R32G32_FLOAT: u32 = 29;
 const TRIANGLES: u32 = 4;
 const BIND_VERTEX_BUFFER: u32 = 1 << 4;
@@ -192,6 +197,34 @@ fn draws_what_a_target_captured() {
     let out = level0(&rt);
     assert_eq!(px(&out, 16, 4, 2, 2), [255, 0, 0, 255], "inside the captured triangle");
     assert_eq!(px(&out, 16, 4, 13, 13), [0, 0, 255, 255], "outside");
+}
+
+/// PRIMITIVES_EMITTED counts the primitives written to the targets, not the others.
+#[test]
+fn primitives_emitted_query_counts_captured_primitives() {
+    let _s = start();
+    buffer(5, &[0; 6 * 16], BIND_STREAM_OUTPUT);
+    buffer(4, &[0; 16], 0);
+    let mut backing = ScatterBuf::contiguous(16);
+    assert_eq!(attach(4, &mut backing), 0);
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    shader_so(&mut c, 30, 0, VS, [4, 0, 0, 0], &[(0, 0, 4, 0, 0)]);
+    c.push(BIND_SHADER, 0, &[30, 0]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[40, 5, 0, 6 * 16]);
+    c.push(CREATE_OBJECT, OBJ_QUERY, &[41, QUERY_PRIMITIVES_EMITTED, 0, 4]);
+    c.push(BEGIN_QUERY, 0, &[41]);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0, 40]);
+    draw(&mut c, 0, 6, 0);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0]);
+    draw(&mut c, 0, 3, 0);
+    c.push(END_QUERY, 0, &[41]);
+    c.push(GET_QUERY_RESULT, 0, &[41, 0]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let got = backing.read_all();
+    assert_eq!(u32::from_le_bytes(got[0..4].try_into().unwrap()), 1, "QUERY_STATE_DONE");
+    assert_eq!(u64::from_le_bytes(got[8..16].try_into().unwrap()), 2, "two triangles");
 }
 
 #[test]
