@@ -180,6 +180,13 @@ impl Client {
     }
 }
 
+/// SUBMIT_CMD with one RESOURCE_COPY_REGION (17) of the whole 16x16 level 0 of `src`
+/// into `dst`.
+fn copy_region(dst: u32, src: u32) -> Vec<u8> {
+    let header = 17 | (13 << 16);
+    reply(cmd::SUBMIT_CMD, &[header, dst, 0, 0, 0, 0, src, 0, 0, 0, 0, 16, 16, 1])
+}
+
 #[test]
 fn two_clients_in_one_process() {
     let srv = Server::start("multi", &["--multi-clients"]);
@@ -193,6 +200,23 @@ fn two_clients_in_one_process() {
     a.round_trip(ra, &shm_a, 3);
     b.round_trip(rb, &shm_b, 5);
     a.round_trip(ra, &shm_a, 7);
+    // A command stream reaches only the client's own resources: A copies its texture into
+    // a second one of its own (the control: the copy arrives) ...
+    let (ra2, shm_a2) = a.create_texture();
+    a.send(&copy_region(ra2, ra));
+    shm_a2.write_all_at(&[0u8; 1024], 0).unwrap();
+    a.transfer2(false, ra2);
+    assert_eq!(a.busy_wait(ra2), 0);
+    let mut got = vec![0u8; 1024];
+    shm_a2.read_exact_at(&mut got, 0).unwrap();
+    let mut want = vec![0u8; 1024];
+    shm_a.read_exact_at(&mut want, 0).unwrap();
+    assert!(got == want && got.iter().any(|&b| b != 0), "COPY_REGION within a client");
+    // ... B naming A's texture in the same command fails, and B is dropped.
+    let (mut b2, _) = Client::connect(&srv, "client-b2", 3);
+    let (rb2, _shm_b2) = b2.create_texture();
+    b2.send(&copy_region(rb2, ra));
+    assert!(b2.closed(), "a command naming another client's resource is refused");
     // Protocol 2 (client-chosen handles) is refused with several clients.
     let (mut c, vc) = Client::connect(&srv, "client-c", 2);
     assert_eq!(vc, None);
