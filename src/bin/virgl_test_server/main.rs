@@ -160,7 +160,10 @@ fn serve_forking(listener: &UnixListener, opts: &Options) -> i32 {
             }
             Ok(Forked::Parent { .. }) => drop(stream),
             Err(e) => {
-                log::error!("client {number}: {}", e.msg);
+                log::error!(
+                    "client {number}: {} (--no-fork serves clients without forking)",
+                    e.msg
+                );
                 return 1;
             }
         }
