@@ -338,3 +338,46 @@ fn random_streams_do_not_kill_the_server() {
     }
     assert!(log.lines().all(|l| !l.contains("cleanup")), "cleanup errors");
 }
+
+/// Protocol 3 timelines: GET_PARAM, SYNC_CREATE / READ / WRITE / WAIT (the eventfd arrives
+/// by SCM_RIGHTS and becomes readable when the value is reached), SUBMIT_CMD2 signalling a
+/// sync after its batch on a ring.
+#[test]
+fn syncs_and_submit_cmd2() {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let readable = |fd: &OwnedFd| {
+        let t = Timespec { tv_sec: 5, tv_nsec: 0 };
+        let mut p = [PollFd::new(fd, PollFlags::IN)];
+        poll(&mut p, Some(&t)).unwrap() == 1
+    };
+    let not_readable = |fd: &OwnedFd| {
+        let t = Timespec { tv_sec: 0, tv_nsec: 0 };
+        let mut p = [PollFd::new(fd, PollFlags::IN)];
+        poll(&mut p, Some(&t)).unwrap() == 0
+    };
+    let srv = Server::start("sync", &[]);
+    let (mut c, v) = Client::connect(&srv, "sync", 3);
+    assert_eq!(v, Some(3));
+    c.send(&reply(cmd::GET_PARAM, &[1]));
+    assert_eq!(c.recv(4), [2, cmd::GET_PARAM, 1, 64]);
+    c.send(&reply(cmd::SYNC_CREATE, &[0, 0]));
+    let r = c.recv(3);
+    assert_eq!(r[..2], [1, cmd::SYNC_CREATE]);
+    let id = r[2];
+    // Wait for value 2^32 + 1 (high dword used), 5 s timeout.
+    c.send(&reply(cmd::SYNC_WAIT, &[0, 5000, id, 1, 1]));
+    assert_eq!(c.recv(2), [0, cmd::SYNC_WAIT]);
+    let fd = c.recv_fd();
+    assert!(not_readable(&fd), "not signalled yet");
+    // SUBMIT_CMD2: one batch, no commands, signals (id, 2^32 + 1) on ring 3.
+    c.send(&reply(cmd::SUBMIT_CMD2, &[1, 1, 7, 0, 7, 1, 3, id, 1, 1]));
+    assert!(readable(&fd), "signalled after the batch");
+    c.send(&reply(cmd::SYNC_READ, &[id]));
+    assert_eq!(c.recv(4), [2, cmd::SYNC_READ, 1, 1]);
+    c.send(&reply(cmd::SYNC_WRITE, &[id, 7, 0]));
+    c.send(&reply(cmd::SYNC_READ, &[id]));
+    assert_eq!(c.recv(4), [2, cmd::SYNC_READ, 7, 0]);
+    // Unknown syncs close the connection.
+    c.send(&reply(cmd::SYNC_READ, &[id + 100]));
+    assert!(c.closed());
+}

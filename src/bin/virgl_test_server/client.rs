@@ -8,6 +8,7 @@
 //! client gets no reply for it either way, as with upstream).
 
 use super::render::{self, Render};
+use super::sync::Syncs;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
@@ -72,6 +73,7 @@ pub struct Client {
     ctx_created: bool,
     capset: u32,
     resources: BTreeSet<u32>,
+    syncs: Syncs,
     limits: proto::Limits,
 }
 
@@ -87,6 +89,7 @@ impl Client {
             ctx_created: false,
             capset: CAPSET_VIRGL2,
             resources: BTreeSet::new(),
+            syncs: Syncs::default(),
             limits: proto::Limits::default(),
         })
     }
@@ -188,9 +191,8 @@ impl Client {
                 self.write(&proto::reply_caps(id, &caps)?)
             }
             Request::GetParam { param } => {
-                // No timelines: SUBMIT_CMD2 and the SYNC_* objects are not implemented.
                 let resp = match param {
-                    proto::PARAM_MAX_TIMELINE_COUNT => [1, 0],
+                    proto::PARAM_MAX_TIMELINE_COUNT => [1, proto::MAX_TIMELINES],
                     _ => [0, 0],
                 };
                 self.write(&proto::reply(cmd::GET_PARAM, &resp))
@@ -257,13 +259,50 @@ impl Client {
                 let busy = render.busy(flags & proto::BUSY_WAIT_FLAG_WAIT != 0);
                 self.write(&proto::reply(cmd::RESOURCE_BUSY_WAIT, &[u32::from(busy)]))
             }
-            Request::ResourceCreateBlob { .. }
-            | Request::SyncCreate { .. }
-            | Request::SyncUnref { .. }
-            | Request::SyncRead { .. }
-            | Request::SyncWrite { .. }
-            | Request::SyncWait { .. }
-            | Request::SubmitCmd2 { .. } => {
+            Request::SyncCreate { value } => {
+                self.context()?;
+                let id = self.syncs.create(value)?;
+                self.write(&proto::reply(cmd::SYNC_CREATE, &[id]))
+            }
+            Request::SyncUnref { id } => {
+                self.syncs.unref(id);
+                Ok(())
+            }
+            Request::SyncRead { id } => {
+                let v = self.syncs.read(id)?;
+                self.write(&proto::reply(cmd::SYNC_READ, &[v as u32, (v >> 32) as u32]))
+            }
+            Request::SyncWrite { id, value } => self.syncs.write(id, value),
+            Request::SyncWait { flags, timeout_ms, waits } => {
+                let fd = self.syncs.wait(flags, timeout_ms, &waits)?;
+                self.write(&proto::reply(cmd::SYNC_WAIT, &[]))?;
+                api::send_fd(&self.stream, fd.as_fd()).map_err(io_err)
+            }
+            Request::SubmitCmd2 { batches, words } => {
+                let ctx = self.context()?;
+                for b in batches {
+                    // Ranges checked by the decoder against the body.
+                    let start = b.cmd_offset as usize;
+                    let cmds = &words[start..start + b.cmd_size as usize];
+                    api::with(|r| api::submit(r, ctx, cmds))?;
+                    render.fence_after_submit()?;
+                    if b.sync_count == 0 {
+                        continue;
+                    }
+                    // On a ring the syncs signal once the work is done (waited for here);
+                    // without one at once, as upstream.
+                    if b.flags & proto::SUBMIT_CMD2_FLAG_RING_IDX != 0 {
+                        render.busy(true);
+                    }
+                    let at = b.sync_offset as usize;
+                    for t in words[at..at + 3 * b.sync_count as usize].chunks_exact(3) {
+                        let value = u64::from(t[1]) | (u64::from(t[2]) << 32);
+                        self.syncs.write(t[0], value)?;
+                    }
+                }
+                Ok(())
+            }
+            Request::ResourceCreateBlob { .. } => {
                 Err(Error::new(libc::EOPNOTSUPP, "not implemented by this server"))
             }
         }

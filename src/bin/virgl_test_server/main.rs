@@ -22,6 +22,7 @@
 
 mod client;
 mod render;
+mod sync;
 
 use client::{Client, Ids, Served};
 use render::Render;
