@@ -27,6 +27,7 @@ const OBJ_VERTEX_ELEMENTS: u32 = 5;
 const OBJ_QUERY: u32 = 9;
 const R32G32_FLOAT: u32 = 29;
 const TRIANGLES: u32 = 4;
+const TRIANGLE_STRIP: u32 = 5;
 const BIND_VERTEX_BUFFER: u32 = 1 << 4;
 const BIND_INDEX_BUFFER: u32 = 1 << 5;
 
@@ -149,6 +150,62 @@ fn fragment_constants_past_the_first() {
     draw(&mut c, 0, 3, false);
     assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
     assert_eq!(px(&level0(&rt), 16, 4, 2, 2), [0, 255, 0, 255]);
+}
+
+/// The same through a window-aligned rectangle: piglit's `draw rect` as Mesa's virgl
+/// driver sends it (a 4-vertex strip of vec4 positions over a 250×250 target, dither on).
+/// llvmpipe hosts draw that on their linear fast path, which read element 0 for element 2
+/// (glsl-fs-uniform-array-1 through vtest) until the translated shaders kept off it.
+#[test]
+fn fragment_constants_past_the_first_in_a_rectangle() {
+    let _s = gl_session();
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    let rt = tex(1, RGBA8, 250, 250);
+    let quad: Vec<u8> =
+        [-1.0f32, -1.0, 0.0, 1.0, 1.0, -1.0, 0.0, 1.0, -1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+    buffer(2, &quad, BIND_VERTEX_BUFFER);
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    shader(
+        &mut c,
+        32,
+        1,
+        "FRAG\nPROPERTY FS_COLOR0_WRITES_ALL_CBUFS 1\nDCL OUT[0], COLOR\nDCL CONST[0..2]\nDCL TEMP[0..3]\n  0: MOV OUT[0], CONST[2]\n  1: END\n",
+    );
+    c.push(BIND_SHADER, 0, &[32, 1]);
+    shader(
+        &mut c,
+        33,
+        0,
+        "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL TEMP[0..3]\n  0: MOV OUT[0], IN[0]\n  1: END\n",
+    );
+    c.push(BIND_SHADER, 0, &[33, 0]);
+    c.push(CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[25, 0, 0, 0, 31]);
+    c.push(BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[25]);
+    let mut blend = vec![24, 1 << 2, 0];
+    blend.extend([0xf << 27; 8]);
+    c.push(CREATE_OBJECT, OBJ_BLEND, &blend);
+    c.push(BIND_OBJECT, OBJ_BLEND, &[24]);
+    c.push(SET_VIEWPORT_STATE, 0, &[0, f(125.0), f(125.0), f(0.5), f(125.0), f(125.0), f(0.5)]);
+    let (one, zero, half) = (f(1.0), f(0.0), f(0.5));
+    c.push(
+        SET_CONSTANT_BUFFER,
+        0,
+        &[1, 0, one, zero, zero, one, zero, one, zero, one, zero, half, one, one],
+    );
+    c.push(SET_VERTEX_BUFFERS, 0, &[16, 0, 2]);
+    c.push(DRAW_VBO, 0, &[0, 4, TRIANGLE_STRIP, 0, 1, 0, 0, 0, 0, 0, u32::MAX, 0]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let out = level0(&rt);
+    for (x, y) in [(0, 0), (1, 1), (7, 90), (249, 249)] {
+        let p = px(&out, 250, 4, x, y);
+        assert_eq!([p[0], p[2], p[3]], [0, 255, 255], "pixel ({x}, {y}): {p:?}");
+        assert!(p[1].abs_diff(128) <= 1, "pixel ({x}, {y}): {p:?}");
+    }
 }
 
 #[test]

@@ -565,6 +565,31 @@ fn indirect_access_is_clamped() {
 }
 
 #[test]
+fn fragment_shaders_reading_constants_xor_their_colour_with_a_zero_uniform() {
+    let fs = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0..1]\n  0: MOV OUT[0], CONST[1]\n  1: END\n";
+    let glsl = emit_text(fs, &VariantKey::default()).unwrap();
+    assert!(glsl.contains("uniform uint fs_const_guard;"), "{glsl}");
+    assert!(
+        glsl.contains("frag_out0 = uintBitsToFloat(floatBitsToUint(o0) ^ uvec4(fs_const_guard));"),
+        "{glsl}"
+    );
+    // Swizzled storage keeps its swizzle inside; integer outputs and shaders without
+    // constants are left as they were.
+    let key = VariantKey {
+        fs_out_swizzle: [Some([2, 1, 0, 3]), None, None, None, None, None, None, None],
+        ..VariantKey::default()
+    };
+    let glsl = emit_text(fs, &key).unwrap();
+    assert!(glsl.contains("floatBitsToUint(o0.zyxw) ^ uvec4(fs_const_guard)"), "{glsl}");
+    let key = VariantKey { fs_uint_outputs: 1, ..VariantKey::default() };
+    let glsl = emit_text(fs, &key).unwrap();
+    assert!(glsl.contains("frag_out0 = floatBitsToUint(o0);"), "{glsl}");
+    let plain = "FRAG\nDCL OUT[0], COLOR\nIMM[0] FLT32 {1.0, 0.0, 0.0, 1.0}\n  0: MOV OUT[0], IMM[0]\n  1: END\n";
+    let glsl = emit_text(plain, &VariantKey::default()).unwrap();
+    assert!(!glsl.contains("fs_const_guard"), "{glsl}");
+}
+
+#[test]
 fn loops_are_bounded() {
     let glsl = emit_text(&corpus_text("f_loop.frag.tgsi"), &VariantKey::default()).unwrap();
     assert!(glsl.contains(&format!("int loop_budget = {LOOP_BUDGET} + loop_budget_bias;")));

@@ -373,6 +373,16 @@ pub fn emit_with_info(
                 let _ = writeln!(s, "    if (!({c})) discard;");
             }
         }
+        // Host workaround: llvmpipe's linear fast path (a window-aligned rectangle with a
+        // fragment shader of moves, multiplies and constant loads) reads constant-buffer
+        // loads past the first element from element 0 (Mesa 25.0: piglit
+        // glsl-fs-uniform-array-1 draws arg[0] for arg[1]). An XOR with a uniform nobody
+        // sets (0) leaves the colour's bits as they are and keeps such shaders off that
+        // path; only shaders reading constants pay for it.
+        let const_guard = !e.cbufs.is_empty();
+        if const_guard {
+            let _ = writeln!(w, "uniform uint fs_const_guard;");
+        }
         for &(reg, sem) in &outputs {
             match sem.name {
                 SemanticName::Color if all_cbufs && sem.index > 0 => {}
@@ -391,12 +401,20 @@ pub fn emit_with_info(
                             ("ivec4", format!("floatBitsToInt(o{reg})"))
                         } else if key.fs_uint_outputs & (1 << j) != 0 {
                             ("uvec4", format!("floatBitsToUint(o{reg})"))
-                        } else if let Some(sw) = key.fs_out_swizzle[j as usize] {
-                            let c = |i: u8| ['x', 'y', 'z', 'w'][usize::from(i & 3)];
-                            let (a, b, cc, d) = (c(sw[0]), c(sw[1]), c(sw[2]), c(sw[3]));
-                            ("vec4", format!("o{reg}.{a}{b}{cc}{d}"))
                         } else {
-                            ("vec4", format!("o{reg}"))
+                            let v = match key.fs_out_swizzle[j as usize] {
+                                Some(sw) => {
+                                    let c = |i: u8| ['x', 'y', 'z', 'w'][usize::from(i & 3)];
+                                    let (a, b, cc, d) = (c(sw[0]), c(sw[1]), c(sw[2]), c(sw[3]));
+                                    format!("o{reg}.{a}{b}{cc}{d}")
+                                }
+                                None => format!("o{reg}"),
+                            };
+                            if const_guard {
+                                ("vec4", format!("uintBitsToFloat(floatBitsToUint({v}) ^ uvec4(fs_const_guard))"))
+                            } else {
+                                ("vec4", v)
+                            }
                         };
                         let _ = writeln!(w, "layout(location = {j}) out {ty} frag_out{j};");
                         let _ = writeln!(s, "    frag_out{j} = {v};");

@@ -1,12 +1,13 @@
 #version 330 core
 uniform uvec4 fs_cb0[16];
 in vec4 v_g0;
+uniform uint fs_const_guard;
 layout(location = 0) out vec4 frag_out0;
 vec4 t[8];
 vec4 o0;
 ivec4 a0;
 void store_outputs() {
-    frag_out0 = o0;
+    frag_out0 = uintBitsToFloat(floatBitsToUint(o0) ^ uvec4(fs_const_guard));
 }
 void main() {
     for (int i = 0; i < 8; i++) t[i] = vec4(0.0);

@@ -1,6 +1,7 @@
 #version 330 core
 layout(origin_upper_left) in vec4 gl_FragCoord;
 uniform uvec4 fs_cb0[1];
+uniform uint fs_const_guard;
 layout(location = 0) out vec4 frag_out0;
 vec4 t0;
 vec4 t1;
@@ -17,7 +18,7 @@ vec4 t11;
 vec4 t12;
 vec4 o0;
 void store_outputs() {
-    frag_out0 = o0;
+    frag_out0 = uintBitsToFloat(floatBitsToUint(o0) ^ uvec4(fs_const_guard));
 }
 void main() {
     t0 = vec4(0.0);
