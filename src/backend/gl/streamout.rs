@@ -140,7 +140,21 @@ impl GlBackend {
                 self.gl.begin_transform_feedback(x.prim);
             }
         }
-        self.check("glBegin/ResumeTransformFeedback")?;
+        if let Err(e) = self.check("glBegin/ResumeTransformFeedback") {
+            // Leave nothing half-begun: end whatever runs and forget the capture.
+            // SAFETY: context current; the object is ours and bound.
+            unsafe {
+                if self.gl.get_parameter_bool(glow::TRANSFORM_FEEDBACK_ACTIVE) {
+                    self.gl.end_transform_feedback();
+                }
+                self.gl.bind_transform_feedback(glow::TRANSFORM_FEEDBACK, None);
+                self.gl.get_error();
+            }
+            if let Some(o) = self.draw.xfb.map.get_mut(&x.set) {
+                o.running = None;
+            }
+            return Err(e);
+        }
         Ok(true)
     }
 

@@ -502,7 +502,8 @@ pub fn emit_with_info(
             }
         }
         if !key.stream_output.is_empty() {
-            let so = streamout::plan(&key.stream_output, &outputs, key.glsl_es)?;
+            let so =
+                streamout::plan(&key.stream_output, &outputs, key.glsl_es, key.to_geometry && !gs)?;
             w.push_str(&so.decls);
             s.push_str(&so.stores);
             info.xfb_varyings = so.varyings;

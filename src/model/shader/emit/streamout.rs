@@ -1,5 +1,6 @@
 //! Stream output (transform feedback) of the last vertex stage: the components the guest's
-//! stream-output info lists become generated varyings (`xfb<i>`), and the list GL's
+//! stream-output info lists become generated varyings (`xfb<i>`; a whole register that
+//! leaves the stage as `gl_Position` or a varying is captured under that name), and the list GL's
 //! `glTransformFeedbackVaryings` takes (interleaved mode) places each at its dword offset in
 //! its buffer: gaps are `gl_SkipComponents<n>`, buffers are separated by `gl_NextBuffer`,
 //! and each buffer is padded to its vertex stride.
@@ -116,12 +117,32 @@ fn skip(varyings: &mut Vec<String>, mut n: u32) {
 }
 
 /// The varyings for `key`: `outputs` are the stage's declared (register, semantic) pairs.
-pub(super) fn plan(key: &StreamOutKey, outputs: &[(u32, Semantic)], es: bool) -> Result<SoPlan> {
+/// `to_geometry`: the stage's varyings go to a geometry stage (not captured by name).
+pub(super) fn plan(
+    key: &StreamOutKey,
+    outputs: &[(u32, Semantic)],
+    es: bool,
+    to_geometry: bool,
+) -> Result<SoPlan> {
     let mut p = SoPlan { decls: String::new(), stores: String::new(), varyings: Vec::new() };
+    // Per output: the name GL captures. A whole register that already leaves the stage
+    // as gl_Position or a varying is captured under that name (no second copy taking
+    // varying space); anything else is copied into a generated `xfb<i>`.
+    let mut names: Vec<String> = Vec::with_capacity(key.outputs().len());
     for (i, o) in key.outputs().iter().enumerate() {
         let reg = u32::from(o.register);
-        if !outputs.iter().any(|&(r, _)| r == reg) {
+        let Some(&(_, sem)) = outputs.iter().find(|&&(r, _)| r == reg) else {
             return Err(invalid(0, "stream output of an undeclared output register"));
+        };
+        if o.start == 0 && o.components == 4 && !to_geometry {
+            let own = match sem.name {
+                SemanticName::Position if sem.index == 0 => Some("gl_Position".to_string()),
+                _ => varying_slot(sem).map(varying_name),
+            };
+            if let Some(n) = own.filter(|n| !names.contains(n)) {
+                names.push(n);
+                continue;
+            }
         }
         let ty = match o.components {
             1 => "float".to_string(),
@@ -131,6 +152,7 @@ pub(super) fn plan(key: &StreamOutKey, outputs: &[(u32, Semantic)], es: bool) ->
             COMP[usize::from(o.start)..usize::from(o.start + o.components)].iter().collect();
         let _ = writeln!(p.decls, "out {ty} xfb{i};");
         let _ = writeln!(p.stores, "    xfb{i} = o{reg}.{comps};");
+        names.push(format!("xfb{i}"));
     }
     let last = (0..MAX_SO_BUFFERS).rev().find(|b| key.buffers() & (1 << b) != 0);
     let Some(last) = last else { return Ok(p) };
@@ -148,7 +170,7 @@ pub(super) fn plan(key: &StreamOutKey, outputs: &[(u32, Semantic)], es: bool) ->
                 return Err(EmitError::Unsupported("overlapping stream outputs"));
             }
             skip(&mut p.varyings, off - at);
-            p.varyings.push(format!("xfb{i}"));
+            p.varyings.push(names[i].clone());
             at = off + u32::from(o.components);
         }
         let stride = u32::from(key.stride[b]);
@@ -202,10 +224,18 @@ mod tests {
             StreamOutKey::new([8, 0, 0, 0], &[out(1, 1, 2, 0, 0), out(0, 0, 4, 0, 3)]).unwrap();
         let (glsl, info) = emit_so(VS, key, false).unwrap();
         assert!(glsl.contains("out vec2 xfb0;"), "{glsl}");
-        assert!(glsl.contains("out vec4 xfb1;"), "{glsl}");
         assert!(glsl.contains("    xfb0 = o1.yz;"), "{glsl}");
-        assert!(glsl.contains("    xfb1 = o0.xyzw;"), "{glsl}");
-        assert_eq!(info.xfb_varyings, ["xfb0", "gl_SkipComponents1", "xfb1", "gl_SkipComponents1"]);
+        assert!(!glsl.contains("xfb1"), "POSITION is captured as gl_Position: {glsl}");
+        assert_eq!(
+            info.xfb_varyings,
+            ["xfb0", "gl_SkipComponents1", "gl_Position", "gl_SkipComponents1"]
+        );
+        // A whole GENERIC register goes by its varying's name; twice, the second is a copy.
+        let key =
+            StreamOutKey::new([8, 0, 0, 0], &[out(1, 0, 4, 0, 0), out(1, 0, 4, 0, 4)]).unwrap();
+        let (glsl, info) = emit_so(VS, key, false).unwrap();
+        assert_eq!(info.xfb_varyings, ["v_g0", "xfb1"]);
+        assert!(glsl.contains("out vec4 xfb1;") && glsl.contains("xfb1 = o1.xyzw;"), "{glsl}");
         assert_eq!(info.xfb_buffers, 1);
     }
 
@@ -241,7 +271,7 @@ mod tests {
         // GLSL ES 3.00 has neither gaps nor gl_NextBuffer; a packed single buffer works.
         let gap = StreamOutKey::new([5, 0, 0, 0], &[out(0, 0, 4, 0, 1)]).unwrap();
         assert!(matches!(emit_so(VS, gap, true), Err(EmitError::Unsupported(_))));
-        let packed = StreamOutKey::new([4, 0, 0, 0], &[out(0, 0, 4, 0, 0)]).unwrap();
+        let packed = StreamOutKey::new([3, 0, 0, 0], &[out(0, 0, 3, 0, 0)]).unwrap();
         assert_eq!(emit_so(VS, packed, true).unwrap().1.xfb_varyings, ["xfb0"]);
     }
 
@@ -254,9 +284,9 @@ mod tests {
             "DCL OUT[0], POSITION\n",
             "DCL OUT[0], POSITION\nIMM[0] INT32 { 0, 0, 0, 0 }\n",
         );
-        let key = StreamOutKey::new([4, 0, 0, 0], &[out(0, 0, 4, 0, 0)]).unwrap();
+        let key = StreamOutKey::new([2, 0, 0, 0], &[out(0, 1, 2, 0, 0)]).unwrap();
         let (glsl, info) = emit_so(&gs, key, false).unwrap();
-        let store = glsl.find("xfb0 = o0.xyzw;").expect("stored");
+        let store = glsl.find("xfb0 = o0.yz;").expect("stored");
         let emit = glsl.find("EmitVertex();").expect("emits");
         assert!(glsl[..store].contains("void store_outputs()") && store < emit, "{glsl}");
         assert_eq!(info.xfb_varyings, ["xfb0"]);
