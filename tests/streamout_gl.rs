@@ -199,6 +199,39 @@ fn draws_what_a_target_captured() {
     assert_eq!(px(&out, 16, 4, 13, 13), [0, 0, 255, 255], "outside");
 }
 
+/// A geometry shader is the last vertex stage: its outputs are captured at each EMIT, in
+/// the primitive type it emits.
+#[test]
+fn captures_geometry_shader_output() {
+    let _s = start();
+    buffer(5, &[0; 72], BIND_STREAM_OUTPUT);
+    let gs = "GEOM\nPROPERTY GS_INPUT_PRIMITIVE POINTS\nPROPERTY GS_OUTPUT_PRIMITIVE POINTS\n\
+        PROPERTY GS_MAX_OUTPUT_VERTICES 2\nDCL IN[][0], POSITION\nDCL OUT[0], POSITION\n\
+        DCL OUT[1], GENERIC[0]\nIMM[0] FLT32 { 1.0000, 4.0000, 8.0000, 0.0000 }\n\
+        IMM[1] INT32 { 0, 0, 0, 0 }\n  0: MOV OUT[0], IN[0][0]\n  1: MOV OUT[1], IMM[0].yyyy\n\
+        \x20 2: EMIT IMM[1].xxxx\n  3: ADD OUT[0], IN[0][0], IMM[0].xxxx\n\
+        \x20 4: MOV OUT[1], IMM[0].zzzz\n  5: EMIT IMM[1].xxxx\n  6: END\n";
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    shader_so(&mut c, 30, 0, VS, [0; 4], &[]);
+    c.push(BIND_SHADER, 0, &[30, 0]);
+    // POSITION.xy and GENERIC[0].w, packed: stride 3.
+    shader_so(&mut c, 33, 2, gs, [3, 0, 0, 0], &[(0, 0, 2, 0, 0), (1, 3, 1, 0, 2)]);
+    c.push(BIND_SHADER, 0, &[33, 2]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[40, 5, 0, 72]);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0, 40]);
+    // Three points (PIPE_PRIM_POINTS = 0).
+    c.push(DRAW_VBO, 0, &[0, 3, 0, 0, 1, 0, 0, 0, 0, 0, u32::MAX, 0]);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let w = read_words(5, 72);
+    for (i, [x, y]) in VERTS[..3].iter().enumerate() {
+        let want = [f(*x), f(*y), f(4.0), f(x + 1.0), f(y + 1.0), f(8.0)];
+        assert_eq!(w[i * 6..i * 6 + 6], want, "point {i}");
+    }
+}
+
 /// PRIMITIVES_EMITTED counts the primitives written to the targets, not the others.
 #[test]
 fn primitives_emitted_query_counts_captured_primitives() {
