@@ -280,6 +280,19 @@ fn bad_targets_and_layouts_are_refused() {
     clear_ctx_error(1);
     assert_eq!(one(1, SET_STREAMOUT_TARGETS, 0, &[0, 40, 0, 0, 0, 40]), libc::EINVAL);
     clear_ctx_error(1);
+    // A target whose resource was detached since: the draw is refused.
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    shader_so(&mut c, 30, 0, VS, [4, 0, 0, 0], &[(0, 0, 4, 0, 0)]);
+    c.push(BIND_SHADER, 0, &[30, 0]);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0, 40]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    virgl_renderer_ctx_detach_resource(1, 5);
+    let mut c = Cmds::default();
+    draw(&mut c, 0, 3, 0);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    assert_eq!(ctx_error(1), ILLEGAL_RESOURCE);
+    clear_ctx_error(1);
     // Vertex stream 1 and a component range past w.
     let mut c = Cmds::default();
     shader_so(&mut c, 30, 0, VS, [4, 0, 0, 0], &[(0, 3, 2, 0, 0)]);

@@ -264,6 +264,7 @@ fn draw_bound(
     }
     let gs = bound.shaders[2].clone();
     check_fb_attached(r, ctx_id, fb)?;
+    super::streamout::check_attached(r, ctx_id, bound)?;
     let d = defaults();
     let blend = bound.blend.as_deref().unwrap_or(&d.0);
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
