@@ -232,6 +232,27 @@ fn captures_geometry_shader_output() {
     }
 }
 
+/// A capture while no surface is bound (rasterizer discard style) still runs.
+#[test]
+fn captures_without_attachments() {
+    let _s = start();
+    buffer(5, &[0; 48], BIND_STREAM_OUTPUT);
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    c.push(SET_FRAMEBUFFER_STATE, 0, &[0, 0]);
+    shader_so(&mut c, 30, 0, VS, [4, 0, 0, 0], &[(0, 0, 4, 0, 0)]);
+    c.push(BIND_SHADER, 0, &[30, 0]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[40, 5, 0, 48]);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0, 40]);
+    draw(&mut c, 0, 3, 0);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let w = read_words(5, 48);
+    for (i, [x, y]) in VERTS[..3].iter().enumerate() {
+        assert_eq!(w[i * 4..i * 4 + 4], [f(*x), f(*y), f(0.0), f(1.0)], "vertex {i}");
+    }
+}
+
 /// PRIMITIVES_EMITTED counts the primitives written to the targets, not the others.
 #[test]
 fn primitives_emitted_query_counts_captured_primitives() {

@@ -292,7 +292,8 @@ impl GlBackend {
         if (info.count == 0 && d.from_xfb.is_none()) || instances == 0 {
             return Ok(());
         }
-        if d.cbufs.iter().all(Option::is_none) && d.zs.is_none() {
+        let no_attachments = d.cbufs.iter().all(Option::is_none) && d.zs.is_none();
+        if no_attachments && d.xfb.is_none() {
             log::debug!("draw without attachments skipped");
             return Ok(());
         }
@@ -311,7 +312,11 @@ impl GlBackend {
             (None, Some(ix)) => self.indexed_range(&ix, info)?,
         };
         check_fetch(d.vertices, vertex_range, info.start_instance.into(), instances)?;
-        self.bind_framebuffer(d.cbufs, d.zs)?;
+        if no_attachments {
+            self.xfb_bind_empty_framebuffer()?;
+        } else {
+            self.bind_framebuffer(d.cbufs, d.zs)?;
+        }
         self.use_program(d.program)?;
         for (stage, data) in d.constants {
             // The program keeps its uniforms: upload only what changed since this program

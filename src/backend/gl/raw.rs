@@ -78,6 +78,8 @@ pub(crate) struct RawGl {
     pub point_size: unsafe extern "system" fn(f32),
     /// GL 4.2 / ARB_transform_feedback_instanced (draws from a transform-feedback object).
     pub draw_transform_feedback_instanced: Option<unsafe extern "system" fn(Enum, Uint, Sizei)>,
+    /// GL 4.3 / ARB_framebuffer_no_attachments (a capture with no attachments bound).
+    pub framebuffer_parameteri: Option<unsafe extern "system" fn(Enum, Enum, Int)>,
 }
 
 /// Casts a loaded symbol to its function-pointer type.
@@ -164,6 +166,12 @@ impl RawGl {
                 4,
                 2,
                 "GL_ARB_transform_feedback_instanced"
+            ),
+            framebuffer_parameteri: opt!(
+                "glFramebufferParameteri",
+                4,
+                3,
+                "GL_ARB_framebuffer_no_attachments"
             ),
         })
     }

@@ -61,6 +61,9 @@ struct XfbObject {
 #[derive(Default)]
 pub struct XfbObjects {
     map: HashMap<u64, XfbObject>,
+    /// A framebuffer without attachments (1×1 by default size) for captures while the
+    /// guest binds no surface.
+    empty_fbo: Option<glow::NativeFramebuffer>,
     clock: u64,
     logged_restart: bool,
 }
@@ -156,6 +159,39 @@ impl GlBackend {
             return Err(e);
         }
         Ok(true)
+    }
+
+    /// Binds a framebuffer without attachments (complete through its default size) for a
+    /// capturing draw while the guest binds no surface: EINVAL without GL 4.3 /
+    /// ARB_framebuffer_no_attachments.
+    pub(super) fn xfb_bind_empty_framebuffer(&mut self) -> Result<()> {
+        let Some(param) = self.raw.framebuffer_parameteri else {
+            return Err(Error::inval(
+                "a capture without attachments needs GL 4.3 or ARB_framebuffer_no_attachments",
+            ));
+        };
+        let fbo = match self.draw.xfb.empty_fbo {
+            Some(f) => f,
+            None => {
+                // SAFETY: context current (callers ran begin()); the framebuffer is ours;
+                // the entry point was loaded for this context.
+                let f = unsafe {
+                    let f = self
+                        .gl
+                        .create_framebuffer()
+                        .map_err(|e| Error::nomem(format!("glGenFramebuffers: {e}")))?;
+                    self.gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, Some(f));
+                    param(glow::DRAW_FRAMEBUFFER, glow::FRAMEBUFFER_DEFAULT_WIDTH, 1);
+                    param(glow::DRAW_FRAMEBUFFER, glow::FRAMEBUFFER_DEFAULT_HEIGHT, 1);
+                    f
+                };
+                self.draw.xfb.empty_fbo = Some(f);
+                f
+            }
+        };
+        // SAFETY: context current; the framebuffer is ours.
+        unsafe { self.gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, Some(fbo)) };
+        self.check("framebuffer without attachments")
     }
 
     /// Pauses the capture begun by [`Self::xfb_before_draw`] and unbinds its object.
