@@ -232,6 +232,30 @@ fn captures_geometry_shader_output() {
     }
 }
 
+/// Two buffers (gl_NextBuffer between them), the second with a stride gap at its end.
+#[test]
+fn captures_into_two_buffers() {
+    let _s = start();
+    buffer(5, &[0xaa; 24], BIND_STREAM_OUTPUT);
+    buffer(6, &[0xaa; 36], BIND_STREAM_OUTPUT);
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    // Buffer 0: POSITION.xy (stride 2); buffer 1: GENERIC[0].zw at dword 0, stride 3.
+    shader_so(&mut c, 30, 0, VS, [2, 3, 0, 0], &[(0, 0, 2, 0, 0), (1, 2, 2, 1, 0)]);
+    c.push(BIND_SHADER, 0, &[30, 0]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[40, 5, 0, 24]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[41, 6, 0, 36]);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0, 40, 41]);
+    draw(&mut c, 0, 3, 0);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let (a, b) = (read_words(5, 24), read_words(6, 36));
+    for (i, [x, y]) in VERTS[..3].iter().enumerate() {
+        assert_eq!(a[i * 2..i * 2 + 2], [f(*x), f(*y)], "buffer 0 vertex {i}");
+        assert_eq!(b[i * 3..i * 3 + 3], [f(7.0), f(9.0), FILL], "buffer 1 vertex {i}");
+    }
+}
+
 /// A capture while no surface is bound (rasterizer discard style) still runs.
 #[test]
 fn captures_without_attachments() {
