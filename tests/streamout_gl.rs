@@ -256,6 +256,38 @@ fn captures_into_two_buffers() {
     }
 }
 
+/// Hostile orders: a bound target destroyed (kept alive by the binding), its resource
+/// destroyed (refused at the draw), a draw from a target that never captured (nothing).
+#[test]
+fn destroyed_targets_and_resources() {
+    let _s = start();
+    buffer(5, &[0; 48], BIND_STREAM_OUTPUT);
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    shader_so(&mut c, 30, 0, VS, [4, 0, 0, 0], &[(0, 0, 4, 0, 0)]);
+    c.push(BIND_SHADER, 0, &[30, 0]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[40, 5, 0, 48]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[42, 5, 0, 48]);
+    // Never bound: drawing from it draws nothing.
+    draw(&mut c, 0, 0, 42);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0, 40]);
+    c.push(DESTROY_OBJECT, 0, &[40]);
+    draw(&mut c, 0, 3, 0);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(read_words(5, 16), [f(-1.0), f(-1.0), f(0.0), f(1.0)]);
+    // The handle is gone: drawing from it is an illegal handle.
+    let mut c = Cmds::default();
+    draw(&mut c, 0, 0, 40);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    assert_eq!(ctx_error(1), ILLEGAL_HANDLE);
+    clear_ctx_error(1);
+    virglrenderer::ffi::resource::virgl_renderer_resource_unref(5);
+    let mut c = Cmds::default();
+    draw(&mut c, 0, 3, 0);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    assert_eq!(ctx_error(1), ILLEGAL_RESOURCE);
+}
+
 /// A capture while no surface is bound (rasterizer discard style) still runs.
 #[test]
 fn captures_without_attachments() {
