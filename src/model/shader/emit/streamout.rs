@@ -294,4 +294,42 @@ mod tests {
         let (glsl, info) = emit_so(fs, key, false).unwrap();
         assert!(!glsl.contains("xfb") && info.xfb_varyings.is_empty());
     }
+
+    #[test]
+    fn random_layouts_never_panic_and_stay_bounded() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..2000 {
+            let count = next(8) as usize;
+            let outs: Vec<SoOutput> = (0..count)
+                .map(|_| {
+                    out(
+                        next(3) as u8,
+                        next(4) as u8,
+                        next(5) as u8,
+                        next(5) as u8,
+                        next(140) as u16,
+                    )
+                })
+                .collect();
+            let strides = [next(140) as u32, next(20) as u32, 0, next(9) as u32];
+            let Ok(key) = StreamOutKey::new(strides, &outs) else { continue };
+            if let Ok((_, info)) = emit_so(VS, key, false) {
+                let comps: usize = info
+                    .xfb_varyings
+                    .iter()
+                    .map(|v| match v.strip_prefix("gl_SkipComponents") {
+                        Some(n) => n.parse().unwrap(),
+                        None => 1,
+                    })
+                    .sum();
+                assert!(comps <= 4 * MAX_SO_COMPONENTS as usize + 8, "{:?}", info.xfb_varyings);
+            }
+        }
+    }
 }
