@@ -62,6 +62,7 @@ pub mod internal {
         pub use crate::model::transfer::RawBox;
         pub use crate::renderer::decode::submit;
         pub use crate::renderer::fence::Retired;
+        pub use crate::renderer::host3d::Host3dArgs;
         pub use crate::renderer::{
             capset_host, lock, retire_fences, with, Direction, InitKey, Renderer, VmmFences,
         };

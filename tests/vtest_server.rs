@@ -381,3 +381,33 @@ fn syncs_and_submit_cmd2() {
     c.send(&reply(cmd::SYNC_READ, &[id + 100]));
     assert!(c.closed());
 }
+
+/// RESOURCE_CREATE_BLOB: a HOST3D blob from the pipe resource a SUBMIT_CMD described
+/// (PIPE_RESOURCE_CREATE, 48, keyed by blob id), mappable: its memory arrives as an fd; a
+/// guest blob on fresh shared memory; an unknown blob id drops the client.
+#[test]
+fn blobs() {
+    let srv = Server::start("blob", &[]);
+    let (mut c, _) = Client::connect(&srv, "blob", 3);
+    // A 4096-byte R8_UNORM buffer (PIPE_BUFFER, VERTEX_BUFFER bind) under blob id 1.
+    let r8_unorm = 64;
+    c.send(&reply(
+        cmd::SUBMIT_CMD,
+        &[48 | (11 << 16), 0, r8_unorm, 1 << 4, 4096, 1, 1, 1, 0, 0, 0, 1],
+    ));
+    c.send(&reply(cmd::RESOURCE_CREATE_BLOB, &[2, 1, 4096, 0, 1, 0]));
+    let r = c.recv(3);
+    assert_eq!(r[..2], [1, cmd::RESOURCE_CREATE_BLOB]);
+    let host3d = File::from(c.recv_fd());
+    assert!(host3d.metadata().unwrap().len() >= 4096);
+    // A guest blob: shared memory of the client's size.
+    c.send(&reply(cmd::RESOURCE_CREATE_BLOB, &[1, 1, 8192, 0, 0, 0]));
+    let g = c.recv(3);
+    assert_eq!(g[..2], [1, cmd::RESOURCE_CREATE_BLOB]);
+    assert_ne!(g[2], r[2]);
+    let guest = File::from(c.recv_fd());
+    assert!(guest.metadata().unwrap().len() >= 8192);
+    // The blob id was consumed: a second HOST3D blob from it is refused.
+    c.send(&reply(cmd::RESOURCE_CREATE_BLOB, &[2, 1, 4096, 0, 1, 0]));
+    assert!(c.closed());
+}

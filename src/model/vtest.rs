@@ -51,6 +51,12 @@ pub mod cmd {
 pub const SERVER_PROTOCOL_VERSION: u32 = 3;
 /// RESOURCE_BUSY_WAIT flag: block until the work is done.
 pub const BUSY_WAIT_FLAG_WAIT: u32 = 1;
+/// RESOURCE_CREATE_BLOB types.
+pub const BLOB_TYPE_GUEST: u32 = 1;
+pub const BLOB_TYPE_HOST3D: u32 = 2;
+pub const BLOB_TYPE_HOST3D_GUEST: u32 = 3;
+/// RESOURCE_CREATE_BLOB flag: the client maps the memory.
+pub const BLOB_FLAG_MAPPABLE: u32 = 1;
 /// GET_PARAM: the number of timelines (rings) SUBMIT_CMD2 may use.
 pub const PARAM_MAX_TIMELINE_COUNT: u32 = 1;
 /// Most rings a SUBMIT_CMD2 batch may name (upstream's count).

@@ -15,8 +15,8 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use virglrenderer::internal::error::{Error, Result};
 use virglrenderer::internal::server::{
-    self as api, Backing, CreateArgs, Direction, HostMem, IovList, RawBox, CAPSET_VIRGL,
-    CAPSET_VIRGL2,
+    self as api, Backing, CreateArgs, Direction, Host3dArgs, HostMem, IovList, RawBox,
+    CAPSET_VIRGL, CAPSET_VIRGL2,
 };
 use virglrenderer::internal::vtest::{self as proto, cmd, Header, Request, HDR_BYTES};
 
@@ -302,8 +302,8 @@ impl Client {
                 }
                 Ok(())
             }
-            Request::ResourceCreateBlob { .. } => {
-                Err(Error::new(libc::EOPNOTSUPP, "not implemented by this server"))
+            Request::ResourceCreateBlob { blob_type, flags, size, blob_id } => {
+                self.create_blob(blob_type, flags, size, blob_id, ids)
             }
         }
     }
@@ -370,6 +370,71 @@ impl Client {
             api::send_fd(&self.stream, fd.as_fd()).map_err(io_err)?;
         }
         Ok(())
+    }
+
+    /// RESOURCE_CREATE_BLOB: a guest blob or a HOST3D_GUEST blob on fresh shared memory, or
+    /// a HOST3D blob from the pipe resource the context's commands described under
+    /// `blob_id`, exported (its memfd or a dma-buf); the fd goes to the client.
+    fn create_blob(
+        &mut self,
+        blob_type: u32,
+        flags: u32,
+        size: u64,
+        blob_id: u64,
+        ids: &mut Ids,
+    ) -> Result<()> {
+        /// Most bytes of one blob (Mesa sends 32-bit sizes).
+        const MAX_BLOB: u64 = 1 << 32;
+        let ctx = self.context()?;
+        if size == 0 || size > MAX_BLOB {
+            return Err(Error::inval(format!("blob of {size} bytes (1..={MAX_BLOB})")));
+        }
+        if flags & !proto::BLOB_FLAG_MAPPABLE != 0 {
+            return Err(Error::inval(format!("unknown blob flags {flags:#x}")));
+        }
+        let handle = ids.resource()?;
+        let shm = match blob_type {
+            proto::BLOB_TYPE_GUEST | proto::BLOB_TYPE_HOST3D_GUEST => {
+                let m = HostMem::shared(size, "vtest-blob")?;
+                let fd = m.fd().ok_or_else(|| Error::nomem("shared memory without an fd"))?;
+                let fd = fd.try_clone().map_err(io_err)?;
+                Some((fd, IovList::owning(m)?))
+            }
+            proto::BLOB_TYPE_HOST3D => None,
+            t => return Err(Error::inval(format!("blob type {t}"))),
+        };
+        let host3d = Host3dArgs {
+            res_handle: handle,
+            ctx_id: ctx,
+            mappable: flags & proto::BLOB_FLAG_MAPPABLE != 0,
+            blob_id,
+            size,
+        };
+        let fd = api::with(|r| match shm {
+            Some((fd, iovs)) if blob_type == proto::BLOB_TYPE_GUEST => {
+                r.create_guest_blob(handle, size, iovs, (0, 0))?;
+                r.context(ctx)?.resources.insert(handle);
+                Ok(fd)
+            }
+            Some((fd, iovs)) => {
+                let backing = Backing { raw_iov: 0, raw_count: 0, iovs };
+                r.create_host3d_blob(&host3d, Some(backing))?;
+                Ok(fd)
+            }
+            None => {
+                r.create_host3d_blob(&host3d, None)?;
+                match r.export_blob(handle) {
+                    Ok((_, fd)) => Ok(fd),
+                    Err(e) => {
+                        let _ = r.unref(handle);
+                        Err(e)
+                    }
+                }
+            }
+        })?;
+        self.resources.insert(handle);
+        self.write(&proto::reply(cmd::RESOURCE_CREATE_BLOB, &[handle]))?;
+        api::send_fd(&self.stream, fd.as_fd()).map_err(io_err)
     }
 
     /// Protocol 0 transfers: the data on the socket.
