@@ -411,3 +411,37 @@ fn blobs() {
     c.send(&reply(cmd::RESOURCE_CREATE_BLOB, &[2, 1, 4096, 0, 1, 0]));
     assert!(c.closed());
 }
+
+/// `--no-fork`: clients one after another in one process and renderer. The second client
+/// takes the same client-chosen handle (protocol 2) as the first: nothing of the first is
+/// left behind. `--no-loop-or-fork`: one client, then the server exits by itself.
+#[test]
+fn sequential_modes_leave_nothing_behind() {
+    let srv = Server::start("nofork", &["--no-fork"]);
+    for round in 0..3 {
+        let (mut c, v) = Client::connect(&srv, &format!("seq-{round}"), 2);
+        assert_eq!(v, Some(2));
+        c.send(&reply(cmd::RESOURCE_CREATE2, &[1, 2, 1, 1 << 3, 16, 16, 1, 1, 0, 0, 1024]));
+        let shm = File::from(c.recv_fd());
+        c.round_trip(1, &shm, 21 + round);
+        // Resources and context go when the client does (a second RESOURCE_CREATE2 of
+        // handle 1 in the same client is refused: it is in use).
+        if round == 2 {
+            c.send(&reply(cmd::RESOURCE_CREATE2, &[1, 2, 1, 1 << 3, 16, 16, 1, 1, 0, 0, 1024]));
+            assert!(c.closed(), "handle 1 in use within one client");
+        }
+    }
+    let mut once = Server::start("once", &["--no-loop-or-fork"]);
+    let (c, v) = Client::connect(&once, "once", 3);
+    assert_eq!(v, Some(3));
+    drop(c);
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = once.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "server still running after its client");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+}

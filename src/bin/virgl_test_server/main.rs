@@ -121,6 +121,27 @@ fn main() {
     std::process::exit(code);
 }
 
+/// The next client; transient failures (a client gone before accept, a signal, out of
+/// descriptors for a moment) are logged and retried, others end the server (`None`).
+fn accept(listener: &UnixListener) -> Option<UnixStream> {
+    loop {
+        match listener.accept() {
+            Ok((s, _)) => return Some(s),
+            Err(e) => {
+                let transient = matches!(
+                    e.raw_os_error(),
+                    Some(libc::EINTR | libc::ECONNABORTED | libc::EMFILE | libc::ENFILE)
+                );
+                log::error!("accept: {e}{}", if transient { "; retrying" } else { "" });
+                if !transient {
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
 /// Serves one client to the end in this process.
 fn serve_client(stream: UnixStream, number: u64, render: &Render, ids: &mut Ids) {
     let mut c = match Client::new(stream, number, false, ids) {
@@ -137,13 +158,7 @@ fn serve_client(stream: UnixStream, number: u64, render: &Render, ids: &mut Ids)
 fn serve_forking(listener: &UnixListener, opts: &Options) -> i32 {
     let mut number = 0u64;
     loop {
-        let stream = match listener.accept() {
-            Ok((s, _)) => s,
-            Err(e) => {
-                log::error!("accept: {e}");
-                return 1;
-            }
-        };
+        let Some(stream) = accept(listener) else { return 1 };
         number += 1;
         reap_children();
         match fork() {
@@ -177,13 +192,7 @@ fn serve_in_process(listener: &UnixListener, opts: &Options) -> i32 {
     let mut ids = Ids::default();
     let mut number = 0u64;
     loop {
-        let stream = match listener.accept() {
-            Ok((s, _)) => s,
-            Err(e) => {
-                log::error!("accept: {e}");
-                return 1;
-            }
-        };
+        let Some(stream) = accept(listener) else { return 1 };
         number += 1;
         if render.is_none() {
             match Render::init(opts.rendernode.clone()) {
