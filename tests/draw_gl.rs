@@ -28,6 +28,8 @@ const OBJ_QUERY: u32 = 9;
 const R32G32_FLOAT: u32 = 29;
 const TRIANGLES: u32 = 4;
 const TRIANGLE_STRIP: u32 = 5;
+const OBJ_SAMPLER_STATE: u32 = 7;
+const BIND_SAMPLER_STATES: u32 = 18;
 const BIND_VERTEX_BUFFER: u32 = 1 << 4;
 const BIND_INDEX_BUFFER: u32 = 1 << 5;
 
@@ -682,4 +684,45 @@ fn queries_count_only_their_own_context() {
     let got = backing.read_all();
     let samples = u64::from_le_bytes(got[8..16].try_into().unwrap());
     assert_eq!(samples, 240, "context 1's own two triangles");
+}
+
+/// A depth texture read through a shadow sampler whose view swizzles the result
+/// (GL 2.x `DEPTH_TEXTURE_MODE` alpha: ZERO, ZERO, ZERO, X) gives (0, 0, 0, result): the
+/// translated shader swizzles the comparison result, and GL's own texture swizzle must
+/// not swizzle it again (it returned ZERO for the result; piglit glsl-fs-shadow2D-07/08).
+#[test]
+fn shadow_sampler_with_an_alpha_depth_mode_swizzle() {
+    let _s = gl_session();
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    let rt = tex(1, RGBA8, 16, 16);
+    buffer(2, &triangle(), BIND_VERTEX_BUFFER);
+    let depth = tex_bind(3, Z16, 4, 4, BIND_SAMPLER_VIEW | BIND_DEPTH_STENCIL);
+    upload(&depth, &[0x00, 0x80].repeat(16)); // 0.5 everywhere
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    shader(
+        &mut c,
+        32,
+        1,
+        "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], SHADOW2D, FLOAT\n\
+         IMM[0] FLT32 { 0.5000, 0.5000, 0.2500, 0.0000 }\n\
+         0: TEX OUT[0], IMM[0].xyzz, SAMP[0], SHADOW2D\n  1: END\n",
+    );
+    c.push(BIND_SHADER, 0, &[32, 1]);
+    // Swizzle ZERO, ZERO, ZERO, X (PIPE_SWIZZLE_0 = 4).
+    c.push(CREATE_OBJECT, OBJ_SAMPLER_VIEW, &[60, 3, Z16 | 2 << 24, 0, 0, 4 | 4 << 3 | 4 << 6]);
+    c.push(SET_SAMPLER_VIEWS, 0, &[1, 0, 60]);
+    for (func, want) in [(7, 255), (0, 0), (1, 255), (4, 0)] {
+        // Nearest filtering, compare mode on, PIPE_FUNC_ALWAYS / NEVER / LESS / GREATER
+        // (reference 0.25 against the texel's 0.5).
+        let s0 = 1 << 15 | func << 16;
+        c.push(CREATE_OBJECT, OBJ_SAMPLER_STATE, &[70 + func, s0, 0, 0, f(16.0), 0, 0, 0, 0]);
+        c.push(BIND_SAMPLER_STATES, 0, &[1, 0, 70 + func]);
+        clear_blue(&mut c);
+        draw(&mut c, 0, 3, false);
+        assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+        c = Cmds::default();
+        assert_eq!(px(&level0(&rt), 16, 4, 2, 2), [0, 0, 0, want], "compare func {func}");
+    }
 }

@@ -368,7 +368,7 @@ impl GlBackend {
             self.bind_vertices(d)?;
             self.draw.vertex_state = Some(vertex_state);
         }
-        self.bind_textures(d.textures)?;
+        self.bind_textures(d.program, d.textures)?;
         let capturing = self.xfb_before_draw(d)?;
         let drawn = match d.from_xfb {
             Some(set) => self.xfb_draw_from(set, d.mode, info.instance_count),

@@ -1,6 +1,7 @@
 //! Textures and sampler objects a draw binds (see [`super::draw`]).
 
 use super::draw::TextureInput;
+use super::program::ProgramId;
 use super::GlBackend;
 use crate::error::{Error, Result};
 use crate::model::gl_state::{SamplerStateGl, GL_CLAMP};
@@ -30,6 +31,10 @@ fn sampler_key(s: &SamplerStateGl) -> [u32; 16] {
     ]
 }
 
+/// `GL_TEXTURE_SWIZZLE_RGBA` that leaves the channels as they are.
+const IDENTITY: [i32; 4] =
+    [glow::RED as i32, glow::GREEN as i32, glow::BLUE as i32, glow::ALPHA as i32];
+
 /// Core GL has no `GL_CLAMP`: clamp to the edge (the same for nearest filtering).
 fn core_wrap(w: u32) -> i32 {
     (if w == GL_CLAMP { glow::CLAMP_TO_EDGE } else { w }) as i32
@@ -37,7 +42,12 @@ fn core_wrap(w: u32) -> i32 {
 
 impl GlBackend {
     /// Textures and sampler objects for the program's samplers.
-    pub(super) fn bind_textures(&mut self, textures: &[TextureInput]) -> Result<()> {
+    pub(super) fn bind_textures(
+        &mut self,
+        program: ProgramId,
+        textures: &[TextureInput],
+    ) -> Result<()> {
+        let shadow_units = self.shadow_units(program)?;
         let mut seamless = false;
         for t in textures {
             let sampler = match &t.sampler {
@@ -56,7 +66,15 @@ impl GlBackend {
                 gl.bind_texture(v.target, Self::texture(t.name));
                 gl.bind_sampler(t.unit, sampler);
                 if v.target != glow::TEXTURE_BUFFER {
-                    let sw = v.swizzle.map(|s| s as i32);
+                    // A depth view read by a shadow sampler: the translated shader applies
+                    // the view's swizzle to the comparison result (the variant key's
+                    // shadow_swizzle), while GL would swizzle the result's first component
+                    // away (DEPTH_TEXTURE_MODE alpha: ZERO).
+                    let sw = if shadow_units.contains(&t.unit) && v.format.is_depth_or_stencil() {
+                        IDENTITY
+                    } else {
+                        v.swizzle.map(|s| s as i32)
+                    };
                     gl.tex_parameter_i32_slice(v.target, glow::TEXTURE_SWIZZLE_RGBA, &sw);
                     if !matches!(
                         v.target,
@@ -82,6 +100,26 @@ impl GlBackend {
             self.gl.active_texture(glow::TEXTURE0);
         }
         self.check("textures")
+    }
+
+    /// The texture units of `program` that its shaders sample with a shadow target whose
+    /// result they swizzle themselves (SAMP below 16, as the variant key holds them).
+    fn shadow_units(&self, program: ProgramId) -> Result<Vec<u32>> {
+        let info = self.program_info(program)?;
+        Ok(info
+            .stages
+            .iter()
+            .flat_map(|s| {
+                s.samplers.iter().filter_map(|&(samp, unit)| {
+                    let shadow = s
+                        .info
+                        .samplers
+                        .iter()
+                        .any(|&(i, target, _)| i == samp && target.is_shadow());
+                    (shadow && samp < 16).then_some(unit)
+                })
+            })
+            .collect())
     }
 
     /// The sampler object for `s` (cached by value).
