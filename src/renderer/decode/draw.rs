@@ -690,13 +690,25 @@ pub(super) fn blit_gl(
             glow::COLOR_BUFFER_BIT
         }
         (Kind::Color, _) | (_, Kind::Color) => return None,
-        _ if sf.id == df.id && mask & 0xf == 0 && mask & 0x30 != 0 => {
+        // Depth/stencil: GL blits between the same stored format (glCopyTexImage of a
+        // S8_UINT_Z24_UNORM depth buffer into an X8Z24_UNORM texture: both DEPTH24_STENCIL8);
+        // stencil only when both sides have it (X8Z24's stored stencil is padding).
+        _ if same_gl_storage(sf, df) && mask & 0xf == 0 && mask & 0x30 != 0 => {
+            let stencil = |f: &crate::model::format::FormatInfo| {
+                matches!(f.kind, Kind::Stencil | Kind::DepthStencil)
+            };
+            let depth = |f: &crate::model::format::FormatInfo| {
+                matches!(f.kind, Kind::Depth | Kind::DepthStencil)
+            };
             let mut m = 0;
-            if mask & 0x10 != 0 {
+            if mask & 0x10 != 0 && depth(sf) && depth(df) {
                 m |= glow::DEPTH_BUFFER_BIT;
             }
-            if mask & 0x20 != 0 {
+            if mask & 0x20 != 0 && stencil(sf) && stencil(df) {
                 m |= glow::STENCIL_BUFFER_BIT;
+            }
+            if m == 0 {
+                return None;
             }
             m
         }
@@ -728,6 +740,14 @@ pub(super) fn blit_gl(
         return None;
     };
     Some(blit_gl_layers(r, ctx_id, b, gl_mask, src_rect, dst_rect))
+}
+
+/// Whether two formats have GL storage of one internal format (depth/stencil blits).
+fn same_gl_storage(
+    a: &crate::model::format::FormatInfo,
+    b: &crate::model::format::FormatInfo,
+) -> bool {
+    a.id == b.id || matches!((a.gl, b.gl), (Some(x), Some(y)) if x.internal == y.internal)
 }
 
 fn blit_gl_layers(
