@@ -11,9 +11,11 @@
 //! capture for good (a set replaced without append, or a draw from it), after which
 //! `glDrawTransformFeedbackInstanced` draws the vertices it captured.
 //!
-//! Needs GL 4.0 / ARB_transform_feedback2 (objects, pause/resume) and GL 4.2 /
-//! ARB_transform_feedback_instanced for draws from a capture; a host without them
-//! refuses with EINVAL.
+//! Needs GL 4.2 (or ARB_transform_feedback2 for the objects and pause/resume plus
+//! ARB_transform_feedback_instanced for draws from a capture; several buffers need
+//! ARB_transform_feedback3's gl_NextBuffer at link time); a host without them refuses
+//! the capturing draw with EINVAL. A capture while the guest binds no surface draws into
+//! a framebuffer without attachments (GL 4.3 / ARB_framebuffer_no_attachments).
 
 use super::draw::DrawCall;
 use super::program::ProgramId;
