@@ -389,3 +389,33 @@ fn texture_buffers_of_swizzled_formats() {
     }
     assert_eq!(ctx_error(1), 0);
 }
+
+/// BLIT honours the render condition only when it asks for it (render_condition_enable,
+/// bit 11 of its first word), as gallium's blits do.
+#[test]
+fn render_condition_applies_to_blits_that_ask() {
+    let _s = gl_session();
+    let rt = setup_queries();
+    // Resource 1 holds the red triangle over blue; resource 3 is filled with green.
+    let dst = tex(3, RGBA8, 16, 16);
+    upload(&dst, &[GREEN; 256].concat());
+    let blit = |condition: bool| {
+        let mut p =
+            blit_cmd(0xf, (3, RGBA8, [0, 0, 0, 16, 16, 1]), (1, RGBA8, [0, 0, 0, 16, 16, 1]), None);
+        if condition {
+            p[0] |= 1 << 11;
+        }
+        p
+    };
+    // Query 40 counted nothing: a blit that asks is skipped, one that does not runs.
+    let mut c = Cmds::default();
+    c.push(SET_RENDER_CONDITION, 0, &[40, 0, 0]);
+    c.push(BLIT, 0, &blit(true));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(px(&level0(&dst), 16, 4, 2, 2), GREEN, "conditional blit skipped");
+    assert_eq!(one(1, BLIT, 0, &blit(false)), 0, "context error {}", ctx_error(1));
+    let out = level0(&dst);
+    assert_eq!(out, level0(&rt), "unconditional blit copied the target");
+    assert_eq!(px(&out, 16, 4, 2, 2), RED);
+    assert_eq!(ctx_error(1), 0);
+}
