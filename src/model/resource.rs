@@ -22,6 +22,9 @@ pub struct MaxSizes {
     /// framebuffer was incomplete at init): the capsets leave them out. Empty where nothing
     /// was probed.
     pub unrenderable: FormatSet,
+    /// [`FormatInfo::render_candidate`] formats the host rendered to at init (a complete
+    /// framebuffer): level 2 claims them as render targets.
+    pub render_extra: FormatSet,
 }
 
 impl Default for MaxSizes {
@@ -35,6 +38,7 @@ impl Default for MaxSizes {
             max_buffer: u32::MAX as u64,
             draw: DrawLimits::default(),
             unrenderable: FormatSet::default(),
+            render_extra: FormatSet::default(),
         }
     }
 }

@@ -6,7 +6,7 @@ use super::raw::RawGl;
 use super::{sync, GlBackend, GlFlags, Readback, VmmGl};
 use crate::backend::MaxSizes;
 use crate::error::{Error, Result};
-use crate::model::format::GlFormat;
+use crate::model::format::{FormatSet, GlFormat};
 use crate::model::resource::ResourceDesc;
 use glow::HasContext;
 use std::cell::Cell;
@@ -55,8 +55,11 @@ impl GlBackend {
                 max_samples: samples,
                 max_buffer: u32::MAX as u64,
                 draw: super::limits::query(&gl),
-                unrenderable: super::format_probe::unrenderable(&gl),
+                unrenderable: FormatSet::default(),
+                render_extra: FormatSet::default(),
             };
+            let mut limits = limits;
+            (limits.unrenderable, limits.render_extra) = super::format_probe::probe(&gl);
             (
                 gl.get_parameter_string(glow::RENDERER),
                 gl.get_parameter_string(glow::VERSION),

@@ -45,18 +45,20 @@ fn complete(gl: &glow::Context, internal: u32, att: u32) -> bool {
     }
 }
 
-/// The table's renderable formats that the host refuses as render targets.
-pub(super) fn unrenderable(gl: &glow::Context) -> FormatSet {
+/// The table's renderable formats that the host refuses as render targets, and the render
+/// candidates it accepts.
+pub(super) fn probe(gl: &glow::Context) -> (FormatSet, FormatSet) {
     let mut refused = FormatSet::default();
+    let mut extra = FormatSet::default();
     let mut seen: Vec<(u32, u32, bool)> = Vec::new();
-    for f in format::all().iter().filter(|f| f.renderable()) {
+    for f in format::all().iter().filter(|f| f.renderable() || f.render_candidate()) {
         let Some(g) = f.gl else { continue };
         let att = attachment(f.kind);
         let ok = match seen.iter().find(|&&(i, a, _)| (i, a) == (g.internal, att)) {
             Some(&(_, _, ok)) => ok,
             None => {
                 let ok = complete(gl, g.internal, att);
-                if !ok {
+                if !ok && f.renderable() {
                     log::info!(
                         "host GL cannot render to {:#x}: {} not claimed",
                         g.internal,
@@ -67,11 +69,13 @@ pub(super) fn unrenderable(gl: &glow::Context) -> FormatSet {
                 ok
             }
         };
-        if !ok {
+        if f.renderable() && !ok {
             refused.insert(f.id);
+        } else if f.render_candidate() && ok {
+            extra.insert(f.id);
         }
     }
-    refused
+    (refused, extra)
 }
 
 #[cfg(test)]
@@ -97,8 +101,20 @@ mod tests {
         assert!(!complete(gl, glow::RGBA8, glow::DEPTH_ATTACHMENT));
         // SAFETY: plain query on the current context.
         assert_eq!(unsafe { gl.get_error() }, glow::NO_ERROR, "the probe left an error");
-        let found = unrenderable(gl);
-        assert_eq!(be.limits().unrenderable, found);
+        let (found, extra) = probe(gl);
+        assert_eq!((be.limits().unrenderable, be.limits().render_extra), (found, extra));
+        for f in format::all() {
+            assert!(!extra.contains(f.id) || f.render_candidate(), "{}", f.name);
+        }
+        let names: Vec<_> = format::all().iter().filter(|f| extra.contains(f.id)).collect();
+        eprintln!(
+            "render candidates accepted: {:?}",
+            names.iter().map(|f| f.name).collect::<Vec<_>>()
+        );
+        // A host that renders to RGBA8_SNORM (llvmpipe: GL_EXT_render_snorm) gets it claimed.
+        if complete(gl, glow::RGBA8_SNORM, glow::COLOR_ATTACHMENT0) {
+            assert!(extra.contains(77), "R8G8B8A8_SNORM");
+        }
         // Every format the table calls renderable is required renderable by GL 4.x core
         // (RGB565: ES compatibility), so a GL 4.x driver refuses none of them.
         let v = gl.version();

@@ -85,6 +85,12 @@ fn rendered(f: &FormatInfo, limits: &Limits) -> bool {
     color_renderable(f) && !limits.unrenderable.contains(f.id)
 }
 
+/// [`rendered`], or a format beyond core GL's required list that the host's probe
+/// rendered to (SNORM, RGB …; single-sampled only).
+fn rendered_or_probed(f: &FormatInfo, limits: &Limits) -> bool {
+    rendered(f, limits) || limits.render_extra.contains(f.id)
+}
+
 /// A vertex attribute format at level 2: core GL fetches it as is (integers included).
 pub fn vertex_format(f: &FormatInfo) -> bool {
     let e = VertexElement {
@@ -103,7 +109,7 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
             f.is_depth_or_stencil() && f.renderable() && !limits.unrenderable.contains(f.id)
         }),
         sampler: FormatMask::from_table(sampleable),
-        render: FormatMask::from_table(|f| rendered(f, limits)),
+        render: FormatMask::from_table(|f| rendered_or_probed(f, limits)),
         vertexbuffer: FormatMask::from_table(vertex_format),
         bset: bset::SET,
         glsl_level: GLSL_LEVEL,

@@ -295,6 +295,7 @@ fn gl_host() -> Limits {
             max_texel_offset: 31,
         },
         unrenderable: format::FormatSet::default(),
+        render_extra: format::FormatSet::default(),
     }
 }
 
@@ -544,4 +545,12 @@ fn probe_refusals_are_not_claimed() {
     assert!(!l2.supported_multisample_formats.contains(rgba));
     assert!(l2.supported_multisample_formats.contains(bgra));
     assert!(level1::caps_v1(2, &gl_host()).render.contains(rgba));
+    // A probed extra (RGBA8_SNORM): a level-2 render target only, single-sampled.
+    let snorm = 77;
+    assert!(format::lookup(snorm).unwrap().render_candidate());
+    assert!(!l2.v1.render.contains(snorm));
+    lim.render_extra.insert(snorm);
+    let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
+    assert!(l2.v1.render.contains(snorm) && !l2.supported_multisample_formats.contains(snorm));
+    assert!(!level1::caps_v1(2, &lim).render.contains(snorm));
 }

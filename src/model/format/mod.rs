@@ -213,6 +213,17 @@ impl FormatInfo {
             Kind::Compressed => false,
         }
     }
+    /// A colour format GL may render to although core GL does not require it (SNORM):
+    /// uncompressed colour storage written through a reordering swizzle, not in the
+    /// required list. Only a host's render probe can say. Three-channel storage is left
+    /// out: a guest that sees RGB16F renderable picks it for multisample buffers too.
+    pub fn render_candidate(&self) -> bool {
+        let Some(g) = self.gl else {
+            return false;
+        };
+        let rgb = matches!(g.format, gl::RGB | gl::RGB_INTEGER);
+        self.kind == Kind::Color && !self.renderable() && !rgb && swizzle_is_writable(g.swizzle)
+    }
     /// The GL extension the GL backend must find before using `gl` (formats that are not
     /// core in GL 4.3); `None` for core formats and formats without GL storage.
     pub fn required_gl_extension(&self) -> Option<&'static str> {
