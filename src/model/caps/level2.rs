@@ -85,6 +85,11 @@ fn rendered(f: &FormatInfo, limits: &Limits) -> bool {
     color_renderable(f) && !limits.unrenderable.contains(f.id)
 }
 
+/// A depth/stencil format this host renders to.
+fn depth_stencil_rendered(f: &FormatInfo, limits: &Limits) -> bool {
+    f.is_depth_or_stencil() && f.renderable() && !limits.unrenderable.contains(f.id)
+}
+
 /// [`rendered`], or a format beyond core GL's required list that the host's probe
 /// rendered to (SNORM, RGB …; single-sampled only).
 fn rendered_or_probed(f: &FormatInfo, limits: &Limits) -> bool {
@@ -105,9 +110,7 @@ pub fn vertex_format(f: &FormatInfo) -> bool {
 /// The level-2 v1 fields.
 pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
     CapsV1 {
-        depthstencil: FormatMask::from_table(|f| {
-            f.is_depth_or_stencil() && f.renderable() && !limits.unrenderable.contains(f.id)
-        }),
+        depthstencil: FormatMask::from_table(|f| depth_stencil_rendered(f, limits)),
         sampler: FormatMask::from_table(sampleable),
         render: FormatMask::from_table(|f| rendered_or_probed(f, limits)),
         vertexbuffer: FormatMask::from_table(vertex_format),
@@ -143,7 +146,10 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         texture_buffer_offset_alignment: 16,
         max_uniform_block_size: MAX_UNIFORM_BLOCK_SIZE,
         capability_bits: base.capability_bits | CAP_SRGB_WRITE_CONTROL | CAP_QBO,
-        supported_multisample_formats: FormatMask::from_table(|f| rendered(f, limits)),
+        // Mesa's virgl driver checks every multisample format here, depth/stencil too.
+        supported_multisample_formats: FormatMask::from_table(|f| {
+            rendered(f, limits) || depth_stencil_rendered(f, limits)
+        }),
         renderer,
         ..base
     }

@@ -525,6 +525,14 @@ fn level2_format_masks_follow_the_table() {
     for id in [8, 131, 173, 176, 123, 174, 172, 175] {
         assert!(l2.vertexbuffer.contains(id), "{id}");
     }
+    // Mesa checks multisample depth/stencil formats in the multisample mask too.
+    let ms = level2::caps_v2(l2, &lim).supported_multisample_formats;
+    for f in format::all() {
+        let ds = f.is_depth_or_stencil() && f.renderable();
+        let color = f.kind == Kind::Color && f.renderable();
+        assert_eq!(ms.contains(f.id), ds || color, "{}", f.name);
+    }
+    assert!(ms.contains(S8_UINT_Z24_UNORM) && ms.contains(z32f_s8));
 }
 
 /// Formats the host's render probe refused are claimed neither as colour nor as depth
