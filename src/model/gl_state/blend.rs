@@ -183,3 +183,45 @@ pub fn blend(b: &Blend) -> Result<BlendGl> {
     });
     Ok(out)
 }
+
+/// Whether colour format `id`'s stored alpha is padding (R8G8B8X8 kept as RGBA8: the
+/// storage swizzle reads alpha as one), so that blending must read the destination's alpha
+/// as one, as gallium defines it for formats without alpha.
+pub fn alpha_is_padding(id: u32) -> bool {
+    crate::model::format::lookup(id)
+        .and_then(|f| f.gl)
+        .and_then(|g| g.swizzle)
+        .is_some_and(|s| s[3] == gl::ONE)
+}
+
+impl BlendGl {
+    /// This state for colour buffers whose alpha is padding (bit i: buffer i): factors that
+    /// read the destination's alpha take it as one (DST_ALPHA → ONE, ONE_MINUS_DST_ALPHA →
+    /// ZERO, SRC_ALPHA_SATURATE → ZERO). Targets that end up different make the state
+    /// independent.
+    pub fn with_dst_alpha_one(&self, no_alpha: u8) -> BlendGl {
+        let mut out = *self;
+        if no_alpha == 0 {
+            return out;
+        }
+        let fix = |f: u32| match f {
+            gl::DST_ALPHA => gl::ONE,
+            gl::ONE_MINUS_DST_ALPHA | gl::SRC_ALPHA_SATURATE => gl::ZERO,
+            f => f,
+        };
+        for (i, rt) in out.rt.iter_mut().enumerate() {
+            if no_alpha & (1 << i) != 0 && rt.enabled {
+                rt.src_rgb = fix(rt.src_rgb);
+                rt.dst_rgb = fix(rt.dst_rgb);
+                // SRC_ALPHA_SATURATE is ONE for the alpha channel itself.
+                let fix_a = |f: u32| if f == gl::SRC_ALPHA_SATURATE { gl::ONE } else { fix(f) };
+                rt.src_alpha = fix_a(rt.src_alpha);
+                rt.dst_alpha = fix_a(rt.dst_alpha);
+            }
+        }
+        if out.rt.iter().any(|rt| *rt != out.rt[0]) {
+            out.independent = true;
+        }
+        out
+    }
+}

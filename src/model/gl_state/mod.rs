@@ -29,7 +29,8 @@ mod sampler;
 mod vertex;
 
 pub use blend::{
-    blend, blend_equation, blend_factor, logic_op, rt_blend, BlendGl, LogicOpGl, RtBlendGl,
+    alpha_is_padding, blend, blend_equation, blend_factor, logic_op, rt_blend, BlendGl, LogicOpGl,
+    RtBlendGl,
 };
 pub use dsa::{compare_func, dsa, gl_compare_func, stencil_op, DsaGl, StencilFaceGl};
 pub use fetch::{attrib_bytes, check_fetch, index_range, VertexInput};

@@ -294,6 +294,12 @@ fn draw_bound(
     for (i, a) in cbufs.iter().enumerate().take(8) {
         base.fs_out_swizzle[i] = a.and_then(|a| a.swizzle);
     }
+    // Colour buffers whose stored alpha is padding blend with a destination alpha of one.
+    let no_alpha = fb.cbufs.iter().take(8).enumerate().fold(0u8, |m, (i, c)| match c {
+        Some(s) if gl_state::alpha_is_padding(s.format) => m | 1 << i,
+        _ => m,
+    });
+    let blend = &blend.with_dst_alpha_one(no_alpha);
     // Shadow samplers of depth views take the view's swizzle in the shader.
     let shadow = |stage: usize| {
         let mut out = [None; 16];

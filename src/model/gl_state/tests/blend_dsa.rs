@@ -293,3 +293,36 @@ fn alpha_test_goes_to_the_key() {
     assert_eq!(key.alpha_test, None);
     assert_eq!(key, VariantKey::default());
 }
+
+#[test]
+fn blending_into_padding_alpha_reads_one() {
+    // R8G8B8X8 / B8G8R8X8 keep padding in a stored alpha; RGBA8 and R8 do not.
+    assert!(alpha_is_padding(134) && alpha_is_padding(2));
+    assert!(!alpha_is_padding(67) && !alpha_is_padding(64) && !alpha_is_padding(0xffff));
+    let rt = RtBlendGl {
+        enabled: true,
+        src_rgb: gl::DST_ALPHA,
+        dst_rgb: gl::ONE_MINUS_DST_ALPHA,
+        src_alpha: gl::SRC_ALPHA_SATURATE,
+        dst_alpha: gl::DST_ALPHA,
+        eq_rgb: gl::FUNC_ADD,
+        eq_alpha: gl::FUNC_ADD,
+        color_mask: [true; 4],
+    };
+    let b = BlendGl { rt: [rt; 8], ..BlendGl::default() };
+    assert_eq!(b.with_dst_alpha_one(0), b);
+    let all = b.with_dst_alpha_one(0xff);
+    assert!(!all.independent);
+    assert_eq!(
+        (all.rt[7].src_rgb, all.rt[7].dst_rgb, all.rt[7].src_alpha, all.rt[7].dst_alpha),
+        (gl::ONE, gl::ZERO, gl::ONE, gl::ONE)
+    );
+    // Only buffer 1: the targets differ, so the state becomes independent.
+    let one = b.with_dst_alpha_one(0b10);
+    assert!(one.independent);
+    assert_eq!(one.rt[0], rt);
+    assert_eq!(one.rt[1].src_rgb, gl::ONE);
+    // Disabled blending is left alone.
+    let off = BlendGl { rt: [RtBlendGl { enabled: false, ..rt }; 8], ..BlendGl::default() };
+    assert_eq!(off.with_dst_alpha_one(0xff), off);
+}
