@@ -1,12 +1,13 @@
 //! BLIT through host staging: same-format copies with nearest scaling and mirroring, and
-//! conversion between the 8-bit UNORM RGBA orders.
+//! conversion between the 8-bit UNORM RGBA orders. Blits with a multisample side go to GL
+//! only ([`multisample_refusal`] says which ones glBlitFramebuffer does).
 
 use super::resource::{alloc, desc, raw, read_box, stage, write_box};
 use super::{attached, fail, skip, CmdResult};
 use crate::model::format::{self, FormatInfo, Kind};
 use crate::model::pixel;
 use crate::model::protocol::{ccmd, Blit};
-use crate::model::resource::Target;
+use crate::model::resource::{ResourceDesc, Target};
 use crate::model::transfer::RawBox;
 use crate::renderer::context::{ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_SURFACE};
 use crate::renderer::Renderer;
@@ -98,18 +99,50 @@ fn blit_mode(
     }
 }
 
+/// Why a blit with a multisample side is not executed, or `None` when glBlitFramebuffer
+/// does it: a resolve (multisample source) or a copy between equal sample counts, of one
+/// format, between identical unmirrored rectangles (GL's rules for multisample blits). A
+/// single-sample source into a multisample destination would need a draw, and a scaled or
+/// converting resolve a shader: both refused.
+fn multisample_refusal(b: &Blit, sd: &ResourceDesc, dd: &ResourceDesc) -> Option<&'static str> {
+    let (ss, ds) = (sd.nr_samples.max(1), dd.nr_samples.max(1));
+    if ds > 1 && ss != ds {
+        return Some("into a multisample resource from another sample count");
+    }
+    if sd.format.id != dd.format.id || b.src.format != b.dst.format {
+        return Some("a multisample blit between formats");
+    }
+    let (s, d) = (b.src.bx, b.dst.bx);
+    let positive = |v: u32| (v as i32) > 0;
+    if (s.x, s.y, s.w, s.h) != (d.x, d.y, d.w, d.h) || !positive(s.w) || !positive(s.h) {
+        return Some("a scaled, moved or mirrored multisample blit");
+    }
+    None
+}
+
 pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
     let mask = u32::from(b.mask);
     let scissor = b.scissor_enable;
     let (dst, src) = (b.dst.res_handle, b.src.res_handle);
     attached(r, ctx_id, dst)?;
     attached(r, ctx_id, src)?;
+    let (dd, sd) = (desc(r, dst)?, desc(r, src)?);
+    if dd.nr_samples > 1 || sd.nr_samples > 1 {
+        let why = multisample_refusal(b, &sd, &dd);
+        if why.is_none() && r.backend.gl_mut().is_some() {
+            if let Some(done) = super::draw::blit_gl(r, ctx_id, b) {
+                return done;
+            }
+        }
+        let why = why.unwrap_or("this multisample blit");
+        skip(r, ctx_id, (ccmd::BLIT, 1), &format!("BLIT {why}"));
+        return Ok(());
+    }
     if r.backend.gl_mut().is_some() {
         if let Some(done) = super::draw::blit_gl(r, ctx_id, b) {
             return done;
         }
     }
-    let (dd, sd) = (desc(r, dst)?, desc(r, src)?);
     let bad_format = |id: u32| fail(ERROR_CTX_ILLEGAL_SURFACE, format!("blit format {id}"));
     let df = format::lookup(b.dst.format).ok_or_else(|| bad_format(b.dst.format))?;
     let sf = format::lookup(b.src.format).ok_or_else(|| bad_format(b.src.format))?;
@@ -236,6 +269,48 @@ mod tests {
         // 2x upscale.
         let a = Axis::new(0, 4, 1, 2).unwrap();
         assert_eq!((0..4).map(|i| a.src(i)).collect::<Vec<_>>(), [0, 0, 1, 1]);
+    }
+
+    #[test]
+    fn multisample_blits_glblitframebuffer_does() {
+        use crate::model::protocol::{BlitSide, BoxRaw};
+        let rgba = format::lookup(format::R8G8B8A8_UNORM).unwrap();
+        let bgra = format::lookup(format::B8G8R8A8_UNORM).unwrap();
+        let res = |format: &'static FormatInfo, nr_samples| ResourceDesc {
+            handle: 1,
+            target: Target::Tex2D,
+            format,
+            bind: 2,
+            width: 16,
+            height: 16,
+            depth: 1,
+            array_size: 1,
+            last_level: 0,
+            nr_samples,
+            flags: 0,
+        };
+        let side = |format, x, w: i32| BlitSide {
+            res_handle: 1,
+            level: 0,
+            format,
+            bx: BoxRaw { x, y: 0, z: 0, w: w as u32, h: 16, d: 1 },
+        };
+        let blit = |s, d| Blit { mask: 0xf, src: s, dst: d, ..Blit::default() };
+        let f = format::R8G8B8A8_UNORM;
+        let same = blit(side(f, 0, 16), side(f, 0, 16));
+        let (ms, ss) = (res(rgba, 4), res(rgba, 0));
+        // Resolve and 4x → 4x copy of one rectangle: GL's.
+        assert_eq!(multisample_refusal(&same, &ms, &ss), None);
+        assert_eq!(multisample_refusal(&same, &ms, &ms), None);
+        // Single → multisample, 4x → 8x, scaled, moved, mirrored, converting: refused.
+        assert!(multisample_refusal(&same, &ss, &ms).is_some());
+        assert!(multisample_refusal(&same, &ms, &res(rgba, 8)).is_some());
+        assert!(multisample_refusal(&blit(side(f, 0, 16), side(f, 0, 8)), &ms, &ss).is_some());
+        assert!(multisample_refusal(&blit(side(f, 0, 8), side(f, 4, 8)), &ms, &ss).is_some());
+        assert!(multisample_refusal(&blit(side(f, 16, -16), side(f, 16, -16)), &ms, &ss).is_some());
+        assert!(multisample_refusal(&same, &ms, &res(bgra, 0)).is_some());
+        let view = blit(side(f, 0, 16), side(format::B8G8R8A8_UNORM, 0, 16));
+        assert!(multisample_refusal(&view, &ms, &ss).is_some());
     }
 
     #[test]

@@ -1,0 +1,155 @@
+//! Multisample render targets on the GL backend, driven through the C ABI as Mesa's virgl
+//! driver drives them: a 4× RGBA8 resource (`nr_samples` 4) as the colour buffer of a
+//! draw, a CLEAR, a BLIT that resolves it into a single-sample resource, and what is
+//! refused (transfers of the multisample resource, scaled resolves).
+//!
+//! One renderer per process: `cargo nextest run --test msaa_gl`. GL is required
+//! (llvmpipe through EGL surfaceless at least).
+
+mod common;
+
+use common::stream::*;
+use common::*;
+use virglrenderer::ffi::context::*;
+use virglrenderer::ffi::types::*;
+
+const SET_VIEWPORT_STATE: u32 = 4;
+const SET_VERTEX_BUFFERS: u32 = 6;
+const SET_CONSTANT_BUFFER: u32 = 12;
+const BIND_SHADER: u32 = 31;
+const OBJ_RASTERIZER: u32 = 2;
+const OBJ_SHADER: u32 = 4;
+const OBJ_VERTEX_ELEMENTS: u32 = 5;
+const R32G32_FLOAT: u32 = 29;
+const TRIANGLES: u32 = 4;
+
+const VS: &str = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nIMM[0] FLT32 { 0.0000, 1.0000, 0.0000, 0.0000 }\n  0: MOV OUT[0], IN[0].xyzz\n  1: MOV OUT[0].zw, IMM[0].xxxy\n  2: END\n";
+const FS: &str = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0]\n  0: MOV OUT[0], CONST[0]\n  1: END\n";
+
+const W: u32 = 16;
+
+fn f(v: f32) -> u32 {
+    v.to_bits()
+}
+
+fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
+    let mut bytes = text.as_bytes().to_vec();
+    bytes.push(0);
+    let mut p = vec![handle, stage, bytes.len() as u32, 0, 0];
+    p.extend(bytes_to_words(&bytes));
+    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
+}
+
+/// A W×W 2D resource of RGBA8 with `samples` samples, attached to context 1.
+fn target(handle: u32, samples: u32) -> virgl_renderer_resource_create_args {
+    let a = virgl_renderer_resource_create_args {
+        nr_samples: samples,
+        ..args(handle, TEX_2D, RGBA8, W, W, 1, 1, 0)
+    };
+    assert_eq!(create(a), 0, "create {handle} with {samples} samples");
+    virgl_renderer_ctx_attach_resource(1, handle as i32);
+    a
+}
+
+fn vertex_buffer(handle: u32, verts: &[[f32; 2]]) {
+    let bytes: Vec<u8> = verts.iter().flatten().flat_map(|v| v.to_le_bytes()).collect();
+    let a = args(handle, 0, R8, bytes.len() as u32, 1, 1, 1, 0);
+    assert_eq!(create(a), 0);
+    virgl_renderer_ctx_attach_resource(1, handle as i32);
+    let mut s = ScatterBuf::contiguous(bytes.len());
+    s.write_all(&bytes);
+    assert_eq!(write(handle, Xfer::boxed([0, 0, 0, bytes.len() as u32, 1, 1]), Some(&mut s)), 0);
+}
+
+fn start() -> Session {
+    let s = gl_session();
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    s
+}
+
+/// Clears the multisample resource 1 to blue and draws a red triangle over its lower-left
+/// half (the diagonal crosses pixel centres' neighbourhoods at every row).
+fn draw_triangle(c: &mut Cmds) {
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[10, 1, RGBA8, 0, 0]);
+    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 10]);
+    let mut blend = vec![20, 0, 0];
+    blend.extend([0xf << 27; 8]);
+    c.push(CREATE_OBJECT, OBJ_BLEND, &blend);
+    c.push(BIND_OBJECT, OBJ_BLEND, &[20]);
+    c.push(CREATE_OBJECT, OBJ_DSA, &[21, 0, 0, 0, 0]);
+    c.push(BIND_OBJECT, OBJ_DSA, &[21]);
+    // depth clip, half-pixel centres, multisample on (bit 25).
+    c.push(
+        CREATE_OBJECT,
+        OBJ_RASTERIZER,
+        &[22, 1 << 29 | 1 << 1 | 1 << 25, f(1.0), 0, 0, f(1.0), 0, 0, 0],
+    );
+    c.push(BIND_OBJECT, OBJ_RASTERIZER, &[22]);
+    c.push(CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[23, 0, 0, 0, R32G32_FLOAT]);
+    c.push(BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[23]);
+    shader(c, 30, 0, VS);
+    c.push(BIND_SHADER, 0, &[30, 0]);
+    shader(c, 31, 1, FS);
+    c.push(BIND_SHADER, 0, &[31, 1]);
+    let h = W as f32 / 2.0;
+    c.push(SET_VIEWPORT_STATE, 0, &[0, f(h), f(h), f(0.5), f(h), f(h), f(0.5)]);
+    c.push(SET_VERTEX_BUFFERS, 0, &[8, 0, 3]);
+    c.push(SET_CONSTANT_BUFFER, 0, &[1, 0, f(1.0), f(0.0), f(0.0), f(1.0)]);
+    let blue = [0.0f32, 0.0, 1.0, 1.0].map(f32::to_bits);
+    c.push(CLEAR, 0, &[1 << 2, blue[0], blue[1], blue[2], blue[3], 0, 0, 0]);
+    c.push(DRAW_VBO, 0, &[0, 3, TRIANGLES, 0, 1, 0, 0, 0, 0, 0, u32::MAX, 0]);
+}
+
+const FULL: [i32; 6] = [0, 0, 0, W as i32, W as i32, 1];
+
+#[test]
+fn renders_into_a_4x_target_and_resolves_with_partial_coverage() {
+    let _s = start();
+    let _ms = target(1, 4);
+    let ss = target(2, 0);
+    vertex_buffer(3, &[[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]);
+    let mut c = Cmds::default();
+    draw_triangle(&mut c);
+    c.push(BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBA8, FULL), None));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let out = level0(&ss);
+    // Lower-left half red, upper-right half blue, in GL's bottom-up rows.
+    assert_eq!(px(&out, W, 4, 1, 1), [255, 0, 0, 255], "inside");
+    assert_eq!(px(&out, W, 4, W - 2, W - 2), [0, 0, 255, 255], "outside");
+    // Pixels the diagonal x + y = W - 1 crosses are partly covered: resolved to mixes.
+    let mut mixed = 0;
+    for x in 0..W {
+        let p = px(&out, W, 4, x, W - 1 - x);
+        let sum = u32::from(p[0]) + u32::from(p[2]);
+        assert!((254..=256).contains(&sum), "red + blue at ({x}): {p:?}");
+        if p[0] > 0 && p[0] < 255 {
+            mixed += 1;
+        }
+    }
+    assert!(mixed >= W / 2, "{mixed} of {W} diagonal pixels resolved to a mix");
+}
+
+#[test]
+fn multisample_transfers_and_scaled_resolves_are_refused() {
+    let _s = start();
+    let ms = target(1, 4);
+    let _ss = target(2, 0);
+    let mut s = ScatterBuf::contiguous((W * W * 4) as usize);
+    let g = LevelGeom::of(&ms, 0);
+    assert_eq!(read(1, Xfer::boxed(g.full_box()), Some(&mut s)), libc::EINVAL);
+    assert_eq!(write(1, Xfer::boxed(g.full_box()), Some(&mut s)), libc::EINVAL);
+    // A scaled resolve and a single-sample source into the multisample resource need a
+    // draw: refused as unsupported, the context keeps going.
+    let half = [0, 0, 0, W as i32 / 2, W as i32 / 2, 1];
+    let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, half), (1, RGBA8, FULL), None));
+    assert_eq!((r, ctx_error(1)), (0, UNSUPPORTED_FUNCTION));
+    clear_ctx_error(1);
+    let r = one(1, BLIT, 0, &blit_cmd(0xf, (1, RGBA8, FULL), (2, RGBA8, FULL), None));
+    assert_eq!((r, ctx_error(1)), (0, UNSUPPORTED_FUNCTION));
+    clear_ctx_error(1);
+    // A resolve of the same rectangle is GL's.
+    let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBA8, FULL), None));
+    assert_eq!((r, ctx_error(1)), (0, 0));
+}
