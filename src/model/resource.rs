@@ -25,6 +25,11 @@ pub struct MaxSizes {
     /// [`FormatInfo::render_candidate`] formats the host rendered to at init (a complete
     /// framebuffer): level 2 claims them as render targets.
     pub render_extra: FormatSet,
+    /// Renderable formats (colour and depth/stencil) that the host cannot render to with
+    /// `max_samples` samples (its multisample storage or framebuffer failed at init): the
+    /// capsets leave them out of `supported_multisample_formats`. Empty where nothing was
+    /// probed.
+    pub no_multisample: FormatSet,
 }
 
 impl Default for MaxSizes {
@@ -39,6 +44,7 @@ impl Default for MaxSizes {
             draw: DrawLimits::default(),
             unrenderable: FormatSet::default(),
             render_extra: FormatSet::default(),
+            no_multisample: FormatSet::default(),
         }
     }
 }

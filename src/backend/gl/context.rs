@@ -57,6 +57,7 @@ impl GlBackend {
                 draw: super::limits::query(&gl),
                 unrenderable: FormatSet::default(),
                 render_extra: FormatSet::default(),
+                no_multisample: super::format_probe::no_multisample(&gl, samples),
             };
             let mut limits = limits;
             (limits.unrenderable, limits.render_extra) = super::format_probe::probe(&gl);

@@ -1,6 +1,8 @@
 //! The render probe at init: every format the table calls renderable is attached, once per
 //! GL internal format, to a framebuffer object; the ones whose framebuffer is incomplete
-//! are collected so that the capsets do not claim them as render targets.
+//! are collected so that the capsets do not claim them as render targets. A second probe
+//! does the same with multisample storage of the host's sample count
+//! ([`no_multisample`]), for `supported_multisample_formats`.
 
 use crate::model::format::{self, FormatSet, Kind};
 use glow::HasContext;
@@ -43,6 +45,68 @@ fn complete(gl: &glow::Context, internal: u32, att: u32) -> bool {
         while gl.get_error() != glow::NO_ERROR {}
         ok
     }
+}
+
+/// Whether a 4×4 `TEXTURE_2D_MULTISAMPLE` of `internal` with `samples` samples is stored
+/// and makes a complete framebuffer at `att`. Leaves no object, binding or error behind.
+fn complete_multisample(gl: &glow::Context, internal: u32, att: u32, samples: u32) -> bool {
+    let t = glow::TEXTURE_2D_MULTISAMPLE;
+    // SAFETY: context current on this thread (called from `GlBackend::new`); the texture
+    // and framebuffer are ours, unbound and deleted before returning, and the errors the
+    // probe may raise are drained.
+    unsafe {
+        let (Ok(tex), Ok(fbo)) = (gl.create_texture(), gl.create_framebuffer()) else {
+            return false;
+        };
+        gl.bind_texture(t, Some(tex));
+        gl.tex_storage_2d_multisample(t, samples as i32, internal, 4, 4, true);
+        let stored = gl.get_error() == glow::NO_ERROR;
+        gl.bind_texture(t, None);
+        let mut ok = false;
+        if stored {
+            gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, Some(fbo));
+            gl.framebuffer_texture_2d(glow::DRAW_FRAMEBUFFER, att, t, Some(tex), 0);
+            let none = att != glow::COLOR_ATTACHMENT0;
+            gl.draw_buffer(if none { glow::NONE } else { glow::COLOR_ATTACHMENT0 });
+            ok = gl.check_framebuffer_status(glow::DRAW_FRAMEBUFFER) == glow::FRAMEBUFFER_COMPLETE;
+            gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, None);
+        }
+        gl.delete_framebuffer(fbo);
+        gl.delete_texture(tex);
+        while gl.get_error() != glow::NO_ERROR {}
+        ok
+    }
+}
+
+/// The table's renderable formats that the host cannot render to with `samples` samples
+/// (all of them where `samples` is 1: nothing multisamples).
+pub(super) fn no_multisample(gl: &glow::Context, samples: u32) -> FormatSet {
+    let mut refused = FormatSet::default();
+    let mut seen: Vec<(u32, u32, bool)> = Vec::new();
+    for f in format::all().iter().filter(|f| f.renderable()) {
+        let Some(g) = f.gl else { continue };
+        let att = attachment(f.kind);
+        let ok = match seen.iter().find(|&&(i, a, _)| (i, a) == (g.internal, att)) {
+            Some(&(_, _, ok)) => ok,
+            None => {
+                let ok = samples > 1 && complete_multisample(gl, g.internal, att, samples);
+                if !ok && samples > 1 {
+                    log::info!(
+                        "host GL cannot render to {:#x} with {samples} samples: {} not \
+                         claimed multisampled",
+                        g.internal,
+                        f.name
+                    );
+                }
+                seen.push((g.internal, att, ok));
+                ok
+            }
+        };
+        if !ok {
+            refused.insert(f.id);
+        }
+    }
+    refused
 }
 
 /// The table's renderable formats that the host refuses as render targets, and the render
@@ -115,6 +179,24 @@ mod tests {
         if complete(gl, glow::RGBA8_SNORM, glow::COLOR_ATTACHMENT0) {
             assert!(extra.contains(77), "R8G8B8A8_SNORM");
         }
+        let samples = be.limits().max_samples;
+        // Multisample storage of the host's sample count: RGBA8 and depth take it, as GL
+        // 3.2 requires; with one sample nothing is claimed multisampled.
+        assert!(samples >= 4, "GL 3.3 hosts multisample 4x at least: {samples}");
+        assert!(complete_multisample(gl, glow::RGBA8, glow::COLOR_ATTACHMENT0, samples));
+        assert!(complete_multisample(
+            gl,
+            glow::DEPTH24_STENCIL8,
+            glow::DEPTH_STENCIL_ATTACHMENT,
+            4
+        ));
+        assert!(!complete_multisample(gl, glow::COMPRESSED_RED_RGTC1, glow::COLOR_ATTACHMENT0, 4));
+        // SAFETY: plain query on the current context.
+        assert_eq!(unsafe { gl.get_error() }, glow::NO_ERROR, "the probe left an error");
+        let ms = no_multisample(gl, samples);
+        assert_eq!(be.limits().no_multisample, ms);
+        assert!(!ms.contains(format::R8G8B8A8_UNORM) && !ms.contains(format::S8_UINT_Z24_UNORM));
+        assert!(no_multisample(gl, 1).contains(format::R8G8B8A8_UNORM));
         // Every format the table calls renderable is required renderable by GL 4.x core
         // (RGB565: ES compatibility), so a GL 4.x driver refuses none of them.
         let v = gl.version();

@@ -96,6 +96,14 @@ fn rendered_or_probed(f: &FormatInfo, limits: &Limits) -> bool {
     rendered(f, limits) || limits.render_extra.contains(f.id)
 }
 
+/// A render target (colour or depth/stencil) this host renders to with `max_samples`
+/// samples: claimed in `supported_multisample_formats`, which Mesa checks before it
+/// creates a multisample resource (host_feature_check_version ≥ 9).
+fn multisampled(f: &FormatInfo, limits: &Limits) -> bool {
+    let target = rendered(f, limits) || depth_stencil_rendered(f, limits);
+    target && limits.max_samples > 1 && !limits.no_multisample.contains(f.id)
+}
+
 /// A vertex attribute format at level 2: core GL fetches it as is (integers included).
 pub fn vertex_format(f: &FormatInfo) -> bool {
     let e = VertexElement {
@@ -146,10 +154,7 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         texture_buffer_offset_alignment: 16,
         max_uniform_block_size: MAX_UNIFORM_BLOCK_SIZE,
         capability_bits: base.capability_bits | CAP_SRGB_WRITE_CONTROL | CAP_QBO,
-        // Mesa's virgl driver checks every multisample format here, depth/stencil too.
-        supported_multisample_formats: FormatMask::from_table(|f| {
-            rendered(f, limits) || depth_stencil_rendered(f, limits)
-        }),
+        supported_multisample_formats: FormatMask::from_table(|f| multisampled(f, limits)),
         renderer,
         ..base
     }

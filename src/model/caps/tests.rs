@@ -296,6 +296,7 @@ fn gl_host() -> Limits {
         },
         unrenderable: format::FormatSet::default(),
         render_extra: format::FormatSet::default(),
+        no_multisample: format::FormatSet::default(),
     }
 }
 
@@ -561,4 +562,25 @@ fn probe_refusals_are_not_claimed() {
     let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
     assert!(l2.v1.render.contains(snorm) && !l2.supported_multisample_formats.contains(snorm));
     assert!(!level1::caps_v1(2, &lim).render.contains(snorm));
+}
+
+/// `supported_multisample_formats`: the colour and depth/stencil targets the host's
+/// multisample probe accepted, none where the host has one sample.
+#[test]
+fn multisample_formats_follow_the_probe() {
+    let mut lim = gl_host();
+    lim.max_samples = 4;
+    let (rgba, bgra, z24s8) = (R8G8B8A8_UNORM, B8G8R8A8_UNORM, format::S8_UINT_Z24_UNORM);
+    lim.no_multisample.insert(bgra);
+    let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
+    let ms = &l2.supported_multisample_formats;
+    assert!(ms.contains(rgba), "rgba");
+    assert!(ms.contains(z24s8), "z24s8");
+    assert!(!ms.contains(bgra), "bgra");
+    assert_eq!(l2.v1.max_samples, 4);
+    // Sampled-only formats (compressed) are never multisampled.
+    assert!(!ms.contains(format::DXT1_RGB));
+    lim.max_samples = 1;
+    let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
+    assert!(!l2.supported_multisample_formats.contains(rgba));
 }

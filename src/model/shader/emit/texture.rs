@@ -270,4 +270,27 @@ mod tests {
         assert!(glsl.contains("vec4 txf_sw6 = texelFetch(fs_samp0"), "{glsl}");
         assert!(glsl.contains("vec4(0.0, 0.0, 0.0, txf_sw6.x)"), "{glsl}");
     }
+
+    /// texelFetch on multisample views (ARB_texture_multisample): the sample index in
+    /// src.w, integer and array forms declared with their GLSL sampler types; TXQ sizes.
+    #[test]
+    fn multisample_fetches_and_sizes() {
+        let t = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL SAMP[0]\n\
+            DCL SAMP[1]\nDCL SVIEW[0], 2D_MSAA, FLOAT\nDCL SVIEW[1], 2D_ARRAY_MSAA, UINT\n\
+            DCL TEMP[0..2]\n  0: F2I TEMP[0], IN[0]\n\
+              1: TXF TEMP[1], TEMP[0], SAMP[0], 2D_MSAA\n\
+              2: TXF TEMP[2], TEMP[0], SAMP[1], 2D_ARRAY_MSAA\n\
+              3: TXQ TEMP[0], TEMP[0], SAMP[1], 2D_ARRAY_MSAA\n\
+              4: ADD OUT[0], TEMP[1], TEMP[2]\n  5: END\n";
+        let g = emit(&parse(t).unwrap(), &VariantKey::default()).unwrap();
+        assert!(g.contains("uniform sampler2DMS fs_samp0;"), "{g}");
+        assert!(g.contains("uniform usampler2DMSArray fs_samp1;"), "{g}");
+        let c = "floatBitsToInt(t0)";
+        assert!(g.contains(&format!("texelFetch(fs_samp0, {c}.xy, {c}.w)")), "{g}");
+        assert!(
+            g.contains(&format!("uintBitsToFloat(texelFetch(fs_samp1, {c}.xyz, {c}.w))")),
+            "{g}"
+        );
+        assert!(g.contains("ivec4(textureSize(fs_samp1), 0)"), "{g}");
+    }
 }
