@@ -1,7 +1,8 @@
 //! Multisample render targets on the GL backend, driven through the C ABI as Mesa's virgl
 //! driver drives them: a 4× RGBA8 resource (`nr_samples` 4) as the colour buffer of a
-//! draw, a CLEAR, a BLIT that resolves it into a single-sample resource, and what is
-//! refused (transfers of the multisample resource, scaled resolves).
+//! draw, a CLEAR, BLITs that resolve it into a single-sample resource (in place, scaled,
+//! flipped), and what is refused (transfers of the multisample resource, a single-sample
+//! source into it).
 //!
 //! One renderer per process: `cargo nextest run --test msaa_gl`. GL is required
 //! (llvmpipe through EGL surfaceless at least).
@@ -132,7 +133,7 @@ fn renders_into_a_4x_target_and_resolves_with_partial_coverage() {
 }
 
 #[test]
-fn multisample_transfers_and_scaled_resolves_are_refused() {
+fn multisample_transfers_and_upsampling_are_refused() {
     let _s = start();
     let ms = target(1, 4);
     let _ss = target(2, 0);
@@ -140,16 +141,37 @@ fn multisample_transfers_and_scaled_resolves_are_refused() {
     let g = LevelGeom::of(&ms, 0);
     assert_eq!(read(1, Xfer::boxed(g.full_box()), Some(&mut s)), libc::EINVAL);
     assert_eq!(write(1, Xfer::boxed(g.full_box()), Some(&mut s)), libc::EINVAL);
-    // A scaled resolve and a single-sample source into the multisample resource need a
-    // draw: refused as unsupported, the context keeps going.
-    let half = [0, 0, 0, W as i32 / 2, W as i32 / 2, 1];
-    let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, half), (1, RGBA8, FULL), None));
-    assert_eq!((r, ctx_error(1)), (0, UNSUPPORTED_FUNCTION));
-    clear_ctx_error(1);
+    // A single-sample source into the multisample resource needs a draw: refused as
+    // unsupported, the context keeps going.
     let r = one(1, BLIT, 0, &blit_cmd(0xf, (1, RGBA8, FULL), (2, RGBA8, FULL), None));
     assert_eq!((r, ctx_error(1)), (0, UNSUPPORTED_FUNCTION));
     clear_ctx_error(1);
-    // A resolve of the same rectangle is GL's.
+    // A resolve of the same rectangle is GL's, a scaled one goes through a temporary.
     let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBA8, FULL), None));
     assert_eq!((r, ctx_error(1)), (0, 0));
+    let half = [0, 0, 0, W as i32 / 2, W as i32 / 2, 1];
+    let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, half), (1, RGBA8, FULL), None));
+    assert_eq!((r, ctx_error(1)), (0, 0));
+}
+
+/// A mirrored, moved resolve (piglit ext_framebuffer_multisample-blit-flipped): resolved
+/// into a temporary texture, then blitted flipped.
+#[test]
+fn flipped_resolves_go_through_a_temporary() {
+    let _s = start();
+    let _ms = target(1, 4);
+    let ss = target(2, 0);
+    vertex_buffer(3, &[[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]);
+    let mut c = Cmds::default();
+    draw_triangle(&mut c);
+    // Source rows W..0 (negative height) into rows 0..W: upside down.
+    let flipped = [0, W as i32, 0, W as i32, -(W as i32), 1];
+    c.push(BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBA8, flipped), None));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let out = level0(&ss);
+    assert_eq!(px(&out, W, 4, 1, W - 2), [255, 0, 0, 255], "red half now on top");
+    assert_eq!(px(&out, W, 4, W - 2, 1), [0, 0, 255, 255], "blue half now below");
+    let mixed = (0..W).filter(|&x| (1..255).contains(&px(&out, W, 4, x, x)[0])).count();
+    assert!(mixed >= W as usize / 2, "{mixed} diagonal pixels resolved to a mix");
 }

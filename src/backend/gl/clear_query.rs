@@ -212,4 +212,52 @@ impl GlBackend {
         }
         self.check("BLIT")
     }
+
+    /// A resolve glBlitFramebuffer refuses in one step (a multisample source into another
+    /// rectangle, mirrored, or into another format): the source rectangle is resolved into
+    /// a temporary single-sample `TEXTURE_2D` of `internal` and `size` (the source level's;
+    /// same coordinates, as GL requires), which is then blitted to `dst` as asked. The
+    /// temporary texture is deleted whatever happens.
+    #[allow(clippy::too_many_arguments)]
+    pub fn blit_resolving(
+        &mut self,
+        src: Attachment,
+        dst: Attachment,
+        internal: u32,
+        size: (u32, u32),
+        src_rect: [i32; 4],
+        dst_rect: [i32; 4],
+        mask: u32,
+        linear: bool,
+        scissor: Option<[i32; 4]>,
+    ) -> Result<()> {
+        self.begin()?;
+        let (w, h) = (i32::try_from(size.0), i32::try_from(size.1));
+        let (Ok(w @ 1..), Ok(h @ 1..)) = (w, h) else {
+            return Err(Error::inval(format!("resolve of a {size:?} level")));
+        };
+        // SAFETY: context current; the texture is ours, unbound here and deleted below.
+        let tex = unsafe {
+            let tex = self
+                .gl
+                .create_texture()
+                .map_err(|e| Error::nomem(format!("glGenTextures: {e}")))?;
+            self.gl.bind_texture(glow::TEXTURE_2D, Some(tex));
+            self.gl.tex_storage_2d(glow::TEXTURE_2D, 1, internal, w, h);
+            self.gl.bind_texture(glow::TEXTURE_2D, None);
+            tex
+        };
+        let tmp =
+            Attachment { name: tex.0.get(), target: glow::TEXTURE_2D, level: 0, layer: 0, ..src };
+        let [x0, y0, x1, y1] = src_rect;
+        let norm = [x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)];
+        let r = self
+            .check("resolve texture")
+            .and_then(|()| self.blit_textures(src, tmp, norm, norm, mask, false, None))
+            .and_then(|()| self.blit_textures(tmp, dst, src_rect, dst_rect, mask, linear, scissor));
+        // SAFETY: deleting the texture made above (no framebuffer keeps it: the draw path
+        // re-attaches its own before every use).
+        unsafe { self.gl.delete_texture(tex) };
+        r
+    }
 }

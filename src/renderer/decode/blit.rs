@@ -99,23 +99,26 @@ fn blit_mode(
     }
 }
 
-/// Why a blit with a multisample side is not executed, or `None` when glBlitFramebuffer
-/// does it: a resolve (multisample source) or a copy between equal sample counts, of one
-/// format, between identical unmirrored rectangles (GL's rules for multisample blits). A
-/// single-sample source into a multisample destination would need a draw, and a scaled or
-/// converting resolve a shader: both refused.
+/// Why a blit with a multisample side is not executed, or `None` when GL does it: a
+/// resolve (multisample source, single-sample destination; one glBlitFramebuffer, or two
+/// through a temporary texture when it moves, scales, mirrors or converts), or a copy
+/// between equal sample counts of one format and identical unmirrored rectangles. A
+/// single-sample source into a multisample destination would need a draw: refused.
 fn multisample_refusal(b: &Blit, sd: &ResourceDesc, dd: &ResourceDesc) -> Option<&'static str> {
     let (ss, ds) = (sd.nr_samples.max(1), dd.nr_samples.max(1));
-    if ds > 1 && ss != ds {
+    if ds == 1 {
+        return None;
+    }
+    if ss != ds {
         return Some("into a multisample resource from another sample count");
     }
     if sd.format.id != dd.format.id || b.src.format != b.dst.format {
-        return Some("a multisample blit between formats");
+        return Some("a multisample copy between formats");
     }
     let (s, d) = (b.src.bx, b.dst.bx);
     let positive = |v: u32| (v as i32) > 0;
     if (s.x, s.y, s.w, s.h) != (d.x, d.y, d.w, d.h) || !positive(s.w) || !positive(s.h) {
-        return Some("a scaled, moved or mirrored multisample blit");
+        return Some("a scaled, moved or mirrored multisample copy");
     }
     None
 }
@@ -299,18 +302,25 @@ mod tests {
         let f = format::R8G8B8A8_UNORM;
         let same = blit(side(f, 0, 16), side(f, 0, 16));
         let (ms, ss) = (res(rgba, 4), res(rgba, 0));
-        // Resolve and 4x → 4x copy of one rectangle: GL's.
+        // Resolves (also scaled, moved, mirrored, converting) and a 4x → 4x copy of one
+        // rectangle: GL's.
         assert_eq!(multisample_refusal(&same, &ms, &ss), None);
         assert_eq!(multisample_refusal(&same, &ms, &ms), None);
-        // Single → multisample, 4x → 8x, scaled, moved, mirrored, converting: refused.
+        let scaled = blit(side(f, 0, 16), side(f, 0, 8));
+        let moved = blit(side(f, 0, 8), side(f, 4, 8));
+        let mirrored = blit(side(f, 16, -16), side(f, 16, -16));
+        let view = blit(side(f, 0, 16), side(format::B8G8R8A8_UNORM, 0, 16));
+        for b in [&scaled, &moved, &mirrored, &view] {
+            assert_eq!(multisample_refusal(b, &ms, &ss), None);
+        }
+        assert_eq!(multisample_refusal(&same, &ms, &res(bgra, 0)), None);
+        // Single → multisample, 4x → 8x, and 4x → 4x copies GL cannot do: refused.
         assert!(multisample_refusal(&same, &ss, &ms).is_some());
         assert!(multisample_refusal(&same, &ms, &res(rgba, 8)).is_some());
-        assert!(multisample_refusal(&blit(side(f, 0, 16), side(f, 0, 8)), &ms, &ss).is_some());
-        assert!(multisample_refusal(&blit(side(f, 0, 8), side(f, 4, 8)), &ms, &ss).is_some());
-        assert!(multisample_refusal(&blit(side(f, 16, -16), side(f, 16, -16)), &ms, &ss).is_some());
-        assert!(multisample_refusal(&same, &ms, &res(bgra, 0)).is_some());
-        let view = blit(side(f, 0, 16), side(format::B8G8R8A8_UNORM, 0, 16));
-        assert!(multisample_refusal(&view, &ms, &ss).is_some());
+        for b in [&scaled, &moved, &mirrored, &view] {
+            assert!(multisample_refusal(b, &ms, &ms).is_some());
+        }
+        assert!(multisample_refusal(&same, &ms, &res(bgra, 4)).is_some());
     }
 
     #[test]

@@ -787,8 +787,30 @@ fn blit_gl_layers(
         };
         let src = attachment(gl, resources, &surf(&b.src))?;
         let dst = attachment(gl, resources, &surf(&b.dst))?;
-        gl.blit_textures(src, dst, src_rect, dst_rect, gl_mask, linear, scissor)
-            .map_err(gl_fail)?;
+        match resolve_through(resources, b, src_rect != dst_rect) {
+            Some((internal, size)) => gl.blit_resolving(
+                src, dst, internal, size, src_rect, dst_rect, gl_mask, linear, scissor,
+            ),
+            None => gl.blit_textures(src, dst, src_rect, dst_rect, gl_mask, linear, scissor),
+        }
+        .map_err(gl_fail)?;
     }
     Ok(())
+}
+
+/// For a resolve glBlitFramebuffer refuses in one step (into another rectangle or format):
+/// the source's GL internal format and level size, for a temporary resolve texture. The
+/// source level is valid (its attachment was made).
+fn resolve_through(
+    resources: &HashMap<u32, Resource>,
+    b: &crate::model::protocol::Blit,
+    moved: bool,
+) -> Option<(u32, (u32, u32))> {
+    let (sd, dd) = (resources.get(&b.src.res_handle)?.desc, resources.get(&b.dst.res_handle)?.desc);
+    let converts = sd.format.id != dd.format.id || b.src.format != b.dst.format;
+    if sd.nr_samples <= 1 || dd.nr_samples > 1 || !(moved || converts) {
+        return None;
+    }
+    let (w, h, _) = crate::model::transfer::level_extent(&sd, b.src.level);
+    Some((sd.format.gl?.internal, (w, h)))
 }
