@@ -102,7 +102,7 @@ fn blit_mode(
 /// Why a blit with a multisample side is not executed, or `None` when GL does it: a
 /// resolve (multisample source, single-sample destination; one glBlitFramebuffer, or two
 /// through a temporary texture when it moves, scales, mirrors or converts), or a copy
-/// between equal sample counts of one format and identical unmirrored rectangles. A
+/// between equal sample counts of one storage format and identical unmirrored rectangles. A
 /// single-sample source into a multisample destination would need a draw: refused.
 fn multisample_refusal(b: &Blit, sd: &ResourceDesc, dd: &ResourceDesc) -> Option<&'static str> {
     let (ss, ds) = (sd.nr_samples.max(1), dd.nr_samples.max(1));
@@ -112,7 +112,9 @@ fn multisample_refusal(b: &Blit, sd: &ResourceDesc, dd: &ResourceDesc) -> Option
     if ss != ds {
         return Some("into a multisample resource from another sample count");
     }
-    if sd.format.id != dd.format.id || b.src.format != b.dst.format {
+    // One storage format (GL's rule); the views may differ in sRGB-ness, which the GL
+    // path handles or refuses.
+    if sd.format.id != dd.format.id {
         return Some("a multisample copy between formats");
     }
     let (s, d) = (b.src.bx, b.dst.bx);
@@ -317,9 +319,12 @@ mod tests {
         // Single → multisample, 4x → 8x, and 4x → 4x copies GL cannot do: refused.
         assert!(multisample_refusal(&same, &ss, &ms).is_some());
         assert!(multisample_refusal(&same, &ms, &res(rgba, 8)).is_some());
-        for b in [&scaled, &moved, &mirrored, &view] {
+        for b in [&scaled, &moved, &mirrored] {
             assert!(multisample_refusal(b, &ms, &ms).is_some());
         }
+        // An sRGB view (R8G8B8A8_SRGB, 104) of the same storage is the GL path's to check.
+        let srgb = blit(side(f, 0, 16), side(104, 0, 16));
+        assert_eq!(multisample_refusal(&srgb, &ms, &ms), None);
         assert!(multisample_refusal(&same, &ms, &res(bgra, 4)).is_some());
     }
 
