@@ -125,7 +125,7 @@ pub struct Renderer {
     pub host_bytes: u64,
     /// The (context, sub-context) whose queries run on the GL context now: every guest
     /// context draws in one GL context, so another's queries are suspended while one draws
-    /// (`decode::draw::own_queries`).
+    /// (`decode::query::own_queries`).
     pub query_owner: Option<(u32, u32)>,
 }
 

@@ -109,7 +109,7 @@ pub struct QueryObj {
     /// Byte offset of the `virgl_host_query_state` in `res`.
     pub offset: u32,
     /// The GL query running now (between BEGIN_QUERY and END_QUERY while this query's
-    /// sub-context owns the GL context's queries; see `decode::draw::own_queries`).
+    /// sub-context owns the GL context's queries; see `decode::query::own_queries`).
     pub active: Option<u32>,
     /// Between BEGIN_QUERY and END_QUERY.
     pub begun: bool,

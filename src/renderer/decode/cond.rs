@@ -7,7 +7,7 @@
 //! A result that does not exist (the query never ended, is running again, is of a type
 //! this renderer does not run, or its object is gone) renders, as gallium's drivers do
 //! when a no-wait query is not ready. Our query results are read synchronously at
-//! END_QUERY (see `draw::begin_end_query`), so the wait and no-wait modes decide alike;
+//! END_QUERY (see `query::begin_end_query`), so the wait and no-wait modes decide alike;
 //! by-region modes are plain ones on a host without tiling.
 
 use super::{log_once, CmdResult, Fail};

@@ -69,6 +69,7 @@ mod buffers;
 mod cond;
 mod draw;
 mod qbo;
+mod query;
 mod resource;
 mod state;
 mod streamout;
@@ -215,9 +216,9 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         | C::TextureBarrier(_)
         // The program is linked at the first draw that uses the shaders.
         | C::LinkShader(_) => Ok(()),
-        C::BeginQuery(h) => draw::begin_end_query(r, ctx_id, *h, true),
-        C::EndQuery(h) => draw::begin_end_query(r, ctx_id, *h, false),
-        C::GetQueryResult { handle, .. } => draw::get_query_result(r, ctx_id, *handle),
+        C::BeginQuery(h) => query::begin_end_query(r, ctx_id, *h, true),
+        C::EndQuery(h) => query::begin_end_query(r, ctx_id, *h, false),
+        C::GetQueryResult { handle, .. } => query::get_query_result(r, ctx_id, *handle),
         C::GetQueryResultQbo(a) => qbo::get_query_result_qbo(r, ctx_id, a),
         C::BindShader { handle, shader_type: Some(t) } => {
             state::bind_shader(r, ctx_id, *handle, *t)

@@ -44,7 +44,7 @@ pub fn fits(offset: u32, len: usize, width: u32) -> bool {
 
 /// GET_QUERY_RESULT_QBO.
 pub(super) fn get_query_result_qbo(r: &mut Renderer, ctx_id: u32, a: &QueryResultQbo) -> CmdResult {
-    let result = super::draw::query(r, ctx_id, a.handle)?.result;
+    let result = super::query::query(r, ctx_id, a.handle)?.result;
     if a.index < -1 {
         return Err(fail(
             ERROR_CTX_ILLEGAL_CMD_BUFFER,
