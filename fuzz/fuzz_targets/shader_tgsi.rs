@@ -53,6 +53,13 @@ fuzz_target!(|data: &[u8]| {
         shadow_swizzle: std::array::from_fn(|i| {
             (k[1] & (1 << (i % 8)) != 0).then_some([0, 0, (k[0] >> 5) % 6, k[3] % 6])
         }),
+        vs_bgra_inputs: u32::from(k[3]) << 2,
+        buffer_swizzle: std::array::from_fn(|i| {
+            (k[2] & (1 << (i % 8)) != 0).then_some([k[0] % 6, 1, k[1] % 6, 5])
+        }),
+        // Stream-output layouts are exercised by the translator's own random-layout test
+        // (model::shader::emit::streamout); none here.
+        stream_output: Default::default(),
     };
     if let Ok(glsl) = shader::emit(&prog, &key) {
         assert!(glsl.is_ascii());
