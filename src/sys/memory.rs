@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use rustix::fs::MemfdFlags;
 use rustix::mm::{MapFlags, ProtFlags};
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 
 /// Allocations at or above this size are mmap'd (lazily zeroed by the kernel).
 const MMAP_THRESHOLD: usize = 1 << 20;
@@ -69,6 +69,10 @@ impl HostMem {
         .map_err(|e| Error::nomem(format!("memfd_create: {e}")))?;
         rustix::fs::ftruncate(&fd, len as u64)
             .map_err(|e| Error::nomem(format!("ftruncate({len}): {e}")))?;
+        // Sealed against shrinking before the fd can leave the process (a VMM, a vtest
+        // client): whoever holds it could otherwise truncate it under our mapping, and our
+        // next access would raise SIGBUS. Ours never shrink (udmabuf needs the seal too).
+        seal_shrink(fd.as_fd())?;
         if len == 0 {
             return Ok(HostMem {
                 inner: Inner::Mapped { ptr: std::ptr::null_mut(), len: 0, fd: Some(fd) },
@@ -241,7 +245,10 @@ mod tests {
         use std::os::fd::AsRawFd;
         let m = HostMem::shared(100, "s").unwrap();
         let fd = m.fd().unwrap();
-        assert_eq!(memfd_seals(fd.as_raw_fd()), Ok(0));
+        // Shared memory is sealed against shrinking from the start: a holder of the fd
+        // cannot truncate it under the mapping (SIGBUS on our next access).
+        assert_eq!(memfd_seals(fd.as_raw_fd()), Ok(libc::F_SEAL_SHRINK));
+        assert_eq!(rustix::fs::ftruncate(fd, 0), Err(rustix::io::Errno::PERM));
         rustix::fs::fcntl_add_seals(fd, rustix::fs::SealFlags::SHRINK).unwrap();
         assert_eq!(memfd_seals(fd.as_raw_fd()), Ok(libc::F_SEAL_SHRINK));
         assert_eq!(fd_size(fd.as_raw_fd()).unwrap(), page_align(100).unwrap());
