@@ -13,6 +13,8 @@
 //! [`Limits`] before anything is allocated.
 
 use crate::error::{Error, Result};
+use crate::model::resource::CreateArgs;
+use crate::model::transfer::RawBox;
 
 /// Bytes of a message header.
 pub const HDR_BYTES: usize = 8;
@@ -65,6 +67,8 @@ pub const MAX_TIMELINES: u32 = 64;
 pub const SUBMIT_CMD2_FLAG_RING_IDX: u32 = 1;
 /// Dwords per SUBMIT_CMD2 batch description (protocol version 3).
 const BATCH_DWORDS: usize = 6;
+/// Most sync objects of one client (and so of one SYNC_WAIT list).
+pub const MAX_SYNCS: usize = 4096;
 
 /// Bounds on guest-chosen sizes, checked before anything is allocated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,32 +104,13 @@ impl Header {
     }
 }
 
-/// RESOURCE_CREATE / RESOURCE_CREATE2 arguments (`data_size` 0 for RESOURCE_CREATE).
+/// RESOURCE_CREATE / RESOURCE_CREATE2: the resource's arguments (`flags` 0; `handle` 0
+/// when the server chooses it, protocol 3) and the bytes of shared memory the client wants
+/// as its backing (`data_size`, CREATE2 only).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ResourceCreate {
-    pub handle: u32,
-    pub target: u32,
-    pub format: u32,
-    pub bind: u32,
-    pub width: u32,
-    pub height: u32,
-    pub depth: u32,
-    pub array_size: u32,
-    pub last_level: u32,
-    pub nr_samples: u32,
-    /// Bytes of shared memory the client wants as the resource's backing (CREATE2).
+    pub args: CreateArgs,
     pub data_size: u32,
-}
-
-/// The box of a transfer.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TransferBox {
-    pub x: u32,
-    pub y: u32,
-    pub z: u32,
-    pub w: u32,
-    pub h: u32,
-    pub d: u32,
 }
 
 /// Legacy TRANSFER_GET / TRANSFER_PUT: the data travels on the socket.
@@ -135,7 +120,7 @@ pub struct Transfer {
     pub level: u32,
     pub stride: u32,
     pub layer_stride: u32,
-    pub bx: TransferBox,
+    pub bx: RawBox,
     /// Bytes on the socket: after the body (PUT) or in the reply (GET).
     pub data_size: u32,
 }
@@ -145,7 +130,7 @@ pub struct Transfer {
 pub struct Transfer2 {
     pub handle: u32,
     pub level: u32,
-    pub bx: TransferBox,
+    pub bx: RawBox,
     pub data_size: u32,
     pub offset: u32,
 }
@@ -273,6 +258,13 @@ pub fn body_bytes(h: Header, limits: &Limits) -> Result<usize> {
             if h.len < 2 || (h.len - 2) % 3 != 0 {
                 return Err(Error::inval(format!("SYNC_WAIT: length {} is not 2 + 3n", h.len)));
             }
+            // A wait lists each sync at most once; a client has at most MAX_SYNCS of them.
+            if (h.len as usize - 2) / 3 > MAX_SYNCS {
+                return Err(Error::inval(format!(
+                    "SYNC_WAIT: {} syncs (max {MAX_SYNCS})",
+                    (h.len - 2) / 3
+                )));
+            }
             dwords(h, limits.max_cmd_bytes, "SYNC_WAIT")?
         }
         cmd::SUBMIT_CMD2 => {
@@ -289,12 +281,13 @@ fn words_of(body: &[u8]) -> Vec<u32> {
     body.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
-fn u64_of(lo: u32, hi: u32) -> u64 {
+/// A 64-bit value sent as two dwords, low first.
+pub fn u64_of(lo: u32, hi: u32) -> u64 {
     u64::from(lo) | (u64::from(hi) << 32)
 }
 
 fn create_args(w: &[u32], data_size: u32) -> ResourceCreate {
-    ResourceCreate {
+    let args = CreateArgs {
         handle: w[0],
         target: w[1],
         format: w[2],
@@ -305,12 +298,13 @@ fn create_args(w: &[u32], data_size: u32) -> ResourceCreate {
         array_size: w[7],
         last_level: w[8],
         nr_samples: w[9],
-        data_size,
-    }
+        flags: 0,
+    };
+    ResourceCreate { args, data_size }
 }
 
-fn transfer_box(w: &[u32]) -> TransferBox {
-    TransferBox { x: w[0], y: w[1], z: w[2], w: w[3], h: w[4], d: w[5] }
+fn transfer_box(w: &[u32]) -> RawBox {
+    RawBox { x: w[0], y: w[1], z: w[2], w: w[3], h: w[4], d: w[5] }
 }
 
 fn submit_cmd2(w: Vec<u32>) -> Result<Request> {
@@ -321,6 +315,11 @@ fn submit_cmd2(w: Vec<u32>) -> Result<Request> {
     if !fits {
         return Err(Error::inval(format!("SUBMIT_CMD2: {count} batches do not fit {len} dwords")));
     }
+    // Command and sync ranges lie after the batch table and add up to no more than the
+    // body: ranges that overlap (or repeat one region in many batches) would make one
+    // request cost batches × region size in submits and sync writes.
+    let table_end = 1 + count * BATCH_DWORDS;
+    let mut referenced = 0u64;
     let mut batches = Vec::with_capacity(count);
     for i in 0..count {
         let b = &w[1 + i * BATCH_DWORDS..1 + (i + 1) * BATCH_DWORDS];
@@ -336,6 +335,21 @@ fn submit_cmd2(w: Vec<u32>) -> Result<Request> {
         let sync_end = u64::from(batch.sync_offset) + 3 * u64::from(batch.sync_count);
         if cmd_end > len as u64 || sync_end > len as u64 {
             return Err(Error::inval(format!("SUBMIT_CMD2: batch {i} runs past {len} dwords")));
+        }
+        let inside_table = |start: u32, size: u64| size != 0 && (start as usize) < table_end;
+        if inside_table(batch.cmd_offset, batch.cmd_size.into())
+            || inside_table(batch.sync_offset, batch.sync_count.into())
+        {
+            return Err(Error::inval(format!(
+                "SUBMIT_CMD2: batch {i} points into the batch table"
+            )));
+        }
+        referenced += u64::from(batch.cmd_size) + 3 * u64::from(batch.sync_count);
+        if referenced > (len - table_end) as u64 {
+            return Err(Error::inval(format!(
+                "SUBMIT_CMD2: batches 0..={i} reference more than the {} dwords after their table",
+                len - table_end
+            )));
         }
         if batch.flags & SUBMIT_CMD2_FLAG_RING_IDX != 0 && batch.ring_idx >= MAX_TIMELINES {
             return Err(Error::inval(format!(

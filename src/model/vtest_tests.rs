@@ -59,7 +59,7 @@ fn fixed_bodies_ignore_the_length_field() {
         Request::TransferPut2(Transfer2 {
             handle: 5,
             level: 0,
-            bx: TransferBox { x: 1, y: 2, z: 0, w: 16, h: 8, d: 1 },
+            bx: RawBox { x: 1, y: 2, z: 0, w: 16, h: 8, d: 1 },
             data_size: 4000,
             offset: 64
         })
@@ -71,7 +71,8 @@ fn fixed_bodies_ignore_the_length_field() {
 fn resource_create2_and_legacy_transfer_put() {
     let r = one(cmd::RESOURCE_CREATE2, 11, &[0, 2, 1, 2, 64, 32, 1, 1, 0, 0, 8192]).unwrap();
     let Request::ResourceCreate2(c) = r else { panic!("{r:?}") };
-    assert_eq!((c.handle, c.target, c.width, c.height, c.data_size), (0, 2, 64, 32, 8192));
+    let a = c.args;
+    assert_eq!((a.handle, a.target, a.width, a.height, c.data_size), (0, 2, 64, 32, 8192));
     let t = one(cmd::TRANSFER_PUT, 11 + 3, &[7, 0, 16, 0, 0, 0, 0, 4, 1, 1, 10]).unwrap();
     assert_eq!(t.trailing_bytes(), 10);
     // The stream skips exactly data_size bytes (not the rounded dwords).
@@ -117,6 +118,19 @@ fn sync_wait_and_submit_cmd2_layouts() {
     assert!(one(cmd::SUBMIT_CMD2, 7, &[1, 1, 0, 0, 0, 0, 64]).is_err());
     assert!(one(cmd::SUBMIT_CMD2, 2, &[u32::MAX, 0]).is_err());
     assert!(one(cmd::SUBMIT_CMD2, 7, &[1, 0, 0, 0, 5, 0xffff_ffff, 0]).is_err());
+    // Work stays bounded by the body: ranges into the batch table, and batches that all
+    // point at one region (N batches × R words for a body of 6N + R), are refused.
+    assert!(one(cmd::SUBMIT_CMD2, 9, &[1, 0, 0, 3, 0, 0, 0, 0xaa, 0xbb]).is_err());
+    assert!(one(cmd::SUBMIT_CMD2, 9, &[1, 0, 7, 2, 2, 1, 0, 0xaa, 0xbb]).is_err());
+    let twice = [2, 0, 13, 2, 0, 0, 0, 0, 13, 2, 0, 0, 0, 0xaa, 0xbb];
+    assert!(one(cmd::SUBMIT_CMD2, 15, &twice).is_err());
+    let apart = [2, 0, 13, 1, 0, 0, 0, 0, 14, 1, 0, 0, 0, 0xaa, 0xbb];
+    assert!(one(cmd::SUBMIT_CMD2, 15, &apart).is_ok());
+    // A SYNC_WAIT lists at most MAX_SYNCS syncs (its length is checked before the body is
+    // read).
+    let h = |n: usize| Header { len: (2 + 3 * n) as u32, cmd: cmd::SYNC_WAIT };
+    assert!(body_bytes(h(MAX_SYNCS), &Limits::default()).is_ok());
+    assert!(body_bytes(h(MAX_SYNCS + 1), &Limits::default()).is_err());
 }
 
 #[test]

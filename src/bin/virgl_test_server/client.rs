@@ -15,8 +15,7 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use virglrenderer::internal::error::{Error, Result};
 use virglrenderer::internal::server::{
-    self as api, Backing, CreateArgs, Direction, Host3dArgs, HostMem, IovList, RawBox,
-    CAPSET_VIRGL, CAPSET_VIRGL2,
+    self as api, Backing, Direction, Host3dArgs, HostMem, IovList, CAPSET_VIRGL, CAPSET_VIRGL2,
 };
 use virglrenderer::internal::vtest::{self as proto, cmd, Header, Request, HDR_BYTES};
 
@@ -238,8 +237,7 @@ impl Client {
                 } else {
                     Direction::FromHost
                 };
-                let b = t.bx;
-                let bx = RawBox { x: b.x, y: b.y, z: b.z, w: b.w, h: b.h, d: b.d };
+                let bx = t.bx;
                 let off = u64::from(t.offset);
                 let r = api::with(|r| r.transfer(dir, t.handle, ctx, t.level, 0, 0, bx, off, None));
                 if let Err(e) = r {
@@ -295,10 +293,11 @@ impl Client {
                         render.busy(true);
                     }
                     let at = b.sync_offset as usize;
-                    for t in words[at..at + 3 * b.sync_count as usize].chunks_exact(3) {
-                        let value = u64::from(t[1]) | (u64::from(t[2]) << 32);
-                        self.syncs.write(t[0], value)?;
-                    }
+                    let signals: Vec<(u32, u64)> = words[at..at + 3 * b.sync_count as usize]
+                        .chunks_exact(3)
+                        .map(|t| (t[0], proto::u64_of(t[1], t[2])))
+                        .collect();
+                    self.syncs.write_all(&signals)?;
                 }
                 Ok(())
             }
@@ -310,24 +309,33 @@ impl Client {
 
     /// RESOURCE_CREATE / RESOURCE_CREATE2: the resource, attached to the context, with
     /// `data_size` bytes of shared memory as its backing, whose fd goes to the client.
-    fn create(&mut self, a: proto::ResourceCreate, reply_cmd: u32, ids: &mut Ids) -> Result<()> {
+    fn create(&mut self, c: proto::ResourceCreate, reply_cmd: u32, ids: &mut Ids) -> Result<()> {
         let ctx = self.context()?;
+        let mut args = c.args;
+        if self.multi && self.protocol < 3 {
+            // Client-chosen handles would collide between clients (what negotiation says).
+            return Err(Error::inval("--multi-clients serves protocol 3 clients only"));
+        }
         let handle = if self.protocol >= 3 {
-            if a.handle != 0 {
-                return Err(Error::inval(format!("client chose handle {} (protocol 3)", a.handle)));
+            if args.handle != 0 {
+                return Err(Error::inval(format!(
+                    "client chose handle {} (protocol 3)",
+                    args.handle
+                )));
             }
             ids.resource()?
         } else {
-            if a.handle == 0 || api::with(|r| Ok(r.handle_in_use(a.handle)))? {
+            if args.handle == 0 || api::with(|r| Ok(r.handle_in_use(args.handle)))? {
                 return Err(Error::new(
                     libc::EEXIST,
-                    format!("handle {} is 0 or in use", a.handle),
+                    format!("handle {} is 0 or in use", args.handle),
                 ));
             }
-            a.handle
+            args.handle
         };
-        let shm = if a.data_size > 0 {
-            Some(HostMem::shared(u64::from(a.data_size), "vtest-shm")?)
+        args.handle = handle;
+        let shm = if c.data_size > 0 {
+            Some(HostMem::shared(u64::from(c.data_size), "vtest-shm")?)
         } else {
             None
         };
@@ -343,19 +351,6 @@ impl Client {
         let backing = match shm {
             Some(m) => Some(Backing { raw_iov: 0, raw_count: 0, iovs: IovList::owning(m)? }),
             None => None,
-        };
-        let args = CreateArgs {
-            handle,
-            target: a.target,
-            format: a.format,
-            bind: a.bind,
-            width: a.width,
-            height: a.height,
-            depth: a.depth,
-            array_size: a.array_size,
-            last_level: a.last_level,
-            nr_samples: a.nr_samples,
-            flags: 0,
         };
         api::with(|r| {
             r.create_resource(&args, backing)?;
@@ -445,8 +440,7 @@ impl Client {
         if put && !read_full(&mut self.stream, &mut data).map_err(io_err)? {
             return Err(Error::inval("connection closed inside TRANSFER_PUT data"));
         }
-        let b = t.bx;
-        let bx = RawBox { x: b.x, y: b.y, z: b.z, w: b.w, h: b.h, d: b.d };
+        let bx = t.bx;
         let dir = if put { Direction::ToHost } else { Direction::FromHost };
         let r = api::with(|r| {
             r.transfer_host(dir, t.handle, ctx, t.level, t.stride, t.layer_stride, bx, &mut data)

@@ -271,7 +271,11 @@ fn serve_multi(listener: &UnixListener, opts: &Options) -> i32 {
                         Err(e) => log::error!("client {number}: {}", e.msg),
                     }
                 }
-                Err(e) => log::warn!("accept: {e}"),
+                Err(e) => {
+                    // EMFILE/ENFILE leave the listener readable: wait instead of spinning.
+                    log::warn!("accept: {e}");
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
             }
         }
     }

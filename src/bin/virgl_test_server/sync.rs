@@ -9,11 +9,10 @@ use std::collections::HashMap;
 use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 use virglrenderer::internal::error::{Error, Result};
+use virglrenderer::internal::vtest::MAX_SYNCS;
 
 /// SYNC_WAIT flag: one satisfied sync is enough.
 pub const WAIT_FLAG_ANY: u32 = 1;
-/// Most live syncs of one client.
-const MAX_SYNCS: usize = 4096;
 /// Most pending waits of one client.
 const MAX_WAITS: usize = 256;
 
@@ -66,6 +65,19 @@ impl Syncs {
     /// completes.
     pub fn write(&mut self, id: u32, value: u64) -> Result<()> {
         *self.values.get_mut(&id).ok_or_else(|| unknown(id))? = value;
+        self.update();
+        Ok(())
+    }
+
+    /// Sets several values (SUBMIT_CMD2's signals) and then wakes the waits they complete,
+    /// once. All ids are checked before any value changes.
+    pub fn write_all(&mut self, list: &[(u32, u64)]) -> Result<()> {
+        if let Some(&(id, _)) = list.iter().find(|(id, _)| !self.values.contains_key(id)) {
+            return Err(unknown(id));
+        }
+        for &(id, value) in list {
+            self.values.insert(id, value);
+        }
         self.update();
         Ok(())
     }
