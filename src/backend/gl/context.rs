@@ -136,12 +136,7 @@ impl GlBackend {
 
     /// Reads GL errors until none is left (at most 16; one call when there is none).
     pub(super) fn drain_errors(&self) {
-        for _ in 0..16 {
-            // SAFETY: the context is current; glGetError has no preconditions.
-            if unsafe { self.gl.get_error() } == glow::NO_ERROR {
-                break;
-            }
-        }
+        drain_gl_errors(&self.gl);
     }
 
     /// Fails with ENOMEM/EINVAL when GL recorded an error during `what`.
@@ -174,6 +169,16 @@ impl GlBackend {
         if self.platform.is_shared() {
             // SAFETY: context current.
             unsafe { self.gl.finish() };
+        }
+    }
+}
+
+/// Reads GL's pending errors away, at most 16 (a lost context reports one forever).
+pub(super) fn drain_gl_errors(gl: &glow::Context) {
+    for _ in 0..16 {
+        // SAFETY: called with `gl`'s context current; glGetError has no preconditions.
+        if unsafe { gl.get_error() } == glow::NO_ERROR {
+            break;
         }
     }
 }

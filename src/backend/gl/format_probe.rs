@@ -17,40 +17,10 @@ fn attachment(kind: Kind) -> u32 {
     }
 }
 
-/// Whether a 4×4 texture of `internal` attached at `att` makes a complete framebuffer.
-/// Leaves no object, binding or error behind.
-fn complete(gl: &glow::Context, internal: u32, att: u32) -> bool {
-    // SAFETY: context current on this thread (called from `GlBackend::new`); the texture
-    // and framebuffer are ours, unbound and deleted before returning, and the errors the
-    // probe may raise are drained.
-    unsafe {
-        let (Ok(tex), Ok(fbo)) = (gl.create_texture(), gl.create_framebuffer()) else {
-            return false;
-        };
-        gl.bind_texture(glow::TEXTURE_2D, Some(tex));
-        gl.tex_storage_2d(glow::TEXTURE_2D, 1, internal, 4, 4);
-        let stored = gl.get_error() == glow::NO_ERROR;
-        gl.bind_texture(glow::TEXTURE_2D, None);
-        let mut ok = false;
-        if stored {
-            gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, Some(fbo));
-            gl.framebuffer_texture_2d(glow::DRAW_FRAMEBUFFER, att, glow::TEXTURE_2D, Some(tex), 0);
-            let none = att != glow::COLOR_ATTACHMENT0;
-            gl.draw_buffer(if none { glow::NONE } else { glow::COLOR_ATTACHMENT0 });
-            ok = gl.check_framebuffer_status(glow::DRAW_FRAMEBUFFER) == glow::FRAMEBUFFER_COMPLETE;
-            gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, None);
-        }
-        gl.delete_framebuffer(fbo);
-        gl.delete_texture(tex);
-        while gl.get_error() != glow::NO_ERROR {}
-        ok
-    }
-}
-
-/// Whether a 4×4 `TEXTURE_2D_MULTISAMPLE` of `internal` with `samples` samples is stored
+/// Whether a 4×4 texture of `internal` (multisample with `samples` > 1 samples) is stored
 /// and makes a complete framebuffer at `att`. Leaves no object, binding or error behind.
-fn complete_multisample(gl: &glow::Context, internal: u32, att: u32, samples: u32) -> bool {
-    let t = glow::TEXTURE_2D_MULTISAMPLE;
+fn complete(gl: &glow::Context, internal: u32, att: u32, samples: u32) -> bool {
+    let t = if samples > 1 { glow::TEXTURE_2D_MULTISAMPLE } else { glow::TEXTURE_2D };
     // SAFETY: context current on this thread (called from `GlBackend::new`); the texture
     // and framebuffer are ours, unbound and deleted before returning, and the errors the
     // probe may raise are drained.
@@ -59,7 +29,13 @@ fn complete_multisample(gl: &glow::Context, internal: u32, att: u32, samples: u3
             return false;
         };
         gl.bind_texture(t, Some(tex));
-        gl.tex_storage_2d_multisample(t, samples as i32, internal, 4, 4, true);
+        if samples > 1 {
+            // glTexImage2DMultisample is core GL 3.2; the probe runs on every host at
+            // init (glTexStorage2DMultisample would need GL 4.3 there).
+            gl.tex_image_2d_multisample(t, samples as i32, internal as i32, 4, 4, true);
+        } else {
+            gl.tex_storage_2d(t, 1, internal, 4, 4);
+        }
         let stored = gl.get_error() == glow::NO_ERROR;
         gl.bind_texture(t, None);
         let mut ok = false;
@@ -73,7 +49,7 @@ fn complete_multisample(gl: &glow::Context, internal: u32, att: u32, samples: u3
         }
         gl.delete_framebuffer(fbo);
         gl.delete_texture(tex);
-        while gl.get_error() != glow::NO_ERROR {}
+        super::context::drain_gl_errors(gl);
         ok
     }
 }
@@ -89,7 +65,7 @@ pub(super) fn no_multisample(gl: &glow::Context, samples: u32) -> FormatSet {
         let ok = match seen.iter().find(|&&(i, a, _)| (i, a) == (g.internal, att)) {
             Some(&(_, _, ok)) => ok,
             None => {
-                let ok = samples > 1 && complete_multisample(gl, g.internal, att, samples);
+                let ok = samples > 1 && complete(gl, g.internal, att, samples);
                 if !ok && samples > 1 {
                     log::info!(
                         "host GL cannot render to {:#x} with {samples} samples: {} not \
@@ -121,7 +97,7 @@ pub(super) fn probe(gl: &glow::Context) -> (FormatSet, FormatSet) {
         let ok = match seen.iter().find(|&&(i, a, _)| (i, a) == (g.internal, att)) {
             Some(&(_, _, ok)) => ok,
             None => {
-                let ok = complete(gl, g.internal, att);
+                let ok = complete(gl, g.internal, att, 1);
                 if !ok && f.renderable() {
                     log::info!(
                         "host GL cannot render to {:#x}: {} not claimed",
@@ -156,13 +132,13 @@ mod tests {
             .unwrap_or_else(|e| panic!("GL backend failed to start (GL is required): {e}"));
         be.begin().unwrap();
         let gl = &be.gl;
-        assert!(complete(gl, glow::RGBA8, glow::COLOR_ATTACHMENT0));
-        assert!(complete(gl, glow::RGBA16I, glow::COLOR_ATTACHMENT0));
-        assert!(complete(gl, glow::DEPTH_COMPONENT32F, glow::DEPTH_ATTACHMENT));
-        assert!(complete(gl, glow::DEPTH32F_STENCIL8, glow::DEPTH_STENCIL_ATTACHMENT));
+        assert!(complete(gl, glow::RGBA8, glow::COLOR_ATTACHMENT0, 1));
+        assert!(complete(gl, glow::RGBA16I, glow::COLOR_ATTACHMENT0, 1));
+        assert!(complete(gl, glow::DEPTH_COMPONENT32F, glow::DEPTH_ATTACHMENT, 1));
+        assert!(complete(gl, glow::DEPTH32F_STENCIL8, glow::DEPTH_STENCIL_ATTACHMENT, 1));
         // Compressed storage never renders; a colour format is no depth buffer.
-        assert!(!complete(gl, glow::COMPRESSED_RED_RGTC1, glow::COLOR_ATTACHMENT0));
-        assert!(!complete(gl, glow::RGBA8, glow::DEPTH_ATTACHMENT));
+        assert!(!complete(gl, glow::COMPRESSED_RED_RGTC1, glow::COLOR_ATTACHMENT0, 1));
+        assert!(!complete(gl, glow::RGBA8, glow::DEPTH_ATTACHMENT, 1));
         // SAFETY: plain query on the current context.
         assert_eq!(unsafe { gl.get_error() }, glow::NO_ERROR, "the probe left an error");
         let (found, extra) = probe(gl);
@@ -176,21 +152,16 @@ mod tests {
             names.iter().map(|f| f.name).collect::<Vec<_>>()
         );
         // A host that renders to RGBA8_SNORM (llvmpipe: GL_EXT_render_snorm) gets it claimed.
-        if complete(gl, glow::RGBA8_SNORM, glow::COLOR_ATTACHMENT0) {
+        if complete(gl, glow::RGBA8_SNORM, glow::COLOR_ATTACHMENT0, 1) {
             assert!(extra.contains(77), "R8G8B8A8_SNORM");
         }
         let samples = be.limits().max_samples;
         // Multisample storage of the host's sample count: RGBA8 and depth take it, as GL
         // 3.2 requires; with one sample nothing is claimed multisampled.
         assert!(samples >= 4, "GL 3.3 hosts multisample 4x at least: {samples}");
-        assert!(complete_multisample(gl, glow::RGBA8, glow::COLOR_ATTACHMENT0, samples));
-        assert!(complete_multisample(
-            gl,
-            glow::DEPTH24_STENCIL8,
-            glow::DEPTH_STENCIL_ATTACHMENT,
-            4
-        ));
-        assert!(!complete_multisample(gl, glow::COMPRESSED_RED_RGTC1, glow::COLOR_ATTACHMENT0, 4));
+        assert!(complete(gl, glow::RGBA8, glow::COLOR_ATTACHMENT0, samples));
+        assert!(complete(gl, glow::DEPTH24_STENCIL8, glow::DEPTH_STENCIL_ATTACHMENT, 4));
+        assert!(!complete(gl, glow::COMPRESSED_RED_RGTC1, glow::COLOR_ATTACHMENT0, 4));
         // SAFETY: plain query on the current context.
         assert_eq!(unsafe { gl.get_error() }, glow::NO_ERROR, "the probe left an error");
         let ms = no_multisample(gl, samples);
