@@ -221,15 +221,13 @@ fn query_results_into_buffers() {
     assert_eq!(buffer_bytes(5, 64), b, "nothing written by the refused commands");
 }
 
-/// The pipeline of the first tests with fragment shader `fs` (handle 32) bound instead.
-fn pipeline_with_fs(rt_setup: bool, fs: &str) -> Option<virgl_renderer_resource_create_args> {
-    let rt = rt_setup.then(|| {
-        // SAFETY: valid name.
-        assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
-        let rt = tex(1, RGBA8, 16, 16);
-        buffer(2, &triangle(), BIND_VERTEX_BUFFER);
-        rt
-    });
+/// Context 1 with a 16x16 RGBA8 target (resource 1), the triangle (resource 2) and the
+/// pipeline of the first tests with fragment shader `fs` (handle 32) bound instead.
+fn pipeline_with_fs(fs: &str) -> virgl_renderer_resource_create_args {
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    let rt = tex(1, RGBA8, 16, 16);
+    buffer(2, &triangle(), BIND_VERTEX_BUFFER);
     let mut c = Cmds::default();
     pipeline(&mut c);
     shader(&mut c, 32, 1, fs);
@@ -238,10 +236,11 @@ fn pipeline_with_fs(rt_setup: bool, fs: &str) -> Option<virgl_renderer_resource_
     rt
 }
 
-/// Draws the triangle over a black clear and returns pixel (2, 2).
+/// Draws the triangle over a magenta clear and returns pixel (2, 2): magenta means the draw
+/// did not happen, so a result of zero proves the shader ran and read zeros.
 fn draw_pixel(rt: &virgl_renderer_resource_create_args) -> [u8; 4] {
     let mut c = Cmds::default();
-    clear(&mut c, [0.0, 0.0, 0.0, 0.0]);
+    clear(&mut c, [1.0, 0.0, 1.0, 1.0]);
     draw(&mut c);
     assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
     px(&level0(rt), 16, 4, 2, 2).try_into().unwrap()
@@ -258,10 +257,8 @@ fn floats(v: &[f32]) -> Vec<u8> {
 fn uniform_blocks_read_the_bound_range() {
     let _s = gl_session();
     let rt = pipeline_with_fs(
-        true,
         "FRAG\nDCL OUT[0], COLOR\nDCL CONST[1][0..1]\n  0: MOV OUT[0], CONST[1][1]\n  1: END\n",
-    )
-    .unwrap();
+    );
     #[rustfmt::skip]
     let data = floats(&[
         0.5, 0.5, 0.5, 0.5,
@@ -297,6 +294,16 @@ fn uniform_blocks_read_the_bound_range() {
     let mut c = Cmds::default();
     draw(&mut c);
     assert_eq!(c.submit(1), libc::EINVAL);
+    // A bound buffer detached from the context since (its handle may come back as another
+    // process's resource) fails the draw instead of being read.
+    clear_ctx_error(1);
+    assert_eq!(one(1, SET_UNIFORM_BUFFER, 0, &[1, 1, 0, 32, 6]), 0);
+    assert_eq!(draw_pixel(&rt), GREEN);
+    virgl_renderer_ctx_detach_resource(1, 6);
+    let mut c = Cmds::default();
+    draw(&mut c);
+    assert_eq!(c.submit(1), libc::EINVAL);
+    assert_eq!(ctx_error(1), ILLEGAL_RESOURCE);
 }
 
 /// A vertex shader's uniform block (its own binding point) and the fragment one together.
@@ -304,10 +311,8 @@ fn uniform_blocks_read_the_bound_range() {
 fn uniform_blocks_in_two_stages() {
     let _s = gl_session();
     let rt = pipeline_with_fs(
-        true,
         "FRAG\nDCL OUT[0], COLOR\nDCL CONST[1][0]\n  0: MOV OUT[0], CONST[1][0]\n  1: END\n",
-    )
-    .unwrap();
+    );
     // The vertex shader moves the triangle by CONST[2][0].xy (block 2 of the vertex stage).
     let vs = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL CONST[2][0]\nIMM[0] FLT32 { 0.0000, 1.0000, 0.0000, 0.0000 }\n  0: ADD OUT[0], IN[0].xyzz, CONST[2][0]\n  1: MOV OUT[0].zw, IMM[0].xxxy\n  2: END\n";
     let mut c = Cmds::default();
@@ -335,10 +340,8 @@ fn uniform_blocks_in_two_stages() {
 fn texture_buffers_fetch_the_view_range() {
     let _s = gl_session();
     let rt = pipeline_with_fs(
-        true,
         "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], BUFFER, FLOAT\nIMM[0] INT32 { 1, 0, 0, 0 }\n  0: TXF OUT[0], IMM[0], SAMP[0], BUFFER\n  1: END\n",
-    )
-    .unwrap();
+    );
     let texels: Vec<u8> = [RED, GREEN, BLUE, [255, 255, 255, 255]].concat();
     buffer(6, &texels, BIND_SAMPLER_VIEW);
     let swz = 1 << 3 | 2 << 6 | 3 << 9;
@@ -368,10 +371,8 @@ fn texture_buffers_fetch_the_view_range() {
 fn texture_buffers_of_swizzled_formats() {
     let _s = gl_session();
     let rt = pipeline_with_fs(
-        true,
         "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], BUFFER, FLOAT\nIMM[0] INT32 { 1, 0, 0, 0 }\n  0: TXF OUT[0], IMM[0], SAMP[0], BUFFER\n  1: END\n",
-    )
-    .unwrap();
+    );
     buffer(6, &[10, 20, 30, 40, 255, 0, 0, 255], BIND_SAMPLER_VIEW);
     let swz = 1 << 3 | 2 << 6 | 3 << 9;
     const A8: u32 = 10;

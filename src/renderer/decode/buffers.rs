@@ -16,7 +16,7 @@ use crate::backend::gl::GlBackend;
 use crate::backend::gl::ProgramId;
 use crate::model::protocol::{ccmd, ShaderType};
 use crate::model::resource::Target;
-use crate::model::shader::{Processor, TexTarget};
+use crate::model::shader::TexTarget;
 use crate::renderer::context::ERROR_CTX_ILLEGAL_RESOURCE;
 use crate::renderer::state::{set_slots, stage_index, Bound, UniformBuffer};
 use crate::renderer::{Renderer, Resource};
@@ -45,14 +45,6 @@ pub(super) fn set_uniform_buffer(
     let slots = &mut r.context(ctx_id)?.sub().bound.uniform_buffers[stage_index(shader_type)];
     set_slots(slots, index as usize, vec![item]);
     Ok(())
-}
-
-fn stage_slot(p: Processor) -> usize {
-    match p {
-        Processor::Fragment => 1,
-        Processor::Geometry => 2,
-        _ => 0,
-    }
 }
 
 /// The GL buffer of an attached buffer resource.
@@ -84,14 +76,19 @@ pub(super) fn bind_for_draw(
         for &(index, len) in &s.info.uniform_blocks {
             // The program cache refuses programs whose blocks have no binding point.
             if let Some(binding) = ubo_binding(s.stage, index) {
-                blocks_wanted.push((stage_slot(s.stage), index, binding, u64::from(len) * 16));
+                blocks_wanted.push((
+                    super::draw::stage_of(s.stage),
+                    index,
+                    binding,
+                    u64::from(len) * 16,
+                ));
             }
         }
         for &(samp, unit) in &s.samplers {
             let buffer_target =
                 s.info.samplers.iter().any(|&(i, t, _)| i == samp && t == TexTarget::Buffer);
             if buffer_target {
-                textures_wanted.push((stage_slot(s.stage), samp, unit));
+                textures_wanted.push((super::draw::stage_of(s.stage), samp, unit));
             }
         }
     }
@@ -145,20 +142,21 @@ pub(super) fn bind_for_draw(
     gl.bind_buffer_textures(&textures).map_err(super::draw::gl_fail)
 }
 
-/// A buffer view's GL swizzle as the translator's per-channel code (0–3 a component, 4
-/// zero, 5 one); `None` for the identity.
-fn swizzle(sw: [u32; 4]) -> Option<[u8; 4]> {
-    if sw == [glow::RED, glow::GREEN, glow::BLUE, glow::ALPHA] {
-        return None;
-    }
-    Some(sw.map(|c| match c {
+/// A GL swizzle as the translator's per-channel code (0–3 a component, 4 zero, 5 one).
+pub(super) fn swizzle_code(sw: [u32; 4]) -> [u8; 4] {
+    sw.map(|c| match c {
         glow::RED => 0,
         glow::GREEN => 1,
         glow::BLUE => 2,
         glow::ALPHA => 3,
         glow::ZERO => 4,
         _ => 5,
-    }))
+    })
+}
+
+/// A buffer view's swizzle code; `None` for the identity.
+fn swizzle(sw: [u32; 4]) -> Option<[u8; 4]> {
+    (sw != [glow::RED, glow::GREEN, glow::BLUE, glow::ALPHA]).then(|| swizzle_code(sw))
 }
 
 /// The [`crate::model::shader::VariantKey::buffer_swizzle`] of a stage (gallium stage

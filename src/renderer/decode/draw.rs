@@ -133,6 +133,21 @@ fn check_fb_attached(r: &Renderer, ctx_id: u32, fb: &Framebuffer) -> CmdResult {
     Ok(())
 }
 
+/// Every resource the bound state names is still attached to the drawing context: a
+/// binding outlives a detach or an unref, and the guest kernel hands the handle out again,
+/// possibly as another process's resource (upstream holds a reference instead).
+fn check_bound_attached(r: &Renderer, ctx_id: u32, bound: &Bound) -> CmdResult {
+    let vbs = bound.vertex_buffers.iter().map(|v| v.res_handle);
+    let ib = std::iter::once(bound.index_buffer.res_handle);
+    let views = bound.views.iter().flatten().flatten().map(|v| v.res);
+    let ubos = bound.uniform_buffers.iter().flatten().flatten().map(|u| u.res);
+    let so = bound.streamout.iter().flat_map(|s| s.targets.iter().flatten()).map(|t| t.res);
+    for h in vbs.chain(ib).chain(views).chain(ubos).chain(so).filter(|&h| h != 0) {
+        attached(r, ctx_id, h)?;
+    }
+    Ok(())
+}
+
 /// CLEAR on the GL backend.
 pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
     own_queries(r, ctx_id)?;
@@ -179,7 +194,7 @@ fn processor(t: ShaderType) -> Processor {
     }
 }
 
-fn stage_of(p: Processor) -> usize {
+pub(super) fn stage_of(p: Processor) -> usize {
     match p {
         Processor::Fragment => 1,
         Processor::Geometry => 2,
@@ -218,15 +233,17 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         return Ok(());
     }
     own_queries(r, ctx_id)?;
-    // The bound state is lent out of the sub-context for the draw (no copy per draw; the draw
-    // path reads it only through `bound`) and goes back on every path.
+    // The framebuffer and bound state are lent out of the sub-context for the draw (no copy
+    // per draw; the draw path reads them only through `fb` and `bound`) and go back on
+    // every path.
     let (fb, bound) = {
         let sub = r.context(ctx_id)?.sub();
-        (sub.fb.clone(), std::mem::take(&mut sub.bound))
+        (std::mem::take(&mut sub.fb), std::mem::take(&mut sub.bound))
     };
     let result = draw_bound(r, ctx_id, info, prim, from_xfb, &fb, &bound);
     if let Ok(c) = r.context(ctx_id) {
-        c.sub().bound = bound;
+        let sub = c.sub();
+        (sub.fb, sub.bound) = (fb, bound);
     }
     result
 }
@@ -254,7 +271,7 @@ fn draw_bound(
     }
     let gs = bound.shaders[2].clone();
     check_fb_attached(r, ctx_id, fb)?;
-    super::streamout::check_attached(r, ctx_id, bound)?;
+    check_bound_attached(r, ctx_id, bound)?;
     let d = defaults();
     let blend = bound.blend.as_deref().unwrap_or(&d.0);
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
@@ -295,14 +312,7 @@ fn draw_bound(
         let mut out = [None; 16];
         for (i, v) in bound.views[stage].iter().enumerate().take(16) {
             if let Some(v) = v.as_ref().filter(|v| v.gl.format.is_depth_or_stencil()) {
-                out[i] = Some(v.gl.swizzle.map(|c| match c {
-                    glow::RED => 0,
-                    glow::GREEN => 1,
-                    glow::BLUE => 2,
-                    glow::ALPHA => 3,
-                    glow::ZERO => 4,
-                    _ => 5,
-                }));
+                out[i] = Some(super::buffers::swizzle_code(v.gl.swizzle));
             }
         }
         out
@@ -310,10 +320,10 @@ fn draw_bound(
     let (vs_shadow, fs_shadow) = (shadow(0), shadow(1));
     let bsw = [0, 1, 2].map(|s| super::buffers::buffer_swizzles(bound, s));
     // The program, through the sub-context's memo: the stage keys are a function of the
-    // shaders and of (base, shadow swizzles), so only a miss derives them (and hashes the
-    // TGSI texts in the program cache).
-    // A draw with the last draw's inputs (the common case: state unchanged between draws)
-    // takes its program after a plain comparison, without hashing the ~130-byte key.
+    // shaders and of (base, sampler swizzles), so only a miss derives them (and hashes the
+    // TGSI texts in the program cache). A draw with the last draw's inputs (the common
+    // case: state unchanged between draws) takes its program after a plain comparison,
+    // without hashing the key.
     let ids = (vs.id, fs.id, gs.as_ref().map_or(0, |g| g.id));
     let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow, bsw);
     let memo = &r.context(ctx_id)?.sub().memo;
@@ -354,9 +364,14 @@ fn draw_bound(
             p
         }
     };
-    if remembered != Some(GlBackend::program_number(program)) {
-        r.context(ctx_id)?.sub().memo.last =
-            Some(Box::new((inputs, GlBackend::program_number(program))));
+    let number = GlBackend::program_number(program);
+    if memo_key.is_some() || remembered != Some(number) {
+        // Not the last draw's inputs (a memo hit or a new program), or the last draw's
+        // program was evicted and rebuilt: these become the last.
+        match &mut r.context(ctx_id)?.sub().memo.last {
+            Some(last) => **last = (inputs, number),
+            last => *last = Some(Box::new((inputs, number))),
+        }
     }
     let Renderer { backend, resources, .. } = &mut *r;
     let gl = backend.gl_mut().expect("checked above");

@@ -179,15 +179,6 @@ pub(super) fn draw_source(r: &mut Renderer, ctx_id: u32, handle: u32) -> Result<
     Ok(Some(t.last_set.load(Ordering::Relaxed)).filter(|&s| s != 0))
 }
 
-/// Every bound target's resource is still attached to the context (it may have been
-/// detached since the target was made): ILLEGAL_RESOURCE otherwise.
-pub(super) fn check_attached(r: &Renderer, ctx_id: u32, bound: &Bound) -> CmdResult {
-    for t in bound.streamout.iter().flat_map(|s| s.targets.iter().flatten()) {
-        super::attached(r, ctx_id, t.res)?;
-    }
-    Ok(())
-}
-
 /// What a draw captures into.
 pub(super) struct Capture {
     pub set: u64,

@@ -27,8 +27,9 @@ pub struct SoOutput {
 }
 
 /// The stream-output layout of a shader, in the variant key of the last vertex stage
-/// (fixed size so the key stays `Copy`; empty: nothing captured).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// (fixed size so the key stays `Copy`; empty: nothing captured). Compared and hashed over
+/// its `count` outputs only: every draw compares variant keys, and most capture nothing.
+#[derive(Clone, Copy, Debug)]
 pub struct StreamOutKey {
     count: u8,
     /// Vertex stride of each buffer, in dwords.
@@ -43,6 +44,20 @@ impl Default for StreamOutKey {
             stride: [0; MAX_SO_BUFFERS],
             outputs: [SoOutput::default(); MAX_SO_OUTPUTS],
         }
+    }
+}
+
+impl PartialEq for StreamOutKey {
+    fn eq(&self, other: &Self) -> bool {
+        (self.count, self.stride, self.outputs()) == (other.count, other.stride, other.outputs())
+    }
+}
+
+impl Eq for StreamOutKey {}
+
+impl std::hash::Hash for StreamOutKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.count, self.stride, self.outputs()).hash(h);
     }
 }
 
@@ -61,11 +76,12 @@ impl StreamOutKey {
             key.stride[i] = *s as u16;
         }
         for (i, o) in outputs.iter().enumerate() {
-            if !(1..=4).contains(&o.components) || o.start + o.components > 4 {
+            if !(1..=4).contains(&o.components) || u32::from(o.start) + u32::from(o.components) > 4
+            {
                 return Err(format!(
                     "stream output {i}: components {}..{} of a 4-component register",
                     o.start,
-                    o.start + o.components
+                    u32::from(o.start) + u32::from(o.components)
                 ));
             }
             if usize::from(o.buffer) >= MAX_SO_BUFFERS {
