@@ -83,6 +83,8 @@ pub struct DrawLimits {
     pub min_texel_offset: i32,
     /// `GL_MAX_PROGRAM_TEXEL_OFFSET`.
     pub max_texel_offset: i32,
+    /// `GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT` (bytes, a power of two).
+    pub ubo_offset_alignment: u32,
 }
 
 impl DrawLimits {
@@ -103,6 +105,7 @@ impl DrawLimits {
         max_texture_lod_bias: 2.0,
         min_texel_offset: -8,
         max_texel_offset: 7,
+        ubo_offset_alignment: 256,
     };
 }
 

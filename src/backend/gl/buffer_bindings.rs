@@ -27,6 +27,9 @@ pub const MAX_UNIFORM_BLOCKS: u32 = crate::model::caps::level2::MAX_UNIFORM_BLOC
 /// Bytes of the largest block a program may declare (GL 3.1's minimum of
 /// `GL_MAX_UNIFORM_BLOCK_SIZE` is 16 KiB; the parser allows 4096 vec4s).
 const MAX_BLOCK_BYTES: u64 = 64 << 10;
+/// Most bytes of a partial buffer-texture view copied for a draw: the advertised texel
+/// limit at 16 bytes per texel.
+const MAX_TBO_COPY_BYTES: u64 = crate::model::caps::level2::MAX_TBO_SIZE as u64 * 16;
 
 /// The binding point of uniform block `index` (1 ..= [`MAX_UNIFORM_BLOCKS`]) of `stage`.
 pub fn ubo_binding(stage: Processor, index: u32) -> Option<u32> {
@@ -88,8 +91,6 @@ pub struct BufferBindings {
     scratch: HashMap<(u8, u32), glow::NativeBuffer>,
     /// The buffer texture object of each texture unit.
     textures: HashMap<u32, glow::NativeTexture>,
-    /// `GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT` (read once).
-    ubo_align: Option<u64>,
 }
 
 /// Sized formats GL accepts for buffer textures (GL 3.1 core's table, and the RGB32
@@ -144,16 +145,8 @@ impl GlBackend {
             return Ok(());
         }
         self.begin()?;
-        let align = match self.draw.buffers.ubo_align {
-            Some(a) => a,
-            None => {
-                // SAFETY: context current; a plain query.
-                let a = unsafe { self.gl.get_parameter_i32(glow::UNIFORM_BUFFER_OFFSET_ALIGNMENT) };
-                let a = u64::try_from(a).unwrap_or(256).max(1);
-                self.draw.buffers.ubo_align = Some(a);
-                a
-            }
-        };
+        // The host's alignment: level 2 advertises it (or a multiple of it).
+        let align = u64::from(self.limits.draw.ubo_offset_alignment.max(1));
         for b in blocks {
             if b.size == 0 || b.size > MAX_BLOCK_BYTES {
                 return Err(Error::inval(format!("uniform block of {} bytes", b.size)));
@@ -189,7 +182,8 @@ impl GlBackend {
                 }
             }
         }
-        self.check("uniform buffers")
+        // GL errors surface in the draw's own check (one glGetError per draw).
+        Ok(())
     }
 
     /// Attaches every buffer texture of the next draw to its unit (see the module docs).
@@ -214,6 +208,9 @@ impl GlBackend {
                     } else if offset == 0 && len == s.buffer_size {
                         native(s.buffer)
                     } else {
+                        // A partial view is copied per draw: no more than the capsets'
+                        // texel limit at the widest texel (a view past it is invalid).
+                        let len = len.min(MAX_TBO_COPY_BYTES);
                         Some(self.scratch_copy((1, t.unit), len, Some((s.buffer, offset, len)))?)
                     }
                 }
@@ -237,7 +234,7 @@ impl GlBackend {
                 self.gl.active_texture(glow::TEXTURE0);
             }
         }
-        self.check("buffer textures")
+        Ok(())
     }
 
     /// The scratch buffer `key` resized to `size` zero bytes, with `len` bytes of buffer

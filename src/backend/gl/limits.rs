@@ -41,13 +41,9 @@ pub(super) unsafe fn query(gl: &glow::Context) -> DrawLimits {
         max_texture_lod_bias: float(glow::MAX_TEXTURE_LOD_BIAS),
         min_texel_offset: signed(glow::MIN_PROGRAM_TEXEL_OFFSET),
         max_texel_offset: signed(glow::MAX_PROGRAM_TEXEL_OFFSET),
+        ubo_offset_alignment: int(glow::UNIFORM_BUFFER_OFFSET_ALIGNMENT),
     };
     // A query this context does not know set an error and left its value at 0.
-    for _ in 0..16 {
-        // SAFETY: as `signed`.
-        if unsafe { gl.get_error() } == glow::NO_ERROR {
-            break;
-        }
-    }
+    super::context::drain_gl_errors(gl);
     limits
 }

@@ -104,6 +104,17 @@ fn multisampled(f: &FormatInfo, limits: &Limits) -> bool {
     target && limits.max_samples > 1 && !limits.no_multisample.contains(f.id)
 }
 
+/// `uniform_buffer_offset_alignment`: the host's, where it is a power of two up to 256
+/// (GL's bound), else 256.
+fn ubo_alignment(limits: &Limits) -> u32 {
+    let a = limits.draw.ubo_offset_alignment;
+    if a.is_power_of_two() && a <= 256 {
+        a.max(level1::UNIFORM_BUFFER_OFFSET_ALIGNMENT)
+    } else {
+        256
+    }
+}
+
 /// A vertex attribute format at level 2: core GL fetches it as is (integers included).
 pub fn vertex_format(f: &FormatInfo) -> bool {
     let e = VertexElement {
@@ -153,6 +164,9 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         max_texel_offset: limits.draw.max_texel_offset,
         texture_buffer_offset_alignment: 16,
         max_uniform_block_size: MAX_UNIFORM_BLOCK_SIZE,
+        // The host's alignment, so that the guest's block offsets bind in place instead of
+        // through a per-draw copy (a power of two; GL allows up to 256).
+        uniform_buffer_offset_alignment: ubo_alignment(limits),
         capability_bits: base.capability_bits | CAP_SRGB_WRITE_CONTROL | CAP_QBO,
         supported_multisample_formats: FormatMask::from_table(|f| multisampled(f, limits)),
         renderer,

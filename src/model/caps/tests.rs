@@ -293,6 +293,7 @@ fn gl_host() -> Limits {
             max_texture_lod_bias: 16.0,
             min_texel_offset: -32,
             max_texel_offset: 31,
+            ubo_offset_alignment: 16,
         },
         unrenderable: format::FormatSet::default(),
         render_extra: format::FormatSet::default(),
@@ -426,6 +427,7 @@ fn level1_limits_are_capped() {
         max_texture_lod_bias: 64.0,
         min_texel_offset: -64,
         max_texel_offset: 63,
+        ubo_offset_alignment: 16,
     };
     let c = level1_v2(&big);
     assert_eq!(c.v1.max_render_targets, 8);
@@ -463,6 +465,7 @@ fn level1_limits_are_capped() {
         max_texture_lod_bias: 2.0,
         min_texel_offset: -8,
         max_texel_offset: 7,
+        ubo_offset_alignment: 256,
     };
     let c = level1_v2(&small);
     assert_eq!(c.v1.max_render_targets, 4);
@@ -583,4 +586,19 @@ fn multisample_formats_follow_the_probe() {
     lim.max_samples = 1;
     let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
     assert!(!l2.supported_multisample_formats.contains(rgba));
+}
+
+/// Level 2 advertises the host's uniform-buffer offset alignment (so the guest's block
+/// offsets bind in place), never below level 1's 16 and 256 where the host's value is not
+/// a power of two up to 256.
+#[test]
+fn level2_ubo_alignment_is_the_hosts() {
+    let at = |a: u32| {
+        let mut lim = gl_host();
+        lim.draw.ubo_offset_alignment = a;
+        level2::caps_v2(level2::caps_v1(2, &lim), &lim).uniform_buffer_offset_alignment
+    };
+    assert_eq!((at(16), at(64), at(256)), (16, 64, 256));
+    assert_eq!((at(4), at(0), at(48), at(512)), (16, 256, 256, 256));
+    assert_eq!(level1_v2(&gl_host()).uniform_buffer_offset_alignment, 16);
 }
