@@ -136,7 +136,7 @@ fn renders_into_a_4x_target_and_resolves_with_partial_coverage() {
 fn multisample_transfers_and_upsampling_are_refused() {
     let _s = start();
     let ms = target(1, 4);
-    let _ss = target(2, 0);
+    let ss = target(2, 0);
     let mut s = ScatterBuf::contiguous((W * W * 4) as usize);
     let g = LevelGeom::of(&ms, 0);
     assert_eq!(read(1, Xfer::boxed(g.full_box()), Some(&mut s)), libc::EINVAL);
@@ -149,9 +149,20 @@ fn multisample_transfers_and_upsampling_are_refused() {
     // A resolve of the same rectangle is GL's, a scaled one goes through a temporary.
     let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBA8, FULL), None));
     assert_eq!((r, ctx_error(1)), (0, 0));
+    vertex_buffer(3, &[[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]);
+    let mut c = Cmds::default();
+    draw_triangle(&mut c);
     let half = [0, 0, 0, W as i32 / 2, W as i32 / 2, 1];
-    let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, half), (1, RGBA8, FULL), None));
-    assert_eq!((r, ctx_error(1)), (0, 0));
+    c.push(BLIT, 0, &blit_cmd(0xf, (2, RGBA8, half), (1, RGBA8, FULL), None));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    // The drawn target, shrunk into the lower-left quarter; the rest keeps the first
+    // resolve of the (then empty) multisample resource.
+    let out = level0(&ss);
+    let q = W / 2;
+    assert_eq!(px(&out, W, 4, 1, 1), [255, 0, 0, 255], "red half, scaled");
+    assert_eq!(px(&out, W, 4, q - 2, q - 2), [0, 0, 255, 255], "blue half, scaled");
+    assert_eq!(px(&out, W, 4, W - 2, W - 2), [0, 0, 0, 0], "outside the scaled box");
 }
 
 /// A mirrored, moved resolve (piglit ext_framebuffer_multisample-blit-flipped): resolved

@@ -385,3 +385,21 @@ fn bad_targets_and_layouts_are_refused() {
     assert_eq!(c.submit(1), libc::EINVAL);
     assert_eq!(ctx_error(1), ILLEGAL_SHADER);
 }
+
+/// The CPU backend executes no stream output: targets and target sets are refused as
+/// unsupported (the context goes on, not in error), as every draw there is.
+#[test]
+fn cpu_backend_refuses_stream_output_honestly() {
+    let s = Session::start("cpu").expect("cpu backend");
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    buffer(5, &[0u8; 64], BIND_STREAM_OUTPUT);
+    assert_eq!(one(1, CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[40, 5, 0, 64]), 0);
+    assert_eq!(ctx_error(1), UNSUPPORTED_FUNCTION);
+    assert!(!in_error(1));
+    clear_ctx_error(1);
+    assert_eq!(one(1, SET_STREAMOUT_TARGETS, 0, &[0, 40]), 0);
+    assert_eq!(ctx_error(1), UNSUPPORTED_FUNCTION);
+    assert!(!in_error(1));
+    drop(s);
+}
