@@ -477,3 +477,24 @@ fn renders_bit_operations() {
     let want = [imulhi, (4u32.reverse_bits() >> 15) as f32, 0.0, imulhi];
     assert!(close(got, want), "{got:?} vs {want:?}");
 }
+
+#[test]
+fn renders_geometry_emit_loop_with_a_temp_array() {
+    let Some(gl) = gl_or_skip() else { return };
+    // An EMIT loop that reads an indirectly addressed ARRAY(1); its counter is a plain
+    // temp. On llvmpipe (Mesa 25) the loop emitted nothing while the counter shared one
+    // GLSL array with the indirectly addressed temps (piglit's vs-gs-arrays-within-blocks).
+    let vs = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\n0: MOV OUT[0], IN[0]\n1: END\n";
+    let gs = "GEOM\nPROPERTY GS_INPUT_PRIMITIVE TRIANGLES\nPROPERTY GS_OUTPUT_PRIMITIVE TRIANGLE_STRIP\n\
+        PROPERTY GS_MAX_OUTPUT_VERTICES 3\nDCL IN[][0], POSITION\nDCL OUT[0], POSITION\n\
+        DCL OUT[1], GENERIC[0]\nDCL TEMP[0..2], ARRAY(1), LOCAL\nDCL TEMP[3..5]\nDCL ADDR[0]\n\
+        IMM[0] UINT32 {0, 1, 3, 0}\nIMM[1] FLT32 {0.0, 1.0, 0.5, 1.0}\n\
+        0: MOV TEMP[3].x, IMM[0].xxxx\n1: BGNLOOP :0\n2: UARL ADDR[0].x, TEMP[3]\n\
+        3: MOV OUT[0], IN[ADDR[0].x][0]\n4: MOV TEMP[5], TEMP[ADDR[0].x](1)\n\
+        5: ADD OUT[1], TEMP[5], IMM[1]\n6: EMIT IMM[0].xxxx\n\
+        7: UADD TEMP[3].x, TEMP[3].xxxx, IMM[0].yyyy\n8: ISGE TEMP[4].x, TEMP[3].xxxx, IMM[0].zzzz\n\
+        9: UIF TEMP[4].xxxx :11\n10: BRK\n11: ENDIF\n12: ENDLOOP :0\n13: END\n";
+    let fs = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\n0: MOV OUT[0], IN[0]\n1: END\n";
+    let got = gl.render(&Draw { vs, gs: Some(gs), ..draw(fs) });
+    assert!(close(got, [0.0, 1.0, 0.5, 1.0]), "{got:?}");
+}

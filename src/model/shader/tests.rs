@@ -428,6 +428,10 @@ fn golden_geometry() {
     golden("gs.vert.to_geometry", &corpus_text("gs.vert.tgsi"), &key);
     let key = VariantKey { clip_plane_enable: 1, ..Default::default() };
     golden("f_gs_lines.geom.clip", &corpus_text("f_gs_lines.geom.tgsi"), &key);
+    // Indirectly addressed ARRAY(1) as its own array, the other temps (loop counters)
+    // as variables.
+    let key = VariantKey { integers: true, ..Default::default() };
+    golden("gs_arrays.geom", &corpus_text("gs_arrays.geom.tgsi"), &key);
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! the fragment inputs the key changes), `instruction` (one TGSI instruction, by opcode),
 //! `operands` (registers, sources, destinations), `texture` (samplers, texture opcodes),
 //! `ubo` (uniform blocks: two-dimensional constants), `streamout` (the varyings transform
-//! feedback captures).
+//! feedback captures), `temps` (where TEMP registers live: variables, arrays).
 
 use super::ir::*;
 use super::opcode::Opcode;
@@ -23,6 +23,7 @@ mod key;
 mod operands;
 mod program;
 mod streamout;
+mod temps;
 mod texture;
 mod ubo;
 
@@ -106,9 +107,8 @@ struct Emitter<'a> {
     stage: &'static str,
     out: String,
     depth: usize,
-    /// Temps live in one array `t[]` (some are indirectly addressed).
-    temp_array: bool,
-    temp_count: u32,
+    /// Where the temps live ([`temps`]).
+    temps: temps::Temps,
     /// Length of each constant buffer array (buffer 0: the default uniforms).
     cbufs: BTreeMap<u32, u32>,
     /// Length of each uniform block (constant buffers 1 and up: [`ubo`]).

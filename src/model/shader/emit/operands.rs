@@ -43,17 +43,7 @@ impl<'a> Emitter<'a> {
             return Err(EmitError::Unsupported("two-dimensional register outside CONST"));
         }
         match r.file {
-            File::Temp => {
-                if self.temp_array {
-                    Ok(format!("t[{}]", self.indirect(r.index, self.temp_count, line)?))
-                } else {
-                    match r.index {
-                        Index::Direct(i) if i < self.temp_count => Ok(format!("t{i}")),
-                        Index::Direct(_) => Err(invalid(line, "TEMP not declared")),
-                        Index::Indirect { .. } => unreachable_indirect(line),
-                    }
-                }
-            }
+            File::Temp => self.temp_reg(r, line),
             File::Input | File::Output | File::SystemValue => {
                 let Index::Direct(i) = r.index else {
                     return Err(EmitError::Unsupported("indirect input/output addressing"));
@@ -181,12 +171,6 @@ impl<'a> Emitter<'a> {
         self.line(&s);
         Ok(())
     }
-}
-
-fn unreachable_indirect(line: u32) -> Result<String> {
-    // Temps are put in an array whenever any access is indirect, so this is an
-    // internal inconsistency reported as an error rather than a panic.
-    Err(invalid(line, "indirect TEMP outside the temp array"))
 }
 
 /// Visits every register an instruction names (for the pre-pass).

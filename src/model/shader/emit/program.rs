@@ -104,13 +104,11 @@ pub fn emit_with_info(
         gs_layout = Some((in_name, n, out_name, max));
     }
     // Pre-pass: temps, constant buffers, samplers.
-    let mut temp_count = 0u32;
     let mut cbufs: BTreeMap<u32, u32> = BTreeMap::new();
     let mut ubos: BTreeMap<u32, u32> = BTreeMap::new();
     let mut samplers: BTreeMap<u32, SamplerType> = BTreeMap::new();
     for d in &p.declarations {
         match d.file {
-            File::Temp => temp_count = temp_count.max(d.last + 1),
             File::Const => {
                 let buf = match d.dim {
                     None => 0,
@@ -149,13 +147,9 @@ pub fn emit_with_info(
             }
         }
     }
-    let mut temp_array = false;
     let mut const_indirect_buffer = false;
     for inst in &p.instructions {
         for r in registers(inst) {
-            if r.file == File::Temp && matches!(r.index, Index::Indirect { .. }) {
-                temp_array = true;
-            }
             if r.file == File::Const && matches!(r.dim, Some(Index::Indirect { .. })) {
                 const_indirect_buffer = true;
             }
@@ -193,8 +187,7 @@ pub fn emit_with_info(
         stage,
         out: String::new(),
         depth: 1,
-        temp_array,
-        temp_count,
+        temps: temps::Temps::plan(p),
         cbufs,
         ubos,
         const_indirect_buffer,
@@ -541,13 +534,7 @@ pub fn emit_with_info(
     if e.uses_loop {
         let _ = writeln!(w, "uniform int loop_budget_bias;");
     }
-    if e.temp_array && e.temp_count > 0 {
-        let _ = writeln!(w, "vec4 t[{}];", e.temp_count);
-    } else {
-        for i in 0..e.temp_count {
-            let _ = writeln!(w, "vec4 t{i};");
-        }
-    }
+    e.temps.declare(w);
     for &(reg, _) in &outputs {
         let _ = writeln!(w, "vec4 o{reg};");
     }
@@ -564,13 +551,7 @@ pub fn emit_with_info(
              & 1u) == 0u) discard;"
         );
     }
-    if e.temp_array && e.temp_count > 0 {
-        let _ = writeln!(w, "    for (int i = 0; i < {}; i++) t[i] = vec4(0.0);", e.temp_count);
-    } else {
-        for i in 0..e.temp_count {
-            let _ = writeln!(w, "    t{i} = vec4(0.0);");
-        }
-    }
+    e.temps.zero(w);
     for &(reg, _) in &outputs {
         let _ = writeln!(w, "    o{reg} = vec4(0.0);");
     }
