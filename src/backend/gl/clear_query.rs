@@ -1,7 +1,8 @@
 //! CLEAR and BLIT on GL, queries, and readying a resource's storage for the draw path
 //! (see [`super::draw`]).
 
-use super::draw::{attach, swizzled, Attachment, ClearCall, OutKind};
+use super::draw::{swizzled, ClearCall, OutKind};
+use super::framebuffer::{attach, Attachment};
 use super::GlBackend;
 use crate::error::{Error, Result};
 use glow::HasContext;
@@ -14,62 +15,76 @@ impl GlBackend {
         // Clears change masks, scissor and discard state the draws keep.
         self.draw.forget_applied();
         // One attachment at a time: GL clears only the area all attachments share, gallium
-        // clears each surface whole.
+        // clears each surface whole (every layer of its range: a layered attachment at once,
+        // a sub-range GL cannot attach layer by layer).
         for (i, a) in c.cbufs.iter().enumerate().take(8) {
             let Some(a) = a else { continue };
             if c.buffers & (4 << i) == 0 {
                 continue;
             }
-            self.bind_framebuffer(&[Some(*a)], None)?;
-            let gl = &self.gl;
-            // SAFETY: context current, the draw framebuffer bound; slices hold 4 values.
-            unsafe {
-                gl.disable(glow::SCISSOR_TEST);
-                gl.disable(glow::RASTERIZER_DISCARD);
-                if a.linear_view {
-                    gl.disable(glow::FRAMEBUFFER_SRGB);
-                } else {
-                    gl.enable(glow::FRAMEBUFFER_SRGB);
-                }
-                gl.color_mask_draw_buffer(0, true, true, true, true);
-                match a.kind {
-                    OutKind::Float => {
-                        let v = swizzled(c.color.map(f32::from_bits), a.swizzle);
-                        gl.clear_buffer_f32_slice(glow::COLOR, 0, &v);
-                    }
-                    OutKind::Sint => {
-                        gl.clear_buffer_i32_slice(glow::COLOR, 0, &c.color.map(|x| x as i32))
-                    }
-                    OutKind::Uint => gl.clear_buffer_u32_slice(glow::COLOR, 0, &c.color),
-                }
+            for a in a.each_layer() {
+                self.bind_framebuffer(&[Some(a)], None)?;
+                self.clear_bound_color(&a, c.color);
             }
         }
-        if c.zs.is_some() && c.buffers & 3 != 0 {
-            self.bind_framebuffer(&[], c.zs)?;
+        if let Some(z) = c.zs.filter(|_| c.buffers & 3 != 0) {
+            for z in z.each_layer() {
+                self.bind_framebuffer(&[], Some(z))?;
+                self.clear_bound_zs(&z, c);
+            }
         }
+        self.check("CLEAR")
+    }
+
+    /// Clears colour attachment 0 of the bound draw framebuffer, `a`, to `color`.
+    fn clear_bound_color(&self, a: &Attachment, color: [u32; 4]) {
         let gl = &self.gl;
+        // SAFETY: context current, the draw framebuffer bound; slices hold 4 values.
+        unsafe {
+            gl.disable(glow::SCISSOR_TEST);
+            gl.disable(glow::RASTERIZER_DISCARD);
+            if a.linear_view {
+                gl.disable(glow::FRAMEBUFFER_SRGB);
+            } else {
+                gl.enable(glow::FRAMEBUFFER_SRGB);
+            }
+            gl.color_mask_draw_buffer(0, true, true, true, true);
+            match a.kind {
+                OutKind::Float => {
+                    let v = swizzled(color.map(f32::from_bits), a.swizzle);
+                    gl.clear_buffer_f32_slice(glow::COLOR, 0, &v);
+                }
+                OutKind::Sint => {
+                    gl.clear_buffer_i32_slice(glow::COLOR, 0, &color.map(|x| x as i32))
+                }
+                OutKind::Uint => gl.clear_buffer_u32_slice(glow::COLOR, 0, &color),
+            }
+        }
+    }
+
+    /// Clears the depth and/or stencil of the bound draw framebuffer's attachment `z` as
+    /// `c` asks.
+    fn clear_bound_zs(&self, z: &Attachment, c: &ClearCall<'_>) {
+        let gl = &self.gl;
+        let want_z = c.buffers & 1 != 0 && z.zs_point != glow::STENCIL_ATTACHMENT;
+        let want_s = c.buffers & 2 != 0 && z.zs_point != glow::DEPTH_ATTACHMENT;
+        let depth = c.depth.clamp(0.0, 1.0) as f32;
+        let stencil = (c.stencil & 0xff) as i32;
         // SAFETY: context current, the draw framebuffer bound; slices hold one value.
         unsafe {
             gl.disable(glow::SCISSOR_TEST);
             gl.disable(glow::RASTERIZER_DISCARD);
-            if let Some(z) = c.zs.filter(|_| c.buffers & 3 != 0) {
-                let want_z = c.buffers & 1 != 0 && z.zs_point != glow::STENCIL_ATTACHMENT;
-                let want_s = c.buffers & 2 != 0 && z.zs_point != glow::DEPTH_ATTACHMENT;
-                gl.depth_mask(true);
-                gl.stencil_mask_separate(glow::FRONT_AND_BACK, 0xff);
-                let depth = c.depth.clamp(0.0, 1.0) as f32;
-                let stencil = (c.stencil & 0xff) as i32;
-                match (want_z, want_s) {
-                    (true, true) => {
-                        gl.clear_buffer_depth_stencil(glow::DEPTH_STENCIL, 0, depth, stencil)
-                    }
-                    (true, false) => gl.clear_buffer_f32_slice(glow::DEPTH, 0, &[depth]),
-                    (false, true) => gl.clear_buffer_i32_slice(glow::STENCIL, 0, &[stencil]),
-                    (false, false) => {}
+            gl.depth_mask(true);
+            gl.stencil_mask_separate(glow::FRONT_AND_BACK, 0xff);
+            match (want_z, want_s) {
+                (true, true) => {
+                    gl.clear_buffer_depth_stencil(glow::DEPTH_STENCIL, 0, depth, stencil)
                 }
+                (true, false) => gl.clear_buffer_f32_slice(glow::DEPTH, 0, &[depth]),
+                (false, true) => gl.clear_buffer_i32_slice(glow::STENCIL, 0, &[stencil]),
+                (false, false) => {}
             }
         }
-        self.check("CLEAR")
     }
 
     /// Starts a GL query of `target` (`GL_SAMPLES_PASSED`, …); returns its name.
@@ -247,8 +262,15 @@ impl GlBackend {
             self.gl.bind_texture(glow::TEXTURE_2D, None);
             tex
         };
-        let tmp =
-            Attachment { name: tex.0.get(), target: glow::TEXTURE_2D, level: 0, layer: 0, ..src };
+        let tmp = Attachment {
+            name: tex.0.get(),
+            target: glow::TEXTURE_2D,
+            level: 0,
+            layer: 0,
+            layers: 1,
+            layered: false,
+            ..src
+        };
         let [x0, y0, x1, y1] = src_rect;
         let norm = [x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)];
         let r = self

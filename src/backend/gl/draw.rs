@@ -9,6 +9,8 @@
 //! highest vertex the draw fetches — for indexed draws the indices are read back and
 //! scanned — and the index range against the index buffer ([`check_fetch`]).
 
+use super::framebuffer::attach;
+pub use super::framebuffer::Attachment;
 use super::program::ProgramId;
 use super::{gi, GlBackend};
 use crate::error::{Error, Result};
@@ -28,27 +30,6 @@ pub enum OutKind {
     Float,
     Sint,
     Uint,
-}
-
-/// One framebuffer attachment: a level (and layer) of a resource's texture.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Attachment {
-    pub name: u32,
-    /// The texture's GL target.
-    pub target: u32,
-    pub level: u32,
-    /// Layer (array, 3-D) or face (cube); ignored for other targets.
-    pub layer: u32,
-    pub kind: OutKind,
-    /// For the depth/stencil slot: `GL_DEPTH_ATTACHMENT`, `GL_STENCIL_ATTACHMENT` or
-    /// `GL_DEPTH_STENCIL_ATTACHMENT` (ignored for colour slots).
-    pub zs_point: u32,
-    /// Stored channel c takes colour component `[c]` (storage in another channel order:
-    /// [`crate::model::gl_state::output_swizzle`]); `None`: as written.
-    pub swizzle: Option<[u8; 4]>,
-    /// The surface views sRGB storage through the linear format (VIRGL_CAP_SRGB_WRITE_CONTROL:
-    /// the guest's GL_FRAMEBUFFER_SRGB is off): writes store the values unencoded.
-    pub linear_view: bool,
 }
 
 /// Whether writes to `cbufs` encode sRGB (`GL_FRAMEBUFFER_SRGB`): unless a colour buffer is
@@ -194,34 +175,6 @@ impl DrawObjects {
         self.attached = None;
         self.applied = None;
         self.vertex_state = None;
-    }
-}
-
-/// Attaches `a` (or nothing) at `point` of the framebuffer bound to `fb`: a cube face, a
-/// layer of an array or 3-D texture, or the level of any other texture.
-pub(super) fn attach(gl: &glow::Context, fb: u32, point: u32, a: Option<&Attachment>) {
-    // SAFETY: the caller made the context current and bound a framebuffer of its own to
-    // `fb`; the name is a live texture of a resource (or none).
-    unsafe {
-        let Some(a) = a else {
-            gl.framebuffer_texture(fb, point, None, 0);
-            return;
-        };
-        let (tex, level) = (GlBackend::texture(a.name), a.level as i32);
-        match a.target {
-            glow::TEXTURE_CUBE_MAP => {
-                let face = glow::TEXTURE_CUBE_MAP_POSITIVE_X + a.layer.min(5);
-                gl.framebuffer_texture_2d(fb, point, face, tex, level)
-            }
-            glow::TEXTURE_3D
-            | glow::TEXTURE_1D_ARRAY
-            | glow::TEXTURE_2D_ARRAY
-            | glow::TEXTURE_CUBE_MAP_ARRAY
-            | glow::TEXTURE_2D_MULTISAMPLE_ARRAY => {
-                gl.framebuffer_texture_layer(fb, point, tex, level, a.layer as i32)
-            }
-            _ => gl.framebuffer_texture(fb, point, tex, level),
-        }
     }
 }
 

@@ -42,6 +42,7 @@ pub mod draw;
 pub mod egl;
 mod eglimage;
 mod format_probe;
+pub mod framebuffer;
 mod gbm;
 mod gbm_texture;
 mod limits;

@@ -18,11 +18,13 @@
 //! [`Gap::IntegerPixelCenter`]) for the executor to combine with it.
 //!
 //! Files: `pipe` (gallium numbers), `blend`, `dsa`, `rasterizer`, `sampler` (sampler
-//! state and sampler view), `vertex` (vertex elements, primitive and index types).
+//! state and sampler view), `vertex` (vertex elements, primitive and index types),
+//! `layers` (surfaces' layer ranges as framebuffer attachments).
 
 mod blend;
 mod dsa;
 mod fetch;
+mod layers;
 pub mod pipe;
 mod rasterizer;
 mod sampler;
@@ -34,6 +36,7 @@ pub use blend::{
 };
 pub use dsa::{compare_func, dsa, gl_compare_func, stencil_op, DsaGl, StencilFaceGl};
 pub use fetch::{attrib_bytes, check_fetch, index_range, VertexInput};
+pub use layers::{layered_framebuffer, surface_layers, SurfaceLayers};
 pub use rasterizer::{cull_face, polygon_mode, rasterizer, PolygonOffsetGl, RasterizerGl};
 pub use sampler::{
     compose_swizzle, mag_filter, min_filter, sampler_state, sampler_view, texture_target,

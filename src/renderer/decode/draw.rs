@@ -79,51 +79,88 @@ fn out_kind(format: u32) -> OutKind {
     }
 }
 
-/// A surface as a framebuffer attachment.
+/// A surface as a framebuffer attachment (one layer: [`attachments`] makes the layered
+/// ones), with its layer range.
 fn attachment(
     gl: &mut GlBackend,
     resources: &mut HashMap<u32, Resource>,
     s: &Surface,
-) -> Result<Attachment, Fail> {
+) -> Result<(Attachment, gl_state::SurfaceLayers), Fail> {
     let (name, target, desc) = gl_resource(gl, resources, s.res)?;
+    let bad = |why: String| {
+        fail(ERROR_CTX_ILLEGAL_SURFACE, format!("surface of resource {}{why}", s.res))
+    };
     if desc.target == Target::Buffer || s.level > desc.last_level {
-        return Err(fail(ERROR_CTX_ILLEGAL_SURFACE, format!("surface of resource {}", s.res)));
+        return Err(bad(String::new()));
     }
+    let level_layers = crate::model::transfer::level_extent(&desc, s.level).2;
+    let layered_target = matches!(
+        desc.target,
+        Target::Tex1DArray | Target::Tex2DArray | Target::Cube | Target::CubeArray | Target::Tex3D
+    );
+    let layers =
+        gl_state::surface_layers(level_layers, layered_target, s.first_layer, s.last_layer)
+            .map_err(|e| bad(format!(": {}", e.msg)))?;
     let zs_point = match format::lookup(s.format).map(|f| f.kind) {
         Some(Kind::Depth) => glow::DEPTH_ATTACHMENT,
         Some(Kind::Stencil) => glow::STENCIL_ATTACHMENT,
         _ => glow::DEPTH_STENCIL_ATTACHMENT,
     };
-    Ok(Attachment {
+    let a = Attachment {
         name,
         target,
         level: s.level,
-        layer: s.first_layer,
+        layer: layers.first,
+        layers: layers.count,
+        layered: false,
         kind: out_kind(s.format),
         zs_point,
         swizzle: desc.format.gl.and_then(|g| gl_state::output_swizzle(g.swizzle)),
         linear_view: desc.format.is_srgb()
             && !format::lookup(s.format).is_some_and(|f| f.is_srgb()),
-    })
+    };
+    Ok((a, layers))
 }
 
+/// The framebuffer's surfaces as attachments: those covering a whole level layered when one
+/// of them has more than one layer (GL 3.2 layered rendering; see
+/// [`gl_state::SurfaceLayers`]).
 fn attachments(
     gl: &mut GlBackend,
     resources: &mut HashMap<u32, Resource>,
     fb: &Framebuffer,
 ) -> Result<(Vec<Option<Attachment>>, Option<Attachment>), Fail> {
-    let mut cbufs = Vec::with_capacity(fb.cbufs.len());
-    for c in &fb.cbufs {
-        cbufs.push(match c {
+    let mut all = Vec::with_capacity(fb.cbufs.len() + 1);
+    for s in fb.cbufs.iter().chain(std::iter::once(&fb.zsurf)) {
+        all.push(match s {
             Some(s) => Some(attachment(gl, resources, s)?),
             None => None,
         });
     }
-    let zs = match &fb.zsurf {
-        Some(s) => Some(attachment(gl, resources, s)?),
-        None => None,
-    };
-    Ok((cbufs, zs))
+    let layered = gl_state::layered_framebuffer(all.iter().flatten().map(|(_, l)| l));
+    let mut out: Vec<Option<Attachment>> = all
+        .into_iter()
+        .map(|x| {
+            x.map(|(a, l)| {
+                if !l.whole && l.count > 1 {
+                    log_once(
+                        (ccmd::SET_FRAMEBUFFER_STATE, 1),
+                        &format!(
+                            "surface of layers {}..={} (of a level with more): GL attaches \
+                             one layer or all; draws render into layer {}, clears clear \
+                             each layer",
+                            l.first,
+                            l.first + (l.count - 1),
+                            l.first
+                        ),
+                    );
+                }
+                Attachment { layered: layered && l.whole, ..a }
+            })
+        })
+        .collect();
+    let zs = out.pop().flatten();
+    Ok((out, zs))
 }
 
 fn check_fb_attached(r: &Renderer, ctx_id: u32, fb: &Framebuffer) -> CmdResult {
@@ -629,8 +666,8 @@ fn blit_gl_layers(
             first_layer: side.bx.z.wrapping_add(i),
             last_layer: side.bx.z.wrapping_add(i),
         };
-        let src = attachment(gl, resources, &surf(&b.src))?;
-        let dst = attachment(gl, resources, &surf(&b.dst))?;
+        let src = attachment(gl, resources, &surf(&b.src))?.0;
+        let dst = attachment(gl, resources, &surf(&b.dst))?.0;
         match resolve_through(resources, b, src_rect != dst_rect) {
             Some((internal, size)) => gl.blit_resolving(
                 src, dst, internal, size, src_rect, dst_rect, gl_mask, linear, scissor,
