@@ -48,6 +48,11 @@ pub const CAP_SRGB_WRITE_CONTROL: u32 = 1 << 15;
 /// `VIRGL_CAP_QBO`: GET_QUERY_RESULT_QBO writes results into buffers
 /// (`renderer::decode::qbo`); the guest exposes ARB_query_buffer_object with it.
 pub const CAP_QBO: u32 = 1 << 16;
+/// `VIRGL_CAP_FBO_MIXED_COLOR_FORMATS`: colour buffers of different formats (integer and
+/// float, different sizes) in one framebuffer, as GL 3.0 allows: each attachment keeps its
+/// own output type and swizzle (`backend::gl::framebuffer`), clears go one attachment at a
+/// time. Without it the guest's Mesa reports such framebuffers GL_FRAMEBUFFER_UNSUPPORTED.
+pub const CAP_FBO_MIXED_COLOR_FORMATS: u32 = 1 << 18;
 
 /// The `PIPE_PRIM_*` level 2 draws: level 1's and the four adjacency primitives (10..=13)
 /// that geometry shaders read.
@@ -167,7 +172,10 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         // The host's alignment, so that the guest's block offsets bind in place instead of
         // through a per-draw copy (a power of two; GL allows up to 256).
         uniform_buffer_offset_alignment: ubo_alignment(limits),
-        capability_bits: base.capability_bits | CAP_SRGB_WRITE_CONTROL | CAP_QBO,
+        capability_bits: base.capability_bits
+            | CAP_SRGB_WRITE_CONTROL
+            | CAP_QBO
+            | CAP_FBO_MIXED_COLOR_FORMATS,
         supported_multisample_formats: FormatMask::from_table(|f| multisampled(f, limits)),
         renderer,
         ..base

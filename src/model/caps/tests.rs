@@ -602,3 +602,15 @@ fn level2_ubo_alignment_is_the_hosts() {
     assert_eq!((at(4), at(0), at(48), at(512)), (16, 256, 256, 256));
     assert_eq!(level1_v2(&gl_host()).uniform_buffer_offset_alignment, 16);
 }
+
+/// Level 2 claims mixed colour-buffer formats (GL 3.0 framebuffers of integer and float
+/// buffers); level 1 does not.
+#[test]
+fn level2_claims_mixed_colour_formats() {
+    let lim = gl_host();
+    let bits = level2::caps_v2(level2::caps_v1(2, &lim), &lim).capability_bits;
+    assert_ne!(bits & level2::CAP_FBO_MIXED_COLOR_FORMATS, 0);
+    assert_eq!(level2::CAP_FBO_MIXED_COLOR_FORMATS, 1 << 18);
+    let l1 = level1::caps_v2(level1::caps_v1(2, &lim), &lim).capability_bits;
+    assert_eq!(l1 & level2::CAP_FBO_MIXED_COLOR_FORMATS, 0);
+}
