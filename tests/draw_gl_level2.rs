@@ -1,7 +1,7 @@
 //! Level-2 commands executed on the GL backend (issue #14): SET_RENDER_CONDITION,
-//! GET_QUERY_RESULT_QBO, SET_UNIFORM_BUFFER and buffer sampler views, driven through the C
-//! ABI with hand-encoded command streams as Mesa's virgl driver sends them, the pixels and
-//! buffers read back through transfers.
+//! GET_QUERY_RESULT_QBO, SET_UNIFORM_BUFFER, buffer sampler views and framebuffers of mixed
+//! colour formats, driven through the C ABI with hand-encoded command streams as Mesa's
+//! virgl driver sends them, the pixels and buffers read back through transfers.
 //!
 //! One renderer per process: `cargo nextest run --test draw_gl_level2`. GL is required on
 //! every host (llvmpipe through EGL surfaceless at least).
@@ -419,4 +419,38 @@ fn render_condition_applies_to_blits_that_ask() {
     assert_eq!(out, level0(&rt), "unconditional blit copied the target");
     assert_eq!(px(&out, 16, 4, 2, 2), RED);
     assert_eq!(ctx_error(1), 0);
+}
+
+/// A framebuffer of an RGBA8 and an RGBA8UI colour buffer (VIRGL_CAP_FBO_MIXED_COLOR_FORMATS,
+/// piglit clearbuffer-mixed-format): each is cleared with its own kind of values, and one
+/// draw writes floats to the first and unsigned integers to the second.
+#[test]
+fn mixed_float_and_integer_colour_buffers() {
+    let _s = gl_session();
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    let rt = tex(1, RGBA8, 16, 16);
+    buffer(2, &triangle(), BIND_VERTEX_BUFFER);
+    const RGBA8_UINT: u32 = 180;
+    let ui = tex(3, RGBA8_UINT, 16, 16);
+    let fs = "FRAG\nDCL OUT[0], COLOR\nDCL OUT[1], COLOR[1]\nDCL CONST[0]\n\
+        IMM[0] UINT32 { 10, 20, 30, 40 }\n  0: MOV OUT[0], CONST[0]\n  1: MOV OUT[1], IMM[0]\n\
+        \x20 2: END\n";
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    shader(&mut c, 32, 1, fs);
+    c.push(BIND_SHADER, 0, &[32, 1]);
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[11, 3, RGBA8_UINT, 0, 0]);
+    c.push(SET_FRAMEBUFFER_STATE, 0, &[2, 0, 10, 11]);
+    let blue = [0.0f32, 0.0, 1.0, 1.0].map(f32::to_bits);
+    c.push(CLEAR, 0, &[1 << 2, blue[0], blue[1], blue[2], blue[3], 0, 0, 0]);
+    c.push(CLEAR, 0, &[1 << 3, 1, 2, 3, 4, 0, 0, 0]);
+    draw(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let (f, u) = (level0(&rt), level0(&ui));
+    assert_eq!(px(&f, 16, 4, 2, 2), RED, "float buffer, drawn");
+    assert_eq!(px(&f, 16, 4, 13, 13), BLUE, "float buffer, cleared");
+    assert_eq!(px(&u, 16, 4, 2, 2), [10, 20, 30, 40], "integer buffer, drawn");
+    assert_eq!(px(&u, 16, 4, 13, 13), [1, 2, 3, 4], "integer buffer, cleared");
 }
