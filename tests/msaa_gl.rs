@@ -186,3 +186,61 @@ fn flipped_resolves_go_through_a_temporary() {
     let mixed = (0..W).filter(|&x| (1..255).contains(&px(&out, W, 4, x, x)[0])).count();
     assert!(mixed >= W as usize / 2, "{mixed} diagonal pixels resolved to a mix");
 }
+
+/// A fragment shader writing its integer-centred window position (x, y) as bytes into
+/// green and red, with the origin `origin` declared.
+fn fragcoord_fs(origin: &str) -> String {
+    format!(
+        "FRAG\nPROPERTY FS_COORD_ORIGIN {origin}\nPROPERTY FS_COORD_PIXEL_CENTER INTEGER\n\
+         DCL IN[0], POSITION, LINEAR\nDCL OUT[0], COLOR\n\
+         IMM[0] FLT32 {{ 0.0039215689, 1.0000, 0.0000, 0.0000 }}\n\
+         0: MUL OUT[0], IN[0].yxyy, IMM[0].xxxx\n1: MOV OUT[0].w, IMM[0].yyyy\n2: END\n"
+    )
+}
+
+/// Draws the whole of resource 1 with `fragcoord_fs(origin)` and returns its rows' red
+/// bytes (the fragment y) at column 3, checking green (x) on the way.
+fn fragcoord_rows(origin: &str) -> Vec<u8> {
+    let _s = start();
+    let rt = target(1, 0);
+    vertex_buffer(3, &[[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]]);
+    let mut c = Cmds::default();
+    draw_triangle(&mut c);
+    shader(&mut c, 32, 1, &fragcoord_fs(origin));
+    c.push(BIND_SHADER, 0, &[32, 1]);
+    c.push(DRAW_VBO, 0, &[0, 3, TRIANGLES, 0, 1, 0, 0, 0, 0, 0, u32::MAX, 0]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let out = level0(&rt);
+    (0..W)
+        .map(|r| {
+            let p = px(&out, W, 4, 3, r);
+            assert_eq!((p[1], p[3]), (3, 255), "x at row {r}");
+            p[0]
+        })
+        .collect()
+}
+
+/// Level 2 offers the lower-left origin (FRAGMENT_COORD_CONVENTIONS): LOWER_LEFT counts
+/// rows from the last one, UPPER_LEFT from row 0, on an unflipped viewport (a guest's
+/// FBO). Piglit's texelFetch of sampler2DMS fills its texture with such a shader.
+#[test]
+fn lower_left_fragment_origin_counts_from_the_last_row_at_level_2() {
+    std::env::set_var("VIRGL_SHIM_3D_LEVEL", "2");
+    let want: Vec<u8> = (0..W as u8).rev().collect();
+    assert_eq!(fragcoord_rows("LOWER_LEFT"), want);
+}
+
+#[test]
+fn upper_left_fragment_origin_counts_from_row_0_at_level_2() {
+    std::env::set_var("VIRGL_SHIM_3D_LEVEL", "2");
+    assert_eq!(fragcoord_rows("UPPER_LEFT"), (0..W as u8).collect::<Vec<_>>());
+}
+
+/// Level 1 does not offer it: the guest's Mesa rewrites a lower-left shader to the
+/// upper-left origin (through its y-transform constants) and still declares LOWER_LEFT.
+#[test]
+fn lower_left_declaration_is_ignored_at_level_1() {
+    std::env::set_var("VIRGL_SHIM_3D_LEVEL", "1");
+    assert_eq!(fragcoord_rows("LOWER_LEFT"), (0..W as u8).collect::<Vec<_>>());
+}

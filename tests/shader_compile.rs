@@ -52,7 +52,7 @@ fn keys() -> Vec<VariantKey> {
         VariantKey { two_side: true, flatshade: true, ..base },
         VariantKey { clip_plane_enable: 0x3f, ..base },
         VariantKey { sprite_coord_enable: 0xff, ..base },
-        VariantKey { y_inverted: true, ..base },
+        VariantKey { lower_left_origin: true, ..base },
         VariantKey { polygon_stipple: true, ..base },
         VariantKey { nr_cbufs: 4, ..base },
         VariantKey { vs_int_inputs: 0b10, fs_sint_outputs: 1, fs_uint_outputs: 2, ..base },
@@ -192,7 +192,7 @@ fn mutations_compile(gl: &Gl, es: bool) {
             integers: r & 1 != 0,
             two_side: r & 2 != 0,
             flatshade: r & 4 != 0,
-            y_inverted: r & 8 != 0,
+            lower_left_origin: r & 8 != 0,
             polygon_stipple: r & 16 != 0,
             alpha_test: (r & 32 != 0).then_some((CompareFunc::Less, 0x3f00_0000)),
             // GLSL ES has no clip distances: planes would refuse most programs.

@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let key = VariantKey {
         flatshade: k[0] & 1 != 0,
         two_side: k[0] & 2 != 0,
-        y_inverted: k[0] & 4 != 0,
+        lower_left_origin: k[0] & 4 != 0,
         polygon_stipple: k[0] & 8 != 0,
         integers: k[0] & 16 != 0,
         alpha_test: (k[0] & 32 != 0).then(|| (funcs[(k[1] & 7) as usize], u32::from(k[1]) << 20)),

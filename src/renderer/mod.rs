@@ -127,6 +127,9 @@ pub struct Renderer {
     /// context draws in one GL context, so another's queries are suspended while one draws
     /// (`decode::query::own_queries`).
     pub query_owner: Option<(u32, u32)>,
+    /// The capsets offer gallium's lower-left fragment origin
+    /// ([`crate::model::caps::offers_lower_left_origin`] of the configured level).
+    pub lower_left_origin: bool,
 }
 
 static STATE: Mutex<Option<Renderer>> = Mutex::new(None);
@@ -218,6 +221,7 @@ impl Renderer {
         let cfg = config::Config::from_env();
         let choice = cfg.backend;
         let coherent_limit = cfg.coherent_limit;
+        let lower_left_origin = crate::model::caps::offers_lower_left_origin(cfg.caps_level);
         config::install(cfg);
         let backend = choose_backend(choice, flags, gl_vmm)?;
         log::info!("initialised with the {} backend (flags {:#x})", backend.name(), key.flags);
@@ -251,6 +255,7 @@ impl Renderer {
             orphans: Vec::new(),
             host_bytes: 0,
             query_owner: None,
+            lower_left_origin,
         })
     }
 

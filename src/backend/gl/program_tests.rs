@@ -153,7 +153,7 @@ fn program_renders_one_pixel() {
     let got: Vec<f32> = px.chunks(4).map(|b| f32::from_ne_bytes(b.try_into().unwrap())).collect();
     assert_eq!(got, [1.25, 0.5, -2.0, 1.0]);
     // Another key: another GL program.
-    let k2 = [VariantKey::default(), VariantKey { y_inverted: true, ..Default::default() }];
+    let k2 = [VariantKey::default(), VariantKey { lower_left_origin: true, ..Default::default() }];
     let id2 = be.program(&pair(VS, &f, &k2)).unwrap();
     assert_ne!(id2, id);
     assert_ne!(be.gl_program(id2), be.gl_program(id));

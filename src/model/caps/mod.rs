@@ -576,6 +576,15 @@ pub fn build(set: u32, version: u32, limits: &Limits) -> Option<Vec<u8>> {
     build_level(set, version, limits, 1)
 }
 
+/// Whether the capsets of content `level` offer the guest gallium's lower-left fragment
+/// origin (`FRAGMENT_COORD_CONVENTIONS`). Without it Mesa's virgl driver rewrites a
+/// lower-left shader to the upper-left origin itself (a flip through its
+/// `WPOS_Y_TRANSFORM` constants) and still declares `FS_COORD_ORIGIN LOWER_LEFT`: the
+/// declaration is then not the convention the shader's code uses.
+pub fn offers_lower_left_origin(level: u8) -> bool {
+    level >= 2 && level2::bset::SET & level2::bset::FRAGMENT_COORD_CONVENTIONS != 0
+}
+
 /// [`build`] at content `level` (1, or 2: the experimental [`level2`] contents).
 pub fn build_level(set: u32, version: u32, limits: &Limits, level: u8) -> Option<Vec<u8>> {
     let (max, _) = served_info(set);

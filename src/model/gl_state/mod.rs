@@ -13,7 +13,7 @@
 //!   vertex inputs).
 //!
 //! The fragment-coordinate convention is not in the key from here: the key's
-//! `y_inverted` depends on the surface the executor renders to, and the rasterizer's
+//! `lower_left_origin` depends on the capsets served, and the rasterizer's
 //! `half_pixel_center` / `bottom_edge_rule` are reported ([`RasterizerGl`], with
 //! [`Gap::IntegerPixelCenter`]) for the executor to combine with it.
 //!

@@ -37,7 +37,7 @@
 //! GL state the executor still sets itself: `GL_PROGRAM_POINT_SIZE` when the vertex
 //! stage writes PSIZE, `GL_CLIP_DISTANCEi` for each enabled plane or CLIPDIST
 //! ([`emit_with_info`] lists both, with the uniforms and samplers to bind),
-//! `glFrontFace` (flipped with `y_inverted`), `GL_POINT_SPRITE_COORD_ORIGIN`.
+//! `glFrontFace` (flipped with the viewport), `GL_POINT_SPRITE_COORD_ORIGIN`.
 //!
 //! Geometry shaders: a vertex program feeding one is translated with
 //! [`VariantKey::to_geometry`]; the geometry program takes the clip-plane, `next_*` and

@@ -447,7 +447,9 @@ fn golden_variants() {
     golden("f_ifelse.frag.variant", &corpus_text("f_ifelse.frag.tgsi"), &key);
     let key = VariantKey { clip_plane_enable: 0b101, ..Default::default() };
     golden("f_kill.vert.clip", &corpus_text("f_kill.vert.tgsi"), &key);
-    golden("fragcoord.frag", &corpus_text("fragcoord.frag.tgsi"), &VariantKey::default());
+    // Captured from a guest offered the lower-left origin (its code flips through ZW).
+    let key = VariantKey { lower_left_origin: true, ..Default::default() };
+    golden("fragcoord.frag", &corpus_text("fragcoord.frag.tgsi"), &key);
 }
 
 fn emit_text(text: &str, key: &VariantKey) -> Result<String, EmitError> {
@@ -661,10 +663,20 @@ fn variant_keys() {
     assert!(g.contains("vec4 i0 = vec4(gl_PointCoord, 0.0, 1.0);"), "{g}");
     // Fragment coordinate conventions.
     let fc = corpus_text("fragcoord.frag.tgsi");
-    let g = emit_text(&fc, &def).unwrap();
+    // LOWER_LEFT counts from the last row (GL's upper_left) where the guest was offered
+    // it; otherwise the guest's code already uses the upper-left origin (GL's default).
+    let g = emit_text(&fc, &VariantKey { lower_left_origin: true, ..def }).unwrap();
     assert!(g.contains("layout(origin_upper_left) in vec4 gl_FragCoord;"), "{g}");
-    let g = emit_text(&fc, &VariantKey { y_inverted: true, ..def }).unwrap();
+    let g = emit_text(&fc, &def).unwrap();
     assert!(!g.contains("in vec4 gl_FragCoord"), "{g}");
+    let ul = fc.replace("FS_COORD_ORIGIN LOWER_LEFT", "FS_COORD_ORIGIN UPPER_LEFT");
+    for lower_left_origin in [false, true] {
+        let g = emit_text(&ul, &VariantKey { lower_left_origin, ..def }).unwrap();
+        assert!(!g.contains("in vec4 gl_FragCoord"), "{g}");
+    }
+    let int = fc.replace("PIXEL_CENTER HALF_INTEGER", "PIXEL_CENTER INTEGER");
+    let g = emit_text(&int, &def).unwrap();
+    assert!(g.contains("layout(pixel_center_integer) in vec4 gl_FragCoord;"), "{g}");
     // Colour 0 to all colour buffers.
     let g = emit_text(&corpus_text("passthrough.frag.tgsi"), &VariantKey { nr_cbufs: 3, ..def })
         .unwrap();
@@ -777,7 +789,7 @@ fn glsl_es_refuses_what_es_lacks() {
     };
     refused(&corpus_text("gs.geom.tgsi"), &es);
     refused(&corpus_text("f_kill.vert.tgsi"), &VariantKey { clip_plane_enable: 1, ..es });
-    refused(&corpus_text("fragcoord.frag.tgsi"), &es);
+    refused(&corpus_text("fragcoord.frag.tgsi"), &VariantKey { lower_left_origin: true, ..es });
     refused(&corpus_text("f_tex.frag.tgsi"), &es); // 1D sampler
     refused(&corpus_text("f_math.frag.tgsi"), &es); // LINEAR → noperspective
     refused(&corpus_text("f_gs_lines.frag.tgsi"), &es); // gl_PrimitiveID
@@ -785,7 +797,6 @@ fn glsl_es_refuses_what_es_lacks() {
     refused(&vs, &VariantKey { next_noperspective: 1 << 1, ..es });
     assert!(emit_text(&vs, &es).is_ok());
     // Fragment coordinates need no layout when the conventions match GL's default.
-    assert!(emit_text(&corpus_text("fragcoord.frag.tgsi"), &VariantKey { y_inverted: true, ..es })
-        .is_ok());
+    assert!(emit_text(&corpus_text("fragcoord.frag.tgsi"), &es).is_ok());
     golden("kmscube.vert.es", &corpus_text("kmscube.vert.tgsi"), &es);
 }

@@ -314,10 +314,10 @@ fn draw_bound(
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
     let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
     // Level 1 serves glsl_level 130: the guest's TGSI uses native integers.
-    // Fragment coordinates: the guest's TGSI asks for gallium's conventions, which run y
-    // opposite to GL's on an unflipped viewport (as facing does; see backend/gl/draw.rs).
-    let flipped = bound.viewport.scale[1] < 0.0;
-    let mut base = VariantKey { integers: true, y_inverted: !flipped, ..VariantKey::default() };
+    // Fragment coordinates: a LOWER_LEFT origin is the guest's only where the capsets
+    // offered it (`VariantKey::lower_left_origin`).
+    let lower_left_origin = r.lower_left_origin;
+    let mut base = VariantKey { integers: true, lower_left_origin, ..VariantKey::default() };
     rast.key.apply(&mut base);
     dsa.key.apply(&mut base);
     if let Some(ve) = &bound.vertex_elements {

@@ -30,10 +30,13 @@ pub struct VariantKey {
     pub clip_plane_enable: u8,
     /// Point sprites: TEXCOORD[i] inputs (bit i) read `gl_PointCoord` instead.
     pub sprite_coord_enable: u8,
-    /// The host's window y runs opposite to gallium's (set when rendering to a surface
-    /// whose rows are flipped relative to the guest's resource); picks the
-    /// `gl_FragCoord` origin.
-    pub y_inverted: bool,
+    /// The guest was offered gallium's lower-left fragment origin
+    /// (`model::caps::offers_lower_left_origin`), so `FS_COORD_ORIGIN LOWER_LEFT` is the
+    /// convention the shader uses and becomes GL's `origin_upper_left`: gallium's window y
+    /// and GL's count the same rows (row 0 first), flipped viewport or not (a flipped one is
+    /// drawn under `glClipControl`, which does not move `gl_FragCoord`). When false, the
+    /// guest lowered every shader to the upper-left origin and the declaration is ignored.
+    pub lower_left_origin: bool,
     /// Polygon stipple from `uniform uint fs_stipple[32]`.
     pub polygon_stipple: bool,
     /// Colour buffers bound, for FS_COLOR0_WRITES_ALL_CBUFS (0 counts as 1).

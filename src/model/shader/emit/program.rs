@@ -220,9 +220,10 @@ pub fn emit_with_info(
         let lower_left = p.has(Property::FsCoordOriginLowerLeft(true));
         let integer = p.has(Property::FsCoordPixelCenterInteger(true));
         let mut q = Vec::new();
-        // Gallium's window origin is the top left; in a GL framebuffer whose rows are in
-        // the guest's order that is GL's bottom left, so LOWER_LEFT needs upper_left.
-        if lower_left != key.y_inverted {
+        // Gallium's window origin is row 0, as GL's default is: a lower-left origin
+        // (counted from the last row) is GL's upper_left. Only honoured where the guest
+        // was offered it (see `VariantKey::lower_left_origin`).
+        if lower_left && key.lower_left_origin {
             q.push("origin_upper_left");
         }
         if integer {
