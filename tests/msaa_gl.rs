@@ -1,8 +1,10 @@
 //! Multisample render targets on the GL backend, driven through the C ABI as Mesa's virgl
 //! driver drives them: a 4× RGBA8 resource (`nr_samples` 4) as the colour buffer of a
 //! draw, a CLEAR, BLITs that resolve it into a single-sample resource (in place, scaled,
-//! flipped), and what is refused (transfers of the multisample resource, a single-sample
-//! source into it).
+//! flipped), that upsample a single-sample source into it (moved, scaled, mirrored), that
+//! copy it into a multisample resource of another format, and what is refused (transfers
+//! of the multisample resource, scaled copies between multisample resources); and the
+//! fragment origin conventions at each capset level.
 //!
 //! One renderer per process: `cargo nextest run --test msaa_gl`. GL is required
 //! (llvmpipe through EGL surfaceless at least).
@@ -133,19 +135,30 @@ fn renders_into_a_4x_target_and_resolves_with_partial_coverage() {
 }
 
 #[test]
-fn multisample_transfers_and_upsampling_are_refused() {
+fn multisample_transfers_and_scaled_multisample_copies_are_refused() {
     let _s = start();
     let ms = target(1, 4);
-    let ss = target(2, 0);
+    let _ms2 = target(2, 4);
     let mut s = ScatterBuf::contiguous((W * W * 4) as usize);
     let g = LevelGeom::of(&ms, 0);
     assert_eq!(read(1, Xfer::boxed(g.full_box()), Some(&mut s)), libc::EINVAL);
     assert_eq!(write(1, Xfer::boxed(g.full_box()), Some(&mut s)), libc::EINVAL);
-    // A single-sample source into the multisample resource needs a draw: refused as
+    // A scaled copy between multisample resources would need a per-sample draw: refused as
     // unsupported, the context keeps going.
-    let r = one(1, BLIT, 0, &blit_cmd(0xf, (1, RGBA8, FULL), (2, RGBA8, FULL), None));
+    let half = [0, 0, 0, W as i32 / 2, W as i32 / 2, 1];
+    let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBA8, half), None));
     assert_eq!((r, ctx_error(1)), (0, UNSUPPORTED_FUNCTION));
     clear_ctx_error(1);
+    // A copy of one rectangle between them is GL's.
+    let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBA8, FULL), None));
+    assert_eq!((r, ctx_error(1)), (0, 0));
+}
+
+#[test]
+fn resolves_shrink_into_a_single_sample_resource() {
+    let _s = start();
+    let _ms = target(1, 4);
+    let ss = target(2, 0);
     // A resolve of the same rectangle is GL's, a scaled one goes through a temporary.
     let r = one(1, BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBA8, FULL), None));
     assert_eq!((r, ctx_error(1)), (0, 0));
@@ -163,6 +176,102 @@ fn multisample_transfers_and_upsampling_are_refused() {
     assert_eq!(px(&out, W, 4, 1, 1), [255, 0, 0, 255], "red half, scaled");
     assert_eq!(px(&out, W, 4, q - 2, q - 2), [0, 0, 255, 255], "blue half, scaled");
     assert_eq!(px(&out, W, 4, W - 2, W - 2), [0, 0, 0, 0], "outside the scaled box");
+}
+
+/// A W×W RGBA8 pattern: every pixel differs (x in red, y in green).
+fn pattern() -> Vec<u8> {
+    (0..W * W).flat_map(|i| [(i % W * 16) as u8, (i / W * 16) as u8, 0x40, 0xff]).collect()
+}
+
+/// Single-sample → multisample BLITs (piglit ext_framebuffer_multisample-upsample,
+/// arb_framebuffer_srgb-blit … upsample): every sample takes the source value, so the
+/// resolve gives the source back exactly; scaled and mirrored ones go through a temporary
+/// texture first.
+#[test]
+fn upsampling_replicates_the_source_into_every_sample() {
+    let _s = start();
+    let _ms = target(1, 4);
+    let src = target(2, 0);
+    let out = target(3, 0);
+    let pat = pattern();
+    upload(&src, &pat);
+    let resolve = blit_cmd(0xf, (3, RGBA8, FULL), (1, RGBA8, FULL), None);
+    // Moved by (4, 2), one size: one glBlitFramebuffer.
+    let n = W as i32 - 4;
+    let moved = blit_cmd(0xf, (1, RGBA8, [4, 2, 0, n, n, 1]), (2, RGBA8, [0, 0, 0, n, n, 1]), None);
+    let mut c = Cmds::default();
+    c.push(BLIT, 0, &moved).push(BLIT, 0, &resolve);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let got = level0(&out);
+    for (x, y) in [(4, 2), (5, 9), (W - 1, W - 3)] {
+        assert_eq!(px(&got, W, 4, x, y), px(&pat, W, 4, x - 4, y - 2), "moved ({x}, {y})");
+    }
+    assert_eq!(px(&got, W, 4, 1, 1), [0, 0, 0, 0], "outside the moved box");
+    // Scaled 2× from the lower-left quarter and mirrored vertically: through a temporary.
+    let q = W as i32 / 2;
+    let up = blit_cmd(0xf, (1, RGBA8, FULL), (2, RGBA8, [0, q, 0, q, -q, 1]), None);
+    let mut c = Cmds::default();
+    c.push(BLIT, 0, &up).push(BLIT, 0, &resolve);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let got = level0(&out);
+    for y in 0..W {
+        for x in 0..W {
+            let (sx, sy) = (x / 2, W / 2 - 1 - y / 2);
+            assert_eq!(px(&got, W, 4, x, y), px(&pat, W, 4, sx, sy), "scaled ({x}, {y})");
+        }
+    }
+}
+
+/// R8G8B8A8_SRGB: sRGB storage (viewed linearly as RGBA8).
+const SRGBA8: u32 = 104;
+
+/// A copy between 4× resources of different storage formats (RGBA8 → sRGB; piglit
+/// arb_framebuffer_srgb-blit … msaa): per sample, so the partly covered pixels of the
+/// drawn triangle resolve to the same mixes; an sRGB view of the destination encodes.
+#[test]
+fn multisample_copies_convert_between_formats() {
+    let _s = start();
+    let _ms = target(1, 4);
+    let srgb = |handle, samples| {
+        let a = virgl_renderer_resource_create_args {
+            nr_samples: samples,
+            ..args(handle, TEX_2D, SRGBA8, W, W, 1, 1, 0)
+        };
+        assert_eq!(create(a), 0);
+        virgl_renderer_ctx_attach_resource(1, handle as i32);
+        a
+    };
+    let _ms_srgb = srgb(4, 4);
+    let direct = target(2, 0);
+    let copied = srgb(5, 0);
+    vertex_buffer(3, &[[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]);
+    let resolves = |c: &mut Cmds| {
+        c.push(BLIT, 0, &blit_cmd(0xf, (4, SRGBA8, FULL), (1, RGBA8, FULL), None));
+        c.push(BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBA8, FULL), None));
+        // Linear views on both sides: the stored bytes resolved unconverted.
+        c.push(BLIT, 0, &blit_cmd(0xf, (5, RGBA8, FULL), (4, RGBA8, FULL), None));
+    };
+    let mut c = Cmds::default();
+    draw_triangle(&mut c);
+    resolves(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let (a, b) = (level0(&direct), level0(&copied));
+    let mixed = (0..W * W).filter(|i| (1..255).contains(&a[*i as usize * 4])).count();
+    assert!(mixed >= W as usize / 2, "{mixed} mixed pixels");
+    assert_eq!(a, b, "0 and 255 encode to themselves: the same samples resolve alike");
+    // Grey 128 encodes to sRGB 188 (0.502 → 0.7355).
+    let grey = [0.5f32, 0.5, 0.5, 1.0].map(f32::to_bits);
+    let mut c = Cmds::default();
+    c.push(CLEAR, 0, &[1 << 2, grey[0], grey[1], grey[2], grey[3], 0, 0, 0]);
+    resolves(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let (a, b) = (level0(&direct), level0(&copied));
+    assert_eq!(px(&a, W, 4, 3, 3), [128, 128, 128, 255]);
+    let p = px(&b, W, 4, 3, 3);
+    assert!(p[..3].iter().all(|&v| (187..=189).contains(&v)) && p[3] == 255, "{p:?}");
 }
 
 /// A mirrored, moved resolve (piglit ext_framebuffer_multisample-blit-flipped): resolved

@@ -46,6 +46,7 @@ pub mod framebuffer;
 mod gbm;
 mod gbm_texture;
 mod limits;
+mod msaa_blit;
 mod program;
 mod raw;
 mod readback;

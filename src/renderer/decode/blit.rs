@@ -1,6 +1,7 @@
 //! BLIT through host staging: same-format copies with nearest scaling and mirroring, and
 //! conversion between the 8-bit UNORM RGBA orders. Blits with a multisample side go to GL
-//! only ([`multisample_refusal`] says which ones glBlitFramebuffer does).
+//! only ([`multisample_refusal`] says which ones it does, [`upsample_through`] which take
+//! two steps).
 
 use super::resource::{alloc, desc, raw, read_box, stage, write_box};
 use super::{attached, fail, skip, CmdResult};
@@ -101,28 +102,49 @@ fn blit_mode(
 
 /// Why a blit with a multisample side is not executed, or `None` when GL does it: a
 /// resolve (multisample source, single-sample destination; one glBlitFramebuffer, or two
-/// through a temporary texture when it moves, scales, mirrors or converts), or a copy
-/// between equal sample counts of one storage format and identical unmirrored rectangles. A
-/// single-sample source into a multisample destination would need a draw: refused.
+/// through a temporary texture when it moves, scales, mirrors or converts); a single-sample
+/// source into a multisample destination (GL replicates the source value into every sample;
+/// scaled or mirrored ones first go through a temporary texture: [`upsample_through`]); a
+/// copy between equal sample counts over rectangles of one size, unmirrored (GL 4.4 converts
+/// between formats there; an older host's GL error fails the command). Not done: copies
+/// between different sample counts (GL refuses them) and scaled or mirrored copies between
+/// multisample resources (they would need a per-sample draw).
 fn multisample_refusal(b: &Blit, sd: &ResourceDesc, dd: &ResourceDesc) -> Option<&'static str> {
     let (ss, ds) = (sd.nr_samples.max(1), dd.nr_samples.max(1));
-    if ds == 1 {
+    if ds == 1 || ss == 1 {
         return None;
     }
     if ss != ds {
-        return Some("into a multisample resource from another sample count");
+        return Some("between multisample resources of different sample counts");
     }
-    // One storage format (GL's rule); the views may differ in sRGB-ness, which the GL
-    // path handles or refuses.
-    if sd.format.id != dd.format.id {
-        return Some("a multisample copy between formats");
-    }
-    let (s, d) = (b.src.bx, b.dst.bx);
-    let positive = |v: u32| (v as i32) > 0;
-    if (s.x, s.y, s.w, s.h) != (d.x, d.y, d.w, d.h) || !positive(s.w) || !positive(s.h) {
-        return Some("a scaled, moved or mirrored multisample copy");
+    if !same_size_unmirrored(b) {
+        return Some("a scaled or mirrored copy between multisample resources");
     }
     None
+}
+
+/// Whether the source and destination rectangles have one positive size.
+fn same_size_unmirrored(b: &Blit) -> bool {
+    let (s, d) = (b.src.bx, b.dst.bx);
+    let positive = |v: u32| (v as i32) > 0;
+    positive(s.w) && positive(s.h) && (s.w, s.h) == (d.w, d.h)
+}
+
+/// For a single-sample source scaled or mirrored into a multisample destination (GL
+/// upsamples only between rectangles of one size): the destination's GL internal format
+/// and level size, for the temporary texture the blit goes through
+/// ([`crate::backend::gl::GlBackend::blit_upsampling`]). `None`: one glBlitFramebuffer, or
+/// not an upsample.
+pub(super) fn upsample_through(
+    resources: &std::collections::HashMap<u32, crate::renderer::Resource>,
+    b: &Blit,
+) -> Option<(u32, (u32, u32))> {
+    let (sd, dd) = (resources.get(&b.src.res_handle)?.desc, resources.get(&b.dst.res_handle)?.desc);
+    if sd.nr_samples > 1 || dd.nr_samples <= 1 || same_size_unmirrored(b) {
+        return None;
+    }
+    let (w, h, _) = crate::model::transfer::level_extent(&dd, b.dst.level);
+    Some((dd.format.gl?.internal, (w, h)))
 }
 
 pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
@@ -316,16 +338,23 @@ mod tests {
             assert_eq!(multisample_refusal(b, &ms, &ss), None);
         }
         assert_eq!(multisample_refusal(&same, &ms, &res(bgra, 0)), None);
-        // Single → multisample, 4x → 8x, and 4x → 4x copies GL cannot do: refused.
-        assert!(multisample_refusal(&same, &ss, &ms).is_some());
+        // Single → multisample (scaled, moved or mirrored too: through a temporary when
+        // the sizes differ or it mirrors), and 4x → 4x moved or between formats: GL's.
+        for b in [&same, &scaled, &moved, &mirrored, &view] {
+            assert_eq!(multisample_refusal(b, &ss, &ms), None);
+        }
+        assert_eq!(multisample_refusal(&moved, &ms, &ms), None);
+        assert_eq!(multisample_refusal(&same, &ms, &res(bgra, 4)), None);
+        // 4x → 8x, and scaled or mirrored 4x → 4x copies: refused.
         assert!(multisample_refusal(&same, &ms, &res(rgba, 8)).is_some());
-        for b in [&scaled, &moved, &mirrored] {
+        for b in [&scaled, &mirrored] {
             assert!(multisample_refusal(b, &ms, &ms).is_some());
         }
+        assert!(!same_size_unmirrored(&scaled) && !same_size_unmirrored(&mirrored));
+        assert!(same_size_unmirrored(&moved) && same_size_unmirrored(&same));
         // An sRGB view (R8G8B8A8_SRGB, 104) of the same storage is the GL path's to check.
         let srgb = blit(side(f, 0, 16), side(104, 0, 16));
         assert_eq!(multisample_refusal(&srgb, &ms, &ms), None);
-        assert!(multisample_refusal(&same, &ms, &res(bgra, 4)).is_some());
     }
 
     #[test]

@@ -668,11 +668,17 @@ fn blit_gl_layers(
         };
         let src = attachment(gl, resources, &surf(&b.src))?.0;
         let dst = attachment(gl, resources, &surf(&b.dst))?.0;
-        match resolve_through(resources, b, src_rect != dst_rect) {
-            Some((internal, size)) => gl.blit_resolving(
+        let up = super::blit::upsample_through(resources, b);
+        match (resolve_through(resources, b, src_rect != dst_rect), up) {
+            (Some((internal, size)), _) => gl.blit_resolving(
                 src, dst, internal, size, src_rect, dst_rect, gl_mask, linear, scissor,
             ),
-            None => gl.blit_textures(src, dst, src_rect, dst_rect, gl_mask, linear, scissor),
+            (None, Some((internal, size))) => gl.blit_upsampling(
+                src, dst, internal, size, src_rect, dst_rect, gl_mask, linear, scissor,
+            ),
+            (None, None) => {
+                gl.blit_textures(src, dst, src_rect, dst_rect, gl_mask, linear, scissor)
+            }
         }
         .map_err(gl_fail)?;
     }
