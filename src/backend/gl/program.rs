@@ -298,6 +298,8 @@ impl GlBackend {
             )));
         }
         let program = self.link(&glsl)?;
+        // The program current in GL changes here (to none at the end).
+        self.draw.current_program = None;
         let info = self.bindings(program, glsl);
         if let Err(e) = self.check("program bindings") {
             // SAFETY: the context is current; the program is ours and not cached.
@@ -435,7 +437,13 @@ impl GlBackend {
     pub fn use_program(&mut self, id: ProgramId) -> Result<()> {
         self.entry(id)?;
         self.begin()?;
+        let current = self.draw.current_program == Some(id) && self.single_context();
         let e = self.programs.touch(id).expect("checked above");
+        if current {
+            // Current already, with its enables (nothing else changes them).
+            return Ok(());
+        }
+        self.draw.current_program = None;
         let (p, point_size, clip) = (e.program, e.info.point_size, e.info.clip_distances);
         let gl = &self.gl;
         // SAFETY: the context is current; the program is a live cached one.
@@ -454,7 +462,9 @@ impl GlBackend {
                 }
             }
         }
-        self.check("glUseProgram")
+        self.check("glUseProgram")?;
+        self.draw.current_program = Some(id);
+        Ok(())
     }
 
     /// Fills constant buffer `index` of `stage` in program `id` (and makes `id` current):
@@ -480,15 +490,28 @@ impl GlBackend {
         };
         let (p, loc) = (e.program, cb.loc);
         let n = data.len().min(cb.len as usize * 4);
-        let mut v = data[..n].to_vec();
-        v.resize(n.div_ceil(4) * 4, 0);
+        // Whole uvec4s: the data as it is, or a copy with the last one padded.
+        let padded;
+        let v = if n % 4 == 0 {
+            &data[..n]
+        } else {
+            let mut c = data[..n].to_vec();
+            c.resize(n.div_ceil(4) * 4, 0);
+            padded = c;
+            &padded[..]
+        };
         self.begin()?;
+        let current = self.draw.current_program == Some(id) && self.single_context();
         // SAFETY: the context is current; the program is a live cached one; `v` holds
         // whole uvec4s, no more than the array has.
         unsafe {
-            self.gl.use_program(Some(p));
+            if !current {
+                self.gl.use_program(Some(p));
+                // Current now, but without its enables.
+                self.draw.current_program = None;
+            }
             if !v.is_empty() {
-                self.gl.uniform_4_u32_slice(loc.as_ref(), &v);
+                self.gl.uniform_4_u32_slice(loc.as_ref(), v);
             }
         }
         self.check("constant buffer upload")
