@@ -277,6 +277,20 @@ pub struct ProgramMemo {
 /// Programs remembered per sub-context.
 pub const MAX_MEMO: usize = 256;
 
+/// What a draw derived from a sub-context's state, kept for the next draw while neither
+/// the state (the sub-context's version) nor the context's attached resources (their
+/// removal count) changed: under that key, every resource the bound state and framebuffer
+/// name was found attached, and `program` (the program number; it may have been evicted
+/// since, which the draw checks) and `blend` (the bound blend state with padding alphas
+/// applied) are what the state asks for.
+#[derive(Clone, Debug, Default)]
+pub struct DrawCache {
+    /// (attached-set removals, sub-context version) it was made at; `None`: nothing kept.
+    pub key: Option<(u64, u64)>,
+    pub program: u64,
+    pub blend: BlendGl,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use super::{attached, fail, log_once, skip, CmdResult, Fail};
 use crate::backend::gl::draw::{Attachment, DrawCall, OutKind, TextureInput, VertexInput};
 use crate::backend::gl::draw::{ClearCall, IndexInput};
 use crate::backend::gl::streamout::XfbDraw;
-use crate::backend::gl::GlBackend;
+use crate::backend::gl::{GlBackend, ProgramId};
 use crate::backend::Storage;
 use crate::error::Error;
 use crate::model::format::{self, Kind};
@@ -25,7 +25,9 @@ use crate::renderer::context::{
     ERROR_CTX_ILLEGAL_SURFACE,
 };
 use crate::renderer::objects::Surface;
-use crate::renderer::state::{Bound, ProgramInputs, ProgramMemoKey, ShaderObj, MAX_MEMO};
+use crate::renderer::state::{
+    Bound, DrawCache, ProgramInputs, ProgramMemoKey, ShaderObj, MAX_MEMO,
+};
 use crate::renderer::{Renderer, Resource};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -151,7 +153,7 @@ fn check_bound_attached(r: &Renderer, ctx_id: u32, bound: &Bound) -> CmdResult {
 /// CLEAR on the GL backend.
 pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
     own_queries(r, ctx_id)?;
-    let fb = r.context(ctx_id)?.sub().fb.clone();
+    let fb = r.context(ctx_id)?.sub_unchanged().fb.clone();
     check_fb_attached(r, ctx_id, &fb)?;
     let Renderer { backend, resources, .. } = r;
     let gl = backend.gl_mut().expect("callers check for GL");
@@ -236,19 +238,35 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
     // The framebuffer and bound state are lent out of the sub-context for the draw (no copy
     // per draw; the draw path reads them only through `fb` and `bound`) and go back on
     // every path.
-    let (fb, bound) = {
-        let sub = r.context(ctx_id)?.sub();
-        (std::mem::take(&mut sub.fb), std::mem::take(&mut sub.bound))
+    let (fb, bound, cache) = {
+        let c = r.context(ctx_id)?;
+        let removals = c.resources.removals();
+        let sub = c.sub_unchanged();
+        let key = (removals, sub.version);
+        let hit = (sub.draw_cache.key == Some(key))
+            .then_some((sub.draw_cache.program, sub.draw_cache.blend));
+        let cache = Cached { key, hit };
+        (std::mem::take(&mut sub.fb), std::mem::take(&mut sub.bound), cache)
     };
-    let result = draw_bound(r, ctx_id, info, prim, from_xfb, &fb, &bound);
+    let result = draw_bound(r, ctx_id, info, prim, from_xfb, &fb, &bound, cache);
     if let Ok(c) = r.context(ctx_id) {
-        let sub = c.sub();
+        let sub = c.sub_unchanged();
         (sub.fb, sub.bound) = (fb, bound);
     }
     result
 }
 
+/// The sub-context's [`DrawCache`] as a draw finds it.
+#[derive(Clone, Copy)]
+struct Cached {
+    /// The current key (what a new cache is made under).
+    key: (u64, u64),
+    /// Made under the current key: the program number and the blend state.
+    hit: Option<(u64, BlendGl)>,
+}
+
 /// DRAW_VBO with the sub-context's framebuffer and bound state.
+#[allow(clippy::too_many_arguments)]
 fn draw_bound(
     r: &mut Renderer,
     ctx_id: u32,
@@ -257,6 +275,7 @@ fn draw_bound(
     from_xfb: Option<u64>,
     fb: &Framebuffer,
     bound: &Bound,
+    cache: Cached,
 ) -> CmdResult {
     let (Some(vs), Some(fs)) = (bound.shaders[0].clone(), bound.shaders[1].clone()) else {
         log_once(
@@ -270,109 +289,38 @@ fn draw_bound(
         return Ok(());
     }
     let gs = bound.shaders[2].clone();
-    check_fb_attached(r, ctx_id, fb)?;
-    check_bound_attached(r, ctx_id, bound)?;
+    let hit = cache.hit.filter(|&(n, _)| {
+        let gl = r.backend.gl_mut().expect("checked above");
+        gl.program_info(GlBackend::program_from_number(n)).is_ok()
+    });
+    let (program, blend, cbufs, zs) = match hit {
+        // The state and the attached resources are as the last draw checked them.
+        Some((number, blend)) => {
+            let Renderer { backend, resources, .. } = &mut *r;
+            let (cbufs, zs) = attachments(backend.gl_mut().expect("checked above"), resources, fb)?;
+            (GlBackend::program_from_number(number), blend, cbufs, zs)
+        }
+        None => {
+            check_fb_attached(r, ctx_id, fb)?;
+            check_bound_attached(r, ctx_id, bound)?;
+            let (cbufs, zs) = {
+                let Renderer { backend, resources, .. } = &mut *r;
+                attachments(backend.gl_mut().expect("checked above"), resources, fb)?
+            };
+            let (program, blend) =
+                choose_program(r, ctx_id, fb, bound, (&*vs, gs.as_deref(), &*fs), &cbufs)?;
+            r.context(ctx_id)?.sub_unchanged().draw_cache = DrawCache {
+                key: Some(cache.key),
+                program: GlBackend::program_number(program),
+                blend,
+            };
+            (program, blend, cbufs, zs)
+        }
+    };
     let d = defaults();
-    let blend = bound.blend.as_deref().unwrap_or(&d.0);
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
     let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
-    // Level 1 serves glsl_level 130: the guest's TGSI uses native integers.
-    // Fragment coordinates: the guest's TGSI asks for gallium's conventions, which run y
-    // opposite to GL's on an unflipped viewport (as facing does; see backend/gl/draw.rs).
-    let flipped = bound.viewport.scale[1] < 0.0;
-    let mut base = VariantKey { integers: true, y_inverted: !flipped, ..VariantKey::default() };
-    rast.key.apply(&mut base);
-    dsa.key.apply(&mut base);
-    if let Some(ve) = &bound.vertex_elements {
-        ve.key.apply(&mut base);
-    }
-    base.nr_cbufs = fb.cbufs.len().min(8) as u8;
-    for (i, c) in fb.cbufs.iter().enumerate().take(8) {
-        match c.map(|s| out_kind(s.format)) {
-            Some(OutKind::Sint) => base.fs_sint_outputs |= 1 << i,
-            Some(OutKind::Uint) => base.fs_uint_outputs |= 1 << i,
-            _ => {}
-        }
-    }
-    let (cbufs, zs) = {
-        let Renderer { backend, resources, .. } = &mut *r;
-        attachments(backend.gl_mut().expect("checked above"), resources, fb)?
-    };
-    for (i, a) in cbufs.iter().enumerate().take(8) {
-        base.fs_out_swizzle[i] = a.and_then(|a| a.swizzle);
-    }
-    // Colour buffers whose stored alpha is padding blend with a destination alpha of one.
-    let no_alpha = fb.cbufs.iter().take(8).enumerate().fold(0u8, |m, (i, c)| match c {
-        Some(s) if gl_state::alpha_is_padding(s.format) => m | 1 << i,
-        _ => m,
-    });
-    let blend = &blend.with_dst_alpha_one(no_alpha);
-    // Shadow samplers of depth views take the view's swizzle in the shader.
-    let shadow = |stage: usize| {
-        let mut out = [None; 16];
-        for (i, v) in bound.views[stage].iter().enumerate().take(16) {
-            if let Some(v) = v.as_ref().filter(|v| v.gl.format.is_depth_or_stencil()) {
-                out[i] = Some(super::buffers::swizzle_code(v.gl.swizzle));
-            }
-        }
-        out
-    };
-    let (vs_shadow, fs_shadow) = (shadow(0), shadow(1));
-    let bsw = [0, 1, 2].map(|s| super::buffers::buffer_swizzles(bound, s));
-    // The program, through the sub-context's memo: the stage keys are a function of the
-    // shaders and of (base, sampler swizzles), so only a miss derives them (and hashes the
-    // TGSI texts in the program cache). A draw with the last draw's inputs (the common
-    // case: state unchanged between draws) takes its program after a plain comparison,
-    // without hashing the key.
-    let ids = (vs.id, fs.id, gs.as_ref().map_or(0, |g| g.id));
-    let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow, bsw);
-    let memo = &r.context(ctx_id)?.sub().memo;
-    let (remembered, memo_key) = match memo.last.as_deref() {
-        Some((last, p)) if *last == inputs => (Some(*p), None),
-        _ => {
-            let key = memo_digest(&inputs);
-            (memo.map.get(&key).copied(), Some(key))
-        }
-    };
-    let gl = r.backend.gl_mut().expect("checked above");
-    let program = match remembered.map(GlBackend::program_from_number) {
-        Some(p) if gl.program_info(p).is_ok() => p,
-        _ => {
-            let mut keys = stage_keys(&vs, gs.as_deref(), &fs, base);
-            let n = keys.len();
-            keys[0].shadow_swizzle = vs_shadow;
-            keys[n - 1].shadow_swizzle = fs_shadow;
-            keys[n - 2].stream_output = gs.as_deref().unwrap_or(&vs).stream_output;
-            (keys[0].buffer_swizzle, keys[n - 1].buffer_swizzle) = (bsw[0], bsw[1]);
-            if n == 3 {
-                keys[1].buffer_swizzle = bsw[2];
-            }
-            let mut stages: Vec<(&str, &VariantKey)> = vec![(&vs.text, &keys[0])];
-            if let Some(g) = &gs {
-                stages.push((&g.text, &keys[1]));
-            }
-            stages.push((&fs.text, &keys[n - 1]));
-            let p = gl
-                .program(&stages)
-                .map_err(|e| fail(super::state::ERROR_CTX_ILLEGAL_SHADER, e.msg))?;
-            let memo = &mut r.context(ctx_id)?.sub().memo.map;
-            if memo.len() >= MAX_MEMO {
-                memo.clear();
-            }
-            let key = memo_key.unwrap_or_else(|| memo_digest(&inputs));
-            memo.insert(key, GlBackend::program_number(p));
-            p
-        }
-    };
-    let number = GlBackend::program_number(program);
-    if memo_key.is_some() || remembered != Some(number) {
-        // Not the last draw's inputs (a memo hit or a new program), or the last draw's
-        // program was evicted and rebuilt: these become the last.
-        match &mut r.context(ctx_id)?.sub().memo.last {
-            Some(last) => **last = (inputs, number),
-            last => *last = Some(Box::new((inputs, number))),
-        }
-    }
+    let blend = &blend;
     let Renderer { backend, resources, .. } = &mut *r;
     let gl = backend.gl_mut().expect("checked above");
     // Vertex inputs the program reads.
@@ -495,6 +443,117 @@ fn draw_bound(
     };
     super::buffers::bind_for_draw(gl, resources, bound, program)?;
     gl.draw(&call).map_err(gl_fail)
+}
+
+/// The program for the bound shaders under the state's variant keys, through the
+/// sub-context's memo (building it on a miss), and the blend state with padding alphas
+/// applied. The caller checked that every resource the state names is attached.
+fn choose_program(
+    r: &mut Renderer,
+    ctx_id: u32,
+    fb: &Framebuffer,
+    bound: &Bound,
+    (vs, gs, fs): (&ShaderObj, Option<&ShaderObj>, &ShaderObj),
+    cbufs: &[Option<Attachment>],
+) -> Result<(ProgramId, BlendGl), Fail> {
+    let d = defaults();
+    let blend = bound.blend.as_deref().unwrap_or(&d.0);
+    let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
+    let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
+    // Level 1 serves glsl_level 130: the guest's TGSI uses native integers.
+    // Fragment coordinates: the guest's TGSI asks for gallium's conventions, which run y
+    // opposite to GL's on an unflipped viewport (as facing does; see backend/gl/draw.rs).
+    let flipped = bound.viewport.scale[1] < 0.0;
+    let mut base = VariantKey { integers: true, y_inverted: !flipped, ..VariantKey::default() };
+    rast.key.apply(&mut base);
+    dsa.key.apply(&mut base);
+    if let Some(ve) = &bound.vertex_elements {
+        ve.key.apply(&mut base);
+    }
+    base.nr_cbufs = fb.cbufs.len().min(8) as u8;
+    for (i, c) in fb.cbufs.iter().enumerate().take(8) {
+        match c.map(|s| out_kind(s.format)) {
+            Some(OutKind::Sint) => base.fs_sint_outputs |= 1 << i,
+            Some(OutKind::Uint) => base.fs_uint_outputs |= 1 << i,
+            _ => {}
+        }
+    }
+    for (i, a) in cbufs.iter().enumerate().take(8) {
+        base.fs_out_swizzle[i] = a.and_then(|a| a.swizzle);
+    }
+    // Colour buffers whose stored alpha is padding blend with a destination alpha of one.
+    let no_alpha = fb.cbufs.iter().take(8).enumerate().fold(0u8, |m, (i, c)| match c {
+        Some(s) if gl_state::alpha_is_padding(s.format) => m | 1 << i,
+        _ => m,
+    });
+    let blend = blend.with_dst_alpha_one(no_alpha);
+    // Shadow samplers of depth views take the view's swizzle in the shader.
+    let shadow = |stage: usize| {
+        let mut out = [None; 16];
+        for (i, v) in bound.views[stage].iter().enumerate().take(16) {
+            if let Some(v) = v.as_ref().filter(|v| v.gl.format.is_depth_or_stencil()) {
+                out[i] = Some(super::buffers::swizzle_code(v.gl.swizzle));
+            }
+        }
+        out
+    };
+    let (vs_shadow, fs_shadow) = (shadow(0), shadow(1));
+    let bsw = [0, 1, 2].map(|s| super::buffers::buffer_swizzles(bound, s));
+    // The program, through the sub-context's memo: the stage keys are a function of the
+    // shaders and of (base, sampler swizzles), so only a miss derives them (and hashes the
+    // TGSI texts in the program cache). A draw with the last draw's inputs (the common
+    // case: state unchanged between draws) takes its program after a plain comparison,
+    // without hashing the key.
+    let ids = (vs.id, fs.id, gs.map_or(0, |g| g.id));
+    let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow, bsw);
+    let memo = &r.context(ctx_id)?.sub_unchanged().memo;
+    let (remembered, memo_key) = match memo.last.as_deref() {
+        Some((last, p)) if *last == inputs => (Some(*p), None),
+        _ => {
+            let key = memo_digest(&inputs);
+            (memo.map.get(&key).copied(), Some(key))
+        }
+    };
+    let gl = r.backend.gl_mut().expect("checked above");
+    let program = match remembered.map(GlBackend::program_from_number) {
+        Some(p) if gl.program_info(p).is_ok() => p,
+        _ => {
+            let mut keys = stage_keys(vs, gs, fs, base);
+            let n = keys.len();
+            keys[0].shadow_swizzle = vs_shadow;
+            keys[n - 1].shadow_swizzle = fs_shadow;
+            keys[n - 2].stream_output = gs.unwrap_or(vs).stream_output;
+            (keys[0].buffer_swizzle, keys[n - 1].buffer_swizzle) = (bsw[0], bsw[1]);
+            if n == 3 {
+                keys[1].buffer_swizzle = bsw[2];
+            }
+            let mut stages: Vec<(&str, &VariantKey)> = vec![(&vs.text, &keys[0])];
+            if let Some(g) = gs {
+                stages.push((&g.text, &keys[1]));
+            }
+            stages.push((&fs.text, &keys[n - 1]));
+            let p = gl
+                .program(&stages)
+                .map_err(|e| fail(super::state::ERROR_CTX_ILLEGAL_SHADER, e.msg))?;
+            let memo = &mut r.context(ctx_id)?.sub_unchanged().memo.map;
+            if memo.len() >= MAX_MEMO {
+                memo.clear();
+            }
+            let key = memo_key.unwrap_or_else(|| memo_digest(&inputs));
+            memo.insert(key, GlBackend::program_number(p));
+            p
+        }
+    };
+    let number = GlBackend::program_number(program);
+    if memo_key.is_some() || remembered != Some(number) {
+        // Not the last draw's inputs (a memo hit or a new program), or the last draw's
+        // program was evicted and rebuilt: these become the last.
+        match &mut r.context(ctx_id)?.sub_unchanged().memo.last {
+            Some(last) => **last = (inputs, number),
+            last => *last = Some(Box::new((inputs, number))),
+        }
+    }
+    Ok((program, blend))
 }
 
 /// BLIT on GL (glBlitFramebuffer: scaling with nearest or linear filtering, mirroring,
