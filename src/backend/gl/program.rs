@@ -24,7 +24,7 @@ use crate::model::shader::{self, Processor, ShaderInfo, VariantKey};
 use glow::HasContext;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 /// Programs kept at most.
 pub const MAX_PROGRAMS: usize = 1024;
@@ -93,11 +93,32 @@ struct Entry {
     info: ProgramInfo,
 }
 
+/// Hashes [`ProgramId`]s (our own sequence numbers, never the guest's: no keyed hash
+/// needed) with one multiplication; every draw looks its program up several times.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// Owned by [`GlBackend`]; see the module docs.
 pub(super) struct ProgramCache {
     hasher: RandomState,
     by_hash: HashMap<u64, Vec<ProgramId>>,
-    entries: HashMap<ProgramId, Entry>,
+    entries: HashMap<ProgramId, Entry, BuildHasherDefault<IdHasher>>,
     failures: VecDeque<(u64, Stages, Error)>,
     clock: u64,
     next_id: u64,
@@ -111,7 +132,7 @@ impl ProgramCache {
         ProgramCache {
             hasher: RandomState::new(),
             by_hash: HashMap::new(),
-            entries: HashMap::new(),
+            entries: HashMap::default(),
             failures: VecDeque::new(),
             clock: 0,
             next_id: 1,
