@@ -31,7 +31,7 @@ use crate::renderer::state::{
 use crate::renderer::{Renderer, Resource};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The default state objects (what a sub-context draws with before it binds its own).
 fn defaults() -> &'static (BlendGl, DsaGl, RasterizerGl) {
@@ -238,34 +238,24 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
     // The framebuffer and bound state are lent out of the sub-context for the draw (no copy
     // per draw; the draw path reads them only through `fb` and `bound`) and go back on
     // every path.
-    let (fb, bound, cache) = {
+    let (fb, bound, mut cache, key) = {
         let c = r.context(ctx_id)?;
         let removals = c.resources.removals();
         let sub = c.sub_unchanged();
         let key = (removals, sub.version);
-        let hit = (sub.draw_cache.key == Some(key))
-            .then_some((sub.draw_cache.program, sub.draw_cache.blend));
-        let cache = Cached { key, hit };
-        (std::mem::take(&mut sub.fb), std::mem::take(&mut sub.bound), cache)
+        let (fb, bound) = (std::mem::take(&mut sub.fb), std::mem::take(&mut sub.bound));
+        (fb, bound, std::mem::take(&mut sub.draw_cache), key)
     };
-    let result = draw_bound(r, ctx_id, info, prim, from_xfb, &fb, &bound, cache);
+    let result = draw_bound(r, ctx_id, info, prim, from_xfb, (&fb, &bound), &mut cache, key);
     if let Ok(c) = r.context(ctx_id) {
         let sub = c.sub_unchanged();
-        (sub.fb, sub.bound) = (fb, bound);
+        (sub.fb, sub.bound, sub.draw_cache) = (fb, bound, cache);
     }
     result
 }
 
-/// The sub-context's [`DrawCache`] as a draw finds it.
-#[derive(Clone, Copy)]
-struct Cached {
-    /// The current key (what a new cache is made under).
-    key: (u64, u64),
-    /// Made under the current key: the program number and the blend state.
-    hit: Option<(u64, BlendGl)>,
-}
-
-/// DRAW_VBO with the sub-context's framebuffer and bound state.
+/// DRAW_VBO with the sub-context's framebuffer and bound state, and the draw cache (kept
+/// when made under `key`, else made again).
 #[allow(clippy::too_many_arguments)]
 fn draw_bound(
     r: &mut Renderer,
@@ -273,11 +263,11 @@ fn draw_bound(
     info: &DrawVbo,
     prim: gl_state::PrimitiveGl,
     from_xfb: Option<u64>,
-    fb: &Framebuffer,
-    bound: &Bound,
-    cache: Cached,
+    (fb, bound): (&Framebuffer, &Bound),
+    cache: &mut DrawCache,
+    key: (u64, u64),
 ) -> CmdResult {
-    let (Some(vs), Some(fs)) = (bound.shaders[0].clone(), bound.shaders[1].clone()) else {
+    let (Some(vs), Some(fs)) = (bound.shaders[0].as_deref(), bound.shaders[1].as_deref()) else {
         log_once(
             (ccmd::DRAW_VBO, 3),
             "DRAW_VBO without a vertex and a fragment shader: nothing drawn",
@@ -288,76 +278,35 @@ fn draw_bound(
         skip(r, ctx_id, (ccmd::DRAW_VBO, 4), "tessellation and compute shaders");
         return Ok(());
     }
-    let gs = bound.shaders[2].clone();
-    let hit = cache.hit.filter(|&(n, _)| {
+    let gs = bound.shaders[2].as_deref();
+    let valid = cache.key == Some(key) && {
         let gl = r.backend.gl_mut().expect("checked above");
-        gl.program_info(GlBackend::program_from_number(n)).is_ok()
-    });
-    let (program, blend, cbufs, zs) = match hit {
-        // The state and the attached resources are as the last draw checked them.
-        Some((number, blend)) => {
-            let Renderer { backend, resources, .. } = &mut *r;
-            let (cbufs, zs) = attachments(backend.gl_mut().expect("checked above"), resources, fb)?;
-            (GlBackend::program_from_number(number), blend, cbufs, zs)
-        }
-        None => {
-            check_fb_attached(r, ctx_id, fb)?;
-            check_bound_attached(r, ctx_id, bound)?;
-            let (cbufs, zs) = {
-                let Renderer { backend, resources, .. } = &mut *r;
-                attachments(backend.gl_mut().expect("checked above"), resources, fb)?
-            };
-            let (program, blend) =
-                choose_program(r, ctx_id, fb, bound, (&*vs, gs.as_deref(), &*fs), &cbufs)?;
-            r.context(ctx_id)?.sub_unchanged().draw_cache = DrawCache {
-                key: Some(cache.key),
-                program: GlBackend::program_number(program),
-                blend,
-            };
-            (program, blend, cbufs, zs)
-        }
+        gl.program_info(GlBackend::program_from_number(cache.program)).is_ok()
     };
+    if !valid {
+        // Derived again in full; kept only once all of it succeeded.
+        cache.key = None;
+        check_fb_attached(r, ctx_id, fb)?;
+        check_bound_attached(r, ctx_id, bound)?;
+        {
+            let Renderer { backend, resources, .. } = &mut *r;
+            let gl = backend.gl_mut().expect("checked above");
+            (cache.cbufs, cache.zs) = attachments(gl, resources, fb)?;
+        }
+        let (program, blend) = choose_program(r, ctx_id, fb, bound, (vs, gs, fs), &cache.cbufs)?;
+        (cache.program, cache.blend) = (GlBackend::program_number(program), blend);
+        let Renderer { backend, resources, .. } = &mut *r;
+        let gl = backend.gl_mut().expect("checked above");
+        cache.vertices = vertex_inputs(gl, resources, bound, vs.inputs)?;
+        cache.textures = texture_inputs(gl, resources, bound, program)?;
+        cache.key = Some(key);
+    }
+    let program = GlBackend::program_from_number(cache.program);
     let d = defaults();
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
     let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
-    let blend = &blend;
     let Renderer { backend, resources, .. } = &mut *r;
     let gl = backend.gl_mut().expect("checked above");
-    // Vertex inputs the program reads.
-    let reads = vs.inputs;
-    let mut vertices = Vec::new();
-    if let Some(ve) = &bound.vertex_elements {
-        for (loc, a) in ve.attribs.iter().enumerate() {
-            if reads & (1 << loc) == 0 {
-                continue;
-            }
-            let vb = bound.vertex_buffers.get(a.buffer_index as usize).copied().unwrap_or_default();
-            if vb.res_handle == 0 {
-                return Err(fail(
-                    ERROR_CTX_ILLEGAL_RESOURCE,
-                    format!(
-                        "vertex attribute {loc} reads vertex buffer {}, which is unbound",
-                        a.buffer_index
-                    ),
-                ));
-            }
-            let (name, _, desc) = gl_resource(gl, resources, vb.res_handle)?;
-            if desc.target != Target::Buffer {
-                return Err(fail(
-                    ERROR_CTX_ILLEGAL_RESOURCE,
-                    format!("vertex buffer {} is not a buffer", vb.res_handle),
-                ));
-            }
-            vertices.push(VertexInput {
-                location: loc as u32,
-                attrib: *a,
-                buffer: name,
-                buffer_size: u64::from(desc.width),
-                stride: vb.stride,
-                base: u64::from(vb.offset),
-            });
-        }
-    }
     let index = if info.indexed {
         let ib = bound.index_buffer;
         if ib.res_handle == 0 || !matches!(ib.index_size, 1 | 2 | 4) {
@@ -379,7 +328,103 @@ fn draw_bound(
     } else {
         None
     };
-    // Textures for each stage's samplers.
+    // Inline constants by stage (a shared buffer each: no copy).
+    let mut constants: [(Processor, Arc<[u32]>); 3] =
+        [ShaderType::Vertex, ShaderType::Geometry, ShaderType::Fragment]
+            .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()));
+    let mut n = 0;
+    for i in 0..constants.len() {
+        if !constants[i].1.is_empty() {
+            constants.swap(n, i);
+            n += 1;
+        }
+    }
+    let last = gs.unwrap_or(vs);
+    let capture = super::streamout::capture(gl, resources, bound, last, gs.is_some(), prim.mode)?;
+    let xfb = capture.as_ref().map(|c| XfbDraw {
+        set: c.set,
+        buffers: &c.buffers,
+        prim: c.prim,
+        strides: c.strides,
+    });
+    let call = DrawCall {
+        program,
+        cbufs: &cache.cbufs,
+        zs: cache.zs,
+        blend: &cache.blend,
+        dsa,
+        rast,
+        blend_color: bound.blend_color,
+        stencil_ref: bound.stencil_ref,
+        sample_mask: bound.sample_mask,
+        viewport: bound.viewport,
+        scissor: bound.scissor,
+        vertices: &cache.vertices,
+        index,
+        constants: &constants[..n],
+        clip_planes: &bound.clip_planes,
+        stipple: &bound.stipple,
+        textures: &cache.textures,
+        mode: prim.mode,
+        info: *info,
+        xfb,
+        from_xfb,
+    };
+    super::buffers::bind_for_draw(gl, resources, bound, program)?;
+    gl.draw(&call).map_err(gl_fail)
+}
+
+/// The vertex inputs the program reads (`reads`: its input mask) from the bound vertex
+/// elements and buffers.
+fn vertex_inputs(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    bound: &Bound,
+    reads: u32,
+) -> Result<Vec<VertexInput>, Fail> {
+    let mut vertices = Vec::new();
+    let Some(ve) = &bound.vertex_elements else { return Ok(vertices) };
+    for (loc, a) in ve.attribs.iter().enumerate() {
+        if reads & (1 << loc) == 0 {
+            continue;
+        }
+        let vb = bound.vertex_buffers.get(a.buffer_index as usize).copied().unwrap_or_default();
+        if vb.res_handle == 0 {
+            return Err(fail(
+                ERROR_CTX_ILLEGAL_RESOURCE,
+                format!(
+                    "vertex attribute {loc} reads vertex buffer {}, which is unbound",
+                    a.buffer_index
+                ),
+            ));
+        }
+        let (name, _, desc) = gl_resource(gl, resources, vb.res_handle)?;
+        if desc.target != Target::Buffer {
+            return Err(fail(
+                ERROR_CTX_ILLEGAL_RESOURCE,
+                format!("vertex buffer {} is not a buffer", vb.res_handle),
+            ));
+        }
+        vertices.push(VertexInput {
+            location: loc as u32,
+            attrib: *a,
+            buffer: name,
+            buffer_size: u64::from(desc.width),
+            stride: vb.stride,
+            base: u64::from(vb.offset),
+        });
+    }
+    Ok(vertices)
+}
+
+/// Textures for each stage's samplers of `program` (buffer views are bound by
+/// `buffers::bind_for_draw`).
+fn texture_inputs(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    bound: &Bound,
+    program: ProgramId,
+) -> Result<Vec<TextureInput>, Fail> {
     let bindings: Vec<(usize, u32, u32)> = gl
         .program_info(program)
         .map_err(gl_fail)?
@@ -391,7 +436,7 @@ fn draw_bound(
     for (stage, samp, unit) in bindings {
         let Some(Some(view)) = bound.views[stage].get(samp as usize) else { continue };
         if view.gl.target == glow::TEXTURE_BUFFER {
-            continue; // buffers::bind_for_draw attaches buffer views.
+            continue;
         }
         let (name, target, _) = gl_resource(gl, resources, view.res)?;
         if target != view.gl.target {
@@ -404,45 +449,7 @@ fn draw_bound(
         let sampler = bound.samplers[stage].get(samp as usize).cloned().flatten().map(|s| *s);
         textures.push(TextureInput { unit, name, view: view.gl, sampler });
     }
-    let constants: Vec<(Processor, std::sync::Arc<[u32]>)> =
-        [ShaderType::Vertex, ShaderType::Geometry, ShaderType::Fragment]
-            .into_iter()
-            .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()))
-            .filter(|(_, c)| !c.is_empty())
-            .collect();
-    let last = gs.as_deref().unwrap_or(&vs);
-    let capture = super::streamout::capture(gl, resources, bound, last, gs.is_some(), prim.mode)?;
-    let xfb = capture.as_ref().map(|c| XfbDraw {
-        set: c.set,
-        buffers: &c.buffers,
-        prim: c.prim,
-        strides: c.strides,
-    });
-    let call = DrawCall {
-        program,
-        cbufs: &cbufs,
-        zs,
-        blend,
-        dsa,
-        rast,
-        blend_color: bound.blend_color,
-        stencil_ref: bound.stencil_ref,
-        sample_mask: bound.sample_mask,
-        viewport: bound.viewport,
-        scissor: bound.scissor,
-        vertices: &vertices,
-        index,
-        constants: &constants,
-        clip_planes: &bound.clip_planes,
-        stipple: &bound.stipple,
-        textures: &textures,
-        mode: prim.mode,
-        info: *info,
-        xfb,
-        from_xfb,
-    };
-    super::buffers::bind_for_draw(gl, resources, bound, program)?;
-    gl.draw(&call).map_err(gl_fail)
+    Ok(textures)
 }
 
 /// The program for the bound shaders under the state's variant keys, through the
