@@ -3,8 +3,12 @@
 //! applied in full and drawn into the resources' own textures through one framebuffer
 //! object, so transfers, blits, scanout and fences see the rendered pixels.
 //!
-//! All state is set on every draw (nothing is assumed about what the previous draw, a
-//! transfer or the VMM left in the context). Guest ranges never reach GL unchecked: every
+//! State the previous draw set (fixed-function state, framebuffer attachments, vertex
+//! array, current program and its enables, uploaded constants, primitive restart,
+//! seamless cube maps) is compared with the next draw's and not set again while the
+//! backend has used only its own GL context; anything else that changes it makes the
+//! draw set it again (`forget_*`), and with a second GL context all of it is set on every
+//! draw. Guest ranges never reach GL unchecked: every
 //! vertex attribute the program reads is checked against its buffer's size for the
 //! highest vertex the draw fetches — for indexed draws the indices are read back and
 //! scanned — and the index range against the index buffer ([`check_fetch`]).
