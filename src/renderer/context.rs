@@ -151,10 +151,11 @@ impl Context {
         sub
     }
 
-    /// The current sub-context, its state *not* marked changed: only for the draw path
-    /// (which lends `fb` and `bound` out and returns them unchanged, and writes the memo
-    /// and [`DrawCache`]), render-condition reads and inline constants (which nothing
-    /// derived caches).
+    /// The current sub-context, its state *not* marked changed: only for paths that do
+    /// not change `fb`, `bound` or the objects (clears, render-condition reads) and for
+    /// inline constants (which nothing derived caches). The draw path reaches the
+    /// sub-context through `subs` beside the renderer's other parts, also without a new
+    /// version (it writes only the memo and the [`DrawCache`]).
     pub fn sub_unchanged(&mut self) -> &mut SubContext {
         self.subs.entry(self.current_sub).or_default()
     }

@@ -8,7 +8,7 @@
 //! converts them). A draw without a vertex or fragment shader draws nothing, as upstream.
 
 use super::query::own_queries;
-use super::{attached, fail, log_once, skip, CmdResult, Fail};
+use super::{fail, log_once, skip, CmdResult, Fail};
 use crate::backend::gl::draw::{Attachment, DrawCall, OutKind, TextureInput, VertexInput};
 use crate::backend::gl::draw::{ClearCall, IndexInput};
 use crate::backend::gl::streamout::XfbDraw;
@@ -20,13 +20,14 @@ use crate::model::gl_state::{self, BlendGl, DsaGl, RasterizerGl};
 use crate::model::protocol::{ccmd, Blend, Clear, DrawVbo, Dsa, Rasterizer, ShaderType};
 use crate::model::resource::Target;
 use crate::model::shader::{self, Processor, VariantKey};
+use crate::renderer::context::{AttachedSet, SubContext, ERROR_CTX_UNSUPPORTED_FUNCTION};
 use crate::renderer::context::{
     Framebuffer, ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_RESOURCE,
     ERROR_CTX_ILLEGAL_SURFACE,
 };
 use crate::renderer::objects::Surface;
 use crate::renderer::state::{
-    Bound, DrawCache, ProgramInputs, ProgramMemoKey, ShaderObj, MAX_MEMO,
+    Bound, DrawCache, ProgramInputs, ProgramMemo, ProgramMemoKey, ShaderObj, MAX_MEMO,
 };
 use crate::renderer::{Renderer, Resource};
 use std::collections::HashMap;
@@ -128,9 +129,31 @@ fn attachments(
     Ok((cbufs, zs))
 }
 
-fn check_fb_attached(r: &Renderer, ctx_id: u32, fb: &Framebuffer) -> CmdResult {
+/// ILLEGAL_RESOURCE unless `handle` is a live resource attached to the context (`set`:
+/// its attached set; what `decode::attached` checks, on borrowed parts of the renderer).
+fn check_attached(
+    resources: &HashMap<u32, Resource>,
+    set: &AttachedSet,
+    ctx_id: u32,
+    handle: u32,
+) -> CmdResult {
+    if resources.contains_key(&handle) && set.contains(&handle) {
+        return Ok(());
+    }
+    Err(fail(
+        ERROR_CTX_ILLEGAL_RESOURCE,
+        format!("resource {handle} is unknown or not attached to context {ctx_id}"),
+    ))
+}
+
+fn check_fb_attached(
+    resources: &HashMap<u32, Resource>,
+    set: &AttachedSet,
+    ctx_id: u32,
+    fb: &Framebuffer,
+) -> CmdResult {
     for s in fb.cbufs.iter().flatten().chain(fb.zsurf.iter()) {
-        attached(r, ctx_id, s.res)?;
+        check_attached(resources, set, ctx_id, s.res)?;
     }
     Ok(())
 }
@@ -138,14 +161,19 @@ fn check_fb_attached(r: &Renderer, ctx_id: u32, fb: &Framebuffer) -> CmdResult {
 /// Every resource the bound state names is still attached to the drawing context: a
 /// binding outlives a detach or an unref, and the guest kernel hands the handle out again,
 /// possibly as another process's resource (upstream holds a reference instead).
-fn check_bound_attached(r: &Renderer, ctx_id: u32, bound: &Bound) -> CmdResult {
+fn check_bound_attached(
+    resources: &HashMap<u32, Resource>,
+    set: &AttachedSet,
+    ctx_id: u32,
+    bound: &Bound,
+) -> CmdResult {
     let vbs = bound.vertex_buffers.iter().map(|v| v.res_handle);
     let ib = std::iter::once(bound.index_buffer.res_handle);
     let views = bound.views.iter().flatten().flatten().map(|v| v.res);
     let ubos = bound.uniform_buffers.iter().flatten().flatten().map(|u| u.res);
     let so = bound.streamout.iter().flat_map(|s| s.targets.iter().flatten()).map(|t| t.res);
     for h in vbs.chain(ib).chain(views).chain(ubos).chain(so).filter(|&h| h != 0) {
-        attached(r, ctx_id, h)?;
+        check_attached(resources, set, ctx_id, h)?;
     }
     Ok(())
 }
@@ -154,8 +182,9 @@ fn check_bound_attached(r: &Renderer, ctx_id: u32, bound: &Bound) -> CmdResult {
 pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
     own_queries(r, ctx_id)?;
     let fb = r.context(ctx_id)?.sub_unchanged().fb.clone();
-    check_fb_attached(r, ctx_id, &fb)?;
-    let Renderer { backend, resources, .. } = r;
+    let Renderer { backend, resources, contexts, .. } = r;
+    let set = &contexts.get(&ctx_id).ok_or_else(|| Error::inval("unknown context"))?.resources;
+    check_fb_attached(resources, set, ctx_id, &fb)?;
     let gl = backend.gl_mut().expect("callers check for GL");
     let (cbufs, zs) = attachments(gl, resources, &fb)?;
     let call = ClearCall {
@@ -235,30 +264,33 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         return Ok(());
     }
     own_queries(r, ctx_id)?;
-    // The framebuffer and bound state are lent out of the sub-context for the draw (no copy
-    // per draw; the draw path reads them only through `fb` and `bound`) and go back on
-    // every path.
-    let (fb, bound, mut cache, key) = {
-        let c = r.context(ctx_id)?;
-        let removals = c.resources.removals();
-        let sub = c.sub_unchanged();
-        let key = (removals, sub.version);
-        let (fb, bound) = (std::mem::take(&mut sub.fb), std::mem::take(&mut sub.bound));
-        (fb, bound, std::mem::take(&mut sub.draw_cache), key)
-    };
-    let result = draw_bound(r, ctx_id, info, prim, from_xfb, (&fb, &bound), &mut cache, key);
-    if let Ok(c) = r.context(ctx_id) {
-        let sub = c.sub_unchanged();
-        (sub.fb, sub.bound, sub.draw_cache) = (fb, bound, cache);
-    }
-    result
+    // The draw reads the sub-context's state where it is, beside the backend and the
+    // resources (disjoint parts of the renderer: no copy per draw).
+    let Renderer { backend, resources, contexts, .. } = &mut *r;
+    let gl = backend.gl_mut().expect("checked above");
+    let c = contexts.get_mut(&ctx_id).ok_or_else(|| Error::inval("unknown context"))?;
+    let sub = c.subs.entry(c.current_sub).or_default();
+    let key = (c.resources.removals(), sub.version);
+    let SubContext { fb, bound, memo, draw_cache, .. } = sub;
+    let parts = DrawParts { resources, attached: &c.resources, error: &mut c.error, memo };
+    draw_bound(gl, parts, ctx_id, info, prim, from_xfb, (fb, bound), draw_cache, key)
+}
+
+/// The parts of the renderer a draw uses besides the backend and the sub-context's state.
+struct DrawParts<'a> {
+    resources: &'a mut HashMap<u32, Resource>,
+    /// The drawing context's attached resources, and its error code.
+    attached: &'a AttachedSet,
+    error: &'a mut u32,
+    memo: &'a mut ProgramMemo,
 }
 
 /// DRAW_VBO with the sub-context's framebuffer and bound state, and the draw cache (kept
 /// when made under `key`, else made again).
 #[allow(clippy::too_many_arguments)]
 fn draw_bound(
-    r: &mut Renderer,
+    gl: &mut GlBackend,
+    p: DrawParts<'_>,
     ctx_id: u32,
     info: &DrawVbo,
     prim: gl_state::PrimitiveGl,
@@ -275,28 +307,26 @@ fn draw_bound(
         return Ok(());
     };
     if bound.shaders[3..].iter().any(Option::is_some) {
-        skip(r, ctx_id, (ccmd::DRAW_VBO, 4), "tessellation and compute shaders");
+        // As `decode::skip`, on the borrowed context.
+        log_once(
+            (ccmd::DRAW_VBO, 4),
+            "tessellation and compute shaders are not implemented; skipped",
+        );
+        *p.error = ERROR_CTX_UNSUPPORTED_FUNCTION;
         return Ok(());
     }
     let gs = bound.shaders[2].as_deref();
-    let valid = cache.key == Some(key) && {
-        let gl = r.backend.gl_mut().expect("checked above");
-        gl.program_info(GlBackend::program_from_number(cache.program)).is_ok()
-    };
+    let resources = p.resources;
+    let valid = cache.key == Some(key)
+        && gl.program_info(GlBackend::program_from_number(cache.program)).is_ok();
     if !valid {
         // Derived again in full; kept only once all of it succeeded.
         cache.key = None;
-        check_fb_attached(r, ctx_id, fb)?;
-        check_bound_attached(r, ctx_id, bound)?;
-        {
-            let Renderer { backend, resources, .. } = &mut *r;
-            let gl = backend.gl_mut().expect("checked above");
-            (cache.cbufs, cache.zs) = attachments(gl, resources, fb)?;
-        }
-        let (program, blend) = choose_program(r, ctx_id, fb, bound, (vs, gs, fs), &cache.cbufs)?;
+        check_fb_attached(resources, p.attached, ctx_id, fb)?;
+        check_bound_attached(resources, p.attached, ctx_id, bound)?;
+        (cache.cbufs, cache.zs) = attachments(gl, resources, fb)?;
+        let (program, blend) = choose_program(gl, p.memo, fb, bound, (vs, gs, fs), &cache.cbufs)?;
         (cache.program, cache.blend) = (GlBackend::program_number(program), blend);
-        let Renderer { backend, resources, .. } = &mut *r;
-        let gl = backend.gl_mut().expect("checked above");
         cache.vertices = vertex_inputs(gl, resources, bound, vs.inputs)?;
         cache.textures = texture_inputs(gl, resources, bound, program)?;
         cache.key = Some(key);
@@ -305,8 +335,6 @@ fn draw_bound(
     let d = defaults();
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
     let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
-    let Renderer { backend, resources, .. } = &mut *r;
-    let gl = backend.gl_mut().expect("checked above");
     let index = if info.indexed {
         let ib = bound.index_buffer;
         if ib.res_handle == 0 || !matches!(ib.index_size, 1 | 2 | 4) {
@@ -456,8 +484,8 @@ fn texture_inputs(
 /// sub-context's memo (building it on a miss), and the blend state with padding alphas
 /// applied. The caller checked that every resource the state names is attached.
 fn choose_program(
-    r: &mut Renderer,
-    ctx_id: u32,
+    gl: &mut GlBackend,
+    memo: &mut ProgramMemo,
     fb: &Framebuffer,
     bound: &Bound,
     (vs, gs, fs): (&ShaderObj, Option<&ShaderObj>, &ShaderObj),
@@ -513,7 +541,6 @@ fn choose_program(
     // without hashing the key.
     let ids = (vs.id, fs.id, gs.map_or(0, |g| g.id));
     let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow, bsw);
-    let memo = &r.context(ctx_id)?.sub_unchanged().memo;
     let (remembered, memo_key) = match memo.last.as_deref() {
         Some((last, p)) if *last == inputs => (Some(*p), None),
         _ => {
@@ -521,7 +548,6 @@ fn choose_program(
             (memo.map.get(&key).copied(), Some(key))
         }
     };
-    let gl = r.backend.gl_mut().expect("checked above");
     let program = match remembered.map(GlBackend::program_from_number) {
         Some(p) if gl.program_info(p).is_ok() => p,
         _ => {
@@ -542,12 +568,11 @@ fn choose_program(
             let p = gl
                 .program(&stages)
                 .map_err(|e| fail(super::state::ERROR_CTX_ILLEGAL_SHADER, e.msg))?;
-            let memo = &mut r.context(ctx_id)?.sub_unchanged().memo.map;
-            if memo.len() >= MAX_MEMO {
-                memo.clear();
+            if memo.map.len() >= MAX_MEMO {
+                memo.map.clear();
             }
             let key = memo_key.unwrap_or_else(|| memo_digest(&inputs));
-            memo.insert(key, GlBackend::program_number(p));
+            memo.map.insert(key, GlBackend::program_number(p));
             p
         }
     };
@@ -555,7 +580,7 @@ fn choose_program(
     if memo_key.is_some() || remembered != Some(number) {
         // Not the last draw's inputs (a memo hit or a new program), or the last draw's
         // program was evicted and rebuilt: these become the last.
-        match &mut r.context(ctx_id)?.sub_unchanged().memo.last {
+        match &mut memo.last {
             Some(last) => **last = (inputs, number),
             last => *last = Some(Box::new((inputs, number))),
         }
