@@ -525,6 +525,34 @@ fn framebuffer_counts_and_surfaces_past_the_resource() {
     assert_eq!(level0(&rt).len(), 16 * 16 * 4);
 }
 
+/// A draw keeps what it checked and derived for the next draw with the same state (the
+/// sub-context's draw cache), but only until a resource is detached or unreferenced: the
+/// same draw after that fails instead of reading the resource.
+#[test]
+fn draws_check_again_after_a_detach_or_unref() {
+    let _s = gl_session();
+    hostile_setup();
+    let submit_draw = || {
+        let mut c = Cmds::default();
+        draw(&mut c, 0, 3, false);
+        c.submit(1)
+    };
+    assert_eq!(submit_draw(), 0, "context error {}", ctx_error(1));
+    assert_eq!(submit_draw(), 0, "context error {}", ctx_error(1));
+    // The bound vertex buffer detached: the identical draw fails.
+    virgl_renderer_ctx_detach_resource(1, 2);
+    assert_eq!(submit_draw(), libc::EINVAL);
+    assert_eq!(ctx_error(1), ILLEGAL_RESOURCE);
+    clear_ctx_error(1);
+    virgl_renderer_ctx_attach_resource(1, 2);
+    assert_eq!(submit_draw(), 0, "context error {}", ctx_error(1));
+    // The render target unreferenced: fails too.
+    virglrenderer::ffi::resource::virgl_renderer_resource_unref(1);
+    assert_eq!(submit_draw(), libc::EINVAL);
+    assert_eq!(ctx_error(1), ILLEGAL_RESOURCE);
+    clear_ctx_error(1);
+}
+
 /// Draws with no vertex buffer bound for an attribute, an unknown or unattached one, no
 /// index buffer, or an index size other than 1, 2, 4.
 #[test]

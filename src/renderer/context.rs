@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::resource::ResourceDesc;
 pub use crate::renderer::objects::Surface;
 use crate::renderer::objects::{Object, ObjectTable, MAX_OBJECTS};
-use crate::renderer::state::{Bound, ProgramMemo};
+use crate::renderer::state::{Bound, DrawCache, ProgramMemo};
 use std::collections::{HashMap, HashSet};
 
 /// Upstream's `VIRGL_ERROR_CTX_UNSUPPORTED_FUNCTION` (14): recorded for a command the
@@ -34,6 +34,39 @@ pub struct Framebuffer {
     pub zsurf: Option<Surface>,
 }
 
+/// The resources attached to a context (`ctx_attach_resource`), with a count of removals:
+/// a draw's check that every resource its bound state names is attached holds until one
+/// is removed (or the bound state changes, see [`SubContext::version`]). Every resource
+/// here is a live resource: an unref removes it from every context.
+#[derive(Debug, Default)]
+pub struct AttachedSet {
+    set: HashSet<u32>,
+    removals: u64,
+}
+
+impl AttachedSet {
+    pub fn insert(&mut self, handle: u32) -> bool {
+        self.set.insert(handle)
+    }
+
+    pub fn remove(&mut self, handle: &u32) -> bool {
+        let removed = self.set.remove(handle);
+        if removed {
+            self.removals = self.removals.wrapping_add(1);
+        }
+        removed
+    }
+
+    pub fn contains(&self, handle: &u32) -> bool {
+        self.set.contains(handle)
+    }
+
+    /// How many handles were removed so far.
+    pub fn removals(&self) -> u64 {
+        self.removals
+    }
+}
+
 /// One sub-context: an object namespace and its bound state.
 #[derive(Clone, Debug, Default)]
 pub struct SubContext {
@@ -44,6 +77,12 @@ pub struct SubContext {
     pub bound: Bound,
     /// Programs resolved for draws (shader ids + variant keys → program id).
     pub memo: ProgramMemo,
+    /// Bumped by every mutable access through [`Context::sub`] (anything that may change
+    /// `fb`, `bound` or the objects): [`DrawCache`] is valid only for the version it was
+    /// made at.
+    pub version: u64,
+    /// What the last draw derived from this state (see [`DrawCache`]).
+    pub draw_cache: DrawCache,
 }
 
 impl SubContext {
@@ -66,7 +105,7 @@ pub struct Context {
     pub capset: u32,
     pub name: String,
     /// Resources attached with `ctx_attach_resource`.
-    pub resources: HashSet<u32>,
+    pub resources: AttachedSet,
     /// Last context error (upstream's `VIRGL_ERROR_CTX_*`), 0 when none. Also set by the
     /// decoder's refusal of commands it does not execute (UNSUPPORTED_FUNCTION).
     pub error: u32,
@@ -94,7 +133,7 @@ impl Context {
             id,
             capset,
             name,
-            resources: HashSet::new(),
+            resources: AttachedSet::default(),
             error: 0,
             in_error: false,
             object_count: 0,
@@ -104,8 +143,20 @@ impl Context {
         }
     }
 
-    /// The current sub-context (recreated empty should it be missing).
+    /// The current sub-context (recreated empty should it be missing), its state marked
+    /// changed (a new [`SubContext::version`]).
     pub fn sub(&mut self) -> &mut SubContext {
+        let sub = self.subs.entry(self.current_sub).or_default();
+        sub.version = sub.version.wrapping_add(1);
+        sub
+    }
+
+    /// The current sub-context, its state *not* marked changed: only for paths that do
+    /// not change `fb`, `bound` or the objects (clears, render-condition reads) and for
+    /// inline constants (which nothing derived caches). The draw path reaches the
+    /// sub-context through `subs` beside the renderer's other parts, also without a new
+    /// version (it writes only the memo and the [`DrawCache`]).
+    pub fn sub_unchanged(&mut self) -> &mut SubContext {
         self.subs.entry(self.current_sub).or_default()
     }
 

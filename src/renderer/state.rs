@@ -4,9 +4,10 @@
 //! Bound objects are held by `Arc`, so an object destroyed while bound stays in use until
 //! it is unbound (upstream keeps bound objects alive by reference count).
 
+use crate::backend::gl::draw::{Attachment, TextureInput};
 use crate::error::{Error, Result};
 use crate::model::gl_state::{
-    BlendGl, DsaGl, RasterizerGl, SamplerStateGl, SamplerViewGl, VertexElementsGl,
+    BlendGl, DsaGl, RasterizerGl, SamplerStateGl, SamplerViewGl, VertexElementsGl, VertexInput,
 };
 use crate::model::protocol::{IndexBuffer, Scissor, ShaderType, VertexBuffer, Viewport};
 use crate::model::shader::{self, Program, StreamOutKey, VariantKey};
@@ -276,6 +277,28 @@ pub struct ProgramMemo {
 
 /// Programs remembered per sub-context.
 pub const MAX_MEMO: usize = 256;
+
+/// What a draw derived from a sub-context's state, kept for the next draw while neither
+/// the state (the sub-context's version) nor the context's attached resources (their
+/// removal count) changed: under that key, every resource the bound state and framebuffer
+/// name was found attached (and its storage readied), and the rest is what the state asks
+/// for. A resource's GL name and description are fixed while it lives, and it cannot be
+/// unreferenced without its handle leaving the attached set.
+#[derive(Clone, Debug, Default)]
+pub struct DrawCache {
+    /// (attached-set removals, sub-context version) it was made at; `None`: nothing kept.
+    pub key: Option<(u64, u64)>,
+    /// The program number (it may have been evicted since, which the draw checks).
+    pub program: u64,
+    /// The bound blend state with padding alphas applied.
+    pub blend: BlendGl,
+    pub cbufs: Vec<Option<Attachment>>,
+    pub zs: Option<Attachment>,
+    /// The vertex inputs the program reads.
+    pub vertices: Vec<VertexInput>,
+    /// The textures of the program's samplers (buffer views excepted).
+    pub textures: Vec<TextureInput>,
+}
 
 #[cfg(test)]
 mod tests {

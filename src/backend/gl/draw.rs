@@ -3,8 +3,12 @@
 //! applied in full and drawn into the resources' own textures through one framebuffer
 //! object, so transfers, blits, scanout and fences see the rendered pixels.
 //!
-//! All state is set on every draw (nothing is assumed about what the previous draw, a
-//! transfer or the VMM left in the context). Guest ranges never reach GL unchecked: every
+//! State the previous draw set (fixed-function state, framebuffer attachments, vertex
+//! array, current program and its enables, uploaded constants, primitive restart,
+//! seamless cube maps) is compared with the next draw's and not set again while the
+//! backend has used only its own GL context; anything else that changes it makes the
+//! draw set it again (`forget_*`), and with a second GL context all of it is set on every
+//! draw. Guest ranges never reach GL unchecked: every
 //! vertex attribute the program reads is checked against its buffer's size for the
 //! highest vertex the draw fetches — for indexed draws the indices are read back and
 //! scanned — and the index range against the index buffer ([`check_fetch`]).
@@ -133,6 +137,14 @@ pub struct DrawObjects {
     pub(super) buffers: super::buffer_bindings::BufferBindings,
     /// Transform-feedback objects (see [`super::streamout`]).
     pub(super) xfb: super::streamout::XfbObjects,
+    /// The program [`GlBackend::use_program`] made current with its enables (program
+    /// point size, clip distances); `None`: unknown (another call changed the program).
+    pub(super) current_program: Option<ProgramId>,
+    /// `GL_PRIMITIVE_RESTART` as the last draw left it (`Some(index)`: enabled).
+    restart: Option<Option<u32>>,
+    /// `GL_TEXTURE_CUBE_MAP_SEAMLESS` as the last draw left it (the active texture unit
+    /// back at 0).
+    pub(super) seamless: Option<bool>,
 }
 
 /// The state [`GlBackend::draw`] last applied, compared with the next draw's so that an
@@ -175,6 +187,9 @@ impl DrawObjects {
         self.attached = None;
         self.applied = None;
         self.vertex_state = None;
+        self.current_program = None;
+        self.restart = None;
+        self.seamless = None;
     }
 }
 
@@ -312,14 +327,19 @@ impl GlBackend {
             self.apply_state(d)?;
             self.draw.applied = Some(applied);
         }
-        let vertex_state = (d.vertices.to_vec(), d.index.map(|i| i.buffer));
-        if self.single_context() && self.draw.vertex_state.as_ref() == Some(&vertex_state) {
+        let index_buffer = d.index.map(|i| i.buffer);
+        let same_vertices = self
+            .draw
+            .vertex_state
+            .as_ref()
+            .is_some_and(|(v, i)| v[..] == d.vertices[..] && *i == index_buffer);
+        if self.single_context() && same_vertices {
             // SAFETY: context current; the vertex array is ours and holds these inputs.
             unsafe { self.gl.bind_vertex_array(self.draw.vao) };
         } else {
             self.draw.vertex_state = None;
             self.bind_vertices(d)?;
-            self.draw.vertex_state = Some(vertex_state);
+            self.draw.vertex_state = Some((d.vertices.to_vec(), index_buffer));
         }
         self.bind_textures(d.program, d.textures)?;
         let capturing = self.xfb_before_draw(d)?;
@@ -378,8 +398,11 @@ impl GlBackend {
 
     /// Uniforms the translator adds: user clip planes and the polygon stipple.
     fn set_program_extras(&mut self, d: &DrawCall<'_>) -> Result<()> {
+        let info = self.program_info(d.program)?;
+        if !info.stages.iter().any(|s| s.info.uses_clip_planes || s.info.uses_stipple) {
+            return Ok(());
+        }
         let (program, stages) = {
-            let info = self.program_info(d.program)?;
             let p = self.program_name(d.program)?;
             (
                 p,
@@ -650,11 +673,17 @@ impl GlBackend {
         // SAFETY: context current; the fetch ranges were checked; the index offset lies
         // within the bound element buffer (checked in indexed_range).
         unsafe {
-            if info.primitive_restart && d.index.is_some() {
-                gl.enable(glow::PRIMITIVE_RESTART);
-                (self.raw.primitive_restart_index)(info.restart_index);
-            } else {
-                gl.disable(glow::PRIMITIVE_RESTART);
+            let restart =
+                (info.primitive_restart && d.index.is_some()).then_some(info.restart_index);
+            if !(self.single_context() && self.draw.restart == Some(restart)) {
+                match restart {
+                    Some(index) => {
+                        gl.enable(glow::PRIMITIVE_RESTART);
+                        (self.raw.primitive_restart_index)(index);
+                    }
+                    None => gl.disable(glow::PRIMITIVE_RESTART),
+                }
+                self.draw.restart = Some(restart);
             }
             match d.index {
                 None => gl.draw_arrays_instanced_base_instance(

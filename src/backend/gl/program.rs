@@ -24,7 +24,7 @@ use crate::model::shader::{self, Processor, ShaderInfo, VariantKey};
 use glow::HasContext;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 /// Programs kept at most.
 pub const MAX_PROGRAMS: usize = 1024;
@@ -93,11 +93,32 @@ struct Entry {
     info: ProgramInfo,
 }
 
+/// Hashes [`ProgramId`]s (our own sequence numbers, never the guest's: no keyed hash
+/// needed) with one multiplication; every draw looks its program up several times.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// Owned by [`GlBackend`]; see the module docs.
 pub(super) struct ProgramCache {
     hasher: RandomState,
     by_hash: HashMap<u64, Vec<ProgramId>>,
-    entries: HashMap<ProgramId, Entry>,
+    entries: HashMap<ProgramId, Entry, BuildHasherDefault<IdHasher>>,
     failures: VecDeque<(u64, Stages, Error)>,
     clock: u64,
     next_id: u64,
@@ -111,7 +132,7 @@ impl ProgramCache {
         ProgramCache {
             hasher: RandomState::new(),
             by_hash: HashMap::new(),
-            entries: HashMap::new(),
+            entries: HashMap::default(),
             failures: VecDeque::new(),
             clock: 0,
             next_id: 1,
@@ -298,6 +319,8 @@ impl GlBackend {
             )));
         }
         let program = self.link(&glsl)?;
+        // The program current in GL changes here (to none at the end).
+        self.draw.current_program = None;
         let info = self.bindings(program, glsl);
         if let Err(e) = self.check("program bindings") {
             // SAFETY: the context is current; the program is ours and not cached.
@@ -435,7 +458,13 @@ impl GlBackend {
     pub fn use_program(&mut self, id: ProgramId) -> Result<()> {
         self.entry(id)?;
         self.begin()?;
+        let current = self.draw.current_program == Some(id) && self.single_context();
         let e = self.programs.touch(id).expect("checked above");
+        if current {
+            // Current already, with its enables (nothing else changes them).
+            return Ok(());
+        }
+        self.draw.current_program = None;
         let (p, point_size, clip) = (e.program, e.info.point_size, e.info.clip_distances);
         let gl = &self.gl;
         // SAFETY: the context is current; the program is a live cached one.
@@ -454,7 +483,9 @@ impl GlBackend {
                 }
             }
         }
-        self.check("glUseProgram")
+        self.check("glUseProgram")?;
+        self.draw.current_program = Some(id);
+        Ok(())
     }
 
     /// Fills constant buffer `index` of `stage` in program `id` (and makes `id` current):
@@ -480,15 +511,28 @@ impl GlBackend {
         };
         let (p, loc) = (e.program, cb.loc);
         let n = data.len().min(cb.len as usize * 4);
-        let mut v = data[..n].to_vec();
-        v.resize(n.div_ceil(4) * 4, 0);
+        // Whole uvec4s: the data as it is, or a copy with the last one padded.
+        let padded;
+        let v = if n % 4 == 0 {
+            &data[..n]
+        } else {
+            let mut c = data[..n].to_vec();
+            c.resize(n.div_ceil(4) * 4, 0);
+            padded = c;
+            &padded[..]
+        };
         self.begin()?;
+        let current = self.draw.current_program == Some(id) && self.single_context();
         // SAFETY: the context is current; the program is a live cached one; `v` holds
         // whole uvec4s, no more than the array has.
         unsafe {
-            self.gl.use_program(Some(p));
+            if !current {
+                self.gl.use_program(Some(p));
+                // Current now, but without its enables.
+                self.draw.current_program = None;
+            }
             if !v.is_empty() {
-                self.gl.uniform_4_u32_slice(loc.as_ref(), &v);
+                self.gl.uniform_4_u32_slice(loc.as_ref(), v);
             }
         }
         self.check("constant buffer upload")

@@ -47,6 +47,11 @@ impl GlBackend {
         program: ProgramId,
         textures: &[TextureInput],
     ) -> Result<()> {
+        if textures.is_empty() && self.draw.seamless == Some(false) && self.single_context() {
+            // Nothing to bind, seamless filtering off and texture unit 0 active already.
+            return Ok(());
+        }
+        self.draw.seamless = None;
         let shadow_units = self.shadow_units(program)?;
         let mut seamless = false;
         for t in textures {
@@ -99,7 +104,9 @@ impl GlBackend {
             }
             self.gl.active_texture(glow::TEXTURE0);
         }
-        self.check("textures")
+        self.check("textures")?;
+        self.draw.seamless = Some(seamless);
+        Ok(())
     }
 
     /// The texture units of `program` that its shaders sample with a shadow target whose

@@ -157,7 +157,7 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
     if dd.nr_samples > 1 || sd.nr_samples > 1 {
         let why = multisample_refusal(b, &sd, &dd);
         if why.is_none() && r.backend.gl_mut().is_some() {
-            if let Some(done) = super::draw::blit_gl(r, ctx_id, b) {
+            if let Some(done) = super::blit_gl::blit_gl(r, ctx_id, b) {
                 return done;
             }
         }
@@ -166,7 +166,7 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
         return Ok(());
     }
     if r.backend.gl_mut().is_some() {
-        if let Some(done) = super::draw::blit_gl(r, ctx_id, b) {
+        if let Some(done) = super::blit_gl::blit_gl(r, ctx_id, b) {
             return done;
         }
     }

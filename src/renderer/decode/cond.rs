@@ -62,7 +62,8 @@ pub fn renders(result: Option<u64>, condition: bool) -> bool {
 /// Whether the current sub-context's render condition lets a draw, clear or conditional
 /// blit run now.
 pub(super) fn passes(r: &mut Renderer, ctx_id: u32) -> Result<bool, Fail> {
-    let sub = r.context(ctx_id)?.sub();
+    // Reads the state only (every draw asks: the draw cache stays valid).
+    let sub = r.context(ctx_id)?.sub_unchanged();
     let Some(c) = sub.bound.render_condition else { return Ok(true) };
     let result = match sub.objects.get_mut(c.query) {
         Some(Object::Query(q)) if !q.begun => q.result,

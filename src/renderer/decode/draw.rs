@@ -8,11 +8,11 @@
 //! converts them). A draw without a vertex or fragment shader draws nothing, as upstream.
 
 use super::query::own_queries;
-use super::{attached, fail, log_once, skip, CmdResult, Fail};
+use super::{fail, log_once, skip, CmdResult, Fail};
 use crate::backend::gl::draw::{Attachment, DrawCall, OutKind, TextureInput, VertexInput};
 use crate::backend::gl::draw::{ClearCall, IndexInput};
 use crate::backend::gl::streamout::XfbDraw;
-use crate::backend::gl::GlBackend;
+use crate::backend::gl::{GlBackend, ProgramId};
 use crate::backend::Storage;
 use crate::error::Error;
 use crate::model::format::{self, Kind};
@@ -20,16 +20,19 @@ use crate::model::gl_state::{self, BlendGl, DsaGl, RasterizerGl};
 use crate::model::protocol::{ccmd, Blend, Clear, DrawVbo, Dsa, Rasterizer, ShaderType};
 use crate::model::resource::Target;
 use crate::model::shader::{self, Processor, VariantKey};
+use crate::renderer::context::{AttachedSet, SubContext, ERROR_CTX_UNSUPPORTED_FUNCTION};
 use crate::renderer::context::{
     Framebuffer, ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_RESOURCE,
     ERROR_CTX_ILLEGAL_SURFACE,
 };
 use crate::renderer::objects::Surface;
-use crate::renderer::state::{Bound, ProgramInputs, ProgramMemoKey, ShaderObj, MAX_MEMO};
+use crate::renderer::state::{
+    Bound, DrawCache, ProgramInputs, ProgramMemo, ProgramMemoKey, ShaderObj, MAX_MEMO,
+};
 use crate::renderer::{Renderer, Resource};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The default state objects (what a sub-context draws with before it binds its own).
 fn defaults() -> &'static (BlendGl, DsaGl, RasterizerGl) {
@@ -71,7 +74,7 @@ pub(super) fn gl_resource(
     }
 }
 
-fn out_kind(format: u32) -> OutKind {
+pub(super) fn out_kind(format: u32) -> OutKind {
     match format::lookup(format) {
         Some(f) if f.is_sint_color() => OutKind::Sint,
         Some(f) if f.is_uint_color() => OutKind::Uint,
@@ -81,7 +84,7 @@ fn out_kind(format: u32) -> OutKind {
 
 /// A surface as a framebuffer attachment (one layer: [`attachments`] makes the layered
 /// ones), with its layer range.
-fn attachment(
+pub(super) fn attachment(
     gl: &mut GlBackend,
     resources: &mut HashMap<u32, Resource>,
     s: &Surface,
@@ -163,9 +166,31 @@ fn attachments(
     Ok((out, zs))
 }
 
-fn check_fb_attached(r: &Renderer, ctx_id: u32, fb: &Framebuffer) -> CmdResult {
+/// ILLEGAL_RESOURCE unless `handle` is a live resource attached to the context (`set`:
+/// its attached set; what `decode::attached` checks, on borrowed parts of the renderer).
+fn check_attached(
+    resources: &HashMap<u32, Resource>,
+    set: &AttachedSet,
+    ctx_id: u32,
+    handle: u32,
+) -> CmdResult {
+    if resources.contains_key(&handle) && set.contains(&handle) {
+        return Ok(());
+    }
+    Err(fail(
+        ERROR_CTX_ILLEGAL_RESOURCE,
+        format!("resource {handle} is unknown or not attached to context {ctx_id}"),
+    ))
+}
+
+fn check_fb_attached(
+    resources: &HashMap<u32, Resource>,
+    set: &AttachedSet,
+    ctx_id: u32,
+    fb: &Framebuffer,
+) -> CmdResult {
     for s in fb.cbufs.iter().flatten().chain(fb.zsurf.iter()) {
-        attached(r, ctx_id, s.res)?;
+        check_attached(resources, set, ctx_id, s.res)?;
     }
     Ok(())
 }
@@ -173,14 +198,19 @@ fn check_fb_attached(r: &Renderer, ctx_id: u32, fb: &Framebuffer) -> CmdResult {
 /// Every resource the bound state names is still attached to the drawing context: a
 /// binding outlives a detach or an unref, and the guest kernel hands the handle out again,
 /// possibly as another process's resource (upstream holds a reference instead).
-fn check_bound_attached(r: &Renderer, ctx_id: u32, bound: &Bound) -> CmdResult {
+fn check_bound_attached(
+    resources: &HashMap<u32, Resource>,
+    set: &AttachedSet,
+    ctx_id: u32,
+    bound: &Bound,
+) -> CmdResult {
     let vbs = bound.vertex_buffers.iter().map(|v| v.res_handle);
     let ib = std::iter::once(bound.index_buffer.res_handle);
     let views = bound.views.iter().flatten().flatten().map(|v| v.res);
     let ubos = bound.uniform_buffers.iter().flatten().flatten().map(|u| u.res);
     let so = bound.streamout.iter().flat_map(|s| s.targets.iter().flatten()).map(|t| t.res);
     for h in vbs.chain(ib).chain(views).chain(ubos).chain(so).filter(|&h| h != 0) {
-        attached(r, ctx_id, h)?;
+        check_attached(resources, set, ctx_id, h)?;
     }
     Ok(())
 }
@@ -188,9 +218,10 @@ fn check_bound_attached(r: &Renderer, ctx_id: u32, bound: &Bound) -> CmdResult {
 /// CLEAR on the GL backend.
 pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
     own_queries(r, ctx_id)?;
-    let fb = r.context(ctx_id)?.sub().fb.clone();
-    check_fb_attached(r, ctx_id, &fb)?;
-    let Renderer { backend, resources, .. } = r;
+    let fb = r.context(ctx_id)?.sub_unchanged().fb.clone();
+    let Renderer { backend, resources, contexts, .. } = r;
+    let set = &contexts.get(&ctx_id).ok_or_else(|| Error::inval("unknown context"))?.resources;
+    check_fb_attached(resources, set, ctx_id, &fb)?;
     let gl = backend.gl_mut().expect("callers check for GL");
     let (cbufs, zs) = attachments(gl, resources, &fb)?;
     let call = ClearCall {
@@ -270,32 +301,50 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         return Ok(());
     }
     own_queries(r, ctx_id)?;
-    // The framebuffer and bound state are lent out of the sub-context for the draw (no copy
-    // per draw; the draw path reads them only through `fb` and `bound`) and go back on
-    // every path.
-    let (fb, bound) = {
-        let sub = r.context(ctx_id)?.sub();
-        (std::mem::take(&mut sub.fb), std::mem::take(&mut sub.bound))
+    // The draw reads the sub-context's state where it is, beside the backend and the
+    // resources (disjoint parts of the renderer: no copy per draw).
+    let Renderer { backend, resources, contexts, lower_left_origin, .. } = &mut *r;
+    let gl = backend.gl_mut().expect("checked above");
+    let c = contexts.get_mut(&ctx_id).ok_or_else(|| Error::inval("unknown context"))?;
+    let sub = c.subs.entry(c.current_sub).or_default();
+    let key = (c.resources.removals(), sub.version);
+    let SubContext { fb, bound, memo, draw_cache, .. } = sub;
+    let parts = DrawParts {
+        resources,
+        attached: &c.resources,
+        error: &mut c.error,
+        memo,
+        lower_left_origin: *lower_left_origin,
     };
-    let result = draw_bound(r, ctx_id, info, prim, from_xfb, &fb, &bound);
-    if let Ok(c) = r.context(ctx_id) {
-        let sub = c.sub();
-        (sub.fb, sub.bound) = (fb, bound);
-    }
-    result
+    draw_bound(gl, parts, ctx_id, info, prim, from_xfb, (fb, bound), draw_cache, key)
 }
 
-/// DRAW_VBO with the sub-context's framebuffer and bound state.
+/// The parts of the renderer a draw uses besides the backend and the sub-context's state.
+struct DrawParts<'a> {
+    resources: &'a mut HashMap<u32, Resource>,
+    /// The drawing context's attached resources, and its error code.
+    attached: &'a AttachedSet,
+    error: &'a mut u32,
+    memo: &'a mut ProgramMemo,
+    /// Whether the capsets offered LOWER_LEFT fragment origins ([`VariantKey`]).
+    lower_left_origin: bool,
+}
+
+/// DRAW_VBO with the sub-context's framebuffer and bound state, and the draw cache (kept
+/// when made under `key`, else made again).
+#[allow(clippy::too_many_arguments)]
 fn draw_bound(
-    r: &mut Renderer,
+    gl: &mut GlBackend,
+    p: DrawParts<'_>,
     ctx_id: u32,
     info: &DrawVbo,
     prim: gl_state::PrimitiveGl,
     from_xfb: Option<u64>,
-    fb: &Framebuffer,
-    bound: &Bound,
+    (fb, bound): (&Framebuffer, &Bound),
+    cache: &mut DrawCache,
+    key: (u64, u64),
 ) -> CmdResult {
-    let (Some(vs), Some(fs)) = (bound.shaders[0].clone(), bound.shaders[1].clone()) else {
+    let (Some(vs), Some(fs)) = (bound.shaders[0].as_deref(), bound.shaders[1].as_deref()) else {
         log_once(
             (ccmd::DRAW_VBO, 3),
             "DRAW_VBO without a vertex and a fragment shader: nothing drawn",
@@ -303,150 +352,35 @@ fn draw_bound(
         return Ok(());
     };
     if bound.shaders[3..].iter().any(Option::is_some) {
-        skip(r, ctx_id, (ccmd::DRAW_VBO, 4), "tessellation and compute shaders");
+        // As `decode::skip`, on the borrowed context.
+        log_once(
+            (ccmd::DRAW_VBO, 4),
+            "tessellation and compute shaders are not implemented; skipped",
+        );
+        *p.error = ERROR_CTX_UNSUPPORTED_FUNCTION;
         return Ok(());
     }
-    let gs = bound.shaders[2].clone();
-    check_fb_attached(r, ctx_id, fb)?;
-    check_bound_attached(r, ctx_id, bound)?;
+    let gs = bound.shaders[2].as_deref();
+    let resources = p.resources;
+    let valid = cache.key == Some(key)
+        && gl.program_info(GlBackend::program_from_number(cache.program)).is_ok();
+    if !valid {
+        // Derived again in full; kept only once all of it succeeded.
+        cache.key = None;
+        check_fb_attached(resources, p.attached, ctx_id, fb)?;
+        check_bound_attached(resources, p.attached, ctx_id, bound)?;
+        (cache.cbufs, cache.zs) = attachments(gl, resources, fb)?;
+        let (program, blend) =
+            choose_program(gl, p.memo, fb, bound, (vs, gs, fs), &cache.cbufs, p.lower_left_origin)?;
+        (cache.program, cache.blend) = (GlBackend::program_number(program), blend);
+        cache.vertices = vertex_inputs(gl, resources, bound, vs.inputs)?;
+        cache.textures = texture_inputs(gl, resources, bound, program)?;
+        cache.key = Some(key);
+    }
+    let program = GlBackend::program_from_number(cache.program);
     let d = defaults();
-    let blend = bound.blend.as_deref().unwrap_or(&d.0);
     let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
     let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
-    // Level 1 serves glsl_level 130: the guest's TGSI uses native integers.
-    // Fragment coordinates: a LOWER_LEFT origin is the guest's only where the capsets
-    // offered it (`VariantKey::lower_left_origin`).
-    let lower_left_origin = r.lower_left_origin;
-    let mut base = VariantKey { integers: true, lower_left_origin, ..VariantKey::default() };
-    rast.key.apply(&mut base);
-    dsa.key.apply(&mut base);
-    if let Some(ve) = &bound.vertex_elements {
-        ve.key.apply(&mut base);
-    }
-    base.nr_cbufs = fb.cbufs.len().min(8) as u8;
-    for (i, c) in fb.cbufs.iter().enumerate().take(8) {
-        match c.map(|s| out_kind(s.format)) {
-            Some(OutKind::Sint) => base.fs_sint_outputs |= 1 << i,
-            Some(OutKind::Uint) => base.fs_uint_outputs |= 1 << i,
-            _ => {}
-        }
-    }
-    let (cbufs, zs) = {
-        let Renderer { backend, resources, .. } = &mut *r;
-        attachments(backend.gl_mut().expect("checked above"), resources, fb)?
-    };
-    for (i, a) in cbufs.iter().enumerate().take(8) {
-        base.fs_out_swizzle[i] = a.and_then(|a| a.swizzle);
-    }
-    // Colour buffers whose stored alpha is padding blend with a destination alpha of one.
-    let no_alpha = fb.cbufs.iter().take(8).enumerate().fold(0u8, |m, (i, c)| match c {
-        Some(s) if gl_state::alpha_is_padding(s.format) => m | 1 << i,
-        _ => m,
-    });
-    let blend = &blend.with_dst_alpha_one(no_alpha);
-    // Shadow samplers of depth views take the view's swizzle in the shader.
-    let shadow = |stage: usize| {
-        let mut out = [None; 16];
-        for (i, v) in bound.views[stage].iter().enumerate().take(16) {
-            if let Some(v) = v.as_ref().filter(|v| v.gl.format.is_depth_or_stencil()) {
-                out[i] = Some(super::buffers::swizzle_code(v.gl.swizzle));
-            }
-        }
-        out
-    };
-    let (vs_shadow, fs_shadow) = (shadow(0), shadow(1));
-    let bsw = [0, 1, 2].map(|s| super::buffers::buffer_swizzles(bound, s));
-    // The program, through the sub-context's memo: the stage keys are a function of the
-    // shaders and of (base, sampler swizzles), so only a miss derives them (and hashes the
-    // TGSI texts in the program cache). A draw with the last draw's inputs (the common
-    // case: state unchanged between draws) takes its program after a plain comparison,
-    // without hashing the key.
-    let ids = (vs.id, fs.id, gs.as_ref().map_or(0, |g| g.id));
-    let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow, bsw);
-    let memo = &r.context(ctx_id)?.sub().memo;
-    let (remembered, memo_key) = match memo.last.as_deref() {
-        Some((last, p)) if *last == inputs => (Some(*p), None),
-        _ => {
-            let key = memo_digest(&inputs);
-            (memo.map.get(&key).copied(), Some(key))
-        }
-    };
-    let gl = r.backend.gl_mut().expect("checked above");
-    let program = match remembered.map(GlBackend::program_from_number) {
-        Some(p) if gl.program_info(p).is_ok() => p,
-        _ => {
-            let mut keys = stage_keys(&vs, gs.as_deref(), &fs, base);
-            let n = keys.len();
-            keys[0].shadow_swizzle = vs_shadow;
-            keys[n - 1].shadow_swizzle = fs_shadow;
-            keys[n - 2].stream_output = gs.as_deref().unwrap_or(&vs).stream_output;
-            (keys[0].buffer_swizzle, keys[n - 1].buffer_swizzle) = (bsw[0], bsw[1]);
-            if n == 3 {
-                keys[1].buffer_swizzle = bsw[2];
-            }
-            let mut stages: Vec<(&str, &VariantKey)> = vec![(&vs.text, &keys[0])];
-            if let Some(g) = &gs {
-                stages.push((&g.text, &keys[1]));
-            }
-            stages.push((&fs.text, &keys[n - 1]));
-            let p = gl
-                .program(&stages)
-                .map_err(|e| fail(super::state::ERROR_CTX_ILLEGAL_SHADER, e.msg))?;
-            let memo = &mut r.context(ctx_id)?.sub().memo.map;
-            if memo.len() >= MAX_MEMO {
-                memo.clear();
-            }
-            let key = memo_key.unwrap_or_else(|| memo_digest(&inputs));
-            memo.insert(key, GlBackend::program_number(p));
-            p
-        }
-    };
-    let number = GlBackend::program_number(program);
-    if memo_key.is_some() || remembered != Some(number) {
-        // Not the last draw's inputs (a memo hit or a new program), or the last draw's
-        // program was evicted and rebuilt: these become the last.
-        match &mut r.context(ctx_id)?.sub().memo.last {
-            Some(last) => **last = (inputs, number),
-            last => *last = Some(Box::new((inputs, number))),
-        }
-    }
-    let Renderer { backend, resources, .. } = &mut *r;
-    let gl = backend.gl_mut().expect("checked above");
-    // Vertex inputs the program reads.
-    let reads = vs.inputs;
-    let mut vertices = Vec::new();
-    if let Some(ve) = &bound.vertex_elements {
-        for (loc, a) in ve.attribs.iter().enumerate() {
-            if reads & (1 << loc) == 0 {
-                continue;
-            }
-            let vb = bound.vertex_buffers.get(a.buffer_index as usize).copied().unwrap_or_default();
-            if vb.res_handle == 0 {
-                return Err(fail(
-                    ERROR_CTX_ILLEGAL_RESOURCE,
-                    format!(
-                        "vertex attribute {loc} reads vertex buffer {}, which is unbound",
-                        a.buffer_index
-                    ),
-                ));
-            }
-            let (name, _, desc) = gl_resource(gl, resources, vb.res_handle)?;
-            if desc.target != Target::Buffer {
-                return Err(fail(
-                    ERROR_CTX_ILLEGAL_RESOURCE,
-                    format!("vertex buffer {} is not a buffer", vb.res_handle),
-                ));
-            }
-            vertices.push(VertexInput {
-                location: loc as u32,
-                attrib: *a,
-                buffer: name,
-                buffer_size: u64::from(desc.width),
-                stride: vb.stride,
-                base: u64::from(vb.offset),
-            });
-        }
-    }
     let index = if info.indexed {
         let ib = bound.index_buffer;
         if ib.res_handle == 0 || !matches!(ib.index_size, 1 | 2 | 4) {
@@ -468,7 +402,103 @@ fn draw_bound(
     } else {
         None
     };
-    // Textures for each stage's samplers.
+    // Inline constants by stage (a shared buffer each: no copy).
+    let mut constants: [(Processor, Arc<[u32]>); 3] =
+        [ShaderType::Vertex, ShaderType::Geometry, ShaderType::Fragment]
+            .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()));
+    let mut n = 0;
+    for i in 0..constants.len() {
+        if !constants[i].1.is_empty() {
+            constants.swap(n, i);
+            n += 1;
+        }
+    }
+    let last = gs.unwrap_or(vs);
+    let capture = super::streamout::capture(gl, resources, bound, last, gs.is_some(), prim.mode)?;
+    let xfb = capture.as_ref().map(|c| XfbDraw {
+        set: c.set,
+        buffers: &c.buffers,
+        prim: c.prim,
+        strides: c.strides,
+    });
+    let call = DrawCall {
+        program,
+        cbufs: &cache.cbufs,
+        zs: cache.zs,
+        blend: &cache.blend,
+        dsa,
+        rast,
+        blend_color: bound.blend_color,
+        stencil_ref: bound.stencil_ref,
+        sample_mask: bound.sample_mask,
+        viewport: bound.viewport,
+        scissor: bound.scissor,
+        vertices: &cache.vertices,
+        index,
+        constants: &constants[..n],
+        clip_planes: &bound.clip_planes,
+        stipple: &bound.stipple,
+        textures: &cache.textures,
+        mode: prim.mode,
+        info: *info,
+        xfb,
+        from_xfb,
+    };
+    super::buffers::bind_for_draw(gl, resources, bound, program)?;
+    gl.draw(&call).map_err(gl_fail)
+}
+
+/// The vertex inputs the program reads (`reads`: its input mask) from the bound vertex
+/// elements and buffers.
+fn vertex_inputs(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    bound: &Bound,
+    reads: u32,
+) -> Result<Vec<VertexInput>, Fail> {
+    let mut vertices = Vec::new();
+    let Some(ve) = &bound.vertex_elements else { return Ok(vertices) };
+    for (loc, a) in ve.attribs.iter().enumerate() {
+        if reads & (1 << loc) == 0 {
+            continue;
+        }
+        let vb = bound.vertex_buffers.get(a.buffer_index as usize).copied().unwrap_or_default();
+        if vb.res_handle == 0 {
+            return Err(fail(
+                ERROR_CTX_ILLEGAL_RESOURCE,
+                format!(
+                    "vertex attribute {loc} reads vertex buffer {}, which is unbound",
+                    a.buffer_index
+                ),
+            ));
+        }
+        let (name, _, desc) = gl_resource(gl, resources, vb.res_handle)?;
+        if desc.target != Target::Buffer {
+            return Err(fail(
+                ERROR_CTX_ILLEGAL_RESOURCE,
+                format!("vertex buffer {} is not a buffer", vb.res_handle),
+            ));
+        }
+        vertices.push(VertexInput {
+            location: loc as u32,
+            attrib: *a,
+            buffer: name,
+            buffer_size: u64::from(desc.width),
+            stride: vb.stride,
+            base: u64::from(vb.offset),
+        });
+    }
+    Ok(vertices)
+}
+
+/// Textures for each stage's samplers of `program` (buffer views are bound by
+/// `buffers::bind_for_draw`).
+fn texture_inputs(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    bound: &Bound,
+    program: ProgramId,
+) -> Result<Vec<TextureInput>, Fail> {
     let bindings: Vec<(usize, u32, u32)> = gl
         .program_info(program)
         .map_err(gl_fail)?
@@ -480,7 +510,7 @@ fn draw_bound(
     for (stage, samp, unit) in bindings {
         let Some(Some(view)) = bound.views[stage].get(samp as usize) else { continue };
         if view.gl.target == glow::TEXTURE_BUFFER {
-            continue; // buffers::bind_for_draw attaches buffer views.
+            continue;
         }
         let (name, target, _) = gl_resource(gl, resources, view.res)?;
         if target != view.gl.target {
@@ -493,211 +523,113 @@ fn draw_bound(
         let sampler = bound.samplers[stage].get(samp as usize).cloned().flatten().map(|s| *s);
         textures.push(TextureInput { unit, name, view: view.gl, sampler });
     }
-    let constants: Vec<(Processor, std::sync::Arc<[u32]>)> =
-        [ShaderType::Vertex, ShaderType::Geometry, ShaderType::Fragment]
-            .into_iter()
-            .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()))
-            .filter(|(_, c)| !c.is_empty())
-            .collect();
-    let last = gs.as_deref().unwrap_or(&vs);
-    let capture = super::streamout::capture(gl, resources, bound, last, gs.is_some(), prim.mode)?;
-    let xfb = capture.as_ref().map(|c| XfbDraw {
-        set: c.set,
-        buffers: &c.buffers,
-        prim: c.prim,
-        strides: c.strides,
+    Ok(textures)
+}
+
+/// The program for the bound shaders under the state's variant keys, through the
+/// sub-context's memo (building it on a miss), and the blend state with padding alphas
+/// applied. The caller checked that every resource the state names is attached.
+fn choose_program(
+    gl: &mut GlBackend,
+    memo: &mut ProgramMemo,
+    fb: &Framebuffer,
+    bound: &Bound,
+    (vs, gs, fs): (&ShaderObj, Option<&ShaderObj>, &ShaderObj),
+    cbufs: &[Option<Attachment>],
+    lower_left_origin: bool,
+) -> Result<(ProgramId, BlendGl), Fail> {
+    let d = defaults();
+    let blend = bound.blend.as_deref().unwrap_or(&d.0);
+    let dsa = bound.dsa.as_deref().unwrap_or(&d.1);
+    let rast = bound.rasterizer.as_deref().unwrap_or(&d.2);
+    // Level 1 serves glsl_level 130: the guest's TGSI uses native integers.
+    // Fragment coordinates: a LOWER_LEFT origin is the guest's only where the capsets
+    // offered it (`VariantKey::lower_left_origin`).
+    let mut base = VariantKey { integers: true, lower_left_origin, ..VariantKey::default() };
+    rast.key.apply(&mut base);
+    dsa.key.apply(&mut base);
+    if let Some(ve) = &bound.vertex_elements {
+        ve.key.apply(&mut base);
+    }
+    base.nr_cbufs = fb.cbufs.len().min(8) as u8;
+    for (i, c) in fb.cbufs.iter().enumerate().take(8) {
+        match c.map(|s| out_kind(s.format)) {
+            Some(OutKind::Sint) => base.fs_sint_outputs |= 1 << i,
+            Some(OutKind::Uint) => base.fs_uint_outputs |= 1 << i,
+            _ => {}
+        }
+    }
+    for (i, a) in cbufs.iter().enumerate().take(8) {
+        base.fs_out_swizzle[i] = a.and_then(|a| a.swizzle);
+    }
+    // Colour buffers whose stored alpha is padding blend with a destination alpha of one.
+    let no_alpha = fb.cbufs.iter().take(8).enumerate().fold(0u8, |m, (i, c)| match c {
+        Some(s) if gl_state::alpha_is_padding(s.format) => m | 1 << i,
+        _ => m,
     });
-    let call = DrawCall {
-        program,
-        cbufs: &cbufs,
-        zs,
-        blend,
-        dsa,
-        rast,
-        blend_color: bound.blend_color,
-        stencil_ref: bound.stencil_ref,
-        sample_mask: bound.sample_mask,
-        viewport: bound.viewport,
-        scissor: bound.scissor,
-        vertices: &vertices,
-        index,
-        constants: &constants,
-        clip_planes: &bound.clip_planes,
-        stipple: &bound.stipple,
-        textures: &textures,
-        mode: prim.mode,
-        info: *info,
-        xfb,
-        from_xfb,
-    };
-    super::buffers::bind_for_draw(gl, resources, bound, program)?;
-    gl.draw(&call).map_err(gl_fail)
-}
-
-/// BLIT on GL (glBlitFramebuffer: scaling with nearest or linear filtering, mirroring,
-/// scissor) when both sides are GL textures viewed in their own formats with the same
-/// channel order; `None` leaves the blit to the CPU path.
-pub(super) fn blit_gl(
-    r: &mut Renderer,
-    ctx_id: u32,
-    b: &crate::model::protocol::Blit,
-) -> Option<CmdResult> {
-    use crate::model::resource::flags;
-    let (sres, dres) = (r.resources.get(&b.src.res_handle)?, r.resources.get(&b.dst.res_handle)?);
-    let (sd, dd) = (sres.desc, dres.desc);
-    if !matches!(sres.storage, Storage::Gl(_)) || !matches!(dres.storage, Storage::Gl(_)) {
-        return None;
-    }
-    let (sf, df) = (sd.format, dd.format);
-    let y0top = (sd.flags | dd.flags) & flags::Y_0_TOP != 0;
-    if y0top || sd.target == Target::Buffer || dd.target == Target::Buffer {
-        return None;
-    }
-    // The guest may view sRGB storage linearly (or the other way round): its BLIT formats
-    // say whether the blit decodes the source and encodes into the destination.
-    let (sv, dv) = (format::lookup(b.src.format)?, format::lookup(b.dst.format)?);
-    if !sv.srgb_twin(sf) || !dv.srgb_twin(df) || sf.is_compressed() || df.is_compressed() {
-        return None;
-    }
-    let mask = u32::from(b.mask);
-    let gl_mask = match (sf.kind, df.kind) {
-        (Kind::Color, Kind::Color) if mask & 0xf == 0xf => {
-            let int = |f: &crate::model::format::FormatInfo| out_kind(f.id);
-            let swz = |f: &crate::model::format::FormatInfo| f.gl.and_then(|g| g.swizzle);
-            if int(sf) != int(df) || swz(sf) != swz(df) {
-                return None;
-            }
-            // GL_FRAMEBUFFER_SRGB on decodes sRGB sources and encodes sRGB destinations, off
-            // does neither: the views must ask for one of the two.
-            let (decode, encode) = (sv.is_srgb(), dv.is_srgb());
-            let all = (decode, encode) == (sf.is_srgb(), df.is_srgb());
-            if !all && (decode || encode) {
-                return None;
-            }
-            glow::COLOR_BUFFER_BIT
-        }
-        (Kind::Color, _) | (_, Kind::Color) => return None,
-        // Depth/stencil: GL blits between the same stored format (glCopyTexImage of a
-        // S8_UINT_Z24_UNORM depth buffer into an X8Z24_UNORM texture: both DEPTH24_STENCIL8);
-        // stencil only when both sides have it (X8Z24's stored stencil is padding).
-        _ if same_gl_storage(sf, df) && mask & 0xf == 0 && mask & 0x30 != 0 => {
-            let stencil = |f: &crate::model::format::FormatInfo| {
-                matches!(f.kind, Kind::Stencil | Kind::DepthStencil)
-            };
-            let depth = |f: &crate::model::format::FormatInfo| {
-                matches!(f.kind, Kind::Depth | Kind::DepthStencil)
-            };
-            let mut m = 0;
-            if mask & 0x10 != 0 && depth(sf) && depth(df) {
-                m |= glow::DEPTH_BUFFER_BIT;
-            }
-            if mask & 0x20 != 0 && stencil(sf) && stencil(df) {
-                m |= glow::STENCIL_BUFFER_BIT;
-            }
-            if m == 0 {
-                return None;
-            }
-            m
-        }
-        _ => return None,
-    };
-    let (sb, db) = (b.src.bx, b.dst.bx);
-    if sb.d != db.d || (sb.d as i32) < 1 {
-        return None;
-    }
-    // Mesa's virgl driver sends scaled blits whose boxes reach past a level (piglit
-    // fbo-attachments-blit-scaled-linear: 270 rows of a 258-row level); glBlitFramebuffer
-    // clips them to both framebuffers, as upstream relies on. Coordinates stay within
-    // ±2^24 so the driver's clipping arithmetic is never near overflow.
-    const LIMIT: i64 = 1 << 24;
-    let ok = |v: u32, n: u32| {
-        let (v, n) = (i64::from(v as i32), i64::from(n as i32));
-        v.abs() <= LIMIT && (v + n).abs() <= LIMIT
-    };
-    if !(ok(sb.x, sb.w) && ok(sb.y, sb.h) && ok(db.x, db.w) && ok(db.y, db.h)) {
-        return Some(Err(fail(ERROR_CTX_ILLEGAL_CMD_BUFFER, "blit box coordinates out of range")));
-    }
-    let rect = |x: u32, y: u32, w: u32, h: u32| -> Option<[i32; 4]> {
-        let (x, y) = (x as i32, y as i32);
-        Some([x, y, x.checked_add(w as i32)?, y.checked_add(h as i32)?])
-    };
-    let (Some(src_rect), Some(dst_rect)) =
-        (rect(sb.x, sb.y, sb.w, sb.h), rect(db.x, db.y, db.w, db.h))
-    else {
-        return None;
-    };
-    Some(blit_gl_layers(r, ctx_id, b, gl_mask, src_rect, dst_rect))
-}
-
-/// Whether two formats have GL storage of one internal format (depth/stencil blits).
-fn same_gl_storage(
-    a: &crate::model::format::FormatInfo,
-    b: &crate::model::format::FormatInfo,
-) -> bool {
-    a.id == b.id || matches!((a.gl, b.gl), (Some(x), Some(y)) if x.internal == y.internal)
-}
-
-fn blit_gl_layers(
-    r: &mut Renderer,
-    ctx_id: u32,
-    b: &crate::model::protocol::Blit,
-    gl_mask: u32,
-    src_rect: [i32; 4],
-    dst_rect: [i32; 4],
-) -> CmdResult {
-    own_queries(r, ctx_id)?;
-    let scissor = b.scissor_enable.then(|| {
-        let s = b.scissor;
-        [
-            i32::from(s.minx),
-            i32::from(s.miny),
-            i32::from(s.maxx.saturating_sub(s.minx)),
-            i32::from(s.maxy.saturating_sub(s.miny)),
-        ]
-    });
-    let linear = b.filter == 1;
-    let Renderer { backend, resources, .. } = &mut *r;
-    let gl = backend.gl_mut().expect("callers check for GL");
-    for i in 0..b.src.bx.d.min(2048) {
-        let surf = |side: &crate::model::protocol::BlitSide| Surface {
-            res: side.res_handle,
-            format: side.format,
-            level: side.level,
-            first_layer: side.bx.z.wrapping_add(i),
-            last_layer: side.bx.z.wrapping_add(i),
-        };
-        let src = attachment(gl, resources, &surf(&b.src))?.0;
-        let dst = attachment(gl, resources, &surf(&b.dst))?.0;
-        let up = super::blit::upsample_through(resources, b);
-        match (resolve_through(resources, b, src_rect != dst_rect), up) {
-            (Some((internal, size)), _) => gl.blit_resolving(
-                src, dst, internal, size, src_rect, dst_rect, gl_mask, linear, scissor,
-            ),
-            (None, Some((internal, size))) => gl.blit_upsampling(
-                src, dst, internal, size, src_rect, dst_rect, gl_mask, linear, scissor,
-            ),
-            (None, None) => {
-                gl.blit_textures(src, dst, src_rect, dst_rect, gl_mask, linear, scissor)
+    let blend = blend.with_dst_alpha_one(no_alpha);
+    // Shadow samplers of depth views take the view's swizzle in the shader.
+    let shadow = |stage: usize| {
+        let mut out = [None; 16];
+        for (i, v) in bound.views[stage].iter().enumerate().take(16) {
+            if let Some(v) = v.as_ref().filter(|v| v.gl.format.is_depth_or_stencil()) {
+                out[i] = Some(super::buffers::swizzle_code(v.gl.swizzle));
             }
         }
-        .map_err(gl_fail)?;
+        out
+    };
+    let (vs_shadow, fs_shadow) = (shadow(0), shadow(1));
+    let bsw = [0, 1, 2].map(|s| super::buffers::buffer_swizzles(bound, s));
+    // The program, through the sub-context's memo: the stage keys are a function of the
+    // shaders and of (base, sampler swizzles), so only a miss derives them (and hashes the
+    // TGSI texts in the program cache). A draw with the last draw's inputs (the common
+    // case: state unchanged between draws) takes its program after a plain comparison,
+    // without hashing the key.
+    let ids = (vs.id, fs.id, gs.map_or(0, |g| g.id));
+    let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow, bsw);
+    let (remembered, memo_key) = match memo.last.as_deref() {
+        Some((last, p)) if *last == inputs => (Some(*p), None),
+        _ => {
+            let key = memo_digest(&inputs);
+            (memo.map.get(&key).copied(), Some(key))
+        }
+    };
+    let program = match remembered.map(GlBackend::program_from_number) {
+        Some(p) if gl.program_info(p).is_ok() => p,
+        _ => {
+            let mut keys = stage_keys(vs, gs, fs, base);
+            let n = keys.len();
+            keys[0].shadow_swizzle = vs_shadow;
+            keys[n - 1].shadow_swizzle = fs_shadow;
+            keys[n - 2].stream_output = gs.unwrap_or(vs).stream_output;
+            (keys[0].buffer_swizzle, keys[n - 1].buffer_swizzle) = (bsw[0], bsw[1]);
+            if n == 3 {
+                keys[1].buffer_swizzle = bsw[2];
+            }
+            let mut stages: Vec<(&str, &VariantKey)> = vec![(&vs.text, &keys[0])];
+            if let Some(g) = gs {
+                stages.push((&g.text, &keys[1]));
+            }
+            stages.push((&fs.text, &keys[n - 1]));
+            let p = gl
+                .program(&stages)
+                .map_err(|e| fail(super::state::ERROR_CTX_ILLEGAL_SHADER, e.msg))?;
+            if memo.map.len() >= MAX_MEMO {
+                memo.map.clear();
+            }
+            let key = memo_key.unwrap_or_else(|| memo_digest(&inputs));
+            memo.map.insert(key, GlBackend::program_number(p));
+            p
+        }
+    };
+    let number = GlBackend::program_number(program);
+    if memo_key.is_some() || remembered != Some(number) {
+        // Not the last draw's inputs (a memo hit or a new program), or the last draw's
+        // program was evicted and rebuilt: these become the last.
+        match &mut memo.last {
+            Some(last) => **last = (inputs, number),
+            last => *last = Some(Box::new((inputs, number))),
+        }
     }
-    Ok(())
-}
-
-/// For a resolve glBlitFramebuffer refuses in one step (into another rectangle or format):
-/// the source's GL internal format and level size, for a temporary resolve texture. The
-/// source level is valid (its attachment was made).
-fn resolve_through(
-    resources: &HashMap<u32, Resource>,
-    b: &crate::model::protocol::Blit,
-    moved: bool,
-) -> Option<(u32, (u32, u32))> {
-    let (sd, dd) = (resources.get(&b.src.res_handle)?.desc, resources.get(&b.dst.res_handle)?.desc);
-    let converts = sd.format.id != dd.format.id || b.src.format != b.dst.format;
-    if sd.nr_samples <= 1 || dd.nr_samples > 1 || !(moved || converts) {
-        return None;
-    }
-    let (w, h, _) = crate::model::transfer::level_extent(&sd, b.src.level);
-    Some((sd.format.gl?.internal, (w, h)))
+    Ok((program, blend))
 }

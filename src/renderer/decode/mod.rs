@@ -65,6 +65,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 mod blit;
+mod blit_gl;
 mod buffers;
 mod cond;
 mod draw;
@@ -251,7 +252,8 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         }
         C::SetConstantBuffer { shader_type, data, .. } => {
             let slot = crate::renderer::state::stage_index(*shader_type);
-            r.context(ctx_id)?.sub().bound.constants[slot] = std::sync::Arc::from(*data);
+            // Constants are read by every draw, never kept in its cache.
+            r.context(ctx_id)?.sub_unchanged().bound.constants[slot] = std::sync::Arc::from(*data);
             Ok(())
         }
         C::SetUniformBuffer { shader_type, index, offset, length, res_handle } => {
