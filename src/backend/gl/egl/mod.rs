@@ -27,9 +27,11 @@
 //! The code is split by concern: [`platforms`] walks the platform order, [`probe`] tries
 //! one display (initialise, context, `GL_RENDERER`, driver class), [`vmm`] takes the VMM's
 //! contexts through the [`VmmGl`] trait (implemented over the C callbacks in `ffi::vmm`),
-//! and [`current`] keeps our context current on the calling thread.
+//! [`current`] keeps our context current on the calling thread, and [`epoxy`] has a host's
+//! libepoxy resolve the entry points the host calls without a context (QEMU's reset).
 
 mod current;
+mod epoxy;
 mod platforms;
 mod probe;
 mod vmm;
@@ -108,6 +110,7 @@ impl Platform {
                         gl_lib: None,
                         known_current: 0,
                     };
+                    p.resolve_host_epoxy();
                     return Ok(p);
                 }
                 Ok(None) => {}
@@ -121,7 +124,17 @@ impl Platform {
         let kind = Kind::Own { display, config, attribs, contexts: vec![(None, ctx)], gbm };
         let mut p = Platform { name, egl: Some(egl), kind, gl_lib: None, known_current: 0 };
         p.make_current()?;
+        p.resolve_host_epoxy();
         Ok(p)
+    }
+
+    /// With our context current: has the host's libepoxy, when the process has one,
+    /// resolve the GL entry points its context-less calls need ([`epoxy`]).
+    fn resolve_host_epoxy(&self) {
+        match epoxy::resolve_shared_entry_points(epoxy::LIBEPOXY, self.egl.as_ref()) {
+            epoxy::Outcome::NotLoaded => {}
+            o => log::debug!("host libepoxy: {o:?} on {}", self.name),
+        }
     }
 
     /// Our EGL instance, display and the context current on this thread (own platforms
