@@ -599,7 +599,8 @@ static void case_blob_scanout(void)
 /* `hostmem_test --exit`: ends QEMU through isa-debug-exit instead of a power-off. A
  * power-off resets the virtio-gpu device from a vCPU thread, and QEMU 10.0.2's
  * virtio_gpu_gl_reset then calls into GL there (sdl2 scanout disable → egl_fb_destroy)
- * with no context current: libepoxy aborts QEMU now and then. */
+ * with no context current (libepoxy aborted QEMU there now and then until the library
+ * had libepoxy resolve glDeleteFramebuffers at init; see docs/qemu-hostmem.md). */
 static int debug_exit(void)
 {
 	if (ioperm(DEBUG_EXIT_PORT, 4, 1) != 0) {
