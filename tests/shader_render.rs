@@ -498,3 +498,26 @@ fn renders_geometry_emit_loop_with_a_temp_array() {
     let got = gl.render(&Draw { vs, gs: Some(gs), ..draw(fs) });
     assert!(close(got, [0.0, 1.0, 0.5, 1.0]), "{got:?}");
 }
+
+#[test]
+fn renders_geometry_reads_at_a_run_time_vertex() {
+    let Some(gl) = gl_or_skip() else { return };
+    // tests/tgsi/gs_vertex_select.*: piglit's vs-output-array-vec3-index-wr-before-gs with
+    // index 0. Its EMIT loop reads IN[ADDR[1].x][0]; as `gl_in[clamp(i, 0, 2)]` llvmpipe
+    // (Mesa 25) read far outside its geometry input buffer and the process died
+    // (SIGSEGV) or the loop emitted nothing. Green: every value the VS wrote arrived.
+    let read = |name: &str| {
+        std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tgsi").join(name),
+        )
+        .unwrap()
+    };
+    let (vs, gs, fs) = (
+        read("gs_vertex_select.vert.tgsi"),
+        read("gs_vertex_select.geom.tgsi"),
+        read("gs_vertex_select.frag.tgsi"),
+    );
+    let key = VariantKey { integers: true, ..Default::default() };
+    let got = gl.render(&Draw { vs: &vs, gs: Some(&gs), key, vs_consts: &[[0; 4]], ..draw(&fs) });
+    assert!(close(got, [0.0, 1.0, 0.0, 1.0]), "{got:?}");
+}

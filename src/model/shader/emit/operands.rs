@@ -22,15 +22,21 @@ impl<'a> Emitter<'a> {
             Index::Direct(i) if i < len => Ok(i.to_string()),
             Index::Direct(_) => Err(invalid(line, "register index outside its declaration")),
             Index::Indirect { .. } if len == 0 => Err(invalid(line, "indirect access to nothing")),
+            Index::Indirect { .. } => {
+                Ok(format!("clamp({}, 0, {})", self.address(idx, line)?, len.saturating_sub(1)))
+            }
+        }
+    }
+
+    /// The unclamped GLSL of an indirect index: `a0.x + k`.
+    fn address(&self, idx: Index, line: u32) -> Result<String> {
+        match idx {
             Index::Indirect { file: File::Address, reg, component, offset } => {
                 self.declared(File::Address, reg, line)?;
-                Ok(format!(
-                    "clamp(a{reg}.{} + {offset}, 0, {})",
-                    COMP[component as usize],
-                    len.saturating_sub(1)
-                ))
+                Ok(format!("a{reg}.{} + {offset}", COMP[component as usize]))
             }
             Index::Indirect { .. } => Err(EmitError::Unsupported("indirect index not in ADDR")),
+            Index::Direct(_) => Err(invalid(line, "direct index where an address was expected")),
         }
     }
 
@@ -105,21 +111,44 @@ impl<'a> Emitter<'a> {
         let Some(v) = r.dim else {
             return Err(invalid(line, "per-vertex input read without a vertex index"));
         };
-        let v = self.indirect(v, self.gs_vertices, line)?;
-        Ok(match sem.name {
-            SemanticName::Position => format!("gl_in[{v}].gl_Position"),
-            SemanticName::PointSize => format!("vec4(gl_in[{v}].gl_PointSize, 0.0, 0.0, 0.0)"),
-            SemanticName::ClipDistance if sem.index < 2 => {
-                let b = sem.index * 4;
-                let c = |k: u32| format!("gl_in[{v}].gl_ClipDistance[{}]", b + k);
-                format!("vec4({}, {}, {}, {})", c(0), c(1), c(2), c(3))
-            }
-            _ => {
-                let slot =
-                    varying_slot(sem).ok_or(EmitError::Unsupported("geometry input semantic"))?;
-                format!("g{}[{v}]", varying_name(slot))
-            }
-        })
+        let one = |v: &str| -> Result<String> {
+            Ok(match sem.name {
+                SemanticName::Position => format!("gl_in[{v}].gl_Position"),
+                SemanticName::PointSize => {
+                    format!("vec4(gl_in[{v}].gl_PointSize, 0.0, 0.0, 0.0)")
+                }
+                SemanticName::ClipDistance if sem.index < 2 => {
+                    let b = sem.index * 4;
+                    let c = |k: u32| format!("gl_in[{v}].gl_ClipDistance[{}]", b + k);
+                    format!("vec4({}, {}, {}, {})", c(0), c(1), c(2), c(3))
+                }
+                _ => {
+                    let slot = varying_slot(sem)
+                        .ok_or(EmitError::Unsupported("geometry input semantic"))?;
+                    format!("g{}[{v}]", varying_name(slot))
+                }
+            })
+        };
+        let n = self.gs_vertices;
+        if matches!(v, Index::Direct(_)) || n == 0 {
+            return one(&self.indirect(v, n, line)?);
+        }
+        if n == 1 {
+            self.address(v, line)?;
+            return one("0");
+        }
+        // A vertex chosen at run time is one of the `n` constant-indexed reads, picked by
+        // `?:` with clamp semantics (below 0: the first, above: the last). llvmpipe (Mesa 25)
+        // reads far outside its geometry input buffer for some reads of `gl_in[i]` with a
+        // dynamic `i` inside an EMIT loop, even clamped, and the host process dies
+        // (piglit's vs-output-array-vec3-index-wr-before-gs).
+        let i = self.address(v, line)?;
+        let mut e = one(&(n - 1).to_string())?;
+        for k in (0..n - 1).rev() {
+            let test = if k == 0 { "<=" } else { "==" };
+            e = format!("(({i}) {test} {k} ? {} : {e})", one(&k.to_string())?);
+        }
+        Ok(e)
     }
 
     /// A source read as `ty`, swizzled, with modifiers.
@@ -176,4 +205,52 @@ impl<'a> Emitter<'a> {
 /// Visits every register an instruction names (for the pre-pass).
 pub(super) fn registers(inst: &Instruction) -> impl Iterator<Item = &Register> {
     inst.dst.iter().map(|d| &d.reg).chain(inst.src.iter().map(|s| &s.reg))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::shader::{translate, VariantKey};
+
+    fn geom(input: &str, body: &str) -> String {
+        let text = format!(
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE {input}\nPROPERTY GS_OUTPUT_PRIMITIVE POINTS\n\
+             PROPERTY GS_MAX_OUTPUT_VERTICES 1\nDCL IN[][0], POSITION\nDCL IN[][1], GENERIC[0]\n\
+             DCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\nDCL ADDR[0]\n\
+             IMM[0] INT32 {{1, 0, 0, 0}}\n0: UARL ADDR[0].x, IMM[0].xxxx\n{body}\n\
+             3: EMIT IMM[0].yyyy\n4: END\n"
+        );
+        translate(&text, &VariantKey { integers: true, ..Default::default() }).unwrap()
+    }
+
+    #[test]
+    fn gs_inputs_at_a_run_time_vertex_are_picked_among_constant_reads() {
+        let g =
+            geom("TRIANGLES", "1: MOV OUT[0], IN[ADDR[0].x+1][0]\n2: MOV OUT[1], IN[ADDR[0].x][1]");
+        // No `gl_in[expr]`: each vertex is read with a constant index; below 0 reads the
+        // first, past the end the last (the clamp's semantics).
+        for want in [
+            "o0 = ((a0.x + 1) <= 0 ? gl_in[0].gl_Position : ((a0.x + 1) == 1 ? \
+             gl_in[1].gl_Position : gl_in[2].gl_Position));",
+            "o1 = ((a0.x + 0) <= 0 ? gv_g0[0] : ((a0.x + 0) == 1 ? gv_g0[1] : gv_g0[2]));",
+        ] {
+            assert!(g.contains(want), "{want}\n{g}");
+        }
+        assert!(!g.contains("clamp("), "{g}");
+        // A constant vertex stays a constant index; a point has one vertex.
+        let g =
+            geom("TRIANGLES_ADJACENCY", "1: MOV OUT[0], IN[5][0]\n2: MOV OUT[1], IN[ADDR[0].x][1]");
+        assert!(g.contains("o0 = gl_in[5].gl_Position;"), "{g}");
+        assert!(g.contains("(a0.x + 0) == 4 ? gv_g0[4] : gv_g0[5])"), "{g}");
+        let g = geom("POINTS", "1: MOV OUT[0], IN[ADDR[0].x][0]\n2: MOV OUT[1], IN[ADDR[0].x][1]");
+        assert!(g.contains("o0 = gl_in[0].gl_Position;") && g.contains("o1 = gv_g0[0];"), "{g}");
+    }
+
+    #[test]
+    fn gs_input_at_an_undeclared_address_is_refused() {
+        let text =
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE POINTS\nPROPERTY GS_OUTPUT_PRIMITIVE POINTS\n\
+            PROPERTY GS_MAX_OUTPUT_VERTICES 1\nDCL IN[][0], POSITION\nDCL OUT[0], POSITION\n\
+            0: MOV OUT[0], IN[ADDR[1].x][0]\n1: EMIT\n2: END\n";
+        assert!(translate(text, &VariantKey { integers: true, ..Default::default() }).is_err());
+    }
 }

@@ -44,9 +44,9 @@ void main() {
             break;
         }
         a0.x = (ivec4(floor(t0.xxxx))).x;
-        o0 = gl_in[clamp(a0.x + 0, 0, 3)].gl_Position;
-        o1 = gv_c0[clamp(a0.x + 0, 0, 3)] * imm[0].wwww;
-        o2.x = (vec4(gl_in[clamp(a0.x + 0, 0, 3)].gl_PointSize, 0.0, 0.0, 0.0).xxxx + vec4(gl_in[1].gl_PointSize, 0.0, 0.0, 0.0).xxxx).x;
+        o0 = ((a0.x + 0) <= 0 ? gl_in[0].gl_Position : ((a0.x + 0) == 1 ? gl_in[1].gl_Position : ((a0.x + 0) == 2 ? gl_in[2].gl_Position : gl_in[3].gl_Position)));
+        o1 = ((a0.x + 0) <= 0 ? gv_c0[0] : ((a0.x + 0) == 1 ? gv_c0[1] : ((a0.x + 0) == 2 ? gv_c0[2] : gv_c0[3]))) * imm[0].wwww;
+        o2.x = (((a0.x + 0) <= 0 ? vec4(gl_in[0].gl_PointSize, 0.0, 0.0, 0.0) : ((a0.x + 0) == 1 ? vec4(gl_in[1].gl_PointSize, 0.0, 0.0, 0.0) : ((a0.x + 0) == 2 ? vec4(gl_in[2].gl_PointSize, 0.0, 0.0, 0.0) : vec4(gl_in[3].gl_PointSize, 0.0, 0.0, 0.0)))).xxxx + vec4(gl_in[1].gl_PointSize, 0.0, 0.0, 0.0).xxxx).x;
         o3 = vec4(float(gl_PrimitiveIDIn), 0.0, 0.0, 1.0);
         o4 = imm[1].xxxx;
         store_outputs();

@@ -70,12 +70,12 @@ void main() {
             t3.x = (vec4(floatBitsToInt(t2.xxxx))).x;
             t4.x = (t3.xxxx * imm[0].yyyy).x;
             a1.x = (floatBitsToInt(t0)).x;
-            t5 = gl_in[clamp(a1.x + 0, 0, 2)].gl_Position;
+            t5 = ((a1.x + 0) <= 0 ? gl_in[0].gl_Position : ((a1.x + 0) == 1 ? gl_in[1].gl_Position : gl_in[2].gl_Position));
             t6 = t5 + t4.xxxx;
             t1.x = (uintBitsToFloat(floatBitsToUint(t2.xxxx) + floatBitsToUint(imm[0].zzzz))).x;
             t7.x = (vec4(floatBitsToInt(t1.xxxx))).x;
             a1.x = (floatBitsToInt(t0)).x;
-            t8 = gv_g0[clamp(a1.x + 0, 0, 2)];
+            t8 = ((a1.x + 0) <= 0 ? gv_g0[0] : ((a1.x + 0) == 1 ? gv_g0[1] : gv_g0[2]));
             t9 = t8 * t7.xxxx;
             t10.x = (uintBitsToFloat(floatBitsToUint(intBitsToFloat(ivec4(gl_PrimitiveIDIn, 0, 0, 0)).xxxx) + floatBitsToUint(t2.xxxx))).x;
             o0 = t6;

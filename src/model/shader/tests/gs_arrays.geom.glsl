@@ -91,7 +91,7 @@ void main() {
             t18.x = (ta0[clamp(a0.x + 0, 0, 11)].xxxx).x;
             t19.x = (vec4(floatBitsToInt(t12.xxxx))).x;
             a1.x = (floatBitsToInt(t13)).x;
-            t20.x = (gv_g1[clamp(a1.x + 0, 0, 2)].xxxx).x;
+            t20.x = (((a1.x + 0) <= 0 ? gv_g1[0] : ((a1.x + 0) == 1 ? gv_g1[1] : gv_g1[2])).xxxx).x;
             t21.x = (t20.xxxx + t19.xxxx).x;
             t22.x = (uintBitsToFloat(uvec4(notEqual(t18.xxxx, t21.xxxx)) * 0xffffffffu)).x;
             t14.x = (mix(t14, imm[0].xxxx, notEqual(floatBitsToUint(t22.xxxx), uvec4(0u)))).x;
@@ -113,7 +113,7 @@ void main() {
         if (loop_budget < 0) break;
         t25 = mix(imm[1].wzzw, imm[1].zwzw, notEqual(floatBitsToUint(t14.xxxx), uvec4(0u)));
         a1.x = (floatBitsToInt(t15)).x;
-        t26 = gl_in[clamp(a1.x + 0, 0, 2)].gl_Position;
+        t26 = ((a1.x + 0) <= 0 ? gl_in[0].gl_Position : ((a1.x + 0) == 1 ? gl_in[1].gl_Position : gl_in[2].gl_Position));
         o0 = t26;
         o1 = t25;
         store_outputs();
