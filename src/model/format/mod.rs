@@ -31,7 +31,9 @@
 use drm_fourcc::DrmFourcc;
 use glow as gl;
 
+mod blit;
 mod table;
+pub use blit::gl_blit_keeps_channels;
 use table::FORMATS;
 
 /// What a format holds, for validation (depth/stencil binds) and readback paths.

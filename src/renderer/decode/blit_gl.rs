@@ -1,5 +1,6 @@
-//! BLIT on GL: glBlitFramebuffer between GL textures viewed in their own formats (scaled,
-//! mirrored, scissored; sRGB decode/encode; depth/stencil of one storage), per layer, with
+//! BLIT on GL: glBlitFramebuffer between GL textures (scaled, mirrored, scissored;
+//! converting between colour storages whose stored channels line up; sRGB decode/encode;
+//! depth/stencil of one storage), per layer, with
 //! the two-step multisample resolves and upsamples of `backend::gl::msaa_blit`. What it
 //! cannot do it leaves to the CPU path of `blit.rs`.
 
@@ -15,8 +16,10 @@ use crate::renderer::{Renderer, Resource};
 use std::collections::HashMap;
 
 /// BLIT on GL (glBlitFramebuffer: scaling with nearest or linear filtering, mirroring,
-/// scissor) when both sides are GL textures viewed in their own formats with the same
-/// channel order; `None` leaves the blit to the CPU path.
+/// scissor, conversion between fixed-point and float colour storage) when both sides are
+/// GL textures viewed in formats of their storage and glBlitFramebuffer's stored-channel
+/// copy gives each destination channel the source's value of it
+/// ([`format::gl_blit_keeps_channels`]); `None` leaves the blit to the CPU path.
 pub(super) fn blit_gl(
     r: &mut Renderer,
     ctx_id: u32,
@@ -36,7 +39,7 @@ pub(super) fn blit_gl(
     // The guest may view sRGB storage linearly (or the other way round): its BLIT formats
     // say whether the blit decodes the source and encodes into the destination.
     let (sv, dv) = (format::lookup(b.src.format)?, format::lookup(b.dst.format)?);
-    if !sv.srgb_twin(sf) || !dv.srgb_twin(df) || sf.is_compressed() || df.is_compressed() {
+    if !view_of(sv, sf) || !view_of(dv, df) || sf.is_compressed() || df.is_compressed() {
         return None;
     }
     let mask = u32::from(b.mask);
@@ -44,7 +47,13 @@ pub(super) fn blit_gl(
         (Kind::Color, Kind::Color) if mask & 0xf == 0xf => {
             let int = |f: &crate::model::format::FormatInfo| out_kind(f.id);
             let swz = |f: &crate::model::format::FormatInfo| f.gl.and_then(|g| g.swizzle);
-            if int(sf) != int(df) || swz(sf) != swz(df) {
+            // Storage of one swizzle holds the channels alike; between different ones
+            // (an X destination, alpha/luminance storage) only where the stored channels
+            // line up (`gl_blit_keeps_channels`); the rest goes to the CPU path.
+            // The views say which channels the guest means (an R8_UNORM view of L8_UNORM
+            // storage: glCopyTexImage into GL_LUMINANCE writes red into the stored R8).
+            let lined_up = swz(sv) == swz(dv) || format::gl_blit_keeps_channels(sv, dv);
+            if int(sf) != int(df) || !lined_up {
                 return None;
             }
             // GL_FRAMEBUFFER_SRGB on decodes sRGB sources and encodes sRGB destinations, off
@@ -107,6 +116,15 @@ pub(super) fn blit_gl(
         return None;
     };
     Some(blit_gl_layers(r, ctx_id, b, gl_mask, src_rect, dst_rect))
+}
+
+/// Whether the guest's blit format `v` reads the storage of resource format `f` as its
+/// own: `f`, its sRGB / linear twin, or another colour format of the same GL storage (an
+/// R8_UNORM view of L8_UNORM, both stored as R8, which only the swizzle tells apart).
+fn view_of(v: &crate::model::format::FormatInfo, f: &crate::model::format::FormatInfo) -> bool {
+    let same_storage = matches!((v.gl, f.gl), (Some(a), Some(b))
+        if (a.internal, a.format, a.ty) == (b.internal, b.format, b.ty));
+    v.srgb_twin(f) || (v.kind == Kind::Color && f.kind == Kind::Color && same_storage)
 }
 
 /// Whether two formats have GL storage of one internal format (depth/stencil blits).

@@ -1,0 +1,106 @@
+//! Which colour blits glBlitFramebuffer does right between the GL storages of two formats.
+//! glBlitFramebuffer converts between fixed-point and float colour storage (and integer
+//! storage of one signedness) but reads and writes the *stored* channels: texture swizzles
+//! (B8G8R8A8 stored as RGBA8, luminance stored as R8, X channels forced to one) play no
+//! part. A blit is right when each channel the destination format keeps receives the
+//! source format's value of that channel.
+
+use super::{FormatInfo, Kind, COLOR_RENDERABLE};
+use glow as gl;
+
+/// A channel as seen through a format: a stored channel of its GL storage or a constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Chan {
+    Stored(usize),
+    /// 0 or 1.
+    Const(u8),
+}
+
+/// How many channels GL storage with transfer format `format` has.
+fn stored_channels(format: u32) -> usize {
+    match format {
+        gl::RED | gl::RED_INTEGER => 1,
+        gl::RG | gl::RG_INTEGER => 2,
+        gl::RGB | gl::RGB_INTEGER | gl::BGR | gl::BGR_INTEGER => 3,
+        _ => 4,
+    }
+}
+
+/// Stored channel `k` as glBlitFramebuffer reads it: missing ones read 0 (R, G, B) or 1 (A).
+fn read(n: usize, k: usize) -> Chan {
+    if k < n {
+        Chan::Stored(k)
+    } else {
+        Chan::Const(u8::from(k == 3))
+    }
+}
+
+/// Channel `c` (R, G, B, A) of the format, as its swizzle makes it from the storage.
+fn logical(swizzle: Option<[u32; 4]>, n: usize, c: usize) -> Chan {
+    let s = swizzle.map_or([gl::RED, gl::GREEN, gl::BLUE, gl::ALPHA][c], |s| s[c]);
+    match s {
+        gl::RED => read(n, 0),
+        gl::GREEN => read(n, 1),
+        gl::BLUE => read(n, 2),
+        gl::ALPHA => read(n, 3),
+        gl::ONE => Chan::Const(1),
+        _ => Chan::Const(0),
+    }
+}
+
+/// Whether one glBlitFramebuffer from `src`'s GL storage into `dst`'s gives `dst` the
+/// value of `src` in every channel `dst` keeps: both are colour formats with GL storage
+/// that GL renders to (glBlitFramebuffer needs complete framebuffers on both sides), and
+/// for each channel `c` that `dst` keeps in stored channel `k`, `src`'s channel `c` is what
+/// glBlitFramebuffer reads from `src`'s stored channel `k`. Integer against non-integer
+/// storage and sRGB encoding are the caller's to check.
+pub fn gl_blit_keeps_channels(src: &FormatInfo, dst: &FormatInfo) -> bool {
+    let (Some(s), Some(d)) = (src.gl, dst.gl) else {
+        return false;
+    };
+    if src.kind != Kind::Color || dst.kind != Kind::Color {
+        return false;
+    }
+    if ![s.internal, d.internal].iter().all(|i| COLOR_RENDERABLE.contains(i)) {
+        return false;
+    }
+    let (sn, dn) = (stored_channels(s.format), stored_channels(d.format));
+    (0..4).all(|c| match logical(d.swizzle, dn, c) {
+        Chan::Stored(k) => logical(s.swizzle, sn, c) == read(sn, k),
+        Chan::Const(_) => true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+    use super::gl_blit_keeps_channels as keeps;
+
+    #[test]
+    fn swizzled_storage() {
+        let l = |id| lookup(id).unwrap();
+        let rgba8 = l(R8G8B8A8_UNORM);
+        let rgbx16 = l(234); // R16G16B16X16_UNORM: RGBA16 read as RGB1.
+        let rgba16f = l(R16G16B16A16_FLOAT);
+        let bgra8 = l(B8G8R8A8_UNORM);
+        let rgbx8 = l(134); // R8G8B8X8_UNORM
+        let r8 = l(64); // R8_UNORM
+        let l8 = l(9); // L8_UNORM: R8 read as RRR1.
+        let a8 = l(10); // A8_UNORM: R8 read as 000R.
+                        // Conversions between unswizzled storages, and into X storage (its X is not read).
+        assert!(keeps(rgba8, rgba16f) && keeps(rgba16f, rgba8));
+        assert!(keeps(rgba8, rgbx16) && keeps(rgba8, rgbx8));
+        assert!(keeps(rgba8, r8) && keeps(r8, rgba8));
+        // From X storage into a format keeping alpha: the stored X would be copied.
+        assert!(!keeps(rgbx8, rgba8) && !keeps(rgbx16, rgba16f));
+        assert!(keeps(rgbx8, rgbx16));
+        // Reordered, replicated or moved channels: not one glBlitFramebuffer.
+        assert!(!keeps(rgba8, bgra8) && !keeps(bgra8, rgba16f));
+        assert!(keeps(bgra8, bgra8) && keeps(bgra8, l(2))); // into B8G8R8X8_UNORM
+        assert!(!keeps(l8, rgba8) && !keeps(rgba8, l8) && !keeps(a8, rgba8));
+        // Integer storage is renderable; depth and compressed formats are not colour.
+        assert!(!keeps(l(Z16_UNORM), rgba8) && !keeps(rgba8, l(Z16_UNORM)));
+        // RGB9E5 has no colour-renderable storage.
+        assert!(!keeps(rgba8, l(R9G9B9E5_FLOAT)));
+    }
+}

@@ -1,0 +1,129 @@
+//! BLITs between colour formats of different GL storage on the GL backend, as Mesa's virgl
+//! driver sends them for glCopyTexImage and glBlitFramebuffer (piglit `copyteximage
+//! 2D_ARRAY` copies RGBA8 into RGB16 and RGB16F textures, which the guest holds as
+//! R16G16B16X16_UNORM / _FLOAT): one glBlitFramebuffer where the stored channels line up
+//! (into X storage: its X channel is not read), the CPU path (and its refusal) where they
+//! do not (from X storage into a format keeping alpha: the stored X would be copied).
+//! Also a view of the destination in another format of the same storage (R8_UNORM over
+//! L8_UNORM, as Mesa sends glCopyTexImage into GL_LUMINANCE).
+//!
+//! One renderer per process: `cargo nextest run --test blit_convert_gl`. GL is required
+//! (llvmpipe through EGL surfaceless at least).
+
+mod common;
+
+use common::stream::*;
+use common::*;
+use virglrenderer::ffi::context::*;
+
+const W: u32 = 4;
+const RGBX16: u32 = 234; // R16G16B16X16_UNORM: RGBA16 sampled as RGB1.
+const RGBX16F: u32 = 236; // R16G16B16X16_FLOAT: RGBA16F sampled as RGB1.
+const FULL: [i32; 6] = [0, 0, 0, W as i32, W as i32, 1];
+
+fn start() -> Session {
+    let s = gl_session();
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    s
+}
+
+fn tex(handle: u32, format: u32) -> virglrenderer::ffi::types::virgl_renderer_resource_create_args {
+    let a = args(handle, TEX_2D, format, W, W, 1, 1, 0);
+    assert_eq!(create(a), 0, "create {handle}");
+    virgl_renderer_ctx_attach_resource(1, handle as i32);
+    a
+}
+
+/// RGBA8 texels with distinct channels, alpha never 255.
+fn pattern() -> Vec<u8> {
+    (0..W * W).flat_map(|i| [(i * 16) as u8, (255 - i * 9) as u8, (i * 5 + 3) as u8, 7]).collect()
+}
+
+fn u16s(bytes: &[u8]) -> Vec<u16> {
+    bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()
+}
+
+/// RGBA8 → R16G16B16X16_UNORM (glCopyTexImage into GL_RGB16): each channel widened
+/// exactly (v × 257), on GL with no context error.
+#[test]
+fn rgba8_into_rgbx16_unorm_widens_each_channel() {
+    let _s = start();
+    let src = tex(1, RGBA8);
+    let dst = tex(2, RGBX16);
+    let pat = pattern();
+    upload(&src, &pat);
+    let mut c = Cmds::default();
+    c.push(BLIT, 0, &blit_cmd(0xf, (2, RGBX16, FULL), (1, RGBA8, FULL), None));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let got = u16s(&level0(&dst));
+    for (i, t) in pat.chunks_exact(4).enumerate() {
+        let want: Vec<u16> = t[..3].iter().map(|&v| u16::from(v) * 257).collect();
+        assert_eq!(&got[i * 4..i * 4 + 3], &want[..], "texel {i}");
+    }
+}
+
+/// RGBA8 → R16G16B16X16_FLOAT (GL_RGB16F), scaled 2× from the lower-left quarter: 0 and
+/// 255 become half-float 0.0 and 1.0.
+#[test]
+fn rgba8_into_rgbx16_float_converts_and_scales() {
+    let _s = start();
+    let src = tex(1, RGBA8);
+    let dst = tex(2, RGBX16F);
+    let pat: Vec<u8> = (0..W * W)
+        .flat_map(|i| [if i % 2 == 0 { 255 } else { 0 }, if i % 3 == 0 { 255 } else { 0 }, 255, 0])
+        .collect();
+    upload(&src, &pat);
+    let h = W as i32 / 2;
+    let mut c = Cmds::default();
+    c.push(BLIT, 0, &blit_cmd(0xf, (2, RGBX16F, FULL), (1, RGBA8, [0, 0, 0, h, h, 1]), None));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let got = u16s(&level0(&dst));
+    let half = |v: u8| if v == 255 { 0x3c00u16 } else { 0 };
+    for y in 0..W {
+        for x in 0..W {
+            let s = px(&pat, W, 4, x / 2, y / 2);
+            let i = (y * W + x) as usize * 4;
+            let want = [half(s[0]), half(s[1]), half(s[2])];
+            assert_eq!(&got[i..i + 3], &want, "({x}, {y})");
+        }
+    }
+}
+
+/// R16G16B16X16_UNORM → RGBA8: glBlitFramebuffer would copy the stored X into alpha, so
+/// the GL path leaves it to the CPU path, which refuses it (an error of the context, the
+/// destination unchanged); the other way round into R16G16B16X16 is fine.
+#[test]
+fn from_x_storage_into_alpha_is_not_a_glblitframebuffer() {
+    let _s = start();
+    let x16 = tex(1, RGBX16);
+    let dst = tex(2, RGBA8);
+    let before = pattern();
+    upload(&dst, &before);
+    let mut c = Cmds::default();
+    c.push(BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, RGBX16, FULL), None));
+    assert_eq!(c.submit(1), 0);
+    assert_eq!(ctx_error(1), UNSUPPORTED_FUNCTION);
+    assert_eq!(level0(&dst), before);
+    let _ = x16;
+}
+
+/// RGBA8 → an R8_UNORM view of an L8_UNORM resource (both stored as R8; glCopyTexImage
+/// into GL_LUMINANCE): red lands in the stored byte.
+#[test]
+fn red_into_a_red_view_of_luminance_storage() {
+    const L8: u32 = 9;
+    let _s = start();
+    let src = tex(1, RGBA8);
+    let dst = tex(2, L8);
+    let pat = pattern();
+    upload(&src, &pat);
+    let mut c = Cmds::default();
+    c.push(BLIT, 0, &blit_cmd(0xf, (2, R8, FULL), (1, RGBA8, FULL), None));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let want: Vec<u8> = pat.chunks_exact(4).map(|t| t[0]).collect();
+    assert_eq!(level0(&dst), want);
+}
