@@ -5,7 +5,9 @@
 //! (into X storage: its X channel is not read), the CPU path (and its refusal) where they
 //! do not (from X storage into a format keeping alpha: the stored X would be copied).
 //! Also a view of the destination in another format of the same storage (R8_UNORM over
-//! L8_UNORM, as Mesa sends glCopyTexImage into GL_LUMINANCE).
+//! L8_UNORM, as Mesa sends glCopyTexImage into GL_LUMINANCE), and depth between different
+//! depth formats (Z24S8 → Z16, Z16 → Z32F), which glBlitFramebuffer refuses: through the
+//! values on the CPU path.
 //!
 //! One renderer per process: `cargo nextest run --test blit_convert_gl`. GL is required
 //! (llvmpipe through EGL surfaceless at least).
@@ -126,4 +128,43 @@ fn red_into_a_red_view_of_luminance_storage() {
     assert_eq!(ctx_error(1), 0);
     let want: Vec<u8> = pat.chunks_exact(4).map(|t| t[0]).collect();
     assert_eq!(level0(&dst), want);
+}
+
+/// Depth between formats of different storage (glCopyTexImage of a Z24S8 depth buffer
+/// into GL_DEPTH_COMPONENT16; then Z16 into Z32_FLOAT), scissored: each value rounded to
+/// the nearest step of the destination, the texels outside the scissor kept.
+#[test]
+fn depth_between_depth_formats_through_the_values() {
+    const Z32F: u32 = 18;
+    let _s = start();
+    let bind = BIND_SAMPLER_VIEW | BIND_DEPTH_STENCIL;
+    let zs = tex_bind(1, S8Z24, W, W, bind);
+    let z16 = tex_bind(2, Z16, W, W, bind);
+    let zf = tex_bind(3, Z32F, W, W, bind);
+    // Z in the high 24 bits, stencil in the low 8.
+    let z24: Vec<u32> = (0..W * W).map(|i| i * 0x000f_0f0f + 0x0012_3456).collect();
+    upload(&zs, &z24.iter().flat_map(|z| (z << 8 | 0x5a).to_le_bytes()).collect::<Vec<_>>());
+    upload(&z16, &[0x11; (W * W * 2) as usize]);
+    let mut c = Cmds::default();
+    let inner = Some((1, 1, W - 1, W - 1));
+    c.push(BLIT, 0, &blit_cmd(0x30, (2, Z16, FULL), (1, S8Z24, FULL), inner));
+    c.push(BLIT, 0, &blit_cmd(0x10, (3, Z32F, FULL), (2, Z16, FULL), None));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let got = u16s(&level0(&z16));
+    let floats: Vec<f32> =
+        level0(&zf).chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    for y in 0..W {
+        for x in 0..W {
+            let i = (y * W + x) as usize;
+            let inside = (1..W - 1).contains(&x) && (1..W - 1).contains(&y);
+            let want = if inside {
+                (f64::from(z24[i]) / 16777215.0 * 65535.0).round() as u16
+            } else {
+                0x1111
+            };
+            assert_eq!(got[i], want, "Z16 ({x}, {y})");
+            assert_eq!(floats[i], (f64::from(want) / 65535.0) as f32, "Z32F ({x}, {y})");
+        }
+    }
 }

@@ -157,6 +157,38 @@ pub fn depth_stencil_parts(id: u32) -> Option<(bool, bool)> {
     })
 }
 
+/// The depth (unsigned normalised formats as a value in `[0, 1]`, float depth as stored)
+/// and the stencil of one texel of format `id`, each `None` where the format has none;
+/// `None` for formats [`write_depth_stencil`] does not handle or a texel of the wrong size.
+pub fn read_depth_stencil(id: u32, px: &[u8]) -> Option<(Option<f64>, Option<u8>)> {
+    let rd32 = |px: &[u8]| px.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let f32_at = |px: &[u8]| rd32(px).map(|v| f64::from(f32::from_bits(v)));
+    Some(match id {
+        format::Z16_UNORM if px.len() == 2 => {
+            (Some(f64::from(u16::from_le_bytes([px[0], px[1]])) / 65535.0), None)
+        }
+        format::Z32_FLOAT if px.len() == 4 => (f32_at(px), None),
+        format::S8_UINT if px.len() == 1 => (None, Some(px[0])),
+        format::Z24_UNORM_S8_UINT
+        | format::S8_UINT_Z24_UNORM
+        | ids::Z24X8_UNORM
+        | ids::X8Z24_UNORM
+            if px.len() == 4 =>
+        {
+            let v = rd32(px)?;
+            let (zs, ss) = match id {
+                format::Z24_UNORM_S8_UINT | ids::Z24X8_UNORM => (0, 24),
+                _ => (8, 0),
+            };
+            let z = f64::from((v >> zs) & 0xff_ffff) / f64::from(0xff_ffffu32);
+            let s = (depth_stencil_parts(id) == Some((true, true))).then_some((v >> ss) as u8);
+            (Some(z), s)
+        }
+        format::Z32_FLOAT_S8X24_UINT if px.len() == 8 => (f32_at(px), Some(px[4])),
+        _ => return None,
+    })
+}
+
 /// Overwrites the depth (when `depth` is given) and the stencil (when `stencil` is given)
 /// of one texel of format `id`, keeping the other component. Returns false for formats not
 /// handled or a texel of the wrong size.
@@ -284,6 +316,23 @@ mod tests {
         assert!(write_depth_stencil(format::Z24_UNORM_S8_UINT, &mut px, Some(0.0), None));
         assert_eq!(u32::from_le_bytes(px), 0xff00_0000);
         assert!(!write_depth_stencil(format::R8_UNORM, &mut px[..1], Some(0.0), None));
+        // Reads: Z24 in either position, Z16, float depth, stencil where there is one.
+        let p = 0x8000_0003u32.to_le_bytes();
+        let (z, s) = read_depth_stencil(format::Z24_UNORM_S8_UINT, &p).unwrap();
+        assert_eq!((z, s), (Some(3.0 / 16777215.0), Some(0x80)));
+        let (z, s) = read_depth_stencil(format::S8_UINT_Z24_UNORM, &p).unwrap();
+        assert_eq!((z, s), (Some(f64::from(0x80_0000u32) / 16777215.0), Some(3)));
+        assert_eq!(read_depth_stencil(22, &p).unwrap().1, None, "X8Z24's X is no stencil");
+        assert_eq!(read_depth_stencil(format::Z16_UNORM, &[0xff, 0xff]), Some((Some(1.0), None)));
+        let half = 0.5f32.to_bits().to_le_bytes();
+        assert_eq!(read_depth_stencil(format::Z32_FLOAT, &half), Some((Some(0.5), None)));
+        assert_eq!(read_depth_stencil(format::S8_UINT, &[5]), Some((None, Some(5))));
+        assert_eq!(read_depth_stencil(format::Z16_UNORM, &p), None, "wrong texel size");
+        // Z24 → Z16 → Z24 through the value: rounded to the nearest 16-bit step.
+        let mut z16 = [0u8; 2];
+        let (z, _) = read_depth_stencil(format::S8_UINT_Z24_UNORM, &p).unwrap();
+        assert!(write_depth_stencil(format::Z16_UNORM, &mut z16, z, None));
+        assert_eq!(u16::from_le_bytes(z16), 0x8000);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! BLIT through host staging: same-format copies with nearest scaling and mirroring, and
-//! conversion between the 8-bit UNORM RGBA orders. Blits with a multisample side go to GL
-//! only ([`multisample_refusal`] says which ones it does, [`upsample_through`] which take
-//! two steps).
+//! conversion between the 8-bit UNORM RGBA orders and between depth/stencil formats. Blits
+//! with a multisample side go to GL only ([`multisample_refusal`] says which ones it does,
+//! [`upsample_through`] which take two steps).
 
 use super::resource::{alloc, desc, raw, read_box, stage, write_box};
 use super::{attached, fail, skip, CmdResult};
@@ -25,6 +25,9 @@ enum BlitMode {
     Raw,
     /// Through RGBA8 with a channel mask.
     Rgba8 { src: ([usize; 4], bool), dst: ([usize; 4], bool), mask: u32 },
+    /// Between depth/stencil formats through the values: the depth (`z`) and / or the
+    /// stencil (`s`) of `src` written into `dst`'s texels, keeping the other part.
+    Zs { src: u32, dst: u32, z: bool, s: bool },
 }
 
 /// One axis of a blit: destination start and (positive) size, source start and signed size.
@@ -95,6 +98,18 @@ fn blit_mode(
                 (true, true) => Ok(Some(BlitMode::Raw)),
                 (true, false) => Err(()),
             }
+        }
+        // Between depth/stencil formats (glCopyTexImage of a Z24S8 depth buffer into a
+        // DEPTH16 texture; glBlitFramebuffer refuses different depth formats): the parts
+        // both sides have, through their values.
+        (Kind::Depth | Kind::Stencil | Kind::DepthStencil, _) => {
+            let (Some((sz, ss)), Some((dz, ds))) =
+                (pixel::depth_stencil_parts(sf.id), pixel::depth_stencil_parts(df.id))
+            else {
+                return Err(());
+            };
+            let (z, s) = (mask & MASK_Z != 0 && sz && dz, mask & MASK_S != 0 && ss && ds);
+            Ok((z || s).then_some(BlitMode::Zs { src: sf.id, dst: df.id, z, s }))
         }
         _ => Err(()),
     }
@@ -232,7 +247,9 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
     let ss = stage(r, src, b.src.level, sbox)?;
     let ds = stage(r, dst, b.dst.level, dbox)?;
     let sbuf = read_box(r, src, &ss)?;
-    let partial = scissor || matches!(mode, BlitMode::Rgba8 { mask, .. } if mask != MASK_RGBA);
+    let partial = scissor
+        || matches!(mode, BlitMode::Rgba8 { mask, .. } if mask != MASK_RGBA)
+        || matches!(mode, BlitMode::Zs { .. });
     let mut dbuf = if partial { read_box(r, dst, &ds)? } else { alloc(ds.len)? };
     let (sbb, dbb) = (sf.block_bytes as usize, df.block_bytes as usize);
     let (srow, slayer) = (sbb * sbox.w as usize, sbb * sbox.w as usize * sbox.h as usize);
@@ -268,6 +285,13 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
                     BlitMode::Raw => dpx.copy_from_slice(spx),
                     BlitMode::Rgba8 { src, dst, mask } => {
                         pixel::rgba8_encode(dst, pixel::rgba8_decode(src, spx), mask, dpx)
+                    }
+                    BlitMode::Zs { src, dst, z, s } => {
+                        // Both formats are ones the two functions handle (`blit_mode`), and
+                        // the texel sizes are the formats' (checked above).
+                        let (dz, ds) = pixel::read_depth_stencil(src, spx).unwrap_or_default();
+                        let (dz, ds) = (dz.filter(|_| z), ds.filter(|_| s));
+                        pixel::write_depth_stencil(dst, dpx, dz, ds);
                     }
                 }
             }
@@ -369,5 +393,15 @@ mod tests {
         let zs = l(format::S8_UINT_Z24_UNORM);
         assert!(matches!(blit_mode(0x30, zs, zs), Ok(Some(BlitMode::Raw))));
         assert!(blit_mode(0x10, zs, zs).is_err());
+        // Between depth formats: through the values, the parts both sides have.
+        let z16 = l(format::Z16_UNORM);
+        let zf = l(format::Z32_FLOAT);
+        assert!(matches!(
+            blit_mode(0x30, zs, z16),
+            Ok(Some(BlitMode::Zs { z: true, s: false, .. }))
+        ));
+        assert!(matches!(blit_mode(0x10, z16, zf), Ok(Some(BlitMode::Zs { z: true, .. }))));
+        assert!(matches!(blit_mode(0x20, zs, z16), Ok(None)));
+        assert!(blit_mode(0x10, z16, rgba).is_err());
     }
 }
