@@ -298,6 +298,9 @@ pub struct DrawCache {
     pub vertices: Vec<VertexInput>,
     /// The textures of the program's samplers (buffer views excepted).
     pub textures: Vec<TextureInput>,
+    /// The backend's stamp for what this cache and the state under `key` give a draw
+    /// ([`crate::backend::gl::draw::DrawCall::stamp`]): new whenever the cache is made.
+    pub stamp: u64,
 }
 
 #[cfg(test)]

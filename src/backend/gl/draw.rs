@@ -8,7 +8,9 @@
 //! seamless cube maps) is compared with the next draw's and not set again while the
 //! backend has used only its own GL context; anything else that changes it makes the
 //! draw set it again (`forget_*`), and with a second GL context all of it is set on every
-//! draw. Guest ranges never reach GL unchecked: every
+//! draw. A draw whose caller hands the stamp of the draw that set the kept state
+//! ([`DrawCall::stamp`]: the renderer's draw cache, unchanged) skips even the comparison.
+//! Guest ranges never reach GL unchecked: every
 //! vertex attribute the program reads is checked against its buffer's size for the
 //! highest vertex the draw fetches — for indexed draws the indices are read back and
 //! scanned — and the index range against the index buffer ([`check_fetch`]).
@@ -97,6 +99,11 @@ pub struct DrawCall<'a> {
     pub xfb: Option<super::streamout::XfbDraw<'a>>,
     /// Draws the vertices captured by this set (gallium's `count_from_stream_output`).
     pub from_xfb: Option<u64>,
+    /// A stamp from [`GlBackend::new_draw_stamp`] naming this draw's fixed-function state,
+    /// attachments and vertex inputs (with the index buffer): the caller hands the same
+    /// stamp again only while all of them are unchanged, so that a draw under the stamp
+    /// the backend last applied skips building and comparing them. 0: no stamp.
+    pub stamp: u64,
 }
 
 /// A CLEAR of the bound framebuffer.
@@ -133,6 +140,13 @@ pub struct DrawObjects {
     applied: Option<AppliedState>,
     /// The vertex inputs and index buffer the vertex array holds now.
     vertex_state: Option<(Vec<VertexInput>, Option<u32>)>,
+    /// The [`DrawCall::stamp`] of the draw that set `applied`, `attached` and
+    /// `vertex_state` (each valid only while that one is `Some`); 0: none.
+    applied_stamp: u64,
+    attached_stamp: u64,
+    vertex_stamp: u64,
+    /// The last stamp [`GlBackend::new_draw_stamp`] handed out.
+    last_stamp: u64,
     /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
     pub(super) buffers: super::buffer_bindings::BufferBindings,
     /// Transform-feedback objects (see [`super::streamout`]).
@@ -280,10 +294,18 @@ impl GlBackend {
             (None, Some(ix)) => self.indexed_range(&ix, info)?,
         };
         check_fetch(d.vertices, vertex_range, info.start_instance.into(), instances)?;
+        // A draw under the stamp of the draw that set the kept state has the same state.
+        let stamped = |kept: bool, stamp: u64| kept && d.stamp != 0 && stamp == d.stamp;
+        let single = self.single_context();
         if no_attachments {
             self.xfb_bind_empty_framebuffer()?;
+        } else if single && stamped(self.draw.attached.is_some(), self.draw.attached_stamp) {
+            // SAFETY: context current; the framebuffer is ours, complete with these
+            // attachments.
+            unsafe { self.gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, self.draw.fbo) };
         } else {
             self.bind_framebuffer(d.cbufs, d.zs)?;
+            self.draw.attached_stamp = d.stamp;
         }
         self.use_program(d.program)?;
         for (stage, data) in d.constants {
@@ -308,6 +330,46 @@ impl GlBackend {
             self.draw.constants.push((key, data.clone()));
         }
         self.set_program_extras(d)?;
+        if !(single && stamped(self.draw.applied.is_some(), self.draw.applied_stamp)) {
+            self.apply_if_changed(d)?;
+        }
+        let index_buffer = d.index.map(|i| i.buffer);
+        let same_vertices = stamped(self.draw.vertex_state.is_some(), self.draw.vertex_stamp)
+            || self
+                .draw
+                .vertex_state
+                .as_ref()
+                .is_some_and(|(v, i)| v[..] == d.vertices[..] && *i == index_buffer);
+        if single && same_vertices {
+            // SAFETY: context current; the vertex array is ours and holds these inputs.
+            unsafe { self.gl.bind_vertex_array(self.draw.vao) };
+        } else {
+            self.draw.vertex_state = None;
+            self.bind_vertices(d)?;
+            self.draw.vertex_state = Some((d.vertices.to_vec(), index_buffer));
+        }
+        self.draw.vertex_stamp = d.stamp;
+        self.bind_textures(d.program, d.textures)?;
+        let capturing = self.xfb_before_draw(d)?;
+        let drawn = match d.from_xfb {
+            Some(set) => self.xfb_draw_from(set, d.mode, info.instance_count),
+            None => self.issue_draw(d),
+        };
+        if capturing {
+            self.xfb_after_draw();
+        }
+        drawn?;
+        self.check("DRAW_VBO")
+    }
+
+    /// A stamp no draw call had before (see [`DrawCall::stamp`]).
+    pub fn new_draw_stamp(&mut self) -> u64 {
+        self.draw.last_stamp += 1;
+        self.draw.last_stamp
+    }
+
+    /// Applies the fixed-function state unless the last draw applied the same.
+    fn apply_if_changed(&mut self, d: &DrawCall<'_>) -> Result<()> {
         let applied = AppliedState {
             blend: *d.blend,
             dsa: *d.dsa,
@@ -327,31 +389,8 @@ impl GlBackend {
             self.apply_state(d)?;
             self.draw.applied = Some(applied);
         }
-        let index_buffer = d.index.map(|i| i.buffer);
-        let same_vertices = self
-            .draw
-            .vertex_state
-            .as_ref()
-            .is_some_and(|(v, i)| v[..] == d.vertices[..] && *i == index_buffer);
-        if self.single_context() && same_vertices {
-            // SAFETY: context current; the vertex array is ours and holds these inputs.
-            unsafe { self.gl.bind_vertex_array(self.draw.vao) };
-        } else {
-            self.draw.vertex_state = None;
-            self.bind_vertices(d)?;
-            self.draw.vertex_state = Some((d.vertices.to_vec(), index_buffer));
-        }
-        self.bind_textures(d.program, d.textures)?;
-        let capturing = self.xfb_before_draw(d)?;
-        let drawn = match d.from_xfb {
-            Some(set) => self.xfb_draw_from(set, d.mode, info.instance_count),
-            None => self.issue_draw(d),
-        };
-        if capturing {
-            self.xfb_after_draw();
-        }
-        drawn?;
-        self.check("DRAW_VBO")
+        self.draw.applied_stamp = d.stamp;
+        Ok(())
     }
 
     /// The range of vertices an indexed draw fetches (`None`: nothing but restart

@@ -375,6 +375,7 @@ fn draw_bound(
         (cache.program, cache.blend) = (GlBackend::program_number(program), blend);
         cache.vertices = vertex_inputs(gl, resources, bound, vs.inputs)?;
         cache.textures = texture_inputs(gl, resources, bound, program)?;
+        cache.stamp = gl.new_draw_stamp();
         cache.key = Some(key);
     }
     let program = GlBackend::program_from_number(cache.program);
@@ -443,6 +444,7 @@ fn draw_bound(
         info: *info,
         xfb,
         from_xfb,
+        stamp: cache.stamp,
     };
     super::buffers::bind_for_draw(gl, resources, bound, program)?;
     gl.draw(&call).map_err(gl_fail)
