@@ -63,13 +63,17 @@ pub fn renders(result: Option<u64>, condition: bool) -> bool {
 /// blit run now.
 pub(super) fn passes(r: &mut Renderer, ctx_id: u32) -> Result<bool, Fail> {
     // Reads the state only (every draw asks: the draw cache stays valid).
-    let sub = r.context(ctx_id)?.sub_unchanged();
-    let Some(c) = sub.bound.render_condition else { return Ok(true) };
+    Ok(sub_passes(r.context(ctx_id)?.sub_unchanged()))
+}
+
+/// Whether `sub`'s render condition lets a draw, clear or conditional blit run now.
+pub(super) fn sub_passes(sub: &mut crate::renderer::context::SubContext) -> bool {
+    let Some(c) = sub.bound.render_condition else { return true };
     let result = match sub.objects.get_mut(c.query) {
         Some(Object::Query(q)) if !q.begun => q.result,
         _ => None,
     };
-    Ok(renders(result, c.condition))
+    renders(result, c.condition)
 }
 
 #[cfg(test)]

@@ -278,8 +278,24 @@ fn memo_digest(inputs: &ProgramInputs) -> ProgramMemoKey {
     (*vs, *fs, *gs, h.finish())
 }
 
-/// DRAW_VBO (the caller has refused it in a context in error).
+/// DRAW_VBO: refused in a context in error, skipped under a failing render condition.
 pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResult {
+    // One lookup of the context and its sub-context for what every draw asks first.
+    let sub_id = {
+        let c = r.context(ctx_id)?;
+        if c.in_error {
+            // Upstream's vrend_draw_vbo: a context in error draws nothing and says so.
+            return Err(Fail {
+                code: None,
+                err: Error::new(libc::ENOTRECOVERABLE, "draw in a context in error"),
+            });
+        }
+        if !super::cond::sub_passes(c.sub_unchanged()) {
+            return Ok(());
+        }
+        c.current_sub
+    };
+    let queries_owned = r.query_owner == Some((ctx_id, sub_id));
     if r.backend.gl_mut().is_none() {
         skip(r, ctx_id, (ccmd::DRAW_VBO, 0), "DRAW_VBO on a backend without GL");
         return Ok(());
@@ -300,7 +316,9 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         skip(r, ctx_id, (ccmd::DRAW_VBO, 2), "primitives core GL lacks (quads, polygons, patches)");
         return Ok(());
     }
-    own_queries(r, ctx_id)?;
+    if !queries_owned {
+        own_queries(r, ctx_id)?;
+    }
     // The draw reads the sub-context's state where it is, beside the backend and the
     // resources (disjoint parts of the renderer: no copy per draw).
     let Renderer { backend, resources, contexts, lower_left_origin, .. } = &mut *r;

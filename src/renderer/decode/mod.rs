@@ -350,19 +350,8 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         C::Blit(b) => blit::blit(r, ctx_id, b),
         C::ClearTexture(c) => resource::clear_texture(r, ctx_id, c),
         C::PipeResourceCreate(p) => resource::pipe_resource_create(r, ctx_id, p),
-        C::DrawVbo(d) => {
-            if r.context(ctx_id)?.in_error {
-                // Upstream's vrend_draw_vbo: a context in error draws nothing and says so.
-                return Err(Fail {
-                    code: None,
-                    err: Error::new(libc::ENOTRECOVERABLE, "draw in a context in error"),
-                });
-            }
-            if !cond::passes(r, ctx_id)? {
-                return Ok(());
-            }
-            draw::draw_vbo(r, ctx_id, d)
-        }
+        // Refused in a context in error; skipped under a failing render condition.
+        C::DrawVbo(d) => draw::draw_vbo(r, ctx_id, d),
         // Upstream built without video (what the capsets advertise: no video caps) answers
         // every video command with EINVAL (`vrend_unsupported`).
         C::Unimplemented { cmd, .. }
