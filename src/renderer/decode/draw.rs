@@ -20,7 +20,7 @@ use crate::model::gl_state::{self, BlendGl, DsaGl, RasterizerGl};
 use crate::model::protocol::{ccmd, Blend, Clear, DrawVbo, Dsa, Rasterizer, ShaderType};
 use crate::model::resource::Target;
 use crate::model::shader::{self, Processor, VariantKey};
-use crate::renderer::context::{AttachedSet, SubContext, ERROR_CTX_UNSUPPORTED_FUNCTION};
+use crate::renderer::context::{AttachedSet, Context, SubContext, ERROR_CTX_UNSUPPORTED_FUNCTION};
 use crate::renderer::context::{
     Framebuffer, ERROR_CTX_ILLEGAL_CMD_BUFFER, ERROR_CTX_ILLEGAL_RESOURCE,
     ERROR_CTX_ILLEGAL_SURFACE,
@@ -278,17 +278,41 @@ fn memo_digest(inputs: &ProgramInputs) -> ProgramMemoKey {
     (*vs, *fs, *gs, h.finish())
 }
 
+/// Upstream's vrend_draw_vbo: a context in error draws nothing and says so.
+fn in_error() -> Fail {
+    Fail { code: None, err: Error::new(libc::ENOTRECOVERABLE, "draw in a context in error") }
+}
+
 /// DRAW_VBO: refused in a context in error, skipped under a failing render condition.
 pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResult {
-    // One lookup of the context and its sub-context for what every draw asks first.
+    let prim = gl_state::primitive(info.mode);
+    let common = r.backend.gl_mut().is_some()
+        && info.indirect.is_none()
+        && info.count_from_so == 0
+        && prim.as_ref().is_ok_and(|p| p.gap.is_none());
+    if common {
+        // The common draw (its context's queries the running ones): one lookup of the
+        // context and its sub-context serves every check and the draw.
+        let Renderer { backend, resources, contexts, lower_left_origin, query_owner, .. } = &mut *r;
+        let c = contexts.get_mut(&ctx_id).ok_or_else(|| Error::inval("unknown context"))?;
+        if let (Some(gl), true) = (backend.gl_mut(), *query_owner == Some((ctx_id, c.current_sub)))
+        {
+            return draw_in(
+                gl,
+                resources,
+                c,
+                *lower_left_origin,
+                ctx_id,
+                info,
+                (prim.map_err(gl_fail)?, None),
+            );
+        }
+    }
+    // Otherwise the checks in order, each where it may change the renderer.
     let sub_id = {
         let c = r.context(ctx_id)?;
         if c.in_error {
-            // Upstream's vrend_draw_vbo: a context in error draws nothing and says so.
-            return Err(Fail {
-                code: None,
-                err: Error::new(libc::ENOTRECOVERABLE, "draw in a context in error"),
-            });
+            return Err(in_error());
         }
         if !super::cond::sub_passes(c.sub_unchanged()) {
             return Ok(());
@@ -311,7 +335,7 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
             None => return Ok(()),
         },
     };
-    let prim = gl_state::primitive(info.mode).map_err(gl_fail)?;
+    let prim = prim.map_err(gl_fail)?;
     if prim.gap.is_some() {
         skip(r, ctx_id, (ccmd::DRAW_VBO, 2), "primitives core GL lacks (quads, polygons, patches)");
         return Ok(());
@@ -319,12 +343,32 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
     if !queries_owned {
         own_queries(r, ctx_id)?;
     }
-    // The draw reads the sub-context's state where it is, beside the backend and the
-    // resources (disjoint parts of the renderer: no copy per draw).
     let Renderer { backend, resources, contexts, lower_left_origin, .. } = &mut *r;
     let gl = backend.gl_mut().expect("checked above");
     let c = contexts.get_mut(&ctx_id).ok_or_else(|| Error::inval("unknown context"))?;
+    draw_in(gl, resources, c, *lower_left_origin, ctx_id, info, (prim, from_xfb))
+}
+
+/// The draw in the context's current sub-context (refused in a context in error,
+/// skipped under a failing render condition), every other check before it passed.
+fn draw_in(
+    gl: &mut GlBackend,
+    resources: &mut HashMap<u32, Resource>,
+    c: &mut Context,
+    lower_left_origin: bool,
+    ctx_id: u32,
+    info: &DrawVbo,
+    (prim, from_xfb): (gl_state::PrimitiveGl, Option<u64>),
+) -> CmdResult {
+    if c.in_error {
+        return Err(in_error());
+    }
+    // The draw reads the sub-context's state where it is, beside the backend and the
+    // resources (disjoint parts of the renderer: no copy per draw).
     let sub = c.subs.entry(c.current_sub).or_default();
+    if !super::cond::sub_passes(sub) {
+        return Ok(());
+    }
     let key = (c.resources.removals(), sub.version);
     let SubContext { fb, bound, memo, draw_cache, .. } = sub;
     let parts = DrawParts {
@@ -332,7 +376,7 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         attached: &c.resources,
         error: &mut c.error,
         memo,
-        lower_left_origin: *lower_left_origin,
+        lower_left_origin,
     };
     draw_bound(gl, parts, ctx_id, info, prim, from_xfb, (fb, bound), draw_cache, key)
 }
