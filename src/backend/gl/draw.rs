@@ -307,7 +307,8 @@ impl GlBackend {
             self.bind_framebuffer(d.cbufs, d.zs)?;
             self.draw.attached_stamp = d.stamp;
         }
-        self.use_program(d.program)?;
+        // The context is current since begin() above.
+        self.use_program_begun(d.program)?;
         for (stage, data) in d.constants {
             // The program keeps its uniforms: upload only what changed since this program
             // last drew with this stage's buffer (the cache holds the buffer, so a match

@@ -458,6 +458,12 @@ impl GlBackend {
     pub fn use_program(&mut self, id: ProgramId) -> Result<()> {
         self.entry(id)?;
         self.begin()?;
+        self.use_program_begun(id)
+    }
+
+    /// [`Self::use_program`] where the caller made the context current (the draw).
+    pub(super) fn use_program_begun(&mut self, id: ProgramId) -> Result<()> {
+        self.entry(id)?;
         let current = self.draw.current_program == Some(id) && self.single_context();
         let e = self.programs.touch(id).expect("checked above");
         if current {
