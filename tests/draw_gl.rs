@@ -126,6 +126,20 @@ fn triangle_renders_into_the_resource() {
     // Pixel centres on the edge x + y = 16 are left out by GL's (and gallium's) fill rule.
     assert_eq!(px(&out, 16, 4, 0, 15), BLUE);
     assert_eq!(px(&out, 16, 4, 15, 15), BLUE);
+    // Twice under a quarter viewport (the second reuses what the first applied), then under
+    // the whole one again: the kept state follows the change.
+    let mut c = Cmds::default();
+    clear_blue(&mut c);
+    c.push(SET_VIEWPORT_STATE, 0, &[0, f(4.0), f(4.0), f(0.5), f(4.0), f(4.0), f(0.5)]);
+    draw(&mut c, 0, 3, false);
+    draw(&mut c, 0, 3, false);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(px(&level0(&rt), 16, 4, 0, 14), BLUE, "outside the quarter");
+    let mut c = Cmds::default();
+    c.push(SET_VIEWPORT_STATE, 0, &[0, f(8.0), f(8.0), f(0.5), f(8.0), f(8.0), f(0.5)]);
+    draw(&mut c, 0, 3, false);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(px(&level0(&rt), 16, 4, 0, 14), RED, "the whole viewport again");
 }
 
 /// A fragment shader reading element 1 of its constants gets element 1 (piglit
