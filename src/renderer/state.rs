@@ -301,6 +301,8 @@ pub struct DrawCache {
     /// The backend's stamp for what this cache and the state under `key` give a draw
     /// ([`crate::backend::gl::draw::DrawCall::stamp`]): new whenever the cache is made.
     pub stamp: u64,
+    /// Whether the program reads uniform blocks or buffer textures (bound every draw).
+    pub reads_buffers: bool,
 }
 
 #[cfg(test)]

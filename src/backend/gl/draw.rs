@@ -145,6 +145,8 @@ pub struct DrawObjects {
     applied_stamp: u64,
     attached_stamp: u64,
     vertex_stamp: u64,
+    /// The stamp of the draw that last set the program's clip-plane and stipple uniforms.
+    extras_stamp: u64,
     /// The last stamp [`GlBackend::new_draw_stamp`] handed out.
     last_stamp: u64,
     /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
@@ -330,7 +332,11 @@ impl GlBackend {
             }
             self.draw.constants.push((key, data.clone()));
         }
-        self.set_program_extras(d)?;
+        // The program keeps its uniforms: under the stamp that set them, they are set.
+        if !stamped(true, self.draw.extras_stamp) {
+            self.set_program_extras(d)?;
+            self.draw.extras_stamp = d.stamp;
+        }
         if !(single && stamped(self.draw.applied.is_some(), self.draw.applied_stamp)) {
             self.apply_if_changed(d)?;
         }

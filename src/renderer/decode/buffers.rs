@@ -62,6 +62,16 @@ fn buffer(
     Ok(BufferRange { buffer: name, buffer_size: u64::from(desc.width), offset, length })
 }
 
+/// Whether `program` reads uniform blocks or buffer textures (else [`bind_for_draw`] has
+/// nothing to bind).
+pub(super) fn reads_buffers(gl: &GlBackend, program: ProgramId) -> Result<bool, Fail> {
+    let info = gl.program_info(program).map_err(super::draw::gl_fail)?;
+    Ok(info.stages.iter().any(|s| {
+        !s.info.uniform_blocks.is_empty()
+            || s.info.samplers.iter().any(|&(_, t, _)| t == TexTarget::Buffer)
+    }))
+}
+
 /// Binds the uniform blocks and buffer textures `program` reads from what `bound` holds.
 pub(super) fn bind_for_draw(
     gl: &mut GlBackend,

@@ -437,6 +437,7 @@ fn draw_bound(
         (cache.program, cache.blend) = (GlBackend::program_number(program), blend);
         cache.vertices = vertex_inputs(gl, resources, bound, vs.inputs)?;
         cache.textures = texture_inputs(gl, resources, bound, program)?;
+        cache.reads_buffers = super::buffers::reads_buffers(gl, program)?;
         cache.stamp = gl.new_draw_stamp();
         cache.key = Some(key);
     }
@@ -508,7 +509,9 @@ fn draw_bound(
         from_xfb,
         stamp: cache.stamp,
     };
-    super::buffers::bind_for_draw(gl, resources, bound, program)?;
+    if cache.reads_buffers {
+        super::buffers::bind_for_draw(gl, resources, bound, program)?;
+    }
     gl.draw(&call).map_err(gl_fail)
 }
 
