@@ -6,7 +6,8 @@
 #
 #   triangle  tests/progs/gles2_triangle --gbm RENDER_NODE (built here, on the host):
 #             clear, a client-array and a VBO triangle with a uniform colour, a triangle
-#             with an interpolated colour, glReadPixels checks
+#             with an interpolated colour, glReadPixels checks; then gl_FragCoord in a GBM
+#             window surface's default framebuffer (each quadrant where GL puts it)
 #   kmscube   kmscube -D CARD_NODE -c 30 -v 640x480 (KMS scanout + page flips on the
 #             virtio-gpu; exit status 0, renderer line)
 #   glmark2   glmark2-es2-drm -b build --validate (the "build" scene's pixel validation)

@@ -25,6 +25,10 @@
  *                    from red, green and blue vertices
  * then glReadPixels and checks sample points inside and outside every triangle
  * (exact) and on C's gradient (the barycentric colour at the pixel centre, +-TOL).
+ * With --gbm it then renders into a 64x64 GBM window surface (the default framebuffer,
+ * which a virgl guest driver draws with a flipped viewport): a full-target quad whose
+ * colour says which quadrant gl_FragCoord is in (red: y < 16, green: x < 16); glReadPixels
+ * of the back buffer must find each quadrant where GL's lower-left window origin puts it.
  *
  * Prints GL_VENDOR / GL_RENDERER / GL_VERSION, one line per sample ("PIXEL name (x,y)
  * expected r,g,b,a got r,g,b,a ok|BAD") and "RESULT: PASS|FAIL|SKIP".
@@ -304,6 +308,97 @@ static int draw_and_check(void)
 	return EXIT_PASS;
 }
 
+/* --gbm only: gl_FragCoord in the default framebuffer of a GBM window surface. The
+ * context is one of `wcfg` (a window config), current on `surf`. */
+static int window_fragcoord_check(void)
+{
+	static const char *const attrs[] = { "a_pos" };
+	GLuint prog = link_program("attribute vec2 a_pos;\n"
+				   "void main() { gl_Position = vec4(a_pos, 0.0, 1.0); }\n",
+				   "precision mediump float;\n"
+				   "void main() {\n"
+				   "  gl_FragColor = vec4(gl_FragCoord.y < 16.0 ? 1.0 : 0.0,\n"
+				   "                      gl_FragCoord.x < 16.0 ? 1.0 : 0.0, 0.0, 1.0);\n"
+				   "}\n",
+				   attrs, 1);
+	if (!prog)
+		return bad("window: shader program");
+	const GLfloat quad[] = { -1, -1, 1, -1, -1, 1, -1, 1, 1, -1, 1, 1 };
+	glBindFramebuffer(GL_FRAMEBUFFER, 0);
+	glViewport(0, 0, W, H);
+	glDisable(GL_DEPTH_TEST);
+	glDisable(GL_BLEND);
+	glClearColor(0, 0, 1, 1);
+	glClear(GL_COLOR_BUFFER_BIT);
+	glUseProgram(prog);
+	glBindBuffer(GL_ARRAY_BUFFER, 0);
+	glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 0, quad);
+	glEnableVertexAttribArray(0);
+	glDrawArrays(GL_TRIANGLES, 0, 6);
+	static unsigned char px[W * H * 4];
+	memset(px, 0xA5, sizeof(px));
+	glReadPixels(0, 0, W, H, GL_RGBA, GL_UNSIGNED_BYTE, px);
+	GLenum err = glGetError();
+	struct sample s[] = {
+		{ "win-low-left", 4, 4, { 255, 255, 0, 255 }, 0 },
+		{ "win-low-right", 40, 4, { 255, 0, 0, 255 }, 0 },
+		{ "win-up-left", 4, 40, { 0, 255, 0, 255 }, 0 },
+		{ "win-up-right", 40, 40, { 0, 0, 0, 255 }, 0 },
+	};
+	int n = (int)(sizeof(s) / sizeof(s[0])), wrong = 0;
+	for (int i = 0; i < n; i++)
+		wrong += !check(px, &s[i]);
+	glDeleteProgram(prog);
+	if (err != GL_NO_ERROR)
+		return bad("window: GL error 0x%x", err);
+	if (wrong)
+		return bad("window: %d of %d gl_FragCoord samples wrong", wrong, n);
+	printf("WINDOW-FRAGCOORD: ok (%d samples)\n", n);
+	return EXIT_PASS;
+}
+
+/* Renders window_fragcoord_check into a GBM window surface with a context of its own;
+ * the caller's context stays current afterwards. */
+static int window_check(EGLDisplay dpy, struct gbm_device *gbm, const EGLint *ctx_attrs)
+{
+	EGLContext prev = eglGetCurrentContext();
+	static const EGLint want[] = { EGL_RENDERABLE_TYPE, EGL_OPENGL_ES2_BIT, EGL_SURFACE_TYPE,
+				       EGL_WINDOW_BIT, EGL_RED_SIZE, 8, EGL_GREEN_SIZE, 8,
+				       EGL_BLUE_SIZE, 8, EGL_NONE };
+	EGLConfig cfgs[64];
+	EGLint n = 0;
+	if (!eglChooseConfig(dpy, want, cfgs, 64, &n) || n < 1)
+		return bad("window: no GLES2 window config");
+	EGLConfig wcfg = cfgs[0];
+	for (int i = 0; i < n; i++) {
+		EGLint id = 0;
+		if (eglGetConfigAttrib(dpy, cfgs[i], EGL_NATIVE_VISUAL_ID, &id) &&
+		    id == GBM_FORMAT_XRGB8888) {
+			wcfg = cfgs[i];
+			break;
+		}
+	}
+	EGLint fmt = 0;
+	eglGetConfigAttrib(dpy, wcfg, EGL_NATIVE_VISUAL_ID, &fmt);
+	struct gbm_surface *gs = gbm_surface_create(gbm, W, H, (uint32_t)fmt, GBM_BO_USE_RENDERING);
+	if (!gs)
+		return bad("window: gbm_surface_create(0x%x) failed", fmt);
+	EGLSurface surf = eglCreateWindowSurface(dpy, wcfg, (EGLNativeWindowType)gs, NULL);
+	EGLContext wctx = eglCreateContext(dpy, wcfg, EGL_NO_CONTEXT, ctx_attrs);
+	int rc;
+	if (surf == EGL_NO_SURFACE || wctx == EGL_NO_CONTEXT || !eglMakeCurrent(dpy, surf, surf, wctx))
+		rc = bad("window: surface/context (EGL error 0x%x)", eglGetError());
+	else
+		rc = window_fragcoord_check();
+	eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, prev);
+	if (wctx != EGL_NO_CONTEXT)
+		eglDestroyContext(dpy, wctx);
+	if (surf != EGL_NO_SURFACE)
+		eglDestroySurface(dpy, surf);
+	gbm_surface_destroy(gs);
+	return rc;
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s --gbm DEVICE | --surfaceless [--expect-renderer SUBSTR]\n", argv0);
@@ -407,6 +502,8 @@ int main(int argc, char **argv)
 		rc = EXIT_BAD;
 	}
 	int drc = draw_and_check();
+	if (drc == EXIT_PASS && gbm)
+		drc = window_check(dpy, gbm, ctx_attrs);
 	if (drc != EXIT_PASS)
 		rc = drc;
 	else if (rc != EXIT_PASS)
