@@ -16,7 +16,7 @@ $SUDO apt-get install -y -qq -t bookworm-backports \
   libegl-mesa0 libgl1-mesa-dri libgbm1 libgbm-dev libdrm-dev libdrm2 libglx-mesa0 mesa-libgallium \
   qemu-system-x86 qemu-system-gui qemu-system-modules-opengl >/dev/null
 $SUDO apt-get install -y -qq \
-  libegl-dev libgles-dev libvirglrenderer-dev libvirglrenderer1 \
+  libegl-dev libgles-dev libopengl-dev libvirglrenderer-dev libvirglrenderer1 \
   meson ninja-build pkg-config gcc valgrind busybox-static cpio zstd xz-utils >/dev/null
 # GL clients the guest tiers run (tests/e2e/gl-3d.sh), Debian's vtest server and piglit
 # (tests/vtest; piglit is about 2 GB, installed once per machine).

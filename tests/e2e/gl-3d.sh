@@ -8,6 +8,10 @@
 #             clear, a client-array and a VBO triangle with a uniform colour, a triangle
 #             with an interpolated colour, glReadPixels checks; then gl_FragCoord in a GBM
 #             window surface's default framebuffer (each quadrant where GL puts it)
+#   gl33      tests/progs/gl33_core --gbm RENDER_NODE: a desktop OpenGL 3.3 core context
+#             (GL_VERSION >= 3.3 checked) draws with GLSL 3.30 core shaders, pixels read
+#             back; SKIP when no 3.3 core context can be made and the library under test
+#             serves level 1 (GL 2.1), FAIL when VIRGL_SHIM_3D_LEVEL=2 is set
 #   kmscube   kmscube -D CARD_NODE -c 30 -v 640x480 (KMS scanout + page flips on the
 #             virtio-gpu; exit status 0, renderer line)
 #   glmark2   glmark2-es2-drm -b build --validate (the "build" scene's pixel validation)
@@ -83,6 +87,25 @@ in_guest() {
     esac
   fi
 
+  # gl33: a desktop GL 3.3 core context (level 2 of virgl-shim, upstream, llvmpipe).
+  t0=$(date +%s)
+  core="$(dirname "$bin")/gl33_core"
+  if [ -z "$render" ]; then result gl33 FAIL "no virtio-gpu render node"
+  else
+    rc=0; timeout 150 "$core" --gbm "$render" --expect-renderer "$want" >"$tmp/core" 2>&1 || rc=$?
+    show "$tmp/core"
+    case $rc in
+      0) result gl33 PASS "$(sed -n 's/^GL_VERSION: //p' "$tmp/core"), right pixels" ;;
+      77) if [ "${VIRGL_SHIM_3D_LEVEL:-1}" = 2 ]; then
+            result gl33 FAIL "no GL 3.3 core context with VIRGL_SHIM_3D_LEVEL=2: $(sed -n 's/^SKIP: //p' "$tmp/core")"
+          else
+            result gl33 SKIP "no GL 3.3 core context (level 1 offers GL 2.1): $(sed -n 's/^SKIP: //p' "$tmp/core")"
+          fi ;;
+      1) result gl33 FAIL "$(grep -E '^(FAIL|GL_VERSION):' "$tmp/core" | paste -sd ';' -)" ;;
+      *) result gl33 FAIL "$(status_text "$rc")" ;;
+    esac
+  fi
+
   # kmscube: its main loop stops at a readable stdin, so stdin is a FIFO nobody writes
   # (opened read-write: no blocking open, never readable).
   t0=$(date +%s)
@@ -128,7 +151,7 @@ fi
 LIB="${CARGO_TARGET_DIR:-$ROOT/target}/release/libvirglrenderer.so"
 EXPECT=fallback KEEP=0
 RUNNER=${VIRGL_SHIM_VM_RUN:-$ROOT/tests/vm/vm.sh}
-usage() { sed -n '2,37p' "$SELF" >&2; exit 2; }
+usage() { sed -n '2,41p' "$SELF" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --lib) [ $# -ge 2 ] || usage; LIB=$2; shift 2 ;;
@@ -158,6 +181,10 @@ ln -s "$LIBREAL" "$JOB/lib/libvirglrenderer.so.1"
 cc -O2 -Wall -o "$JOB/gles2_triangle" "$ROOT/tests/progs/gles2_triangle.c" \
   $(pkg-config --cflags --libs egl glesv2 gbm) \
   || { echo "gl-3d: cannot build gles2_triangle (needs gcc, libegl-dev, libgles-dev, libgbm-dev)" >&2; exit 2; }
+# shellcheck disable=SC2046 # pkg-config prints several words
+cc -O2 -Wall -o "$JOB/gl33_core" "$ROOT/tests/progs/gl33_core.c" \
+  $(pkg-config --cflags --libs egl opengl gbm) \
+  || { echo "gl-3d: cannot build gl33_core (needs gcc, libegl-dev, libopengl-dev, libgbm-dev)" >&2; exit 2; }
 
 echo "gl-3d: library $LIBREAL, expect $EXPECT (GL_RENDERER ~ \"$WANT\")"
 T0=$SECONDS
@@ -197,7 +224,7 @@ report() { # NAME VERDICT REASON
   case $2 in PASS) PASSED=$((PASSED + 1)) ;; SKIP) SKIPPED=$((SKIPPED + 1)) ;; *) FAILED=$((FAILED + 1)) ;; esac
 }
 if [ "$MAPS_OK" = 1 ]; then report library PASS "$MAPS_MSG"; else report library FAIL "$MAPS_MSG"; fi
-for c in triangle kmscube glmark2; do
+for c in triangle gl33 kmscube glmark2; do
   line=$(grep -m1 "^RESULT $c " "$JOB/out" || true)
   if [ -z "$line" ]; then report "$c" FAIL "no result from the guest (runner exit $RRC)"; continue; fi
   read -r _ _ verdict reason <<<"$line"
