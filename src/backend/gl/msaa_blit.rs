@@ -36,6 +36,34 @@ impl GlBackend {
         Ok(tex)
     }
 
+    /// Runs `steps` with a temporary single-sample `TEXTURE_2D` of `internal` and `size`,
+    /// attached as `like` is (format, views) at level 0, layer 0; the texture is deleted
+    /// whatever `steps` returns.
+    fn with_temp_attachment(
+        &mut self,
+        internal: u32,
+        size: (u32, u32),
+        like: Attachment,
+        steps: impl FnOnce(&mut Self, Attachment) -> Result<()>,
+    ) -> Result<()> {
+        self.begin()?;
+        let tex = self.temp_texture(internal, size)?;
+        let tmp = Attachment {
+            name: tex.0.get(),
+            target: glow::TEXTURE_2D,
+            level: 0,
+            layer: 0,
+            layers: 1,
+            layered: false,
+            ..like
+        };
+        let r = steps(self, tmp);
+        // SAFETY: deleting the texture made above (no framebuffer keeps it: the draw path
+        // re-attaches its own before every use).
+        unsafe { self.gl.delete_texture(tex) };
+        r
+    }
+
     /// A resolve glBlitFramebuffer refuses in one step (a multisample source into another
     /// rectangle, mirrored, or into another format): the source rectangle is resolved into
     /// a temporary single-sample `TEXTURE_2D` of `internal` and `size` (the source level's;
@@ -54,25 +82,11 @@ impl GlBackend {
         linear: bool,
         scissor: Option<[i32; 4]>,
     ) -> Result<()> {
-        self.begin()?;
-        let tex = self.temp_texture(internal, size)?;
-        let tmp = Attachment {
-            name: tex.0.get(),
-            target: glow::TEXTURE_2D,
-            level: 0,
-            layer: 0,
-            layers: 1,
-            layered: false,
-            ..src
-        };
         let norm = normalized(src_rect);
-        let r = self
-            .blit_textures(src, tmp, norm, norm, mask, false, None)
-            .and_then(|()| self.blit_textures(tmp, dst, src_rect, dst_rect, mask, linear, scissor));
-        // SAFETY: deleting the texture made above (no framebuffer keeps it: the draw path
-        // re-attaches its own before every use).
-        unsafe { self.gl.delete_texture(tex) };
-        r
+        self.with_temp_attachment(internal, size, src, |gl, tmp| {
+            gl.blit_textures(src, tmp, norm, norm, mask, false, None)?;
+            gl.blit_textures(tmp, dst, src_rect, dst_rect, mask, linear, scissor)
+        })
     }
 
     /// A single-sample source scaled or mirrored into a multisample destination: blitted as
@@ -94,27 +108,12 @@ impl GlBackend {
         linear: bool,
         scissor: Option<[i32; 4]>,
     ) -> Result<()> {
-        self.begin()?;
-        let tex = self.temp_texture(internal, size)?;
-        let tmp = Attachment {
-            name: tex.0.get(),
-            target: glow::TEXTURE_2D,
-            level: 0,
-            layer: 0,
-            layers: 1,
-            layered: false,
-            ..dst
-        };
         let norm = normalized(dst_rect);
         let raw = |a: Attachment| Attachment { linear_view: true, ..a };
-        let r =
-            self.blit_textures(src, tmp, src_rect, dst_rect, mask, linear, None).and_then(|()| {
-                self.blit_textures(raw(tmp), raw(dst), norm, norm, mask, false, scissor)
-            });
-        // SAFETY: deleting the texture made above (no framebuffer keeps it: the draw path
-        // re-attaches its own before every use).
-        unsafe { self.gl.delete_texture(tex) };
-        r
+        self.with_temp_attachment(internal, size, dst, |gl, tmp| {
+            gl.blit_textures(src, tmp, src_rect, dst_rect, mask, linear, None)?;
+            gl.blit_textures(raw(tmp), raw(dst), norm, norm, mask, false, scissor)
+        })
     }
 }
 
