@@ -102,6 +102,13 @@ impl Client {
         })
     }
 
+    /// Other bounds on request sizes (the server-loop fuzz target's smaller ones).
+    #[allow(dead_code)] // Used by fuzz/fuzz_targets/vtest_server.rs, which includes this file.
+    pub fn with_limits(mut self, limits: proto::Limits) -> Client {
+        self.limits = limits;
+        self
+    }
+
     pub fn stream(&self) -> &UnixStream {
         self.conn.stream()
     }
