@@ -4,7 +4,9 @@
 //! process each): handshake, resources with shared memory (the fd arrives by SCM_RIGHTS
 //! and is written with pwrite, no mapping needed), TRANSFER_PUT2 / GET2 round trips,
 //! BUSY_WAIT; a client naming another's resource is dropped while the other goes on; a
-//! client gone leaves no cleanup error behind.
+//! client gone leaves no cleanup error behind; a client stalled mid-request is dropped
+//! after the request limit; forked children do not keep the listening socket. The tests
+//! synchronise on the server's log lines ("listening on", "gone, ..."), never on sleeps.
 //!
 //! The renderer's backend is `VIRGL_SHIM_TEST_BACKEND` (`cpu` by default, `gl`): the test
 //! uses no capset, so it holds on both.
