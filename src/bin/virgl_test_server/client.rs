@@ -201,6 +201,7 @@ impl Client {
             Request::ProtocolVersion { version } => {
                 self.protocol = proto::negotiate(version, self.multi)?;
                 let v = self.protocol;
+                log::info!("{}: protocol version {version} asked, {v} served", self.tag);
                 self.write(&proto::reply(cmd::PROTOCOL_VERSION, &[v]))
             }
             Request::GetCaps | Request::GetCaps2 => {
