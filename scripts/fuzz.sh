@@ -26,7 +26,7 @@ export RUSTC_BOOTSTRAP=1
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
-targets=(api_sequence submit_cmd transfer_plan protocol_decode shader_tgsi draw_gl vtest_stream)
+targets=(api_sequence submit_cmd transfer_plan protocol_decode shader_tgsi draw_gl vtest_stream vtest_server)
 ( cd fuzz && cargo fuzz build -O )
 status=0
 for t in "${targets[@]}"; do

@@ -4,7 +4,9 @@
 //! process each): handshake, resources with shared memory (the fd arrives by SCM_RIGHTS
 //! and is written with pwrite, no mapping needed), TRANSFER_PUT2 / GET2 round trips,
 //! BUSY_WAIT; a client naming another's resource is dropped while the other goes on; a
-//! client gone leaves no cleanup error behind.
+//! client gone leaves no cleanup error behind; a client stalled mid-request is dropped
+//! after the request limit; forked children do not keep the listening socket. The tests
+//! synchronise on the server's log lines ("listening on", "gone, ..."), never on sleeps.
 //!
 //! The renderer's backend is `VIRGL_SHIM_TEST_BACKEND` (`cpu` by default, `gl`): the test
 //! uses no capset, so it holds on both.
@@ -29,6 +31,10 @@ struct Server {
 
 impl Server {
     fn start(tag: &str, extra: &[&str]) -> Server {
+        Server::start_with_env(tag, extra, &[])
+    }
+
+    fn start_with_env(tag: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let dir = std::env::temp_dir();
         let socket = dir.join(format!("vtest-server-test-{tag}-{}.sock", std::process::id()));
         let log = dir.join(format!("vtest-server-test-{tag}-{}.log", std::process::id()));
@@ -39,20 +45,40 @@ impl Server {
             .arg(format!("--socket-path={}", socket.display()))
             .env("VIRGL_SHIM_BACKEND", backend)
             .env("VIRGL_SHIM_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(File::create(&log).expect("log file"))
             .spawn()
             .expect("start virgl_test_server");
-        let t0 = Instant::now();
-        while !socket.exists() {
-            assert!(t0.elapsed() < Duration::from_secs(10), "no socket from the server");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Server { child, socket, log }
+        let srv = Server { child, socket, log };
+        // The socket file exists from bind(), but connections are refused until listen():
+        // the server says when it listens.
+        srv.wait_log("the server to listen", |l| l.contains("listening on"));
+        srv
     }
 
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Polls the server's log until `done` holds (at most 30 s): the log is how the test
+    /// learns that the server (or its forked children) got somewhere.
+    fn wait_log(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let t0 = Instant::now();
+        loop {
+            let log = self.log();
+            if done(&log) {
+                return log;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(30), "waiting for {what}; log:\n{log}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits until `n` clients in all have been released (their contexts and resources
+    /// destroyed), and returns the log.
+    fn wait_gone(&self, n: usize) -> String {
+        self.wait_log(&format!("{n} clients released"), |l| l.matches(": gone, ").count() >= n)
     }
 }
 
@@ -232,8 +258,8 @@ fn two_clients_in_one_process() {
     let (rd, shm_d) = d.create_texture();
     d.round_trip(rd, &shm_d, 11);
     drop(d);
-    std::thread::sleep(Duration::from_millis(200));
-    let log = srv.log();
+    // a, b, b2, c, d.
+    let log = srv.wait_gone(5);
     assert!(!log.contains("cleanup"), "cleanup errors:\n{log}");
     assert!(log.contains("resource") && log.contains("not this client's"), "{log}");
 }
@@ -255,9 +281,23 @@ fn two_clients_forked() {
     let shm_c = File::from(c.recv_fd());
     c.round_trip(77, &shm_c, 13);
     drop((a, b, c));
-    std::thread::sleep(Duration::from_millis(200));
-    let log = srv.log();
+    let log = srv.wait_gone(3);
     assert!(!log.contains("cleanup"), "cleanup errors:\n{log}");
+}
+
+/// A forked child holds no copy of the listening socket: once the parent is gone, nothing
+/// accepts connections (they are refused instead of queueing unserved), while the child
+/// still serves its own client to the end.
+#[test]
+fn forked_children_do_not_keep_the_socket() {
+    let mut srv = Server::start("forkfd", &[]);
+    let (mut a, _) = Client::connect(&srv, "client-a", 3);
+    let (ra, shm_a) = a.create_texture();
+    srv.child.kill().unwrap();
+    srv.child.wait().unwrap();
+    let e = UnixStream::connect(&srv.socket).expect_err("nobody listens after the parent");
+    assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused, "{e}");
+    a.round_trip(ra, &shm_a, 31);
 }
 
 #[test]
@@ -284,6 +324,33 @@ fn garbage_closes_only_that_connection() {
         assert!(matches!(s.read(&mut b), Ok(0)), "connection closed");
     }
     a.round_trip(ra, &shm_a, 17);
+}
+
+/// `--multi-clients`: a client that stops in the middle of a request holds up the others
+/// for at most the request limit (here 500 ms), then it is dropped and released; a client
+/// idle *between* requests is not.
+#[test]
+fn a_client_stalled_mid_request_is_dropped() {
+    let srv = Server::start_with_env(
+        "stall",
+        &["--multi-clients"],
+        &[("VIRGL_TEST_SERVER_REQUEST_LIMIT_MS", "500")],
+    );
+    let (mut idle, _) = Client::connect(&srv, "idle", 3);
+    let (mut stalled, _) = Client::connect(&srv, "stalled", 3);
+    // Half of a RESOURCE_CREATE2 header, and nothing more.
+    stalled.send(&11u32.to_le_bytes());
+    let (mut good, _) = Client::connect(&srv, "good", 3);
+    let (r, shm) = good.create_texture();
+    good.round_trip(r, &shm, 23);
+    assert!(stalled.closed(), "the stalled client is dropped");
+    let log = srv.wait_log("the stalled client released", |l| {
+        l.lines().any(|l| l.contains("(stalled): gone, "))
+    });
+    assert!(log.contains("request not complete within"), "{log}");
+    // The idle client (between requests all along) is still served.
+    let (ri, shm_i) = idle.create_texture();
+    idle.round_trip(ri, &shm_i, 29);
 }
 
 /// Random request streams after a valid handshake, one connection each, into one
@@ -331,8 +398,7 @@ fn random_streams_do_not_kill_the_server() {
     let (r, shm) = good.create_texture();
     good.round_trip(r, &shm, 19);
     drop(good);
-    std::thread::sleep(Duration::from_millis(200));
-    let log = srv.log();
+    let log = srv.wait_gone(151);
     if let Ok(keep) = std::env::var("VTEST_SERVER_TEST_KEEP_LOG") {
         let _ = std::fs::write(keep, &log);
     }

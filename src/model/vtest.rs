@@ -385,7 +385,22 @@ pub fn decode(h: Header, body: &[u8], limits: &Limits) -> Result<Request> {
             name: String::from_utf8_lossy(&body[..end]).into_owned(),
         });
     }
-    let w = words_of(body);
+    decode_words(h, words_of(body), limits)
+}
+
+/// Decodes the body of header `h` already read as little-endian dwords (every command but
+/// CREATE_RENDERER, whose body is bytes): `w` must hold the [`body_bytes`] of `h`. The
+/// server reads bodies straight into such a vector, so a SUBMIT_CMD's dwords are allocated
+/// once.
+pub fn decode_words(h: Header, w: Vec<u32>, limits: &Limits) -> Result<Request> {
+    let want = body_bytes(h, limits)?;
+    if h.cmd == cmd::CREATE_RENDERER || w.len().checked_mul(4) != Some(want) {
+        return Err(Error::inval(format!(
+            "command {}: body of {} dwords, expected {want} bytes",
+            h.cmd,
+            w.len()
+        )));
+    }
     Ok(match h.cmd {
         cmd::GET_CAPS => Request::GetCaps,
         cmd::GET_CAPS2 => Request::GetCaps2,

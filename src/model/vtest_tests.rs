@@ -198,3 +198,18 @@ fn truncated_and_garbage_streams_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn bodies_read_as_dwords_decode_alike() {
+    let l = Limits::default();
+    let h = Header { len: 3, cmd: cmd::SUBMIT_CMD };
+    let w = vec![1u32, 2, 0xdead_beef];
+    let bytes: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
+    assert_eq!(decode_words(h, w.clone(), &l).unwrap(), decode(h, &bytes, &l).unwrap());
+    // The dwords must be exactly the body; CREATE_RENDERER's body is bytes.
+    assert!(decode_words(h, vec![1, 2], &l).is_err());
+    assert!(decode_words(Header { len: 4, cmd: cmd::CREATE_RENDERER }, vec![0], &l).is_err());
+    // Fixed bodies by their fixed size, whatever the length field says.
+    let unref = Header { len: 99, cmd: cmd::RESOURCE_UNREF };
+    assert_eq!(decode_words(unref, vec![5], &l).unwrap(), Request::ResourceUnref { handle: 5 });
+}

@@ -7,12 +7,13 @@
 //! as upstream's server does for its failing handlers; a failed transfer only logs (the
 //! client gets no reply for it either way, as with upstream).
 
+use super::conn::Conn;
 use super::render::{self, Render};
 use super::sync::Syncs;
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
+use std::time::Duration;
 use virglrenderer::internal::error::{Error, Result};
 use virglrenderer::internal::server::{
     self as api, Backing, Direction, Host3dArgs, HostMem, IovList, CAPSET_VIRGL, CAPSET_VIRGL2,
@@ -62,7 +63,7 @@ pub enum Served {
 }
 
 pub struct Client {
-    stream: UnixStream,
+    conn: Conn,
     /// For log lines: a number and the client's program name.
     tag: String,
     started: bool,
@@ -77,9 +78,17 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(stream: UnixStream, number: u64, multi: bool, ids: &mut Ids) -> Result<Client> {
+    /// A client on `stream`; each request must complete within `limit` once its first
+    /// byte arrived ([`Conn`]).
+    pub fn new(
+        stream: UnixStream,
+        number: u64,
+        multi: bool,
+        limit: Duration,
+        ids: &mut Ids,
+    ) -> Result<Client> {
         Ok(Client {
-            stream,
+            conn: Conn::new(stream, limit),
             tag: format!("client {number}"),
             started: false,
             protocol: 0,
@@ -93,16 +102,22 @@ impl Client {
         })
     }
 
+    /// Other bounds on request sizes (the server-loop fuzz target's smaller ones).
+    #[allow(dead_code)] // Used by fuzz/fuzz_targets/vtest_server.rs, which includes this file.
+    pub fn with_limits(mut self, limits: proto::Limits) -> Client {
+        self.limits = limits;
+        self
+    }
+
     pub fn stream(&self) -> &UnixStream {
-        &self.stream
+        self.conn.stream()
     }
 
     /// Reads and executes one request.
     pub fn serve_one(&mut self, render: &Render, ids: &mut Ids) -> Served {
-        let mut hdr = [0u8; HDR_BYTES];
-        match read_full(&mut self.stream, &mut hdr) {
-            Ok(true) => {}
-            Ok(false) => {
+        let hdr = match self.conn.read_header::<HDR_BYTES>() {
+            Ok(Some(h)) => h,
+            Ok(None) => {
                 log::info!("{}: disconnected", self.tag);
                 return Served::Closed;
             }
@@ -110,7 +125,7 @@ impl Client {
                 log::warn!("{}: read failed ({e}); closing the connection", self.tag);
                 return Served::Closed;
             }
-        }
+        };
         let h = Header::parse(&hdr);
         match self.request(h).and_then(|req| {
             let name = req.name();
@@ -131,15 +146,22 @@ impl Client {
             return Err(Error::inval(format!("command {} before CREATE_RENDERER", h.cmd)));
         }
         let n = proto::body_bytes(h, &self.limits)?;
-        let mut body = vec![0u8; n];
-        if !read_full(&mut self.stream, &mut body).map_err(io_err)? {
-            return Err(Error::inval(format!("connection closed inside command {}", h.cmd)));
+        let inside = |e| Error::inval(format!("command {}: {}", h.cmd, io_err(e).msg));
+        if h.cmd == cmd::CREATE_RENDERER {
+            let mut body = vec![0u8; n];
+            self.conn.read_exact(&mut body).map_err(inside)?;
+            return proto::decode(h, &body, &self.limits);
         }
-        proto::decode(h, &body, &self.limits)
+        let words = self.conn.read_words(n).map_err(inside)?;
+        proto::decode_words(h, words, &self.limits)
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.stream.write_all(bytes).map_err(io_err)
+        self.conn.write_all(bytes).map_err(io_err)
+    }
+
+    fn send_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+        self.conn.send_fd(fd).map_err(io_err)
     }
 
     /// Creates the renderer context on the first request that needs it (upstream's lazy
@@ -179,6 +201,7 @@ impl Client {
             Request::ProtocolVersion { version } => {
                 self.protocol = proto::negotiate(version, self.multi)?;
                 let v = self.protocol;
+                log::info!("{}: protocol version {version} asked, {v} served", self.tag);
                 self.write(&proto::reply(cmd::PROTOCOL_VERSION, &[v]))
             }
             Request::GetCaps | Request::GetCaps2 => {
@@ -247,8 +270,7 @@ impl Client {
             }
             Request::SubmitCmd { words } => {
                 let ctx = self.context()?;
-                api::with(|r| api::submit(r, ctx, &words))?;
-                render.fence_after_submit()
+                render.submit(ctx, &words)
             }
             Request::BusyWait { handle, flags } => {
                 if !self.ctx_created && handle != 0 {
@@ -274,7 +296,7 @@ impl Client {
             Request::SyncWait { flags, timeout_ms, waits } => {
                 let fd = self.syncs.wait(flags, timeout_ms, &waits)?;
                 self.write(&proto::reply(cmd::SYNC_WAIT, &[]))?;
-                api::send_fd(&self.stream, fd.as_fd()).map_err(io_err)
+                self.send_fd(fd.as_fd())
             }
             Request::SubmitCmd2 { batches, words } => {
                 let ctx = self.context()?;
@@ -282,8 +304,7 @@ impl Client {
                     // Ranges checked by the decoder against the body.
                     let start = b.cmd_offset as usize;
                     let cmds = &words[start..start + b.cmd_size as usize];
-                    api::with(|r| api::submit(r, ctx, cmds))?;
-                    render.fence_after_submit()?;
+                    render.submit(ctx, cmds)?;
                     if b.sync_count == 0 {
                         continue;
                     }
@@ -362,7 +383,7 @@ impl Client {
             self.write(&proto::reply(reply_cmd, &[handle]))?;
         }
         if let Some(fd) = fd {
-            api::send_fd(&self.stream, fd.as_fd()).map_err(io_err)?;
+            self.send_fd(fd.as_fd())?;
         }
         Ok(())
     }
@@ -429,7 +450,7 @@ impl Client {
         })?;
         self.resources.insert(handle);
         self.write(&proto::reply(cmd::RESOURCE_CREATE_BLOB, &[handle]))?;
-        api::send_fd(&self.stream, fd.as_fd()).map_err(io_err)
+        self.send_fd(fd.as_fd())
     }
 
     /// Protocol 0 transfers: the data on the socket.
@@ -437,8 +458,10 @@ impl Client {
         let ctx = self.context()?;
         self.own(t.handle)?;
         let mut data = vec![0u8; t.data_size as usize];
-        if put && !read_full(&mut self.stream, &mut data).map_err(io_err)? {
-            return Err(Error::inval("connection closed inside TRANSFER_PUT data"));
+        if put {
+            self.conn
+                .read_exact(&mut data)
+                .map_err(|e| Error::inval(format!("TRANSFER_PUT data: {}", io_err(e).msg)))?;
         }
         let bx = t.bx;
         let dir = if put { Direction::ToHost } else { Direction::FromHost };
@@ -474,24 +497,10 @@ impl Drop for Client {
         if let Err(e) = r {
             log::warn!("{}: cleanup: {}", self.tag, e.msg);
         }
+        log::info!("{}: gone, its context and resources released", self.tag);
     }
 }
 
 fn io_err(e: std::io::Error) -> Error {
     Error::new(e.raw_os_error().unwrap_or(libc::EIO), format!("socket: {e}"))
-}
-
-/// Fills `buf`; `Ok(false)` when the peer closed the connection before the first byte.
-fn read_full(s: &mut UnixStream, buf: &mut [u8]) -> std::io::Result<bool> {
-    let mut done = 0;
-    while done < buf.len() {
-        match s.read(&mut buf[done..]) {
-            Ok(0) if done == 0 => return Ok(false),
-            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => done += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(true)
 }

@@ -16,11 +16,17 @@
 //! (docs/ARCHITECTURE.md): `--use-egl-surfaceless` and `--use-gles` are accepted for
 //! compatibility and change nothing. Log level: `VIRGL_SHIM_LOG` (error, warn, info, debug).
 //!
+//! Once a request's first byte arrived, the rest must arrive within a limit, and its reply
+//! be taken within the limit again (`conn.rs`), else the client is dropped: 10 s with
+//! `--multi-clients` (where one client's stall holds up the others), 60 s otherwise.
+//! `VIRGL_TEST_SERVER_REQUEST_LIMIT_MS` sets both (tests use it).
+//!
 //! The protocol is decoded by the pure `model::vtest` module; this binary holds the
 //! sockets, processes and per-client state, and has no `unsafe` (fd passing, fork and
 //! shared memory are `src/sys/` helpers, reached through `virglrenderer::internal::server`).
 
 mod client;
+mod conn;
 mod render;
 mod sync;
 
@@ -32,9 +38,13 @@ use std::time::Duration;
 use virglrenderer::internal::server::{fork, init_logging, reap_children, Forked};
 
 const DEFAULT_SOCKET: &str = "/tmp/.virgl_test";
-/// `--multi-clients`: most time one request may take to arrive once it started, and to
-/// write its reply, before the client is dropped (one slow client must not stall others).
-const MULTI_IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// `--multi-clients`: most time the rest of a request may take to arrive once its first
+/// byte did, and its reply to be taken, before the client is dropped (`conn.rs`): a client
+/// that stalls mid-message must not stall the others.
+const MULTI_REQUEST_LIMIT: Duration = Duration::from_secs(10);
+/// The same for a client served alone (its own process, or one after another): a stalled
+/// client must not hold its process, or the clients queued behind it, forever.
+const SOLO_REQUEST_LIMIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Options {
@@ -111,10 +121,12 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // Tests wait for this line: the socket accepts connections from here on.
+    log::info!("listening on {}", opts.socket);
     let code = if opts.multi_clients {
         serve_multi(&listener, &opts)
     } else if opts.fork {
-        serve_forking(&listener, &opts)
+        serve_forking(listener, &opts)
     } else {
         serve_in_process(&listener, &opts)
     };
@@ -142,9 +154,19 @@ fn accept(listener: &UnixListener) -> Option<UnixStream> {
     }
 }
 
+/// The per-request limit of the mode: `VIRGL_TEST_SERVER_REQUEST_LIMIT_MS` when set (and
+/// not 0), else `default`.
+fn request_limit(default: Duration) -> Duration {
+    std::env::var("VIRGL_TEST_SERVER_REQUEST_LIMIT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&ms| ms > 0)
+        .map_or(default, Duration::from_millis)
+}
+
 /// Serves one client to the end in this process.
 fn serve_client(stream: UnixStream, number: u64, render: &Render, ids: &mut Ids) {
-    let mut c = match Client::new(stream, number, false, ids) {
+    let mut c = match Client::new(stream, number, false, request_limit(SOLO_REQUEST_LIMIT), ids) {
         Ok(c) => c,
         Err(e) => {
             log::error!("client {number}: {}", e.msg);
@@ -155,25 +177,14 @@ fn serve_client(stream: UnixStream, number: u64, render: &Render, ids: &mut Ids)
 }
 
 /// Default: a forked process per client, which initialises its own renderer.
-fn serve_forking(listener: &UnixListener, opts: &Options) -> i32 {
+fn serve_forking(listener: UnixListener, opts: &Options) -> i32 {
     let mut number = 0u64;
     loop {
-        let Some(stream) = accept(listener) else { return 1 };
+        let Some(stream) = accept(&listener) else { return 1 };
         number += 1;
         reap_children();
         match fork() {
-            Ok(Forked::Child) => {
-                let render = match Render::init(opts.rendernode.clone()) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        log::error!("client {number}: renderer: {}", e.msg);
-                        std::process::exit(1);
-                    }
-                };
-                serve_client(stream, number, &render, &mut Ids::default());
-                drop(render);
-                std::process::exit(0);
-            }
+            Ok(Forked::Child) => serve_forked(listener, stream, number, opts),
             Ok(Forked::Parent { .. }) => drop(stream),
             Err(e) => {
                 log::error!(
@@ -184,6 +195,23 @@ fn serve_forking(listener: &UnixListener, opts: &Options) -> i32 {
             }
         }
     }
+}
+
+/// The forked child: closes its copy of the listening socket first (the parent alone
+/// accepts; a child holding it would keep the socket accepting connections nobody serves
+/// after the parent is gone), then serves its one client and exits.
+fn serve_forked(listener: UnixListener, stream: UnixStream, number: u64, opts: &Options) -> ! {
+    drop(listener);
+    let render = match Render::init(opts.rendernode.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            log::error!("client {number}: renderer: {}", e.msg);
+            std::process::exit(1);
+        }
+    };
+    serve_client(stream, number, &render, &mut Ids::default());
+    drop(render);
+    std::process::exit(0);
 }
 
 /// `--no-fork` / `--no-loop-or-fork`: clients one after another, one renderer.
@@ -222,6 +250,7 @@ fn serve_multi(listener: &UnixListener, opts: &Options) -> i32 {
         }
     };
     let mut ids = Ids::default();
+    let limit = request_limit(MULTI_REQUEST_LIMIT);
     let mut clients: Vec<Client> = Vec::new();
     let mut number = 0u64;
     loop {
@@ -259,14 +288,7 @@ fn serve_multi(listener: &UnixListener, opts: &Options) -> i32 {
             match listener.accept() {
                 Ok((s, _)) => {
                     number += 1;
-                    let timeouts = s
-                        .set_read_timeout(Some(MULTI_IO_TIMEOUT))
-                        .and_then(|_| s.set_write_timeout(Some(MULTI_IO_TIMEOUT)));
-                    if let Err(e) = timeouts {
-                        log::error!("client {number}: socket timeouts: {e}");
-                        continue;
-                    }
-                    match Client::new(s, number, true, &mut ids) {
+                    match Client::new(s, number, true, limit, &mut ids) {
                         Ok(c) => clients.push(c),
                         Err(e) => log::error!("client {number}: {}", e.msg),
                     }

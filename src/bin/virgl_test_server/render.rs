@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use virglrenderer::internal::error::{Error, Result};
 use virglrenderer::internal::server::{
-    capset_host, capset_info, config, fill_caps, lock, retire_fences, InitFlags, InitKey, Renderer,
-    Retired, VmmFences, VmmGl,
+    capset_host, capset_info, config, fill_caps, lock, retire_fences, submit, with, InitFlags,
+    InitKey, Renderer, Retired, VmmFences, VmmGl,
 };
 
 /// The implicit fences: one after every SUBMIT_CMD (upstream's scheme); a client's work is
@@ -78,10 +78,17 @@ impl Render {
         Ok(Render { fences })
     }
 
-    /// Queues the implicit fence behind the work submitted so far.
-    pub fn fence_after_submit(&self) -> Result<()> {
-        let id = self.fences.submitted.fetch_add(1, Ordering::SeqCst).wrapping_add(1);
-        virglrenderer::internal::server::with(|r| r.push_fence(Retired::Global(id)))
+    /// Executes a command buffer in context `ctx` and queues the implicit fence behind it,
+    /// under one hold of the renderer lock (no other client's work between the two).
+    pub fn submit(&self, ctx: u32, words: &[u32]) -> Result<()> {
+        with(|r| {
+            submit(r, ctx, words)?;
+            // Counted once queued: a fence that failed to queue would leave the client busy.
+            let id = self.fences.submitted.load(Ordering::SeqCst).wrapping_add(1);
+            r.push_fence(Retired::Global(id))?;
+            self.fences.submitted.store(id, Ordering::SeqCst);
+            Ok(())
+        })
     }
 
     /// Whether submitted work is still running; with `wait`, waits until it is done.
