@@ -635,6 +635,12 @@ fn choose_program(
         _ => m,
     });
     let blend = blend.with_dst_alpha_one(no_alpha);
+    // Alpha formats kept in a red channel blend that channel as alpha.
+    let alpha_red = fb.cbufs.iter().take(8).enumerate().fold(0u8, |m, (i, c)| match c {
+        Some(s) if format::lookup(s.format).is_some_and(|f| f.alpha_in_red()) => m | 1 << i,
+        _ => m,
+    });
+    let blend = blend.with_alpha_in_red(alpha_red);
     // Shadow samplers of depth views take the view's swizzle in the shader.
     let shadow = |stage: usize| {
         let mut out = [None; 16];
