@@ -38,6 +38,7 @@ mod buffer;
 pub mod buffer_bindings;
 mod clear_query;
 mod context;
+mod decompress_blit;
 pub mod draw;
 pub mod egl;
 mod eglimage;

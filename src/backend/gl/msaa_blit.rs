@@ -39,7 +39,7 @@ impl GlBackend {
     /// Runs `steps` with a temporary single-sample `TEXTURE_2D` of `internal` and `size`,
     /// attached as `like` is (format, views) at level 0, layer 0; the texture is deleted
     /// whatever `steps` returns.
-    fn with_temp_attachment(
+    pub(super) fn with_temp_attachment(
         &mut self,
         internal: u32,
         size: (u32, u32),

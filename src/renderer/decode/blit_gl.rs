@@ -8,7 +8,7 @@ use super::draw::{attachment, gl_fail, out_kind};
 use super::query::own_queries;
 use super::{fail, CmdResult};
 use crate::backend::Storage;
-use crate::model::format::{self, Kind};
+use crate::model::format::{self, FormatInfo, Kind};
 use crate::model::resource::Target;
 use crate::renderer::context::ERROR_CTX_ILLEGAL_CMD_BUFFER;
 use crate::renderer::objects::Surface;
@@ -39,8 +39,22 @@ pub(super) fn blit_gl(
     // The guest may view sRGB storage linearly (or the other way round): its BLIT formats
     // say whether the blit decodes the source and encodes into the destination.
     let (sv, dv) = (format::lookup(b.src.format)?, format::lookup(b.dst.format)?);
-    if !view_of(sv, sf) || !view_of(dv, df) || sf.is_compressed() || df.is_compressed() {
+    if !view_of(sv, sf) || !view_of(dv, df) || df.is_compressed() {
         return None;
+    }
+    if sf.is_compressed() {
+        let (sb, db) = (b.src.bx, b.dst.bx);
+        // The destination is GL-renderable storage, or storage the host's render probe
+        // rendered to (R8_SNORM for RGTC1_SNORM's levels).
+        let dst_renders = dv.renderable() || r.backend.limits().render_extra.contains(dv.id);
+        let decompressing = dst_renders && decompressing_blit(b, sv, dv, &sd, &dd) && sb.d == db.d;
+        if !decompressing || !box_in_range(b) {
+            return None;
+        }
+        let rects = (rect(sb.x, sb.y, sb.w, sb.h)?, rect(db.x, db.y, db.w, db.h)?);
+        let (w, h, _) = crate::model::transfer::level_extent(&sd, b.src.level);
+        let how = Through::Decompressed((w, h));
+        return Some(blit_gl_layers(r, ctx_id, b, glow::COLOR_BUFFER_BIT, rects.0, rects.1, how));
     }
     let mask = u32::from(b.mask);
     let gl_mask = match (sf.kind, df.kind) {
@@ -94,28 +108,89 @@ pub(super) fn blit_gl(
     if sb.d != db.d || (sb.d as i32) < 1 {
         return None;
     }
-    // Mesa's virgl driver sends scaled blits whose boxes reach past a level (piglit
-    // fbo-attachments-blit-scaled-linear: 270 rows of a 258-row level); glBlitFramebuffer
-    // clips them to both framebuffers, as upstream relies on. Coordinates stay within
-    // ±2^24 so the driver's clipping arithmetic is never near overflow.
-    const LIMIT: i64 = 1 << 24;
-    let ok = |v: u32, n: u32| {
-        let (v, n) = (i64::from(v as i32), i64::from(n as i32));
-        v.abs() <= LIMIT && (v + n).abs() <= LIMIT
-    };
-    if !(ok(sb.x, sb.w) && ok(sb.y, sb.h) && ok(db.x, db.w) && ok(db.y, db.h)) {
+    if !box_in_range(b) {
         return Some(Err(fail(ERROR_CTX_ILLEGAL_CMD_BUFFER, "blit box coordinates out of range")));
     }
-    let rect = |x: u32, y: u32, w: u32, h: u32| -> Option<[i32; 4]> {
-        let (x, y) = (x as i32, y as i32);
-        Some([x, y, x.checked_add(w as i32)?, y.checked_add(h as i32)?])
-    };
     let (Some(src_rect), Some(dst_rect)) =
         (rect(sb.x, sb.y, sb.w, sb.h), rect(db.x, db.y, db.w, db.h))
     else {
         return None;
     };
-    Some(blit_gl_layers(r, ctx_id, b, gl_mask, src_rect, dst_rect))
+    Some(blit_gl_layers(r, ctx_id, b, gl_mask, src_rect, dst_rect, Through::Direct))
+}
+
+/// Whether the box coordinates stay within ±2^24. Mesa's virgl driver sends scaled blits
+/// whose boxes reach past a level (piglit fbo-attachments-blit-scaled-linear: 270 rows of a
+/// 258-row level); glBlitFramebuffer clips them to both framebuffers, as upstream relies
+/// on. The bound keeps the driver's clipping arithmetic far from overflow.
+fn box_in_range(b: &crate::model::protocol::Blit) -> bool {
+    const LIMIT: i64 = 1 << 24;
+    let ok = |v: u32, n: u32| {
+        let (v, n) = (i64::from(v as i32), i64::from(n as i32));
+        v.abs() <= LIMIT && (v + n).abs() <= LIMIT
+    };
+    let (sb, db) = (b.src.bx, b.dst.bx);
+    ok(sb.x, sb.w) && ok(sb.y, sb.h) && ok(db.x, db.w) && ok(db.y, db.h)
+}
+
+/// A box's rectangle as (x0, y0, x1, y1) (a negative size mirrors).
+fn rect(x: u32, y: u32, w: u32, h: u32) -> Option<[i32; 4]> {
+    let (x, y) = (x as i32, y as i32);
+    Some([x, y, x.checked_add(w as i32)?, y.checked_add(h as i32)?])
+}
+
+/// Whether a BLIT from compressed storage (viewed as `sv`) into `dv` is one
+/// [`crate::backend::gl::GlBackend::blit_decompressing`] does: every colour channel, both
+/// sides single-sampled 2-D images (2-D, cube, array or 3-D textures), no sRGB on either
+/// side, a destination of uncompressed, non-integer colour storage, and the decoded image
+/// (the stored channels as RGBA32F, no swizzle: LATC's luminance is refused) giving each
+/// destination channel the source's value of it. Whether GL renders to the destination's
+/// storage is the caller's to check.
+fn decompressing_blit(
+    b: &crate::model::protocol::Blit,
+    sv: &FormatInfo,
+    dv: &FormatInfo,
+    sd: &crate::model::resource::ResourceDesc,
+    dd: &crate::model::resource::ResourceDesc,
+) -> bool {
+    let image = |t: Target| {
+        matches!(
+            t,
+            Target::Tex2D | Target::Tex2DArray | Target::Cube | Target::CubeArray | Target::Tex3D
+        )
+    };
+    let Some(g) = sv.gl else {
+        return false;
+    };
+    let decoded = FormatInfo {
+        kind: Kind::Color,
+        gl: Some(format::GlFormat {
+            internal: glow::RGBA32F,
+            format: glow::RGBA,
+            ty: glow::FLOAT,
+            swizzle: g.swizzle,
+        }),
+        ..*sv
+    };
+    u32::from(b.mask) & 0xf == 0xf
+        && sd.nr_samples <= 1
+        && dd.nr_samples <= 1
+        && image(sd.target)
+        && image(dd.target)
+        && !(sv.is_srgb() || sd.format.is_srgb() || dv.is_srgb() || dd.format.is_srgb())
+        && dv.kind == Kind::Color
+        && !(dv.is_sint_color() || dv.is_uint_color())
+        && format::stored_channels_line_up(&decoded, dv)
+}
+
+/// How each layer of a GL BLIT goes.
+#[derive(Clone, Copy)]
+enum Through {
+    /// One glBlitFramebuffer, or two through a temporary texture for the multisample
+    /// cases ([`resolve_through`], [`super::blit::upsample_through`]).
+    Direct,
+    /// From compressed storage whose level is this size, through a decoded copy.
+    Decompressed((u32, u32)),
 }
 
 /// Whether the guest's blit format `v` reads the storage of resource format `f` as its
@@ -142,6 +217,7 @@ fn blit_gl_layers(
     gl_mask: u32,
     src_rect: [i32; 4],
     dst_rect: [i32; 4],
+    how: Through,
 ) -> CmdResult {
     own_queries(r, ctx_id)?;
     let scissor = b.scissor_enable.then(|| {
@@ -166,6 +242,11 @@ fn blit_gl_layers(
         };
         let src = attachment(gl, resources, &surf(&b.src))?.0;
         let dst = attachment(gl, resources, &surf(&b.dst))?.0;
+        if let Through::Decompressed(size) = how {
+            gl.blit_decompressing(src, size, dst, src_rect, dst_rect, linear, scissor)
+                .map_err(gl_fail)?;
+            continue;
+        }
         let up = super::blit::upsample_through(resources, b);
         match (resolve_through(resources, b, src_rect != dst_rect), up) {
             (Some((internal, size)), _) => gl.blit_resolving(
