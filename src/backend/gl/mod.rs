@@ -46,6 +46,7 @@ mod format_probe;
 pub mod framebuffer;
 mod gbm;
 mod gbm_texture;
+mod layer_blend_blit;
 mod limits;
 mod msaa_blit;
 mod program;

@@ -58,9 +58,12 @@ impl GlBackend {
             ..like
         };
         let r = steps(self, tmp);
-        // SAFETY: deleting the texture made above (no framebuffer keeps it: the draw path
-        // re-attaches its own before every use).
+        // SAFETY: deleting the texture made above.
         unsafe { self.gl.delete_texture(tex) };
+        // The draw framebuffer may still hold it (GL detaches a deleted texture only from
+        // the bound framebuffers), and GL reuses the name for the next texture: the cache
+        // of what is attached must not match a later temporary texture of the same name.
+        self.draw.forget_attachments();
         r
     }
 

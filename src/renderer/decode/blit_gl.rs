@@ -105,6 +105,23 @@ pub(super) fn blit_gl(
         _ => return None,
     };
     let (sb, db) = (b.src.bx, b.dst.bx);
+    // Between 3-D boxes of different depths (glGenerateMipmap of a 3-D texture), colour:
+    // layer by layer, filtering across the source layers when the blit is linear.
+    let float = out_kind(df.id) == crate::backend::gl::draw::OutKind::Float;
+    let across = sb.d != db.d
+        && gl_mask == glow::COLOR_BUFFER_BIT
+        && float
+        && sd.target == Target::Tex3D
+        && sd.nr_samples <= 1
+        && dd.nr_samples <= 1;
+    if across && box_in_range(b) {
+        let (Some(src_rect), Some(dst_rect)) =
+            (rect(sb.x, sb.y, sb.w, sb.h), rect(db.x, db.y, db.w, db.h))
+        else {
+            return None;
+        };
+        return Some(blit_gl_across_layers(r, ctx_id, b, src_rect, dst_rect));
+    }
     if sb.d != db.d || (sb.d as i32) < 1 {
         return None;
     }
@@ -258,6 +275,64 @@ fn blit_gl_layers(
             (None, None) => {
                 gl.blit_textures(src, dst, src_rect, dst_rect, gl_mask, linear, scissor)
             }
+        }
+        .map_err(gl_fail)?;
+    }
+    Ok(())
+}
+
+/// A colour BLIT from a 3-D box into a box of another depth: destination layer by layer,
+/// from the source layer nearest its centre (nearest filtering: one glBlitFramebuffer), or
+/// from the two surrounding it, mixed by distance (linear filtering:
+/// `GlBackend::blit_blending_layers`), as a 3-D texture's linear sample would.
+fn blit_gl_across_layers(
+    r: &mut Renderer,
+    ctx_id: u32,
+    b: &crate::model::protocol::Blit,
+    src_rect: [i32; 4],
+    dst_rect: [i32; 4],
+) -> CmdResult {
+    own_queries(r, ctx_id)?;
+    let scissor = b.scissor_enable.then(|| {
+        let s = b.scissor;
+        [
+            i32::from(s.minx),
+            i32::from(s.miny),
+            i32::from(s.maxx.saturating_sub(s.minx)),
+            i32::from(s.maxy.saturating_sub(s.miny)),
+        ]
+    });
+    let (sb, db) = (b.src.bx, b.dst.bx);
+    let (mut d0, mut dn) = (i64::from(db.z as i32), i64::from(db.d as i32));
+    let (mut s0, mut sn) = (i64::from(sb.z as i32), i64::from(sb.d as i32));
+    if dn < 0 {
+        (d0, dn, s0, sn) = (d0 + dn, -dn, s0 + sn, -sn);
+    }
+    if dn == 0 || sn == 0 {
+        return Ok(());
+    }
+    let linear = b.filter == 1;
+    let Renderer { backend, resources, .. } = &mut *r;
+    let gl = backend.gl_mut().expect("callers check for GL");
+    let layer = |side: &crate::model::protocol::BlitSide, z: i64| Surface {
+        res: side.res_handle,
+        format: side.format,
+        level: side.level,
+        // A layer outside the level (negative ones wrap) fails `attachment`.
+        first_layer: z as u32,
+        last_layer: z as u32,
+    };
+    for k in 0..dn.min(2048) as u32 {
+        let dst = attachment(gl, resources, &layer(&b.dst, d0 + i64::from(k)))?.0;
+        if linear {
+            let (z0, z1, t) = crate::model::pixel::linear_pair(k, s0, sn, dn as u32);
+            let a = attachment(gl, resources, &layer(&b.src, z0))?.0;
+            let c = attachment(gl, resources, &layer(&b.src, z1))?.0;
+            gl.blit_blending_layers((a, c), t, dst, src_rect, dst_rect, scissor)
+        } else {
+            let z = crate::model::pixel::nearest(k, s0, sn, dn as u32);
+            let src = attachment(gl, resources, &layer(&b.src, z))?.0;
+            gl.blit_textures(src, dst, src_rect, dst_rect, glow::COLOR_BUFFER_BIT, false, scissor)
         }
         .map_err(gl_fail)?;
     }
