@@ -2,7 +2,10 @@
 //! sends them for glGenerateMipmap of a 3-D texture (piglit `fbo-generatemipmap-3d`): a
 //! linear BLIT from a box two layers deep into one layer averages the two source layers
 //! (and, halving in x and y, the 2×2 texels of each), a nearest one takes the layer under
-//! the destination layer's centre.
+//! the destination layer's centre. Also depth scaled with linear filtering
+//! (glGenerateMipmap of a depth texture, piglit `fbo-generatemipmap-formats
+//! GL_ARB_depth_texture`), which glBlitFramebuffer only copies nearest: filtered on the CPU
+//! path.
 //!
 //! One renderer per process: `cargo nextest run --test blit_layers_gl`. GL is required
 //! (llvmpipe through EGL surfaceless at least).
@@ -92,5 +95,47 @@ fn nearest_blit_takes_one_source_layer() {
     let got = read_level(&mut Rng::new(1), 1, &a, 1).expect("read back");
     for t in got.chunks_exact(4) {
         assert_eq!(t[0], 210, "{got:?}");
+    }
+}
+
+/// Z16 4×4 → 2×2 with linear filtering: each destination depth the mean of its 2×2 source
+/// block (within one step); with nearest filtering one of them.
+#[test]
+fn linear_depth_blit_averages() {
+    let _s = start();
+    let bind = BIND_SAMPLER_VIEW | BIND_DEPTH_STENCIL;
+    let src = tex_bind(1, Z16, 4, 4, bind);
+    let dst = tex_bind(2, Z16, 2, 2, bind);
+    let z = |x: u32, y: u32| (x * 4000 + y * 9000 + 100) as u16;
+    let data: Vec<u8> =
+        (0..4).flat_map(|y| (0..4).map(move |x| z(x, y))).flat_map(u16::to_le_bytes).collect();
+    upload(&src, &data);
+    for filter in [1, 0] {
+        let mut p =
+            blit_cmd(0x10, (2, Z16, [0, 0, 0, 2, 2, 1]), (1, Z16, [0, 0, 0, 4, 4, 1]), None);
+        p[0] |= filter << 8;
+        let mut c = Cmds::default();
+        c.push(BLIT, 0, &p);
+        assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+        assert_eq!(ctx_error(1), 0);
+        let got = level0(&dst);
+        for y in 0..2 {
+            for x in 0..2 {
+                let o = (y * 2 + x) as usize * 2;
+                let v = u16::from_le_bytes([got[o], got[o + 1]]);
+                let block = [
+                    z(2 * x, 2 * y),
+                    z(2 * x + 1, 2 * y),
+                    z(2 * x, 2 * y + 1),
+                    z(2 * x + 1, 2 * y + 1),
+                ];
+                if filter == 1 {
+                    let mean = block.iter().map(|&v| f64::from(v)).sum::<f64>() / 4.0;
+                    assert!((f64::from(v) - mean).abs() <= 1.0, "({x}, {y}): {v} vs {mean}");
+                } else {
+                    assert!(block.contains(&v), "({x}, {y}): {v} not in {block:?}");
+                }
+            }
+        }
     }
 }

@@ -100,6 +100,16 @@ pub(super) fn blit_gl(
             if m == 0 {
                 return None;
             }
+            // A scaled depth blit with linear filtering (glGenerateMipmap of a depth
+            // texture): glBlitFramebuffer only copies the nearest depth, the CPU path
+            // filters it (where it reads and writes both formats).
+            let (sb, db) = (b.src.bx, b.dst.bx);
+            let scaled = (sb.w, sb.h, sb.d) != (db.w, db.h, db.d);
+            let cpu_filters = crate::model::pixel::depth_stencil_parts(sf.id).is_some()
+                && crate::model::pixel::depth_stencil_parts(df.id).is_some();
+            if m & glow::DEPTH_BUFFER_BIT != 0 && b.filter == 1 && scaled && cpu_filters {
+                return None;
+            }
             m
         }
         _ => return None,
