@@ -68,6 +68,7 @@ impl GlBackend {
             )
         };
         let pack_invert = exts.contains("GL_MESA_pack_invert");
+        let srgb_decode = exts.contains("GL_EXT_texture_sRGB_decode");
         log::info!("GL backend on {}: {renderer}, OpenGL {version}", platform.name);
         log::debug!("GL limits {limits:?}, GL_MESA_pack_invert {pack_invert}");
         let mut be = GlBackend {
@@ -76,6 +77,7 @@ impl GlBackend {
             limits,
             readback: Readback::Auto,
             pack_invert,
+            srgb_decode,
             staging: Vec::new(),
             unpack: Cell::new(None),
             pack: Cell::new(None),

@@ -118,6 +118,8 @@ pub struct GlBackend {
     readback: Readback,
     /// GL_MESA_pack_invert: flipped resources read back top-down in one ReadPixels.
     pack_invert: bool,
+    /// GL_EXT_texture_sRGB_decode: a linear view of sRGB storage samples it undecoded.
+    srgb_decode: bool,
     /// Reused staging memory (grow-only up to [`staging::KEEP_STAGING`]; see [`staging::grow`]).
     staging: Vec<u8>,
     /// What this backend last set as `UNPACK_ROW_LENGTH` / `UNPACK_IMAGE_HEIGHT` (the other

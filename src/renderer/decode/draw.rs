@@ -579,7 +579,7 @@ fn texture_inputs(
         if view.gl.target == glow::TEXTURE_BUFFER {
             continue;
         }
-        let (name, target, _) = gl_resource(gl, resources, view.res)?;
+        let (name, target, desc) = gl_resource(gl, resources, view.res)?;
         if target != view.gl.target {
             log_once(
                 (ccmd::DRAW_VBO, 5),
@@ -588,7 +588,8 @@ fn texture_inputs(
             continue;
         }
         let sampler = bound.samplers[stage].get(samp as usize).cloned().flatten().map(|s| *s);
-        textures.push(TextureInput { unit, name, view: view.gl, sampler });
+        let srgb_storage = desc.format.is_srgb();
+        textures.push(TextureInput { unit, name, view: view.gl, sampler, srgb_storage });
     }
     Ok(textures)
 }
