@@ -120,6 +120,9 @@ pub struct GlBackend {
     pack_invert: bool,
     /// GL_EXT_texture_sRGB_decode: a linear view of sRGB storage samples it undecoded.
     srgb_decode: bool,
+    /// glBlitFramebuffer copies stencil between different depth/stencil formats
+    /// (`format_probe::stencil_blit_across_formats`).
+    stencil_blit_across_formats: bool,
     /// Reused staging memory (grow-only up to [`staging::KEEP_STAGING`]; see [`staging::grow`]).
     staging: Vec<u8>,
     /// What this backend last set as `UNPACK_ROW_LENGTH` / `UNPACK_IMAGE_HEIGHT` (the other

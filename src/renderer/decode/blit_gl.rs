@@ -83,6 +83,12 @@ pub(super) fn blit_gl(
         // Depth/stencil: GL blits between the same stored format (glCopyTexImage of a
         // S8_UINT_Z24_UNORM depth buffer into an X8Z24_UNORM texture: both DEPTH24_STENCIL8);
         // stencil only when both sides have it (X8Z24's stored stencil is padding).
+        // Stencil alone between formats of different storage (S8_UINT and S8_UINT_Z24_UNORM
+        // multisample buffers: every stencil has 8 bits) where the host's glBlitFramebuffer
+        // does it (probed).
+        _ if mask & 0xf == 0 && mask & 0x30 == 0x20 && stencil_across(r, sf, df) => {
+            glow::STENCIL_BUFFER_BIT
+        }
         _ if same_gl_storage(sf, df) && mask & 0xf == 0 && mask & 0x30 != 0 => {
             let stencil = |f: &crate::model::format::FormatInfo| {
                 matches!(f.kind, Kind::Stencil | Kind::DepthStencil)
@@ -227,6 +233,22 @@ fn view_of(v: &crate::model::format::FormatInfo, f: &crate::model::format::Forma
     let same_storage = matches!((v.gl, f.gl), (Some(a), Some(b))
         if (a.internal, a.format, a.ty) == (b.internal, b.format, b.ty));
     v.srgb_twin(f) || (v.kind == Kind::Color && f.kind == Kind::Color && same_storage)
+}
+
+/// Whether a stencil-only blit between `a` and `b` goes to glBlitFramebuffer although their
+/// storage differs: both have (8-bit) stencil and the host copies it across formats.
+fn stencil_across(
+    r: &mut Renderer,
+    a: &crate::model::format::FormatInfo,
+    b: &crate::model::format::FormatInfo,
+) -> bool {
+    let stencil = |f: &crate::model::format::FormatInfo| {
+        matches!(f.kind, Kind::Stencil | Kind::DepthStencil) && f.gl.is_some()
+    };
+    stencil(a)
+        && stencil(b)
+        && !same_gl_storage(a, b)
+        && r.backend.gl_mut().is_some_and(|g| g.blits_stencil_across_formats())
 }
 
 /// Whether two formats have GL storage of one internal format (depth/stencil blits).
