@@ -7,7 +7,7 @@
 //! Also a view of the destination in another format of the same storage (R8_UNORM over
 //! L8_UNORM, as Mesa sends glCopyTexImage into GL_LUMINANCE), and depth between different
 //! depth formats (Z24S8 → Z16, Z16 → Z32F), which glBlitFramebuffer refuses: through the
-//! values on the CPU path.
+//! values on the CPU path; stencil alone between stencil formats of different storage.
 //!
 //! One renderer per process: `cargo nextest run --test blit_convert_gl`. GL is required
 //! (llvmpipe through EGL surfaceless at least).
@@ -166,5 +166,30 @@ fn depth_between_depth_formats_through_the_values() {
             assert_eq!(got[i], want, "Z16 ({x}, {y})");
             assert_eq!(floats[i], (f64::from(want) / 65535.0) as f32, "Z32F ({x}, {y})");
         }
+    }
+}
+
+/// Stencil alone from S8_UINT into S8_UINT_Z24_UNORM (glBlitFramebuffer between the two
+/// storages where the host does it, else the CPU path): the stencil bytes copied, the
+/// destination's depth kept.
+#[test]
+fn stencil_between_stencil_formats() {
+    const S8: u32 = 23;
+    let _s = start();
+    let bind = BIND_SAMPLER_VIEW | BIND_DEPTH_STENCIL;
+    let s8 = tex_bind(1, S8, W, W, bind);
+    let zs = tex_bind(2, S8Z24, W, W, bind);
+    let stencil: Vec<u8> = (0..W * W).map(|i| (i * 7 + 1) as u8).collect();
+    upload(&s8, &stencil);
+    let z24: Vec<u32> = (0..W * W).map(|i| i * 0x0001_0203 + 0x0040_0000).collect();
+    upload(&zs, &z24.iter().flat_map(|z| (z << 8 | 0xa5).to_le_bytes()).collect::<Vec<_>>());
+    let mut c = Cmds::default();
+    c.push(BLIT, 0, &blit_cmd(0x20, (2, S8Z24, FULL), (1, S8, FULL), None));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let got: Vec<u32> =
+        level0(&zs).chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    for (i, v) in got.iter().enumerate() {
+        assert_eq!(*v, z24[i] << 8 | u32::from(stencil[i]), "texel {i}");
     }
 }

@@ -454,3 +454,39 @@ fn mixed_float_and_integer_colour_buffers() {
     assert_eq!(px(&u, 16, 4, 2, 2), [10, 20, 30, 40], "integer buffer, drawn");
     assert_eq!(px(&u, 16, 4, 13, 13), [1, 2, 3, 4], "integer buffer, cleared");
 }
+
+/// Sampler views of R8G8B8A8_SRGB storage: in the sRGB format sampling decodes (0.2 stored
+/// reads about 0.033), in the linear twin format (the guest's GL_SKIP_DECODE_EXT, which
+/// Mesa sends as such a view) it reads the stored value, with a sampler state bound (GL's
+/// sampler object decides the decoding).
+#[test]
+fn linear_views_of_srgb_storage_skip_the_decode() {
+    const SRGBA8: u32 = 104;
+    const OBJ_SAMPLER_STATE: u32 = 7;
+    const BIND_SAMPLER_STATES: u32 = 18;
+    let _s = gl_session();
+    let rt = pipeline_with_fs(
+        "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], 2D, FLOAT\nIMM[0] FLT32 { 0.5000, 0.5000, 0.0000, 0.0000 }\n  0: TEX OUT[0], IMM[0].xyyy, SAMP[0], 2D\n  1: END\n",
+    );
+    let t = tex_bind(3, SRGBA8, 1, 1, BIND_SAMPLER_VIEW);
+    upload(&t, &[51, 102, 153, 204]);
+    let swz = 1 << 3 | 2 << 6 | 3 << 9;
+    let mut c = Cmds::default();
+    // Nearest filtering (the zero min/mag filter bits), no compare.
+    c.push(CREATE_OBJECT, OBJ_SAMPLER_STATE, &[70, 0, 0, 0, f(16.0), 0, 0, 0, 0]);
+    c.push(BIND_SAMPLER_STATES, 0, &[1, 0, 70]);
+    // handle, resource, format | target (2: 2-D) << 24, levels 0..0, swizzle.
+    c.push(CREATE_OBJECT, OBJ_SAMPLER_VIEW, &[60, 3, SRGBA8 | 2 << 24, 0, 0, swz]);
+    c.push(CREATE_OBJECT, OBJ_SAMPLER_VIEW, &[61, 3, RGBA8 | 2 << 24, 0, 0, swz]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(one(1, SET_SAMPLER_VIEWS, 0, &[1, 0, 61]), 0);
+    assert_eq!(draw_pixel(&rt), [51, 102, 153, 204], "linear view: stored values");
+    assert_eq!(one(1, SET_SAMPLER_VIEWS, 0, &[1, 0, 60]), 0);
+    let d = draw_pixel(&rt);
+    // sRGB 0.2 / 0.4 / 0.6 decode to about 0.033 / 0.133 / 0.319; alpha is linear.
+    assert!(d[0].abs_diff(8) <= 1 && d[1].abs_diff(34) <= 1 && d[2].abs_diff(81) <= 1, "{d:?}");
+    assert_eq!(d[3], 204);
+    assert_eq!(one(1, SET_SAMPLER_VIEWS, 0, &[1, 0, 61]), 0);
+    assert_eq!(draw_pixel(&rt), [51, 102, 153, 204], "linear view again");
+    assert_eq!(ctx_error(1), 0);
+}

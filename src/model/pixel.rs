@@ -258,9 +258,49 @@ pub fn nearest(i: u32, s0: i64, sn: i64, dn: u32) -> i64 {
     num.div_euclid(2 * dn)
 }
 
+/// Linear filtering along one axis: the two source coordinates and the weight of the
+/// second for destination index `i` (of `dn`) when the source span starts at `s0` and is
+/// `sn` long (negative: mirrored). The sample lies at `s0 + (i + ½) · sn / dn` and weighs
+/// the texels whose centres surround it; both coordinates are clamped to the span (as GL
+/// clamps to an edge), so they lie in `[min(s0, s0+sn), max(s0, s0+sn))` whenever `sn ≠ 0`.
+/// `dn` must be > 0. The weight is in `[0, 1)`.
+pub fn linear_pair(i: u32, s0: i64, sn: i64, dn: u32) -> (i64, i64, f32) {
+    let (s0, sn, dn) = (i128::from(s0), i128::from(sn), i128::from(dn.max(1)));
+    let (lo, hi) = (s0.min(s0 + sn), (s0.max(s0 + sn) - 1).max(s0.min(s0 + sn)));
+    // The sample minus ½ in units of 1 / (2·dn): (2·s0·dn + (2i + 1)·sn − dn) / (2·dn)
+    // (in i128: no guest value overflows it).
+    let num = s0 * 2 * dn + (2 * i128::from(i) + 1) * sn - dn;
+    let den = 2 * dn;
+    let first = num.div_euclid(den);
+    let t = (num.rem_euclid(den) as f64 / den as f64) as f32;
+    let at = |v: i128| v.clamp(lo, hi) as i64;
+    (at(first), at(first + 1), t.min(0.999_999_9))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn linear_pairs() {
+        // Two layers into one (a 3-D mipmap level): both, half each.
+        assert_eq!(linear_pair(0, 0, 2, 1), (0, 1, 0.5));
+        // Four into two: layers 0/1 and 2/3.
+        assert_eq!(linear_pair(0, 0, 4, 2), (0, 1, 0.5));
+        assert_eq!(linear_pair(1, 0, 4, 2), (2, 3, 0.5));
+        // Same size: each texel itself (weight 0 on the next one).
+        assert_eq!(linear_pair(3, 5, 4, 4), (8, 8, 0.0));
+        assert_eq!(linear_pair(1, 5, 4, 4), (6, 7, 0.0));
+        // Magnified: clamped at the edges, in between inside.
+        assert_eq!(linear_pair(0, 0, 2, 4), (0, 0, 0.75));
+        assert_eq!(linear_pair(1, 0, 2, 4), (0, 1, 0.25));
+        assert_eq!(linear_pair(3, 0, 2, 4), (1, 1, 0.25));
+        // Mirrored: the span runs from 4 down to 2 (texels 2 and 3).
+        assert_eq!(linear_pair(0, 4, -2, 1), (2, 3, 0.5));
+        // Hostile values stay in the span.
+        let (a, b, t) = linear_pair(u32::MAX, -(1 << 30), 1 << 31, 1);
+        assert!(a >= -(1 << 30) && b < (1 << 30) && (0.0..1.0).contains(&t));
+    }
 
     #[test]
     fn half_floats() {

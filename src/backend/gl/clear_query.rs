@@ -157,6 +157,12 @@ impl GlBackend {
         Ok((st.name, st.target))
     }
 
+    /// Whether glBlitFramebuffer copies stencil between different depth/stencil formats on
+    /// this host (probed at init).
+    pub fn blits_stencil_across_formats(&self) -> bool {
+        self.stencil_blit_across_formats
+    }
+
     /// BLIT between two textures with glBlitFramebuffer: `src`/`dst` rectangles as
     /// (x0, y0, x1, y1) (a reversed pair mirrors), `mask` GL's buffer bits, `linear` for
     /// linear filtering (colour only), `scissor` (x, y, w, h) on the destination.

@@ -68,6 +68,8 @@ impl GlBackend {
             )
         };
         let pack_invert = exts.contains("GL_MESA_pack_invert");
+        let srgb_decode = exts.contains("GL_EXT_texture_sRGB_decode");
+        let stencil_blit_across_formats = super::format_probe::stencil_blit_across_formats(&gl);
         log::info!("GL backend on {}: {renderer}, OpenGL {version}", platform.name);
         log::debug!("GL limits {limits:?}, GL_MESA_pack_invert {pack_invert}");
         let mut be = GlBackend {
@@ -76,6 +78,8 @@ impl GlBackend {
             limits,
             readback: Readback::Auto,
             pack_invert,
+            srgb_decode,
+            stencil_blit_across_formats,
             staging: Vec::new(),
             unpack: Cell::new(None),
             pack: Cell::new(None),

@@ -70,6 +70,9 @@ pub struct TextureInput {
     pub name: u32,
     pub view: SamplerViewGl,
     pub sampler: Option<SamplerStateGl>,
+    /// The texture's storage is sRGB: sampling decodes unless the view is linear (the
+    /// guest's GL_SKIP_DECODE_EXT, which Mesa sends as a view in the linear twin format).
+    pub srgb_storage: bool,
 }
 
 /// Everything one DRAW_VBO needs, in GL terms.

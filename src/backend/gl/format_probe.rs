@@ -118,6 +118,61 @@ pub(super) fn probe(gl: &glow::Context) -> (FormatSet, FormatSet) {
     (refused, extra)
 }
 
+/// Whether the host's glBlitFramebuffer copies stencil between STENCIL_INDEX8 and
+/// DEPTH24_STENCIL8 textures (GL asks for matching formats; Mesa compares the stencil bits
+/// only): a 4×4 blit each way without a GL error. Leaves no object, binding or error behind.
+pub(super) fn stencil_blit_across_formats(gl: &glow::Context) -> bool {
+    let formats = [
+        (glow::STENCIL_INDEX8, glow::STENCIL_ATTACHMENT),
+        (glow::DEPTH24_STENCIL8, glow::DEPTH_STENCIL_ATTACHMENT),
+    ];
+    // SAFETY: context current on this thread (called from `GlBackend::new`); the textures
+    // and framebuffers are ours, unbound and deleted before returning, and the errors the
+    // probe raises are drained.
+    unsafe {
+        let mut texs = Vec::new();
+        let mut fbos = Vec::new();
+        let mut ok = true;
+        for (internal, att) in formats {
+            let (Ok(tex), Ok(fbo)) = (gl.create_texture(), gl.create_framebuffer()) else {
+                ok = false;
+                break;
+            };
+            texs.push(tex);
+            fbos.push(fbo);
+            gl.bind_texture(glow::TEXTURE_2D, Some(tex));
+            gl.tex_storage_2d(glow::TEXTURE_2D, 1, internal, 4, 4);
+            gl.bind_texture(glow::TEXTURE_2D, None);
+            gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, Some(fbo));
+            gl.framebuffer_texture_2d(glow::DRAW_FRAMEBUFFER, att, glow::TEXTURE_2D, Some(tex), 0);
+            gl.draw_buffer(glow::NONE);
+            gl.read_buffer(glow::NONE);
+            ok &= gl.get_error() == glow::NO_ERROR
+                && gl.check_framebuffer_status(glow::DRAW_FRAMEBUFFER)
+                    == glow::FRAMEBUFFER_COMPLETE;
+        }
+        if ok && fbos.len() == 2 {
+            for (r, d) in [(fbos[0], fbos[1]), (fbos[1], fbos[0])] {
+                gl.bind_framebuffer(glow::READ_FRAMEBUFFER, Some(r));
+                gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, Some(d));
+                let (b, n) = (glow::STENCIL_BUFFER_BIT, glow::NEAREST);
+                gl.blit_framebuffer(0, 0, 4, 4, 0, 0, 4, 4, b, n);
+                ok &= gl.get_error() == glow::NO_ERROR;
+            }
+        }
+        gl.bind_framebuffer(glow::READ_FRAMEBUFFER, None);
+        gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, None);
+        for f in fbos {
+            gl.delete_framebuffer(f);
+        }
+        for t in texs {
+            gl.delete_texture(t);
+        }
+        super::context::drain_gl_errors(gl);
+        ok
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,7 @@ mod buffer;
 pub mod buffer_bindings;
 mod clear_query;
 mod context;
+mod decompress_blit;
 pub mod draw;
 pub mod egl;
 mod eglimage;
@@ -45,6 +46,7 @@ mod format_probe;
 pub mod framebuffer;
 mod gbm;
 mod gbm_texture;
+mod layer_blend_blit;
 mod limits;
 mod msaa_blit;
 mod program;
@@ -116,6 +118,11 @@ pub struct GlBackend {
     readback: Readback,
     /// GL_MESA_pack_invert: flipped resources read back top-down in one ReadPixels.
     pack_invert: bool,
+    /// GL_EXT_texture_sRGB_decode: a linear view of sRGB storage samples it undecoded.
+    srgb_decode: bool,
+    /// glBlitFramebuffer copies stencil between different depth/stencil formats
+    /// (`format_probe::stencil_blit_across_formats`).
+    stencil_blit_across_formats: bool,
     /// Reused staging memory (grow-only up to [`staging::KEEP_STAGING`]; see [`staging::grow`]).
     staging: Vec<u8>,
     /// What this backend last set as `UNPACK_ROW_LENGTH` / `UNPACK_IMAGE_HEIGHT` (the other

@@ -39,7 +39,7 @@ impl GlBackend {
     /// Runs `steps` with a temporary single-sample `TEXTURE_2D` of `internal` and `size`,
     /// attached as `like` is (format, views) at level 0, layer 0; the texture is deleted
     /// whatever `steps` returns.
-    fn with_temp_attachment(
+    pub(super) fn with_temp_attachment(
         &mut self,
         internal: u32,
         size: (u32, u32),
@@ -58,9 +58,12 @@ impl GlBackend {
             ..like
         };
         let r = steps(self, tmp);
-        // SAFETY: deleting the texture made above (no framebuffer keeps it: the draw path
-        // re-attaches its own before every use).
+        // SAFETY: deleting the texture made above.
         unsafe { self.gl.delete_texture(tex) };
+        // The draw framebuffer may still hold it (GL detaches a deleted texture only from
+        // the bound framebuffers), and GL reuses the name for the next texture: the cache
+        // of what is attached must not match a later temporary texture of the same name.
+        self.draw.forget_attachments();
         r
     }
 

@@ -18,7 +18,7 @@ impl GlBackend {
     /// Sets the pack pixel-store state: rows `row_len` texels apart (0 = packed), top-down
     /// when `invert` (only with GL_MESA_pack_invert), no pack buffer, alignment 1, no skips.
     /// Cached like [`Self::set_unpack_state`].
-    fn set_pack_state(&self, row_len: i32, invert: bool) {
+    pub(super) fn set_pack_state(&self, row_len: i32, invert: bool) {
         let invert = invert && self.pack_invert;
         let cached = self.pack.get();
         let single = self.single_context();

@@ -27,6 +27,7 @@ fn sampler_key(s: &SamplerStateGl) -> [u32; 16] {
         s.border_color[2],
         s.border_color[3],
         s.max_anisotropy.to_bits(),
+        // The sRGB decode mode (`sampler_object`).
         0,
     ]
 }
@@ -34,6 +35,10 @@ fn sampler_key(s: &SamplerStateGl) -> [u32; 16] {
 /// `GL_TEXTURE_SWIZZLE_RGBA` that leaves the channels as they are.
 const IDENTITY: [i32; 4] =
     [glow::RED as i32, glow::GREEN as i32, glow::BLUE as i32, glow::ALPHA as i32];
+
+/// GL_EXT_texture_sRGB_decode's sampler parameter and its skip value.
+const TEXTURE_SRGB_DECODE_EXT: u32 = 0x8A48;
+const SKIP_DECODE_EXT: u32 = 0x8A4A;
 
 /// Core GL has no `GL_CLAMP`: clamp to the edge (the same for nearest filtering).
 fn core_wrap(w: u32) -> i32 {
@@ -55,10 +60,19 @@ impl GlBackend {
         let shadow_units = self.shadow_units(program)?;
         let mut seamless = false;
         for t in textures {
+            // sRGB storage through a linear view (the guest's GL_SKIP_DECODE_EXT, which Mesa
+            // sends as a view in the linear twin format) samples the stored values: a
+            // sampler object's decode mode overrides the texture's, so it is the sampler's.
+            let multisample = matches!(
+                t.view.target,
+                glow::TEXTURE_2D_MULTISAMPLE | glow::TEXTURE_2D_MULTISAMPLE_ARRAY
+            );
+            let skip_decode =
+                t.srgb_storage && !t.view.format.is_srgb() && self.srgb_decode && !multisample;
             let sampler = match &t.sampler {
                 Some(s) => {
                     seamless |= s.seamless_cube_map;
-                    Some(self.sampler_object(s)?)
+                    Some(self.sampler_object(s, skip_decode)?)
                 }
                 None => None,
             };
@@ -129,9 +143,15 @@ impl GlBackend {
             .collect())
     }
 
-    /// The sampler object for `s` (cached by value).
-    fn sampler_object(&mut self, s: &SamplerStateGl) -> Result<glow::NativeSampler> {
-        let key = sampler_key(s);
+    /// The sampler object for `s` (cached by value), sampling sRGB storage undecoded when
+    /// `skip_decode` (GL_EXT_texture_sRGB_decode, which the caller checked).
+    fn sampler_object(
+        &mut self,
+        s: &SamplerStateGl,
+        skip_decode: bool,
+    ) -> Result<glow::NativeSampler> {
+        let mut key = sampler_key(s);
+        key[15] = u32::from(skip_decode);
         if let Some(&o) = self.draw.samplers.get(&key) {
             return Ok(o);
         }
@@ -160,6 +180,9 @@ impl GlBackend {
                 glow::TEXTURE_BORDER_COLOR,
                 &s.border_color.map(f32::from_bits),
             );
+            if skip_decode {
+                gl.sampler_parameter_i32(o, TEXTURE_SRGB_DECODE_EXT, SKIP_DECODE_EXT as i32);
+            }
             o
         };
         // Parameters the host refuses (mirror-clamp without the extension) show here.

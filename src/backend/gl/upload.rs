@@ -14,7 +14,7 @@ impl GlBackend {
     /// Sets the unpack pixel-store state for rows `row_len` texels apart (0 = packed) and
     /// images `image_h` rows apart (0 = packed), no unpack buffer, alignment 1, no skips.
     /// Only this backend changes that state in its context, so what it set last is cached.
-    fn set_unpack_state(&self, row_len: i32, image_h: i32) {
+    pub(super) fn set_unpack_state(&self, row_len: i32, image_h: i32) {
         let cached = self.unpack.get();
         if self.single_context() && cached == Some((row_len, image_h)) {
             return;

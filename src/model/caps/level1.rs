@@ -71,9 +71,12 @@ pub fn host_can_draw(d: &DrawLimits) -> bool {
 /// Sampleable at level 1: GL storage that keeps every byte (so not the GL 3.0 float-depth
 /// and shared-exponent formats, which come with level 2), not a pure-integer colour format.
 /// Depth/stencil formats stay: Mesa's virgl driver checks this mask, not `depthstencil`,
-/// before it creates a depth buffer.
+/// before it creates a depth buffer. Luminance-alpha storage no draw can blend into stays
+/// out ([`FormatInfo::luminance_alpha_in_rg`]): the guest keeps such textures as RGBA8.
 pub fn sampleable(f: &FormatInfo) -> bool {
-    f.gl_transfer_is_exact() && !(f.is_sint_color() || f.is_uint_color())
+    f.gl_transfer_is_exact()
+        && !(f.is_sint_color() || f.is_uint_color())
+        && !f.luminance_alpha_in_rg()
 }
 
 /// A colour render target at level 1: GL-renderable storage, not pure integer (no integer

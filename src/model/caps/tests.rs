@@ -398,6 +398,10 @@ fn level1_masks_follow_the_table() {
     assert!(v1.render.contains(B8G8R8A8_UNORM) && v1.render.contains(R8G8B8A8_UNORM));
     assert!(!v1.render.contains(vf("R8G8B8A8_SRGB")));
     assert!(v1.sampler.contains(S8_UINT_Z24_UNORM) && v1.depthstencil.contains(S8_UINT_Z24_UNORM));
+    // A8 renders (alpha kept in red); L8A8 is neither sampled nor rendered: the guest keeps
+    // GL_LUMINANCE_ALPHA textures as RGBA8, which it can render to.
+    assert!(v1.sampler.contains(vf("A8_UNORM")) && v1.render.contains(vf("A8_UNORM")));
+    assert!(!v1.sampler.contains(vf("L8A8_UNORM")) && !v1.render.contains(vf("L8A8_UNORM")));
     for n in ["R32G32B32A32_FLOAT", "R32G32_FLOAT", "R8G8B8A8_UNORM", "R16G16_SNORM"] {
         assert!(v1.vertexbuffer.contains(vf(n)), "{n}");
     }
@@ -511,7 +515,8 @@ fn level2_format_masks_follow_the_table() {
     let l2 = level2::caps_v1(2, &lim);
     let l1 = level1::caps_v1(2, &lim);
     for f in format::all() {
-        assert_eq!(l2.sampler.contains(f.id), f.gl.is_some(), "{}", f.name);
+        let sampled = f.gl.is_some() && !f.luminance_alpha_in_rg();
+        assert_eq!(l2.sampler.contains(f.id), sampled, "{}", f.name);
         let ds = f.is_depth_or_stencil() && f.renderable();
         assert_eq!(l2.depthstencil.contains(f.id), ds, "{}", f.name);
         if l1.sampler.contains(f.id) || l1.depthstencil.contains(f.id) {

@@ -64,6 +64,17 @@ pub fn gl_blit_keeps_channels(src: &FormatInfo, dst: &FormatInfo) -> bool {
     if ![s.internal, d.internal].iter().all(|i| COLOR_RENDERABLE.contains(i)) {
         return false;
     }
+    stored_channels_line_up(src, dst)
+}
+
+/// The channel part of [`gl_blit_keeps_channels`], for callers that know by other means
+/// (a host's render probe) that GL renders to both storages: for each channel `c` that
+/// `dst` keeps in stored channel `k`, `src`'s channel `c` is what glBlitFramebuffer reads
+/// from `src`'s stored channel `k`. False for formats without GL storage.
+pub fn stored_channels_line_up(src: &FormatInfo, dst: &FormatInfo) -> bool {
+    let (Some(s), Some(d)) = (src.gl, dst.gl) else {
+        return false;
+    };
     let (sn, dn) = (stored_channels(s.format), stored_channels(d.format));
     (0..4).all(|c| match logical(d.swizzle, dn, c) {
         Chan::Stored(k) => logical(s.swizzle, sn, c) == read(sn, k),

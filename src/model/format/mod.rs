@@ -33,7 +33,7 @@ use glow as gl;
 
 mod blit;
 mod table;
-pub use blit::gl_blit_keeps_channels;
+pub use blit::{gl_blit_keeps_channels, stored_channels_line_up};
 use table::FORMATS;
 
 /// What a format holds, for validation (depth/stencil binds) and readback paths.
@@ -199,21 +199,54 @@ impl FormatInfo {
     /// GL can render to the storage: a colour format whose internal format is colour-
     /// renderable and whose swizzle only reorders channels (or forces an X channel to one),
     /// so a draw can write each channel through a matching output swizzle; or a depth /
-    /// stencil format whose internal format is depth- or stencil-renderable. Luminance,
-    /// alpha and intensity formats (replicating swizzles), compressed formats and formats
-    /// without GL storage are not renderable. A draw into a swizzled format (e.g.
+    /// stencil format whose internal format is depth- or stencil-renderable; or an alpha
+    /// format kept in red ([`Self::alpha_in_red`]). Luminance and intensity formats
+    /// (replicating swizzles), compressed formats and formats without GL storage are not
+    /// renderable. A draw into a swizzled format (e.g.
     /// B8G8R8A8 stored as RGBA8) must apply the inverse swizzle to its colour output.
     pub fn renderable(&self) -> bool {
         let Some(g) = self.gl else {
             return false;
         };
         match self.kind {
-            Kind::Color => COLOR_RENDERABLE.contains(&g.internal) && swizzle_is_writable(g.swizzle),
+            Kind::Color => {
+                COLOR_RENDERABLE.contains(&g.internal)
+                    && (swizzle_is_writable(g.swizzle) || self.alpha_in_red())
+            }
             Kind::Depth | Kind::Stencil | Kind::DepthStencil => {
                 DEPTH_STENCIL_RENDERABLE.contains(&g.internal)
             }
             Kind::Compressed => false,
         }
+    }
+    /// An alpha-only colour format kept in the red channel of single-channel GL storage
+    /// (A8_UNORM as R8, sampled as 000R), not integer: a draw writes its alpha output into
+    /// the stored red channel, and blending moves the alpha factors onto that channel
+    /// (`gl_state::BlendGl::with_alpha_in_red`), so it renders like GL's alpha formats.
+    pub fn alpha_in_red(&self) -> bool {
+        let Some(g) = self.gl else {
+            return false;
+        };
+        self.kind == Kind::Color
+            && g.format == gl::RED
+            && g.swizzle == Some(SW_A)
+            && !(self.is_sint_color() || self.is_uint_color())
+    }
+    /// A luminance-alpha format of normalized or float values kept in two-channel storage
+    /// (L8A8_UNORM as RG8, sampled as RRRG). GL's compatibility profile renders to
+    /// GL_LUMINANCE_ALPHA textures, but no draw can blend into this storage: the alpha
+    /// lives in the stored green channel, which blends with the colour factors, and a
+    /// DST_ALPHA factor reads one. The capsets leave these formats out of the sampler mask
+    /// too, so that the guest's Mesa keeps such textures in a format it can render to
+    /// (RGBA8) instead of choosing this one and finding the framebuffer unsupported.
+    pub fn luminance_alpha_in_rg(&self) -> bool {
+        let Some(g) = self.gl else {
+            return false;
+        };
+        self.kind == Kind::Color
+            && g.format == gl::RG
+            && g.swizzle == Some(SW_LA)
+            && (self.name.ends_with("_UNORM") || self.name.ends_with("_FLOAT"))
     }
     /// A colour format GL may render to although core GL does not require it (SNORM):
     /// uncompressed colour storage written through a reordering swizzle, not in the

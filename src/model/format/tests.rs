@@ -346,13 +346,26 @@ fn renderable_and_extensions() {
         Z16_UNORM,
         S8_UINT_Z24_UNORM,
         S8_UINT,
+        10,  // A8_UNORM, kept in red
+        141, // A16_UNORM
     ] {
         assert!(lookup(id).unwrap().renderable(), "{id}");
     }
-    // L8, A8, L8A8 (replicating swizzles), DXT1, R64_FLOAT, Z24_UNORM_S8_UINT (no GL),
-    // R8G8B8 (not required renderable), R8_SNORM.
-    for id in [9, 10, 12, DXT1_RGB, 24, Z24_UNORM_S8_UINT, R8G8B8_UNORM, 74] {
+    // L8, L8A8 (replicating swizzles), DXT1, R64_FLOAT, Z24_UNORM_S8_UINT (no GL),
+    // R8G8B8 (not required renderable), R8_SNORM, A8_UINT (integer alpha), A8_SNORM
+    // (R8_SNORM storage).
+    for id in [9, 12, DXT1_RGB, 24, Z24_UNORM_S8_UINT, R8G8B8_UNORM, 74, 201, 147] {
         assert!(!lookup(id).unwrap().renderable(), "{id}");
+    }
+    // Alpha kept in red: normalized and float alpha formats, not integer or luminance.
+    let f = |id: u32| lookup(id).unwrap();
+    assert!(f(10).alpha_in_red() && f(141).alpha_in_red() && f(159).alpha_in_red());
+    assert!(!f(201).alpha_in_red() && !f(9).alpha_in_red() && !f(64).alpha_in_red());
+    // Luminance-alpha in RG storage: normalized and float, not SNORM, integer or A8L8.
+    assert!(f(12).luminance_alpha_in_rg() && f(140).luminance_alpha_in_rg());
+    assert!(f(157).luminance_alpha_in_rg() && f(161).luminance_alpha_in_rg());
+    for id in [149, 204, 259, 9, 10, R8G8B8A8_UNORM, 145] {
+        assert!(!f(id).luminance_alpha_in_rg(), "{id}");
     }
     let ext = |id: u32| lookup(id).unwrap().required_gl_extension();
     assert_eq!(ext(DXT1_RGB), Some("GL_EXT_texture_compression_s3tc"));

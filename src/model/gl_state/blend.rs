@@ -224,4 +224,40 @@ impl BlendGl {
         }
         out
     }
+
+    /// This state for colour buffers of alpha formats kept in a red channel (bit i: buffer
+    /// i; `FormatInfo::alpha_in_red`): the draw writes its alpha output into the stored red
+    /// channel, so that channel blends with the alpha equation and factors, each read as
+    /// the alpha it means (the destination's alpha is the stored red: DST_ALPHA → DST_COLOR;
+    /// a colour factor of the alpha channel is that colour's alpha: CONSTANT_COLOR →
+    /// CONSTANT_ALPHA, SRC1_COLOR → SRC1_ALPHA; SRC_ALPHA_SATURATE is ONE for alpha). The
+    /// source's red is its alpha already (the output swizzle), so SRC_* stay. Targets that
+    /// end up different make the state independent.
+    pub fn with_alpha_in_red(&self, alpha_in_red: u8) -> BlendGl {
+        let mut out = *self;
+        if alpha_in_red == 0 {
+            return out;
+        }
+        let fix = |f: u32| match f {
+            gl::DST_ALPHA => gl::DST_COLOR,
+            gl::ONE_MINUS_DST_ALPHA => gl::ONE_MINUS_DST_COLOR,
+            gl::CONSTANT_COLOR => gl::CONSTANT_ALPHA,
+            gl::ONE_MINUS_CONSTANT_COLOR => gl::ONE_MINUS_CONSTANT_ALPHA,
+            gl::SRC1_COLOR => gl::SRC1_ALPHA,
+            gl::ONE_MINUS_SRC1_COLOR => gl::ONE_MINUS_SRC1_ALPHA,
+            gl::SRC_ALPHA_SATURATE => gl::ONE,
+            f => f,
+        };
+        for (i, rt) in out.rt.iter_mut().enumerate() {
+            if alpha_in_red & (1 << i) != 0 {
+                rt.src_rgb = fix(rt.src_alpha);
+                rt.dst_rgb = fix(rt.dst_alpha);
+                rt.eq_rgb = rt.eq_alpha;
+            }
+        }
+        if out.rt.iter().any(|rt| *rt != out.rt[0]) {
+            out.independent = true;
+        }
+        out
+    }
 }

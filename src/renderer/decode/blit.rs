@@ -204,7 +204,27 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
         unsupported(r);
         return Ok(());
     }
+    // Depth scaled with linear filtering goes through the values, filtered.
+    let filtered = b.filter == 1
+        && (b.src.bx.w, b.src.bx.h, b.src.bx.d) != (b.dst.bx.w, b.dst.bx.h, b.dst.bx.d);
     let mode = match blit_mode(mask, sf, df) {
+        Ok(Some(BlitMode::Raw))
+            if filtered
+                && mask & MASK_Z != 0
+                && matches!(sf.kind, Kind::Depth | Kind::DepthStencil) =>
+        {
+            let (z, s) = pixel::depth_stencil_parts(sf.id).unwrap_or((false, false));
+            if !z {
+                unsupported(r);
+                return Ok(());
+            }
+            BlitMode::Zs {
+                src: sf.id,
+                dst: df.id,
+                z: mask & MASK_Z != 0,
+                s: s && mask & MASK_S != 0,
+            }
+        }
         Ok(Some(m)) => m,
         Ok(None) => return Ok(()),
         Err(()) => {
@@ -263,6 +283,23 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
                 && y < i64::from(sc.maxy))
     };
     let src_x: Vec<usize> = (0..ax.dn).map(|i| ax.src(i) as usize).collect();
+    // Filtered depth: for each destination index, the two source indices (relative to the
+    // staged box) and the weight of the second, per axis.
+    let depth_filter = matches!(mode, BlitMode::Zs { z: true, .. }) && filtered;
+    let pairs = |a: &Axis| -> Vec<(usize, usize, f64)> {
+        let start = a.src_range().0;
+        (0..a.dn)
+            .map(|i| {
+                let (p, q, t) = pixel::linear_pair(i, a.s0, a.sn, a.dn);
+                ((p - start) as usize, (q - start) as usize, f64::from(t))
+            })
+            .collect()
+    };
+    let (lx, ly, lz) = if depth_filter {
+        (pairs(&ax), pairs(&ay), pairs(&az))
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
     for k in 0..az.dn {
         let sk = az.src(k) as usize;
         for j in 0..ay.dn {
@@ -289,7 +326,11 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
                     BlitMode::Zs { src, dst, z, s } => {
                         // Both formats are ones the two functions handle (`blit_mode`), and
                         // the texel sizes are the formats' (checked above).
-                        let (dz, ds) = pixel::read_depth_stencil(src, spx).unwrap_or_default();
+                        let (mut dz, ds) = pixel::read_depth_stencil(src, spx).unwrap_or_default();
+                        if depth_filter {
+                            let (x, y, zz) = (lx[i], ly[j as usize], lz[k as usize]);
+                            dz = filtered_depth(src, &sbuf, sbb, (srow, slayer), x, y, zz);
+                        }
                         let (dz, ds) = (dz.filter(|_| z), ds.filter(|_| s));
                         pixel::write_depth_stencil(dst, dpx, dz, ds);
                     }
@@ -298,6 +339,35 @@ pub(super) fn blit(r: &mut Renderer, ctx_id: u32, b: &Blit) -> CmdResult {
         }
     }
     write_box(r, dst, &ds, &mut dbuf)
+}
+
+/// The depth of format `src` at a point between source texels, from the staged source box
+/// `sbuf` (`bpp` bytes a texel, rows and layers `strides` bytes apart): each axis's two
+/// texel indices and the weight of the second ([`pixel::linear_pair`]), mixed trilinearly.
+/// `None` where a texel lies outside the box or has no depth.
+fn filtered_depth(
+    src: u32,
+    sbuf: &[u8],
+    bpp: usize,
+    (row, layer): (usize, usize),
+    x: (usize, usize, f64),
+    y: (usize, usize, f64),
+    z: (usize, usize, f64),
+) -> Option<f64> {
+    let at = |i: usize, j: usize, k: usize| -> Option<f64> {
+        let o = k
+            .checked_mul(layer)?
+            .checked_add(j.checked_mul(row)?)?
+            .checked_add(i.checked_mul(bpp)?)?;
+        pixel::read_depth_stencil(src, sbuf.get(o..o.checked_add(bpp)?)?)?.0
+    };
+    let lerp = |a: f64, b: f64, t: f64| a + (b - a) * t;
+    let plane = |k: usize| -> Option<f64> {
+        let r0 = lerp(at(x.0, y.0, k)?, at(x.1, y.0, k)?, x.2);
+        let r1 = lerp(at(x.0, y.1, k)?, at(x.1, y.1, k)?, x.2);
+        Some(lerp(r0, r1, y.2))
+    };
+    Some(lerp(plane(z.0)?, plane(z.1)?, z.2))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::draw::{attachment, gl_fail, out_kind};
 use super::query::own_queries;
 use super::{fail, CmdResult};
 use crate::backend::Storage;
-use crate::model::format::{self, Kind};
+use crate::model::format::{self, FormatInfo, Kind};
 use crate::model::resource::Target;
 use crate::renderer::context::ERROR_CTX_ILLEGAL_CMD_BUFFER;
 use crate::renderer::objects::Surface;
@@ -39,8 +39,22 @@ pub(super) fn blit_gl(
     // The guest may view sRGB storage linearly (or the other way round): its BLIT formats
     // say whether the blit decodes the source and encodes into the destination.
     let (sv, dv) = (format::lookup(b.src.format)?, format::lookup(b.dst.format)?);
-    if !view_of(sv, sf) || !view_of(dv, df) || sf.is_compressed() || df.is_compressed() {
+    if !view_of(sv, sf) || !view_of(dv, df) || df.is_compressed() {
         return None;
+    }
+    if sf.is_compressed() {
+        let (sb, db) = (b.src.bx, b.dst.bx);
+        // The destination is GL-renderable storage, or storage the host's render probe
+        // rendered to (R8_SNORM for RGTC1_SNORM's levels).
+        let dst_renders = dv.renderable() || r.backend.limits().render_extra.contains(dv.id);
+        let decompressing = dst_renders && decompressing_blit(b, sv, dv, &sd, &dd) && sb.d == db.d;
+        if !decompressing || !box_in_range(b) {
+            return None;
+        }
+        let rects = (rect(sb.x, sb.y, sb.w, sb.h)?, rect(db.x, db.y, db.w, db.h)?);
+        let (w, h, _) = crate::model::transfer::level_extent(&sd, b.src.level);
+        let how = Through::Decompressed((w, h));
+        return Some(blit_gl_layers(r, ctx_id, b, glow::COLOR_BUFFER_BIT, rects.0, rects.1, how));
     }
     let mask = u32::from(b.mask);
     let gl_mask = match (sf.kind, df.kind) {
@@ -69,6 +83,12 @@ pub(super) fn blit_gl(
         // Depth/stencil: GL blits between the same stored format (glCopyTexImage of a
         // S8_UINT_Z24_UNORM depth buffer into an X8Z24_UNORM texture: both DEPTH24_STENCIL8);
         // stencil only when both sides have it (X8Z24's stored stencil is padding).
+        // Stencil alone between formats of different storage (S8_UINT and S8_UINT_Z24_UNORM
+        // multisample buffers: every stencil has 8 bits) where the host's glBlitFramebuffer
+        // does it (probed).
+        _ if mask & 0xf == 0 && mask & 0x30 == 0x20 && stencil_across(r, sf, df) => {
+            glow::STENCIL_BUFFER_BIT
+        }
         _ if same_gl_storage(sf, df) && mask & 0xf == 0 && mask & 0x30 != 0 => {
             let stencil = |f: &crate::model::format::FormatInfo| {
                 matches!(f.kind, Kind::Stencil | Kind::DepthStencil)
@@ -86,36 +106,124 @@ pub(super) fn blit_gl(
             if m == 0 {
                 return None;
             }
+            // A scaled depth blit with linear filtering (glGenerateMipmap of a depth
+            // texture): glBlitFramebuffer only copies the nearest depth, the CPU path
+            // filters it (where it reads and writes both formats).
+            let (sb, db) = (b.src.bx, b.dst.bx);
+            let scaled = (sb.w, sb.h, sb.d) != (db.w, db.h, db.d);
+            let cpu_filters = crate::model::pixel::depth_stencil_parts(sf.id).is_some()
+                && crate::model::pixel::depth_stencil_parts(df.id).is_some();
+            if m & glow::DEPTH_BUFFER_BIT != 0 && b.filter == 1 && scaled && cpu_filters {
+                return None;
+            }
             m
         }
         _ => return None,
     };
     let (sb, db) = (b.src.bx, b.dst.bx);
+    // Between 3-D boxes of different depths (glGenerateMipmap of a 3-D texture), colour:
+    // layer by layer, filtering across the source layers when the blit is linear.
+    let float = out_kind(df.id) == crate::backend::gl::draw::OutKind::Float;
+    let across = sb.d != db.d
+        && gl_mask == glow::COLOR_BUFFER_BIT
+        && float
+        && sd.target == Target::Tex3D
+        && sd.nr_samples <= 1
+        && dd.nr_samples <= 1;
+    if across && box_in_range(b) {
+        let (Some(src_rect), Some(dst_rect)) =
+            (rect(sb.x, sb.y, sb.w, sb.h), rect(db.x, db.y, db.w, db.h))
+        else {
+            return None;
+        };
+        return Some(blit_gl_across_layers(r, ctx_id, b, src_rect, dst_rect));
+    }
     if sb.d != db.d || (sb.d as i32) < 1 {
         return None;
     }
-    // Mesa's virgl driver sends scaled blits whose boxes reach past a level (piglit
-    // fbo-attachments-blit-scaled-linear: 270 rows of a 258-row level); glBlitFramebuffer
-    // clips them to both framebuffers, as upstream relies on. Coordinates stay within
-    // ±2^24 so the driver's clipping arithmetic is never near overflow.
-    const LIMIT: i64 = 1 << 24;
-    let ok = |v: u32, n: u32| {
-        let (v, n) = (i64::from(v as i32), i64::from(n as i32));
-        v.abs() <= LIMIT && (v + n).abs() <= LIMIT
-    };
-    if !(ok(sb.x, sb.w) && ok(sb.y, sb.h) && ok(db.x, db.w) && ok(db.y, db.h)) {
+    if !box_in_range(b) {
         return Some(Err(fail(ERROR_CTX_ILLEGAL_CMD_BUFFER, "blit box coordinates out of range")));
     }
-    let rect = |x: u32, y: u32, w: u32, h: u32| -> Option<[i32; 4]> {
-        let (x, y) = (x as i32, y as i32);
-        Some([x, y, x.checked_add(w as i32)?, y.checked_add(h as i32)?])
-    };
     let (Some(src_rect), Some(dst_rect)) =
         (rect(sb.x, sb.y, sb.w, sb.h), rect(db.x, db.y, db.w, db.h))
     else {
         return None;
     };
-    Some(blit_gl_layers(r, ctx_id, b, gl_mask, src_rect, dst_rect))
+    Some(blit_gl_layers(r, ctx_id, b, gl_mask, src_rect, dst_rect, Through::Direct))
+}
+
+/// Whether the box coordinates stay within ±2^24. Mesa's virgl driver sends scaled blits
+/// whose boxes reach past a level (piglit fbo-attachments-blit-scaled-linear: 270 rows of a
+/// 258-row level); glBlitFramebuffer clips them to both framebuffers, as upstream relies
+/// on. The bound keeps the driver's clipping arithmetic far from overflow.
+fn box_in_range(b: &crate::model::protocol::Blit) -> bool {
+    const LIMIT: i64 = 1 << 24;
+    let ok = |v: u32, n: u32| {
+        let (v, n) = (i64::from(v as i32), i64::from(n as i32));
+        v.abs() <= LIMIT && (v + n).abs() <= LIMIT
+    };
+    let (sb, db) = (b.src.bx, b.dst.bx);
+    ok(sb.x, sb.w) && ok(sb.y, sb.h) && ok(db.x, db.w) && ok(db.y, db.h)
+}
+
+/// A box's rectangle as (x0, y0, x1, y1) (a negative size mirrors).
+fn rect(x: u32, y: u32, w: u32, h: u32) -> Option<[i32; 4]> {
+    let (x, y) = (x as i32, y as i32);
+    Some([x, y, x.checked_add(w as i32)?, y.checked_add(h as i32)?])
+}
+
+/// Whether a BLIT from compressed storage (viewed as `sv`) into `dv` is one
+/// [`crate::backend::gl::GlBackend::blit_decompressing`] does: every colour channel, both
+/// sides single-sampled 2-D images (2-D, cube, array or 3-D textures), no sRGB on either
+/// side, a destination of uncompressed, non-integer colour storage, and the decoded image
+/// (the stored channels as RGBA32F, no swizzle: LATC's luminance is refused) giving each
+/// destination channel the source's value of it. Whether GL renders to the destination's
+/// storage is the caller's to check.
+fn decompressing_blit(
+    b: &crate::model::protocol::Blit,
+    sv: &FormatInfo,
+    dv: &FormatInfo,
+    sd: &crate::model::resource::ResourceDesc,
+    dd: &crate::model::resource::ResourceDesc,
+) -> bool {
+    let image = |t: Target| {
+        matches!(
+            t,
+            Target::Tex2D | Target::Tex2DArray | Target::Cube | Target::CubeArray | Target::Tex3D
+        )
+    };
+    let Some(g) = sv.gl else {
+        return false;
+    };
+    let decoded = FormatInfo {
+        kind: Kind::Color,
+        gl: Some(format::GlFormat {
+            internal: glow::RGBA32F,
+            format: glow::RGBA,
+            ty: glow::FLOAT,
+            swizzle: g.swizzle,
+        }),
+        ..*sv
+    };
+    u32::from(b.mask) & 0xf == 0xf
+        && sd.nr_samples <= 1
+        && dd.nr_samples <= 1
+        && image(sd.target)
+        && image(dd.target)
+        && !(sv.is_srgb() || sd.format.is_srgb() || dv.is_srgb() || dd.format.is_srgb())
+        && dv.kind == Kind::Color
+        && !(dv.is_sint_color() || dv.is_uint_color())
+        && format::stored_channels_line_up(&decoded, dv)
+}
+
+/// How each layer of a GL BLIT goes.
+#[derive(Clone, Copy)]
+enum Through {
+    /// One glBlitFramebuffer, or two through a temporary texture for the multisample
+    /// cases ([`resolve_through`], [`super::blit::upsample_through`]).
+    Direct,
+    /// From compressed storage whose level is this size, through a decoded copy.
+    Decompressed((u32, u32)),
 }
 
 /// Whether the guest's blit format `v` reads the storage of resource format `f` as its
@@ -125,6 +233,22 @@ fn view_of(v: &crate::model::format::FormatInfo, f: &crate::model::format::Forma
     let same_storage = matches!((v.gl, f.gl), (Some(a), Some(b))
         if (a.internal, a.format, a.ty) == (b.internal, b.format, b.ty));
     v.srgb_twin(f) || (v.kind == Kind::Color && f.kind == Kind::Color && same_storage)
+}
+
+/// Whether a stencil-only blit between `a` and `b` goes to glBlitFramebuffer although their
+/// storage differs: both have (8-bit) stencil and the host copies it across formats.
+fn stencil_across(
+    r: &mut Renderer,
+    a: &crate::model::format::FormatInfo,
+    b: &crate::model::format::FormatInfo,
+) -> bool {
+    let stencil = |f: &crate::model::format::FormatInfo| {
+        matches!(f.kind, Kind::Stencil | Kind::DepthStencil) && f.gl.is_some()
+    };
+    stencil(a)
+        && stencil(b)
+        && !same_gl_storage(a, b)
+        && r.backend.gl_mut().is_some_and(|g| g.blits_stencil_across_formats())
 }
 
 /// Whether two formats have GL storage of one internal format (depth/stencil blits).
@@ -142,6 +266,7 @@ fn blit_gl_layers(
     gl_mask: u32,
     src_rect: [i32; 4],
     dst_rect: [i32; 4],
+    how: Through,
 ) -> CmdResult {
     own_queries(r, ctx_id)?;
     let scissor = b.scissor_enable.then(|| {
@@ -166,6 +291,11 @@ fn blit_gl_layers(
         };
         let src = attachment(gl, resources, &surf(&b.src))?.0;
         let dst = attachment(gl, resources, &surf(&b.dst))?.0;
+        if let Through::Decompressed(size) = how {
+            gl.blit_decompressing(src, size, dst, src_rect, dst_rect, linear, scissor)
+                .map_err(gl_fail)?;
+            continue;
+        }
         let up = super::blit::upsample_through(resources, b);
         match (resolve_through(resources, b, src_rect != dst_rect), up) {
             (Some((internal, size)), _) => gl.blit_resolving(
@@ -177,6 +307,64 @@ fn blit_gl_layers(
             (None, None) => {
                 gl.blit_textures(src, dst, src_rect, dst_rect, gl_mask, linear, scissor)
             }
+        }
+        .map_err(gl_fail)?;
+    }
+    Ok(())
+}
+
+/// A colour BLIT from a 3-D box into a box of another depth: destination layer by layer,
+/// from the source layer nearest its centre (nearest filtering: one glBlitFramebuffer), or
+/// from the two surrounding it, mixed by distance (linear filtering:
+/// `GlBackend::blit_blending_layers`), as a 3-D texture's linear sample would.
+fn blit_gl_across_layers(
+    r: &mut Renderer,
+    ctx_id: u32,
+    b: &crate::model::protocol::Blit,
+    src_rect: [i32; 4],
+    dst_rect: [i32; 4],
+) -> CmdResult {
+    own_queries(r, ctx_id)?;
+    let scissor = b.scissor_enable.then(|| {
+        let s = b.scissor;
+        [
+            i32::from(s.minx),
+            i32::from(s.miny),
+            i32::from(s.maxx.saturating_sub(s.minx)),
+            i32::from(s.maxy.saturating_sub(s.miny)),
+        ]
+    });
+    let (sb, db) = (b.src.bx, b.dst.bx);
+    let (mut d0, mut dn) = (i64::from(db.z as i32), i64::from(db.d as i32));
+    let (mut s0, mut sn) = (i64::from(sb.z as i32), i64::from(sb.d as i32));
+    if dn < 0 {
+        (d0, dn, s0, sn) = (d0 + dn, -dn, s0 + sn, -sn);
+    }
+    if dn == 0 || sn == 0 {
+        return Ok(());
+    }
+    let linear = b.filter == 1;
+    let Renderer { backend, resources, .. } = &mut *r;
+    let gl = backend.gl_mut().expect("callers check for GL");
+    let layer = |side: &crate::model::protocol::BlitSide, z: i64| Surface {
+        res: side.res_handle,
+        format: side.format,
+        level: side.level,
+        // A layer outside the level (negative ones wrap) fails `attachment`.
+        first_layer: z as u32,
+        last_layer: z as u32,
+    };
+    for k in 0..dn.min(2048) as u32 {
+        let dst = attachment(gl, resources, &layer(&b.dst, d0 + i64::from(k)))?.0;
+        if linear {
+            let (z0, z1, t) = crate::model::pixel::linear_pair(k, s0, sn, dn as u32);
+            let a = attachment(gl, resources, &layer(&b.src, z0))?.0;
+            let c = attachment(gl, resources, &layer(&b.src, z1))?.0;
+            gl.blit_blending_layers((a, c), t, dst, src_rect, dst_rect, scissor)
+        } else {
+            let z = crate::model::pixel::nearest(k, s0, sn, dn as u32);
+            let src = attachment(gl, resources, &layer(&b.src, z))?.0;
+            gl.blit_textures(src, dst, src_rect, dst_rect, glow::COLOR_BUFFER_BIT, false, scissor)
         }
         .map_err(gl_fail)?;
     }

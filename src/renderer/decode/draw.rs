@@ -579,7 +579,7 @@ fn texture_inputs(
         if view.gl.target == glow::TEXTURE_BUFFER {
             continue;
         }
-        let (name, target, _) = gl_resource(gl, resources, view.res)?;
+        let (name, target, desc) = gl_resource(gl, resources, view.res)?;
         if target != view.gl.target {
             log_once(
                 (ccmd::DRAW_VBO, 5),
@@ -588,7 +588,8 @@ fn texture_inputs(
             continue;
         }
         let sampler = bound.samplers[stage].get(samp as usize).cloned().flatten().map(|s| *s);
-        textures.push(TextureInput { unit, name, view: view.gl, sampler });
+        let srgb_storage = desc.format.is_srgb();
+        textures.push(TextureInput { unit, name, view: view.gl, sampler, srgb_storage });
     }
     Ok(textures)
 }
@@ -635,6 +636,12 @@ fn choose_program(
         _ => m,
     });
     let blend = blend.with_dst_alpha_one(no_alpha);
+    // Alpha formats kept in a red channel blend that channel as alpha.
+    let alpha_red = fb.cbufs.iter().take(8).enumerate().fold(0u8, |m, (i, c)| match c {
+        Some(s) if format::lookup(s.format).is_some_and(|f| f.alpha_in_red()) => m | 1 << i,
+        _ => m,
+    });
+    let blend = blend.with_alpha_in_red(alpha_red);
     // Shadow samplers of depth views take the view's swizzle in the shader.
     let shadow = |stage: usize| {
         let mut out = [None; 16];

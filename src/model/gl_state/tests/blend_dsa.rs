@@ -326,3 +326,35 @@ fn blending_into_padding_alpha_reads_one() {
     let off = BlendGl { rt: [RtBlendGl { enabled: false, ..rt }; 8], ..BlendGl::default() };
     assert_eq!(off.with_dst_alpha_one(0xff), off);
 }
+
+#[test]
+fn blending_into_alpha_kept_in_red_uses_the_alpha_factors() {
+    let rt = RtBlendGl {
+        enabled: true,
+        src_rgb: gl::ONE,
+        dst_rgb: gl::ONE,
+        src_alpha: gl::DST_ALPHA,
+        dst_alpha: gl::ONE_MINUS_CONSTANT_COLOR,
+        eq_rgb: gl::FUNC_ADD,
+        eq_alpha: gl::FUNC_REVERSE_SUBTRACT,
+        color_mask: [true; 4],
+    };
+    let b = BlendGl { rt: [rt; 8], ..BlendGl::default() };
+    assert_eq!(b.with_alpha_in_red(0), b);
+    // Buffer 0 only: its red channel blends as the alpha channel would, the rest unchanged.
+    let one = b.with_alpha_in_red(1);
+    assert!(one.independent);
+    let r = one.rt[0];
+    assert_eq!(
+        (r.src_rgb, r.dst_rgb, r.eq_rgb),
+        (gl::DST_COLOR, gl::ONE_MINUS_CONSTANT_ALPHA, gl::FUNC_REVERSE_SUBTRACT)
+    );
+    assert_eq!((r.src_alpha, r.dst_alpha, r.eq_alpha), (rt.src_alpha, rt.dst_alpha, rt.eq_alpha));
+    assert_eq!(one.rt[1], rt);
+    // Factors that already read an alpha stay; SRC_ALPHA_SATURATE is one for alpha.
+    let keep =
+        RtBlendGl { src_alpha: gl::SRC_ALPHA_SATURATE, dst_alpha: gl::ONE_MINUS_SRC_ALPHA, ..rt };
+    let k = BlendGl { rt: [keep; 8], ..BlendGl::default() }.with_alpha_in_red(0xff);
+    assert!(!k.independent);
+    assert_eq!((k.rt[3].src_rgb, k.rt[3].dst_rgb), (gl::ONE, gl::ONE_MINUS_SRC_ALPHA));
+}
