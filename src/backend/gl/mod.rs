@@ -45,6 +45,7 @@ mod format_probe;
 pub mod framebuffer;
 mod gbm;
 mod gbm_texture;
+pub mod gles;
 mod limits;
 mod msaa_blit;
 mod program;
@@ -91,6 +92,19 @@ pub struct GlFlags {
     /// `VIRGL_RENDERER_USE_EGL`: make our own EGL context even when the VMM offers GL
     /// contexts, unless it also gave its EGL display.
     pub use_egl: bool,
+    /// `VIRGL_RENDERER_USE_GLES`: an OpenGL ES 3.x context instead of desktop GL.
+    pub use_gles: bool,
+}
+
+impl GlFlags {
+    /// The client API the flags ask for.
+    pub fn api(&self) -> egl::Api {
+        if self.use_gles {
+            egl::Api::Gles
+        } else {
+            egl::Api::Gl
+        }
+    }
 }
 
 /// How [`GlBackend`] reads textures back. `Auto` picks per format; the others force one
@@ -112,6 +126,9 @@ pub enum Readback {
 pub struct GlBackend {
     gl: glow::Context,
     raw: RawGl,
+    /// An OpenGL ES context: its version and the extensions the backend uses (see
+    /// [`gles`]); `None` on desktop GL.
+    es: Option<gles::EsHost>,
     limits: MaxSizes,
     readback: Readback,
     /// GL_MESA_pack_invert: flipped resources read back top-down in one ReadPixels.

@@ -132,6 +132,9 @@ impl GlBackend {
             for l in 0..layers {
                 let att = glow::COLOR_ATTACHMENT0;
                 match desc.target {
+                    Target::Tex2D | Target::Rect if self.is_es() => {
+                        self.gl.framebuffer_texture_2d(rfb, att, glow::TEXTURE_2D, tex, lv)
+                    }
                     Target::Tex1D | Target::Tex2D | Target::Rect => {
                         self.gl.framebuffer_texture(rfb, att, tex, lv)
                     }
@@ -251,6 +254,16 @@ impl GlBackend {
     ) -> Result<(Vec<u8>, Layout)> {
         let fmt: &FormatInfo = desc.format;
         let f = Self::glfmt(desc)?;
+        let (get, get_c) = (self.raw.get_tex_image, self.raw.get_compressed_tex_image);
+        if get.is_none() || get_c.is_none() {
+            // OpenGL ES: no glGetTexImage; the capsets leave such formats out of the
+            // readback mask (see `gles`).
+            log::warn!("readback of {} refused: the OpenGL ES host cannot read it", fmt.name);
+            return Err(Error::inval(format!(
+                "the OpenGL ES host cannot read back {} (no glGetTexImage)",
+                fmt.name
+            )));
+        }
         let b = gl_box(desc, plan);
         let (lw, lh, ld) = transfer::level_extent(desc, plan.level);
         let stride = fmt.stride(lw);
@@ -274,10 +287,11 @@ impl GlBackend {
             self.gl.bind_texture(st.target, Self::texture(st.name));
             for (t, off) in targets {
                 let p = buf.as_mut_ptr().add(off).cast::<c_void>();
-                if fmt.is_compressed() {
-                    (self.raw.get_compressed_tex_image)(t, lv, p)
-                } else {
-                    (self.raw.get_tex_image)(t, lv, f.format, f.ty, p)
+                match (fmt.is_compressed(), get_c, get) {
+                    (true, Some(get_c), _) => get_c(t, lv, p),
+                    (false, _, Some(get)) => get(t, lv, f.format, f.ty, p),
+                    // Not reached: checked before the buffer was made.
+                    _ => {}
                 }
             }
         }

@@ -134,7 +134,7 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
     let d = &limits.draw;
     CapsV1 {
         max_version,
-        sampler: FormatMask::from_table(sampleable),
+        sampler: FormatMask::from_table(|f| sampleable(f) && !limits.unstored.contains(f.id)),
         render: FormatMask::from_table(|f| {
             color_renderable(f) && !limits.unrenderable.contains(f.id)
         }),

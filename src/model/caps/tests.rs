@@ -298,6 +298,7 @@ fn gl_host() -> Limits {
         unrenderable: format::FormatSet::default(),
         render_extra: format::FormatSet::default(),
         no_multisample: format::FormatSet::default(),
+        ..Limits::default()
     }
 }
 
