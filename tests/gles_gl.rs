@@ -156,6 +156,16 @@ fn transfers_round_trip_on_gles() {
             assert_eq!(&got[r * 7 * bpp..(r + 1) * 7 * bpp], row, "format {fmt} row {r}");
         }
     }
+    // Layered targets read back a layer at a time (glFramebufferTextureLayer / cube faces).
+    for (h, target, d, layers) in
+        [(10u32, TEX_3D, 3u32, 1u32), (11, TEX_2D_ARRAY, 1, 4), (12, CUBE, 1, 6)]
+    {
+        let a = args(h, target, RGBA8, 8, 8, d, layers, 0);
+        assert_eq!(create(a), 0, "target {target}");
+        let data = rng.bytes(8 * 8 * 4 * (d * layers) as usize);
+        upload(&a, &data);
+        assert_eq!(level0(&a), data, "target {target}");
+    }
     // Y_0_TOP (QEMU's 2D resources): stored bottom-up, read back top-down.
     // (`VIRGL_RESOURCE_Y_0_TOP`.)
     let a = virgl_renderer_resource_create_args { flags: 1, ..tex(5, BGRA8, 20, 9) };

@@ -31,10 +31,13 @@ impl GlBackend {
             if cached.is_none() || !single {
                 self.gl.bind_buffer(glow::PIXEL_PACK_BUFFER, None);
                 self.gl.pixel_store_i32(glow::PACK_ALIGNMENT, 1);
-                self.gl.pixel_store_i32(glow::PACK_IMAGE_HEIGHT, 0);
                 self.gl.pixel_store_i32(glow::PACK_SKIP_PIXELS, 0);
                 self.gl.pixel_store_i32(glow::PACK_SKIP_ROWS, 0);
-                self.gl.pixel_store_i32(glow::PACK_SKIP_IMAGES, 0);
+                // OpenGL ES has no 3D pack state (its readbacks are ReadPixels only).
+                if !self.is_es() {
+                    self.gl.pixel_store_i32(glow::PACK_IMAGE_HEIGHT, 0);
+                    self.gl.pixel_store_i32(glow::PACK_SKIP_IMAGES, 0);
+                }
             }
             self.gl.pixel_store_i32(glow::PACK_ROW_LENGTH, row_len);
             if self.pack_invert {

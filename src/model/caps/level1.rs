@@ -136,13 +136,16 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
         max_version,
         sampler: FormatMask::from_table(|f| sampleable(f) && !limits.unstored.contains(f.id)),
         render: FormatMask::from_table(|f| {
-            color_renderable(f) && !limits.unrenderable.contains(f.id)
+            color_renderable(f)
+                && !limits.unrenderable.contains(f.id)
+                && !limits.unstored.contains(f.id)
         }),
         depthstencil: FormatMask::from_table(|f| {
             f.is_depth_or_stencil()
                 && f.renderable()
                 && f.gl_transfer_is_exact()
                 && !limits.unrenderable.contains(f.id)
+                && !limits.unstored.contains(f.id)
         }),
         vertexbuffer: FormatMask::from_table(vertex_format),
         bset: bset::SET,

@@ -96,14 +96,17 @@ mod tests {
         make_current_rc: i32,
         created: AtomicU32,
         destroyed: AtomicU32,
+        /// The (major, minor) versions asked for, in order.
+        asked: std::sync::Mutex<Vec<(i32, i32)>>,
     }
 
     impl VmmGl for Fake {
         fn has_gl_contexts(&self) -> bool {
             self.contexts
         }
-        fn create_context(&self, _: u32, shared: bool, major: i32, _: i32) -> Option<usize> {
+        fn create_context(&self, _: u32, shared: bool, major: i32, minor: i32) -> Option<usize> {
             assert!(!shared);
+            self.asked.lock().unwrap().push((major, minor));
             self.majors.contains(&major).then(|| {
                 self.created.fetch_add(1, Ordering::SeqCst);
                 0x1000 + major as usize
@@ -137,6 +140,18 @@ mod tests {
         let disp = Fake { contexts: true, display: true, majors: vec![4], ..Fake::default() };
         let (name, c) = Platform::vmm_platform(true, Api::Gl, &disp).unwrap().unwrap();
         assert_eq!((name, c), ("vmm-egl-display", 0x1004));
+    }
+
+    /// With USE_GLES the VMM is asked for OpenGL ES 3.2, then 3.1, then 3.0; without it
+    /// for desktop GL 4.5 … 3.3.
+    #[test]
+    fn vmm_contexts_are_asked_for_at_the_api_versions() {
+        let es = Fake { contexts: true, majors: vec![], ..Fake::default() };
+        assert!(Platform::vmm_platform(false, Api::Gles, &es).is_err());
+        assert_eq!(*es.asked.lock().unwrap(), [(3, 2), (3, 1), (3, 0)]);
+        let gl = Fake { contexts: true, majors: vec![], ..Fake::default() };
+        assert!(Platform::vmm_platform(false, Api::Gl, &gl).is_err());
+        assert_eq!(*gl.asked.lock().unwrap(), [(4, 5), (4, 3), (4, 0), (3, 3)]);
     }
 
     #[test]
