@@ -128,6 +128,39 @@ fn triangle_renders_on_gles() {
     }
 }
 
+/// A draw with state ES lacks (a logic op) is refused — the target keeps its pixels, the
+/// context reports the error — and the next draw without it renders.
+#[test]
+fn draw_with_a_logic_op_is_refused_on_gles() {
+    let _s = gles_session();
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    let rt = tex(1, RGBA8, 16, 16);
+    let tri: Vec<u8> =
+        [-1.0f32, -1.0, 1.0, -1.0, -1.0, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+    vertex_buffer(2, &tri);
+    let mut c = Cmds::default();
+    pipeline(&mut c, false);
+    clear_blue(&mut c);
+    assert_eq!(c.submit(1), 0);
+    // logicop_enable (S0 bit 1), PIPE_LOGICOP_XOR (6).
+    let mut blend = vec![24, 1 << 1, 6];
+    blend.extend([0xf << 27; 8]);
+    let mut c = Cmds::default();
+    c.push(CREATE_OBJECT, OBJ_BLEND, &blend);
+    c.push(BIND_OBJECT, OBJ_BLEND, &[24]);
+    draw(&mut c);
+    let r = c.submit(1);
+    assert!(r != 0 || ctx_error(1) != 0, "a logic-op draw was accepted on OpenGL ES");
+    assert_eq!(px(&level0(&rt), 16, 4, 2, 2), BLUE, "the refused draw changed pixels");
+    clear_ctx_error(1);
+    let mut c = Cmds::default();
+    c.push(BIND_OBJECT, OBJ_BLEND, &[20]);
+    draw(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(px(&level0(&rt), 16, 4, 2, 2), RED);
+}
+
 /// Transfers on the ES context: 2D textures of several formats (BGRA stored as RGBA8 with
 /// a swizzle), a Y_0_TOP one, sub-boxes and buffers (read back through glMapBufferRange)
 /// come back byte for byte.

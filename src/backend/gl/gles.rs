@@ -23,6 +23,7 @@
 //!   swizzle and uploads the bytes as RGBA.
 //! - **Buffers** read back through `glMapBufferRange` (no `glGetBufferSubData`).
 //! - **Draw state** ES lacks ([`GlBackend::refuse_es_state`]): a draw asking for logic ops,
+//!   64-bit float or BGRA-ordered vertex attributes (also left out of the vertex mask),
 //!   polygon modes other than fill, point/line polygon offset, alpha-to-one, depth clamp
 //!   (without `GL_EXT_depth_clamp`), a primitive restart index other than the all-ones one
 //!   (ES restarts at the fixed index only), a first vertex provoking convention, a fixed
@@ -245,6 +246,12 @@ unsafe fn probe_one(gl: &glow::Context, f: &format::FormatInfo) -> (bool, bool) 
     }
 }
 
+/// Whether OpenGL ES fetches the attribute as the desktop mapping describes it: not
+/// `GL_DOUBLE` (no 64-bit attributes) and not the `GL_BGRA` size (desktop only).
+pub fn es_vertex_attrib(a: &crate::model::gl_state::VertexAttribGl) -> bool {
+    a.ty != glow::DOUBLE && a.size != glow::BGRA as i32
+}
+
 impl GlBackend {
     /// True on an OpenGL ES context.
     pub(super) fn is_es(&self) -> bool {
@@ -286,6 +293,8 @@ impl GlBackend {
             "a fixed point size other than 1"
         } else if d.info.start_instance != 0 {
             "a first instance other than 0"
+        } else if d.vertices.iter().any(|v| !es_vertex_attrib(&v.attrib)) {
+            "64-bit float or BGRA-ordered vertex attributes"
         } else {
             return Ok(());
         };

@@ -1,5 +1,6 @@
 //! The GL backend: resources are OpenGL textures (immutable storage) and buffers on a
-//! desktop GL core context (see [`egl`] for where the context comes from).
+//! desktop GL core context, or an OpenGL ES 3.2 one with `VIRGL_RENDERER_USE_GLES` (see
+//! [`egl`] for where the context comes from, [`gles`] for what ES changes).
 //!
 //! Transfers give byte-identical results to the CPU backend: uploads and readbacks use the
 //! format table's (`format`, `ty`) pair, so guest bytes go through GL unchanged (texture
@@ -29,7 +30,8 @@
 //! zero-fills them lazily; [`recycle`] keeps destroyed objects for the next resource of the
 //! same shape; [`staging`] holds the staging buffer and the gather/scatter between guest
 //! memory and packed rows; [`upload`], [`readback`] and [`buffer`] move the bytes;
-//! [`gbm_texture`] makes SCANOUT/SHARED textures from GBM bos; [`program`] caches the
+//! [`gbm_texture`] makes SCANOUT/SHARED textures from GBM bos; [`gles`] holds what an
+//! OpenGL ES context needs instead of the desktop-only calls (and what it refuses); [`program`] caches the
 //! linked GL programs of guest shaders; [`dmabuf`] imports and exports
 //! dma-bufs; [`backend_impl`] is the [`super::Backend`] implementation that ties them together.
 

@@ -637,6 +637,15 @@ fn gles_host_gets_level1_and_only_what_it_stores() {
     assert!(!v2.supported_readback_formats.contains(format::Z16_UNORM));
     assert!(v2.v1.sampler.contains(format::Z16_UNORM), "Z16 still samples");
     assert!(v2.supported_readback_formats.contains(R8G8B8A8_UNORM));
+    // No 64-bit float or BGRA-ordered vertex formats (ES fetches neither).
+    let desk_v1 = level1::caps_v1(2, &gl_host());
+    let dropped: Vec<_> = format::all()
+        .iter()
+        .filter(|f| desk_v1.vertexbuffer.contains(f.id) && !v2.v1.vertexbuffer.contains(f.id))
+        .map(|f| f.name)
+        .collect();
+    assert!(dropped.contains(&"R64_FLOAT") && dropped.contains(&"B8G8R8A8_UNORM"), "{dropped:?}");
+    assert!(v2.v1.vertexbuffer.contains(R8G8B8A8_UNORM));
     // A desktop host at level 2 gets level 2.
     let desk = gl_host();
     assert_ne!(build_level(CAPSET_VIRGL2, 2, &desk, 2), build_level(CAPSET_VIRGL2, 2, &desk, 1));

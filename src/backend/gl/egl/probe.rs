@@ -1,4 +1,5 @@
-//! One display on trial: initialise it, create our desktop GL core context, make it
+//! One display on trial: initialise it, create our desktop GL core context (or OpenGL ES
+//! 3.x context with [`super::Api::Gles`]), make it
 //! current, ask for `GL_RENDERER` and classify the driver ([`Rank`]).
 
 use super::{cstr_has, Api, Egl, Platform};
