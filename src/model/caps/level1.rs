@@ -162,7 +162,7 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
                 && !limits.unstored.contains(f.id)
         }),
         vertexbuffer: FormatMask::from_table(|f| {
-            vertex_format(f) && !(limits.gles && !es_vertex_format(f))
+            vertex_format(f) && (!limits.gles || es_vertex_format(f))
         }),
         bset: bset::SET,
         glsl_level: GLSL_LEVEL,
