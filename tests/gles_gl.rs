@@ -128,6 +128,35 @@ fn triangle_renders_on_gles() {
     }
 }
 
+/// A user clip plane on the ES host (GL_EXT_clip_cull_distance, as llvmpipe has): the
+/// plane x <= 0 keeps the left half of the triangle.
+#[test]
+fn user_clip_plane_on_gles() {
+    let _s = gles_session();
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    let rt = tex(1, RGBA8, 16, 16);
+    let tri: Vec<u8> =
+        [-1.0f32, -1.0, 1.0, -1.0, -1.0, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+    vertex_buffer(2, &tri);
+    let mut c = Cmds::default();
+    pipeline(&mut c, false);
+    // Rasterizer with clip plane 0 enabled (S3 bits 24..31).
+    let rs = [25, 1 << 29 | 1 << 1, f(1.0), 0, 1 << 24, f(1.0), 0, 0, 0];
+    c.push(CREATE_OBJECT, OBJ_RASTERIZER, &rs);
+    c.push(BIND_OBJECT, OBJ_RASTERIZER, &[25]);
+    // SET_CLIP_STATE: plane 0 = (-1, 0, 0, 0): distance -x, kept where x <= 0.
+    let mut planes = vec![0u32; 32];
+    planes[0] = f(-1.0);
+    c.push(23, 0, &planes);
+    clear_blue(&mut c);
+    draw(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let out = level0(&rt);
+    assert_eq!(px(&out, 16, 4, 2, 2), RED, "left half kept");
+    assert_eq!(px(&out, 16, 4, 10, 2), BLUE, "right half clipped");
+}
+
 /// A draw with state ES lacks (a logic op) is refused — the target keeps its pixels, the
 /// context reports the error — and the next draw without it renders.
 #[test]

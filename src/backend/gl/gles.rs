@@ -34,7 +34,8 @@
 //! - **Samplers**: no `GL_TEXTURE_LOD_BIAS` sampler parameter (a non-zero bias is refused;
 //!   the capsets claim a bias of 0).
 //! - **Shaders**: the translator emits GLSL ES 3.00 (`VariantKey::glsl_es`) and refuses
-//!   what ES 3.00 lacks.
+//!   what ES 3.00 lacks; clip distances and user clip planes need
+//!   `GL_EXT_clip_cull_distance` (`VariantKey::es_clip_distance`).
 //! - **Capsets** (`model::caps`): level 1 with the masks above; point sizes 1.0 (the size
 //!   comes from the vertex shader only); level 2 is not offered on an ES host (its
 //!   contents claim desktop GL 3.3 features): the level-1 contents are served instead.
@@ -58,6 +59,9 @@ pub struct EsHost {
     pub depth_clamp: bool,
     /// `GL_EXT_sRGB_write_control`: `GL_FRAMEBUFFER_SRGB` can be switched.
     pub srgb_write_control: bool,
+    /// `GL_EXT_clip_cull_distance` with 8 clip distances: vertex shaders write
+    /// `gl_ClipDistance` (user clip planes, CLIPDIST); without it they are refused.
+    pub clip_distance: bool,
 }
 
 impl EsHost {
@@ -90,6 +94,9 @@ impl EsHost {
             version,
             depth_clamp: exts.contains("GL_EXT_depth_clamp"),
             srgb_write_control: exts.contains("GL_EXT_sRGB_write_control"),
+            // SAFETY: a plain query on the current context.
+            clip_distance: exts.contains("GL_EXT_clip_cull_distance")
+                && unsafe { gl.get_parameter_i32(glow::MAX_CLIP_DISTANCES) } >= 8,
         }))
     }
 

@@ -280,7 +280,11 @@ impl GlBackend {
             let p = shader::parse(text)
                 .map_err(|e| Error::inval(format!("shader stage {i}: TGSI: {e}")))?;
             // An OpenGL ES host compiles GLSL ES (the caller's key says nothing of the host).
-            let key = VariantKey { glsl_es: self.es.is_some(), ..**key };
+            let key = VariantKey {
+                glsl_es: self.es.is_some(),
+                es_clip_distance: self.es.is_some_and(|e| e.clip_distance),
+                ..**key
+            };
             parsed.push((p, key));
         }
         let order: Vec<Processor> = parsed.iter().map(|(p, _)| p.processor).collect();
@@ -476,18 +480,20 @@ impl GlBackend {
         let (p, point_size, clip) = (e.program, e.info.point_size, e.info.clip_distances);
         let gl = &self.gl;
         let es = self.es.is_some();
+        // GL_CLIP_DISTANCEi_EXT has the desktop values.
+        let clip_enables = if self.es.is_some_and(|e| !e.clip_distance) { 0 } else { 8 };
         // SAFETY: the context is current; the program is a live cached one.
         unsafe {
             gl.use_program(Some(p));
-            // OpenGL ES: the program point size is always on; clip distances are refused by
-            // the GLSL ES translation, so `clip` is 0.
+            // OpenGL ES: the program point size is always on; without
+            // GL_EXT_clip_cull_distance the translation refuses clip distances (`clip` is 0).
             if es {
             } else if point_size {
                 gl.enable(glow::PROGRAM_POINT_SIZE);
             } else {
                 gl.disable(glow::PROGRAM_POINT_SIZE);
             }
-            for i in 0..if es { 0 } else { 8 } {
+            for i in 0..clip_enables {
                 if clip & (1 << i) != 0 {
                     gl.enable(glow::CLIP_DISTANCE0 + i);
                 } else {
