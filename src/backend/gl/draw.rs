@@ -282,6 +282,8 @@ impl GlBackend {
             return Ok(());
         }
         self.begin()?;
+        // State an OpenGL ES host lacks, refused before anything reaches GL.
+        self.refuse_es_state(d)?;
         // What the draw fetches, checked before anything reaches GL.
         let vertex_range = match (d.from_xfb, d.index) {
             (Some(_), Some(_)) => return Err(Error::inval("indexed draw from stream output")),
@@ -487,7 +489,6 @@ impl GlBackend {
         if (flip || r.clip_halfz) && self.raw.clip_control.is_none() {
             return Err(Error::notsup("a flipped or [0,1]-depth viewport needs glClipControl"));
         }
-        self.refuse_es_state(d)?;
         let desktop = !self.is_es();
         let gl = &self.gl;
         let raw = &self.raw;
