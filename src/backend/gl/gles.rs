@@ -10,11 +10,12 @@
 //! window-system buffer is y-flipped, which the executor draws under `glClipControl`.
 //!
 //! What a desktop context does and an ES one does instead:
-//! - **Readback**: no `glGetTexImage` / `glGetTextureSubImage`; colour formats read back
-//!   through an FBO and `glReadnPixels` only. Formats the context cannot read that way
-//!   (depth/stencil, compressed, SNORM, and any colour format whose ReadPixels the host
-//!   refuses at init: [`probe_formats`]) are left out of the readback mask, and a readback
-//!   of one fails with EINVAL.
+//! - **Readback**: no `glGetTexImage` / `glGetTextureSubImage`; formats read back through
+//!   an FBO and `glReadnPixels` only, depth and stencil at their attachment point where
+//!   the host reads them (`GL_NV_read_depth`, `_stencil`, `_depth_stencil`). Formats the
+//!   context cannot read that way (compressed, SNORM, and any format whose ReadPixels the
+//!   host refuses at init: [`probe_formats`]) are left out of the readback mask, and a
+//!   readback of one fails with EINVAL.
 //! - **Storage**: a format whose `glTexStorage2D` + `glTexSubImage2D` (the table's
 //!   internal format and transfer pair) the host refuses at init (e.g. 16-bit normalised
 //!   formats without `GL_EXT_texture_norm16`, `GL_DEPTH_COMPONENT32`) is left out of every
@@ -137,8 +138,9 @@ impl EsHost {
 
 /// Which formats of the table this ES context cannot store and upload (`glTexStorage2D`
 /// and `glTexSubImage2D` with the table's pair raise an error), and which it cannot read
-/// back through a framebuffer and `glReadPixels` (depth/stencil, compressed and SNORM
-/// formats always; colour formats whose ReadPixels with the table's pair raises an error).
+/// back through a framebuffer and `glReadPixels` (compressed and SNORM formats always;
+/// others whose ReadPixels with the table's pair, at the format's attachment point, raises
+/// an error).
 ///
 /// # Safety
 /// The context of `gl` must be current on this thread.
@@ -160,7 +162,13 @@ pub(super) unsafe fn probe_formats(gl: &glow::Context) -> (FormatSet, FormatSet)
                 r
             }
         };
-        let fbo_kind = f.kind == Kind::Color && !f.is_compressed() && !f.name.contains("SNORM");
+        // Depth and stencil read back where the probe's ReadPixels worked
+        // (GL_NV_read_depth / _stencil / _depth_stencil).
+        let fbo_kind = match f.kind {
+            Kind::Color => !f.name.contains("SNORM"),
+            Kind::Compressed => false,
+            Kind::Depth | Kind::Stencil | Kind::DepthStencil => true,
+        };
         if !stored {
             log::info!("OpenGL ES host cannot store {} ({:#x}): not claimed", f.name, g.internal);
             unstored.insert(f.id);
@@ -221,10 +229,10 @@ unsafe fn probe_one(gl: &glow::Context, f: &format::FormatInfo) -> (bool, bool) 
         let stored = gl.get_error() == glow::NO_ERROR;
         gl.bind_texture(glow::TEXTURE_2D, None);
         let mut readable = false;
-        if stored && f.kind == Kind::Color && !f.is_compressed() {
+        if stored && f.kind != Kind::Compressed {
             let rfb = glow::READ_FRAMEBUFFER;
             gl.bind_framebuffer(rfb, Some(fbo));
-            let att = glow::COLOR_ATTACHMENT0;
+            let att = super::format_probe::attachment(f.kind);
             gl.framebuffer_texture_2d(rfb, att, glow::TEXTURE_2D, Some(tex), 0);
             if gl.check_framebuffer_status(rfb) == glow::FRAMEBUFFER_COMPLETE {
                 gl.bind_buffer(glow::PIXEL_PACK_BUFFER, None);

@@ -50,8 +50,13 @@ impl GlBackend {
     /// True when the format reads back exactly through ReadPixels. ReadPixels converts
     /// signed normalised texels through floats (-128 comes back as -127), so those formats,
     /// like non-colour ones, take another path.
-    fn fbo_readable(desc: &ResourceDesc) -> bool {
+    /// On OpenGL ES (no other path) depth and stencil formats read back this way too,
+    /// where the host's probe read them (see `gles`).
+    fn fbo_readable(&self, desc: &ResourceDesc) -> bool {
         let fmt = desc.format;
+        if self.is_es() && fmt.is_depth_or_stencil() {
+            return !self.limits.no_readback.contains(fmt.id);
+        }
         fmt.kind == Kind::Color && !fmt.is_compressed() && !fmt.name.contains("SNORM")
     }
 
@@ -82,6 +87,10 @@ impl GlBackend {
         // SAFETY: context current; `fbo` is ours and bound to `rfb`.
         unsafe {
             self.gl.framebuffer_texture(rfb, glow::COLOR_ATTACHMENT0, None, 0);
+            if self.is_es() {
+                // Depth/stencil readbacks attach there (ES only).
+                self.gl.framebuffer_texture(rfb, glow::DEPTH_STENCIL_ATTACHMENT, None, 0);
+            }
             self.gl.bind_framebuffer(rfb, None);
             if self.fbo != Some(fbo) {
                 self.gl.delete_framebuffer(fbo);
@@ -133,7 +142,7 @@ impl GlBackend {
         // says; glReadnPixels is told the bytes left from there (caller's contract: enough).
         unsafe {
             for l in 0..layers {
-                let att = glow::COLOR_ATTACHMENT0;
+                let att = super::format_probe::attachment(fmt.kind);
                 match desc.target {
                     Target::Tex2D | Target::Rect if self.is_es() => {
                         self.gl.framebuffer_texture_2d(rfb, att, glow::TEXTURE_2D, tex, lv)
@@ -315,7 +324,7 @@ impl GlBackend {
     ) -> Result<()> {
         let flip = flipped(desc);
         let fbo = matches!(self.readback, Readback::Auto | Readback::ReadPixels)
-            && Self::fbo_readable(desc);
+            && self.fbo_readable(desc);
         if fbo && self.read_fbo_direct(desc, st, plan, dst)? {
             return Ok(());
         }
