@@ -265,8 +265,8 @@ fn gles_refuses_what_es_lacks() {
     let lim = virglrenderer::internal::renderer::with(|r| Ok(r.backend.limits())).unwrap();
     let mut rng = Rng::new(3);
     let mut read_back = 0;
-    // Z16, S8_UINT_Z24_UNORM, Z32_FLOAT, S8_UINT.
-    for (h, fmt, bpp) in [(4u32, Z16, 2usize), (6, S8Z24, 4), (7, 18, 4), (8, 23, 1)] {
+    // Z16, S8_UINT_Z24_UNORM, Z32_FLOAT, S8_UINT, X8Z24_UNORM (depth-only, DEPTH_STENCIL pair).
+    for (h, fmt, bpp) in [(4u32, Z16, 2usize), (6, S8Z24, 4), (7, 18, 4), (8, 23, 1), (9, 22, 4)] {
         let a = tex_bind(h, fmt, 8, 8, BIND_DEPTH_STENCIL | BIND_SAMPLER_VIEW);
         let data = rng.bytes(8 * 8 * bpp);
         // Z32_FLOAT: values in [0, 1] (the storage clamps others).
@@ -285,7 +285,7 @@ fn gles_refuses_what_es_lacks() {
             read_back += 1;
         }
     }
-    eprintln!("{read_back} of 4 depth/stencil formats read back on this OpenGL ES host");
+    eprintln!("{read_back} of 5 depth/stencil formats read back on this OpenGL ES host");
     let c = tex_bind(5, DXT1_RGB, 8, 8, BIND_SAMPLER_VIEW);
     let mut s = ScatterBuf::contiguous(32);
     assert_ne!(read(5, Xfer::boxed([0, 0, 0, 8, 8, 1]), Some(&mut s)), 0, "DXT1 read back");

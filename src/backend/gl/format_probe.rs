@@ -8,7 +8,7 @@ use crate::model::format::{self, FormatSet, Kind};
 use glow::HasContext;
 
 /// The attachment point a format of `kind` renders through.
-pub(super) fn attachment(kind: Kind) -> u32 {
+fn attachment(kind: Kind) -> u32 {
     match kind {
         Kind::Depth => glow::DEPTH_ATTACHMENT,
         Kind::Stencil => glow::STENCIL_ATTACHMENT,

@@ -180,6 +180,18 @@ pub(super) unsafe fn probe_formats(gl: &glow::Context) -> (FormatSet, FormatSet)
     (unstored, no_readback)
 }
 
+/// Where ReadPixels with `g`'s transfer pair reads from: a depth-stencil transfer needs
+/// both (X8Z24 is depth-only storage read as DEPTH_STENCIL), a depth or stencil one its
+/// own attachment, anything else colour attachment 0.
+pub(super) fn read_attachment(g: &crate::model::format::GlFormat) -> u32 {
+    match g.format {
+        glow::DEPTH_STENCIL => glow::DEPTH_STENCIL_ATTACHMENT,
+        glow::DEPTH_COMPONENT => glow::DEPTH_ATTACHMENT,
+        glow::STENCIL_INDEX => glow::STENCIL_ATTACHMENT,
+        _ => glow::COLOR_ATTACHMENT0,
+    }
+}
+
 /// (stored and uploaded, read back through ReadPixels) for one format. Leaves no object,
 /// binding or error behind.
 ///
@@ -232,7 +244,7 @@ unsafe fn probe_one(gl: &glow::Context, f: &format::FormatInfo) -> (bool, bool) 
         if stored && f.kind != Kind::Compressed {
             let rfb = glow::READ_FRAMEBUFFER;
             gl.bind_framebuffer(rfb, Some(fbo));
-            let att = super::format_probe::attachment(f.kind);
+            let att = read_attachment(&g);
             gl.framebuffer_texture_2d(rfb, att, glow::TEXTURE_2D, Some(tex), 0);
             if gl.check_framebuffer_status(rfb) == glow::FRAMEBUFFER_COMPLETE {
                 gl.bind_buffer(glow::PIXEL_PACK_BUFFER, None);

@@ -142,7 +142,7 @@ impl GlBackend {
         // says; glReadnPixels is told the bytes left from there (caller's contract: enough).
         unsafe {
             for l in 0..layers {
-                let att = super::format_probe::attachment(fmt.kind);
+                let att = super::gles::read_attachment(&f);
                 match desc.target {
                     Target::Tex2D | Target::Rect if self.is_es() => {
                         self.gl.framebuffer_texture_2d(rfb, att, glow::TEXTURE_2D, tex, lv)
