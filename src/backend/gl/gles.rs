@@ -37,7 +37,8 @@
 //! - **Shaders**: the translator emits GLSL ES 3.00 (`VariantKey::glsl_es`) and refuses
 //!   what ES 3.00 lacks; clip distances and user clip planes need
 //!   `GL_EXT_clip_cull_distance` (`VariantKey::es_clip_distance`).
-//! - **Capsets** (`model::caps`): level 1 with the masks above; point sizes 1.0 (the size
+//! - **Capsets** (`model::caps`): level 1 with the masks above (no 64-bit float or
+//!   BGRA-ordered vertex formats); point sizes 1.0 (the size
 //!   comes from the vertex shader only); level 2 is not offered on an ES host (its
 //!   contents claim desktop GL 3.3 features): the level-1 contents are served instead.
 

@@ -26,6 +26,9 @@
 //! Two levels, chosen by the backend's [`Limits`]: a host that can draw
 //! ([`level1::host_can_draw`]: the GL backend's context limits) gets **level 1**; any other
 //! (the CPU backend: its `draw` limits are all zero) gets contents that claim **no 3D**.
+//! An OpenGL ES host (`Limits::gles`, `backend::gl::gles`) gets level 1 at most (level 2
+//! claims desktop GL 3.3 features), with the formats it cannot store (`Limits::unstored`) in
+//! no mask and those it cannot read back (`Limits::no_readback`) out of the readback mask.
 //! Facts about the guest below are from Mesa 24/25's virgl driver (`virgl_screen.c`,
 //! `virgl_context.c`, `virgl_encode.c`) and state tracker (`st_extensions.c`, `version.c`).
 //!
