@@ -198,6 +198,9 @@ pub struct InitFlags {
     /// `VIRGL_RENDERER_USE_EGL`: make our own EGL context even when the VMM offers its GL
     /// contexts.
     pub use_egl: bool,
+    /// `VIRGL_RENDERER_USE_GLES`: an OpenGL ES 3.x context instead of desktop GL; when the
+    /// GL backend cannot start on one, init fails (no CPU fallback).
+    pub use_gles: bool,
     /// `VIRGL_RENDERER_THREAD_SYNC`.
     pub thread_sync: bool,
     /// `VIRGL_RENDERER_ASYNC_FENCE_CB`.

@@ -590,7 +590,7 @@ fn vmm_gl_context_callbacks_are_used() {
     assert_eq!(vmm.destroyed.load(std::sync::atomic::Ordering::SeqCst), 1);
     // With USE_EGL the library makes its own context instead.
     let own = gl_required(GlBackend::new(
-        GlFlags { use_egl: true },
+        GlFlags { use_egl: true, use_gles: false },
         Some(Box::new(VmmCallbacks { cbs, cookie })),
     ));
     assert_ne!(own.platform_name(), "vmm-gl-context");

@@ -271,8 +271,11 @@ fn corpus_links_on_gles() {
         }
         let vs = shader::parse(vs_text.as_deref().unwrap_or(PASS_VS)).unwrap();
         let fs = shader::parse(fs_text.as_deref().unwrap_or(PASS_FS)).unwrap();
-        for key in keys() {
-            let key = VariantKey { glsl_es: true, ..key };
+        // With GL_EXT_clip_cull_distance (llvmpipe has it) clip planes translate too.
+        let clip_ext = gl.gl.supported_extensions().contains("GL_EXT_clip_cull_distance");
+        let with_clip = |k: VariantKey| [Some(k), clip_ext.then_some(k)];
+        for (i, key) in keys().into_iter().flat_map(with_clip).flatten().enumerate() {
+            let key = VariantKey { glsl_es: true, es_clip_distance: clip_ext && i % 2 == 1, ..key };
             let fs_key = VariantKey { prev_outputs: Some(shader::output_slots(&vs)), ..key };
             let (flat, np) = shader::fs_interpolation(&fs, &fs_key);
             let vs_key = VariantKey { next_flat: flat, next_noperspective: np, ..key };
@@ -292,6 +295,8 @@ fn corpus_links_on_gles() {
         }
     }
     eprintln!("GLES: {linked} programs linked, {refused} refused as unsupported");
+    let clip_ext = gl.gl.supported_extensions().contains("GL_EXT_clip_cull_distance");
+    eprintln!("GL_EXT_clip_cull_distance: {clip_ext}");
     if let Some(f) = failures.first() {
         eprintln!("{f}");
     }

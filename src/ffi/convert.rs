@@ -61,6 +61,7 @@ impl From<ResourceInfo> for virgl_renderer_resource_info {
 pub fn init_flags(flags: i32) -> InitFlags {
     InitFlags {
         use_egl: flags & VIRGL_RENDERER_USE_EGL != 0,
+        use_gles: flags & VIRGL_RENDERER_USE_GLES != 0,
         thread_sync: flags & VIRGL_RENDERER_THREAD_SYNC != 0,
         async_fence_cb: flags & VIRGL_RENDERER_ASYNC_FENCE_CB != 0,
         no_virgl: flags & VIRGL_RENDERER_NO_VIRGL != 0,

@@ -30,6 +30,15 @@ pub struct MaxSizes {
     /// capsets leave them out of `supported_multisample_formats`. Empty where nothing was
     /// probed.
     pub no_multisample: FormatSet,
+    /// The host is an OpenGL ES context (`VIRGL_RENDERER_USE_GLES`): the capsets serve the
+    /// level-1 contents at most and claim what ES gives (see `backend::gl::gles`).
+    pub gles: bool,
+    /// Formats with GL storage in the table that the host cannot store or upload (ES:
+    /// probed at init): refused at creation and left out of every capset mask.
+    pub unstored: FormatSet,
+    /// Formats the host cannot read back (ES: no glGetTexImage, so ReadPixels only): left
+    /// out of the readback mask; a readback of one fails.
+    pub no_readback: FormatSet,
 }
 
 impl Default for MaxSizes {
@@ -45,6 +54,9 @@ impl Default for MaxSizes {
             unrenderable: FormatSet::default(),
             render_extra: FormatSet::default(),
             no_multisample: FormatSet::default(),
+            gles: false,
+            unstored: FormatSet::default(),
+            no_readback: FormatSet::default(),
         }
     }
 }

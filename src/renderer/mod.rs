@@ -186,7 +186,7 @@ fn choose_backend(
     flags: InitFlags,
     gl_vmm: Option<Box<dyn VmmGl>>,
 ) -> Result<Box<dyn Backend>> {
-    let gl_flags = GlFlags { use_egl: flags.use_egl };
+    let gl_flags = GlFlags { use_egl: flags.use_egl, use_gles: flags.use_gles };
     match choice {
         BackendChoice::Cpu => return Ok(Box::new(CpuBackend::new())),
         BackendChoice::Gl => {
@@ -201,6 +201,12 @@ fn choose_backend(
     }
     match GlBackend::new(gl_flags, gl_vmm) {
         Ok(b) => Ok(Box::new(b)),
+        // The VMM asked for OpenGL ES: a renderer without it (the CPU backend) is not what
+        // it asked for, so init fails, as upstream's does without a GLES context.
+        Err(e) if flags.use_gles => {
+            log::error!("VIRGL_RENDERER_USE_GLES: the GL backend cannot start: {}", e.msg);
+            Err(Error::new(e.errno, format!("VIRGL_RENDERER_USE_GLES: {}", e.msg)))
+        }
         Err(e) => {
             log::info!("GL backend unavailable ({}); using the CPU backend", e.msg);
             Ok(Box::new(CpuBackend::new()))

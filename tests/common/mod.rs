@@ -343,12 +343,17 @@ pub struct Session {
 impl Session {
     /// Initialises on `backend` ("cpu" or "gl"); Err(init's return value) on failure.
     pub fn start(backend: &str) -> Result<Session, i32> {
+        Session::start_flags(backend, 0)
+    }
+
+    /// [`Session::start`] with `virgl_renderer_init` flags `flags`.
+    pub fn start_flags(backend: &str, flags: i32) -> Result<Session, i32> {
         let lock = lock_process();
         std::env::set_var("VIRGL_SHIM_BACKEND", backend);
         let rec = new_cookie();
         let cbs = new_callbacks(1);
         // SAFETY: leaked cookie and callbacks, valid for the process lifetime.
-        let r = unsafe { virgl_renderer_init(rec as *const Recorder as *mut c_void, 0, cbs) };
+        let r = unsafe { virgl_renderer_init(rec as *const Recorder as *mut c_void, flags, cbs) };
         if r != 0 {
             return Err(r);
         }

@@ -31,7 +31,8 @@
 #
 # Environment: PIGLIT_DIR (default /usr/lib/x86_64-linux-gnu/piglit), VTEST_SERVER
 # (default /usr/bin/virgl_test_server), VTEST_OURS_SERVER and VTEST_OURS_SERVER_ARGS (with
-# --server ours: the binary, and extra options such as --multi-clients),
+# --server ours: the binary, and extra options such as --multi-clients), VTEST_SERVER_ARGS
+# (extra options for Debian's server, both runs: e.g. --use-gles),
 # VTEST_OURS_LIBDIR, VTEST_UPSTREAM_LIB (default
 # /usr/lib/x86_64-linux-gnu/libvirglrenderer.so.1, only used to check the mapping).
 # Exit status: 0 ok; 1 check failed / run invalid; 2 usage or no library of ours; 77 a
@@ -148,10 +149,12 @@ start_server() { # LIB
     "$OURS_SERVER" ${VTEST_OURS_SERVER_ARGS:-} --use-egl-surfaceless --socket-path="$SOCK" >"$OUT/server-$lib.log" 2>&1 &
     want=""
   elif [ "$lib" = ours ]; then
-    LD_LIBRARY_PATH="$WORK/ours" "$SERVER" --use-egl-surfaceless --socket-path="$SOCK" >"$OUT/server-$lib.log" 2>&1 &
+    # shellcheck disable=SC2086 # VTEST_SERVER_ARGS is a list of options
+    LD_LIBRARY_PATH="$WORK/ours" "$SERVER" ${VTEST_SERVER_ARGS:-} --use-egl-surfaceless --socket-path="$SOCK" >"$OUT/server-$lib.log" 2>&1 &
     want=$OURS_LIB
   else
-    env -u LD_LIBRARY_PATH "$SERVER" --use-egl-surfaceless --socket-path="$SOCK" >"$OUT/server-$lib.log" 2>&1 &
+    # shellcheck disable=SC2086 # VTEST_SERVER_ARGS is a list of options
+    env -u LD_LIBRARY_PATH "$SERVER" ${VTEST_SERVER_ARGS:-} --use-egl-surfaceless --socket-path="$SOCK" >"$OUT/server-$lib.log" 2>&1 &
     want=$(realpath "$UPSTREAM_LIB" 2>/dev/null || echo "$UPSTREAM_LIB")
   fi
   SERVER_PID=$!

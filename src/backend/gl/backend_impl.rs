@@ -37,6 +37,19 @@ impl Backend for GlBackend {
                 desc.format.name, desc.format.id
             )));
         }
+        if self.limits.unstored.contains(desc.format.id) {
+            return Err(Error::inval(format!(
+                "format {} cannot be stored on this OpenGL ES host",
+                desc.format.name
+            )));
+        }
+        if self.is_es() && matches!(desc.target, Target::Tex1D | Target::Tex1DArray | Target::Rect)
+        {
+            return Err(Error::inval(format!(
+                "{:?} textures do not exist on an OpenGL ES host",
+                desc.target
+            )));
+        }
         if desc.nr_samples > 1
             && desc.target == Target::Tex2DArray
             && self.raw.tex_storage_3d_multisample.is_none()

@@ -76,11 +76,22 @@ impl GlBackend {
         // SAFETY: context current, buffer ours; `ptr` has room for `len` bytes (caller's
         // contract: one guest iovec range checked by `contiguous`, or the staging buffer);
         // [x, x+len) is inside the buffer.
-        unsafe {
+        let res = unsafe {
             self.gl.bind_buffer(t, NonZeroU32::new(st.name).map(glow::NativeBuffer));
-            (self.raw.get_buffer_sub_data)(t, off, len as isize, ptr.cast());
+            let res = self.read_bound_buffer(t, off, ptr, len as usize);
             self.gl.bind_buffer(t, None);
-        }
+            res
+        };
+        res?;
         self.check("glGetBufferSubData")
+    }
+}
+
+/// The GL type of indices `size` bytes wide.
+pub(super) fn index_type(size: u32) -> u32 {
+    match size {
+        1 => glow::UNSIGNED_BYTE,
+        2 => glow::UNSIGNED_SHORT,
+        _ => glow::UNSIGNED_INT,
     }
 }

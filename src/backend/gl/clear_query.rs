@@ -43,11 +43,7 @@ impl GlBackend {
         unsafe {
             gl.disable(glow::SCISSOR_TEST);
             gl.disable(glow::RASTERIZER_DISCARD);
-            if a.linear_view {
-                gl.disable(glow::FRAMEBUFFER_SRGB);
-            } else {
-                gl.enable(glow::FRAMEBUFFER_SRGB);
-            }
+            self.set_framebuffer_srgb(!a.linear_view);
             gl.color_mask_draw_buffer(0, true, true, true, true);
             match a.kind {
                 OutKind::Float => {
@@ -210,11 +206,7 @@ impl GlBackend {
             gl.disable(glow::RASTERIZER_DISCARD);
             // Decode and encode sRGB unless the guest views either side linearly (the
             // decoder hands over only blits one switch can do).
-            if src.linear_view || dst.linear_view {
-                gl.disable(glow::FRAMEBUFFER_SRGB);
-            } else {
-                gl.enable(glow::FRAMEBUFFER_SRGB);
-            }
+            self.set_framebuffer_srgb(!(src.linear_view || dst.linear_view));
             gl.color_mask(true, true, true, true);
             gl.depth_mask(true);
             gl.stencil_mask_separate(glow::FRONT_AND_BACK, 0xff);

@@ -20,26 +20,37 @@ impl GlBackend {
         // The VMM's DRM fd (owned by us): the GBM platform and allocator use dups of it; this
         // one closes when `new` returns.
         let drm_fd = vmm.as_deref().and_then(|v| v.take_drm_fd());
-        let mut platform = Platform::new(flags.use_egl, vmm, drm_fd.as_ref())?;
+        let mut platform = Platform::new(flags.use_egl, flags.api(), vmm, drm_fd.as_ref())?;
         // SAFETY: a context is current on this thread (Platform::new) and the loader returns
         // entry points of that GL implementation.
         let gl = unsafe { glow::Context::from_loader_function(|n| platform.proc_address(n)) };
         let v = gl.version();
         let (major, minor) = (v.major, v.minor);
-        if v.is_embedded || (major, minor) < (3, 3) {
-            return Err(Error::notsup(format!(
-                "{} gives GL {major}.{minor}{}; desktop GL 3.3 core or newer is needed",
-                platform.name,
-                if v.is_embedded { " ES" } else { "" }
-            )));
-        }
         let exts = gl.supported_extensions().clone();
-        let has =
-            |maj: u32, min: u32, ext: &str| (major, minor) >= (maj, min) || exts.contains(ext);
-        if !has(4, 2, "GL_ARB_texture_storage") {
+        let es = if v.is_embedded {
+            // The VMM may hand out an ES context without USE_GLES (and a desktop one with
+            // it): the context we got decides.
+            super::gles::EsHost::check(&gl, (major, minor), &exts, platform.name)?
+        } else {
+            if (major, minor) < (3, 3) {
+                return Err(Error::notsup(format!(
+                    "{} gives GL {major}.{minor}; desktop GL 3.3 core or newer is needed",
+                    platform.name
+                )));
+            }
+            if flags.use_gles {
+                log::warn!("USE_GLES asked for OpenGL ES, but {} gave desktop GL", platform.name);
+            }
+            None
+        };
+        let has = |maj: u32, min: u32, ext: &str| match es {
+            Some(es) => es.has(ext, &exts),
+            None => (major, minor) >= (maj, min) || exts.contains(ext),
+        };
+        if es.is_none() && !has(4, 2, "GL_ARB_texture_storage") {
             return Err(Error::notsup("GL lacks glTexStorage (4.2 / ARB_texture_storage)"));
         }
-        let raw = RawGl::load(&mut |n| platform.proc_address(n), &has)?;
+        let raw = RawGl::load(&mut |n| platform.proc_address(n), &has, es.is_some())?;
         // SAFETY: plain queries on the current context.
         let (renderer, version, limits) = unsafe {
             let get = |p| gl.get_parameter_i32(p).max(0) as u32;
@@ -58,9 +69,13 @@ impl GlBackend {
                 unrenderable: FormatSet::default(),
                 render_extra: FormatSet::default(),
                 no_multisample: super::format_probe::no_multisample(&gl, samples),
+                ..MaxSizes::default()
             };
             let mut limits = limits;
             (limits.unrenderable, limits.render_extra) = super::format_probe::probe(&gl);
+            if let Some(es) = es {
+                es.adjust_limits(&gl, &mut limits);
+            }
             (
                 gl.get_parameter_string(glow::RENDERER),
                 gl.get_parameter_string(glow::VERSION),
@@ -70,11 +85,20 @@ impl GlBackend {
         let pack_invert = exts.contains("GL_MESA_pack_invert");
         let srgb_decode = exts.contains("GL_EXT_texture_sRGB_decode");
         let stencil_blit_across_formats = super::format_probe::stencil_blit_across_formats(&gl);
-        log::info!("GL backend on {}: {renderer}, OpenGL {version}", platform.name);
+        match es {
+            Some(es) => log::info!(
+                "GL backend on {}: {renderer}, OpenGL ES {}.{} context ({version})",
+                platform.name,
+                es.version.0,
+                es.version.1
+            ),
+            None => log::info!("GL backend on {}: {renderer}, OpenGL {version}", platform.name),
+        }
         log::debug!("GL limits {limits:?}, GL_MESA_pack_invert {pack_invert}");
         let mut be = GlBackend {
             gl,
             raw,
+            es,
             limits,
             readback: Readback::Auto,
             pack_invert,
@@ -109,6 +133,11 @@ impl GlBackend {
     /// The EGL platform in use ("egl-surfaceless", "vmm-gl-context", …).
     pub fn platform_name(&self) -> &'static str {
         self.platform.name
+    }
+
+    /// The OpenGL ES context's version and extensions; `None` on desktop GL.
+    pub fn gles(&self) -> Option<super::gles::EsHost> {
+        self.es
     }
 
     /// Forces a readback path (tests); `Readback::Auto` restores the default.

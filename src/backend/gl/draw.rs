@@ -285,6 +285,8 @@ impl GlBackend {
             return Ok(());
         }
         self.begin()?;
+        // State an OpenGL ES host lacks, refused before anything reaches GL.
+        self.refuse_es_state(d)?;
         // What the draw fetches, checked before anything reaches GL.
         let vertex_range = match (d.from_xfb, d.index) {
             (Some(_), Some(_)) => return Err(Error::inval("indexed draw from stream output")),
@@ -425,12 +427,10 @@ impl GlBackend {
         // SAFETY: context current; `buf` is a live buffer of at least `end` bytes (checked
         // against the resource's size) and `bytes` holds `len` bytes.
         unsafe {
-            self.gl.bind_buffer(glow::COPY_READ_BUFFER, buf(ix.buffer));
-            self.gl.get_buffer_sub_data(
-                glow::COPY_READ_BUFFER,
-                gi(first, "index offset")?,
-                &mut bytes,
-            );
+            let t = glow::COPY_READ_BUFFER;
+            self.gl.bind_buffer(t, buf(ix.buffer));
+            let off = gi(first, "index offset")? as isize;
+            self.read_bound_buffer(t, off, bytes.as_mut_ptr(), bytes.len())?;
         }
         self.check("index readback")?;
         let restart = info.primitive_restart.then_some(info.restart_index);
@@ -492,6 +492,7 @@ impl GlBackend {
         if (flip || r.clip_halfz) && self.raw.clip_control.is_none() {
             return Err(Error::notsup("a flipped or [0,1]-depth viewport needs glClipControl"));
         }
+        let desktop = !self.is_es();
         let gl = &self.gl;
         let raw = &self.raw;
         let set = |cap: u32, on: bool| {
@@ -544,16 +545,20 @@ impl GlBackend {
                     gl.color_mask_draw_buffer(i as u32, m[0], m[1], m[2], m[3]);
                 }
             }
-            set(glow::COLOR_LOGIC_OP, b.logic_op.enabled);
-            if b.logic_op.enabled {
-                (raw.logic_op)(b.logic_op.op);
+            if let Some(logic_op) = raw.logic_op {
+                set(glow::COLOR_LOGIC_OP, b.logic_op.enabled);
+                if b.logic_op.enabled {
+                    logic_op(b.logic_op.op);
+                }
             }
             set(glow::DITHER, b.dither);
             set(glow::SAMPLE_ALPHA_TO_COVERAGE, b.alpha_to_coverage);
-            set(glow::SAMPLE_ALPHA_TO_ONE, b.alpha_to_one);
+            if desktop {
+                set(glow::SAMPLE_ALPHA_TO_ONE, b.alpha_to_one);
+            }
             let c = d.blend_color;
             gl.blend_color(c[0], c[1], c[2], c[3]);
-            set(glow::FRAMEBUFFER_SRGB, srgb_writes(d.cbufs));
+            self.set_framebuffer_srgb(srgb_writes(d.cbufs));
             set(glow::SAMPLE_MASK, d.sample_mask != u32::MAX);
             (raw.sample_maski)(0, d.sample_mask);
             // Depth and stencil.
@@ -600,23 +605,29 @@ impl GlBackend {
             } else {
                 r.polygon_mode[0]
             };
-            if mode != 0 {
+            if mode != 0 && desktop {
                 gl.polygon_mode(glow::FRONT_AND_BACK, mode);
             }
-            set(glow::POLYGON_OFFSET_POINT, r.offset.point);
-            set(glow::POLYGON_OFFSET_LINE, r.offset.line);
+            if desktop {
+                set(glow::POLYGON_OFFSET_POINT, r.offset.point);
+                set(glow::POLYGON_OFFSET_LINE, r.offset.line);
+            }
             set(glow::POLYGON_OFFSET_FILL, r.offset.fill);
             gl.polygon_offset(r.offset.factor, r.offset.units);
             set(glow::SCISSOR_TEST, r.scissor);
-            set(glow::DEPTH_CLAMP, r.depth_clamp);
-            if r.provoking_vertex != 0 {
-                (raw.provoking_vertex)(r.provoking_vertex);
+            self.set_depth_clamp(r.depth_clamp);
+            if let (Some(pv), true) = (raw.provoking_vertex, r.provoking_vertex != 0) {
+                pv(r.provoking_vertex);
             }
-            (raw.point_size)(r.point_size.max(1.0));
+            if let Some(point_size) = raw.point_size {
+                point_size(r.point_size.max(1.0));
+            }
             gl.line_width(r.line_width.max(1.0));
-            set(glow::LINE_SMOOTH, r.line_smooth);
-            set(glow::POLYGON_SMOOTH, r.polygon_smooth);
-            set(glow::MULTISAMPLE, r.multisample);
+            if desktop {
+                set(glow::LINE_SMOOTH, r.line_smooth);
+                set(glow::POLYGON_SMOOTH, r.polygon_smooth);
+                set(glow::MULTISAMPLE, r.multisample);
+            }
             set(glow::RASTERIZER_DISCARD, r.rasterizer_discard);
             // Point coordinates follow the same rule as facing.
             let origin = match (r.point_sprite_origin, flip) {
@@ -624,8 +635,8 @@ impl GlBackend {
                 (glow::LOWER_LEFT, false) => glow::UPPER_LEFT,
                 (o, _) => o,
             };
-            if origin != 0 {
-                (raw.point_parameteri)(glow::POINT_SPRITE_COORD_ORIGIN, origin as i32);
+            if let (Some(pp), true) = (raw.point_parameteri, origin != 0) {
+                pp(glow::POINT_SPRITE_COORD_ORIGIN, origin as i32);
             }
             // Viewport: window = ndc * scale + translate.
             let (sx, sy, sz) = (vp.scale[0], vp.scale[1], vp.scale[2]);
@@ -634,7 +645,11 @@ impl GlBackend {
             let (y, h) = (ty - sy.abs(), 2.0 * sy.abs());
             gl.viewport(x.round() as i32, y.round() as i32, w.round() as i32, h.round() as i32);
             let (near, far) = if r.clip_halfz { (tz, tz + sz) } else { (tz - sz, tz + sz) };
-            gl.depth_range_f64(near.into(), far.into());
+            if desktop {
+                gl.depth_range_f64(near.into(), far.into());
+            } else {
+                gl.depth_range_f32(near, far);
+            }
             if let Some(clip_control) = raw.clip_control {
                 let origin = if flip { glow::UPPER_LEFT } else { glow::LOWER_LEFT };
                 let depth =
@@ -726,15 +741,35 @@ impl GlBackend {
                 (info.primitive_restart && d.index.is_some()).then_some(info.restart_index);
             if !(self.single_context() && self.draw.restart == Some(restart)) {
                 match restart {
+                    // ES restarts at the all-ones index only (others refused before).
+                    Some(_) if self.es.is_some() => gl.enable(glow::PRIMITIVE_RESTART_FIXED_INDEX),
+                    None if self.es.is_some() => gl.disable(glow::PRIMITIVE_RESTART_FIXED_INDEX),
                     Some(index) => {
                         gl.enable(glow::PRIMITIVE_RESTART);
-                        (self.raw.primitive_restart_index)(index);
+                        if let Some(restart_index) = self.raw.primitive_restart_index {
+                            restart_index(index);
+                        }
                     }
                     None => gl.disable(glow::PRIMITIVE_RESTART),
                 }
                 self.draw.restart = Some(restart);
             }
             match d.index {
+                // ES has no base instance (a non-zero one is refused before).
+                None if self.es.is_some() => gl.draw_arrays_instanced(
+                    d.mode,
+                    gi(info.start, "first vertex")?,
+                    count,
+                    instances,
+                ),
+                Some(ix) if self.es.is_some() => gl.draw_elements_instanced_base_vertex(
+                    d.mode,
+                    count,
+                    super::buffer::index_type(ix.index_size),
+                    gi(ix.offset, "index offset")?,
+                    instances,
+                    info.index_bias,
+                ),
                 None => gl.draw_arrays_instanced_base_instance(
                     d.mode,
                     gi(info.start, "first vertex")?,
@@ -743,16 +778,11 @@ impl GlBackend {
                     info.start_instance,
                 ),
                 Some(ix) => {
-                    let ty = match ix.index_size {
-                        1 => glow::UNSIGNED_BYTE,
-                        2 => glow::UNSIGNED_SHORT,
-                        _ => glow::UNSIGNED_INT,
-                    };
                     let off = ix.offset;
                     gl.draw_elements_instanced_base_vertex_base_instance(
                         d.mode,
                         count,
-                        ty,
+                        super::buffer::index_type(ix.index_size),
                         gi(off, "index offset")?,
                         instances,
                         info.index_bias,

@@ -29,7 +29,10 @@ fn complete(gl: &glow::Context, internal: u32, att: u32, samples: u32) -> bool {
             return false;
         };
         gl.bind_texture(t, Some(tex));
-        if samples > 1 {
+        if samples > 1 && gl.version().is_embedded {
+            // OpenGL ES (3.1+) has only the storage form.
+            gl.tex_storage_2d_multisample(t, samples as i32, internal, 4, 4, true);
+        } else if samples > 1 {
             // glTexImage2DMultisample is core GL 3.2; the probe runs on every host at
             // init (glTexStorage2DMultisample would need GL 4.3 there).
             gl.tex_image_2d_multisample(t, samples as i32, internal as i32, 4, 4, true);
@@ -43,7 +46,7 @@ fn complete(gl: &glow::Context, internal: u32, att: u32, samples: u32) -> bool {
             gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, Some(fbo));
             gl.framebuffer_texture_2d(glow::DRAW_FRAMEBUFFER, att, t, Some(tex), 0);
             let none = att != glow::COLOR_ATTACHMENT0;
-            gl.draw_buffer(if none { glow::NONE } else { glow::COLOR_ATTACHMENT0 });
+            gl.draw_buffers(&[if none { glow::NONE } else { glow::COLOR_ATTACHMENT0 }]);
             ok = gl.check_framebuffer_status(glow::DRAW_FRAMEBUFFER) == glow::FRAMEBUFFER_COMPLETE;
             gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, None);
         }

@@ -56,7 +56,11 @@ impl GlBackend {
                 let src = Attachment { linear_view, ..src };
                 gl.blit_textures(src, tmp, src_rect, tmp_rect, glow::COLOR_BUFFER_BIT, true, None)?;
                 gl.set_pack_state(0, false);
-                let get_tex_image = gl.raw.get_tex_image;
+                let Some(get_tex_image) = gl.raw.get_tex_image else {
+                    // OpenGL ES: no glGetTexImage to read the layer back.
+                    log::warn!("a layer-filtering blit refused: the OpenGL ES host cannot read layers back");
+                    return Err(Error::notsup("a layer-filtering blit on an OpenGL ES host"));
+                };
                 // SAFETY: context current; the temporary texture (ours, bound here) has
                 // level 0 of `w`×`h` RGBA32F texels, which GL writes as tightly packed RGBA
                 // floats (PACK_ALIGNMENT 1, no pack buffer): exactly `layer`'s length.

@@ -1,5 +1,6 @@
 //! The GL backend: resources are OpenGL textures (immutable storage) and buffers on a
-//! desktop GL core context (see [`egl`] for where the context comes from).
+//! desktop GL core context, or an OpenGL ES 3.2 one with `VIRGL_RENDERER_USE_GLES` (see
+//! [`egl`] for where the context comes from, [`gles`] for what ES changes).
 //!
 //! Transfers give byte-identical results to the CPU backend: uploads and readbacks use the
 //! format table's (`format`, `ty`) pair, so guest bytes go through GL unchanged (texture
@@ -29,7 +30,8 @@
 //! zero-fills them lazily; [`recycle`] keeps destroyed objects for the next resource of the
 //! same shape; [`staging`] holds the staging buffer and the gather/scatter between guest
 //! memory and packed rows; [`upload`], [`readback`] and [`buffer`] move the bytes;
-//! [`gbm_texture`] makes SCANOUT/SHARED textures from GBM bos; [`program`] caches the
+//! [`gbm_texture`] makes SCANOUT/SHARED textures from GBM bos; [`gles`] holds what an
+//! OpenGL ES context needs instead of the desktop-only calls (and what it refuses); [`program`] caches the
 //! linked GL programs of guest shaders; [`dmabuf`] imports and exports
 //! dma-bufs; [`backend_impl`] is the [`super::Backend`] implementation that ties them together.
 
@@ -46,6 +48,7 @@ mod format_probe;
 pub mod framebuffer;
 mod gbm;
 mod gbm_texture;
+pub mod gles;
 mod layer_blend_blit;
 mod limits;
 mod msaa_blit;
@@ -93,6 +96,19 @@ pub struct GlFlags {
     /// `VIRGL_RENDERER_USE_EGL`: make our own EGL context even when the VMM offers GL
     /// contexts, unless it also gave its EGL display.
     pub use_egl: bool,
+    /// `VIRGL_RENDERER_USE_GLES`: an OpenGL ES 3.x context instead of desktop GL.
+    pub use_gles: bool,
+}
+
+impl GlFlags {
+    /// The client API the flags ask for.
+    pub fn api(&self) -> egl::Api {
+        if self.use_gles {
+            egl::Api::Gles
+        } else {
+            egl::Api::Gl
+        }
+    }
 }
 
 /// How [`GlBackend`] reads textures back. `Auto` picks per format; the others force one
@@ -114,6 +130,9 @@ pub enum Readback {
 pub struct GlBackend {
     gl: glow::Context,
     raw: RawGl,
+    /// An OpenGL ES context: its version and the extensions the backend uses (see
+    /// [`gles`]); `None` on desktop GL.
+    es: Option<gles::EsHost>,
     limits: MaxSizes,
     readback: Readback,
     /// GL_MESA_pack_invert: flipped resources read back top-down in one ReadPixels.

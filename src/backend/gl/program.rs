@@ -279,7 +279,13 @@ impl GlBackend {
         for (i, (text, key)) in stages.iter().enumerate() {
             let p = shader::parse(text)
                 .map_err(|e| Error::inval(format!("shader stage {i}: TGSI: {e}")))?;
-            parsed.push((p, *key));
+            // An OpenGL ES host compiles GLSL ES (the caller's key says nothing of the host).
+            let key = VariantKey {
+                glsl_es: self.es.is_some(),
+                es_clip_distance: self.es.is_some_and(|e| e.clip_distance),
+                ..**key
+            };
+            parsed.push((p, key));
         }
         let order: Vec<Processor> = parsed.iter().map(|(p, _)| p.processor).collect();
         use Processor::{Fragment as F, Geometry as G, Vertex as V};
@@ -473,15 +479,21 @@ impl GlBackend {
         self.draw.current_program = None;
         let (p, point_size, clip) = (e.program, e.info.point_size, e.info.clip_distances);
         let gl = &self.gl;
+        let es = self.es.is_some();
+        // GL_CLIP_DISTANCEi_EXT has the desktop values.
+        let clip_enables = if self.es.is_some_and(|e| !e.clip_distance) { 0 } else { 8 };
         // SAFETY: the context is current; the program is a live cached one.
         unsafe {
             gl.use_program(Some(p));
-            if point_size {
+            // OpenGL ES: the program point size is always on; without
+            // GL_EXT_clip_cull_distance the translation refuses clip distances (`clip` is 0).
+            if es {
+            } else if point_size {
                 gl.enable(glow::PROGRAM_POINT_SIZE);
             } else {
                 gl.disable(glow::PROGRAM_POINT_SIZE);
             }
-            for i in 0..8 {
+            for i in 0..clip_enables {
                 if clip & (1 << i) != 0 {
                     gl.enable(glow::CLIP_DISTANCE0 + i);
                 } else {

@@ -18,13 +18,15 @@ type PtrMut = *mut c_void;
 
 /// Function pointers (GL calling convention) for pixel and buffer data transfers.
 pub(crate) struct RawGl {
-    pub tex_sub_image_1d: unsafe extern "system" fn(Enum, Int, Int, Sizei, Enum, Enum, Ptr),
+    /// Desktop GL only (`None` on OpenGL ES).
+    pub tex_sub_image_1d: Option<unsafe extern "system" fn(Enum, Int, Int, Sizei, Enum, Enum, Ptr)>,
     pub tex_sub_image_2d:
         unsafe extern "system" fn(Enum, Int, Int, Int, Sizei, Sizei, Enum, Enum, Ptr),
     pub tex_sub_image_3d:
         unsafe extern "system" fn(Enum, Int, Int, Int, Int, Sizei, Sizei, Sizei, Enum, Enum, Ptr),
+    /// Desktop GL only (`None` on OpenGL ES).
     pub compressed_tex_sub_image_1d:
-        unsafe extern "system" fn(Enum, Int, Int, Sizei, Enum, Sizei, Ptr),
+        Option<unsafe extern "system" fn(Enum, Int, Int, Sizei, Enum, Sizei, Ptr)>,
     pub compressed_tex_sub_image_2d:
         unsafe extern "system" fn(Enum, Int, Int, Int, Sizei, Sizei, Enum, Sizei, Ptr),
     pub compressed_tex_sub_image_3d:
@@ -33,8 +35,10 @@ pub(crate) struct RawGl {
     /// GL 4.5 / KHR_robustness.
     pub readn_pixels:
         Option<unsafe extern "system" fn(Int, Int, Sizei, Sizei, Enum, Enum, Sizei, PtrMut)>,
-    pub get_tex_image: unsafe extern "system" fn(Enum, Int, Enum, Enum, PtrMut),
-    pub get_compressed_tex_image: unsafe extern "system" fn(Enum, Int, PtrMut),
+    /// Desktop GL only (`None` on OpenGL ES).
+    pub get_tex_image: Option<unsafe extern "system" fn(Enum, Int, Enum, Enum, PtrMut)>,
+    /// Desktop GL only (`None` on OpenGL ES).
+    pub get_compressed_tex_image: Option<unsafe extern "system" fn(Enum, Int, PtrMut)>,
     /// GL 4.5 / ARB_get_texture_sub_image.
     pub get_texture_sub_image: Option<
         unsafe extern "system" fn(
@@ -65,17 +69,24 @@ pub(crate) struct RawGl {
     pub buffer_storage: Option<unsafe extern "system" fn(Enum, SizeiPtr, Ptr, u32)>,
     pub buffer_data: unsafe extern "system" fn(Enum, SizeiPtr, Ptr, Enum),
     pub buffer_sub_data: unsafe extern "system" fn(Enum, IntPtr, SizeiPtr, Ptr),
-    pub get_buffer_sub_data: unsafe extern "system" fn(Enum, IntPtr, SizeiPtr, PtrMut),
+    /// Desktop GL only (`None` on OpenGL ES).
+    pub get_buffer_sub_data: Option<unsafe extern "system" fn(Enum, IntPtr, SizeiPtr, PtrMut)>,
     /// GL 4.3 / ARB_clear_buffer_object.
     pub clear_buffer_data: Option<unsafe extern "system" fn(Enum, Enum, Enum, Enum, Ptr)>,
-    /// glClipControl (GL 4.5 / GL_ARB_clip_control): flipped viewports, `clip_halfz`.
+    /// glClipControl (GL 4.5 / GL_ARB_clip_control; glClipControlEXT of
+    /// GL_EXT_clip_control on OpenGL ES): flipped viewports, `clip_halfz`.
     pub clip_control: Option<unsafe extern "system" fn(Enum, Enum)>,
     pub sample_maski: unsafe extern "system" fn(Uint, u32),
-    pub point_parameteri: unsafe extern "system" fn(Enum, Int),
-    pub primitive_restart_index: unsafe extern "system" fn(Uint),
-    pub logic_op: unsafe extern "system" fn(Enum),
-    pub provoking_vertex: unsafe extern "system" fn(Enum),
-    pub point_size: unsafe extern "system" fn(f32),
+    /// Desktop GL only (`None` on OpenGL ES).
+    pub point_parameteri: Option<unsafe extern "system" fn(Enum, Int)>,
+    /// Desktop GL only (`None` on OpenGL ES).
+    pub primitive_restart_index: Option<unsafe extern "system" fn(Uint)>,
+    /// Desktop GL only (`None` on OpenGL ES).
+    pub logic_op: Option<unsafe extern "system" fn(Enum)>,
+    /// Desktop GL only (`None` on OpenGL ES).
+    pub provoking_vertex: Option<unsafe extern "system" fn(Enum)>,
+    /// Desktop GL only (`None` on OpenGL ES).
+    pub point_size: Option<unsafe extern "system" fn(f32)>,
     /// GL 4.2 / ARB_transform_feedback_instanced (draws from a transform-feedback object).
     pub draw_transform_feedback_instanced: Option<unsafe extern "system" fn(Enum, Uint, Sizei)>,
     /// GL 4.3 / ARB_framebuffer_no_attachments (a capture with no attachments bound).
@@ -97,10 +108,12 @@ impl RawGl {
     /// Loads the table with `get` (eglGetProcAddress or dlsym). `has(major, minor, ext)`
     /// says whether the current context is at least GL major.minor or has extension `ext`;
     /// optional entry points are kept only then, because eglGetProcAddress may hand out
-    /// stubs for functions the context does not support.
+    /// stubs for functions the context does not support. On OpenGL ES (`es`) the desktop-only
+    /// entry points stay `None` and are not looked up.
     pub fn load(
         get: &mut dyn FnMut(&str) -> *const c_void,
         has: &dyn Fn(u32, u32, &str) -> bool,
+        es: bool,
     ) -> Result<Self> {
         macro_rules! req {
             ($name:literal) => {{
@@ -119,17 +132,36 @@ impl RawGl {
                 }
             }};
         }
+        macro_rules! desktop {
+            ($name:literal) => {{
+                if es {
+                    None
+                } else {
+                    Some(req!($name))
+                }
+            }};
+        }
+        let clip_control = if es {
+            if has(0, 0, "GL_EXT_clip_control") {
+                // SAFETY: as in `req!` (the EXT entry point has glClipControl's signature).
+                unsafe { cast(get("glClipControlEXT")) }
+            } else {
+                None
+            }
+        } else {
+            opt!("glClipControl", 4, 5, "GL_ARB_clip_control")
+        };
         Ok(RawGl {
-            tex_sub_image_1d: req!("glTexSubImage1D"),
+            tex_sub_image_1d: desktop!("glTexSubImage1D"),
             tex_sub_image_2d: req!("glTexSubImage2D"),
             tex_sub_image_3d: req!("glTexSubImage3D"),
-            compressed_tex_sub_image_1d: req!("glCompressedTexSubImage1D"),
+            compressed_tex_sub_image_1d: desktop!("glCompressedTexSubImage1D"),
             compressed_tex_sub_image_2d: req!("glCompressedTexSubImage2D"),
             compressed_tex_sub_image_3d: req!("glCompressedTexSubImage3D"),
             read_pixels: req!("glReadPixels"),
             readn_pixels: opt!("glReadnPixels", 4, 5, "GL_KHR_robustness"),
-            get_tex_image: req!("glGetTexImage"),
-            get_compressed_tex_image: req!("glGetCompressedTexImage"),
+            get_tex_image: desktop!("glGetTexImage"),
+            get_compressed_tex_image: desktop!("glGetCompressedTexImage"),
             get_texture_sub_image: opt!(
                 "glGetTextureSubImage",
                 4,
@@ -152,15 +184,15 @@ impl RawGl {
             buffer_storage: opt!("glBufferStorage", 4, 4, "GL_ARB_buffer_storage"),
             buffer_data: req!("glBufferData"),
             buffer_sub_data: req!("glBufferSubData"),
-            get_buffer_sub_data: req!("glGetBufferSubData"),
+            get_buffer_sub_data: desktop!("glGetBufferSubData"),
             clear_buffer_data: opt!("glClearBufferData", 4, 3, "GL_ARB_clear_buffer_object"),
-            clip_control: opt!("glClipControl", 4, 5, "GL_ARB_clip_control"),
+            clip_control,
             sample_maski: req!("glSampleMaski"),
-            point_parameteri: req!("glPointParameteri"),
-            primitive_restart_index: req!("glPrimitiveRestartIndex"),
-            logic_op: req!("glLogicOp"),
-            provoking_vertex: req!("glProvokingVertex"),
-            point_size: req!("glPointSize"),
+            point_parameteri: desktop!("glPointParameteri"),
+            primitive_restart_index: desktop!("glPrimitiveRestartIndex"),
+            logic_op: desktop!("glLogicOp"),
+            provoking_vertex: desktop!("glProvokingVertex"),
+            point_size: desktop!("glPointSize"),
             draw_transform_feedback_instanced: opt!(
                 "glDrawTransformFeedbackInstanced",
                 4,

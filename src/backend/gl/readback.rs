@@ -31,10 +31,13 @@ impl GlBackend {
             if cached.is_none() || !single {
                 self.gl.bind_buffer(glow::PIXEL_PACK_BUFFER, None);
                 self.gl.pixel_store_i32(glow::PACK_ALIGNMENT, 1);
-                self.gl.pixel_store_i32(glow::PACK_IMAGE_HEIGHT, 0);
                 self.gl.pixel_store_i32(glow::PACK_SKIP_PIXELS, 0);
                 self.gl.pixel_store_i32(glow::PACK_SKIP_ROWS, 0);
-                self.gl.pixel_store_i32(glow::PACK_SKIP_IMAGES, 0);
+                // OpenGL ES has no 3D pack state (its readbacks are ReadPixels only).
+                if !self.is_es() {
+                    self.gl.pixel_store_i32(glow::PACK_IMAGE_HEIGHT, 0);
+                    self.gl.pixel_store_i32(glow::PACK_SKIP_IMAGES, 0);
+                }
             }
             self.gl.pixel_store_i32(glow::PACK_ROW_LENGTH, row_len);
             if self.pack_invert {
@@ -47,8 +50,13 @@ impl GlBackend {
     /// True when the format reads back exactly through ReadPixels. ReadPixels converts
     /// signed normalised texels through floats (-128 comes back as -127), so those formats,
     /// like non-colour ones, take another path.
-    fn fbo_readable(desc: &ResourceDesc) -> bool {
+    /// On OpenGL ES (no other path) depth and stencil formats read back this way too,
+    /// where the host's probe read them (see `gles`).
+    fn fbo_readable(&self, desc: &ResourceDesc) -> bool {
         let fmt = desc.format;
+        if self.is_es() && fmt.is_depth_or_stencil() {
+            return !self.limits.no_readback.contains(fmt.id);
+        }
         fmt.kind == Kind::Color && !fmt.is_compressed() && !fmt.name.contains("SNORM")
     }
 
@@ -79,6 +87,10 @@ impl GlBackend {
         // SAFETY: context current; `fbo` is ours and bound to `rfb`.
         unsafe {
             self.gl.framebuffer_texture(rfb, glow::COLOR_ATTACHMENT0, None, 0);
+            if self.is_es() {
+                // Depth/stencil readbacks attach there (ES only).
+                self.gl.framebuffer_texture(rfb, glow::DEPTH_STENCIL_ATTACHMENT, None, 0);
+            }
             self.gl.bind_framebuffer(rfb, None);
             if self.fbo != Some(fbo) {
                 self.gl.delete_framebuffer(fbo);
@@ -130,8 +142,11 @@ impl GlBackend {
         // says; glReadnPixels is told the bytes left from there (caller's contract: enough).
         unsafe {
             for l in 0..layers {
-                let att = glow::COLOR_ATTACHMENT0;
+                let att = super::gles::read_attachment(&f);
                 match desc.target {
+                    Target::Tex2D | Target::Rect if self.is_es() => {
+                        self.gl.framebuffer_texture_2d(rfb, att, glow::TEXTURE_2D, tex, lv)
+                    }
                     Target::Tex1D | Target::Tex2D | Target::Rect => {
                         self.gl.framebuffer_texture(rfb, att, tex, lv)
                     }
@@ -251,6 +266,16 @@ impl GlBackend {
     ) -> Result<(Vec<u8>, Layout)> {
         let fmt: &FormatInfo = desc.format;
         let f = Self::glfmt(desc)?;
+        let (get, get_c) = (self.raw.get_tex_image, self.raw.get_compressed_tex_image);
+        if get.is_none() || get_c.is_none() {
+            // OpenGL ES: no glGetTexImage; the capsets leave such formats out of the
+            // readback mask (see `gles`).
+            log::warn!("readback of {} refused: the OpenGL ES host cannot read it", fmt.name);
+            return Err(Error::inval(format!(
+                "the OpenGL ES host cannot read back {} (no glGetTexImage)",
+                fmt.name
+            )));
+        }
         let b = gl_box(desc, plan);
         let (lw, lh, ld) = transfer::level_extent(desc, plan.level);
         let stride = fmt.stride(lw);
@@ -274,10 +299,11 @@ impl GlBackend {
             self.gl.bind_texture(st.target, Self::texture(st.name));
             for (t, off) in targets {
                 let p = buf.as_mut_ptr().add(off).cast::<c_void>();
-                if fmt.is_compressed() {
-                    (self.raw.get_compressed_tex_image)(t, lv, p)
-                } else {
-                    (self.raw.get_tex_image)(t, lv, f.format, f.ty, p)
+                match (fmt.is_compressed(), get_c, get) {
+                    (true, Some(get_c), _) => get_c(t, lv, p),
+                    (false, _, Some(get)) => get(t, lv, f.format, f.ty, p),
+                    // Not reached: checked before the buffer was made.
+                    _ => {}
                 }
             }
         }
@@ -298,7 +324,7 @@ impl GlBackend {
     ) -> Result<()> {
         let flip = flipped(desc);
         let fbo = matches!(self.readback, Readback::Auto | Readback::ReadPixels)
-            && Self::fbo_readable(desc);
+            && self.fbo_readable(desc);
         if fbo && self.read_fbo_direct(desc, st, plan, dst)? {
             return Ok(());
         }

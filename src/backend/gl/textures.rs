@@ -111,7 +111,9 @@ impl GlBackend {
         }
         // SAFETY: context current.
         unsafe {
-            if seamless {
+            // OpenGL ES 3 filters cube maps seamlessly, always.
+            if self.es.is_some() {
+            } else if seamless {
                 self.gl.enable(glow::TEXTURE_CUBE_MAP_SEAMLESS);
             } else {
                 self.gl.disable(glow::TEXTURE_CUBE_MAP_SEAMLESS);
@@ -161,7 +163,12 @@ impl GlBackend {
                 unsafe { self.gl.delete_sampler(o) };
             }
         }
+        if self.es.is_some() && s.lod_bias != 0.0 {
+            log::warn!("sampler refused: OpenGL ES has no LOD bias sampler parameter");
+            return Err(Error::notsup("a sampler LOD bias on an OpenGL ES host"));
+        }
         let gl = &self.gl;
+        let es = self.es.is_some();
         // SAFETY: context current; parameter values come from the gl_state mapping.
         let o = unsafe {
             let o = gl.create_sampler().map_err(|e| Error::nomem(format!("glGenSamplers: {e}")))?;
@@ -170,7 +177,9 @@ impl GlBackend {
             gl.sampler_parameter_i32(o, glow::TEXTURE_WRAP_R, core_wrap(s.wrap[2]));
             gl.sampler_parameter_i32(o, glow::TEXTURE_MIN_FILTER, s.min_filter as i32);
             gl.sampler_parameter_i32(o, glow::TEXTURE_MAG_FILTER, s.mag_filter as i32);
-            gl.sampler_parameter_f32(o, glow::TEXTURE_LOD_BIAS, s.lod_bias);
+            if !es {
+                gl.sampler_parameter_f32(o, glow::TEXTURE_LOD_BIAS, s.lod_bias);
+            }
             gl.sampler_parameter_f32(o, glow::TEXTURE_MIN_LOD, s.min_lod);
             gl.sampler_parameter_f32(o, glow::TEXTURE_MAX_LOD, s.max_lod);
             gl.sampler_parameter_i32(o, glow::TEXTURE_COMPARE_MODE, s.compare_mode as i32);

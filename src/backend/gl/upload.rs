@@ -60,10 +60,17 @@ impl GlBackend {
             self.set_unpack_state(src.row_len, src.image_h);
             self.gl.bind_texture(t, Self::texture(st.name));
             match desc.target {
+                // (1D textures exist on desktop GL only: refused at creation on ES.)
                 Target::Tex1D if comp => {
-                    (r.compressed_tex_sub_image_1d)(t, lv, x, w, f.internal, size, p)
+                    if let Some(up) = r.compressed_tex_sub_image_1d {
+                        up(t, lv, x, w, f.internal, size, p)
+                    }
                 }
-                Target::Tex1D => (r.tex_sub_image_1d)(t, lv, x, w, f.format, f.ty, p),
+                Target::Tex1D => {
+                    if let Some(up) = r.tex_sub_image_1d {
+                        up(t, lv, x, w, f.format, f.ty, p)
+                    }
+                }
                 Target::Tex2D | Target::Rect if comp => {
                     (r.compressed_tex_sub_image_2d)(t, lv, x, y, w, h, f.internal, size, p)
                 }

@@ -53,6 +53,8 @@ struct Options {
     multi_clients: bool,
     rendernode: Option<String>,
     socket: String,
+    /// `--use-gles`: the renderer runs on an OpenGL ES context (`VIRGL_RENDERER_USE_GLES`).
+    use_gles: bool,
 }
 
 const USAGE: &str = "usage: virgl_test_server [--no-fork] [--no-loop-or-fork] [--multi-clients] \
@@ -81,7 +83,8 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 o.multi_clients = true;
                 o.fork = false;
             }
-            "--use-egl-surfaceless" | "--use-gles" => {}
+            "--use-egl-surfaceless" => {}
+            "--use-gles" => o.use_gles = true,
             "-h" | "--help" => return Err(String::new()),
             _ if a == "--rendernode" || a.starts_with("--rendernode=") => {
                 o.rendernode = Some(value("--rendernode")?)
@@ -202,7 +205,7 @@ fn serve_forking(listener: UnixListener, opts: &Options) -> i32 {
 /// after the parent is gone), then serves its one client and exits.
 fn serve_forked(listener: UnixListener, stream: UnixStream, number: u64, opts: &Options) -> ! {
     drop(listener);
-    let render = match Render::init(opts.rendernode.clone()) {
+    let render = match Render::init(opts.rendernode.clone(), opts.use_gles) {
         Ok(r) => r,
         Err(e) => {
             log::error!("client {number}: renderer: {}", e.msg);
@@ -223,7 +226,7 @@ fn serve_in_process(listener: &UnixListener, opts: &Options) -> i32 {
         let Some(stream) = accept(listener) else { return 1 };
         number += 1;
         if render.is_none() {
-            match Render::init(opts.rendernode.clone()) {
+            match Render::init(opts.rendernode.clone(), opts.use_gles) {
                 Ok(r) => render = Some(r),
                 Err(e) => {
                     log::error!("renderer: {}", e.msg);
@@ -242,7 +245,7 @@ fn serve_in_process(listener: &UnixListener, opts: &Options) -> i32 {
 
 /// `--multi-clients`: one renderer, a context per client, requests served as they come.
 fn serve_multi(listener: &UnixListener, opts: &Options) -> i32 {
-    let render = match Render::init(opts.rendernode.clone()) {
+    let render = match Render::init(opts.rendernode.clone(), opts.use_gles) {
         Ok(r) => r,
         Err(e) => {
             log::error!("renderer: {}", e.msg);
@@ -322,7 +325,8 @@ mod tests {
         assert_eq!((o.fork, o.do_loop), (false, false));
         assert_eq!(o.rendernode.as_deref(), Some("/dev/dri/renderD128"));
         let o = parse_args(&args(&["--multi-clients", "--use-gles"])).unwrap();
-        assert!(o.multi_clients && !o.fork);
+        assert!(o.multi_clients && !o.fork && o.use_gles);
+        assert!(!parse_args(&args(&["--use-egl-surfaceless"])).unwrap().use_gles);
         assert_eq!(parse_args(&[]).unwrap().socket, DEFAULT_SOCKET);
         assert!(parse_args(&args(&["--socket-path"])).is_err());
         assert!(parse_args(&args(&["--bogus"])).is_err());

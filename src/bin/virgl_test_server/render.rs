@@ -63,14 +63,20 @@ pub struct Render {
 
 impl Render {
     /// Initialises the renderer (the GL backend, or the CPU backend where GL cannot start).
-    pub fn init(rendernode: Option<String>) -> Result<Render> {
+    /// `use_gles`: an OpenGL ES context (`--use-gles`, upstream's `VIRGL_RENDERER_USE_GLES`).
+    pub fn init(rendernode: Option<String>, use_gles: bool) -> Result<Render> {
         let fences = Arc::new(Fences::default());
         let mut g = lock();
         if g.is_some() {
             return Err(Error::inval("renderer already initialised in this process"));
         }
-        let flags =
-            InitFlags { use_egl: true, thread_sync: false, async_fence_cb: false, no_virgl: false };
+        let flags = InitFlags {
+            use_egl: true,
+            use_gles,
+            thread_sync: false,
+            async_fence_cb: false,
+            no_virgl: false,
+        };
         let key = InitKey { cookie: 1, flags: 0, cbs: 0 };
         let gl: Box<dyn VmmGl> = Box::new(RenderNode(rendernode));
         let vmm: Arc<dyn VmmFences> = fences.clone();

@@ -101,6 +101,20 @@ pub fn vertex_format(f: &FormatInfo) -> bool {
     vertex_attrib(&e).is_ok_and(|a| a.gaps.is_empty() && !a.integer)
 }
 
+/// An OpenGL ES host fetches the format: its attribute is neither 64-bit float
+/// (`GL_DOUBLE`) nor BGRA-ordered (the `GL_BGRA` size), which ES lacks.
+pub fn es_vertex_format(f: &FormatInfo) -> bool {
+    const GL_DOUBLE: u32 = 0x140A;
+    const GL_BGRA: i32 = 0x80E1;
+    let e = VertexElement {
+        src_offset: 0,
+        instance_divisor: 0,
+        vertex_buffer_index: 0,
+        src_format: f.id,
+    };
+    vertex_attrib(&e).is_ok_and(|a| a.ty != GL_DOUBLE && a.size != GL_BGRA)
+}
+
 /// `max_vertex_attribs`: the host's attributes, capped at the protocol's 32 and at the
 /// varyings both stages carry — Mesa uses this one number for vertex inputs, fragment
 /// inputs and varyings when `glsl_level` is below 150.
@@ -137,17 +151,22 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
     let d = &limits.draw;
     CapsV1 {
         max_version,
-        sampler: FormatMask::from_table(sampleable),
+        sampler: FormatMask::from_table(|f| sampleable(f) && !limits.unstored.contains(f.id)),
         render: FormatMask::from_table(|f| {
-            color_renderable(f) && !limits.unrenderable.contains(f.id)
+            color_renderable(f)
+                && !limits.unrenderable.contains(f.id)
+                && !limits.unstored.contains(f.id)
         }),
         depthstencil: FormatMask::from_table(|f| {
             f.is_depth_or_stencil()
                 && f.renderable()
                 && f.gl_transfer_is_exact()
                 && !limits.unrenderable.contains(f.id)
+                && !limits.unstored.contains(f.id)
         }),
-        vertexbuffer: FormatMask::from_table(vertex_format),
+        vertexbuffer: FormatMask::from_table(|f| {
+            vertex_format(f) && (!limits.gles || es_vertex_format(f))
+        }),
         bset: bset::SET,
         glsl_level: GLSL_LEVEL,
         max_texture_array_layers: 0,

@@ -26,6 +26,9 @@
 //! Two levels, chosen by the backend's [`Limits`]: a host that can draw
 //! ([`level1::host_can_draw`]: the GL backend's context limits) gets **level 1**; any other
 //! (the CPU backend: its `draw` limits are all zero) gets contents that claim **no 3D**.
+//! An OpenGL ES host (`Limits::gles`, `backend::gl::gles`) gets level 1 at most (level 2
+//! claims desktop GL 3.3 features), with the formats it cannot store (`Limits::unstored`) in
+//! no mask and those it cannot read back (`Limits::no_readback`) out of the readback mask.
 //! Facts about the guest below are from Mesa 24/25's virgl driver (`virgl_screen.c`,
 //! `virgl_context.c`, `virgl_encode.c`) and state tracker (`st_extensions.c`, `version.c`).
 //!
@@ -592,7 +595,8 @@ pub fn build_level(set: u32, version: u32, limits: &Limits, level: u8) -> Option
         return None;
     }
     let draws = level1::host_can_draw(&limits.draw);
-    let level2 = draws && level >= 2;
+    // Level 2 claims desktop GL 3.3 features: an OpenGL ES host serves level 1 at most.
+    let level2 = draws && level >= 2 && !limits.gles;
     let v1 = match (draws, level2) {
         (_, true) => level2::caps_v1(max, limits),
         (true, false) => level1::caps_v1(max, limits),
@@ -608,11 +612,14 @@ pub fn build_level(set: u32, version: u32, limits: &Limits, level: u8) -> Option
 
 /// The v1 fields that claim no 3D (see the module documentation).
 pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
+    let stored = |f: &FormatInfo| !limits.unstored.contains(f.id);
     CapsV1 {
         max_version,
-        sampler: FormatMask::from_table(FormatInfo::sampleable),
-        render: FormatMask::from_table(|f| f.kind == Kind::Color && f.renderable()),
-        depthstencil: FormatMask::from_table(|f| f.is_depth_or_stencil() && f.renderable()),
+        sampler: FormatMask::from_table(|f| f.sampleable() && stored(f)),
+        render: FormatMask::from_table(|f| f.kind == Kind::Color && f.renderable() && stored(f)),
+        depthstencil: FormatMask::from_table(|f| {
+            f.is_depth_or_stencil() && f.renderable() && stored(f)
+        }),
         vertexbuffer: FormatMask::default(),
         bset: 0,
         glsl_level: 0,
@@ -657,9 +664,14 @@ fn caps_v2_base(v1: CapsV1, limits: &Limits, name: &str) -> CapsV2 {
         max_texture_2d_size: limits.max_texture_2d,
         max_texture_3d_size: limits.max_texture_3d,
         max_texture_cube_size: limits.max_cube,
-        supported_readback_formats: FormatMask::from_table(FormatInfo::sampleable),
+        supported_readback_formats: FormatMask::from_table(|f| {
+            f.sampleable() && !limits.unstored.contains(f.id) && !limits.no_readback.contains(f.id)
+        }),
         scanout: FormatMask::from_table(|f| {
-            f.kind == Kind::Color && f.drm_fourcc != 0 && f.gl.is_some()
+            f.kind == Kind::Color
+                && f.drm_fourcc != 0
+                && f.gl.is_some()
+                && !limits.unstored.contains(f.id)
         }),
         renderer,
         ..CapsV2::default()

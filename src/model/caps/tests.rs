@@ -298,6 +298,7 @@ fn gl_host() -> Limits {
         unrenderable: format::FormatSet::default(),
         render_extra: format::FormatSet::default(),
         no_multisample: format::FormatSet::default(),
+        ..Limits::default()
     }
 }
 
@@ -618,4 +619,39 @@ fn level2_claims_mixed_colour_formats() {
     assert_eq!(level2::CAP_FBO_MIXED_COLOR_FORMATS, 1 << 18);
     let l1 = level1::caps_v2(level1::caps_v1(2, &lim), &lim).capability_bits;
     assert_eq!(l1 & level2::CAP_FBO_MIXED_COLOR_FORMATS, 0);
+}
+
+/// An OpenGL ES host gets the level-1 contents even when level 2 is asked for; formats it
+/// cannot store are in no mask, and formats it cannot read back are not in the readback
+/// mask (they may still be sampled).
+#[test]
+fn gles_host_gets_level1_and_only_what_it_stores() {
+    let mut lim = gl_host();
+    lim.gles = true;
+    let r16 = format::lookup(48).unwrap().id; // R16_UNORM
+    lim.unstored.insert(r16);
+    lim.no_readback.insert(format::Z16_UNORM);
+    lim.no_readback.insert(r16);
+    for set in [CAPSET_VIRGL, CAPSET_VIRGL2] {
+        assert_eq!(build_level(set, 2, &lim, 2), build_level(set, 2, &lim, 1), "set {set}");
+    }
+    let v2 = level1_v2(&lim);
+    for m in [&v2.v1.sampler, &v2.v1.render, &v2.v1.depthstencil, &v2.supported_readback_formats] {
+        assert!(!m.contains(r16), "unstored R16_UNORM claimed");
+    }
+    assert!(!v2.supported_readback_formats.contains(format::Z16_UNORM));
+    assert!(v2.v1.sampler.contains(format::Z16_UNORM), "Z16 still samples");
+    assert!(v2.supported_readback_formats.contains(R8G8B8A8_UNORM));
+    // No 64-bit float or BGRA-ordered vertex formats (ES fetches neither).
+    let desk_v1 = level1::caps_v1(2, &gl_host());
+    let dropped: Vec<_> = format::all()
+        .iter()
+        .filter(|f| desk_v1.vertexbuffer.contains(f.id) && !v2.v1.vertexbuffer.contains(f.id))
+        .map(|f| f.name)
+        .collect();
+    assert!(dropped.contains(&"R64_FLOAT") && dropped.contains(&"B8G8R8A8_UNORM"), "{dropped:?}");
+    assert!(v2.v1.vertexbuffer.contains(R8G8B8A8_UNORM));
+    // A desktop host at level 2 gets level 2.
+    let desk = gl_host();
+    assert_ne!(build_level(CAPSET_VIRGL2, 2, &desk, 2), build_level(CAPSET_VIRGL2, 2, &desk, 1));
 }

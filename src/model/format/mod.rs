@@ -502,6 +502,12 @@ impl FormatSet {
             *w |= 1 << (id % 32);
         }
     }
+    /// Removes format `id`.
+    pub fn remove(&mut self, id: u32) {
+        if let Some(w) = self.0.get_mut((id / 32) as usize) {
+            *w &= !(1 << (id % 32));
+        }
+    }
     /// Whether format `id` is in the set.
     pub fn contains(&self, id: u32) -> bool {
         self.0.get((id / 32) as usize).is_some_and(|w| w & (1 << (id % 32)) != 0)

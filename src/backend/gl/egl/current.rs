@@ -4,7 +4,6 @@
 
 use super::{Kind, Platform};
 use crate::error::{Error, Result};
-use khronos_egl as egl;
 
 /// A number for the calling thread, unique for the life of the process (unlike `ThreadId`
 /// it costs no reference count, and unlike a TLS address it is never reused), never 0.
@@ -48,7 +47,7 @@ impl Platform {
                 }
                 Ok(())
             }
-            Kind::Own { display, config, attribs, contexts, .. } => {
+            Kind::Own { display, config, attribs, api, contexts, .. } => {
                 let Some(egl) = self.egl.as_ref() else {
                     return Err(Error::inval("EGL not loaded"));
                 };
@@ -71,8 +70,8 @@ impl Platform {
                     return Ok(());
                 }
                 // The bound client API is per thread (OpenGL ES by default).
-                egl.bind_api(egl::OPENGL_API)
-                    .map_err(|e| Error::inval(format!("eglBindAPI(OpenGL): {e}")))?;
+                egl.bind_api(api.egl_api())
+                    .map_err(|e| Error::inval(format!("eglBindAPI({}): {e}", api.name())))?;
                 let ctx = Self::create_ctx(egl, *display, *config, Some(main), attribs)?;
                 if let Err(e) = egl.make_current(*display, None, None, Some(ctx)) {
                     let _ = egl.destroy_context(*display, ctx);

@@ -17,7 +17,9 @@
 //! Each display is only taken once eglInitialize, context creation, eglMakeCurrent and a
 //! `GL_RENDERER` query succeed on it; displays passed over are terminated when we were the
 //! ones who initialised them. `VIRGL_SHIM_EGL_DEVICE=software` moves 6 to the front.
-//! Platforms 4–7 make our own desktop GL core-profile context.
+//! Platforms 4–7 make our own desktop GL core-profile context, or with [`Api::Gles`]
+//! (`VIRGL_RENDERER_USE_GLES`) an OpenGL ES 3.x context (3.2, else 3.1, else 3.0); the
+//! VMM's contexts (1, 2) are asked for at the same versions.
 //!
 //! Our own contexts are made current on whichever thread calls (a thread that finds the
 //! main context current on another thread gets a context sharing its objects); the VMM's
@@ -48,6 +50,44 @@ pub(crate) type Egl = egl::DynamicInstance<egl::EGL1_4>;
 
 /// Desktop GL versions asked for, best first (drivers return the newest compatible one).
 const GL_VERSIONS: [(i32, i32); 4] = [(4, 5), (4, 3), (4, 0), (3, 3)];
+/// OpenGL ES versions asked for with [`Api::Gles`], best first.
+const GLES_VERSIONS: [(i32, i32); 3] = [(3, 2), (3, 1), (3, 0)];
+
+/// Which client API our context speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Api {
+    /// Desktop OpenGL, core profile (3.3 or newer).
+    #[default]
+    Gl,
+    /// OpenGL ES 3.x (`VIRGL_RENDERER_USE_GLES`).
+    Gles,
+}
+
+impl Api {
+    /// The context versions asked for, best first.
+    pub(crate) fn versions(self) -> &'static [(i32, i32)] {
+        match self {
+            Api::Gl => &GL_VERSIONS,
+            Api::Gles => &GLES_VERSIONS,
+        }
+    }
+
+    /// The EGL client API (`eglBindAPI`).
+    pub(crate) fn egl_api(self) -> egl::Enum {
+        match self {
+            Api::Gl => egl::OPENGL_API,
+            Api::Gles => egl::OPENGL_ES_API,
+        }
+    }
+
+    /// For logs and errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Gl => "OpenGL",
+            Api::Gles => "OpenGL ES",
+        }
+    }
+}
 
 enum Kind {
     /// Our own EGL context(s) on `display`; `contexts[0]` is the main one, the others share
@@ -56,6 +96,8 @@ enum Kind {
         display: egl::Display,
         config: Option<egl::Config>,
         attribs: Vec<egl::Int>,
+        /// The client API of `attribs` (bound per thread before a shared context is made).
+        api: Api,
         contexts: Vec<(Option<ThreadId>, egl::Context)>,
         /// The GBM device of a GBM-platform display: the display is terminated before it
         /// is destroyed.
@@ -86,9 +128,11 @@ fn cstr_has(list: &str, ext: &str) -> bool {
 impl Platform {
     /// Picks a platform and makes its context current on the calling thread. `use_egl`
     /// passes over the VMM's contexts unless it gave its EGL display; `drm_fd` is the VMM's
-    /// DRM fd ([`VmmGl::take_drm_fd`]), tried instead of the render nodes for GBM.
+    /// DRM fd ([`VmmGl::take_drm_fd`]), tried instead of the render nodes for GBM; `api`
+    /// the client API of the contexts made or asked for.
     pub fn new(
         use_egl: bool,
+        api: Api,
         vmm: Option<Box<dyn VmmGl>>,
         drm_fd: Option<&std::os::fd::OwnedFd>,
     ) -> Result<Self> {
@@ -101,7 +145,7 @@ impl Platform {
             }
         };
         if let Some(vmm) = vmm {
-            match Self::vmm_platform(use_egl, &*vmm) {
+            match Self::vmm_platform(use_egl, api, &*vmm) {
                 Ok(Some((name, ctx))) => {
                     let p = Platform {
                         name,
@@ -120,8 +164,8 @@ impl Platform {
         let Some(egl) = egl else {
             return Err(Error::notsup("no libEGL.so.1 and no VMM GL context callbacks"));
         };
-        let (name, display, config, attribs, ctx, gbm) = Self::own_platform(&egl, drm_fd)?;
-        let kind = Kind::Own { display, config, attribs, contexts: vec![(None, ctx)], gbm };
+        let (name, display, config, attribs, ctx, gbm) = Self::own_platform(&egl, drm_fd, api)?;
+        let kind = Kind::Own { display, config, attribs, api, contexts: vec![(None, ctx)], gbm };
         let mut p = Platform { name, egl: Some(egl), kind, gl_lib: None, known_current: 0 };
         p.make_current()?;
         p.resolve_host_epoxy();

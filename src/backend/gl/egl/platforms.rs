@@ -3,7 +3,7 @@
 //! [`super::probe`] and ranked by its driver.
 
 use super::probe::{Candidate, Chosen, Rank};
-use super::{cstr_has, Egl, Platform};
+use super::{cstr_has, Api, Egl, Platform};
 use crate::error::{Error, Result};
 use khronos_egl as egl;
 use std::ffi::{c_void, CStr};
@@ -51,7 +51,11 @@ impl Platform {
     /// DRM node and imports any dma-buf it can mmap.
     ///
     /// `VIRGL_SHIM_EGL_DEVICE=software` tries Mesa's software device first.
-    pub(super) fn own_platform(egl: &Egl, drm_fd: Option<&std::os::fd::OwnedFd>) -> Result<Chosen> {
+    pub(super) fn own_platform(
+        egl: &Egl,
+        drm_fd: Option<&std::os::fd::OwnedFd>,
+        api: Api,
+    ) -> Result<Chosen> {
         let client = egl
             .query_string(None, egl::EXTENSIONS)
             .map(|s| s.to_string_lossy().into_owned())
@@ -134,7 +138,7 @@ impl Platform {
             };
             // SAFETY: a display handle EGL just returned.
             let display = unsafe { egl::Display::from_ptr(raw) };
-            let cand = match Self::probe(egl, name, display, dev.is_some_and(|d| d.software)) {
+            let cand = match Self::probe(egl, name, display, dev.is_some_and(|d| d.software), api) {
                 Ok(mut c) => {
                     c.gbm = gbm;
                     c

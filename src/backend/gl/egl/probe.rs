@@ -1,7 +1,8 @@
-//! One display on trial: initialise it, create our desktop GL core context, make it
+//! One display on trial: initialise it, create our desktop GL core context (or OpenGL ES
+//! 3.x context with [`super::Api::Gles`]), make it
 //! current, ask for `GL_RENDERER` and classify the driver ([`Rank`]).
 
-use super::{cstr_has, Egl, Platform, GL_VERSIONS};
+use super::{cstr_has, Api, Egl, Platform};
 use crate::error::{Error, Result};
 use khronos_egl as egl;
 use std::ffi::{c_void, CStr};
@@ -80,10 +81,11 @@ impl Platform {
         name: &'static str,
         display: egl::Display,
         software_device: bool,
+        api: Api,
     ) -> Result<Candidate> {
         // A display someone else (the VMM) already initialised is shared: never terminate it.
         let owned = egl.query_string(Some(display), egl::VERSION).is_err();
-        let (config, attribs, ctx) = match Self::own_context(egl, display) {
+        let (config, attribs, ctx) = match Self::own_context(egl, display, api) {
             Ok(x) => x,
             Err(e) => {
                 if owned {
@@ -157,10 +159,12 @@ impl Platform {
         Ok(cand)
     }
 
-    /// Initialises `display` and creates a desktop GL core context (4.x, else 3.3).
+    /// Initialises `display` and creates a desktop GL core context (4.x, else 3.3), or
+    /// with [`Api::Gles`] an OpenGL ES 3.x context (3.2, else 3.1, else 3.0).
     fn own_context(
         egl: &Egl,
         display: egl::Display,
+        api: Api,
     ) -> Result<(Option<egl::Config>, Vec<egl::Int>, egl::Context)> {
         let (major, minor) =
             egl.initialize(display).map_err(|e| Error::notsup(format!("eglInitialize: {e}")))?;
@@ -175,32 +179,32 @@ impl Platform {
         if !has("EGL_KHR_surfaceless_context") {
             return Err(Error::notsup("EGL_KHR_surfaceless_context missing"));
         }
-        egl.bind_api(egl::OPENGL_API)
-            .map_err(|e| Error::notsup(format!("eglBindAPI(OpenGL): {e}")))?;
+        egl.bind_api(api.egl_api())
+            .map_err(|e| Error::notsup(format!("eglBindAPI({}): {e}", api.name())))?;
         let config = if has("EGL_KHR_no_config_context") || has("EGL_MESA_configless_context") {
             None
         } else {
-            let attrs = [egl::RENDERABLE_TYPE, egl::OPENGL_BIT, egl::NONE];
+            let bit = match api {
+                Api::Gl => egl::OPENGL_BIT,
+                Api::Gles => egl::OPENGL_ES3_BIT,
+            };
+            let attrs = [egl::RENDERABLE_TYPE, bit, egl::NONE];
             let c = egl
                 .choose_first_config(display, &attrs)
                 .map_err(|e| Error::notsup(format!("eglChooseConfig: {e}")))?
-                .ok_or_else(|| Error::notsup("no EGL config for desktop OpenGL"))?;
+                .ok_or_else(|| Error::notsup(format!("no EGL config for {}", api.name())))?;
             Some(c)
         };
         let mut last = String::new();
-        for (maj, min) in GL_VERSIONS {
-            let attribs = vec![
-                CONTEXT_MAJOR_VERSION,
-                maj,
-                CONTEXT_MINOR_VERSION,
-                min,
-                CONTEXT_OPENGL_PROFILE_MASK,
-                CONTEXT_OPENGL_CORE_PROFILE_BIT,
-                egl::NONE,
-            ];
+        for &(maj, min) in api.versions() {
+            let mut attribs = vec![CONTEXT_MAJOR_VERSION, maj, CONTEXT_MINOR_VERSION, min];
+            if api == Api::Gl {
+                attribs.extend([CONTEXT_OPENGL_PROFILE_MASK, CONTEXT_OPENGL_CORE_PROFILE_BIT]);
+            }
+            attribs.push(egl::NONE);
             match Self::create_ctx(egl, display, config, None, &attribs) {
                 Ok(ctx) => return Ok((config, attribs, ctx)),
-                Err(e) => last = format!("GL {maj}.{min} core: {}", e.msg),
+                Err(e) => last = format!("{} {maj}.{min}: {}", api.name(), e.msg),
             }
         }
         Err(Error::notsup(format!("eglCreateContext failed ({last})")))

@@ -5,7 +5,7 @@
 //! tests can implement it in plain Rust. A callback the VMM did not give (or that its
 //! callbacks version predates) answers "not given" (`None`, `false`).
 
-use super::{Platform, GL_VERSIONS};
+use super::{Api, Platform};
 use crate::error::{Error, Result};
 use std::os::fd::OwnedFd;
 
@@ -45,6 +45,7 @@ impl Platform {
     /// our own EGL context with `use_egl`).
     pub(super) fn vmm_platform(
         use_egl: bool,
+        api: Api,
         vmm: &dyn VmmGl,
     ) -> Result<Option<(&'static str, usize)>> {
         if !vmm.has_gl_contexts() {
@@ -57,7 +58,7 @@ impl Platform {
         if name == "vmm-gl-context" && use_egl {
             return Ok(None);
         }
-        for (major, minor) in GL_VERSIONS {
+        for &(major, minor) in api.versions() {
             let Some(ctx) = vmm.create_context(0, false, major, minor) else {
                 continue;
             };
@@ -69,10 +70,14 @@ impl Platform {
                     None => "VMM make_current callback vanished".to_string(),
                 }));
             }
-            log::debug!("VMM created a GL {major}.{minor} context");
+            log::debug!("VMM created a {} {major}.{minor} context", api.name());
             return Ok(Some((name, ctx)));
         }
-        Err(Error::notsup("VMM create_gl_context returned NULL for GL 4.x and 3.3"))
+        Err(Error::notsup(format!(
+            "VMM create_gl_context returned NULL for {} {:?}",
+            api.name(),
+            api.versions()
+        )))
     }
 }
 
@@ -91,14 +96,17 @@ mod tests {
         make_current_rc: i32,
         created: AtomicU32,
         destroyed: AtomicU32,
+        /// The (major, minor) versions asked for, in order.
+        asked: std::sync::Mutex<Vec<(i32, i32)>>,
     }
 
     impl VmmGl for Fake {
         fn has_gl_contexts(&self) -> bool {
             self.contexts
         }
-        fn create_context(&self, _: u32, shared: bool, major: i32, _: i32) -> Option<usize> {
+        fn create_context(&self, _: u32, shared: bool, major: i32, minor: i32) -> Option<usize> {
             assert!(!shared);
+            self.asked.lock().unwrap().push((major, minor));
             self.majors.contains(&major).then(|| {
                 self.created.fetch_add(1, Ordering::SeqCst);
                 0x1000 + major as usize
@@ -122,24 +130,36 @@ mod tests {
     #[test]
     fn vmm_contexts_only_when_offered_and_wanted() {
         let none = Fake::default();
-        assert!(Platform::vmm_platform(false, &none).unwrap().is_none());
+        assert!(Platform::vmm_platform(false, Api::Gl, &none).unwrap().is_none());
         // With use_egl the VMM's contexts are passed over, unless it gave its display.
         let ctx = Fake { contexts: true, majors: vec![3], ..Fake::default() };
-        assert!(Platform::vmm_platform(true, &ctx).unwrap().is_none());
+        assert!(Platform::vmm_platform(true, Api::Gl, &ctx).unwrap().is_none());
         assert_eq!(ctx.created.load(Ordering::SeqCst), 0);
-        let (name, c) = Platform::vmm_platform(false, &ctx).unwrap().unwrap();
+        let (name, c) = Platform::vmm_platform(false, Api::Gl, &ctx).unwrap().unwrap();
         assert_eq!((name, c), ("vmm-gl-context", 0x1003), "the newest version the VMM gives");
         let disp = Fake { contexts: true, display: true, majors: vec![4], ..Fake::default() };
-        let (name, c) = Platform::vmm_platform(true, &disp).unwrap().unwrap();
+        let (name, c) = Platform::vmm_platform(true, Api::Gl, &disp).unwrap().unwrap();
         assert_eq!((name, c), ("vmm-egl-display", 0x1004));
+    }
+
+    /// With USE_GLES the VMM is asked for OpenGL ES 3.2, then 3.1, then 3.0; without it
+    /// for desktop GL 4.5 … 3.3.
+    #[test]
+    fn vmm_contexts_are_asked_for_at_the_api_versions() {
+        let es = Fake { contexts: true, majors: vec![], ..Fake::default() };
+        assert!(Platform::vmm_platform(false, Api::Gles, &es).is_err());
+        assert_eq!(*es.asked.lock().unwrap(), [(3, 2), (3, 1), (3, 0)]);
+        let gl = Fake { contexts: true, majors: vec![], ..Fake::default() };
+        assert!(Platform::vmm_platform(false, Api::Gl, &gl).is_err());
+        assert_eq!(*gl.asked.lock().unwrap(), [(4, 5), (4, 3), (4, 0), (3, 3)]);
     }
 
     #[test]
     fn vmm_context_that_fails_is_destroyed() {
         let none = Fake { contexts: true, ..Fake::default() };
-        assert!(Platform::vmm_platform(false, &none).is_err(), "no version created");
+        assert!(Platform::vmm_platform(false, Api::Gl, &none).is_err(), "no version created");
         let bad = Fake { contexts: true, majors: vec![4], make_current_rc: -22, ..Fake::default() };
-        let e = Platform::vmm_platform(false, &bad).unwrap_err();
+        let e = Platform::vmm_platform(false, Api::Gl, &bad).unwrap_err();
         assert!(e.msg.contains("-22"), "{}", e.msg);
         assert_eq!(bad.destroyed.load(Ordering::SeqCst), 1);
     }

@@ -85,6 +85,9 @@ pub struct VariantKey {
     /// than the default, 1D/rectangle/buffer/multisample samplers, gl_PrimitiveID in the
     /// fragment stage.
     pub glsl_es: bool,
+    /// With `glsl_es`: the host has `GL_EXT_clip_cull_distance`, so the vertex stage may
+    /// write clip distances (user clip planes, CLIPDIST) after enabling the extension.
+    pub es_clip_distance: bool,
     /// Last vertex stage: the outputs transform feedback captures (empty: none); see
     /// [`ShaderInfo::xfb_varyings`](super::ShaderInfo::xfb_varyings).
     pub stream_output: super::StreamOutKey,

@@ -208,7 +208,11 @@ pub fn emit_with_info(
     let w = &mut head;
     if key.glsl_es {
         // Default precisions: highp everywhere (TGSI registers are 32-bit).
-        let _ = writeln!(w, "#version 300 es\nprecision highp float;\nprecision highp int;");
+        let _ = writeln!(w, "#version 300 es");
+        if key.es_clip_distance {
+            let _ = writeln!(w, "#extension GL_EXT_clip_cull_distance : require");
+        }
+        let _ = writeln!(w, "precision highp float;\nprecision highp int;");
     } else {
         let _ = writeln!(w, "#version 330 core");
     }
@@ -439,7 +443,7 @@ pub fn emit_with_info(
                 }
                 SemanticName::ClipVertex => clipvertex = Some(reg),
                 SemanticName::ClipDistance if sem.index < 2 => {
-                    if key.glsl_es {
+                    if key.glsl_es && !key.es_clip_distance {
                         return Err(EmitError::Unsupported("clip distances on GLSL ES"));
                     }
                     writes_clipdist = true;
@@ -508,7 +512,7 @@ pub fn emit_with_info(
             let _ = writeln!(w, "out float gl_ClipDistance[8];");
         }
         if key.clip_plane_enable != 0 && !writes_clipdist {
-            if key.glsl_es {
+            if key.glsl_es && !key.es_clip_distance {
                 return Err(EmitError::Unsupported("user clip planes on GLSL ES"));
             }
             let cv = clipvertex.or(position);
@@ -609,3 +613,29 @@ uint tgsi_umulhi1(uint a, uint b) { uint al = a & 0xffffu; uint ah = a >> 16u; u
 uvec4 tgsi_umulhi(uvec4 a, uvec4 b) { uvec4 r; for (int i = 0; i < 4; i++) r[i] = tgsi_umulhi1(a[i], b[i]); return r; }
 ivec4 tgsi_imulhi(ivec4 a, ivec4 b) { ivec4 r; for (int i = 0; i < 4; i++) { uint h = tgsi_umulhi1(uint(a[i]), uint(b[i])); if (a[i] < 0) h -= uint(b[i]); if (b[i] < 0) h -= uint(a[i]); r[i] = int(h); } return r; }
 ";
+
+#[cfg(test)]
+mod es_tests {
+    use super::*;
+
+    /// With `GL_EXT_clip_cull_distance` on the host, GLSL ES vertex shaders get user clip
+    /// planes (the extension enabled before the first declaration); without it they are
+    /// refused.
+    #[test]
+    fn es_clip_planes_need_the_extension() {
+        let vs = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\n  0: MOV OUT[0], IN[0]\n  1: END\n";
+        let p = crate::model::shader::parse(vs).unwrap();
+        let es = VariantKey { glsl_es: true, clip_plane_enable: 0b101, ..Default::default() };
+        assert!(matches!(emit_with_info(&p, &es), Err(EmitError::Unsupported(_))));
+        let key = VariantKey { es_clip_distance: true, ..es };
+        let (g, info) = emit_with_info(&p, &key).unwrap();
+        assert!(
+            g.starts_with(
+                "#version 300 es\n#extension GL_EXT_clip_cull_distance : require\nprecision"
+            ),
+            "{g}"
+        );
+        assert!(g.contains("gl_ClipDistance[2] = dot(o0, vs_clip_planes[2]);"), "{g}");
+        assert_eq!((info.clip_distances, info.uses_clip_planes), (0b101, true));
+    }
+}
