@@ -13,7 +13,7 @@
 //! | `VIRGL_SHIM_MAX_RESOURCES` | 2²⁰ | live resources of every kind (`ENOMEM`) |
 //! | `VIRGL_SHIM_MAX_HOST_MEMORY` | 4 GiB | host storage of classic resources (`ENOMEM`) |
 //! | `VIRGL_SHIM_MAX_IOVS` | 2²⁰ | iovecs in one list (`EINVAL`) |
-//! | `VIRGL_SHIM_3D_LEVEL` | `1` | `2`: serve the level-2 capsets (GL 3.x guests; **experimental, incomplete**: issue #14) |
+//! | `VIRGL_SHIM_3D_LEVEL` | `2` | capset level: `2` GL 3.3 / GLES 3.0 guests, `1` GL 2.1 / GLES 2.0 guests (issues #13, #14) |
 //! | `VIRGL_SHIM_MAX_CMD_SIZE` | 16 MiB | bytes in one `submit_cmd` buffer (`EINVAL`) |
 //!
 //! Sizes take `K`/`M`/`G` suffixes (binary units). A value that does not parse is logged
@@ -230,7 +230,7 @@ pub struct Config {
     pub gbm: bool,
     pub udmabuf_dev: String,
     pub coherent_limit: u64,
-    /// `VIRGL_SHIM_3D_LEVEL`: capset content level (1 by default; 2 experimental).
+    /// `VIRGL_SHIM_3D_LEVEL`: capset content level (2 by default; 1 on request).
     pub caps_level: u8,
     pub limits: Limits,
 }
@@ -244,7 +244,7 @@ impl Default for Config {
             gbm: true,
             udmabuf_dev: "/dev/udmabuf".into(),
             coherent_limit: DEFAULT_COHERENT_LIMIT,
-            caps_level: 1,
+            caps_level: 2,
             limits: Limits::default(),
         }
     }
@@ -280,11 +280,11 @@ impl Config {
             udmabuf_dev: var("VIRGL_SHIM_UDMABUF_DEV").unwrap_or_else(|| "/dev/udmabuf".into()),
             coherent_limit: env_size("VIRGL_SHIM_COHERENT_LIMIT", DEFAULT_COHERENT_LIMIT, u64::MAX),
             caps_level: match var("VIRGL_SHIM_3D_LEVEL").as_deref() {
-                None | Some("") | Some("1") => 1,
-                Some("2") => 2,
+                Some("1") => 1,
+                None | Some("") | Some("2") => 2,
                 Some(other) => {
-                    log::warn!("VIRGL_SHIM_3D_LEVEL={other} is not 1 or 2; serving level 1");
-                    1
+                    log::warn!("VIRGL_SHIM_3D_LEVEL={other} is not 1 or 2; serving level 2");
+                    2
                 }
             },
             limits: Limits::from_env(),

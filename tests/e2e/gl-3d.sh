@@ -10,8 +10,8 @@
 #             window surface's default framebuffer (each quadrant where GL puts it)
 #   gl33      tests/progs/gl33_core --gbm RENDER_NODE: a desktop OpenGL 3.3 core context
 #             (GL_VERSION >= 3.3 checked) draws with GLSL 3.30 core shaders, pixels read
-#             back; SKIP when no 3.3 core context can be made and the library under test
-#             serves level 1 (GL 2.1), FAIL when VIRGL_SHIM_3D_LEVEL=2 is set
+#             back; SKIP when no 3.3 core context can be made and VIRGL_SHIM_3D_LEVEL=1
+#             asks virgl-shim for level 1 (GL 2.1), FAIL otherwise
 #   kmscube   kmscube -D CARD_NODE -c 30 -v 640x480 (KMS scanout + page flips on the
 #             virtio-gpu; exit status 0, renderer line)
 #   glmark2   glmark2-es2-drm -b build --validate (the "build" scene's pixel validation)
@@ -87,7 +87,7 @@ in_guest() {
     esac
   fi
 
-  # gl33: a desktop GL 3.3 core context (level 2 of virgl-shim, upstream, llvmpipe).
+  # gl33: a desktop GL 3.3 core context (virgl-shim's default level 2, upstream, llvmpipe).
   t0=$(date +%s)
   core="$(dirname "$bin")/gl33_core"
   if [ -z "$render" ]; then result gl33 FAIL "no virtio-gpu render node"
@@ -96,10 +96,10 @@ in_guest() {
     show "$tmp/core"
     case $rc in
       0) result gl33 PASS "$(sed -n 's/^GL_VERSION: //p' "$tmp/core"), right pixels" ;;
-      77) if [ "${VIRGL_SHIM_3D_LEVEL:-1}" = 2 ]; then
-            result gl33 FAIL "no GL 3.3 core context with VIRGL_SHIM_3D_LEVEL=2: $(sed -n 's/^SKIP: //p' "$tmp/core")"
+      77) if [ "${VIRGL_SHIM_3D_LEVEL:-2}" = 1 ]; then
+            result gl33 SKIP "no GL 3.3 core context (VIRGL_SHIM_3D_LEVEL=1 offers GL 2.1): $(sed -n 's/^SKIP: //p' "$tmp/core")"
           else
-            result gl33 SKIP "no GL 3.3 core context (level 1 offers GL 2.1): $(sed -n 's/^SKIP: //p' "$tmp/core")"
+            result gl33 FAIL "no GL 3.3 core context: $(sed -n 's/^SKIP: //p' "$tmp/core")"
           fi ;;
       1) result gl33 FAIL "$(grep -E '^(FAIL|GL_VERSION):' "$tmp/core" | paste -sd ';' -)" ;;
       *) result gl33 FAIL "$(status_text "$rc")" ;;

@@ -1,7 +1,7 @@
-//! The level-2 contents (work in progress, issue #14): what a host that executes GL 3.3 core /
-//! GLES 3.0 guests' draws will claim. Served only when `VIRGL_SHIM_3D_LEVEL=2` asks for it
-//! (see `config`): until every feature listed here executes, the default stays level 1, so
-//! that a guest is never offered what the executor does not run.
+//! The level-2 contents (issue #14): what a host that executes GL 3.3 core / GLES 3.0
+//! guests' draws claims. The default (see `config`; `VIRGL_SHIM_3D_LEVEL=1` asks for level
+//! 1 instead). Every feature listed here executes: a guest is never offered what the
+//! executor does not run.
 
 use super::{level1, CapsV1, CapsV2, FormatMask, Limits};
 use crate::model::format::{FormatInfo, Kind};
@@ -59,7 +59,7 @@ pub const CAP_FBO_MIXED_COLOR_FORMATS: u32 = 1 << 18;
 pub const PRIM_MASK: u32 = level1::PRIM_MASK | (0xf << 10);
 
 /// Renderer name of the level-2 contents.
-pub const RENDERER_NAME: &str = "virgl-shim level 2 (GL 3.3 / GLES 3.0, in progress)";
+pub const RENDERER_NAME: &str = "virgl-shim level 2 (GL 3.3 / GLES 3.0)";
 
 /// Stream-output buffers (GL 3.0 needs 4 interleaved/separate).
 pub const MAX_STREAMOUT_BUFFERS: u32 = 4;

@@ -588,7 +588,7 @@ pub fn offers_lower_left_origin(level: u8) -> bool {
     level >= 2 && level2::bset::SET & level2::bset::FRAGMENT_COORD_CONVENTIONS != 0
 }
 
-/// [`build`] at content `level` (1, or 2: the experimental [`level2`] contents).
+/// [`build`] at content `level` (1, or 2: the [`level2`] contents, the default).
 pub fn build_level(set: u32, version: u32, limits: &Limits, level: u8) -> Option<Vec<u8>> {
     let (max, _) = served_info(set);
     if max == 0 || version > max {
