@@ -9,7 +9,9 @@
 # drawoverhead measures the client's draw-call rate (thousands of draws per second, no
 # glFinish per draw): the server's cost shows where it holds the client back.
 # Prints every run's rows and a markdown table: each row's best of K for both libraries
-# and ours/upstream. --tests runs only those drawoverhead test numbers (-test N each).
+# and ours/upstream, rows matched by test name (the test numbers differ: upstream's
+# capsets add image rows) and numbered as upstream's. --tests runs only those
+# drawoverhead test numbers (-test N each; numbered as each library's own list).
 # Needs virgl-server and piglit; exits 77 (skip) without them.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,7 +21,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --tests) TESTS=$2; shift 2 ;;
     --level) LEVEL=$2; shift 2 ;;
-    *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,15p' "$0" >&2; exit 2 ;;
   esac
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "vtest-drawoverhead: --runs wants a number" >&2; exit 2; }
@@ -69,19 +71,31 @@ run() {
     "$TMP/$name.$i.out" >"$TMP/$name.$i.txt"
 }
 
+# table OURS UPSTREAM -> "number<TAB>name<TAB>ours<TAB>upstream" per test name, in upstream's
+# order (a row only one library ran shows "-" for the other)
+table() {
+  awk -F'\t' 'NR == FNR {o[$2] = $3; on[$2] = $1; next}
+    {u[$2] = $3; un[$2] = $1}
+    END {for (k in u) printf "%d\t%s\t%s\t%s\n", un[k], k, (k in o) ? o[k] : "-", u[k];
+         for (k in o) if (!(k in u)) printf "%d\t%s\t%s\t-\n", 1000 + on[k], k, o[k]}' "$1" "$2" |
+    sort -n -k1,1
+}
+
 echo "vtest-drawoverhead: $RUNS runs per library, ours at VIRGL_SHIM_3D_LEVEL=$LEVEL; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq "$RUNS"); do
   run ours "$OURS" "$i" VIRGL_SHIM_3D_LEVEL="$LEVEL"
   run upstream "$UPSTREAM" "$i"
-  echo "run $i (thousand draws/s, ours | upstream):"
-  join -t $'\t' -j1 <(sort -k1,1 "$TMP/ours.$i.txt") <(sort -k1,1 "$TMP/upstream.$i.txt") |
-    sort -n | awk -F'\t' '{printf "  %3d %-62s %6d | %6d\n", $1, $2, $3, $5}'
+  echo "run $i (thousand draws/s; rows matched by name, numbered as upstream's: its GL 4.x"
+  echo "capsets add the image rows, which ours at level 2 lacks):"
+  table "$TMP/ours.$i.txt" "$TMP/upstream.$i.txt" | awk -F'\t' '{printf "  %3s %-62s %6s | %6s\n", $1, $2, $3, $4}'
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| # | drawoverhead test | ours (best of $RUNS) | upstream (best of $RUNS) | ours/upstream |"
 echo "|---|---|---|---|---|"
-best() { cat "$TMP/$1".*.txt | awk -F'\t' '{if ($3 > b[$1]) b[$1] = $3; n[$1] = $2} END{for (k in b) printf "%d\t%s\t%d\n", k, n[k], b[k]}' | sort -k1,1; }
-join -t $'\t' -a1 -a2 -e 0 -o 0,1.2,2.2,1.3,2.3 <(best ours) <(best upstream) | sort -n |
-  awk -F'\t' '{nm = ($2 != "0") ? $2 : $3; gsub(/\|/, "\\|", nm); r = ($5 > 0) ? sprintf("%.2fx", $4 / $5) : "n/a";
-    printf "| %d | %s | %d | %d | %s |\n", $1, nm, $4, $5, r}'
+best() { awk -F'\t' '{if ($3 > b[$2]) b[$2] = $3; n[$2] = $1} END{for (k in b) printf "%d\t%s\t%d\n", n[k], k, b[k]}' "$@"; }
+best "$TMP"/ours.*.txt >"$TMP/ours.best"
+best "$TMP"/upstream.*.txt >"$TMP/upstream.best"
+table "$TMP/ours.best" "$TMP/upstream.best" | awk -F'\t' '{nm = $2; gsub(/\|/, "\\|", nm);
+  r = ($3 != "-" && $4 != "-" && $4 > 0) ? sprintf("%.2fx", $3 / $4) : "n/a";
+  printf "| %s | %s | %s | %s | %s |\n", $1, nm, $3, $4, r}'
