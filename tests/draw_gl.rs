@@ -235,9 +235,11 @@ fn indexed_draw_and_fetch_bounds() {
     buffer(3, &idx, BIND_INDEX_BUFFER);
     let mut c = Cmds::default();
     pipeline(&mut c);
-    c.push(SET_INDEX_BUFFER, 0, &[3, 2, 0]);
     clear_blue(&mut c);
-    draw(&mut c, 0, 3, true);
+    for _ in 0..2 {
+        c.push(SET_INDEX_BUFFER, 0, &[3, 2, 0]); // again before each draw, as Mesa does
+        draw(&mut c, 0, 3, true);
+    }
     assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
     assert_eq!(px(&level0(&rt), 16, 4, 2, 2), RED);
 

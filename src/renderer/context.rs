@@ -7,7 +7,8 @@ use crate::model::resource::ResourceDesc;
 pub use crate::renderer::objects::Surface;
 use crate::renderer::objects::{Object, ObjectTable, MAX_OBJECTS};
 use crate::renderer::state::{Bound, DrawCache, ProgramMemo};
-use std::collections::{HashMap, HashSet};
+use crate::renderer::{IdMap, IdSet};
+use std::collections::HashMap;
 
 /// Upstream's `VIRGL_ERROR_CTX_UNSUPPORTED_FUNCTION` (14): recorded for a command the
 /// context does not execute (draws, shaders, state objects; unsupported format pairs).
@@ -40,7 +41,7 @@ pub struct Framebuffer {
 /// here is a live resource: an unref removes it from every context.
 #[derive(Debug, Default)]
 pub struct AttachedSet {
-    set: HashSet<u32>,
+    set: IdSet,
     removals: u64,
 }
 
@@ -116,7 +117,7 @@ pub struct Context {
     /// Objects over all sub-contexts (bounded by [`MAX_OBJECTS`]).
     pub object_count: usize,
     /// Sub-contexts by id; 0 always exists.
-    pub subs: HashMap<u32, SubContext>,
+    pub subs: IdMap<SubContext>,
     /// The sub-context commands act on.
     pub current_sub: u32,
     /// Validated PIPE_RESOURCE_CREATE descriptions by blob id, waiting for
@@ -127,7 +128,7 @@ pub struct Context {
 impl Context {
     /// A context with sub-context 0 current.
     pub fn new(id: u32, capset: u32, name: String) -> Self {
-        let mut subs = HashMap::new();
+        let mut subs = IdMap::default();
         subs.insert(0, SubContext::default());
         Context {
             id,

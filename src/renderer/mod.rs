@@ -24,6 +24,14 @@ use context::Context;
 pub use fence::{retire_fences, VmmFences};
 use fence::{FenceQueue, FenceThread, Retired};
 use std::collections::HashMap;
+
+/// A map keyed by a guest-chosen id (resource handle, context or sub-context id), looked up
+/// on every command: foldhash with a random seed per map (far fewer instructions than
+/// std's SipHash for a `u32`, and still seeded, so a guest cannot pick colliding ids
+/// ahead of time).
+pub type IdMap<V> = HashMap<u32, V, foldhash::fast::RandomState>;
+/// The set counterpart of [`IdMap`].
+pub type IdSet = std::collections::HashSet<u32, foldhash::fast::RandomState>;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What `get_info` reports of a resource (`ffi/` writes the C struct).
@@ -105,8 +113,8 @@ pub struct Renderer {
     /// The VMM's fence callbacks.
     pub vmm: Arc<dyn VmmFences>,
     pub backend: Box<dyn Backend>,
-    pub resources: HashMap<u32, Resource>,
-    pub contexts: HashMap<u32, Context>,
+    pub resources: IdMap<Resource>,
+    pub contexts: IdMap<Context>,
     /// Signalled fences not reported yet (all work before them is already done).
     pub fences: FenceQueue,
     /// `THREAD_SYNC`: readable while fences wait for `virgl_renderer_poll`.
@@ -250,8 +258,8 @@ impl Renderer {
             key,
             vmm,
             backend,
-            resources: HashMap::new(),
-            contexts: HashMap::new(),
+            resources: IdMap::default(),
+            contexts: IdMap::default(),
             fences: FenceQueue::default(),
             poll_fd,
             fence_thread,

@@ -152,6 +152,9 @@ pub struct DrawObjects {
     extras_stamp: u64,
     /// The last stamp [`GlBackend::new_draw_stamp`] handed out.
     last_stamp: u64,
+    /// Where an indexed draw reads its indices back (kept between draws so that the
+    /// common small draw allocates nothing; dropped after a read of over 1 MiB).
+    index_bytes: Vec<u8>,
     /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
     pub(super) buffers: super::buffer_bindings::BufferBindings,
     /// Transform-feedback objects (see [`super::streamout`]).
@@ -423,18 +426,31 @@ impl GlBackend {
                 ix.buffer_size
             )));
         }
-        let mut bytes = vec![0u8; len as usize];
-        // SAFETY: context current; `buf` is a live buffer of at least `end` bytes (checked
-        // against the resource's size) and `bytes` holds `len` bytes.
-        unsafe {
-            let t = glow::COPY_READ_BUFFER;
-            self.gl.bind_buffer(t, buf(ix.buffer));
-            let off = gi(first, "index offset")? as isize;
-            self.read_bound_buffer(t, off, bytes.as_mut_ptr(), bytes.len())?;
+        // `len` is at most the buffer's size (checked above).
+        let mut bytes = std::mem::take(&mut self.draw.index_bytes);
+        bytes.clear();
+        bytes.resize(len as usize, 0);
+        let offset = gi(first, "index offset");
+        let range = offset.and_then(|offset| {
+            // SAFETY: context current; `buf` is a live buffer of at least `end` bytes
+            // (checked against the resource's size) and `bytes` holds `len` bytes.
+            unsafe {
+                self.gl.bind_buffer(glow::COPY_READ_BUFFER, buf(ix.buffer));
+                self.read_bound_buffer(
+                    glow::COPY_READ_BUFFER,
+                    offset as isize,
+                    bytes.as_mut_ptr(),
+                    bytes.len(),
+                )?;
+            }
+            self.check("index readback")?;
+            let restart = info.primitive_restart.then_some(info.restart_index);
+            Ok(index_range(&bytes, ix.index_size, restart))
+        });
+        if bytes.capacity() <= 1 << 20 {
+            self.draw.index_bytes = bytes;
         }
-        self.check("index readback")?;
-        let restart = info.primitive_restart.then_some(info.restart_index);
-        let Some((lo, hi)) = index_range(&bytes, ix.index_size, restart) else {
+        let Some((lo, hi)) = range? else {
             return Ok(None);
         };
         let bias = i64::from(info.index_bias);

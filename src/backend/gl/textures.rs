@@ -94,7 +94,19 @@ impl GlBackend {
                     } else {
                         v.swizzle.map(|s| s as i32)
                     };
-                    gl.tex_parameter_i32_slice(v.target, glow::TEXTURE_SWIZZLE_RGBA, &sw);
+                    // Setting the swizzle makes Mesa rebuild the texture's sampler views
+                    // at the next draw even when it is unchanged (~1.5k instructions a
+                    // texture per draw under llvmpipe); reading it first costs little.
+                    let now = [
+                        glow::TEXTURE_SWIZZLE_R,
+                        glow::TEXTURE_SWIZZLE_G,
+                        glow::TEXTURE_SWIZZLE_B,
+                        glow::TEXTURE_SWIZZLE_A,
+                    ]
+                    .map(|p| gl.get_tex_parameter_i32(v.target, p));
+                    if now != sw {
+                        gl.tex_parameter_i32_slice(v.target, glow::TEXTURE_SWIZZLE_RGBA, &sw);
+                    }
                     if !matches!(
                         v.target,
                         glow::TEXTURE_2D_MULTISAMPLE | glow::TEXTURE_2D_MULTISAMPLE_ARRAY

@@ -151,7 +151,7 @@ fn same_size_unmirrored(b: &Blit) -> bool {
 /// ([`crate::backend::gl::GlBackend::blit_upsampling`]). `None`: one glBlitFramebuffer, or
 /// not an upsample.
 pub(super) fn upsample_through(
-    resources: &std::collections::HashMap<u32, crate::renderer::Resource>,
+    resources: &crate::renderer::IdMap<crate::renderer::Resource>,
     b: &Blit,
 ) -> Option<(u32, (u32, u32))> {
     let (sd, dd) = (resources.get(&b.src.res_handle)?.desc, resources.get(&b.dst.res_handle)?.desc);

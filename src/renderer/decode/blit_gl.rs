@@ -12,8 +12,7 @@ use crate::model::format::{self, FormatInfo, Kind};
 use crate::model::resource::Target;
 use crate::renderer::context::ERROR_CTX_ILLEGAL_CMD_BUFFER;
 use crate::renderer::objects::Surface;
-use crate::renderer::{Renderer, Resource};
-use std::collections::HashMap;
+use crate::renderer::{IdMap, Renderer, Resource};
 
 /// BLIT on GL (glBlitFramebuffer: scaling with nearest or linear filtering, mirroring,
 /// scissor, conversion between fixed-point and float colour storage) when both sides are
@@ -375,7 +374,7 @@ fn blit_gl_across_layers(
 /// the source's GL internal format and level size, for a temporary resolve texture. The
 /// source level is valid (its attachment was made).
 fn resolve_through(
-    resources: &HashMap<u32, Resource>,
+    resources: &IdMap<Resource>,
     b: &crate::model::protocol::Blit,
     moved: bool,
 ) -> Option<(u32, (u32, u32))> {

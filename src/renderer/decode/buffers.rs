@@ -19,8 +19,7 @@ use crate::model::resource::Target;
 use crate::model::shader::TexTarget;
 use crate::renderer::context::ERROR_CTX_ILLEGAL_RESOURCE;
 use crate::renderer::state::{set_slots, stage_index, Bound, UniformBuffer};
-use crate::renderer::{Renderer, Resource};
-use std::collections::HashMap;
+use crate::renderer::{IdMap, Renderer, Resource};
 
 /// SET_UNIFORM_BUFFER (`index` < 32, checked by the decoder). Handle 0 unbinds.
 pub(super) fn set_uniform_buffer(
@@ -50,7 +49,7 @@ pub(super) fn set_uniform_buffer(
 /// The GL buffer of an attached buffer resource.
 fn buffer(
     gl: &mut GlBackend,
-    resources: &mut HashMap<u32, Resource>,
+    resources: &mut IdMap<Resource>,
     res: u32,
     offset: u64,
     length: u64,
@@ -75,7 +74,7 @@ pub(super) fn reads_buffers(gl: &GlBackend, program: ProgramId) -> Result<bool, 
 /// Binds the uniform blocks and buffer textures `program` reads from what `bound` holds.
 pub(super) fn bind_for_draw(
     gl: &mut GlBackend,
-    resources: &mut HashMap<u32, Resource>,
+    resources: &mut IdMap<Resource>,
     bound: &Bound,
     program: ProgramId,
 ) -> CmdResult {

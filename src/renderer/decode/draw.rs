@@ -29,8 +29,7 @@ use crate::renderer::objects::Surface;
 use crate::renderer::state::{
     Bound, DrawCache, ProgramInputs, ProgramMemo, ProgramMemoKey, ShaderObj, MAX_MEMO,
 };
-use crate::renderer::{Renderer, Resource};
-use std::collections::HashMap;
+use crate::renderer::{IdMap, Renderer, Resource};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
@@ -55,7 +54,7 @@ pub(super) fn gl_fail(e: Error) -> Fail {
 /// The GL name and target of an attached resource with GL storage.
 pub(super) fn gl_resource(
     gl: &mut GlBackend,
-    resources: &mut HashMap<u32, Resource>,
+    resources: &mut IdMap<Resource>,
     handle: u32,
 ) -> Result<(u32, u32, crate::model::resource::ResourceDesc), Fail> {
     let res = resources
@@ -86,7 +85,7 @@ pub(super) fn out_kind(format: u32) -> OutKind {
 /// ones), with its layer range.
 pub(super) fn attachment(
     gl: &mut GlBackend,
-    resources: &mut HashMap<u32, Resource>,
+    resources: &mut IdMap<Resource>,
     s: &Surface,
 ) -> Result<(Attachment, gl_state::SurfaceLayers), Fail> {
     let (name, target, desc) = gl_resource(gl, resources, s.res)?;
@@ -130,7 +129,7 @@ pub(super) fn attachment(
 /// [`gl_state::SurfaceLayers`]).
 fn attachments(
     gl: &mut GlBackend,
-    resources: &mut HashMap<u32, Resource>,
+    resources: &mut IdMap<Resource>,
     fb: &Framebuffer,
 ) -> Result<(Vec<Option<Attachment>>, Option<Attachment>), Fail> {
     let mut all = Vec::with_capacity(fb.cbufs.len() + 1);
@@ -169,7 +168,7 @@ fn attachments(
 /// ILLEGAL_RESOURCE unless `handle` is a live resource attached to the context (`set`:
 /// its attached set; what `decode::attached` checks, on borrowed parts of the renderer).
 fn check_attached(
-    resources: &HashMap<u32, Resource>,
+    resources: &IdMap<Resource>,
     set: &AttachedSet,
     ctx_id: u32,
     handle: u32,
@@ -184,7 +183,7 @@ fn check_attached(
 }
 
 fn check_fb_attached(
-    resources: &HashMap<u32, Resource>,
+    resources: &IdMap<Resource>,
     set: &AttachedSet,
     ctx_id: u32,
     fb: &Framebuffer,
@@ -199,7 +198,7 @@ fn check_fb_attached(
 /// binding outlives a detach or an unref, and the guest kernel hands the handle out again,
 /// possibly as another process's resource (upstream holds a reference instead).
 fn check_bound_attached(
-    resources: &HashMap<u32, Resource>,
+    resources: &IdMap<Resource>,
     set: &AttachedSet,
     ctx_id: u32,
     bound: &Bound,
@@ -353,7 +352,7 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
 /// skipped under a failing render condition), every other check before it passed.
 fn draw_in(
     gl: &mut GlBackend,
-    resources: &mut HashMap<u32, Resource>,
+    resources: &mut IdMap<Resource>,
     c: &mut Context,
     lower_left_origin: bool,
     ctx_id: u32,
@@ -383,7 +382,7 @@ fn draw_in(
 
 /// The parts of the renderer a draw uses besides the backend and the sub-context's state.
 struct DrawParts<'a> {
-    resources: &'a mut HashMap<u32, Resource>,
+    resources: &'a mut IdMap<Resource>,
     /// The drawing context's attached resources, and its error code.
     attached: &'a AttachedSet,
     error: &'a mut u32,
@@ -519,7 +518,7 @@ fn draw_bound(
 /// elements and buffers.
 fn vertex_inputs(
     gl: &mut GlBackend,
-    resources: &mut HashMap<u32, Resource>,
+    resources: &mut IdMap<Resource>,
     bound: &Bound,
     reads: u32,
 ) -> Result<Vec<VertexInput>, Fail> {
@@ -562,7 +561,7 @@ fn vertex_inputs(
 /// `buffers::bind_for_draw`).
 fn texture_inputs(
     gl: &mut GlBackend,
-    resources: &mut HashMap<u32, Resource>,
+    resources: &mut IdMap<Resource>,
     bound: &Bound,
     program: ProgramId,
 ) -> Result<Vec<TextureInput>, Fail> {

@@ -247,7 +247,12 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             if ib.res_handle != 0 {
                 attached(r, ctx_id, ib.res_handle)?;
             }
-            r.context(ctx_id)?.sub().bound.index_buffer = *ib;
+            // Mesa's virgl driver sends the index buffer before every indexed draw: the
+            // same binding again changes nothing the draw cache derived.
+            let c = r.context(ctx_id)?;
+            if c.sub_unchanged().bound.index_buffer != *ib {
+                c.sub().bound.index_buffer = *ib;
+            }
             Ok(())
         }
         C::SetConstantBuffer { shader_type, data, .. } => {

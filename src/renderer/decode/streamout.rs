@@ -26,8 +26,7 @@ use crate::renderer::context::{
 };
 use crate::renderer::objects::{Object, ObjectKind};
 use crate::renderer::state::{Bound, ShaderObj, SoSet, SoTargetObj};
-use crate::renderer::{Renderer, Resource};
-use std::collections::HashMap;
+use crate::renderer::{IdMap, Renderer, Resource};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -191,7 +190,7 @@ pub(super) struct Capture {
 /// (`gs`: a geometry shader): `None` without bound targets or captured outputs.
 pub(super) fn capture(
     gl: &mut GlBackend,
-    resources: &mut HashMap<u32, Resource>,
+    resources: &mut IdMap<Resource>,
     bound: &Bound,
     last: &ShaderObj,
     gs: bool,
