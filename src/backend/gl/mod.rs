@@ -49,6 +49,7 @@ pub mod framebuffer;
 mod gbm;
 mod gbm_texture;
 pub mod gles;
+mod index_range;
 mod layer_blend_blit;
 mod limits;
 mod msaa_blit;
