@@ -22,6 +22,7 @@ const CLEAR_SURFACE: u32 = 62;
 const OBJ_QUERY: u32 = 9;
 /// `PIPE_CLEAR_*`.
 const DEPTH: u32 = 1;
+const STENCIL: u32 = 2;
 const COLOR0: u32 = 4;
 
 const RED: [u8; 4] = [255, 0, 0, 255];
@@ -145,10 +146,37 @@ fn clears_a_rectangle_of_a_depth_surface() {
         for x in 0..16 {
             let v = u16::from_le_bytes(px(&data, 16, 2, x, y).try_into().unwrap());
             if (4..12).contains(&x) && y < 2 {
-                assert!((32767..=32768).contains(&v), "({x}, {y}) = {v}");
+                assert_eq!(v, 0x8000, "({x}, {y})");
             } else {
                 assert_eq!(v, 0, "({x}, {y})");
             }
+        }
+    }
+}
+
+/// Depth and stencil of a combined surface (stencil from word 3), then stencil alone in a
+/// smaller rectangle: the depth there is kept.
+#[test]
+fn clears_depth_and_stencil_of_a_combined_surface() {
+    let _s = start();
+    let zs = tex_bind(2, S8Z24, 16, 16, BIND_DEPTH_STENCIL | BIND_SAMPLER_VIEW);
+    let d = 0.5f64.to_bits();
+    let mut c = Cmds::default();
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[11, 2, S8Z24, 0, 0]);
+    let color = [d as u32, (d >> 32) as u32, 0, 0x5a];
+    clear_surface(&mut c, false, DEPTH | STENCIL, 11, color, [0, 0, 8, 16]);
+    clear_surface(&mut c, false, STENCIL, 11, [0, 0, 0, 0x11], [0, 0, 4, 4]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let data = level0(&zs);
+    for y in 0..16 {
+        for x in 0..16 {
+            // S8_UINT_Z24_UNORM: stencil in the low byte, depth above it.
+            let want = match (x, y) {
+                (0..4, 0..4) => 0x80_0000u32 << 8 | 0x11,
+                (0..8, _) => 0x80_0000u32 << 8 | 0x5a,
+                _ => 0,
+            };
+            assert_eq!(px(&data, 16, 4, x, y), want.to_le_bytes(), "({x}, {y})");
         }
     }
 }
@@ -251,4 +279,21 @@ fn set_type_refusals() {
     // Still untyped after the refusals: a good description types it.
     assert_eq!(set_type(6, RGBA8, 8, 8, &[(32, 0)]), 0, "context error {}", ctx_error(1));
     drop(mem);
+}
+
+/// The CPU backend claims no 3D (no guest sends CLEAR_SURFACE to it): refused honestly,
+/// UNSUPPORTED_FUNCTION without putting the context in error, the surface untouched.
+#[test]
+fn cpu_backend_refuses_clear_surface_honestly() {
+    let _s = Session::start("cpu").expect("cpu backend");
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    let t = tex(1, RGBA8, 16, 16);
+    let mut c = Cmds::default();
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[10, 1, RGBA8, 0, 0]);
+    clear_surface(&mut c, false, COLOR0, 10, red(), [0, 0, 16, 16]);
+    assert_eq!(c.submit(1), 0);
+    assert_eq!(ctx_error(1), UNSUPPORTED_FUNCTION);
+    assert!(!in_error(1));
+    assert_rect(&level0(&t), [0, 0, 0, 0], RED, ZERO);
 }
