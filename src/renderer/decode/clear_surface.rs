@@ -77,7 +77,7 @@ pub(super) fn clear_surface(r: &mut Renderer, ctx_id: u32, c: &ClearSurface) -> 
     let depth = f64::from_bits(u64::from(c.color[0]) | u64::from(c.color[1]) << 32);
     let call = ClearCall {
         cbufs: if wants_color { &cbufs } else { &[] },
-        zs: (wants_zs).then_some(a),
+        zs: wants_zs.then_some(a),
         buffers: u32::from(c.buffers),
         color: c.color,
         depth,
