@@ -115,10 +115,13 @@ run_stage() {
       exit $rc' ;;
     # piglit's quick list as vtest clients on Debian's virgl_test_server, on upstream's
     # library (harness floor) and on target/release (tests/vtest/expected/ours-quick.pass);
-    # then the same with our own virgl_test_server (target/release) for the "ours" run.
+    # then the same with our own virgl_test_server (target/release) for the "ours" run, in
+    # its default mode and in --multi-clients (two Mesa clients at once in one process).
     # Exits 77 (SKIPPED) without piglit or virgl-server.
     vtest) stage vtest bash -c 'bash tests/vtest/run.sh --check || exit $?
-      bash tests/vtest/run.sh --check --server ours --out target/vtest-check-server' ;;
+      bash tests/vtest/run.sh --check --server ours --out target/vtest-check-server || exit $?
+      VTEST_OURS_SERVER_ARGS=--multi-clients bash tests/vtest/run.sh --check --server ours \
+        --jobs 2 --out target/vtest-check-multi-clients' ;;
     fuzz) stage fuzz bash scripts/fuzz.sh 20 ;;
     bench) stage bench cargo bench --bench transfer -- --quick ;;
     demo) stage demo cargo run --release --example demo -- --quick --png target/demo.png ;;

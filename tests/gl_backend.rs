@@ -791,7 +791,7 @@ fn gl_limits_make_level1_capsets() {
     assert!(d.max_draw_buffers >= 8 && d.max_vertex_attribs >= 16, "GL 3.3 minimums: {d:?}");
     assert!(d.point_size_range[1] >= 1.0 && d.max_texture_lod_bias >= 2.0, "{d:?}");
     let c = level1::caps_v2(level1::caps_v1(2, &lim), &lim);
-    assert_eq!((c.v1.glsl_level, c.host_feature_check_version), (130, 15));
+    assert_eq!((c.v1.glsl_level, c.host_feature_check_version), (130, 23));
     assert!(c.v1.max_render_targets <= 8 && c.max_vertex_attribs <= 32);
     assert!(c.max_texture_samplers >= 1 && c.max_texture_samplers <= 16);
     assert_eq!(caps::build(caps::CAPSET_VIRGL2, 2, &lim), Some(c.to_bytes()));

@@ -158,6 +158,28 @@ impl Renderer {
         Ok(())
     }
 
+    /// PIPE_RESOURCE_SET_TYPE of a guest-only blob: the resource becomes the texture
+    /// `args` describes (host storage allocated and accounted as for a classic resource)
+    /// and keeps the blob's iovecs as its backing, so transfers move data between the two.
+    /// `Ok(false)`: the resource has a type already and is left as it is (upstream answers
+    /// such a call with success too).
+    pub fn type_guest_blob(&mut self, args: &CreateArgs) -> Result<bool> {
+        if !matches!(self.resource(args.handle)?.storage, Storage::GuestOnly) {
+            return Ok(false);
+        }
+        let desc = ResourceDesc::validate(args, &self.backend.limits())?;
+        self.backend.check_supported(&desc)?;
+        let (_, bytes) = crate::model::transfer::linear_levels(&desc)?;
+        crate::config::limits().check_host_memory(self.host_bytes, bytes)?;
+        let storage = self.backend.create(&desc)?;
+        let res = self.resource(args.handle)?;
+        res.desc = desc;
+        res.storage = storage;
+        res.host_bytes = bytes;
+        self.host_bytes += bytes;
+        Ok(true)
+    }
+
     fn coherent_mem(&mut self, handle: u32) -> Result<&mut Resource> {
         let r = self.resource(handle)?;
         if r.coherent_bytes == 0 {

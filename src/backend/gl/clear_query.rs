@@ -9,7 +9,8 @@ use glow::HasContext;
 use std::num::NonZeroU32;
 
 impl GlBackend {
-    /// CLEAR of the given attachments (whole surfaces: no scissor, no write masks).
+    /// CLEAR of the given attachments: whole surfaces, or `c.rect` of each (CLEAR_SURFACE);
+    /// the guest's scissor and write masks never apply.
     pub fn clear_attachments(&mut self, c: &ClearCall<'_>) -> Result<()> {
         self.begin()?;
         // Clears change masks, scissor and discard state the draws keep.
@@ -24,7 +25,7 @@ impl GlBackend {
             }
             for a in a.each_layer() {
                 self.bind_framebuffer(&[Some(a)], None)?;
-                self.clear_bound_color(&a, c.color);
+                self.clear_bound_color(&a, c.color, c.rect);
             }
         }
         if let Some(z) = c.zs.filter(|_| c.buffers & 3 != 0) {
@@ -36,12 +37,27 @@ impl GlBackend {
         self.check("CLEAR")
     }
 
-    /// Clears colour attachment 0 of the bound draw framebuffer, `a`, to `color`.
-    fn clear_bound_color(&self, a: &Attachment, color: [u32; 4]) {
+    /// Limits the next clears to `rect` (x, y, w, h), or to nothing but the attachments.
+    fn clear_scissor(&self, rect: Option<[i32; 4]>) {
+        // SAFETY: context current.
+        unsafe {
+            match rect {
+                Some([x, y, w, h]) => {
+                    self.gl.enable(glow::SCISSOR_TEST);
+                    self.gl.scissor(x, y, w, h);
+                }
+                None => self.gl.disable(glow::SCISSOR_TEST),
+            }
+        }
+    }
+
+    /// Clears colour attachment 0 of the bound draw framebuffer, `a`, to `color` (within
+    /// `rect` when given).
+    fn clear_bound_color(&self, a: &Attachment, color: [u32; 4], rect: Option<[i32; 4]>) {
+        self.clear_scissor(rect);
         let gl = &self.gl;
         // SAFETY: context current, the draw framebuffer bound; slices hold 4 values.
         unsafe {
-            gl.disable(glow::SCISSOR_TEST);
             gl.disable(glow::RASTERIZER_DISCARD);
             self.set_framebuffer_srgb(!a.linear_view);
             gl.color_mask_draw_buffer(0, true, true, true, true);
@@ -66,9 +82,9 @@ impl GlBackend {
         let want_s = c.buffers & 2 != 0 && z.zs_point != glow::DEPTH_ATTACHMENT;
         let depth = c.depth.clamp(0.0, 1.0) as f32;
         let stencil = (c.stencil & 0xff) as i32;
+        self.clear_scissor(c.rect);
         // SAFETY: context current, the draw framebuffer bound; slices hold one value.
         unsafe {
-            gl.disable(glow::SCISSOR_TEST);
             gl.disable(glow::RASTERIZER_DISCARD);
             gl.depth_mask(true);
             gl.stencil_mask_separate(glow::FRONT_AND_BACK, 0xff);

@@ -118,6 +118,9 @@ pub struct ClearCall<'a> {
     pub color: [u32; 4],
     pub depth: f64,
     pub stencil: u32,
+    /// `None`: whole surfaces (CLEAR); `Some([x, y, w, h])`: that rectangle of each, in
+    /// the storage's rows (CLEAR_SURFACE), non-empty and within every attachment.
+    pub rect: Option<[i32; 4]>,
 }
 
 /// A constant buffer uploaded into a program's stage.

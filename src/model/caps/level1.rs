@@ -8,7 +8,7 @@ use crate::model::protocol::VertexElement;
 use crate::model::resource::DrawLimits;
 
 /// `host_feature_check_version` served at level 1 (gates in the parent module's docs).
-pub const HOST_FEATURE_CHECK_VERSION: u32 = 15;
+pub const HOST_FEATURE_CHECK_VERSION: u32 = 23;
 
 /// `glsl_level` of level 1: 130 for the guest compiler's native integers; Mesa clamps the
 /// GLSL version of a GL 2.x context to 1.20 (see the parent module's documentation).

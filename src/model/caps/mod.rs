@@ -59,7 +59,8 @@
 //! - **`capability_bits` / `capability_bits_v2`**: none. In-stream transfers
 //!   (`VIRGL_CAP_TRANSFER`, `COPY_TRANSFER`) stay off so transfers use the ioctl path;
 //!   `FBO_MIXED_COLOR_FORMATS` and `SRGB_WRITE_CONTROL` are off (not needed below GL 3.0).
-//! - **`host_feature_check_version` 15** — each gate Mesa 25 has, and what 15 does to it:
+//! - **`host_feature_check_version` 23** (both levels: level 2 takes level 1's) — each gate
+//!   Mesa 25 has (src/gallium/drivers/virgl and its winsys), and what 23 does to it:
 //!   - ≥ 1: mixed colour-buffer formats and sRGB write control follow their capability
 //!     bits (below 1 the guest assumes both).
 //!   - ≥ 2: vertex streams follow `TRANSFORM_FEEDBACK3` (below 2 the guest assumes 4).
@@ -76,11 +77,23 @@
 //!     assumes 64 KiB whatever the host has).
 //!   - ≥ 13: the uniform block size is `max_uniform_block_size` (0: no uniform blocks).
 //!   - ≥ 14: CREATE_VIDEO_CODEC gets a longer form (no video is claimed).
-//!   - ≥ 15: timer queries follow `bset.timer_query` (clear); below 15 the guest assumes
-//!     TIMESTAMP / TIME_ELAPSED queries, which level 1 does not run. The reason for 15.
-//!   - Not reached: 16 (SSBO binding lowering), 18 (typing untyped blobs with
-//!     PIPE_RESOURCE_SET_TYPE), 19 (tessellation outputs), 20/22 (mirror clamp from v2
-//!     bits), 21 (CLEAR_SURFACE: below 21 the guest never sends it).
+//!   - ≥ 15: timer queries follow `bset.timer_query`; below 15 the guest assumes
+//!     TIMESTAMP / TIME_ELAPSED queries whatever the bit says.
+//!   - ≥ 16: NIR-to-TGSI lowers SSBO bindings (`lower_ssbo_bindings`): no effect, no
+//!     shader buffers are claimed (`max_shader_buffer_*` 0 at both levels).
+//!   - ≥ 18: a blob resource the guest imports (`resource_from_handle` with `blob_mem`)
+//!     is typed with **PIPE_RESOURCE_SET_TYPE** (DRM winsys, in the command stream): the
+//!     executor types a guest-only blob as a 2-D texture backed by its memory and accepts
+//!     it for one that has a type already, as upstream.
+//!   - ≥ 19: tessellation output limits come from `max_tcs/tes_outputs`: no tessellation.
+//!   - ≥ 20 / ≥ 22: mirror-clamp(-to-edge) follow `VIRGL_CAP_V2_MIRROR_CLAMP(_TO_EDGE)`
+//!     instead of `bset.mirror_clamp`: all are clear at both levels, so no change.
+//!   - ≥ 21: `clear_render_target` / `clear_depth_stencil` send **CLEAR_SURFACE** (below
+//!     21 the guest clears through its blitter with draws): the executor clears the
+//!     rectangle of the surface on GL (`renderer::decode::clear_surface`), with the render
+//!     condition when asked.
+//!   - ≥ 23: the vtest winsys keeps protocol version 3 (server-chosen resource ids; below
+//!     23 it renegotiates 2), which `virgl_test_server --multi-clients` needs.
 //! - **Primitives** `prim_mask` = POINTS, LINES, LINE_LOOP, LINE_STRIP, TRIANGLES,
 //!   TRIANGLE_STRIP, TRIANGLE_FAN. Mesa never sends QUADS/QUAD_STRIP (its pipe cap excludes
 //!   them) and converts every mode whose bit is clear (POLYGON, adjacency) with its

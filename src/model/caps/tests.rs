@@ -327,7 +327,7 @@ fn level1_claims_gl21_and_nothing_more() {
     assert_eq!(bset, (1 << 7) | (1 << 11), "occlusion queries and blend_eq_sep are claimed");
     assert_eq!(u32_at(&b, 392) & !CAP_ALLOWED, 0, "capability_bits");
     assert_eq!(u32_at(&b, 688) & !CAP_V2_ALLOWED, 0, "capability_bits_v2");
-    assert_eq!(u32_at(&b, 556), 15, "host_feature_check_version");
+    assert_eq!(u32_at(&b, 556), 23, "host_feature_check_version");
     assert_eq!(c.host_feature_check_version, level1::HOST_FEATURE_CHECK_VERSION);
     // One viewport, one (default) uniform block, no arrays, MSAA, TBOs, streamout, UBOs,
     // dual-source blending, gather, geometry/tessellation/compute, SSBOs, images, video.
@@ -654,4 +654,27 @@ fn gles_host_gets_level1_and_only_what_it_stores() {
     // A desktop host at level 2 gets level 2.
     let desk = gl_host();
     assert_ne!(build_level(CAPSET_VIRGL2, 2, &desk, 2), build_level(CAPSET_VIRGL2, 2, &desk, 1));
+}
+
+/// What `host_feature_check_version` 23 relies on, at both levels: the gates from 16 up
+/// that change nothing find nothing claimed (no shader buffers for 16, no tessellation for
+/// 19, no mirror clamp in either place for 20 and 22), so 23 is level-independent.
+#[test]
+fn feature_check_version_23_at_both_levels() {
+    let lim = gl_host();
+    let l1 = level1_v2(&lim);
+    let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
+    for (name, c) in [("level 1", l1), ("level 2", l2)] {
+        assert_eq!(c.host_feature_check_version, 23, "{name}");
+        assert_eq!(c.host_feature_check_version, level1::HOST_FEATURE_CHECK_VERSION);
+        assert_eq!(
+            (c.max_shader_buffer_frag_compute, c.max_shader_buffer_other_stages),
+            (0, 0),
+            "{name}: shader buffers"
+        );
+        assert_eq!((c.max_tcs_outputs, c.max_tes_outputs), (0, 0), "{name}: tessellation");
+        // bset: mirror_clamp is bit 21, has_tessellation_shaders bit 24.
+        assert_eq!(c.v1.bset & (1 << 21 | 1 << 24), 0, "{name}: bset");
+        assert_eq!(c.capability_bits_v2, 0, "{name}: no VIRGL_CAP_V2_* bit (mirror clamps)");
+    }
 }

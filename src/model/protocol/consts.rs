@@ -302,6 +302,10 @@ pub mod layout {
     pub const POLYGON_STIPPLE_SIZE: usize = 32;
     pub const PIPE_RESOURCE_CREATE_SIZE: usize = 11;
     pub const LINK_SHADER_SIZE: usize = 6;
+    /// PIPE_RESOURCE_SET_TYPE: 8 words, then (stride, offset) per plane.
+    pub const SET_TYPE_BASE_SIZE: usize = 8;
+    /// The planes PIPE_RESOURCE_SET_TYPE may describe (upstream's `VIRGL_GBM_MAX_PLANES`).
+    pub const SET_TYPE_MAX_PLANES: usize = 4;
     pub const QUERY_RESULT_QBO_SIZE: usize = 6;
     pub const RENDER_CONDITION_SIZE: usize = 3;
     pub const SET_TWEAKS_MIN_SIZE: usize = 2;

@@ -21,6 +21,7 @@
 
 mod consts;
 mod parse;
+mod parse_set_type;
 mod types;
 
 #[cfg(test)]

@@ -360,6 +360,7 @@ pub(crate) fn command<'a>(cmd: u8, obj_type: u8, p: &'a [u32]) -> Parsed<Command
                 blob_id: p[10],
             })
         }
+        ccmd::PIPE_RESOURCE_SET_TYPE => C::PipeResourceSetType(super::parse_set_type::parse(p)?),
         ccmd::SET_TWEAKS => {
             at_least("SET_TWEAKS", p, l::SET_TWEAKS_MIN_SIZE)?;
             C::SetTweaks { id: p[0], value: p[1] }

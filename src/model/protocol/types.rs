@@ -483,12 +483,31 @@ pub struct ClearSurface {
     /// `PIPE_CLEAR_*` (3 bits: depth, stencil, colour).
     pub buffers: u8,
     pub surface_handle: u32,
-    /// Colour, or depth (f64 in words 0-1) and stencil (word 2).
+    /// Colour (`pipe_color_union`), or for depth/stencil the depth as an f64 in words
+    /// 0-1 (low word first) and the stencil value in word 3 (what Mesa's
+    /// `clear_depth_stencil` writes).
     pub color: [u32; 4],
     pub x: u32,
     pub y: u32,
     pub width: u32,
     pub height: u32,
+}
+
+/// PIPE_RESOURCE_SET_TYPE: gives an untyped blob resource (one a guest imported from a
+/// dma-buf) a 2-D texture type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PipeResourceSetType {
+    pub res_handle: u32,
+    pub format: u32,
+    pub bind: u32,
+    pub width: u32,
+    pub height: u32,
+    pub usage: u32,
+    pub modifier: u64,
+    /// 1..=4.
+    pub plane_count: u8,
+    /// (stride, offset) of each plane; entries past `plane_count` are 0.
+    pub planes: [(u32, u32); 4],
 }
 
 /// The tessellation words of a 14- or 20-dword DRAW_VBO.
@@ -702,6 +721,7 @@ pub enum Command<'a> {
         value: u32,
     },
     LinkShader(LinkShader),
+    PipeResourceSetType(PipeResourceSetType),
     MemoryBarrier(u32),
     TextureBarrier(u32),
     GetMemoryInfo(u32),
@@ -713,7 +733,7 @@ pub enum Command<'a> {
         data: &'a [u32],
     },
     /// A command number below the protocol's count that this decoder does not type (tess
-    /// state, SSBOs, images, compute, atomics, PIPE_RESOURCE_SET_TYPE, video); the
+    /// state, SSBOs, images, compute, atomics, video); the
     /// payload is not validated. (Upstream built without video answers the video commands
     /// with EINVAL; the others it executes.)
     Unimplemented {

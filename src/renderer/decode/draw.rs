@@ -230,6 +230,7 @@ pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
         color: c.color,
         depth: c.depth,
         stencil: c.stencil,
+        rect: None,
     };
     gl.clear_attachments(&call).map_err(gl_fail)
 }

@@ -5,7 +5,8 @@
 //! Executed: sub-contexts, RESOURCE_INLINE_WRITE, TRANSFER3D, COPY_TRANSFER3D,
 //! RESOURCE_COPY_REGION, BLIT (same format, nearest scaling, 8-bit UNORM RGBA order
 //! conversion, mirroring), CLEAR_TEXTURE, SURFACE/MSAA_SURFACE objects, DESTROY_OBJECT,
-//! SET_FRAMEBUFFER_STATE, CLEAR and PIPE_RESOURCE_CREATE on every backend — copies, blits
+//! SET_FRAMEBUFFER_STATE, CLEAR, PIPE_RESOURCE_CREATE and PIPE_RESOURCE_SET_TYPE (typing a
+//! guest-only blob) on every backend — copies, blits
 //! and clears of the CPU paths read boxes into host staging through the backend's transfer
 //! path, work on the CPU ([`crate::model::pixel`]) and write the boxes back. On the GL
 //! backend, level-1 3D ([`state`], [`draw`]): the state objects (blend, DSA, rasterizer,
@@ -14,8 +15,9 @@
 //! SET_UNIFORM_BUFFER and buffer sampler views ([`buffers`]), GET_QUERY_RESULT_QBO
 //! ([`qbo`]), SET_RENDER_CONDITION ([`cond`]: DRAW_VBO, CLEAR and BLITs that ask for it are skipped
 //! when the query's result says so), stream output ([`streamout`]: STREAMOUT_TARGET objects,
-//! SET_STREAMOUT_TARGETS, capturing draws and draws from a capture) and LINK_SHADER
-//! (accepted: programs link at the first draw).
+//! SET_STREAMOUT_TARGETS, capturing draws and draws from a capture), CLEAR_SURFACE
+//! ([`clear_surface`]: a rectangle of one surface, render condition respected when asked)
+//! and LINK_SHADER (accepted: programs link at the first draw).
 //!
 //! GL contexts: every sub-context draws in the backend's one GL context. Its state lives
 //! in the sub-context ([`crate::renderer::state::Bound`]) and is applied in full at every
@@ -38,7 +40,7 @@
 //! | object limit ([`crate::renderer::objects::MAX_OBJECTS`]) | ENOMEM | unchanged (upstream: a failed insert is ENOMEM) | not run |
 //! | DRAW_VBO in a context in error | ENOTRECOVERABLE (131) | unchanged (upstream checks `in_error` first and reports nothing) | not run |
 //! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
-//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: indirect draws, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated/primitives-emitted, CLEAR_SURFACE, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
+//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: indirect draws, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated/primitives-emitted, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
 //! | a draw the GL backend refuses (a vertex or index range past its buffer, an unbound vertex buffer the program reads, an incomplete framebuffer, a program that does not translate or link) | EINVAL | its error, in error | not run |
 //! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, MEMORY/TEXTURE_BARRIER, LINK_SHADER) | 0 | — | runs |
 //!
@@ -67,6 +69,7 @@ use std::sync::Mutex;
 mod blit;
 mod blit_gl;
 mod buffers;
+mod clear_surface;
 mod cond;
 mod draw;
 mod qbo;
@@ -189,6 +192,7 @@ fn command_byte(cmd: &Command<'_>) -> u8 {
         C::SetStreamoutTargets { .. } => ccmd::SET_STREAMOUT_TARGETS,
         C::SetRenderCondition { .. } => ccmd::SET_RENDER_CONDITION,
         C::LinkShader(_) => ccmd::LINK_SHADER,
+        C::PipeResourceSetType(_) => ccmd::PIPE_RESOURCE_SET_TYPE,
         C::EndTransfers => ccmd::END_TRANSFERS,
         C::SetTweaks { .. } => ccmd::SET_TWEAKS,
         C::SetDebugFlags(_) => ccmd::SET_DEBUG_FLAGS,
@@ -334,6 +338,8 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         }
         C::Clear(_) if !cond::passes(r, ctx_id)? => Ok(()),
         C::Clear(c) => surface::clear(r, ctx_id, c),
+        C::ClearSurface(c) if c.render_condition_enable && !cond::passes(r, ctx_id)? => Ok(()),
+        C::ClearSurface(c) => clear_surface::clear_surface(r, ctx_id, c),
         C::ResourceInlineWrite { transfer, data } => {
             resource::inline_write(r, ctx_id, transfer, data)
         }
@@ -355,6 +361,7 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         C::Blit(b) => blit::blit(r, ctx_id, b),
         C::ClearTexture(c) => resource::clear_texture(r, ctx_id, c),
         C::PipeResourceCreate(p) => resource::pipe_resource_create(r, ctx_id, p),
+        C::PipeResourceSetType(t) => resource::set_type(r, ctx_id, t),
         // Refused in a context in error; skipped under a failing render condition.
         C::DrawVbo(d) => draw::draw_vbo(r, ctx_id, d),
         // Upstream built without video (what the capsets advertise: no video caps) answers

@@ -5,7 +5,8 @@
 use super::{attached, fail, skip, CmdResult, Fail};
 use crate::error::Error;
 use crate::model::protocol::{
-    ccmd, BoxRaw, ClearTexture, CopyRegion, PipeResourceCreate, Transfer, TransferDirection,
+    ccmd, BoxRaw, ClearTexture, CopyRegion, PipeResourceCreate, PipeResourceSetType, Transfer,
+    TransferDirection,
 };
 use crate::model::resource::{flags, CreateArgs, ResourceDesc, Target};
 use crate::model::transfer::{self, RawBox};
@@ -233,6 +234,33 @@ pub(super) fn clear_texture(r: &mut Renderer, ctx_id: u32, c: &ClearTexture) -> 
 }
 
 // ---- pipe resources for blobs ---------------------------------------------------------
+
+/// PIPE_RESOURCE_SET_TYPE (Mesa sends it from `host_feature_check_version` 18 on, for a
+/// blob resource it imported): a guest-only blob becomes a one-level 2-D texture of the
+/// given format, bind and size backed by the blob's memory; the modifier, usage and plane
+/// layout only matter to upstream's dma-buf imports and are not used. A resource that has
+/// a type already is left alone and the command succeeds, as upstream; one that is unknown
+/// or not attached to the context fails (EINVAL), as upstream.
+pub(super) fn set_type(r: &mut Renderer, ctx_id: u32, t: &PipeResourceSetType) -> CmdResult {
+    attached(r, ctx_id, t.res_handle)?;
+    let args = CreateArgs {
+        handle: t.res_handle,
+        target: Target::Tex2D as u32,
+        format: t.format,
+        bind: t.bind,
+        width: t.width,
+        height: t.height,
+        depth: 1,
+        array_size: 1,
+        last_level: 0,
+        nr_samples: 0,
+        flags: 0,
+    };
+    if !r.type_guest_blob(&args)? {
+        log::debug!("PIPE_RESOURCE_SET_TYPE: resource {} has a type already", t.res_handle);
+    }
+    Ok(())
+}
 
 pub(super) fn pipe_resource_create(
     r: &mut Renderer,

@@ -175,6 +175,17 @@ fn variable_lengths_must_fit_their_units() {
     // String marker length bounded by the sent words.
     inval_with(&with_header(ccmd::SEND_STRING_MARKER, 0, vec![5, 0]), "claimed");
     inval_with(&with_header(ccmd::SEND_STRING_MARKER, 0, vec![u32::MAX, 0]), "claimed");
+    // PIPE_RESOURCE_SET_TYPE: 8 + 2 per plane, 1 to 4 planes (upstream's EINVAL cases).
+    for n in [0, 7, 8, 9, 11, 17, 18, 20] {
+        inval_with(&with_header(ccmd::PIPE_RESOURCE_SET_TYPE, 0, vec![0; n]), "SET_TYPE");
+    }
+    for planes in 1..=4 {
+        let words = with_header(ccmd::PIPE_RESOURCE_SET_TYPE, 0, vec![0; 8 + 2 * planes]);
+        let c = decode_one(&words);
+        assert!(
+            matches!(c, Ok(Command::PipeResourceSetType(t)) if usize::from(t.plane_count) == planes)
+        );
+    }
 }
 
 #[test]

@@ -444,6 +444,22 @@ fn encode(c: &Command) -> Vec<u32> {
             0,
             vec![s.vertex, s.fragment, s.geometry, s.tess_ctrl, s.tess_eval, s.compute],
         ),
+        C::PipeResourceSetType(t) => {
+            let mut p = vec![
+                t.res_handle,
+                t.format,
+                t.bind,
+                t.width,
+                t.height,
+                t.usage,
+                t.modifier as u32,
+                (t.modifier >> 32) as u32,
+            ];
+            for (stride, offset) in &t.planes[..usize::from(t.plane_count)] {
+                p.extend([*stride, *offset]);
+            }
+            (ccmd::PIPE_RESOURCE_SET_TYPE, 0, p)
+        }
         C::MemoryBarrier(v) => (ccmd::MEMORY_BARRIER, 0, vec![*v]),
         C::TextureBarrier(v) => (ccmd::TEXTURE_BARRIER, 0, vec![*v]),
         C::GetMemoryInfo(v) => (ccmd::GET_MEMORY_INFO, 0, vec![*v]),

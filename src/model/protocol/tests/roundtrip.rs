@@ -363,6 +363,23 @@ fn roundtrip_draws_clears_copies_transfers() {
         width: 30,
         height: 40,
     }));
+    for plane_count in 1..=4u8 {
+        let mut planes = [(0, 0); 4];
+        for (i, p) in planes.iter_mut().take(usize::from(plane_count)).enumerate() {
+            *p = (256 * (i as u32 + 1), 4096 * i as u32);
+        }
+        roundtrip(C::PipeResourceSetType(PipeResourceSetType {
+            res_handle: 9,
+            format: 2,
+            bind: 8,
+            width: 64,
+            height: 32,
+            usage: 0,
+            modifier: 0x00ff_ffff_ffff_ffff,
+            plane_count,
+            planes,
+        }));
+    }
     roundtrip(C::Blit(Blit {
         mask: 0x3f,
         filter: 1,
@@ -442,7 +459,6 @@ fn roundtrip_contexts_and_queries() {
         ccmd::LAUNCH_GRID,
         ccmd::SET_FRAMEBUFFER_STATE_NO_ATTACH,
         ccmd::SET_ATOMIC_BUFFERS,
-        ccmd::PIPE_RESOURCE_SET_TYPE,
         ccmd::CREATE_VIDEO_CODEC,
         ccmd::END_FRAME,
     ] {
