@@ -25,11 +25,14 @@ pub struct MaxSizes {
     /// [`FormatInfo::render_candidate`] formats the host rendered to at init (a complete
     /// framebuffer): level 2 claims them as render targets.
     pub render_extra: FormatSet,
-    /// Renderable formats (colour and depth/stencil) that the host cannot render to with
-    /// `max_samples` samples (its multisample storage or framebuffer failed at init): the
-    /// capsets leave them out of `supported_multisample_formats`. Empty where nothing was
-    /// probed.
+    /// Renderable formats (colour and depth/stencil) and render candidates that the host
+    /// cannot render to with `max_samples` samples (its multisample storage or framebuffer
+    /// failed at init): the capsets leave them out of `supported_multisample_formats`.
+    /// Empty where nothing was probed.
     pub no_multisample: FormatSet,
+    /// The host's sample positions, packed as the v2 capset's `sample_locations`
+    /// ([`crate::model::caps::level2::set_sample_location`]); zero where nothing was probed.
+    pub sample_locations: [u32; 8],
 }
 
 impl Default for MaxSizes {
@@ -45,6 +48,7 @@ impl Default for MaxSizes {
             unrenderable: FormatSet::default(),
             render_extra: FormatSet::default(),
             no_multisample: FormatSet::default(),
+            sample_locations: [0; 8],
         }
     }
 }

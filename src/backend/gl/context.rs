@@ -58,9 +58,11 @@ impl GlBackend {
                 unrenderable: FormatSet::default(),
                 render_extra: FormatSet::default(),
                 no_multisample: super::format_probe::no_multisample(&gl, samples),
+                sample_locations: [0; 8],
             };
             let mut limits = limits;
             (limits.unrenderable, limits.render_extra) = super::format_probe::probe(&gl);
+            limits.sample_locations = super::limits::sample_locations(&gl, &raw, samples);
             (
                 gl.get_parameter_string(glow::RENDERER),
                 gl.get_parameter_string(glow::VERSION),

@@ -71,6 +71,7 @@ pub(crate) struct RawGl {
     /// glClipControl (GL 4.5 / GL_ARB_clip_control): flipped viewports, `clip_halfz`.
     pub clip_control: Option<unsafe extern "system" fn(Enum, Enum)>,
     pub sample_maski: unsafe extern "system" fn(Uint, u32),
+    pub get_multisamplefv: unsafe extern "system" fn(Enum, Uint, *mut f32),
     pub point_parameteri: unsafe extern "system" fn(Enum, Int),
     pub primitive_restart_index: unsafe extern "system" fn(Uint),
     pub logic_op: unsafe extern "system" fn(Enum),
@@ -156,6 +157,7 @@ impl RawGl {
             clear_buffer_data: opt!("glClearBufferData", 4, 3, "GL_ARB_clear_buffer_object"),
             clip_control: opt!("glClipControl", 4, 5, "GL_ARB_clip_control"),
             sample_maski: req!("glSampleMaski"),
+            get_multisamplefv: req!("glGetMultisamplefv"),
             point_parameteri: req!("glPointParameteri"),
             primitive_restart_index: req!("glPrimitiveRestartIndex"),
             logic_op: req!("glLogicOp"),
