@@ -72,6 +72,9 @@ pub(crate) struct RawGl {
     pub clip_control: Option<unsafe extern "system" fn(Enum, Enum)>,
     pub sample_maski: unsafe extern "system" fn(Uint, u32),
     pub get_multisamplefv: unsafe extern "system" fn(Enum, Uint, *mut f32),
+    /// glBindVertexBuffer (GL 4.3 / ARB_vertex_attrib_binding, whose glVertexAttribFormat,
+    /// glVertexAttribIFormat and glVertexAttribBinding glow calls when this is `Some`).
+    pub bind_vertex_buffer: Option<unsafe extern "system" fn(Uint, Uint, IntPtr, Sizei)>,
     pub point_parameteri: unsafe extern "system" fn(Enum, Int),
     pub primitive_restart_index: unsafe extern "system" fn(Uint),
     pub logic_op: unsafe extern "system" fn(Enum),
@@ -158,6 +161,7 @@ impl RawGl {
             clip_control: opt!("glClipControl", 4, 5, "GL_ARB_clip_control"),
             sample_maski: req!("glSampleMaski"),
             get_multisamplefv: req!("glGetMultisamplefv"),
+            bind_vertex_buffer: opt!("glBindVertexBuffer", 4, 3, "GL_ARB_vertex_attrib_binding"),
             point_parameteri: req!("glPointParameteri"),
             primitive_restart_index: req!("glPrimitiveRestartIndex"),
             logic_op: req!("glLogicOp"),
