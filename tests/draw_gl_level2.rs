@@ -490,3 +490,65 @@ fn linear_views_of_srgb_storage_skip_the_decode() {
     assert_eq!(draw_pixel(&rt), [51, 102, 153, 204], "linear view again");
     assert_eq!(ctx_error(1), 0);
 }
+
+/// A vertex buffer of stride 0 (how Mesa's virgl driver sends a current attribute value,
+/// e.g. `glVertexAttribI4i` outside an array): every vertex reads the one element, integer
+/// or float (GL's stride 0 would mean tightly packed instead, reading the next elements).
+#[test]
+fn stride_zero_attributes_repeat_one_element() {
+    const R32G32B32A32_SINT: u32 = 200;
+    const R32G32B32A32_FLOAT: u32 = 31;
+    let _s = gl_session();
+    let rt = pipeline_with_fs(
+        "FRAG\nDCL IN[0], GENERIC[0], LINEAR\nDCL OUT[0], COLOR\n  0: MOV OUT[0], IN[0]\n  1: END\n",
+    );
+    // Green at offset 0, red after it: a packed fetch would give vertices 1 and 2 red.
+    let ints: Vec<u8> =
+        [0i32, 1, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1].iter().flat_map(|v| v.to_le_bytes()).collect();
+    buffer(3, &ints, BIND_VERTEX_BUFFER);
+    buffer(
+        5,
+        &floats(&[0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0]),
+        BIND_VERTEX_BUFFER,
+    );
+    for (format, vs, want) in [
+        (
+            R32G32B32A32_SINT,
+            "VERT\nDCL IN[0]\nDCL IN[1]\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\n\
+             DCL TEMP[0]\nIMM[0] FLT32 { 0.0000, 1.0000, 0.0000, 0.0000 }\n\
+               0: I2F TEMP[0], IN[1]\n  1: MOV OUT[1], TEMP[0]\n\
+               2: MOV OUT[0], IN[0].xyyy\n  3: MOV OUT[0].zw, IMM[0].xxxy\n  4: END\n",
+            GREEN,
+        ),
+        (
+            R32G32B32A32_FLOAT,
+            "VERT\nDCL IN[0]\nDCL IN[1]\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\n\
+             IMM[0] FLT32 { 0.0000, 1.0000, 0.0000, 0.0000 }\n\
+               0: MOV OUT[1], IN[1]\n  1: MOV OUT[0], IN[0].xyyy\n\
+               2: MOV OUT[0].zw, IMM[0].xxxy\n  3: END\n",
+            BLUE,
+        ),
+    ] {
+        let mut c = Cmds::default();
+        // Attribute 0 from buffer slot 0 (the triangle), attribute 1 from slot 1.
+        c.push(CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[24, 0, 0, 0, R32G32_FLOAT, 0, 0, 1, format]);
+        c.push(BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[24]);
+        let res = if format == R32G32B32A32_SINT { 3 } else { 5 };
+        c.push(SET_VERTEX_BUFFERS, 0, &[8, 0, 2, 0, 0, res]);
+        shader(&mut c, 33, 0, vs);
+        c.push(BIND_SHADER, 0, &[33, 0]);
+        assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+        let mut c = Cmds::default();
+        clear(&mut c, [1.0, 0.0, 1.0, 1.0]);
+        draw(&mut c);
+        assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+        let data = level0(&rt);
+        for (x, y) in [(1, 1), (13, 1), (1, 13), (5, 5)] {
+            assert_eq!(px(&data, 16, 4, x, y), want, "format {format} at ({x}, {y})");
+        }
+        let mut c = Cmds::default();
+        c.push(DESTROY_OBJECT, OBJ_VERTEX_ELEMENTS, &[24]);
+        c.push(DESTROY_OBJECT, OBJ_SHADER, &[33]);
+        assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    }
+}

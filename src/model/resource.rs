@@ -25,10 +25,10 @@ pub struct MaxSizes {
     /// [`FormatInfo::render_candidate`] formats the host rendered to at init (a complete
     /// framebuffer): level 2 claims them as render targets.
     pub render_extra: FormatSet,
-    /// Renderable formats (colour and depth/stencil) that the host cannot render to with
-    /// `max_samples` samples (its multisample storage or framebuffer failed at init): the
-    /// capsets leave them out of `supported_multisample_formats`. Empty where nothing was
-    /// probed.
+    /// Renderable formats (colour and depth/stencil) and render candidates that the host
+    /// cannot render to with `max_samples` samples (its multisample storage or framebuffer
+    /// failed at init): the capsets leave them out of `supported_multisample_formats`.
+    /// Empty where nothing was probed.
     pub no_multisample: FormatSet,
     /// The host is an OpenGL ES context (`VIRGL_RENDERER_USE_GLES`): the capsets serve the
     /// level-1 contents at most and claim what ES gives (see `backend::gl::gles`).
@@ -39,6 +39,9 @@ pub struct MaxSizes {
     /// Formats the host cannot read back (ES: no glGetTexImage, so ReadPixels only): left
     /// out of the readback mask; a readback of one fails.
     pub no_readback: FormatSet,
+    /// The host's sample positions, packed as the v2 capset's `sample_locations`
+    /// ([`crate::model::caps::level2::set_sample_location`]); zero where nothing was probed.
+    pub sample_locations: [u32; 8],
 }
 
 impl Default for MaxSizes {
@@ -57,6 +60,7 @@ impl Default for MaxSizes {
             gles: false,
             unstored: FormatSet::default(),
             no_readback: FormatSet::default(),
+            sample_locations: [0; 8],
         }
     }
 }

@@ -73,6 +73,7 @@ impl GlBackend {
             };
             let mut limits = limits;
             (limits.unrenderable, limits.render_extra) = super::format_probe::probe(&gl);
+            limits.sample_locations = super::limits::sample_locations(&gl, &raw, samples);
             if let Some(es) = es {
                 es.adjust_limits(&gl, &mut limits);
             }

@@ -129,12 +129,12 @@ type UploadedConstants = ((ProgramId, Processor), std::sync::Arc<[u32]>);
 /// GL objects of the draw path (valid in the backend's own context only).
 #[derive(Default)]
 pub struct DrawObjects {
-    vao: Option<glow::NativeVertexArray>,
+    pub(super) vao: Option<glow::NativeVertexArray>,
     fbo: Option<glow::NativeFramebuffer>,
     read_fbo: Option<glow::NativeFramebuffer>,
     pub(super) samplers: HashMap<[u32; 16], glow::NativeSampler>,
     /// `GL_MAX_VERTEX_ATTRIBS` (read once).
-    max_attribs: Option<u32>,
+    pub(super) max_attribs: Option<u32>,
     /// What `fbo` has attached now (checked complete); `None`: unknown. Forgotten whenever
     /// a resource's storage is destroyed ([`DrawObjects::forget_attachments`]), since a
     /// deleted texture's name may come back for another texture while the framebuffer
@@ -631,68 +631,6 @@ impl GlBackend {
             );
         }
         Ok(())
-    }
-
-    /// The vertex array: the attributes the program reads, the others disabled.
-    fn bind_vertices(&mut self, d: &DrawCall<'_>) -> Result<()> {
-        let vao = match self.draw.vao {
-            Some(v) => v,
-            None => {
-                // SAFETY: context current.
-                let v = unsafe { self.gl.create_vertex_array() }
-                    .map_err(|e| Error::nomem(format!("glGenVertexArrays: {e}")))?;
-                self.draw.vao = Some(v);
-                v
-            }
-        };
-        let max = match self.draw.max_attribs {
-            Some(m) => m,
-            None => {
-                // SAFETY: context current; a plain query.
-                let m = unsafe { self.gl.get_parameter_i32(glow::MAX_VERTEX_ATTRIBS) }.clamp(0, 32)
-                    as u32;
-                self.draw.max_attribs = Some(m);
-                m
-            }
-        };
-        if let Some(v) = d.vertices.iter().find(|v| v.location >= max) {
-            return Err(Error::inval(format!(
-                "vertex attribute {} (the host has {max})",
-                v.location
-            )));
-        }
-        let gl = &self.gl;
-        // SAFETY: context current; `vao` is ours; buffers are live buffers of resources
-        // whose fetch range was checked ([`check_fetch`]); offsets are byte offsets into
-        // the bound buffer (GL's pointer argument).
-        unsafe {
-            gl.bind_vertex_array(Some(vao));
-            for i in 0..max {
-                gl.disable_vertex_attrib_array(i);
-            }
-            for v in d.vertices {
-                let a = &v.attrib;
-                gl.bind_buffer(glow::ARRAY_BUFFER, buf(v.buffer));
-                let off = gi(v.base + u64::from(a.offset), "vertex offset")?;
-                let stride = gi(v.stride, "vertex stride")?;
-                if a.integer {
-                    gl.vertex_attrib_pointer_i32(v.location, a.size, a.ty, stride, off);
-                } else {
-                    gl.vertex_attrib_pointer_f32(
-                        v.location,
-                        a.size,
-                        a.ty,
-                        a.normalized,
-                        stride,
-                        off,
-                    );
-                }
-                gl.vertex_attrib_divisor(v.location, a.divisor);
-                gl.enable_vertex_attrib_array(v.location);
-            }
-            gl.bind_buffer(glow::ELEMENT_ARRAY_BUFFER, d.index.and_then(|i| buf(i.buffer)));
-        }
-        self.check("vertex attributes")
     }
 
     fn issue_draw(&mut self, d: &DrawCall<'_>) -> Result<()> {

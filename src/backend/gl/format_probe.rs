@@ -57,12 +57,12 @@ fn complete(gl: &glow::Context, internal: u32, att: u32, samples: u32) -> bool {
     }
 }
 
-/// The table's renderable formats that the host cannot render to with `samples` samples
-/// (all of them where `samples` is 1: nothing multisamples).
+/// The table's renderable formats and render candidates that the host cannot render to with
+/// `samples` samples (all of them where `samples` is 1: nothing multisamples).
 pub(super) fn no_multisample(gl: &glow::Context, samples: u32) -> FormatSet {
     let mut refused = FormatSet::default();
     let mut seen: Vec<(u32, u32, bool)> = Vec::new();
-    for f in format::all().iter().filter(|f| f.renderable()) {
+    for f in format::all().iter().filter(|f| f.renderable() || f.render_candidate()) {
         let Some(g) = f.gl else { continue };
         let att = attachment(f.kind);
         let ok = match seen.iter().find(|&&(i, a, _)| (i, a) == (g.internal, att)) {
@@ -226,6 +226,14 @@ mod tests {
         assert_eq!(be.limits().no_multisample, ms);
         assert!(!ms.contains(format::R8G8B8A8_UNORM) && !ms.contains(format::S8_UINT_Z24_UNORM));
         assert!(no_multisample(gl, 1).contains(format::R8G8B8A8_UNORM));
+        // Render candidates the host multisamples are probed too (llvmpipe: SNORM).
+        if complete(gl, glow::RGBA8_SNORM, glow::COLOR_ATTACHMENT0, samples) {
+            assert!(!ms.contains(77), "R8G8B8A8_SNORM");
+        } else {
+            assert!(ms.contains(77), "R8G8B8A8_SNORM");
+        }
+        // The sample positions of 4 samples were read (never all at the pixel's corner).
+        assert_ne!(be.limits().sample_locations[1], 0);
         // Every format the table calls renderable is required renderable by GL 4.x core
         // (RGB565: ES compatibility), so a GL 4.x driver refuses none of them.
         let v = gl.version();

@@ -2,6 +2,8 @@
 //! draws are executed. Read once at start-up; the capsets cap them further at what the
 //! executor supports (`model::caps`).
 
+use super::raw::RawGl;
+use crate::model::caps::level2::set_sample_location;
 use crate::model::resource::DrawLimits;
 use glow::HasContext;
 
@@ -46,4 +48,58 @@ pub(super) unsafe fn query(gl: &glow::Context) -> DrawLimits {
     // A query this context does not know set an error and left its value at 0.
     super::context::drain_gl_errors(gl);
     limits
+}
+
+/// The host's sample positions for 2, 4, 8 and 16 samples (up to `max_samples`), packed
+/// for the v2 capset: each count is rendered to once, a 1×1 multisample texture of that
+/// many samples, and the positions of its draw framebuffer read back. A count whose
+/// framebuffer is incomplete stays zero. Leaves no object, binding or error behind.
+///
+/// # Safety
+/// A GL context of `gl` (and `raw`) must be current on this thread, no draw framebuffer
+/// bound.
+pub(super) unsafe fn sample_locations(
+    gl: &glow::Context,
+    raw: &RawGl,
+    max_samples: u32,
+) -> [u32; 8] {
+    let mut locs = [0u32; 8];
+    for count in [2u32, 4, 8, 16].into_iter().filter(|&c| c <= max_samples) {
+        // SAFETY: context current (caller's contract); the texture and framebuffer are ours,
+        // unbound and deleted before the next count; `pos` has the two elements
+        // glGetMultisamplefv writes.
+        unsafe {
+            let (Ok(tex), Ok(fbo)) = (gl.create_texture(), gl.create_framebuffer()) else {
+                break;
+            };
+            let t = glow::TEXTURE_2D_MULTISAMPLE;
+            gl.bind_texture(t, Some(tex));
+            gl.tex_image_2d_multisample(t, count as i32, glow::RGBA8 as i32, 1, 1, true);
+            gl.bind_texture(t, None);
+            gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, Some(fbo));
+            gl.framebuffer_texture_2d(
+                glow::DRAW_FRAMEBUFFER,
+                glow::COLOR_ATTACHMENT0,
+                t,
+                Some(tex),
+                0,
+            );
+            if gl.check_framebuffer_status(glow::DRAW_FRAMEBUFFER) == glow::FRAMEBUFFER_COMPLETE {
+                for i in 0..count {
+                    let mut pos = [0.0f32; 2];
+                    (raw.get_multisamplefv)(glow::SAMPLE_POSITION, i, pos.as_mut_ptr());
+                    set_sample_location(&mut locs, count, i, pos[0], pos[1]);
+                }
+            } else {
+                log::info!(
+                    "sample positions of {count} samples not probed: framebuffer incomplete"
+                );
+            }
+            gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, None);
+            gl.delete_framebuffer(fbo);
+            gl.delete_texture(tex);
+        }
+    }
+    super::context::drain_gl_errors(gl);
+    locs
 }

@@ -63,6 +63,7 @@ pub mod streamout;
 mod sync;
 mod textures;
 mod upload;
+mod vertex_input;
 
 pub use egl::VmmGl;
 pub use program::{

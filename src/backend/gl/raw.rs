@@ -77,6 +77,10 @@ pub(crate) struct RawGl {
     /// GL_EXT_clip_control on OpenGL ES): flipped viewports, `clip_halfz`.
     pub clip_control: Option<unsafe extern "system" fn(Enum, Enum)>,
     pub sample_maski: unsafe extern "system" fn(Uint, u32),
+    pub get_multisamplefv: unsafe extern "system" fn(Enum, Uint, *mut f32),
+    /// glBindVertexBuffer (GL 4.3 / ARB_vertex_attrib_binding, whose glVertexAttribFormat,
+    /// glVertexAttribIFormat and glVertexAttribBinding glow calls when this is `Some`).
+    pub bind_vertex_buffer: Option<unsafe extern "system" fn(Uint, Uint, IntPtr, Sizei)>,
     /// Desktop GL only (`None` on OpenGL ES).
     pub point_parameteri: Option<unsafe extern "system" fn(Enum, Int)>,
     /// Desktop GL only (`None` on OpenGL ES).
@@ -188,6 +192,8 @@ impl RawGl {
             clear_buffer_data: opt!("glClearBufferData", 4, 3, "GL_ARB_clear_buffer_object"),
             clip_control,
             sample_maski: req!("glSampleMaski"),
+            get_multisamplefv: req!("glGetMultisamplefv"),
+            bind_vertex_buffer: opt!("glBindVertexBuffer", 4, 3, "GL_ARB_vertex_attrib_binding"),
             point_parameteri: desktop!("glPointParameteri"),
             primitive_restart_index: desktop!("glPrimitiveRestartIndex"),
             logic_op: desktop!("glLogicOp"),

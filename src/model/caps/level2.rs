@@ -97,7 +97,7 @@ fn depth_stencil_rendered(f: &FormatInfo, limits: &Limits) -> bool {
 }
 
 /// [`rendered`], or a format beyond core GL's required list that the host's probe
-/// rendered to (SNORM, RGB …; single-sampled only).
+/// rendered to (SNORM, RGB …).
 fn rendered_or_probed(f: &FormatInfo, limits: &Limits) -> bool {
     rendered(f, limits) || limits.render_extra.contains(f.id)
 }
@@ -106,7 +106,7 @@ fn rendered_or_probed(f: &FormatInfo, limits: &Limits) -> bool {
 /// samples: claimed in `supported_multisample_formats`, which Mesa checks before it
 /// creates a multisample resource (host_feature_check_version ≥ 9).
 fn multisampled(f: &FormatInfo, limits: &Limits) -> bool {
-    let target = rendered(f, limits) || depth_stencil_rendered(f, limits);
+    let target = rendered_or_probed(f, limits) || depth_stencil_rendered(f, limits);
     target && limits.max_samples > 1 && !limits.no_multisample.contains(f.id)
 }
 
@@ -178,7 +178,33 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
             | CAP_QBO
             | CAP_FBO_MIXED_COLOR_FORMATS,
         supported_multisample_formats: FormatMask::from_table(|f| multisampled(f, limits)),
+        // Where the host rasterises each sample (glGetMultisamplefv in the guest).
+        sample_locations: limits.sample_locations,
         renderer,
         ..base
     }
+}
+
+/// Stores sample `index`'s position (`x`, `y` in 0..1 of the pixel, as
+/// `glGetMultisamplefv(GL_SAMPLE_POSITION)` gives it) for `count` samples in the v2
+/// capset's `sample_locations`: one byte per sample, x in the high and y in the low nibble
+/// (sixteenths, rounded down); 2 samples in word 0, 3–4 in word 1, 5–8 in words 2–3,
+/// 9–16 in words 4–7. False (nothing stored) for counts and indices beyond that.
+pub fn set_sample_location(locs: &mut [u32; 8], count: u32, index: u32, x: f32, y: f32) -> bool {
+    let first = match count {
+        2 => 0,
+        3..=4 => 1,
+        5..=8 => 2,
+        9..=16 => 4,
+        _ => return false,
+    };
+    if index >= count {
+        return false;
+    }
+    // `as` saturates (NaN → 0); the clamp keeps 1.0 inside the nibble.
+    let nibble = |v: f32| ((v * 16.0) as u32).min(15);
+    let byte = (nibble(x) << 4) | nibble(y);
+    let (word, shift) = (first + (index / 4) as usize, 8 * (index % 4));
+    locs[word] = (locs[word] & !(0xff << shift)) | (byte << shift);
+    true
 }

@@ -563,14 +563,19 @@ fn probe_refusals_are_not_claimed() {
     assert!(!l2.supported_multisample_formats.contains(rgba));
     assert!(l2.supported_multisample_formats.contains(bgra));
     assert!(level1::caps_v1(2, &gl_host()).render.contains(rgba));
-    // A probed extra (RGBA8_SNORM): a level-2 render target only, single-sampled.
+    // A probed extra (RGBA8_SNORM): a level-2 render target only, multisampled where the
+    // multisample probe took it too.
     let snorm = 77;
     assert!(format::lookup(snorm).unwrap().render_candidate());
     assert!(!l2.v1.render.contains(snorm));
     lim.render_extra.insert(snorm);
+    lim.max_samples = 4;
+    let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
+    assert!(l2.v1.render.contains(snorm) && l2.supported_multisample_formats.contains(snorm));
+    assert!(!level1::caps_v1(2, &lim).render.contains(snorm));
+    lim.no_multisample.insert(snorm);
     let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
     assert!(l2.v1.render.contains(snorm) && !l2.supported_multisample_formats.contains(snorm));
-    assert!(!level1::caps_v1(2, &lim).render.contains(snorm));
 }
 
 /// `supported_multisample_formats`: the colour and depth/stencil targets the host's
@@ -677,4 +682,33 @@ fn feature_check_version_23_at_both_levels() {
         assert_eq!(c.v1.bset & (1 << 21 | 1 << 24), 0, "{name}: bset");
         assert_eq!(c.capability_bits_v2, 0, "{name}: no VIRGL_CAP_V2_* bit (mirror clamps)");
     }
+}
+
+/// `sample_locations`: the host's positions, one byte per sample (x high, y low nibble, in
+/// sixteenths) at the word Mesa's virgl driver reads for the sample count.
+#[test]
+fn sample_locations_pack_as_the_guest_reads_them() {
+    use level2::set_sample_location as set;
+    let mut l = [0u32; 8];
+    // llvmpipe's 4x pattern, for 2 and 4 samples.
+    let four = [(0.375, 0.125), (0.875, 0.375), (0.125, 0.625), (0.625, 0.875)];
+    for (i, &(x, y)) in four.iter().enumerate() {
+        assert!(set(&mut l, 4, i as u32, x, y));
+        assert!(i >= 2 || set(&mut l, 2, i as u32, x, y));
+    }
+    assert_eq!(l[0], 0x0000_e662);
+    assert_eq!(l[1], 0xae2a_e662);
+    // 8 and 16 samples span two and four words; 1.0 and NaN stay inside the nibble.
+    assert!(set(&mut l, 8, 5, 1.0, f32::NAN) && set(&mut l, 16, 15, 0.5, 0.0));
+    assert_eq!((l[2], l[3], l[7]), (0, 0xf000, 0x8000_0000));
+    // Out of range: nothing stored.
+    let before = l;
+    assert!(!set(&mut l, 4, 4, 0.5, 0.5) && !set(&mut l, 32, 0, 0.5, 0.5));
+    assert!(!set(&mut l, 1, 0, 0.5, 0.5));
+    assert_eq!(l, before);
+    // Level 2 claims what the backend probed; level 1 (no multisample textures) nothing.
+    let mut lim = gl_host();
+    lim.sample_locations = before;
+    assert_eq!(level2::caps_v2(level2::caps_v1(2, &lim), &lim).sample_locations, before);
+    assert_eq!(level1_v2(&lim).sample_locations, [0; 8]);
 }

@@ -250,13 +250,15 @@ impl FormatInfo {
     }
     /// A colour format GL may render to although core GL does not require it (SNORM):
     /// uncompressed colour storage written through a reordering swizzle, not in the
-    /// required list. Only a host's render probe can say. Three-channel storage is left
-    /// out: a guest that sees RGB16F renderable picks it for multisample buffers too.
+    /// required list. Only a host's render probe can say. Three-channel normalized and
+    /// float storage is left out (a guest that sees RGB16F renderable picks it for
+    /// multisample buffers too); three-channel integers are in: Mesa keeps GL_RGB8I …
+    /// textures in them and attaches those to framebuffers.
     pub fn render_candidate(&self) -> bool {
         let Some(g) = self.gl else {
             return false;
         };
-        let rgb = matches!(g.format, gl::RGB | gl::RGB_INTEGER);
+        let rgb = g.format == gl::RGB;
         self.kind == Kind::Color && !self.renderable() && !rgb && swizzle_is_writable(g.swizzle)
     }
     /// The GL extension the GL backend must find before using `gl` (formats that are not

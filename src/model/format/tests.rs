@@ -425,6 +425,7 @@ fn render_candidates() {
     let f = |id: u32| lookup(id).unwrap();
     assert!(f(77).render_candidate(), "R8G8B8A8_SNORM");
     assert!(!f(R8G8B8_UNORM).render_candidate(), "three channels");
+    assert!(f(183).render_candidate(), "R8G8B8_SINT: three integer channels");
     assert!(!f(R8G8B8A8_UNORM).render_candidate(), "already renderable");
     assert!(!f(148).render_candidate(), "L8_SNORM replicates a channel");
     assert!(!f(DXT1_RGB).render_candidate() && !f(24).render_candidate());

@@ -794,3 +794,5 @@ fn glsl_es_refuses_what_es_lacks() {
     assert!(emit_text(&corpus_text("fragcoord.frag.tgsi"), &es).is_ok());
     golden("kmscube.vert.es", &corpus_text("kmscube.vert.tgsi"), &es);
 }
+
+mod level2;

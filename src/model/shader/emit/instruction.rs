@@ -138,12 +138,18 @@ impl<'a> Emitter<'a> {
             }
             Min => format!("min({}, {})", f(self, 0)?, f(self, 1)?),
             Max => format!("max({}, {})", f(self, 0)?, f(self, 1)?),
-            Slt => format!("vec4(lessThan({}, {}))", f(self, 0)?, f(self, 1)?),
-            Sge => format!("vec4(greaterThanEqual({}, {}))", f(self, 0)?, f(self, 1)?),
-            Sgt => format!("vec4(greaterThan({}, {}))", f(self, 0)?, f(self, 1)?),
-            Sle => format!("vec4(lessThanEqual({}, {}))", f(self, 0)?, f(self, 1)?),
-            Seq => format!("vec4(equal({}, {}))", f(self, 0)?, f(self, 1)?),
-            Sne => format!("vec4(notEqual({}, {}))", f(self, 0)?, f(self, 1)?),
+            Slt | Sge | Sgt | Sle | Seq | Sne => {
+                let name = match inst.opcode {
+                    Slt => "lt",
+                    Sge => "ge",
+                    Sgt => "gt",
+                    Sle => "le",
+                    Seq => "eq",
+                    _ => "ne",
+                };
+                self.helpers_fcmp = true;
+                format!("vec4(tgsi_f{name}({}, {}))", f(self, 0)?, f(self, 1)?)
+            }
             Flr => format!("floor({})", f(self, 0)?),
             Frc => format!("fract({})", f(self, 0)?),
             Ceil => format!("ceil({})", f(self, 0)?),
@@ -177,10 +183,16 @@ impl<'a> Emitter<'a> {
             Xpd => format!("vec4(cross({}.xyz, {}.xyz), 1.0)", f(self, 0)?, f(self, 1)?),
 
             // Comparisons with integer results.
-            Fseq => bool_result(format!("equal({}, {})", f(self, 0)?, f(self, 1)?)),
-            Fsne => bool_result(format!("notEqual({}, {})", f(self, 0)?, f(self, 1)?)),
-            Fslt => bool_result(format!("lessThan({}, {})", f(self, 0)?, f(self, 1)?)),
-            Fsge => bool_result(format!("greaterThanEqual({}, {})", f(self, 0)?, f(self, 1)?)),
+            Fseq | Fsne | Fslt | Fsge => {
+                let name = match inst.opcode {
+                    Fseq => "eq",
+                    Fsne => "ne",
+                    Fslt => "lt",
+                    _ => "ge",
+                };
+                self.helpers_fcmp = true;
+                bool_result(format!("tgsi_f{name}({}, {})", f(self, 0)?, f(self, 1)?))
+            }
             Isge => bool_result(format!("greaterThanEqual({}, {})", int(self, 0)?, int(self, 1)?)),
             Islt => bool_result(format!("lessThan({}, {})", int(self, 0)?, int(self, 1)?)),
             Usge => {

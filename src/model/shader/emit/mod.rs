@@ -123,6 +123,8 @@ struct Emitter<'a> {
     helpers_lit: bool,
     helpers_div: bool,
     helpers_bits: bool,
+    /// Float comparisons go through the `tgsi_f*` helpers ([`FCMP_HELPERS`]).
+    helpers_fcmp: bool,
     uses_loop: bool,
 }
 

@@ -197,6 +197,7 @@ pub fn emit_with_info(
         helpers_lit: false,
         helpers_div: false,
         helpers_bits: false,
+        helpers_fcmp: false,
         uses_loop: false,
     };
     // The body first (it decides which helpers are needed), the rest around it.
@@ -215,6 +216,13 @@ pub fn emit_with_info(
         let _ = writeln!(w, "precision highp float;\nprecision highp int;");
     } else {
         let _ = writeln!(w, "#version 330 core");
+        if e.helpers_fcmp {
+            // `precise` where the host has it (every GL 4 host): see FCMP_HELPERS.
+            w.push_str(PRECISE_PREAMBLE);
+        }
+    }
+    if e.helpers_fcmp && key.glsl_es {
+        let _ = writeln!(w, "#define TGSI_PRECISE");
     }
     if let Some((in_name, _, out_name, max)) = gs_layout {
         let _ = writeln!(w, "layout({in_name}) in;");
@@ -255,6 +263,9 @@ pub fn emit_with_info(
     }
     if e.helpers_bits {
         w.push_str(BIT_HELPERS);
+    }
+    if e.helpers_fcmp {
+        w.push_str(FCMP_HELPERS);
     }
     for (buf, len) in &e.cbufs {
         let _ = writeln!(w, "uniform uvec4 {stage}_cb{buf}[{len}];");
@@ -507,6 +518,11 @@ pub fn emit_with_info(
             info.xfb_varyings = so.varyings;
             info.xfb_buffers = key.stream_output.buffers();
         }
+        if writes_clipdist {
+            // Gallium's `clip_plane_enable` also switches the written distances: a distance
+            // the guest disabled must not clip (GLSL 1.30 §7.1).
+            info.clip_distances &= key.clip_plane_enable;
+        }
         if writes_clipdist || key.clip_plane_enable != 0 {
             // One size in every stage, so that a later stage may read them (CLIPDIST inputs).
             let _ = writeln!(w, "out float gl_ClipDistance[8];");
@@ -612,6 +628,30 @@ uvec4 tgsi_bfi(uvec4 b, uvec4 s, ivec4 off, ivec4 bits) { uvec4 r; for (int i = 
 uint tgsi_umulhi1(uint a, uint b) { uint al = a & 0xffffu; uint ah = a >> 16u; uint bl = b & 0xffffu; uint bh = b >> 16u; uint lh = al * bh; uint hl = ah * bl; uint mid = ((al * bl) >> 16u) + (lh & 0xffffu) + (hl & 0xffffu); return ah * bh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u); }
 uvec4 tgsi_umulhi(uvec4 a, uvec4 b) { uvec4 r; for (int i = 0; i < 4; i++) r[i] = tgsi_umulhi1(a[i], b[i]); return r; }
 ivec4 tgsi_imulhi(ivec4 a, ivec4 b) { ivec4 r; for (int i = 0; i < 4; i++) { uint h = tgsi_umulhi1(uint(a[i]), uint(b[i])); if (a[i] < 0) h -= uint(b[i]); if (b[i] < 0) h -= uint(a[i]); r[i] = int(h); } return r; }
+";
+
+/// `precise` where the host's GLSL has it (GLSL 4.00 / ARB_gpu_shader5, as every GL 4 host
+/// does), else nothing; the extension line only warns where it is unknown.
+const PRECISE_PREAMBLE: &str = "\
+#extension GL_ARB_gpu_shader5 : enable
+#ifdef GL_ARB_gpu_shader5
+#define TGSI_PRECISE precise
+#else
+#define TGSI_PRECISE
+#endif
+";
+
+/// TGSI's float comparisons are IEEE's ordered ones (not-equal unordered): a NaN operand
+/// makes every one but NE false. GLSL lets the host's compiler assume no NaN (e.g. fold
+/// `a < b && a < c` into `a < min(b, c)`, true for b NaN); a `precise` result keeps each
+/// comparison as written.
+const FCMP_HELPERS: &str = "\
+bvec4 tgsi_flt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThan(a, b); return r; }
+bvec4 tgsi_fle(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThanEqual(a, b); return r; }
+bvec4 tgsi_fgt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThan(a, b); return r; }
+bvec4 tgsi_fge(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThanEqual(a, b); return r; }
+bvec4 tgsi_feq(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = equal(a, b); return r; }
+bvec4 tgsi_fne(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = notEqual(a, b); return r; }
 ";
 
 #[cfg(test)]

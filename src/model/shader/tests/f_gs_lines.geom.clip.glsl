@@ -1,6 +1,18 @@
 #version 330 core
+#extension GL_ARB_gpu_shader5 : enable
+#ifdef GL_ARB_gpu_shader5
+#define TGSI_PRECISE precise
+#else
+#define TGSI_PRECISE
+#endif
 layout(lines_adjacency) in;
 layout(line_strip, max_vertices = 4) out;
+bvec4 tgsi_flt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThan(a, b); return r; }
+bvec4 tgsi_fle(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThanEqual(a, b); return r; }
+bvec4 tgsi_fgt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThan(a, b); return r; }
+bvec4 tgsi_fge(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThanEqual(a, b); return r; }
+bvec4 tgsi_feq(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = equal(a, b); return r; }
+bvec4 tgsi_fne(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = notEqual(a, b); return r; }
 in vec4 gv_c0[];
 out vec4 v_c0;
 out float gl_ClipDistance[8];
@@ -39,7 +51,7 @@ void main() {
     while (true) {
         loop_budget -= 1;
         if (loop_budget < 0) break;
-        t1.x = (vec4(greaterThanEqual(t0.xxxx, imm[0].zzzz))).x;
+        t1.x = (vec4(tgsi_fge(t0.xxxx, imm[0].zzzz))).x;
         if (t1.xxxx.x != 0.0) {
             break;
         }

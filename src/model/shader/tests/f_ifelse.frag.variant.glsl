@@ -1,4 +1,16 @@
 #version 330 core
+#extension GL_ARB_gpu_shader5 : enable
+#ifdef GL_ARB_gpu_shader5
+#define TGSI_PRECISE precise
+#else
+#define TGSI_PRECISE
+#endif
+bvec4 tgsi_flt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThan(a, b); return r; }
+bvec4 tgsi_fle(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThanEqual(a, b); return r; }
+bvec4 tgsi_fgt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThan(a, b); return r; }
+bvec4 tgsi_fge(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThanEqual(a, b); return r; }
+bvec4 tgsi_feq(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = equal(a, b); return r; }
+bvec4 tgsi_fne(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = notEqual(a, b); return r; }
 flat in vec4 v_c0;
 flat in vec4 v_bc0;
 layout(location = 0) out vec4 frag_out0;
@@ -23,7 +35,7 @@ void main() {
     t0 = i1 * imm[0].wwww;
     t0 = fract(t0);
     t1 = mix(i0, imm[0].yyyy, lessThan(i2.xxxx, vec4(0.0)));
-    t0.z = (vec4(greaterThanEqual(t0.xxxx, imm[0].xxxx))).z;
+    t0.z = (vec4(tgsi_fge(t0.xxxx, imm[0].xxxx))).z;
     if (t0.zzzz.x != 0.0) {
         t1 = mix(imm[0].zzzz, t1, t0.yyyy);
     } else {

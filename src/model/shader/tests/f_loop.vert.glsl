@@ -1,4 +1,16 @@
 #version 330 core
+#extension GL_ARB_gpu_shader5 : enable
+#ifdef GL_ARB_gpu_shader5
+#define TGSI_PRECISE precise
+#else
+#define TGSI_PRECISE
+#endif
+bvec4 tgsi_flt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThan(a, b); return r; }
+bvec4 tgsi_fle(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThanEqual(a, b); return r; }
+bvec4 tgsi_fgt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThan(a, b); return r; }
+bvec4 tgsi_fge(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThanEqual(a, b); return r; }
+bvec4 tgsi_feq(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = equal(a, b); return r; }
+bvec4 tgsi_fne(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = notEqual(a, b); return r; }
 uniform uvec4 vs_cb0[9];
 layout(location = 0) in vec4 in_0;
 out vec4 v_g0;
@@ -30,7 +42,7 @@ void main() {
     while (true) {
         loop_budget -= 1;
         if (loop_budget < 0) break;
-        t2.x = (vec4(greaterThanEqual(t0.xxxx, uintBitsToFloat(vs_cb0[8]).xxxx))).x;
+        t2.x = (vec4(tgsi_fge(t0.xxxx, uintBitsToFloat(vs_cb0[8]).xxxx))).x;
         if (t2.xxxx.x != 0.0) {
             break;
         }

@@ -1,5 +1,17 @@
 #version 330 core
+#extension GL_ARB_gpu_shader5 : enable
+#ifdef GL_ARB_gpu_shader5
+#define TGSI_PRECISE precise
+#else
+#define TGSI_PRECISE
+#endif
 layout(origin_upper_left) in vec4 gl_FragCoord;
+bvec4 tgsi_flt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThan(a, b); return r; }
+bvec4 tgsi_fle(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThanEqual(a, b); return r; }
+bvec4 tgsi_fgt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThan(a, b); return r; }
+bvec4 tgsi_fge(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThanEqual(a, b); return r; }
+bvec4 tgsi_feq(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = equal(a, b); return r; }
+bvec4 tgsi_fne(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = notEqual(a, b); return r; }
 uniform uvec4 fs_cb0[1];
 uniform uint fs_const_guard;
 layout(location = 0) out vec4 frag_out0;
@@ -41,7 +53,7 @@ void main() {
     vec4 i0 = gl_FragCoord;
     vec4 i1 = vec4(gl_FrontFacing ? 1.0 : -1.0, 0.0, 0.0, 1.0);
     vec4 i2 = vec4(gl_PointCoord, 0.0, 1.0);
-    t3 = vec4(greaterThanEqual(i1, imm[0].xxxx));
+    t3 = vec4(tgsi_fge(i1, imm[0].xxxx));
     t4.x = (i0.yxxx * uintBitsToFloat(fs_cb0[0]).zxxx).x;
     t2.y = (t4.xxxx + uintBitsToFloat(fs_cb0[0]).wwww).y;
     t2.xzw = (i0.xxzw).xzw;

@@ -1,6 +1,18 @@
 #version 330 core
+#extension GL_ARB_gpu_shader5 : enable
+#ifdef GL_ARB_gpu_shader5
+#define TGSI_PRECISE precise
+#else
+#define TGSI_PRECISE
+#endif
 layout(triangles) in;
 layout(triangle_strip, max_vertices = 3) out;
+bvec4 tgsi_flt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThan(a, b); return r; }
+bvec4 tgsi_fle(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = lessThanEqual(a, b); return r; }
+bvec4 tgsi_fgt(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThan(a, b); return r; }
+bvec4 tgsi_fge(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = greaterThanEqual(a, b); return r; }
+bvec4 tgsi_feq(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = equal(a, b); return r; }
+bvec4 tgsi_fne(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = notEqual(a, b); return r; }
 in vec4 gv_g0[];
 in vec4 gv_g1[];
 out vec4 v_g0;
@@ -93,7 +105,7 @@ void main() {
             a1.x = (floatBitsToInt(t13)).x;
             t20.x = (((a1.x + 0) <= 0 ? gv_g1[0] : ((a1.x + 0) == 1 ? gv_g1[1] : gv_g1[2])).xxxx).x;
             t21.x = (t20.xxxx + t19.xxxx).x;
-            t22.x = (uintBitsToFloat(uvec4(notEqual(t18.xxxx, t21.xxxx)) * 0xffffffffu)).x;
+            t22.x = (uintBitsToFloat(uvec4(tgsi_fne(t18.xxxx, t21.xxxx)) * 0xffffffffu)).x;
             t14.x = (mix(t14, imm[0].xxxx, notEqual(floatBitsToUint(t22.xxxx), uvec4(0u)))).x;
             t12.x = (uintBitsToFloat(floatBitsToUint(t12.xxxx) + floatBitsToUint(imm[0].wwww))).x;
             t23.x = (uintBitsToFloat(uvec4(greaterThanEqual(floatBitsToInt(t12.xxxx), floatBitsToInt(imm[1].xxxx))) * 0xffffffffu)).x;
