@@ -47,6 +47,7 @@ fuzz_target!(|data: &[u8]| {
         fs_uint_outputs: k[3] & 0xf0,
         to_geometry: k[0] & 128 != 0,
         glsl_es: k[1] & 8 != 0,
+        es_clip_distance: k[1] & 4 != 0,
         fs_out_swizzle: std::array::from_fn(|i| {
             (k[2] & (1 << i) != 0).then_some([2, 1, 0, (k[3] >> 6) & 3])
         }),

@@ -54,7 +54,7 @@ fn render() -> &'static Render {
         std::env::set_var("VIRGL_SHIM_LOG", "off");
         std::env::set_var("VIRGL_SHIM_MAX_HOST_MEMORY", "256M");
         std::env::set_var("VIRGL_SHIM_MAX_RESOURCES", "64");
-        Render::init(None).expect("renderer")
+        Render::init(None, false).expect("renderer")
     })
 }
 
