@@ -183,6 +183,7 @@ fn command_byte(cmd: &Command<'_>) -> u8 {
         C::SetStencilRef { .. } => ccmd::SET_STENCIL_REF,
         C::SetSampleMask(_) => ccmd::SET_SAMPLE_MASK,
         C::SetMinSamples(_) => ccmd::SET_MIN_SAMPLES,
+        C::SetTessState { .. } => ccmd::SET_TESS_STATE,
         C::SetClipState(_) => ccmd::SET_CLIP_STATE,
         C::SetPolygonStipple(_) => ccmd::SET_POLYGON_STIPPLE,
         C::ClearSurface(_) => ccmd::CLEAR_SURFACE,
@@ -283,6 +284,10 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         }
         C::SetSampleMask(m) => {
             r.context(ctx_id)?.sub().bound.sample_mask = *m;
+            Ok(())
+        }
+        C::SetTessState { outer, inner } => {
+            r.context(ctx_id)?.sub().bound.tess_levels = (*outer, *inner);
             Ok(())
         }
         C::SetClipState(p) => {
