@@ -267,7 +267,7 @@ pub type SamplerSwizzles = [Option<[u8; 4]>; 16];
 /// key, the shadow swizzles of the vertex and fragment stages and the buffer-texture
 /// swizzles by stage (vertex, fragment, geometry).
 pub type ProgramInputs =
-    ((u64, u64, u64), VariantKey, SamplerSwizzles, SamplerSwizzles, [SamplerSwizzles; 3]);
+    ([u64; 5], VariantKey, SamplerSwizzles, SamplerSwizzles, [SamplerSwizzles; 5]);
 
 /// Memo of resolved programs (bounded: cleared when full).
 #[derive(Clone, Debug, Default)]

@@ -75,6 +75,7 @@ mod resource;
 mod state;
 mod streamout;
 mod surface;
+mod tess;
 
 /// A failed command: the errno the submit returns and the context error it records
 /// (`None`: the context is left alone, as upstream for ENOMEM and ENOTRECOVERABLE).
