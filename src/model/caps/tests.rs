@@ -294,6 +294,7 @@ fn gl_host() -> Limits {
             min_texel_offset: -32,
             max_texel_offset: 31,
             ubo_offset_alignment: 16,
+            max_patch_vertices: 32,
         },
         unrenderable: format::FormatSet::default(),
         render_extra: format::FormatSet::default(),
@@ -433,6 +434,7 @@ fn level1_limits_are_capped() {
         min_texel_offset: -64,
         max_texel_offset: 63,
         ubo_offset_alignment: 16,
+        max_patch_vertices: 32,
     };
     let c = level1_v2(&big);
     assert_eq!(c.v1.max_render_targets, 8);
@@ -471,6 +473,7 @@ fn level1_limits_are_capped() {
         min_texel_offset: -8,
         max_texel_offset: 7,
         ubo_offset_alignment: 256,
+        max_patch_vertices: 0,
     };
     let c = level1_v2(&small);
     assert_eq!(c.v1.max_render_targets, 4);
@@ -607,6 +610,32 @@ fn level2_ubo_alignment_is_the_hosts() {
     assert_eq!((at(16), at(64), at(256)), (16, 64, 256));
     assert_eq!((at(4), at(0), at(48), at(512)), (16, 256, 256, 256));
     assert_eq!(level1_v2(&gl_host()).uniform_buffer_offset_alignment, 16);
+}
+
+/// Tessellation (bset bit 24, PIPE_PRIM_PATCHES, per-patch varyings, constants of the two
+/// stages) is claimed at level 2 only where the host's GL has it with 32 vertices per
+/// patch; never at level 1, never before the backend exists (GL 3.3's minimum limits).
+#[test]
+fn level2_claims_tessellation_where_the_host_tessellates() {
+    let caps = |lim: &Limits| level2::caps_v2(level2::caps_v1(2, lim), lim);
+    let lim = gl_host();
+    let c = caps(&lim);
+    assert_eq!(level2::bset::HAS_TESSELLATION_SHADERS, 1 << 24);
+    assert_ne!(c.v1.bset & level2::bset::HAS_TESSELLATION_SHADERS, 0);
+    assert_ne!(c.v1.prim_mask & (1 << 14), 0);
+    assert_eq!(c.max_shader_patch_varyings, 30);
+    assert_eq!(c.max_const_buffer_size[3..5], [1024 * 4; 2]);
+    for n in [0, 16] {
+        let mut lim = gl_host();
+        lim.draw.max_patch_vertices = n;
+        let c = caps(&lim);
+        assert_eq!(c.v1.bset & level2::bset::HAS_TESSELLATION_SHADERS, 0);
+        assert_eq!((c.v1.prim_mask & (1 << 14), c.max_shader_patch_varyings), (0, 0));
+        assert_eq!(c.max_const_buffer_size[3..5], [0; 2]);
+    }
+    assert_eq!(DrawLimits::GL33_MINIMUM.max_patch_vertices, 0);
+    let l1 = level1_v2(&gl_host());
+    assert_eq!((l1.v1.bset & (1 << 24), l1.max_shader_patch_varyings), (0, 0));
 }
 
 /// Level 2 claims mixed colour-buffer formats (GL 3.0 framebuffers of integer and float

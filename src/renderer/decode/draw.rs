@@ -3,9 +3,10 @@
 //! variant keys the state asks for) and handed to [`crate::backend::gl::GlBackend::draw`].
 //!
 //! What a level-1 host does not execute is refused honestly (UNSUPPORTED_FUNCTION, logged
-//! once, the context not put in error): indirect draws, tessellation
-//! and compute stages, primitives core GL lacks (the capsets leave them out, so the guest
-//! converts them). A draw without a vertex or fragment shader draws nothing, as upstream.
+//! once, the context not put in error): indirect draws, compute stages, primitives core GL
+//! lacks (the capsets leave them out, so the guest converts them), tessellation where the
+//! host's GL has none (`decode::tess`; the capsets offer it only where it has). A draw
+//! without a vertex or fragment shader draws nothing, as upstream.
 
 use super::query::own_queries;
 use super::{fail, log_once, skip, CmdResult, Fail};
