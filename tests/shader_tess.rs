@@ -34,6 +34,56 @@ DCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\nDCL TEMP[0..1]\n\
 const FS: &str = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\n\
   0: MOV OUT[0], IN[0]\n  1: END\n";
 
+/// The control and evaluation stages Mesa 25.0.7's virgl driver sent for piglit's
+/// `textureSize 140 tes isampler2D` (captured from our log at level 2 with tessellation
+/// offered, `tests/tgsi/tes_texturesize.*.tgsi`): quads, levels from the control stage,
+/// TESSCOORD and TXQ in the evaluation stage. They compile and link with a vertex and a
+/// fragment stage.
+#[test]
+fn captured_guest_stages_link() {
+    let Some(gl) = gl_or_skip() else { return };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tgsi");
+    let read = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap();
+    let key = VariantKey { integers: true, ..Default::default() };
+    let fs = "FRAG\nDCL IN[0].xy, GENERIC[0], CONSTANT\nDCL OUT[0], COLOR\n\
+        0: I2F OUT[0].xy, IN[0].xyxx\n  1: END\n";
+    let tes = shader::parse(&read("tes_texturesize.tese.tgsi")).unwrap();
+    let fs_p = shader::parse(fs).unwrap();
+    let fs_key = VariantKey { prev_outputs: Some(shader::output_slots(&tes)), ..key };
+    let (flat, np) = shader::fs_interpolation(&fs_p, &fs_key);
+    let stages = [
+        (glow::VERTEX_SHADER, shader::translate(VS_POS, &VariantKey { to_geometry: true, ..key })),
+        (glow::TESS_CONTROL_SHADER, shader::translate(&read("tes_texturesize.tesc.tgsi"), &key)),
+        (
+            glow::TESS_EVALUATION_SHADER,
+            shader::emit(&tes, &VariantKey { next_flat: flat, next_noperspective: np, ..key })
+                .map_err(Into::into),
+        ),
+        (glow::FRAGMENT_SHADER, shader::emit(&fs_p, &fs_key).map_err(Into::into)),
+    ];
+    let g = &gl.gl;
+    // SAFETY: the context is current; the objects are created and deleted here.
+    unsafe {
+        if g.get_parameter_i32(glow::MAJOR_VERSION) < 4 {
+            eprintln!("SKIP: the host context is older than GL 4.0");
+            return;
+        }
+        let p = g.create_program().unwrap();
+        let mut objs = Vec::new();
+        for (stage, src) in stages {
+            let s = gl.compile(stage, &src.unwrap()).unwrap();
+            g.attach_shader(p, s);
+            objs.push(s);
+        }
+        g.link_program(p);
+        assert!(g.get_program_link_status(p), "{}", g.get_program_info_log(p));
+        g.delete_program(p);
+        for s in objs {
+            g.delete_shader(s);
+        }
+    }
+}
+
 #[test]
 fn a_triangle_patch_draws_through_both_tessellation_stages() {
     let Some(gl) = gl_or_skip() else { return };
