@@ -134,4 +134,18 @@ fn a_triangle_patch_draws_through_the_tessellation_stages() {
     draw(&mut c, PATCHES, 3);
     assert_eq!(c.submit(1), 0);
     assert_eq!(px(&level0(&rt), 16, 4, 2, 2), GREEN);
+
+    // No control stage: the evaluation stage reads the vertex stage's outputs and the
+    // patch is tessellated at SET_TESS_STATE's default levels.
+    let mut c = Cmds::default();
+    c.push(BIND_SHADER, 0, &[0, 3]);
+    c.push(SET_TESS_STATE, 0, &[f(4.0); 6]);
+    c.push(SET_CONSTANT_BUFFER, 0, &[0, 0, f(1.0), f(1.0), f(0.0), f(1.0)]);
+    clear(&mut c);
+    draw(&mut c, PATCHES, 3);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    let img = level0(&rt);
+    assert_eq!(px(&img, 16, 4, 2, 2), [255, 255, 0, 255]);
+    assert_eq!(px(&img, 16, 4, 13, 13), BLUE);
 }

@@ -293,11 +293,12 @@ impl GlBackend {
         }
         let order: Vec<Processor> = parsed.iter().map(|(p, _)| p.processor).collect();
         use Processor::{Fragment as F, Geometry as G, TessCtrl as C, TessEval as E, Vertex as V};
-        if !matches!(order.as_slice(), [V, F] | [V, G, F] | [V, C, E, F] | [V, C, E, G, F]) {
-            // An evaluation stage reads the control stage's outputs (`emit::tess`): one
-            // without the other is refused (gallium's state trackers bind both).
+        if !matches!(
+            order.as_slice(),
+            [V, F] | [V, G, F] | [V, E, F] | [V, C, E, F] | [V, E, G, F] | [V, C, E, G, F]
+        ) {
             return Err(Error::inval(format!(
-                "shader stages {order:?}: a program is vertex, [tess control, tess \
+                "shader stages {order:?}: a program is vertex, [[tess control,] tess \
                  evaluation,] [geometry,] fragment"
             )));
         }

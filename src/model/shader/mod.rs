@@ -46,7 +46,9 @@
 //!
 //! Tessellation (GLSL 4.00, `emit::tess`): a vertex program feeding a control stage is
 //! translated with `to_geometry` too (its outputs are the control stage's `gv_*` arrays);
-//! the evaluation stage is the last vertex stage when no geometry stage follows. Control
+//! an evaluation stage without a control stage reads those arrays itself
+//! (`VariantKey::tes_after_vertex`, the patch at the default levels); the evaluation stage
+//! is the last vertex stage when no geometry stage follows. Control
 //! outputs per vertex are written at `gl_InvocationID` only (a write naming another
 //! vertex is dropped); indexes of per-vertex reads are clamped to the patch.
 //!

@@ -276,12 +276,16 @@ fn stage_keys(st: &Stages<'_>, base: VariantKey) -> Vec<VariantKey> {
     let inner = VariantKey { to_geometry: true, clip_plane_enable: 0, ..base };
     let ordered = st.ordered();
     let n = ordered.len();
+    // An evaluation stage without a control stage reads the vertex stage's outputs.
+    let after_vertex = st.tcs.is_none();
     (0..n)
         .map(|i| match i {
             _ if i == n - 1 => fs_key,
             _ if i == n - 2 => last_key,
             _ => inner,
         })
+        .zip(&ordered)
+        .map(|(k, &(stage, _))| VariantKey { tes_after_vertex: stage == 4 && after_vertex, ..k })
         .collect()
 }
 

@@ -107,6 +107,8 @@ struct Emitter<'a> {
     gs_vertices: u32,
     /// Tessellation control stage: vertices per output patch (0 elsewhere).
     tcs_vertices: u32,
+    /// The key's `tes_after_vertex`.
+    tes_after_vertex: bool,
     /// Native integers (the key's `integers`).
     integers: bool,
     /// `vs`, `gs` or `fs`: prefix of uniform names (the stages' namespaces are separate in TGSI).

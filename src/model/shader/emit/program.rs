@@ -194,6 +194,7 @@ pub fn emit_with_info(
         decls,
         gs_vertices: gs_layout.map_or(0, |l| l.1),
         tcs_vertices,
+        tes_after_vertex: key.tes_after_vertex,
         integers: key.integers,
         stage,
         out: String::new(),
@@ -303,7 +304,7 @@ pub fn emit_with_info(
     let regs = |f: File| -> Vec<(u32, &Declaration)> {
         e.decls.range((f, 0)..=(f, u32::MAX)).map(|(&(_, i), &d)| (i, d)).collect()
     };
-    tess::declare(p, w, &mut prologue)?;
+    tess::declare(p, key, w, &mut prologue)?;
     if !tess {
         for (i, d) in regs(File::Input) {
             if gs {

@@ -82,11 +82,12 @@ fn patch_name(index: u32) -> Result<String> {
     }
 }
 
-/// The per-vertex array of a varying semantic into `stage` (TCS: `gv_*`, TES: `tv_*`).
-fn vertex_array(p: &Program, sem: Semantic) -> Result<String> {
+/// The per-vertex array of a varying semantic into the stage: the vertex stage's `gv_*`
+/// into a control stage (or an evaluation stage without one, `after_vertex`), else `tv_*`.
+fn vertex_array(p: &Program, sem: Semantic, after_vertex: bool) -> Result<String> {
     let slot =
         varying_slot(sem).ok_or(EmitError::Unsupported("tessellation per-vertex semantic"))?;
-    let prefix = if p.processor == Processor::TessCtrl { "g" } else { "t" };
+    let prefix = if p.processor == Processor::TessCtrl || after_vertex { "g" } else { "t" };
     Ok(format!("{prefix}{}", varying_name(slot)))
 }
 
@@ -96,7 +97,12 @@ const LEVELS_INNER: &str = "vec4(gl_TessLevelInner[0], gl_TessLevelInner[1], 0.0
 
 /// Declares a tessellation stage's inputs and outputs; non-array inputs of the evaluation
 /// stage get their `i{n}` value in `prologue`.
-pub(super) fn declare(p: &Program, w: &mut String, prologue: &mut String) -> Result<()> {
+pub(super) fn declare(
+    p: &Program,
+    key: &VariantKey,
+    w: &mut String,
+    prologue: &mut String,
+) -> Result<()> {
     if !is_tess(p) {
         return Ok(());
     }
@@ -112,7 +118,8 @@ pub(super) fn declare(p: &Program, w: &mut String, prologue: &mut String) -> Res
             let sem = sem_of(d, i, 0)?;
             if per_vertex(d) {
                 if !matches!(sem.name, SemanticName::Position | SemanticName::PointSize) {
-                    decl(w, format!("in vec4 {}[];\n", vertex_array(p, sem)?));
+                    let name = vertex_array(p, sem, key.tes_after_vertex)?;
+                    decl(w, format!("in vec4 {name}[];\n"));
                 }
                 continue;
             }
@@ -218,7 +225,7 @@ impl<'a> Emitter<'a> {
         Ok(match sem.name {
             SemanticName::Position => format!("gl_in[{v}].gl_Position"),
             SemanticName::PointSize => format!("vec4(gl_in[{v}].gl_PointSize, 0.0, 0.0, 0.0)"),
-            _ => format!("{}[{v}]", vertex_array(self.p, sem)?),
+            _ => format!("{}[{v}]", vertex_array(self.p, sem, self.tes_after_vertex)?),
         })
     }
 

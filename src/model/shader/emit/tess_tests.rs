@@ -87,6 +87,10 @@ fn evaluation_stage() {
     // Followed by a geometry stage: its per-vertex names.
     let g = translate(TES, &VariantKey { to_geometry: true, ..key() }).unwrap();
     assert!(g.contains("out vec4 gv_g0;"), "{g}");
+    // Without a control stage: the vertex stage's per-vertex outputs.
+    let g = translate(TES, &VariantKey { tes_after_vertex: true, ..key() }).unwrap();
+    has(&g, &["in vec4 gv_g0[];", "gv_g0[0]"]);
+    assert!(!g.contains("tv_g0"), "{g}");
 }
 
 #[test]
