@@ -192,6 +192,77 @@ enum Sink {
 }
 
 impl<'a> Emitter<'a> {
+    /// An indirectly addressed register (`IN[v][ADDR[0].x+3]`, an array of varyings): the
+    /// address and the registers it may select. With an array id, that declaration's
+    /// range; without one (Mesa declares such arrays a register at a time) every declared
+    /// register of the file of the same kind (per vertex or per patch) as the base, as
+    /// TGSI addresses the whole file.
+    fn register_range(&self, file: File, r: &Register, line: u32) -> Result<(String, Vec<u32>)> {
+        let Index::Indirect { offset, .. } = r.index else {
+            return Err(invalid(line, "direct index where an address was expected"));
+        };
+        let base = u32::try_from(offset).map_err(|_| invalid(line, "negative register base"))?;
+        let d = self.declared(file, base, line)?;
+        let regs: Vec<u32> = if r.array_id != 0 {
+            let a = self
+                .p
+                .declarations
+                .iter()
+                .find(|x| x.file == file && x.array_id == Some(r.array_id))
+                .ok_or(invalid(line, "array not declared"))?;
+            (a.first..=a.last).collect()
+        } else {
+            let kind = per_vertex(d);
+            self.decls
+                .range((file, 0)..=(file, u32::MAX))
+                .filter(|(_, x)| per_vertex(x) == kind)
+                .map(|(&(_, k), _)| k)
+                .collect()
+        };
+        Ok((self.address(r.index, line)?, regs))
+    }
+
+    /// A read of an indirectly addressed register: each candidate register read with a
+    /// constant index and picked by `?:`; an address naming none of them reads zero.
+    fn pick(
+        &self,
+        file: File,
+        r: &Register,
+        line: u32,
+        one: impl Fn(&Self, &Register) -> Result<String>,
+    ) -> Result<String> {
+        let (a, regs) = self.register_range(file, r, line)?;
+        let mut e = "vec4(0.0)".to_string();
+        for &k in regs.iter().rev() {
+            let v = one(self, &Register { index: Index::Direct(k), ..*r })?;
+            e = format!("(({a}) == {k} ? {v} : {e})");
+        }
+        Ok(e)
+    }
+
+    /// A control-stage output write at an indirectly addressed register: one guarded
+    /// write per candidate register; an address naming none of them writes nothing.
+    fn tcs_store_indirect(&mut self, d: &Dst, value: &str, line: u32) -> Result<()> {
+        let (a, regs) = self.register_range(File::Output, &d.reg, line)?;
+        self.line("{");
+        self.depth += 1;
+        self.line(&format!("vec4 tess_w = {value};"));
+        for (n, &k) in regs.iter().enumerate() {
+            let cond = if n == 0 { "if" } else { "} else if" };
+            self.line(&format!("{cond} (({a}) == {k}) {{"));
+            self.depth += 1;
+            let one = Dst { reg: Register { index: Index::Direct(k), ..d.reg }, ..*d };
+            self.tcs_store(&one, "tess_w", line)?;
+            self.depth -= 1;
+        }
+        if !regs.is_empty() {
+            self.line("}");
+        }
+        self.depth -= 1;
+        self.line("}");
+        Ok(())
+    }
+
     /// A per-vertex index: a constant below `len`, or the address clamped to
     /// `0..=max_expr` (GLSL text of the last valid vertex).
     fn vertex_index(&self, v: Index, len: u32, max_expr: &str, line: u32) -> Result<String> {
@@ -208,7 +279,7 @@ impl<'a> Emitter<'a> {
     /// evaluation stage's per-patch `IN[reg]` (its value is `i{reg}`, see [`declare`]).
     pub(super) fn tess_input(&self, r: &Register, line: u32) -> Result<String> {
         let Index::Direct(i) = r.index else {
-            return Err(EmitError::Unsupported("indirect input register"));
+            return self.pick(File::Input, r, line, |e, r| e.tess_input(r, line));
         };
         let d = self.declared(File::Input, i, line)?;
         let Some(v) = r.dim else {
@@ -232,7 +303,7 @@ impl<'a> Emitter<'a> {
     /// The control stage's output `OUT[vertex][reg]` or `OUT[reg]` read back.
     pub(super) fn tcs_output(&self, r: &Register, line: u32) -> Result<String> {
         let Index::Direct(i) = r.index else {
-            return Err(EmitError::Unsupported("indirect output register"));
+            return self.pick(File::Output, r, line, |e, r| e.tcs_output(r, line));
         };
         let d = self.declared(File::Output, i, line)?;
         let sem = sem_of(d, i, line)?;
@@ -269,7 +340,7 @@ impl<'a> Emitter<'a> {
     /// write naming another vertex is dropped.
     pub(super) fn tcs_store(&mut self, d: &Dst, value: &str, line: u32) -> Result<()> {
         let Index::Direct(i) = d.reg.index else {
-            return Err(EmitError::Unsupported("indirect output register"));
+            return self.tcs_store_indirect(d, value, line);
         };
         let decl = self.declared(File::Output, i, line)?;
         let sem = sem_of(decl, i, line)?;

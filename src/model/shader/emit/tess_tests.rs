@@ -160,6 +160,33 @@ fn refusals() {
     assert!(matches!(e(fs), Err(EmitError::Unsupported(_))));
 }
 
+/// Arrays of varyings addressed at run time (`OUT[v][ADDR[0].x+1]`): each declared
+/// register of the same kind read or written with a constant index; other addresses read
+/// zero and write nothing.
+#[test]
+fn indirect_registers_pick_within_their_declaration() {
+    let t = "TESS_CTRL\nPROPERTY TCS_VERTICES_OUT 2\nDCL IN[][0..2], GENERIC[0]\n\
+        DCL OUT[][0..2], GENERIC[0]\nDCL SV[0], INVOCATIONID\nDCL ADDR[0..1]\n\
+        0: UARL ADDR[1].x, SV[0].xxxx\n1: UARL ADDR[0].x, SV[0].xxxx\n\
+        2: MOV OUT[ADDR[1].x][ADDR[0].x+1], IN[ADDR[1].x][ADDR[0].x+1]\n3: END\n";
+    let g = translate(t, &key()).unwrap();
+    has(
+        &g,
+        &[
+            "((a0.x + 1) == 0 ? gv_g0[clamp(a1.x + 0, 0, gl_PatchVerticesIn - 1)] : \
+             ((a0.x + 1) == 1 ? gv_g1[",
+            "vec4 tess_w = ((a0.x + 1) == 0",
+            ": vec4(0.0))));",
+            "if ((a0.x + 1) == 0) {",
+            "} else if ((a0.x + 1) == 2) {",
+            "tv_g2[gl_InvocationID] = tess_v;",
+        ],
+    );
+    // A base register no declaration covers is refused.
+    let bad = t.replace("IN[ADDR[1].x][ADDR[0].x+1]", "IN[ADDR[1].x][ADDR[0].x+7]");
+    assert!(translate(&bad, &key()).is_err());
+}
+
 #[test]
 fn constant_vertex_writes_are_guarded() {
     let t = TCS.replace("MOV OUT[ADDR[1].x][0], TEMP[0]", "MOV OUT[2][0], TEMP[0]");
