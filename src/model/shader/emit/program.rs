@@ -195,6 +195,7 @@ pub fn emit_with_info(
         gs_vertices: gs_layout.map_or(0, |l| l.1),
         tcs_vertices,
         tes_after_vertex: key.tes_after_vertex,
+        pick_budget: std::cell::Cell::new(tess::PICK_BUDGET),
         integers: key.integers,
         stage,
         out: String::new(),

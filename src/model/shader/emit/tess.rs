@@ -10,6 +10,11 @@ use super::*;
 
 /// Vertices in a patch: GL's minimum `GL_MAX_PATCH_VERTICES`.
 pub const MAX_PATCH_VERTICES: u32 = 32;
+/// Candidate registers all run-time indexed varying accesses of one program may expand to
+/// together (each access is a chain over its candidates; without a bound, 16 Ki
+/// instructions × 80 registers would multiply the text).
+pub(super) const PICK_BUDGET: u32 = 4096;
+
 /// Per-patch varyings (`PATCH[n]`, n below this).
 pub const MAX_PATCH_VARYINGS: u32 = 30;
 
@@ -219,6 +224,9 @@ impl<'a> Emitter<'a> {
                 .map(|(&(_, k), _)| k)
                 .collect()
         };
+        let left = self.pick_budget.get().checked_sub(regs.len() as u32);
+        let left = left.ok_or(EmitError::Unsupported("too many run-time indexed varyings"))?;
+        self.pick_budget.set(left);
         Ok((self.address(r.index, line)?, regs))
     }
 

@@ -182,6 +182,22 @@ fn indirect_registers_pick_within_their_declaration() {
             "tv_g2[gl_InvocationID] = tess_v;",
         ],
     );
+    // The expansion is bounded per program: refused past the budget, not multiplied.
+    let mut many = String::from(
+        "TESS_CTRL\nPROPERTY TCS_VERTICES_OUT 2\nDCL IN[][0..59], GENERIC[0]\n\
+         DCL OUT[][0], GENERIC[0]\nDCL TEMP[0]\nDCL ADDR[0..1]\n",
+    );
+    for i in 0..80 {
+        many.push_str(&format!("{i}: ADD TEMP[0], TEMP[0], IN[1][ADDR[0].x]\n"));
+    }
+    many.push_str("80: MOV OUT[ADDR[1].x][0], TEMP[0]\n81: END\n");
+    assert!(matches!(
+        crate::model::shader::emit(&parse(&many).unwrap(), &key()),
+        Err(EmitError::Unsupported(_))
+    ));
+    let few = many.replacen("IN[1][ADDR[0].x]", "IN[1][0]", 40);
+    let r = crate::model::shader::emit(&parse(&few).unwrap(), &key());
+    assert!(r.is_ok(), "{:?}", r.err());
     // A base register no declaration covers is refused.
     let bad = t.replace("IN[ADDR[1].x][ADDR[0].x+1]", "IN[ADDR[1].x][ADDR[0].x+7]");
     assert!(translate(&bad, &key()).is_err());
