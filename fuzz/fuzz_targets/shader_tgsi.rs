@@ -48,6 +48,7 @@ fuzz_target!(|data: &[u8]| {
         to_geometry: k[0] & 128 != 0,
         glsl_es: k[1] & 8 != 0,
         es_clip_distance: k[1] & 4 != 0,
+        tes_after_vertex: k[0] & 8 != 0 && k[0] & 128 == 0,
         fs_out_swizzle: std::array::from_fn(|i| {
             (k[2] & (1 << i) != 0).then_some([2, 1, 0, (k[3] >> 6) & 3])
         }),
@@ -64,7 +65,11 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(glsl) = shader::emit(&prog, &key) {
         assert!(glsl.is_ascii());
-        assert!(glsl.starts_with("#version 330 core\n") || glsl.starts_with("#version 300 es\n"));
+        assert!(
+            glsl.starts_with("#version 330 core\n")
+                || glsl.starts_with("#version 400 core\n")
+                || glsl.starts_with("#version 300 es\n")
+        );
         assert_eq!(shader::emit(&prog, &key).as_deref(), Ok(glsl.as_str()));
     }
 });

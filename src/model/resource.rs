@@ -101,6 +101,9 @@ pub struct DrawLimits {
     pub max_texel_offset: i32,
     /// `GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT` (bytes, a power of two).
     pub ubo_offset_alignment: u32,
+    /// `GL_MAX_PATCH_VERTICES`: 0 where the context has no tessellation (GL 4.0 /
+    /// GL_ARB_tessellation_shader).
+    pub max_patch_vertices: u32,
 }
 
 impl DrawLimits {
@@ -122,6 +125,7 @@ impl DrawLimits {
         min_texel_offset: -8,
         max_texel_offset: 7,
         ubo_offset_alignment: 256,
+        max_patch_vertices: 0,
     };
 }
 

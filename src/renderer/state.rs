@@ -163,6 +163,8 @@ pub struct Bound {
     pub sample_mask: u32,
     pub clip_planes: [[f32; 4]; 8],
     pub stipple: [u32; 32],
+    /// SET_TESS_STATE: default outer and inner tessellation levels (GL's initial 1.0).
+    pub tess_levels: ([f32; 4], [f32; 2]),
     /// SET_RENDER_CONDITION (`None`: draws unconditionally).
     pub render_condition: Option<RenderCondition>,
     /// SET_UNIFORM_BUFFER by stage and index (`decode::buffers`).
@@ -219,6 +221,7 @@ impl Default for Bound {
             sample_mask: u32::MAX,
             clip_planes: [[0.0; 4]; 8],
             stipple: [u32::MAX; 32],
+            tess_levels: ([1.0; 4], [1.0; 2]),
             render_condition: None,
             uniform_buffers: Default::default(),
             streamout: None,
@@ -264,7 +267,7 @@ pub type SamplerSwizzles = [Option<[u8; 4]>; 16];
 /// key, the shadow swizzles of the vertex and fragment stages and the buffer-texture
 /// swizzles by stage (vertex, fragment, geometry).
 pub type ProgramInputs =
-    ((u64, u64, u64), VariantKey, SamplerSwizzles, SamplerSwizzles, [SamplerSwizzles; 3]);
+    ([u64; 5], VariantKey, SamplerSwizzles, SamplerSwizzles, [SamplerSwizzles; 5]);
 
 /// Memo of resolved programs (bounded: cleared when full).
 #[derive(Clone, Debug, Default)]

@@ -2,9 +2,10 @@
 //! (SET_UNIFORM_BUFFER) and buffer textures (sampler views of `PIPE_BUFFER` resources).
 //!
 //! Binding points: uniform block `b` (1 ..= [`MAX_UNIFORM_BLOCKS`]) of a stage gets the
-//! binding point [`ubo_binding`] — twelve per stage, vertex, fragment, geometry — set in
-//! the program at link time (`glUniformBlockBinding`; GLSL 3.30 has no `binding =`).
-//! Thirty-six points is GL 3.2's minimum of `GL_MAX_UNIFORM_BUFFER_BINDINGS`.
+//! binding point [`ubo_binding`] — twelve per stage, vertex, fragment, geometry, then
+//! tessellation control and evaluation — set in the program at link time
+//! (`glUniformBlockBinding`; GLSL 3.30 has no `binding =`). Thirty-six points is GL 3.2's
+//! minimum of `GL_MAX_UNIFORM_BUFFER_BINDINGS`, sixty GL 4.0's (tessellation needs 4.0).
 //!
 //! Guest ranges never reach GL unchecked: a range is clipped to its buffer's real size,
 //! and a block is bound in place only when the guest's range covers the whole declared
@@ -37,6 +38,8 @@ pub fn ubo_binding(stage: Processor, index: u32) -> Option<u32> {
         Processor::Vertex => 0,
         Processor::Fragment => 1,
         Processor::Geometry => 2,
+        Processor::TessCtrl => 3,
+        Processor::TessEval => 4,
         _ => return None,
     };
     (1..=MAX_UNIFORM_BLOCKS).contains(&index).then(|| slot * MAX_UNIFORM_BLOCKS + index - 1)

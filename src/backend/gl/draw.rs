@@ -103,10 +103,11 @@ pub struct DrawCall<'a> {
     /// Draws the vertices captured by this set (gallium's `count_from_stream_output`).
     pub from_xfb: Option<u64>,
     /// A stamp from [`GlBackend::new_draw_stamp`] naming this draw's fixed-function state,
-    /// attachments and vertex inputs (with the index buffer): the caller hands the same
-    /// stamp again only while all of them are unchanged, so that a draw under the stamp
-    /// the backend last applied skips building and comparing them. 0: no stamp.
+    /// attachments and vertex inputs (with the index buffer), handed again only while all
+    /// are unchanged: a draw under the last applied stamp skips them. 0: no stamp.
     pub stamp: u64,
+    /// A draw of patches: what [`GlBackend::set_patch`] sets first.
+    pub patch: Option<super::tess::PatchDraw>,
 }
 
 /// A CLEAR of the bound framebuffer.
@@ -432,10 +433,10 @@ impl GlBackend {
             // match the uniforms' declared sizes (vec4[8], uint[32]).
             unsafe {
                 if planes {
-                    let name = if stage == Processor::Geometry {
-                        "gs_clip_planes"
-                    } else {
-                        "vs_clip_planes"
+                    let name = match stage {
+                        Processor::Geometry => "gs_clip_planes",
+                        Processor::TessEval => "tes_clip_planes",
+                        _ => "vs_clip_planes",
                     };
                     let loc = self.gl.get_uniform_location(program, name);
                     let flat: Vec<f32> = d.clip_planes.iter().flatten().copied().collect();
@@ -637,6 +638,7 @@ impl GlBackend {
         let info = &d.info;
         let count = gi(info.count, "vertex count")?;
         let instances = gi(info.instance_count, "instance count")?;
+        d.patch.inspect(|p| self.set_patch(p));
         let gl = &self.gl;
         // SAFETY: context current; the fetch ranges were checked; the index offset lies
         // within the bound element buffer (checked in indexed_range).

@@ -44,6 +44,7 @@ pub(super) unsafe fn query(gl: &glow::Context) -> DrawLimits {
         min_texel_offset: signed(glow::MIN_PROGRAM_TEXEL_OFFSET),
         max_texel_offset: signed(glow::MAX_PROGRAM_TEXEL_OFFSET),
         ubo_offset_alignment: int(glow::UNIFORM_BUFFER_OFFSET_ALIGNMENT),
+        max_patch_vertices: int(glow::MAX_PATCH_VERTICES),
     };
     // A query this context does not know set an error and left its value at 0.
     super::context::drain_gl_errors(gl);

@@ -61,6 +61,7 @@ mod staging;
 mod storage;
 pub mod streamout;
 mod sync;
+pub mod tess;
 mod textures;
 mod upload;
 mod vertex_input;

@@ -200,6 +200,8 @@ fn prefix(p: Processor) -> &'static str {
     match p {
         Processor::Fragment => "fs",
         Processor::Geometry => "gs",
+        Processor::TessCtrl => "tcs",
+        Processor::TessEval => "tes",
         _ => "vs",
     }
 }
@@ -208,6 +210,8 @@ fn gl_stage(p: Processor) -> u32 {
     match p {
         Processor::Fragment => glow::FRAGMENT_SHADER,
         Processor::Geometry => glow::GEOMETRY_SHADER,
+        Processor::TessCtrl => glow::TESS_CONTROL_SHADER,
+        Processor::TessEval => glow::TESS_EVALUATION_SHADER,
         _ => glow::VERTEX_SHADER,
     }
 }
@@ -288,10 +292,14 @@ impl GlBackend {
             parsed.push((p, key));
         }
         let order: Vec<Processor> = parsed.iter().map(|(p, _)| p.processor).collect();
-        use Processor::{Fragment as F, Geometry as G, Vertex as V};
-        if !matches!(order.as_slice(), [V, F] | [V, G, F]) {
+        use Processor::{Fragment as F, Geometry as G, TessCtrl as C, TessEval as E, Vertex as V};
+        if !matches!(
+            order.as_slice(),
+            [V, F] | [V, G, F] | [V, E, F] | [V, C, E, F] | [V, E, G, F] | [V, C, E, G, F]
+        ) {
             return Err(Error::inval(format!(
-                "shader stages {order:?}: a program is vertex, [geometry,] fragment"
+                "shader stages {order:?}: a program is vertex, [[tess control,] tess \
+                 evaluation,] [geometry,] fragment"
             )));
         }
         let mut glsl = Vec::with_capacity(parsed.len());

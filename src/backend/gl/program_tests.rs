@@ -73,7 +73,7 @@ fn program_failures_are_clean_errors() {
     let e = be.program(&pair("VERT\nbogus", &fs(0), &k)).unwrap_err();
     assert_eq!(e.errno, libc::EINVAL);
     let e = be.program(&pair(&fs(0), VS, &k)).unwrap_err();
-    assert!(e.msg.contains("vertex, [geometry,] fragment"), "{}", e.msg);
+    assert!(e.msg.contains("evaluation,] [geometry,] fragment"), "{}", e.msg);
     // A flat fragment input whose vertex output the key leaves smooth (next_flat should
     // have said so): each stage is valid GLSL, the link fails; the error carries the log.
     let fs_in = "FRAG\nDCL IN[0], GENERIC[0], CONSTANT\nDCL OUT[0], COLOR\n  \

@@ -95,6 +95,10 @@ pub(crate) struct RawGl {
     pub draw_transform_feedback_instanced: Option<unsafe extern "system" fn(Enum, Uint, Sizei)>,
     /// GL 4.3 / ARB_framebuffer_no_attachments (a capture with no attachments bound).
     pub framebuffer_parameteri: Option<unsafe extern "system" fn(Enum, Enum, Int)>,
+    /// GL 4.0 / ARB_tessellation_shader, desktop GL only (`None` on OpenGL ES, whose
+    /// tessellation the translator does not emit): the default tessellation levels. Its
+    /// presence is what [`super::GlBackend::tessellation`] reports.
+    pub patch_parameterfv: Option<unsafe extern "system" fn(Enum, *const f32)>,
 }
 
 /// Casts a loaded symbol to its function-pointer type.
@@ -211,6 +215,11 @@ impl RawGl {
                 3,
                 "GL_ARB_framebuffer_no_attachments"
             ),
+            patch_parameterfv: if es {
+                None
+            } else {
+                opt!("glPatchParameterfv", 4, 0, "GL_ARB_tessellation_shader")
+            },
         })
     }
 }

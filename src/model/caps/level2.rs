@@ -26,6 +26,8 @@ pub mod bset {
     pub const FRAGMENT_COORD_CONVENTIONS: u32 = 1 << 15;
     pub const DEPTH_CLIP_DISABLE: u32 = 1 << 16;
     pub const UBO: u32 = 1 << 18;
+    /// `has_tessellation_shaders`: set only where the host tessellates ([`super::tessellates`]).
+    pub const HAS_TESSELLATION_SHADERS: u32 = 1 << 24;
     /// The bits level 2 sets.
     pub const SET: u32 = super::level1::bset::SET
         | INDEP_BLEND_ENABLE
@@ -132,14 +134,22 @@ pub fn vertex_format(f: &FormatInfo) -> bool {
     vertex_attrib(&e).is_ok_and(|a| a.gaps.is_empty())
 }
 
+/// Whether level 2 offers tessellation: the host's GL has it (desktop GL 4.0, so the
+/// backend sets the patch size and default levels) with GL's minimum of 32 vertices per
+/// patch, which the translator and the draw path bound to.
+pub fn tessellates(limits: &Limits) -> bool {
+    !limits.gles && limits.draw.max_patch_vertices >= crate::model::shader::MAX_PATCH_VERTICES
+}
+
 /// The level-2 v1 fields.
 pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
+    let tess = if tessellates(limits) { bset::HAS_TESSELLATION_SHADERS } else { 0 };
     CapsV1 {
         depthstencil: FormatMask::from_table(|f| depth_stencil_rendered(f, limits)),
         sampler: FormatMask::from_table(sampleable),
         render: FormatMask::from_table(|f| rendered_or_probed(f, limits)),
         vertexbuffer: FormatMask::from_table(vertex_format),
-        bset: bset::SET,
+        bset: bset::SET | tess,
         glsl_level: GLSL_LEVEL,
         max_texture_array_layers: limits.max_array_layers.max(256),
         max_streamout_buffers: MAX_STREAMOUT_BUFFERS,
@@ -147,7 +157,9 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
         max_samples: limits.max_samples,
         max_tbo_size: MAX_TBO_SIZE,
         max_uniform_blocks: MAX_UNIFORM_BLOCKS + 1,
-        prim_mask: PRIM_MASK,
+        // PIPE_PRIM_PATCHES (14) with tessellation: the guest converts the primitives
+        // whose bit is clear.
+        prim_mask: PRIM_MASK | if tess != 0 { 1 << 14 } else { 0 },
         ..level1::caps_v1(max_version, limits)
     }
 }
@@ -162,9 +174,17 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
     let mut const_sizes = base.max_const_buffer_size;
     // Geometry stage: GL 3.2's minimum of 1024 uniform components.
     const_sizes[2] = level1::const_buffer_bytes(1024);
+    // Tessellation stages: GL 4.0's minimum of 1024 uniform components each; per-patch
+    // varyings up to PATCH[29] (GL 4.0's 120 patch components).
+    let tess = tessellates(limits);
+    if tess {
+        const_sizes[3] = level1::const_buffer_bytes(1024);
+        const_sizes[4] = level1::const_buffer_bytes(1024);
+    }
     CapsV2 {
         max_const_buffer_size: const_sizes,
         max_geom_output_vertices: MAX_GEOM_OUTPUT_VERTICES,
+        max_shader_patch_varyings: if tess { crate::model::shader::MAX_PATCH_VARYINGS } else { 0 },
         max_geom_total_output_components: MAX_GEOM_TOTAL_OUTPUT_COMPONENTS,
         min_texel_offset: limits.draw.min_texel_offset,
         max_texel_offset: limits.draw.max_texel_offset,
@@ -180,6 +200,11 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         supported_multisample_formats: FormatMask::from_table(|f| multisampled(f, limits)),
         // Where the host rasterises each sample (glGetMultisamplefv in the guest).
         sample_locations: limits.sample_locations,
+        // host_feature_check_version ≥ 19: the guest takes the tessellation stages' output
+        // limits from here (below 19 it used `max_vertex_outputs`, which the translator and
+        // the piglit runs of the tessellation stages were measured with).
+        max_tcs_outputs: if tess { base.max_vertex_outputs } else { 0 },
+        max_tes_outputs: if tess { base.max_vertex_outputs } else { 0 },
         renderer,
         ..base
     }

@@ -85,7 +85,8 @@
 //!     is typed with **PIPE_RESOURCE_SET_TYPE** (DRM winsys, in the command stream): the
 //!     executor types a guest-only blob as a 2-D texture backed by its memory and accepts
 //!     it for one that has a type already, as upstream.
-//!   - ≥ 19: tessellation output limits come from `max_tcs/tes_outputs`: no tessellation.
+//!   - ≥ 19: tessellation output limits come from `max_tcs/tes_outputs`: where level 2
+//!     offers tessellation they are `max_vertex_outputs`, what the guest used below 19.
 //!   - ≥ 20 / ≥ 22: mirror-clamp(-to-edge) follow `VIRGL_CAP_V2_MIRROR_CLAMP(_TO_EDGE)`
 //!     instead of `bset.mirror_clamp`: all are clear at both levels, so no change.
 //!   - ≥ 21: `clear_render_target` / `clear_depth_stencil` send **CLEAR_SURFACE** (below

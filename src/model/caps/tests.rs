@@ -294,6 +294,7 @@ fn gl_host() -> Limits {
             min_texel_offset: -32,
             max_texel_offset: 31,
             ubo_offset_alignment: 16,
+            max_patch_vertices: 32,
         },
         unrenderable: format::FormatSet::default(),
         render_extra: format::FormatSet::default(),
@@ -433,6 +434,7 @@ fn level1_limits_are_capped() {
         min_texel_offset: -64,
         max_texel_offset: 63,
         ubo_offset_alignment: 16,
+        max_patch_vertices: 32,
     };
     let c = level1_v2(&big);
     assert_eq!(c.v1.max_render_targets, 8);
@@ -471,6 +473,7 @@ fn level1_limits_are_capped() {
         min_texel_offset: -8,
         max_texel_offset: 7,
         ubo_offset_alignment: 256,
+        max_patch_vertices: 0,
     };
     let c = level1_v2(&small);
     assert_eq!(c.v1.max_render_targets, 4);
@@ -614,6 +617,32 @@ fn level2_ubo_alignment_is_the_hosts() {
     assert_eq!(level1_v2(&gl_host()).uniform_buffer_offset_alignment, 16);
 }
 
+/// Tessellation (bset bit 24, PIPE_PRIM_PATCHES, per-patch varyings, constants of the two
+/// stages) is claimed at level 2 only where the host's GL has it with 32 vertices per
+/// patch; never at level 1, never before the backend exists (GL 3.3's minimum limits).
+#[test]
+fn level2_claims_tessellation_where_the_host_tessellates() {
+    let caps = |lim: &Limits| level2::caps_v2(level2::caps_v1(2, lim), lim);
+    let lim = gl_host();
+    let c = caps(&lim);
+    assert_eq!(level2::bset::HAS_TESSELLATION_SHADERS, 1 << 24);
+    assert_ne!(c.v1.bset & level2::bset::HAS_TESSELLATION_SHADERS, 0);
+    assert_ne!(c.v1.prim_mask & (1 << 14), 0);
+    assert_eq!(c.max_shader_patch_varyings, 30);
+    assert_eq!(c.max_const_buffer_size[3..5], [1024 * 4; 2]);
+    for n in [0, 16] {
+        let mut lim = gl_host();
+        lim.draw.max_patch_vertices = n;
+        let c = caps(&lim);
+        assert_eq!(c.v1.bset & level2::bset::HAS_TESSELLATION_SHADERS, 0);
+        assert_eq!((c.v1.prim_mask & (1 << 14), c.max_shader_patch_varyings), (0, 0));
+        assert_eq!(c.max_const_buffer_size[3..5], [0; 2]);
+    }
+    assert_eq!(DrawLimits::GL33_MINIMUM.max_patch_vertices, 0);
+    let l1 = level1_v2(&gl_host());
+    assert_eq!((l1.v1.bset & (1 << 24), l1.max_shader_patch_varyings), (0, 0));
+}
+
 /// Level 2 claims mixed colour-buffer formats (GL 3.0 framebuffers of integer and float
 /// buffers); level 1 does not.
 #[test]
@@ -662,14 +691,17 @@ fn gles_host_gets_level1_and_only_what_it_stores() {
 }
 
 /// What `host_feature_check_version` 23 relies on, at both levels: the gates from 16 up
-/// that change nothing find nothing claimed (no shader buffers for 16, no tessellation for
-/// 19, no mirror clamp in either place for 20 and 22), so 23 is level-independent.
+/// that change nothing find nothing claimed (no shader buffers for 16, no mirror clamp in
+/// either place for 20 and 22), so 23 is level-independent; for 19 the tessellation stages'
+/// output limits are `max_vertex_outputs` where level 2 tessellates (what the guest used
+/// below 19), 0 where nothing tessellates.
 #[test]
 fn feature_check_version_23_at_both_levels() {
-    let lim = gl_host();
-    let l1 = level1_v2(&lim);
-    let l2 = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
-    for (name, c) in [("level 1", l1), ("level 2", l2)] {
+    let mut no_tess = gl_host();
+    no_tess.draw.max_patch_vertices = 0;
+    let l1 = level1_v2(&gl_host());
+    let l2 = level2::caps_v2(level2::caps_v1(2, &no_tess), &no_tess);
+    for (name, c) in [("level 1", l1), ("level 2 without tessellation", l2)] {
         assert_eq!(c.host_feature_check_version, 23, "{name}");
         assert_eq!(c.host_feature_check_version, level1::HOST_FEATURE_CHECK_VERSION);
         assert_eq!(
@@ -682,6 +714,16 @@ fn feature_check_version_23_at_both_levels() {
         assert_eq!(c.v1.bset & (1 << 21 | 1 << 24), 0, "{name}: bset");
         assert_eq!(c.capability_bits_v2, 0, "{name}: no VIRGL_CAP_V2_* bit (mirror clamps)");
     }
+    let lim = gl_host();
+    let t = level2::caps_v2(level2::caps_v1(2, &lim), &lim);
+    assert_eq!(t.host_feature_check_version, 23);
+    assert_ne!(t.v1.bset & (1 << 24), 0, "tessellates");
+    assert_ne!(t.max_vertex_outputs, 0);
+    assert_eq!(
+        (t.max_tcs_outputs, t.max_tes_outputs),
+        (t.max_vertex_outputs, t.max_vertex_outputs)
+    );
+    assert_eq!((t.v1.bset & (1 << 21), t.capability_bits_v2), (0, 0), "mirror clamps");
 }
 
 /// `sample_locations`: the host's positions, one byte per sample (x high, y low nibble, in

@@ -190,6 +190,10 @@ pub(crate) fn command<'a>(cmd: u8, obj_type: u8, p: &'a [u32]) -> Parsed<Command
             exact("SET_MIN_SAMPLES", p, 1)?;
             C::SetMinSamples(p[0])
         }
+        ccmd::SET_TESS_STATE => {
+            exact("SET_TESS_STATE", p, 6)?;
+            C::SetTessState { outer: floats(p), inner: floats(&p[4..]) }
+        }
         ccmd::SET_CLIP_STATE => {
             exact("SET_CLIP_STATE", p, l::CLIP_STATE_SIZE)?;
             C::SetClipState(std::array::from_fn(|i| floats(&p[i * 4..])))

@@ -659,6 +659,13 @@ pub enum Command<'a> {
     },
     SetSampleMask(u32),
     SetMinSamples(u32),
+    /// The default tessellation levels (used when no control stage is bound): outer
+    /// 0..3, inner 0..1, as the guest sent them (GL defines what NaN and out-of-range
+    /// levels do).
+    SetTessState {
+        outer: [f32; 4],
+        inner: [f32; 2],
+    },
     /// 8 user clip planes.
     SetClipState([[f32; 4]; 8]),
     SetPolygonStipple([u32; 32]),
@@ -732,8 +739,8 @@ pub enum Command<'a> {
         len: u32,
         data: &'a [u32],
     },
-    /// A command number below the protocol's count that this decoder does not type (tess
-    /// state, SSBOs, images, compute, atomics, video); the
+    /// A command number below the protocol's count that this decoder does not type (SSBOs,
+    /// images, compute, atomics, video); the
     /// payload is not validated. (Upstream built without video answers the video commands
     /// with EINVAL; the others it executes.)
     Unimplemented {

@@ -62,6 +62,16 @@ pub enum SemanticName {
     BaseInstance,
     DrawId,
     HelperInvocation,
+    /// Tessellation: a per-patch varying (`PATCH[n]`).
+    Patch,
+    /// Tessellation evaluation: the coordinate in the abstract patch.
+    TessCoord,
+    /// Tessellation: the outer levels (x..w = outer 0..3).
+    TessOuter,
+    /// Tessellation: the inner levels (x, y = inner 0, 1).
+    TessInner,
+    /// Tessellation: vertices in the input patch.
+    VerticesIn,
     /// A TGSI semantic this translator has no use for (tessellation, compute, subgroup
     /// and driver-specific ones): parsed so that the error is "unsupported", not
     /// "unknown".
@@ -174,6 +184,16 @@ pub enum Property {
     GsInvocations(u32),
     /// `FS_EARLY_DEPTH_STENCIL`.
     FsEarlyDepthStencil(bool),
+    /// `TCS_VERTICES_OUT`: vertices in the output patch.
+    TcsVerticesOut(u32),
+    /// `TES_PRIM_MODE`, as a gallium primitive number (LINES, TRIANGLES, QUADS).
+    TesPrimMode(u32),
+    /// `TES_SPACING`: 0 fractional odd, 1 fractional even, 2 equal (`pipe_tess_spacing`).
+    TesSpacing(u32),
+    /// `TES_VERTEX_ORDER_CW`.
+    TesVertexOrderCw(bool),
+    /// `TES_POINT_MODE`.
+    TesPointMode(bool),
     /// A property the translator does not act on (geometry and tessellation layout,
     /// compute block size, hints); only its presence is kept.
     Other,
@@ -287,6 +307,7 @@ pub mod prim {
     pub const LINE_STRIP: u32 = 3;
     pub const TRIANGLES: u32 = 4;
     pub const TRIANGLE_STRIP: u32 = 5;
+    pub const QUADS: u32 = 7;
     pub const LINES_ADJACENCY: u32 = 10;
     pub const TRIANGLES_ADJACENCY: u32 = 12;
 }

@@ -44,7 +44,15 @@
 //! colour settings a vertex program would have, and its [`output_slots`] are the
 //! fragment key's `prev_outputs`.
 //!
-//! Not translated ([`EmitError::Unsupported`]): tessellation and compute stages;
+//! Tessellation (GLSL 4.00, `emit::tess`): a vertex program feeding a control stage is
+//! translated with `to_geometry` too (its outputs are the control stage's `gv_*` arrays);
+//! an evaluation stage without a control stage reads those arrays itself
+//! (`VariantKey::tes_after_vertex`, the patch at the default levels); the evaluation stage
+//! is the last vertex stage when no geometry stage follows. Control
+//! outputs per vertex are written at `gl_InvocationID` only (a write naming another
+//! vertex is dropped); indexes of per-vertex reads are clamped to the patch.
+//!
+//! Not translated ([`EmitError::Unsupported`]): compute stages; tessellation on GLSL ES;
 //! geometry invocations and vertex streams other than 0 (GL 4.0), more than 256 output
 //! vertices; subroutines (CAL/BGNSUB); TEX2/TXB2/TXL2 and cube-map arrays; texel offsets;
 //! TG4/LODQ and other opcodes the parser does not know; indirect IN/OUT/sampler
@@ -58,8 +66,8 @@ mod parse;
 
 pub use emit::{
     emit, emit_with_info, fs_interpolation, output_slots, CompareFunc, EmitError, ShaderInfo,
-    SoOutput, StreamOutKey, VariantKey, LOOP_BUDGET, MAX_SO_BUFFERS, MAX_SO_COMPONENTS,
-    MAX_SO_OUTPUTS,
+    SoOutput, StreamOutKey, VariantKey, LOOP_BUDGET, MAX_PATCH_VARYINGS, MAX_PATCH_VERTICES,
+    MAX_SO_BUFFERS, MAX_SO_COMPONENTS, MAX_SO_OUTPUTS,
 };
 pub use ir::*;
 pub use opcode::Opcode;

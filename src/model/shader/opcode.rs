@@ -106,6 +106,7 @@ opcodes! {
     Bgnsub "BGNSUB" 0 0,
     Endsub "ENDSUB" 0 0,
     Nop "NOP" 0 0,
+    Barrier "BARRIER" 0 0,
     Idiv "IDIV" 1 2,
     Imax "IMAX" 1 2,
     Imin "IMIN" 1 2,

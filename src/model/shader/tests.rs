@@ -492,7 +492,10 @@ fn emit_errors() {
         Err(EmitError::Invalid { .. }) => {}
         r => panic!("{t}: {r:?}"),
     };
-    unsupported("TESS_CTRL\nEND\n");
+    // Tessellation stages are translated (emit::tess_tests); without their layout
+    // properties they are inconsistent.
+    invalid("TESS_CTRL\nEND\n");
+    unsupported("COMP\nEND\n");
     let gs = |props: &str| {
         format!("GEOM\n{props}DCL IN[][0], POSITION\nDCL OUT[0], POSITION\n0: MOV OUT[0], IN[0][0]\n1: END\n")
     };
@@ -769,30 +772,5 @@ fn info_lists_what_to_bind() {
     assert!(i.writes_depth && i.uses_stipple);
 }
 
-#[test]
-fn glsl_es_refuses_what_es_lacks() {
-    let es = VariantKey { glsl_es: true, ..Default::default() };
-    let g = emit_text(&corpus_text("f_kill.frag.tgsi"), &es).unwrap();
-    assert!(
-        g.starts_with("#version 300 es\nprecision highp float;\nprecision highp int;\n"),
-        "{g}"
-    );
-    assert!(g.contains("uniform highp sampler2D fs_samp0;"));
-    let refused = |t: &str, key: &VariantKey| {
-        assert!(matches!(emit_text(t, key), Err(EmitError::Unsupported(_))), "{t}");
-    };
-    refused(&corpus_text("gs.geom.tgsi"), &es);
-    refused(&corpus_text("f_kill.vert.tgsi"), &VariantKey { clip_plane_enable: 1, ..es });
-    refused(&corpus_text("fragcoord.frag.tgsi"), &VariantKey { lower_left_origin: true, ..es });
-    refused(&corpus_text("f_tex.frag.tgsi"), &es); // 1D sampler
-    refused(&corpus_text("f_math.frag.tgsi"), &es); // LINEAR → noperspective
-    refused(&corpus_text("f_gs_lines.frag.tgsi"), &es); // gl_PrimitiveID
-    let vs = corpus_text("f_math.vert.tgsi");
-    refused(&vs, &VariantKey { next_noperspective: 1 << 1, ..es });
-    assert!(emit_text(&vs, &es).is_ok());
-    // Fragment coordinates need no layout when the conventions match GL's default.
-    assert!(emit_text(&corpus_text("fragcoord.frag.tgsi"), &es).is_ok());
-    golden("kmscube.vert.es", &corpus_text("kmscube.vert.tgsi"), &es);
-}
-
+mod es;
 mod level2;

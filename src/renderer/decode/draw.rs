@@ -3,9 +3,10 @@
 //! variant keys the state asks for) and handed to [`crate::backend::gl::GlBackend::draw`].
 //!
 //! What a level-1 host does not execute is refused honestly (UNSUPPORTED_FUNCTION, logged
-//! once, the context not put in error): indirect draws, tessellation
-//! and compute stages, primitives core GL lacks (the capsets leave them out, so the guest
-//! converts them). A draw without a vertex or fragment shader draws nothing, as upstream.
+//! once, the context not put in error): indirect draws, compute stages, primitives core GL
+//! lacks (the capsets leave them out, so the guest converts them), tessellation where the
+//! host's GL has none (`decode::tess`; the capsets offer it only where it has). A draw
+//! without a vertex or fragment shader draws nothing, as upstream.
 
 use super::query::own_queries;
 use super::{fail, log_once, skip, CmdResult, Fail};
@@ -235,29 +236,65 @@ pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
     gl.clear_attachments(&call).map_err(gl_fail)
 }
 
-/// Variant keys for (vertex, [geometry], fragment) under `base`.
-fn stage_keys(
-    vs: &ShaderObj,
-    gs: Option<&ShaderObj>,
-    fs: &ShaderObj,
-    base: VariantKey,
-) -> Vec<VariantKey> {
-    let last = gs.unwrap_or(vs);
-    let fs_key = VariantKey { prev_outputs: Some(shader::output_slots(&last.program)), ..base };
-    let (flat, np) = shader::fs_interpolation(&fs.program, &fs_key);
-    let last_key = VariantKey { next_flat: flat, next_noperspective: np, ..base };
-    match gs {
-        Some(_) => {
-            vec![VariantKey { to_geometry: true, clip_plane_enable: 0, ..base }, last_key, fs_key]
-        }
-        None => vec![last_key, fs_key],
+/// The vertex-processing stages of a draw: vertex, optional tessellation control and
+/// evaluation, optional geometry, and the fragment stage.
+#[derive(Clone, Copy)]
+pub(super) struct Stages<'a> {
+    pub vs: &'a ShaderObj,
+    pub tcs: Option<&'a ShaderObj>,
+    pub tes: Option<&'a ShaderObj>,
+    pub gs: Option<&'a ShaderObj>,
+    pub fs: &'a ShaderObj,
+}
+
+impl<'a> Stages<'a> {
+    /// The last stage before rasterization.
+    fn last(&self) -> &'a ShaderObj {
+        self.gs.or(self.tes).unwrap_or(self.vs)
     }
+
+    /// The stages in pipeline order, with their gallium stage numbers.
+    fn ordered(&self) -> Vec<(usize, &'a ShaderObj)> {
+        let mut v = vec![(0, self.vs)];
+        v.extend(self.tcs.map(|s| (3, s)));
+        v.extend(self.tes.map(|s| (4, s)));
+        v.extend(self.gs.map(|s| (2, s)));
+        v.push((1, self.fs));
+        v
+    }
+}
+
+/// Variant keys for the stages in pipeline order ([`Stages::ordered`]) under `base`: the
+/// stages before the last vertex stage pass their outputs on as arrays (`to_geometry`)
+/// and take no clip planes; the last vertex stage takes the fragment stage's
+/// interpolation.
+fn stage_keys(st: &Stages<'_>, base: VariantKey) -> Vec<VariantKey> {
+    let fs_key =
+        VariantKey { prev_outputs: Some(shader::output_slots(&st.last().program)), ..base };
+    let (flat, np) = shader::fs_interpolation(&st.fs.program, &fs_key);
+    let last_key = VariantKey { next_flat: flat, next_noperspective: np, ..base };
+    let inner = VariantKey { to_geometry: true, clip_plane_enable: 0, ..base };
+    let ordered = st.ordered();
+    let n = ordered.len();
+    // An evaluation stage without a control stage reads the vertex stage's outputs.
+    let after_vertex = st.tcs.is_none();
+    (0..n)
+        .map(|i| match i {
+            _ if i == n - 1 => fs_key,
+            _ if i == n - 2 => last_key,
+            _ => inner,
+        })
+        .zip(&ordered)
+        .map(|(k, &(stage, _))| VariantKey { tes_after_vertex: stage == 4 && after_vertex, ..k })
+        .collect()
 }
 
 fn processor(t: ShaderType) -> Processor {
     match t {
         ShaderType::Fragment => Processor::Fragment,
         ShaderType::Geometry => Processor::Geometry,
+        ShaderType::TessCtrl => Processor::TessCtrl,
+        ShaderType::TessEval => Processor::TessEval,
         _ => Processor::Vertex,
     }
 }
@@ -266,15 +303,17 @@ pub(super) fn stage_of(p: Processor) -> usize {
     match p {
         Processor::Fragment => 1,
         Processor::Geometry => 2,
+        Processor::TessCtrl => 3,
+        Processor::TessEval => 4,
         _ => 0,
     }
 }
 
 /// The program memo's key: shader ids and a digest of the variant inputs.
 fn memo_digest(inputs: &ProgramInputs) -> ProgramMemoKey {
-    let ((vs, fs, gs), base, vs_shadow, fs_shadow, bsw) = inputs;
+    let ([vs, fs, gs, tcs, tes], base, vs_shadow, fs_shadow, bsw) = inputs;
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (base, vs_shadow, fs_shadow, bsw).hash(&mut h);
+    (tcs, tes, base, vs_shadow, fs_shadow, bsw).hash(&mut h);
     (*vs, *fs, *gs, h.finish())
 }
 
@@ -286,10 +325,16 @@ fn in_error() -> Fail {
 /// DRAW_VBO: refused in a context in error, skipped under a failing render condition.
 pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResult {
     let prim = gl_state::primitive(info.mode);
+    // Patches are drawn where the host tessellates (`decode::tess` checks the rest).
+    let tess = r.backend.gl_mut().is_some_and(|g| g.tessellation());
+    let gap = |p: &gl_state::PrimitiveGl| match p.gap {
+        Some(gl_state::Gap::Patches) => !tess,
+        g => g.is_some(),
+    };
     let common = r.backend.gl_mut().is_some()
         && info.indirect.is_none()
         && info.count_from_so == 0
-        && prim.as_ref().is_ok_and(|p| p.gap.is_none());
+        && prim.as_ref().is_ok_and(|p| !gap(p));
     if common {
         // The common draw (its context's queries the running ones): one lookup of the
         // context and its sub-context serves every check and the draw.
@@ -336,7 +381,7 @@ pub(super) fn draw_vbo(r: &mut Renderer, ctx_id: u32, info: &DrawVbo) -> CmdResu
         },
     };
     let prim = prim.map_err(gl_fail)?;
-    if prim.gap.is_some() {
+    if gap(&prim) {
         skip(r, ctx_id, (ccmd::DRAW_VBO, 2), "primitives core GL lacks (quads, polygons, patches)");
         return Ok(());
     }
@@ -413,16 +458,26 @@ fn draw_bound(
         );
         return Ok(());
     };
-    if bound.shaders[3..].iter().any(Option::is_some) {
+    if bound.shaders[5..].iter().any(Option::is_some) {
         // As `decode::skip`, on the borrowed context.
-        log_once(
-            (ccmd::DRAW_VBO, 4),
-            "tessellation and compute shaders are not implemented; skipped",
-        );
+        log_once((ccmd::DRAW_VBO, 4), "compute shaders are not implemented; skipped");
         *p.error = ERROR_CTX_UNSUPPORTED_FUNCTION;
         return Ok(());
     }
     let gs = bound.shaders[2].as_deref();
+    let (tcs, tes) = (bound.shaders[3].as_deref(), bound.shaders[4].as_deref());
+    let stages = Stages { vs, tcs, tes, gs, fs };
+    let patch = match super::tess::patch_draw(gl, bound, &stages, info, prim.mode) {
+        Ok(p) => p,
+        Err((host, why)) => {
+            // Nothing drawn (GL draws nothing there either); the host's lack is reported.
+            log_once((ccmd::DRAW_VBO, 5), why);
+            if host {
+                *p.error = ERROR_CTX_UNSUPPORTED_FUNCTION;
+            }
+            return Ok(());
+        }
+    };
     let resources = p.resources;
     let valid = cache.key == Some(key)
         && gl.program_info(GlBackend::program_from_number(cache.program)).is_ok();
@@ -433,7 +488,7 @@ fn draw_bound(
         check_bound_attached(resources, p.attached, ctx_id, bound)?;
         (cache.cbufs, cache.zs) = attachments(gl, resources, fb)?;
         let (program, blend) =
-            choose_program(gl, p.memo, fb, bound, (vs, gs, fs), &cache.cbufs, p.lower_left_origin)?;
+            choose_program(gl, p.memo, fb, bound, &stages, &cache.cbufs, p.lower_left_origin)?;
         (cache.program, cache.blend) = (GlBackend::program_number(program), blend);
         cache.vertices = vertex_inputs(gl, resources, bound, vs.inputs)?;
         cache.textures = texture_inputs(gl, resources, bound, program)?;
@@ -467,9 +522,14 @@ fn draw_bound(
         None
     };
     // Inline constants by stage (a shared buffer each: no copy).
-    let mut constants: [(Processor, Arc<[u32]>); 3] =
-        [ShaderType::Vertex, ShaderType::Geometry, ShaderType::Fragment]
-            .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()));
+    let mut constants: [(Processor, Arc<[u32]>); 5] = [
+        ShaderType::Vertex,
+        ShaderType::TessCtrl,
+        ShaderType::TessEval,
+        ShaderType::Geometry,
+        ShaderType::Fragment,
+    ]
+    .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()));
     let mut n = 0;
     for i in 0..constants.len() {
         if !constants[i].1.is_empty() {
@@ -477,7 +537,13 @@ fn draw_bound(
             n += 1;
         }
     }
-    let last = gs.unwrap_or(vs);
+    let last = stages.last();
+    if tes.is_some() && gs.is_none() && bound.streamout.is_some() {
+        // The primitive captured would be the evaluation stage's, not the draw's.
+        log_once((ccmd::DRAW_VBO, 6), "stream output from the tessellation evaluation stage");
+        *p.error = ERROR_CTX_UNSUPPORTED_FUNCTION;
+        return Ok(());
+    }
     let capture = super::streamout::capture(gl, resources, bound, last, gs.is_some(), prim.mode)?;
     let xfb = capture.as_ref().map(|c| XfbDraw {
         set: c.set,
@@ -508,6 +574,7 @@ fn draw_bound(
         xfb,
         from_xfb,
         stamp: cache.stamp,
+        patch,
     };
     if cache.reads_buffers {
         super::buffers::bind_for_draw(gl, resources, bound, program)?;
@@ -602,7 +669,7 @@ fn choose_program(
     memo: &mut ProgramMemo,
     fb: &Framebuffer,
     bound: &Bound,
-    (vs, gs, fs): (&ShaderObj, Option<&ShaderObj>, &ShaderObj),
+    st: &Stages<'_>,
     cbufs: &[Option<Attachment>],
     lower_left_origin: bool,
 ) -> Result<(ProgramId, BlendGl), Fail> {
@@ -653,13 +720,14 @@ fn choose_program(
         out
     };
     let (vs_shadow, fs_shadow) = (shadow(0), shadow(1));
-    let bsw = [0, 1, 2].map(|s| super::buffers::buffer_swizzles(bound, s));
+    let bsw = [0, 1, 2, 3, 4].map(|s| super::buffers::buffer_swizzles(bound, s));
     // The program, through the sub-context's memo: the stage keys are a function of the
     // shaders and of (base, sampler swizzles), so only a miss derives them (and hashes the
     // TGSI texts in the program cache). A draw with the last draw's inputs (the common
     // case: state unchanged between draws) takes its program after a plain comparison,
     // without hashing the key.
-    let ids = (vs.id, fs.id, gs.map_or(0, |g| g.id));
+    let id = |s: Option<&ShaderObj>| s.map_or(0, |s| s.id);
+    let ids = [st.vs.id, st.fs.id, id(st.gs), id(st.tcs), id(st.tes)];
     let inputs: ProgramInputs = (ids, base, vs_shadow, fs_shadow, bsw);
     let (remembered, memo_key) = match memo.last.as_deref() {
         Some((last, p)) if *last == inputs => (Some(*p), None),
@@ -671,20 +739,17 @@ fn choose_program(
     let program = match remembered.map(GlBackend::program_from_number) {
         Some(p) if gl.program_info(p).is_ok() => p,
         _ => {
-            let mut keys = stage_keys(vs, gs, fs, base);
+            let mut keys = stage_keys(st, base);
+            let ordered = st.ordered();
             let n = keys.len();
             keys[0].shadow_swizzle = vs_shadow;
             keys[n - 1].shadow_swizzle = fs_shadow;
-            keys[n - 2].stream_output = gs.unwrap_or(vs).stream_output;
-            (keys[0].buffer_swizzle, keys[n - 1].buffer_swizzle) = (bsw[0], bsw[1]);
-            if n == 3 {
-                keys[1].buffer_swizzle = bsw[2];
+            keys[n - 2].stream_output = st.last().stream_output;
+            for (k, &(stage, _)) in keys.iter_mut().zip(&ordered) {
+                k.buffer_swizzle = bsw[stage];
             }
-            let mut stages: Vec<(&str, &VariantKey)> = vec![(&vs.text, &keys[0])];
-            if let Some(g) = gs {
-                stages.push((&g.text, &keys[1]));
-            }
-            stages.push((&fs.text, &keys[n - 1]));
+            let stages: Vec<(&str, &VariantKey)> =
+                ordered.iter().zip(&keys).map(|(&(_, s), k)| (&*s.text, k)).collect();
             let p = gl
                 .program(&stages)
                 .map_err(|e| fail(super::state::ERROR_CTX_ILLEGAL_SHADER, e.msg))?;

@@ -40,7 +40,7 @@
 //! | object limit ([`crate::renderer::objects::MAX_OBJECTS`]) | ENOMEM | unchanged (upstream: a failed insert is ENOMEM) | not run |
 //! | DRAW_VBO in a context in error | ENOTRECOVERABLE (131) | unchanged (upstream checks `in_error` first and reports nothing) | not run |
 //! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
-//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: indirect draws, quads/polygons/patches, tessellation and compute shaders, query types other than occlusion/time/primitives-generated/primitives-emitted, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
+//! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: indirect draws, quads/polygons, patches and tessellation shaders on a host without GL 4.0, compute shaders, query types other than occlusion/time/primitives-generated/primitives-emitted, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
 //! | a draw the GL backend refuses (a vertex or index range past its buffer, an unbound vertex buffer the program reads, an incomplete framebuffer, a program that does not translate or link) | EINVAL | its error, in error | not run |
 //! | start-up no-ops (NOP, END_TRANSFERS, SET_TWEAKS, SET_DEBUG_FLAGS, SEND_STRING_MARKER, GET_MEMORY_INFO, MEMORY/TEXTURE_BARRIER, LINK_SHADER) | 0 | — | runs |
 //!
@@ -78,6 +78,7 @@ mod resource;
 mod state;
 mod streamout;
 mod surface;
+mod tess;
 
 /// A failed command: the errno the submit returns and the context error it records
 /// (`None`: the context is left alone, as upstream for ENOMEM and ENOTRECOVERABLE).
@@ -186,6 +187,7 @@ fn command_byte(cmd: &Command<'_>) -> u8 {
         C::SetStencilRef { .. } => ccmd::SET_STENCIL_REF,
         C::SetSampleMask(_) => ccmd::SET_SAMPLE_MASK,
         C::SetMinSamples(_) => ccmd::SET_MIN_SAMPLES,
+        C::SetTessState { .. } => ccmd::SET_TESS_STATE,
         C::SetClipState(_) => ccmd::SET_CLIP_STATE,
         C::SetPolygonStipple(_) => ccmd::SET_POLYGON_STIPPLE,
         C::ClearSurface(_) => ccmd::CLEAR_SURFACE,
@@ -292,6 +294,10 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         }
         C::SetSampleMask(m) => {
             r.context(ctx_id)?.sub().bound.sample_mask = *m;
+            Ok(())
+        }
+        C::SetTessState { outer, inner } => {
+            r.context(ctx_id)?.sub().bound.tess_levels = (*outer, *inner);
             Ok(())
         }
         C::SetClipState(p) => {

@@ -42,6 +42,7 @@ fn wrong_fixed_lengths() {
         (ccmd::SET_STENCIL_REF, 0, 1),
         (ccmd::SET_SAMPLE_MASK, 0, 1),
         (ccmd::SET_MIN_SAMPLES, 0, 1),
+        (ccmd::SET_TESS_STATE, 0, 6),
         (ccmd::SET_CLIP_STATE, 0, 32),
         (ccmd::SET_POLYGON_STIPPLE, 0, 32),
         (ccmd::CLEAR, 0, 8),

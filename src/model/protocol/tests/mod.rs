@@ -277,6 +277,9 @@ fn encode(c: &Command) -> Vec<u32> {
         }
         C::SetSampleMask(m) => (ccmd::SET_SAMPLE_MASK, 0, vec![*m]),
         C::SetMinSamples(m) => (ccmd::SET_MIN_SAMPLES, 0, vec![*m]),
+        C::SetTessState { outer, inner } => {
+            (ccmd::SET_TESS_STATE, 0, outer.iter().chain(inner).map(|&x| fb(x)).collect())
+        }
         C::SetClipState(planes) => {
             (ccmd::SET_CLIP_STATE, 0, planes.iter().flatten().map(|&x| fb(x)).collect())
         }

@@ -283,6 +283,7 @@ fn roundtrip_binding_and_state_commands() {
     roundtrip(C::SetStencilRef { front: 0x12, back: 0xfe });
     roundtrip(C::SetSampleMask(0xffff_ffff));
     roundtrip(C::SetMinSamples(4));
+    roundtrip(C::SetTessState { outer: [1.0, 2.5, 64.0, -1.0], inner: [3.0, 0.0] });
     let mut clip = [[0.0f32; 4]; 8];
     for (i, p) in clip.iter_mut().enumerate() {
         *p = [i as f32, -(i as f32), 0.5, 1.0];
@@ -453,7 +454,6 @@ fn roundtrip_contexts_and_queries() {
         index: -1,
     }));
     for cmd in [
-        ccmd::SET_TESS_STATE,
         ccmd::SET_SHADER_BUFFERS,
         ccmd::SET_SHADER_IMAGES,
         ccmd::LAUNCH_GRID,

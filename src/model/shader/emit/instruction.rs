@@ -71,6 +71,17 @@ impl<'a> Emitter<'a> {
             }
             End => return Ok(()),
             Nop => return Ok(()),
+            Barrier => {
+                if self.p.processor != Processor::TessCtrl {
+                    return Err(EmitError::Unsupported(
+                        "BARRIER outside the tessellation control stage",
+                    ));
+                }
+                // GLSL allows barrier() only in main's top-level flow; elsewhere the host
+                // compiler refuses the program.
+                self.line("barrier();");
+                return Ok(());
+            }
             Arl | Arr | Uarl => {
                 let d = inst.dst[0];
                 if d.reg.file != File::Address {

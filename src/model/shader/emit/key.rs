@@ -79,6 +79,9 @@ pub struct VariantKey {
     /// (`gv_*` arrays, no interpolation qualifiers); user clip planes then belong in the
     /// geometry stage's key.
     pub to_geometry: bool,
+    /// Tessellation evaluation stage with no control stage: its per-vertex inputs are the
+    /// vertex stage's outputs (`gv_*`, that stage's key has `to_geometry`), not `tv_*`.
+    pub tes_after_vertex: bool,
     /// Emit GLSL ES 3.00 (a host with a GLES 3 context) instead of GLSL 3.30 core. What
     /// ES 3.00 lacks is refused as Unsupported: geometry shaders, clip distances (user
     /// clip planes, CLIPDIST), noperspective, fragment-coordinate conventions other

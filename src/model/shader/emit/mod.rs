@@ -1,4 +1,4 @@
-//! IR → GLSL 3.30 core.
+//! IR → GLSL 3.30 core (4.00 for the tessellation stages).
 //!
 //! Registers are untyped 32-bit values in TGSI; here every register is a `vec4` and
 //! integer instructions reinterpret bits (`floatBitsToInt`/`intBitsToFloat`). Constant
@@ -24,6 +24,9 @@ mod operands;
 mod program;
 mod streamout;
 mod temps;
+mod tess;
+#[cfg(test)]
+mod tess_tests;
 mod texture;
 mod ubo;
 
@@ -31,6 +34,7 @@ pub use interface::{fs_interpolation, output_slots};
 pub use key::{CompareFunc, VariantKey};
 pub use program::{emit, emit_with_info, ShaderInfo};
 pub use streamout::{SoOutput, StreamOutKey, MAX_SO_BUFFERS, MAX_SO_COMPONENTS, MAX_SO_OUTPUTS};
+pub use tess::{MAX_PATCH_VARYINGS, MAX_PATCH_VERTICES};
 
 use interface::*;
 use operands::*;
@@ -101,6 +105,13 @@ struct Emitter<'a> {
     decls: BTreeMap<(File, u32), &'a Declaration>,
     /// Geometry stage: vertices per input primitive (0 elsewhere).
     gs_vertices: u32,
+    /// Tessellation control stage: vertices per output patch (0 elsewhere).
+    tcs_vertices: u32,
+    /// The key's `tes_after_vertex`.
+    tes_after_vertex: bool,
+    /// Registers the run-time picks of tessellation varyings may still expand to
+    /// ([`tess::PICK_BUDGET`] per program: the GLSL stays linear in the TGSI).
+    pick_budget: std::cell::Cell<u32>,
     /// Native integers (the key's `integers`).
     integers: bool,
     /// `vs`, `gs` or `fs`: prefix of uniform names (the stages' namespaces are separate in TGSI).

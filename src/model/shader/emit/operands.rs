@@ -29,7 +29,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// The unclamped GLSL of an indirect index: `a0.x + k`.
-    fn address(&self, idx: Index, line: u32) -> Result<String> {
+    pub(super) fn address(&self, idx: Index, line: u32) -> Result<String> {
         match idx {
             Index::Indirect { file: File::Address, reg, component, offset } => {
                 self.declared(File::Address, reg, line)?;
@@ -44,6 +44,13 @@ impl<'a> Emitter<'a> {
     pub(super) fn reg(&self, r: &Register, line: u32) -> Result<String> {
         if r.file == File::Input && self.p.processor == Processor::Geometry {
             return self.gs_input(r, line);
+        }
+        let tess = matches!(self.p.processor, Processor::TessCtrl | Processor::TessEval);
+        if tess && r.file == File::Input {
+            return self.tess_input(r, line);
+        }
+        if r.file == File::Output && self.p.processor == Processor::TessCtrl {
+            return self.tcs_output(r, line);
         }
         if r.dim.is_some() && r.file != File::Const {
             return Err(EmitError::Unsupported("two-dimensional register outside CONST"));
@@ -193,6 +200,9 @@ impl<'a> Emitter<'a> {
         }
         if !matches!(d.reg.file, File::Temp | File::Output) {
             return Err(invalid(inst.line, "destination file not writable"));
+        }
+        if d.reg.file == File::Output && self.p.processor == Processor::TessCtrl {
+            return self.tcs_store(&d, &v, inst.line);
         }
         let lhs = self.reg(&d.reg, inst.line)?;
         let s =

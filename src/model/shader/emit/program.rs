@@ -46,8 +46,15 @@ pub fn emit_with_info(
     let mut info = ShaderInfo::default();
     match p.processor {
         Processor::Vertex | Processor::Fragment | Processor::Geometry => {}
-        _ => return Err(EmitError::Unsupported("tessellation and compute stages")),
+        Processor::TessCtrl | Processor::TessEval if !key.glsl_es => {}
+        Processor::TessCtrl | Processor::TessEval => {
+            return Err(EmitError::Unsupported("tessellation on GLSL ES 3.00"))
+        }
+        Processor::Compute => return Err(EmitError::Unsupported("compute stage")),
     }
+    let tcs = p.processor == Processor::TessCtrl;
+    let tess = tcs || p.processor == Processor::TessEval;
+    let (tess_layout, tcs_vertices) = tess::layout(p)?;
     let fs = p.processor == Processor::Fragment;
     let gs = p.processor == Processor::Geometry;
     if gs && key.glsl_es {
@@ -56,6 +63,8 @@ pub fn emit_with_info(
     let stage = match p.processor {
         Processor::Fragment => "fs",
         Processor::Geometry => "gs",
+        Processor::TessCtrl => "tcs",
+        Processor::TessEval => "tes",
         _ => "vs",
     };
     // Geometry layout: vertices per input primitive, layout qualifiers.
@@ -122,7 +131,8 @@ pub fn emit_with_info(
             File::Image | File::Buffer | File::Memory | File::HwAtomic => {
                 return Err(EmitError::Unsupported("images, buffers, shared memory, atomics"))
             }
-            File::Input if gs && d.dim == Some(None) => {}
+            File::Input if (gs || tess) && d.dim == Some(None) => {}
+            File::Output if tcs && d.dim == Some(None) => {}
             File::Input | File::Output if d.dim.is_some() => {
                 return Err(EmitError::Unsupported("per-vertex input/output arrays"))
             }
@@ -183,6 +193,9 @@ pub fn emit_with_info(
         p,
         decls,
         gs_vertices: gs_layout.map_or(0, |l| l.1),
+        tcs_vertices,
+        tes_after_vertex: key.tes_after_vertex,
+        pick_budget: std::cell::Cell::new(tess::PICK_BUDGET),
         integers: key.integers,
         stage,
         out: String::new(),
@@ -214,6 +227,8 @@ pub fn emit_with_info(
             let _ = writeln!(w, "#extension GL_EXT_clip_cull_distance : require");
         }
         let _ = writeln!(w, "precision highp float;\nprecision highp int;");
+    } else if tess {
+        let _ = writeln!(w, "#version 400 core\n{tess_layout}");
     } else {
         let _ = writeln!(w, "#version 330 core");
         if e.helpers_fcmp {
@@ -301,7 +316,8 @@ pub fn emit_with_info(
     let regs = |f: File| -> Vec<(u32, &Declaration)> {
         e.decls.range((f, 0)..=(f, u32::MAX)).map(|(&(_, i), &d)| (i, d)).collect()
     };
-    {
+    tess::declare(p, key, w, &mut prologue)?;
+    if !tess {
         for (i, d) in regs(File::Input) {
             if gs {
                 let sem = d.semantic.ok_or(invalid(0, "geometry input without a semantic"))?;
@@ -343,6 +359,11 @@ pub fn emit_with_info(
                 format!("vec4(float({v}), 0.0, 0.0, 1.0)")
             }
         };
+        if let Some((v, int)) = tess::system_value(p, sem.name) {
+            let value = if int { int_value(v) } else { v.to_string() };
+            let _ = writeln!(prologue, "    vec4 sv{i} = {value};");
+            continue;
+        }
         let value = match (sem.name, fs) {
             (SemanticName::InstanceId, false) => int_value("gl_InstanceID"),
             (SemanticName::VertexId, false) => int_value("gl_VertexID"),
@@ -356,13 +377,20 @@ pub fn emit_with_info(
 
     // Outputs.
     let mut outputs: Vec<(u32, Semantic)> = Vec::new();
-    for (i, d) in regs(File::Output) {
+    // The control stage writes its outputs where they live ([`tess`]).
+    for (i, d) in regs(File::Output).into_iter().filter(|_| !tcs) {
         let sem = d.semantic.ok_or(invalid(0, "output without a semantic"))?;
         outputs.push((i, Semantic { name: sem.name, index: sem.index + (i - d.first) }));
     }
     let mut store = String::new();
     let s = &mut store;
-    if fs {
+    if tcs {
+        if !key.stream_output.is_empty() {
+            return Err(EmitError::Unsupported(
+                "stream output from the tessellation control stage",
+            ));
+        }
+    } else if fs {
         let all_cbufs = p.has(Property::FsColor0WritesAllCbufs(true));
         let mut color_locations = std::collections::BTreeSet::new();
         let color0 = outputs.iter().find(|(_, s)| s.name == SemanticName::Color && s.index == 0);

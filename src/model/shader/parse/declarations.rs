@@ -278,6 +278,15 @@ impl<'a> Parser<'a> {
             "NUM_CLIPDIST_ENABLED" => Property::NumClipdistEnabled(num(self, value)?),
             "GS_MAX_OUTPUT_VERTICES" => Property::GsMaxOutputVertices(num(self, value)?),
             "GS_INVOCATIONS" => Property::GsInvocations(num(self, value)?),
+            "TCS_VERTICES_OUT" => Property::TcsVerticesOut(num(self, value)?),
+            // A number as the dumper writes it; a primitive name is accepted too.
+            "TES_PRIM_MODE" => match prim_from_name(value) {
+                Some(p) => Property::TesPrimMode(p),
+                None => Property::TesPrimMode(num(self, value)?),
+            },
+            "TES_SPACING" => Property::TesSpacing(num(self, value)?),
+            "TES_VERTEX_ORDER_CW" => Property::TesVertexOrderCw(num(self, value)? != 0),
+            "TES_POINT_MODE" => Property::TesPointMode(num(self, value)? != 0),
             "GS_INPUT_PRIMITIVE" | "GS_OUTPUT_PRIMITIVE" => {
                 let Some(p) = prim_from_name(value) else {
                     self.cur.pos = vat;

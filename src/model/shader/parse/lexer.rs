@@ -179,15 +179,15 @@ pub(super) fn semantic_from_name(s: &str) -> Option<SemanticName> {
         "BASEINSTANCE" => BaseInstance,
         "DRAWID" => DrawId,
         "HELPER_INVOCATION" => HelperInvocation,
+        "PATCH" => Patch,
+        "TESSCOORD" => TessCoord,
+        "TESSOUTER" => TessOuter,
+        "TESSINNER" => TessInner,
+        "VERTICESIN" => VerticesIn,
         "GRID_SIZE"
         | "BLOCK_ID"
         | "BLOCK_SIZE"
         | "THREAD_ID"
-        | "PATCH"
-        | "TESSCOORD"
-        | "TESSOUTER"
-        | "TESSINNER"
-        | "VERTICESIN"
         | "WORK_DIM"
         | "SUBGROUP_SIZE"
         | "SUBGROUP_INVOCATION"
