@@ -542,8 +542,20 @@ pub fn create_fence(id: u32) -> i32 {
     virgl_renderer_create_fence(id as i32, 0)
 }
 
+/// `virgl_renderer_poll` until the renderer holds no fence (at most 10 s): the GL backend's
+/// fences signal once the host GL has finished the work before them, and the poll checks
+/// them without waiting (as upstream's does), so one poll under load may report nothing yet.
+/// Where our thread reports fences (ASYNC_FENCE_CB) this waits for it the same way.
 pub fn poll() {
-    virgl_renderer_poll()
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        virgl_renderer_poll();
+        let left = virglrenderer::internal::renderer::with(|r| Ok(!r.fences.is_empty()));
+        if !left.unwrap_or(false) || std::time::Instant::now() > deadline {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
 }
 
 /// Geometry of one mip level in the tests' linear model (levels independent, rows of
