@@ -24,7 +24,6 @@ const SET_UNIFORM_BUFFER: u32 = 27;
 const SET_SAMPLER_VIEWS: u32 = 10;
 const OBJ_SAMPLER_VIEW: u32 = 6;
 const GET_QUERY_RESULT_QBO: u32 = 42;
-const OBJ_RASTERIZER: u32 = 2;
 const OBJ_SHADER: u32 = 4;
 const OBJ_VERTEX_ELEMENTS: u32 = 5;
 const OBJ_QUERY: u32 = 9;
@@ -69,19 +68,7 @@ fn buffer_bytes(handle: u32, len: u32) -> Vec<u8> {
 /// The pipeline for a 16×16 RGBA8 target (resource 1): surface, state objects, shaders,
 /// viewport, the triangle's vertex buffer (resource 2) and a red constant.
 fn pipeline(c: &mut Cmds) {
-    c.push(CREATE_OBJECT, OBJ_SURFACE, &[10, 1, RGBA8, 0, 0]);
-    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 10]);
-    let mut blend = vec![20, 0, 0];
-    blend.extend([0xf << 27; 8]);
-    c.push(CREATE_OBJECT, OBJ_BLEND, &blend);
-    c.push(BIND_OBJECT, OBJ_BLEND, &[20]);
-    c.push(CREATE_OBJECT, OBJ_DSA, &[21, 0, 0, 0, 0]);
-    c.push(BIND_OBJECT, OBJ_DSA, &[21]);
-    // half_pixel_center (bit 29), depth_clip (bit 1).
-    c.push(CREATE_OBJECT, OBJ_RASTERIZER, &[22, 1 << 29 | 1 << 1, f(1.0), 0, 0, f(1.0), 0, 0, 0]);
-    c.push(BIND_OBJECT, OBJ_RASTERIZER, &[22]);
-    c.push(CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[23, 0, 0, 0, R32G32_FLOAT]);
-    c.push(BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[23]);
+    fixed_draw_state(c);
     shader(c, 30, 0, VS);
     shader(c, 31, 1, FS);
     c.push(BIND_SHADER, 0, &[30, 0]);

@@ -20,10 +20,7 @@ const SET_VIEWPORT_STATE: u32 = 4;
 const SET_VERTEX_BUFFERS: u32 = 6;
 const SET_CONSTANT_BUFFER: u32 = 12;
 const SET_TESS_STATE: u32 = 32;
-const OBJ_RASTERIZER: u32 = 2;
 const OBJ_SHADER: u32 = 4;
-const OBJ_VERTEX_ELEMENTS: u32 = 5;
-const R32G32_FLOAT: u32 = 29;
 const PATCHES: u32 = 14;
 
 const VS: &str = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\nDCL CONST[0]\n\
@@ -87,18 +84,7 @@ fn a_triangle_patch_draws_through_the_tessellation_stages() {
     assert_eq!(write(2, Xfer::boxed([0, 0, 0, tri.len() as u32, 1, 1]), Some(&mut s)), 0);
 
     let mut c = Cmds::default();
-    c.push(CREATE_OBJECT, OBJ_SURFACE, &[10, 1, RGBA8, 0, 0]);
-    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 10]);
-    let mut blend = vec![20, 0, 0];
-    blend.extend([0xf << 27; 8]);
-    c.push(CREATE_OBJECT, OBJ_BLEND, &blend);
-    c.push(BIND_OBJECT, OBJ_BLEND, &[20]);
-    c.push(CREATE_OBJECT, OBJ_DSA, &[21, 0, 0, 0, 0]);
-    c.push(BIND_OBJECT, OBJ_DSA, &[21]);
-    c.push(CREATE_OBJECT, OBJ_RASTERIZER, &[22, 1 << 29 | 1 << 1, f(1.0), 0, 0, f(1.0), 0, 0, 0]);
-    c.push(BIND_OBJECT, OBJ_RASTERIZER, &[22]);
-    c.push(CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[23, 0, 0, 0, R32G32_FLOAT]);
-    c.push(BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[23]);
+    fixed_draw_state(&mut c);
     for (handle, stage, text) in [(30, 0, VS), (31, 1, FS), (32, 3, TCS), (33, 4, TES)] {
         shader(&mut c, handle, stage, text);
         c.push(BIND_SHADER, 0, &[handle, stage]);

@@ -18,10 +18,7 @@ const BIND_SHADER: u32 = 31;
 const SET_VIEWPORT_STATE: u32 = 4;
 const SET_VERTEX_BUFFERS: u32 = 6;
 const SET_CONSTANT_BUFFER: u32 = 12;
-const OBJ_RASTERIZER: u32 = 2;
 const OBJ_SHADER: u32 = 4;
-const OBJ_VERTEX_ELEMENTS: u32 = 5;
-const R32G32_FLOAT: u32 = 29;
 const TRIANGLES: u32 = 4;
 /// `VIRGL_FORMAT_DXT1_RGB`, `VIRGL_FORMAT_R8G8B8A8_SNORM`.
 const DXT1_RGB: u32 = 105;
@@ -65,19 +62,7 @@ fn vertex_buffer(handle: u32, bytes: &[u8]) {
 /// Surface, state objects, shaders, a viewport (flipped when `flip`: what guests use for
 /// window-system buffers) and a red constant; the triangle's vertices in resource 2.
 fn pipeline(c: &mut Cmds, flip: bool) {
-    c.push(CREATE_OBJECT, OBJ_SURFACE, &[10, 1, RGBA8, 0, 0]);
-    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 10]);
-    let mut blend = vec![20, 0, 0];
-    blend.extend([0xf << 27; 8]);
-    c.push(CREATE_OBJECT, OBJ_BLEND, &blend);
-    c.push(BIND_OBJECT, OBJ_BLEND, &[20]);
-    c.push(CREATE_OBJECT, OBJ_DSA, &[21, 0, 0, 0, 0]);
-    c.push(BIND_OBJECT, OBJ_DSA, &[21]);
-    // half_pixel_center (bit 29), depth_clip (bit 1).
-    c.push(CREATE_OBJECT, OBJ_RASTERIZER, &[22, 1 << 29 | 1 << 1, f(1.0), 0, 0, f(1.0), 0, 0, 0]);
-    c.push(BIND_OBJECT, OBJ_RASTERIZER, &[22]);
-    c.push(CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[23, 0, 0, 0, R32G32_FLOAT]);
-    c.push(BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[23]);
+    fixed_draw_state(c);
     shader(c, 30, 0, VS);
     shader(c, 31, 1, FS);
     c.push(BIND_SHADER, 0, &[30, 0]);

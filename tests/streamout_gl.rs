@@ -21,13 +21,10 @@ const END_QUERY: u32 = 20;
 const GET_QUERY_RESULT: u32 = 21;
 const SET_STREAMOUT_TARGETS: u32 = 25;
 const BIND_SHADER: u32 = 31;
-const OBJ_RASTERIZER: u32 = 2;
 const OBJ_SHADER: u32 = 4;
-const OBJ_VERTEX_ELEMENTS: u32 = 5;
 const OBJ_QUERY: u32 = 9;
 const OBJ_STREAMOUT_TARGET: u32 = 10;
 const QUERY_PRIMITIVES_EMITTED: u32 = 6;
-const R32G32_FLOAT: u32 = 29;
 const TRIANGLES: u32 = 4;
 const BIND_VERTEX_BUFFER: u32 = 1 << 4;
 const BIND_STREAM_OUTPUT: u32 = 1 << 11;
@@ -81,18 +78,7 @@ fn read_words(handle: u32, len: u32) -> Vec<u32> {
 /// and the vertex buffer (resource 2, R32G32 at stride 8). The vertex shader is the
 /// caller's.
 fn pipeline(c: &mut Cmds) {
-    c.push(CREATE_OBJECT, OBJ_SURFACE, &[10, 1, RGBA8, 0, 0]);
-    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 10]);
-    let mut blend = vec![20, 0, 0];
-    blend.extend([0xf << 27; 8]);
-    c.push(CREATE_OBJECT, OBJ_BLEND, &blend);
-    c.push(BIND_OBJECT, OBJ_BLEND, &[20]);
-    c.push(CREATE_OBJECT, OBJ_DSA, &[21, 0, 0, 0, 0]);
-    c.push(BIND_OBJECT, OBJ_DSA, &[21]);
-    c.push(CREATE_OBJECT, OBJ_RASTERIZER, &[22, 1 << 29 | 1 << 1, f(1.0), 0, 0, f(1.0), 0, 0, 0]);
-    c.push(BIND_OBJECT, OBJ_RASTERIZER, &[22]);
-    c.push(CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[23, 0, 0, 0, R32G32_FLOAT]);
-    c.push(BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[23]);
+    fixed_draw_state(c);
     shader_so(c, 31, 1, FS, [0; 4], &[]);
     c.push(BIND_SHADER, 0, &[31, 1]);
     c.push(SET_VIEWPORT_STATE, 0, &[0, f(8.0), f(8.0), f(0.5), f(8.0), f(8.0), f(0.5)]);

@@ -27,6 +27,9 @@ pub const PIPE_RESOURCE_CREATE: u32 = 48;
 pub const OBJ_SURFACE: u32 = 8;
 pub const OBJ_BLEND: u32 = 1;
 pub const OBJ_DSA: u32 = 3;
+pub const OBJ_RASTERIZER: u32 = 2;
+pub const OBJ_VERTEX_ELEMENTS: u32 = 5;
+pub const R32G32_FLOAT: u32 = 29;
 pub const BIND_OBJECT: u32 = 2;
 pub const DESTROY_SUB_CTX: u32 = 30;
 
@@ -58,6 +61,28 @@ impl Cmds {
     pub fn submit(&mut self, ctx: u32) -> i32 {
         submit_words(ctx, &mut self.0)
     }
+}
+
+/// The fixed state of the GL draw tests on one RGBA8 target (resource 1): surface 10 as the
+/// only colour buffer, blend 20 writing every channel, DSA 21 all off, rasterizer 22
+/// (half_pixel_center, depth_clip, point size and line width 1), vertex elements 23 (one
+/// R32G32_FLOAT attribute at offset 0 of vertex buffer 0). Shaders, viewport and buffers
+/// are the caller's.
+pub fn fixed_draw_state(c: &mut Cmds) {
+    let one = 1.0f32.to_bits();
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[10, 1, RGBA8, 0, 0]);
+    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 0, 10]);
+    let mut blend = vec![20, 0, 0];
+    blend.extend([0xf << 27; 8]);
+    c.push(CREATE_OBJECT, OBJ_BLEND, &blend);
+    c.push(BIND_OBJECT, OBJ_BLEND, &[20]);
+    c.push(CREATE_OBJECT, OBJ_DSA, &[21, 0, 0, 0, 0]);
+    c.push(BIND_OBJECT, OBJ_DSA, &[21]);
+    // half_pixel_center (bit 29), depth_clip (bit 1).
+    c.push(CREATE_OBJECT, OBJ_RASTERIZER, &[22, 1 << 29 | 1 << 1, one, 0, 0, one, 0, 0, 0]);
+    c.push(BIND_OBJECT, OBJ_RASTERIZER, &[22]);
+    c.push(CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[23, 0, 0, 0, R32G32_FLOAT]);
+    c.push(BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[23]);
 }
 
 pub fn submit_words(ctx: u32, words: &mut [u32]) -> i32 {
