@@ -196,7 +196,7 @@ fn choose_backend(
 ) -> Result<Box<dyn Backend>> {
     let gl_flags = GlFlags { use_egl: flags.use_egl, use_gles: flags.use_gles };
     match choice {
-        BackendChoice::Cpu => return Ok(Box::new(CpuBackend::new())),
+        BackendChoice::Cpu => return Ok(cpu_backend(flags, gl_vmm)),
         BackendChoice::Gl => {
             return GlBackend::new(gl_flags, gl_vmm)
                 .map(|b| Box::new(b) as Box<dyn Backend>)
@@ -205,7 +205,7 @@ fn choose_backend(
         BackendChoice::Auto => {}
     }
     if flags.no_virgl {
-        return Ok(Box::new(CpuBackend::new()));
+        return Ok(cpu_backend(flags, gl_vmm));
     }
     match GlBackend::new(gl_flags, gl_vmm) {
         Ok(b) => Ok(Box::new(b)),
@@ -220,6 +220,14 @@ fn choose_backend(
             Ok(Box::new(CpuBackend::new()))
         }
     }
+}
+
+/// The CPU backend, chosen before any GL context was made: a host drawing through libepoxy
+/// gets its entry points resolved first, as the GL backend does at start
+/// (`Platform::prime_host_epoxy`).
+fn cpu_backend(flags: InitFlags, gl_vmm: Option<Box<dyn VmmGl>>) -> Box<dyn Backend> {
+    crate::backend::gl::egl::Platform::prime_host_epoxy(flags.use_egl, gl_vmm);
+    Box::new(CpuBackend::new())
 }
 
 impl Renderer {

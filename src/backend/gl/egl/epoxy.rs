@@ -62,6 +62,19 @@ fn context_current(egl: Option<&Egl>) -> bool {
     !unsafe { f() }.is_null()
 }
 
+/// True when `lib` (libepoxy) is already in the process; never loads it.
+pub(super) fn loaded(lib: &CStr) -> bool {
+    // SAFETY: RTLD_NOLOAD never loads anything: it returns the handle of a library already
+    // in the process (taking a reference, dropped below) or NULL.
+    let handle = unsafe { libc::dlopen(lib.as_ptr(), libc::RTLD_NOW | libc::RTLD_NOLOAD) };
+    if handle.is_null() {
+        return false;
+    }
+    // SAFETY: drops the reference RTLD_NOLOAD took; the library stays loaded by its owner.
+    unsafe { libc::dlclose(handle) };
+    true
+}
+
 /// Calls [`DELETE_LIKE`] through `lib`'s (libepoxy's) dispatch pointers so that libepoxy
 /// resolves them on the context current on this thread. Does nothing unless `lib` is
 /// already loaded and a context libepoxy can find is current.

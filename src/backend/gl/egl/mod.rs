@@ -172,6 +172,25 @@ impl Platform {
         Ok(p)
     }
 
+    /// For a renderer that makes no GL context of its own (the CPU backend) in a host whose
+    /// UI draws through libepoxy (QEMU's GL displays): takes a context for a moment (the
+    /// VMM's when it gives context callbacks, else our own EGL one), has libepoxy resolve
+    /// the entry points of [`epoxy`] on it, and gives the context back. Nothing when
+    /// libepoxy is not in the process (nothing is loaded then, not even libEGL). Without
+    /// this, QEMU's reset can make libepoxy's first, context-less call and abort
+    /// (docs/qemu-hostmem.md). A failure is logged and changes nothing else.
+    pub fn prime_host_epoxy(use_egl: bool, vmm: Option<Box<dyn VmmGl>>) {
+        if !epoxy::loaded(epoxy::LIBEPOXY) {
+            return;
+        }
+        match Self::new(use_egl, Api::Gl, vmm, None) {
+            // `new` resolved them with the context current; dropping it destroys the
+            // context (the VMM's through its destroy callback).
+            Ok(p) => drop(p),
+            Err(e) => log::info!("host libepoxy left unresolved: no GL context ({})", e.msg),
+        }
+    }
+
     /// With our context current: has the host's libepoxy, when the process has one,
     /// resolve the GL entry points its context-less calls need ([`epoxy`]).
     fn resolve_host_epoxy(&self) {
