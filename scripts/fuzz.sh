@@ -37,6 +37,9 @@ for t in "${targets[@]}"; do
     if [ "$t" = draw_gl ]; then
         envs=(ASAN_OPTIONS=detect_leaks=0) extra=(-detect_leaks=0 -max_len=2048 -len_control=0)
     fi
+    if [ "$t" = vtest_server ] || [ "$t" = vtest_stream ]; then
+        extra=(-dict=dicts/vtest.dict)
+    fi
     if ! ( cd fuzz && env "${envs[@]}" cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
             -max_total_time="$secs" -rss_limit_mb=4096 -print_final_stats=1 "${extra[@]}" ) \
             >"$log" 2>&1; then

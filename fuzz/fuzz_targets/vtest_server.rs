@@ -6,7 +6,7 @@
 //! command buffers, syncs and their eventfds, blobs, replies and fds on the socket.
 //!
 //! The first input byte picks the mode (bit 0: `--multi-clients`) and the protocol version
-//! the stream negotiates (`byte >> 1 & 3`: 0, 2, 3 or, for 1, none); a handshake
+//! the stream negotiates (bit 3: 4; else `byte >> 1 & 3`: 0, 2, 3 or, for 1, none); a handshake
 //! (CREATE_RENDERER, PROTOCOL_VERSION) is prepended so that the rest reaches the request
 //! handlers. Two threads play the client: one writes the stream and closes its side for
 //! writing, the other drains the replies (fds passed along are closed by the kernel, as
@@ -72,7 +72,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
     let render = render();
     let multi = mode & 1 != 0;
-    let version = [Some(0), None, Some(2), Some(3)][usize::from(mode >> 1 & 3)];
+    let version = if mode & 8 != 0 {
+        Some(4)
+    } else {
+        [Some(0), None, Some(2), Some(3)][usize::from(mode >> 1 & 3)]
+    };
     let mut stream = handshake(version);
     stream.extend_from_slice(rest);
 

@@ -46,6 +46,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if !failed {
+        // The protocol the decoder had reached (its SUBMIT_CMD2 layout, protocol 4's
+        // commands): what the stream's PROTOCOL_VERSION requests negotiated.
+        let mut protocol = 0;
+        for item in &items {
+            if let Ok(Request::ProtocolVersion { version }) = item {
+                protocol = vtest::negotiate(*version, false).expect("one client");
+            }
+        }
         let rest = &data[used..];
         if rest.len() >= HDR_BYTES {
             // A whole message would have been decoded: the tail must be cut short.
@@ -53,7 +61,8 @@ fuzz_target!(|data: &[u8]| {
             let body = body_bytes(h, &LIMITS).expect("no error stopped the decoder");
             let need = HDR_BYTES + body;
             if rest.len() >= need {
-                let r = vtest::decode(h, &rest[HDR_BYTES..need], &LIMITS).expect("decodes");
+                let r =
+                    vtest::decode(h, &rest[HDR_BYTES..need], &LIMITS, protocol).expect("decodes");
                 assert!(rest.len() < need + r.trailing_bytes(), "a whole message was left");
             }
         }

@@ -11,6 +11,12 @@
 //! (Mesa's TRANSFER_PUT2 header counts data it never sends, so the length cannot be
 //! trusted), variable ones (SUBMIT_CMD, SYNC_WAIT, SUBMIT_CMD2) at the length, bounded by
 //! [`Limits`] before anything is allocated.
+//!
+//! Protocol 4 (upstream's current version; Mesa 25's virpipe and Venus clients negotiate
+//! 3): RESOURCE_EXPORT_FD (38; reply `[0, 38]` and the fd), SUBMIT_CMD2 batches of eight
+//! dwords (in / out DRM syncobj counts; fence-fd flags), the DRM_SYNC_* commands (25-37)
+//! of native DRM contexts and GET_PARAM HAS_TIMELINE_SYNCOBJ. What needs DRM syncobjs or
+//! sync-file fences is refused (see [`body_bytes`] and the SUBMIT_CMD2 decoder).
 
 use crate::error::{Error, Result};
 use crate::model::resource::CreateArgs;
@@ -47,10 +53,33 @@ pub mod cmd {
     pub const SYNC_WRITE: u32 = 22;
     pub const SYNC_WAIT: u32 = 23;
     pub const SUBMIT_CMD2: u32 = 24;
+    // Protocol version 4: DRM sync objects of native DRM contexts (refused here, see
+    // [`body_bytes`]), and a resource's fd on request.
+    pub const DRM_SYNC_CREATE: u32 = 25;
+    pub const DRM_SYNC_TRANSFER: u32 = 37;
+    pub const RESOURCE_EXPORT_FD: u32 = 38;
 }
 
-/// The highest protocol version this server speaks (Mesa 25's client asks for 3).
-pub const SERVER_PROTOCOL_VERSION: u32 = 3;
+/// The names of protocol 4's DRM_SYNC_* commands (25 ..= 37), for log lines.
+const DRM_SYNC_NAMES: [&str; 13] = [
+    "DRM_SYNC_CREATE",
+    "DRM_SYNC_DESTROY",
+    "DRM_SYNC_HANDLE_TO_FD",
+    "DRM_SYNC_FD_TO_HANDLE",
+    "DRM_SYNC_IMPORT_SYNC_FILE",
+    "DRM_SYNC_EXPORT_SYNC_FILE",
+    "DRM_SYNC_WAIT",
+    "DRM_SYNC_RESET",
+    "DRM_SYNC_SIGNAL",
+    "DRM_SYNC_TIMELINE_SIGNAL",
+    "DRM_SYNC_TIMELINE_WAIT",
+    "DRM_SYNC_QUERY",
+    "DRM_SYNC_TRANSFER",
+];
+
+/// The highest protocol version this server speaks (upstream's current one; Mesa 25's
+/// virpipe and Venus clients ask for 3 and get 3).
+pub const SERVER_PROTOCOL_VERSION: u32 = 4;
 /// RESOURCE_BUSY_WAIT flag: block until the work is done.
 pub const BUSY_WAIT_FLAG_WAIT: u32 = 1;
 /// RESOURCE_CREATE_BLOB types.
@@ -61,12 +90,21 @@ pub const BLOB_TYPE_HOST3D_GUEST: u32 = 3;
 pub const BLOB_FLAG_MAPPABLE: u32 = 1;
 /// GET_PARAM: the number of timelines (rings) SUBMIT_CMD2 may use.
 pub const PARAM_MAX_TIMELINE_COUNT: u32 = 1;
+/// GET_PARAM (protocol 4): whether DRM sync objects (and timeline ones) are served.
+pub const PARAM_HAS_TIMELINE_SYNCOBJ: u32 = 2;
 /// Most rings a SUBMIT_CMD2 batch may name (upstream's count).
 pub const MAX_TIMELINES: u32 = 64;
 /// SUBMIT_CMD2 batch flag: `ring_idx` is valid.
 pub const SUBMIT_CMD2_FLAG_RING_IDX: u32 = 1;
-/// Dwords per SUBMIT_CMD2 batch description (protocol version 3).
-const BATCH_DWORDS: usize = 6;
+/// SUBMIT_CMD2 batch flags (protocol 4): a sync-file fd follows the request (SCM_RIGHTS)
+/// for the batch to wait for; the server answers one that signals when the batch is done.
+pub const SUBMIT_CMD2_FLAG_IN_FENCE_FD: u32 = 1 << 1;
+pub const SUBMIT_CMD2_FLAG_OUT_FENCE_FD: u32 = 1 << 2;
+/// Dwords per SUBMIT_CMD2 batch description: protocol 3's six (what Mesa's clients write,
+/// `sizeof(struct vcmd_submit_cmd2_batch)`), protocol 4's eight (in / out DRM syncobj
+/// counts added).
+const BATCH_DWORDS_V3: usize = 6;
+const BATCH_DWORDS_V4: usize = 8;
 /// Most sync objects of one client (and so of one SYNC_WAIT list).
 pub const MAX_SYNCS: usize = 4096;
 
@@ -151,30 +189,73 @@ pub struct Batch {
 /// A decoded request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
-    CreateRenderer { name: String },
+    CreateRenderer {
+        name: String,
+    },
     GetCaps,
     GetCaps2,
     PingProtocolVersion,
-    ProtocolVersion { version: u32 },
+    ProtocolVersion {
+        version: u32,
+    },
     ResourceCreate(ResourceCreate),
     ResourceCreate2(ResourceCreate),
-    ResourceUnref { handle: u32 },
+    ResourceUnref {
+        handle: u32,
+    },
     TransferGet(Transfer),
     TransferPut(Transfer),
     TransferGet2(Transfer2),
     TransferPut2(Transfer2),
-    SubmitCmd { words: Vec<u32> },
-    BusyWait { handle: u32, flags: u32 },
-    GetParam { param: u32 },
-    GetCapset { id: u32, version: u32 },
-    ContextInit { capset_id: u32 },
-    ResourceCreateBlob { blob_type: u32, flags: u32, size: u64, blob_id: u64 },
-    SyncCreate { value: u64 },
-    SyncUnref { id: u32 },
-    SyncRead { id: u32 },
-    SyncWrite { id: u32, value: u64 },
-    SyncWait { flags: u32, timeout_ms: u32, waits: Vec<(u32, u64)> },
-    SubmitCmd2 { batches: Vec<Batch>, words: Vec<u32> },
+    SubmitCmd {
+        words: Vec<u32>,
+    },
+    BusyWait {
+        handle: u32,
+        flags: u32,
+    },
+    GetParam {
+        param: u32,
+    },
+    GetCapset {
+        id: u32,
+        version: u32,
+    },
+    ContextInit {
+        capset_id: u32,
+    },
+    ResourceCreateBlob {
+        blob_type: u32,
+        flags: u32,
+        size: u64,
+        blob_id: u64,
+    },
+    SyncCreate {
+        value: u64,
+    },
+    SyncUnref {
+        id: u32,
+    },
+    SyncRead {
+        id: u32,
+    },
+    SyncWrite {
+        id: u32,
+        value: u64,
+    },
+    SyncWait {
+        flags: u32,
+        timeout_ms: u32,
+        waits: Vec<(u32, u64)>,
+    },
+    SubmitCmd2 {
+        batches: Vec<Batch>,
+        words: Vec<u32>,
+    },
+    /// Protocol 4: the resource's memory as an fd (its memfd or a dma-buf).
+    ResourceExportFd {
+        handle: u32,
+    },
 }
 
 impl Request {
@@ -205,6 +286,7 @@ impl Request {
             Request::SyncWrite { .. } => "SYNC_WRITE",
             Request::SyncWait { .. } => "SYNC_WAIT",
             Request::SubmitCmd2 { .. } => "SUBMIT_CMD2",
+            Request::ResourceExportFd { .. } => "RESOURCE_EXPORT_FD",
         }
     }
 
@@ -245,7 +327,8 @@ pub fn body_bytes(h: Header, limits: &Limits) -> Result<usize> {
         | cmd::GET_PARAM
         | cmd::CONTEXT_INIT
         | cmd::SYNC_UNREF
-        | cmd::SYNC_READ => 4,
+        | cmd::SYNC_READ
+        | cmd::RESOURCE_EXPORT_FD => 4,
         cmd::RESOURCE_BUSY_WAIT | cmd::GET_CAPSET | cmd::SYNC_CREATE => 8,
         cmd::SYNC_WRITE => 12,
         cmd::RESOURCE_CREATE_BLOB => 24,
@@ -272,6 +355,18 @@ pub fn body_bytes(h: Header, limits: &Limits) -> Result<usize> {
                 return Err(Error::inval("SUBMIT_CMD2: empty body"));
             }
             dwords(h, limits.max_cmd_bytes, "SUBMIT_CMD2")?
+        }
+        c @ cmd::DRM_SYNC_CREATE..=cmd::DRM_SYNC_TRANSFER => {
+            // Upstream's server serves these only to native DRM contexts (through the
+            // context's DRM device; virgl contexts have none, and GET_PARAM
+            // HAS_TIMELINE_SYNCOBJ says so), and fails the request otherwise. Their
+            // handles, points and fds follow outside the length, so nothing after them
+            // can be framed: refused before the body is read.
+            let name = DRM_SYNC_NAMES[(c - cmd::DRM_SYNC_CREATE) as usize];
+            return Err(Error::inval(format!(
+                "{name} (protocol 4): DRM sync objects belong to native DRM contexts, \
+                 which this renderer does not serve"
+            )));
         }
         c => return Err(Error::inval(format!("unknown command {c} (length {})", h.len))),
     })
@@ -307,22 +402,27 @@ fn transfer_box(w: &[u32]) -> RawBox {
     RawBox { x: w[0], y: w[1], z: w[2], w: w[3], h: w[4], d: w[5] }
 }
 
-fn submit_cmd2(w: Vec<u32>) -> Result<Request> {
+/// SUBMIT_CMD2 of a client at `protocol` (its batch table's layout).
+fn submit_cmd2(w: Vec<u32>, protocol: u32) -> Result<Request> {
+    let v4 = protocol >= 4;
+    let stride = if v4 { BATCH_DWORDS_V4 } else { BATCH_DWORDS_V3 };
     let len = w.len();
     let count = w[0] as usize;
-    let fits =
-        count.checked_mul(BATCH_DWORDS).and_then(|n| n.checked_add(1)).is_some_and(|n| n <= len);
+    let fits = count.checked_mul(stride).and_then(|n| n.checked_add(1)).is_some_and(|n| n <= len);
     if !fits {
         return Err(Error::inval(format!("SUBMIT_CMD2: {count} batches do not fit {len} dwords")));
     }
     // Command and sync ranges lie after the batch table and add up to no more than the
     // body: ranges that overlap (or repeat one region in many batches) would make one
     // request cost batches × region size in submits and sync writes.
-    let table_end = 1 + count * BATCH_DWORDS;
+    let table_end = 1 + count * stride;
     let mut referenced = 0u64;
     let mut batches = Vec::with_capacity(count);
     for i in 0..count {
-        let b = &w[1 + i * BATCH_DWORDS..1 + (i + 1) * BATCH_DWORDS];
+        let b = &w[1 + i * stride..1 + (i + 1) * stride];
+        if v4 {
+            v4_batch_extras(i, b[0], b[6], b[7])?;
+        }
         let batch = Batch {
             flags: b[0],
             cmd_offset: b[1],
@@ -368,8 +468,30 @@ fn submit_cmd2(w: Vec<u32>) -> Result<Request> {
     Ok(Request::SubmitCmd2 { batches, words: w })
 }
 
-/// Decodes the body of header `h` (`body.len()` must be what [`body_bytes`] said).
-pub fn decode(h: Header, body: &[u8], limits: &Limits) -> Result<Request> {
+/// What protocol 4 adds to a SUBMIT_CMD2 batch, refused: DRM syncobjs to wait for
+/// (`num_in`) or signal (`num_out`), 16 bytes each after the request, belong to native
+/// DRM contexts; fence fds (a sync file received after the request, one sent back) need
+/// sync-file fences, which the renderer does not make. Nothing is read for them.
+fn v4_batch_extras(i: usize, flags: u32, num_in: u32, num_out: u32) -> Result<()> {
+    if num_in != 0 || num_out != 0 {
+        return Err(Error::inval(format!(
+            "SUBMIT_CMD2: batch {i} names {num_in} in / {num_out} out DRM syncobjs \
+             (protocol 4; native DRM contexts only, not served)"
+        )));
+    }
+    let fences = flags & (SUBMIT_CMD2_FLAG_IN_FENCE_FD | SUBMIT_CMD2_FLAG_OUT_FENCE_FD);
+    if fences != 0 {
+        return Err(Error::inval(format!(
+            "SUBMIT_CMD2: batch {i} fence fd flags {fences:#x} (protocol 4): sync-file \
+             fences are not served by this renderer"
+        )));
+    }
+    Ok(())
+}
+
+/// Decodes the body of header `h` (`body.len()` must be what [`body_bytes`] said) for a
+/// client that negotiated `protocol` (0 before PROTOCOL_VERSION, as upstream).
+pub fn decode(h: Header, body: &[u8], limits: &Limits, protocol: u32) -> Result<Request> {
     let want = body_bytes(h, limits)?;
     if body.len() != want {
         return Err(Error::inval(format!(
@@ -385,14 +507,14 @@ pub fn decode(h: Header, body: &[u8], limits: &Limits) -> Result<Request> {
             name: String::from_utf8_lossy(&body[..end]).into_owned(),
         });
     }
-    decode_words(h, words_of(body), limits)
+    decode_words(h, words_of(body), limits, protocol)
 }
 
 /// Decodes the body of header `h` already read as little-endian dwords (every command but
 /// CREATE_RENDERER, whose body is bytes): `w` must hold the [`body_bytes`] of `h`. The
 /// server reads bodies straight into such a vector, so a SUBMIT_CMD's dwords are allocated
 /// once.
-pub fn decode_words(h: Header, w: Vec<u32>, limits: &Limits) -> Result<Request> {
+pub fn decode_words(h: Header, w: Vec<u32>, limits: &Limits, protocol: u32) -> Result<Request> {
     let want = body_bytes(h, limits)?;
     if h.cmd == cmd::CREATE_RENDERER || w.len().checked_mul(4) != Some(want) {
         return Err(Error::inval(format!(
@@ -464,13 +586,25 @@ pub fn decode_words(h: Header, w: Vec<u32>, limits: &Limits) -> Result<Request> 
             timeout_ms: w[1],
             waits: w[2..].chunks_exact(3).map(|t| (t[0], u64_of(t[1], t[2]))).collect(),
         },
-        cmd::SUBMIT_CMD2 => submit_cmd2(w)?,
+        cmd::SUBMIT_CMD2 => submit_cmd2(w, protocol)?,
+        cmd::RESOURCE_EXPORT_FD => {
+            // Upstream serves every command whatever was negotiated; a command of protocol
+            // 4 from a client that did not negotiate it is refused here, so that what a
+            // protocol 3 client gets stays what it got before 4 was served.
+            if protocol < 4 {
+                return Err(Error::inval(format!(
+                    "RESOURCE_EXPORT_FD needs protocol 4 (this client negotiated {protocol})"
+                )));
+            }
+            Request::ResourceExportFd { handle: w[0] }
+        }
         c => return Err(Error::inval(format!("unknown command {c}"))),
     })
 }
 
 /// The protocol version the server answers a PROTOCOL_VERSION request with: the lower of
-/// both sides, version 1 (deprecated) served as 0; with several clients in one process the
+/// both sides (a client asking for 4 or more gets 4, one asking for 3 gets 3, as from
+/// upstream's server), version 1 (deprecated) served as 0; with several clients in one process the
 /// client must take server-chosen resource ids (version ≥ 3), else it is refused.
 pub fn negotiate(client: u32, multi_clients: bool) -> Result<u32> {
     let v = match client.min(SERVER_PROTOCOL_VERSION) {
@@ -530,9 +664,12 @@ pub fn reply_capset(caps: Option<&[u8]>) -> Result<Vec<u8>> {
 
 /// Decodes a whole client stream (the fuzz target's entry): requests in order, stopping
 /// after the first error or at a truncated message, and the bytes consumed by the
-/// requests returned (legacy TRANSFER_PUT data included; a truncated tail is not).
+/// requests returned (legacy TRANSFER_PUT data included; a truncated tail is not). The
+/// protocol version follows the stream's PROTOCOL_VERSION requests ([`negotiate`] for
+/// one client per process), from 0.
 pub fn decode_stream(mut bytes: &[u8], limits: &Limits) -> (Vec<Result<Request>>, usize) {
     let (mut out, total) = (Vec::new(), bytes.len());
+    let mut protocol = 0;
     while bytes.len() >= HDR_BYTES {
         let (hdr, rest) = bytes.split_at(HDR_BYTES);
         let h = Header::parse(hdr.try_into().expect("8 bytes"));
@@ -547,7 +684,10 @@ pub fn decode_stream(mut bytes: &[u8], limits: &Limits) -> (Vec<Result<Request>>
             break;
         }
         let (body, rest) = rest.split_at(n);
-        let r = decode(h, body, limits);
+        let r = decode(h, body, limits, protocol);
+        if let Ok(Request::ProtocolVersion { version }) = r {
+            protocol = negotiate(version, false).unwrap_or(protocol);
+        }
         if r.is_err() {
             out.push(r);
             break;

@@ -16,7 +16,7 @@ fn one(cmd: u32, len: u32, body: &[u32]) -> Result<Request> {
     let l = Limits::default();
     let h = Header { len, cmd };
     let bytes: Vec<u8> = body.iter().flat_map(|w| w.to_le_bytes()).collect();
-    decode(h, &bytes, &l)
+    decode(h, &bytes, &l, 3)
 }
 
 #[test]
@@ -94,11 +94,11 @@ fn sizes_are_bounded_before_allocation() {
     let h = Header { len: 11, cmd: cmd::TRANSFER_PUT };
     let body: Vec<u8> =
         [1u32, 0, 0, 0, 0, 0, 0, 1, 1, 1, 4097].iter().flat_map(|w| w.to_le_bytes()).collect();
-    assert!(decode(h, &body, &l).is_err());
+    assert!(decode(h, &body, &l, 3).is_err());
     assert!(body_bytes(Header { len: 0, cmd: 99 }, &l).is_err());
     assert!(body_bytes(Header { len: 0, cmd: 0 }, &l).is_err());
     // A body of the wrong size is refused.
-    assert!(decode(Header { len: 1, cmd: cmd::RESOURCE_UNREF }, &[0; 3], &l).is_err());
+    assert!(decode(Header { len: 1, cmd: cmd::RESOURCE_UNREF }, &[0; 3], &l, 3).is_err());
 }
 
 #[test]
@@ -136,7 +136,10 @@ fn sync_wait_and_submit_cmd2_layouts() {
 #[test]
 fn negotiation() {
     assert_eq!(negotiate(3, false).unwrap(), 3);
-    assert_eq!(negotiate(4, false).unwrap(), SERVER_PROTOCOL_VERSION);
+    // Up to upstream's 4 (Mesa 25's clients ask for 3 and keep 3).
+    assert_eq!(negotiate(4, false).unwrap(), 4);
+    assert_eq!(negotiate(5, true).unwrap(), 4);
+    assert_eq!(SERVER_PROTOCOL_VERSION, 4);
     assert_eq!(negotiate(2, false).unwrap(), 2);
     assert_eq!(negotiate(1, false).unwrap(), 0);
     assert_eq!(negotiate(0, false).unwrap(), 0);
@@ -189,8 +192,15 @@ fn truncated_and_garbage_streams_do_not_panic() {
             let need = HDR_BYTES + body_bytes(h, &l).unwrap();
             // Cut short in its header and body, or (a legacy TRANSFER_PUT) in its data.
             let rest = s.len() - used;
+            let mut protocol = 0;
+            for r in &items {
+                if let Ok(Request::ProtocolVersion { version }) = r {
+                    protocol = negotiate(*version, false).unwrap();
+                }
+            }
             let data = if rest >= need {
-                decode(h, &s[used + HDR_BYTES..used + need], &l).unwrap().trailing_bytes()
+                let body = &s[used + HDR_BYTES..used + need];
+                decode(h, body, &l, protocol).unwrap().trailing_bytes()
             } else {
                 0
             };
@@ -205,11 +215,82 @@ fn bodies_read_as_dwords_decode_alike() {
     let h = Header { len: 3, cmd: cmd::SUBMIT_CMD };
     let w = vec![1u32, 2, 0xdead_beef];
     let bytes: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
-    assert_eq!(decode_words(h, w.clone(), &l).unwrap(), decode(h, &bytes, &l).unwrap());
+    assert_eq!(decode_words(h, w.clone(), &l, 3).unwrap(), decode(h, &bytes, &l, 3).unwrap());
     // The dwords must be exactly the body; CREATE_RENDERER's body is bytes.
-    assert!(decode_words(h, vec![1, 2], &l).is_err());
-    assert!(decode_words(Header { len: 4, cmd: cmd::CREATE_RENDERER }, vec![0], &l).is_err());
+    assert!(decode_words(h, vec![1, 2], &l, 3).is_err());
+    assert!(decode_words(Header { len: 4, cmd: cmd::CREATE_RENDERER }, vec![0], &l, 3).is_err());
     // Fixed bodies by their fixed size, whatever the length field says.
     let unref = Header { len: 99, cmd: cmd::RESOURCE_UNREF };
-    assert_eq!(decode_words(unref, vec![5], &l).unwrap(), Request::ResourceUnref { handle: 5 });
+    assert_eq!(decode_words(unref, vec![5], &l, 3).unwrap(), Request::ResourceUnref { handle: 5 });
+}
+
+fn v(cmd: u32, len: u32, body: &[u32], protocol: u32) -> Result<Request> {
+    let h = Header { len, cmd };
+    let bytes: Vec<u8> = body.iter().flat_map(|w| w.to_le_bytes()).collect();
+    decode(h, &bytes, &Limits::default(), protocol)
+}
+
+#[test]
+fn protocol_4_export_fd_and_drm_sync() {
+    // RESOURCE_EXPORT_FD: one dword, protocol 4 only (a protocol 3 client is refused, as
+    // before 4 was served).
+    let e = Header { len: 1, cmd: cmd::RESOURCE_EXPORT_FD };
+    assert_eq!(body_bytes(e, &Limits::default()).unwrap(), 4);
+    assert_eq!(v(38, 1, &[9], 4).unwrap(), Request::ResourceExportFd { handle: 9 });
+    assert!(v(38, 1, &[9], 3).unwrap_err().msg.contains("needs protocol 4"));
+    // DRM_SYNC_* (25..=37): refused before any body is read, at every version.
+    for c in cmd::DRM_SYNC_CREATE..=cmd::DRM_SYNC_TRANSFER {
+        let err = body_bytes(Header { len: 4, cmd: c }, &Limits::default()).unwrap_err();
+        assert_eq!(err.errno, libc::EINVAL);
+        assert!(err.msg.starts_with("DRM_SYNC_") && err.msg.contains("native DRM"), "{}", err.msg);
+    }
+    assert!(body_bytes(Header { len: 0, cmd: 39 }, &Limits::default()).is_err());
+    // The stream decoder follows the negotiation: 38 after PROTOCOL_VERSION(4) decodes.
+    let mut s = msg(cmd::PROTOCOL_VERSION, 1, &[4]);
+    s.extend(msg(cmd::RESOURCE_EXPORT_FD, 1, &[5]));
+    let (got, used) = decode_stream(&s, &Limits::default());
+    assert_eq!(used, s.len());
+    assert_eq!(got[1].as_ref().unwrap(), &Request::ResourceExportFd { handle: 5 });
+    let mut s = msg(cmd::PROTOCOL_VERSION, 1, &[3]);
+    s.extend(msg(cmd::RESOURCE_EXPORT_FD, 1, &[5]));
+    assert!(decode_stream(&s, &Limits::default()).0[1].is_err());
+}
+
+#[test]
+fn protocol_4_submit_cmd2_batches_are_eight_dwords() {
+    // One v4 batch: flags RING_IDX, commands at 9..11, one sync triple at 11..14, ring 2,
+    // no DRM syncobjs.
+    let body = [1, 1, 9, 2, 11, 1, 2, 0, 0, 0xaa, 0xbb, 4, 5, 0];
+    let Request::SubmitCmd2 { batches, words } = v(24, 14, &body, 4).unwrap() else { panic!() };
+    assert_eq!(batches.len(), 1);
+    let b = batches[0];
+    assert_eq!(
+        (b.cmd_offset, b.cmd_size, b.sync_offset, b.sync_count, b.ring_idx),
+        (9, 2, 11, 1, 2)
+    );
+    assert_eq!(words[9..11], [0xaa, 0xbb]);
+    // Read with protocol 3's six dwords the same body is another request: its ranges
+    // (commands at 9) are checked all the same.
+    assert!(v(24, 14, &body, 3).is_ok());
+    // Two v4 batches: the second one's table entry starts at dword 9.
+    let two = [2, 1, 17, 1, 0, 0, 0, 0, 0, 1, 18, 1, 0, 0, 5, 0, 0, 0xaa, 0xbb];
+    let Request::SubmitCmd2 { batches, .. } = v(24, 19, &two, 4).unwrap() else { panic!() };
+    assert_eq!((batches[1].cmd_offset, batches[1].ring_idx), (18, 5));
+    // A table that does not fit: 1 + 8 dwords needed.
+    assert!(v(24, 8, &[1, 0, 0, 0, 0, 0, 0, 0], 4).is_err());
+    // DRM syncobjs in or out and fence-fd flags: refused (nothing read for them).
+    let mut in_sync = body;
+    in_sync[7] = 1;
+    assert!(v(24, 14, &in_sync, 4).unwrap_err().msg.contains("DRM syncobjs"));
+    let mut out_sync = body;
+    out_sync[8] = 2;
+    assert!(v(24, 14, &out_sync, 4).unwrap_err().msg.contains("DRM syncobjs"));
+    for f in [SUBMIT_CMD2_FLAG_IN_FENCE_FD, SUBMIT_CMD2_FLAG_OUT_FENCE_FD] {
+        let mut fenced = body;
+        fenced[1] |= f;
+        assert!(v(24, 14, &fenced, 4).unwrap_err().msg.contains("fence"));
+    }
+    let mut unknown = body;
+    unknown[1] |= 1 << 3;
+    assert!(v(24, 14, &unknown, 4).unwrap_err().msg.contains("unknown flags"));
 }

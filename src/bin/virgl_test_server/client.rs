@@ -150,10 +150,10 @@ impl Client {
         if h.cmd == cmd::CREATE_RENDERER {
             let mut body = vec![0u8; n];
             self.conn.read_exact(&mut body).map_err(inside)?;
-            return proto::decode(h, &body, &self.limits);
+            return proto::decode(h, &body, &self.limits, self.protocol);
         }
         let words = self.conn.read_words(n).map_err(inside)?;
-        proto::decode_words(h, words, &self.limits)
+        proto::decode_words(h, words, &self.limits, self.protocol)
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
@@ -215,6 +215,9 @@ impl Client {
             Request::GetParam { param } => {
                 let resp = match param {
                     proto::PARAM_MAX_TIMELINE_COUNT => [1, proto::MAX_TIMELINES],
+                    // No DRM syncobjs (native DRM contexts only): [not present, 0], as
+                    // upstream answers a context without a DRM device.
+                    proto::PARAM_HAS_TIMELINE_SYNCOBJ => [0, 0],
                     _ => [0, 0],
                 };
                 self.write(&proto::reply(cmd::GET_PARAM, &resp))
@@ -324,6 +327,16 @@ impl Client {
             }
             Request::ResourceCreateBlob { blob_type, flags, size, blob_id } => {
                 self.create_blob(blob_type, flags, size, blob_id, ids)
+            }
+            Request::ResourceExportFd { handle } => {
+                self.context()?;
+                // Only the client's own resources (upstream exports any id it is given).
+                self.own(handle)?;
+                // A dma-buf where the host makes one, else coherent memory's memfd; a
+                // resource with neither (a texture in private memory) is refused.
+                let (_, fd) = api::with(|r| r.export_blob(handle))?;
+                self.write(&proto::reply(cmd::RESOURCE_EXPORT_FD, &[]))?;
+                self.send_fd(fd.as_fd())
             }
         }
     }

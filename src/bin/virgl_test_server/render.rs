@@ -85,7 +85,11 @@ impl Render {
     }
 
     /// Executes a command buffer in context `ctx` and queues the implicit fence behind it,
-    /// under one hold of the renderer lock (no other client's work between the two).
+    /// under one hold of the renderer lock (no other client's work between the two), then
+    /// retires the fences whose work is done. Retiring here, not only in BUSY_WAIT, keeps
+    /// the renderer's list of pending fences as short as the work in flight: a client that
+    /// submits without ever waiting (most fuzz inputs; a hostile client) grew it by one
+    /// entry per SUBMIT_CMD for the life of the process.
     pub fn submit(&self, ctx: u32, words: &[u32]) -> Result<()> {
         with(|r| {
             submit(r, ctx, words)?;
@@ -94,7 +98,9 @@ impl Render {
             r.push_fence(Retired::Global(id))?;
             self.fences.submitted.store(id, Ordering::SeqCst);
             Ok(())
-        })
+        })?;
+        retire_fences(None, false);
+        Ok(())
     }
 
     /// Whether submitted work is still running; with `wait`, waits until it is done.
