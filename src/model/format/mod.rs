@@ -364,6 +364,24 @@ pub const R9G9B9E5_FLOAT: u32 = 125;
 pub const Z32_FLOAT_S8X24_UINT: u32 = 126;
 /// `VIRGL_FORMAT_B10G10R10A2_UNORM`.
 pub const B10G10R10A2_UNORM: u32 = 131;
+/// `VIRGL_FORMAT_X24S8_UINT`, `S8X24_UINT`, `X32_S8X24_UINT`: the stencil of
+/// Z24_UNORM_S8_UINT, S8_UINT_Z24_UNORM and Z32_FLOAT_S8X24_UINT, as sampler-view formats
+/// only (no storage of their own): see [`stencil_view_of`].
+pub const X24S8_UINT: u32 = 136;
+pub const S8X24_UINT: u32 = 137;
+pub const X32_S8X24_UINT: u32 = 138;
+
+/// The depth/stencil storage format whose stencil the view format `view` reads
+/// (GL_ARB_stencil_texturing: `GL_DEPTH_STENCIL_TEXTURE_MODE` = `GL_STENCIL_INDEX`).
+pub fn stencil_view_of(view: u32) -> Option<u32> {
+    Some(match view {
+        X24S8_UINT => Z24_UNORM_S8_UINT,
+        S8X24_UINT => S8_UINT_Z24_UNORM,
+        X32_S8X24_UINT => Z32_FLOAT_S8X24_UINT,
+        _ => return None,
+    })
+}
+
 /// `VIRGL_FORMAT_R8G8B8X8_UNORM`.
 pub const R8G8B8X8_UNORM: u32 = 134;
 /// `VIRGL_FORMAT_ETC1_RGB8`.
