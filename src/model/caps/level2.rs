@@ -81,9 +81,10 @@ pub const MAX_GEOM_TOTAL_OUTPUT_COMPONENTS: u32 = 1024;
 
 /// Sampleable at level 2: every format with GL storage (the GL 3.0 float-depth and
 /// shared-exponent formats included) but the luminance-alpha storage no draw can blend
-/// into ([`FormatInfo::luminance_alpha_in_rg`]; the guest keeps such textures as RGBA8).
+/// into ([`FormatInfo::luminance_alpha_in_rg`]; the guest keeps such textures as RGBA8),
+/// SNORM ones included ([`FormatInfo::luminance_alpha_snorm_in_rg`]).
 pub fn sampleable(f: &FormatInfo) -> bool {
-    f.sampleable() && !f.luminance_alpha_in_rg()
+    f.sampleable() && !f.luminance_alpha_in_rg() && !f.luminance_alpha_snorm_in_rg()
 }
 
 /// A colour render target at level 2: GL-renderable colour storage (integer and sRGB too).
