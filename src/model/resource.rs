@@ -104,6 +104,15 @@ pub struct DrawLimits {
     /// `GL_MAX_PATCH_VERTICES`: 0 where the context has no tessellation (GL 4.0 /
     /// GL_ARB_tessellation_shader).
     pub max_patch_vertices: u32,
+    /// Cube-map array textures and `samplerCubeArray` (GL 4.0 /
+    /// GL_ARB_texture_cube_map_array).
+    pub cube_map_array: bool,
+    /// Stencil sampled from depth/stencil textures (`GL_DEPTH_STENCIL_TEXTURE_MODE`, GL 4.3 /
+    /// GL_ARB_stencil_texturing) and from stencil-only textures (GL 4.4 /
+    /// GL_ARB_texture_stencil8): the guest gets both extensions together.
+    pub stencil_texturing: bool,
+    /// `gl_FragStencilRefARB` (GL_ARB_shader_stencil_export; in no core version).
+    pub stencil_export: bool,
 }
 
 impl DrawLimits {
@@ -126,6 +135,9 @@ impl DrawLimits {
         max_texel_offset: 7,
         ubo_offset_alignment: 256,
         max_patch_vertices: 0,
+        cube_map_array: false,
+        stencil_texturing: false,
+        stencil_export: false,
     };
 }
 

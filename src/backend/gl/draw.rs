@@ -73,6 +73,9 @@ pub struct TextureInput {
     /// The texture's storage is sRGB: sampling decodes unless the view is linear (the
     /// guest's GL_SKIP_DECODE_EXT, which Mesa sends as a view in the linear twin format).
     pub srgb_storage: bool,
+    /// The texture's storage holds depth and stencil: `GL_DEPTH_STENCIL_TEXTURE_MODE`
+    /// follows the view (stencil for a stencil view, else depth).
+    pub depth_stencil_storage: bool,
 }
 
 /// Everything one DRAW_VBO needs, in GL terms.

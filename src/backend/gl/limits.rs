@@ -28,6 +28,12 @@ pub(super) unsafe fn query(gl: &glow::Context) -> DrawLimits {
         unsafe { gl.get_parameter_f32_slice(p, &mut r) };
         r
     };
+    // A desktop GL feature: core from version `maj.min`, or the extension `ext`.
+    let v = gl.version();
+    let has = |maj: u32, min: u32, ext: &str| {
+        !v.is_embedded
+            && ((v.major, v.minor) >= (maj, min) || gl.supported_extensions().contains(ext))
+    };
     let limits = DrawLimits {
         max_draw_buffers: int(glow::MAX_DRAW_BUFFERS).min(int(glow::MAX_COLOR_ATTACHMENTS)),
         max_vertex_attribs: int(glow::MAX_VERTEX_ATTRIBS),
@@ -45,6 +51,12 @@ pub(super) unsafe fn query(gl: &glow::Context) -> DrawLimits {
         max_texel_offset: signed(glow::MAX_PROGRAM_TEXEL_OFFSET),
         ubo_offset_alignment: int(glow::UNIFORM_BUFFER_OFFSET_ALIGNMENT),
         max_patch_vertices: int(glow::MAX_PATCH_VERTICES),
+        cube_map_array: has(4, 0, "GL_ARB_texture_cube_map_array"),
+        stencil_texturing: has(4, 3, "GL_ARB_stencil_texturing")
+            && has(4, 4, "GL_ARB_texture_stencil8"),
+        // In no core version: the extension only.
+        stencil_export: !v.is_embedded
+            && gl.supported_extensions().contains("GL_ARB_shader_stencil_export"),
     };
     // A query this context does not know set an error and left its value at 0.
     super::context::drain_gl_errors(gl);

@@ -58,6 +58,11 @@ impl GlBackend {
         }
         self.draw.seamless = None;
         let shadow_units = self.shadow_units(program)?;
+        let stencil_texturing = self.limits.draw.stencil_texturing;
+        if !stencil_texturing && textures.iter().any(|t| t.view.stencil) {
+            log::warn!("stencil sampler view refused: the host has no GL_ARB_stencil_texturing");
+            return Err(Error::notsup("stencil texturing (GL 4.3 / GL_ARB_stencil_texturing)"));
+        }
         let mut seamless = false;
         for t in textures {
             // sRGB storage through a linear view (the guest's GL_SKIP_DECODE_EXT, which Mesa
@@ -106,6 +111,17 @@ impl GlBackend {
                     .map(|p| gl.get_tex_parameter_i32(v.target, p));
                     if now != sw {
                         gl.tex_parameter_i32_slice(v.target, glow::TEXTURE_SWIZZLE_RGBA, &sw);
+                    }
+                    // Depth/stencil storage: a stencil view samples the stencil, any other
+                    // the depth (GL_ARB_stencil_texturing; without it GL samples depth).
+                    if t.depth_stencil_storage && stencil_texturing {
+                        let mode =
+                            if v.stencil { glow::STENCIL_INDEX } else { glow::DEPTH_COMPONENT };
+                        gl.tex_parameter_i32(
+                            v.target,
+                            glow::DEPTH_STENCIL_TEXTURE_MODE,
+                            mode as i32,
+                        );
                     }
                     if !matches!(
                         v.target,

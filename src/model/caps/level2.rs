@@ -15,6 +15,10 @@ pub const GLSL_LEVEL: u32 = 330;
 pub mod bset {
     pub const INDEP_BLEND_ENABLE: u32 = 1 << 0;
     pub const INDEP_BLEND_FUNC: u32 = 1 << 1;
+    /// `cube_map_array`: set only where the host has them ([`super::cube_map_arrays`]).
+    pub const CUBE_MAP_ARRAY: u32 = 1 << 2;
+    /// `shader_stencil_export`: set only where the host has it ([`super::exports_stencil`]).
+    pub const SHADER_STENCIL_EXPORT: u32 = 1 << 3;
     pub const CONDITIONAL_RENDER: u32 = 1 << 4;
     pub const START_INSTANCE: u32 = 1 << 5;
     pub const PRIMITIVE_RESTART: u32 = 1 << 6;
@@ -77,9 +81,10 @@ pub const MAX_GEOM_TOTAL_OUTPUT_COMPONENTS: u32 = 1024;
 
 /// Sampleable at level 2: every format with GL storage (the GL 3.0 float-depth and
 /// shared-exponent formats included) but the luminance-alpha storage no draw can blend
-/// into ([`FormatInfo::luminance_alpha_in_rg`]; the guest keeps such textures as RGBA8).
+/// into ([`FormatInfo::luminance_alpha_in_rg`]; the guest keeps such textures as RGBA8),
+/// SNORM ones included ([`FormatInfo::luminance_alpha_snorm_in_rg`]).
 pub fn sampleable(f: &FormatInfo) -> bool {
-    f.sampleable() && !f.luminance_alpha_in_rg()
+    f.sampleable() && !f.luminance_alpha_in_rg() && !f.luminance_alpha_snorm_in_rg()
 }
 
 /// A colour render target at level 2: GL-renderable colour storage (integer and sRGB too).
@@ -141,15 +146,49 @@ pub fn tessellates(limits: &Limits) -> bool {
     !limits.gles && limits.draw.max_patch_vertices >= crate::model::shader::MAX_PATCH_VERTICES
 }
 
+/// Whether level 2 offers cube-map arrays (GL_ARB_texture_cube_map_array in the guest):
+/// the host's desktop GL has them (GL 4.0 or the extension), so that CUBE_ARRAY storage,
+/// sampler views, layered attachments and the translator's `samplerCubeArray` run there.
+pub fn cube_map_arrays(limits: &Limits) -> bool {
+    !limits.gles && limits.draw.cube_map_array
+}
+
+/// Whether level 2 offers GL_ARB_shader_stencil_export: the host's desktop GL has the
+/// extension, which the translator's `gl_FragStencilRefARB` (TGSI's STENCIL output) needs.
+pub fn exports_stencil(limits: &Limits) -> bool {
+    !limits.gles && limits.draw.stencil_export
+}
+
+/// Whether level 2 offers stencil texturing (GL_ARB_stencil_texturing and
+/// GL_ARB_texture_stencil8 in the guest, which Mesa turns on when X24S8_UINT or S8X24_UINT
+/// is sampleable): the host's desktop GL samples the stencil of depth/stencil textures
+/// (`GL_DEPTH_STENCIL_TEXTURE_MODE`) and stencil-only textures.
+pub fn stencil_texturing(limits: &Limits) -> bool {
+    !limits.gles && limits.draw.stencil_texturing
+}
+
+/// The sampler mask: [`sampleable`] formats, and where the host does stencil texturing the
+/// stencil view formats of sampleable depth/stencil storage
+/// ([`crate::model::format::stencil_view_of`]; Z24_UNORM_S8_UINT has no GL storage, so
+/// X24S8_UINT is not claimed).
+fn sampler_mask(limits: &Limits) -> FormatMask {
+    use crate::model::format::{lookup, stencil_view_of};
+    let stencil = stencil_texturing(limits);
+    let stencil_view = |id| stencil_view_of(id).and_then(lookup).is_some_and(sampleable);
+    FormatMask::from_table(|f| sampleable(f) || (stencil && stencil_view(f.id)))
+}
+
 /// The level-2 v1 fields.
 pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
     let tess = if tessellates(limits) { bset::HAS_TESSELLATION_SHADERS } else { 0 };
+    let cube_arrays = if cube_map_arrays(limits) { bset::CUBE_MAP_ARRAY } else { 0 };
+    let export = if exports_stencil(limits) { bset::SHADER_STENCIL_EXPORT } else { 0 };
     CapsV1 {
         depthstencil: FormatMask::from_table(|f| depth_stencil_rendered(f, limits)),
-        sampler: FormatMask::from_table(sampleable),
+        sampler: sampler_mask(limits),
         render: FormatMask::from_table(|f| rendered_or_probed(f, limits)),
         vertexbuffer: FormatMask::from_table(vertex_format),
-        bset: bset::SET | tess,
+        bset: bset::SET | tess | cube_arrays | export,
         glsl_level: GLSL_LEVEL,
         max_texture_array_layers: limits.max_array_layers.max(256),
         max_streamout_buffers: MAX_STREAMOUT_BUFFERS,

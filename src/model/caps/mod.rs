@@ -694,3 +694,5 @@ fn caps_v2_base(v1: CapsV1, limits: &Limits, name: &str) -> CapsV2 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_features;

@@ -270,7 +270,7 @@ fn masks_follow_the_table() {
 }
 
 /// A host like Mesa llvmpipe's GL 4.5 core context.
-fn gl_host() -> Limits {
+pub(super) fn gl_host() -> Limits {
     Limits {
         max_texture_2d: 16384,
         max_texture_3d: 2048,
@@ -295,6 +295,9 @@ fn gl_host() -> Limits {
             max_texel_offset: 31,
             ubo_offset_alignment: 16,
             max_patch_vertices: 32,
+            cube_map_array: true,
+            stencil_texturing: true,
+            stencil_export: true,
         },
         unrenderable: format::FormatSet::default(),
         render_extra: format::FormatSet::default(),
@@ -303,7 +306,7 @@ fn gl_host() -> Limits {
     }
 }
 
-fn level1_v2(lim: &Limits) -> CapsV2 {
+pub(super) fn level1_v2(lim: &Limits) -> CapsV2 {
     level1::caps_v2(level1::caps_v1(2, lim), lim)
 }
 
@@ -435,6 +438,9 @@ fn level1_limits_are_capped() {
         max_texel_offset: 63,
         ubo_offset_alignment: 16,
         max_patch_vertices: 32,
+        cube_map_array: true,
+        stencil_texturing: true,
+        stencil_export: true,
     };
     let c = level1_v2(&big);
     assert_eq!(c.v1.max_render_targets, 8);
@@ -474,6 +480,9 @@ fn level1_limits_are_capped() {
         max_texel_offset: 7,
         ubo_offset_alignment: 256,
         max_patch_vertices: 0,
+        cube_map_array: false,
+        stencil_texturing: false,
+        stencil_export: false,
     };
     let c = level1_v2(&small);
     assert_eq!(c.v1.max_render_targets, 4);
@@ -519,7 +528,11 @@ fn level2_format_masks_follow_the_table() {
     let l2 = level2::caps_v1(2, &lim);
     let l1 = level1::caps_v1(2, &lim);
     for f in format::all() {
-        let sampled = f.gl.is_some() && !f.luminance_alpha_in_rg();
+        // The stencil views: this host does stencil texturing (tests_features).
+        let stencil_view =
+            format::stencil_view_of(f.id).and_then(format::lookup).is_some_and(|s| s.gl.is_some());
+        let la = f.luminance_alpha_in_rg() || f.luminance_alpha_snorm_in_rg();
+        let sampled = (f.gl.is_some() && !la) || stencil_view;
         assert_eq!(l2.sampler.contains(f.id), sampled, "{}", f.name);
         let ds = f.is_depth_or_stencil() && f.renderable();
         assert_eq!(l2.depthstencil.contains(f.id), ds, "{}", f.name);

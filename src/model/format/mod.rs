@@ -232,6 +232,20 @@ impl FormatInfo {
             && g.swizzle == Some(SW_A)
             && !(self.is_sint_color() || self.is_uint_color())
     }
+    /// A luminance-only colour format kept in the red channel of single-channel storage
+    /// (L8_UNORM as R8, sampled as RRR1), not integer: a draw writes its red output into
+    /// the stored red channel (gallium packs luminance from red), and a DST_ALPHA factor
+    /// reads one, as for GL's luminance formats, which have no alpha. Level 2 renders to
+    /// them where the host's render probe does ([`Self::render_candidate`]).
+    pub fn luminance_in_red(&self) -> bool {
+        let Some(g) = self.gl else {
+            return false;
+        };
+        self.kind == Kind::Color
+            && g.format == gl::RED
+            && g.swizzle == Some(SW_L)
+            && !(self.is_sint_color() || self.is_uint_color())
+    }
     /// A luminance-alpha format of normalized or float values kept in two-channel storage
     /// (L8A8_UNORM as RG8, sampled as RRRG). GL's compatibility profile renders to
     /// GL_LUMINANCE_ALPHA textures, but no draw can blend into this storage: the alpha
@@ -248,18 +262,36 @@ impl FormatInfo {
             && g.swizzle == Some(SW_LA)
             && (self.name.ends_with("_UNORM") || self.name.ends_with("_FLOAT"))
     }
+    /// The SNORM luminance-alpha formats in RG storage (L8A8_SNORM, L16A16_SNORM): the same
+    /// blending gap as [`Self::luminance_alpha_in_rg`] once level 2 offers SNORM render
+    /// targets, so level 2 leaves them out of the sampler mask too (the guest keeps such
+    /// textures as RGBA SNORM). Level 1 renders to no SNORM format and keeps them.
+    pub fn luminance_alpha_snorm_in_rg(&self) -> bool {
+        let Some(g) = self.gl else {
+            return false;
+        };
+        self.kind == Kind::Color
+            && g.format == gl::RG
+            && g.swizzle == Some(SW_LA)
+            && self.name.ends_with("_SNORM")
+    }
     /// A colour format GL may render to although core GL does not require it (SNORM):
     /// uncompressed colour storage written through a reordering swizzle, not in the
     /// required list. Only a host's render probe can say. Three-channel normalized and
     /// float storage is left out (a guest that sees RGB16F renderable picks it for
     /// multisample buffers too); three-channel integers are in: Mesa keeps GL_RGB8I …
-    /// textures in them and attaches those to framebuffers.
+    /// textures in them and attaches those to framebuffers. Alpha and luminance formats
+    /// kept in red ([`Self::alpha_in_red`], [`Self::luminance_in_red`]) are candidates too
+    /// (A8_SNORM, L8_UNORM, L16_FLOAT …: the red channel takes the alpha or red output).
     pub fn render_candidate(&self) -> bool {
         let Some(g) = self.gl else {
             return false;
         };
-        let rgb = g.format == gl::RGB;
-        self.kind == Kind::Color && !self.renderable() && !rgb && swizzle_is_writable(g.swizzle)
+        // 3-3-2 is picked only where the guest asks for GL_R3_G3_B2.
+        let rgb = g.format == gl::RGB && g.internal != gl::R3_G3_B2;
+        let writable =
+            swizzle_is_writable(g.swizzle) || self.alpha_in_red() || self.luminance_in_red();
+        self.kind == Kind::Color && !self.renderable() && !rgb && writable
     }
     /// The GL extension the GL backend must find before using `gl` (formats that are not
     /// core in GL 4.3); `None` for core formats and formats without GL storage.
@@ -364,6 +396,24 @@ pub const R9G9B9E5_FLOAT: u32 = 125;
 pub const Z32_FLOAT_S8X24_UINT: u32 = 126;
 /// `VIRGL_FORMAT_B10G10R10A2_UNORM`.
 pub const B10G10R10A2_UNORM: u32 = 131;
+/// `VIRGL_FORMAT_X24S8_UINT`, `S8X24_UINT`, `X32_S8X24_UINT`: the stencil of
+/// Z24_UNORM_S8_UINT, S8_UINT_Z24_UNORM and Z32_FLOAT_S8X24_UINT, as sampler-view formats
+/// only (no storage of their own): see [`stencil_view_of`].
+pub const X24S8_UINT: u32 = 136;
+pub const S8X24_UINT: u32 = 137;
+pub const X32_S8X24_UINT: u32 = 138;
+
+/// The depth/stencil storage format whose stencil the view format `view` reads
+/// (GL_ARB_stencil_texturing: `GL_DEPTH_STENCIL_TEXTURE_MODE` = `GL_STENCIL_INDEX`).
+pub fn stencil_view_of(view: u32) -> Option<u32> {
+    Some(match view {
+        X24S8_UINT => Z24_UNORM_S8_UINT,
+        S8X24_UINT => S8_UINT_Z24_UNORM,
+        X32_S8X24_UINT => Z32_FLOAT_S8X24_UINT,
+        _ => return None,
+    })
+}
+
 /// `VIRGL_FORMAT_R8G8B8X8_UNORM`.
 pub const R8G8B8X8_UNORM: u32 = 134;
 /// `VIRGL_FORMAT_ETC1_RGB8`.

@@ -427,7 +427,35 @@ fn render_candidates() {
     assert!(!f(R8G8B8_UNORM).render_candidate(), "three channels");
     assert!(f(183).render_candidate(), "R8G8B8_SINT: three integer channels");
     assert!(!f(R8G8B8A8_UNORM).render_candidate(), "already renderable");
-    assert!(!f(148).render_candidate(), "L8_SNORM replicates a channel");
+    assert!(!f(150).render_candidate(), "I8_SNORM replicates a channel into alpha");
     assert!(!f(DXT1_RGB).render_candidate() && !f(24).render_candidate());
     assert!(!f(Z32_FLOAT).render_candidate(), "not colour");
+}
+
+/// Level 2's luminance, alpha and 3-3-2 render candidates (piglit's
+/// ext_framebuffer_multisample-fast-clear and query-rgba-signed-components: the guest keeps
+/// textures and multisample buffers of these formats in one format only where both are
+/// claimed), and the SNORM luminance-alpha formats level 2 leaves unsampled.
+#[test]
+fn luminance_alpha_and_332_render_candidates() {
+    let f = |name: &str| all().iter().find(|f| f.name == name).unwrap();
+    for name in ["L8_UNORM", "L16_UNORM", "L8_SNORM", "L16_SNORM", "L16_FLOAT", "L32_FLOAT"] {
+        assert!(f(name).luminance_in_red(), "{name}");
+        assert!(f(name).render_candidate() && !f(name).renderable(), "{name}");
+    }
+    for name in ["A8_SNORM", "A16_SNORM", "B2G3R3_UNORM", "R3G3B2_UNORM"] {
+        assert!(f(name).render_candidate(), "{name}");
+    }
+    // Not luminance in red: alpha, intensity, integer luminance, luminance-alpha.
+    for name in ["A8_UNORM", "I8_UNORM", "L8_UINT", "L8A8_UNORM", "R8_UNORM"] {
+        assert!(!f(name).luminance_in_red(), "{name}");
+    }
+    // Three-channel storage other than 3-3-2 stays out; intensity stays out.
+    assert!(!f("R16G16B16_FLOAT").render_candidate() && !f("I8_SNORM").render_candidate());
+    assert!(f("L8A8_SNORM").luminance_alpha_snorm_in_rg());
+    assert!(f("L16A16_SNORM").luminance_alpha_snorm_in_rg());
+    assert!(
+        !f("L8A8_UNORM").luminance_alpha_snorm_in_rg()
+            && !f("R8G8_SNORM").luminance_alpha_snorm_in_rg()
+    );
 }

@@ -272,7 +272,9 @@ pub fn output_swizzle(storage_swizzle: Option<[u32; 4]>) -> Option<[u8; 4]> {
         _ => None,
     };
     let mut out = [0u8, 1, 2, 3];
-    for (k, &v) in s.iter().enumerate() {
+    // A stored channel read by several components (luminance RRR1, luminance-alpha RRRG)
+    // takes the first: red, as gallium packs luminance.
+    for (k, &v) in s.iter().enumerate().rev() {
         if let Some(c) = chan(v) {
             out[usize::from(c)] = k as u8;
         }

@@ -135,6 +135,10 @@ pub struct SamplerViewGl {
     pub last_layer: u32,
     /// Buffers: byte offset and size of the range (`glTexBufferRange`).
     pub buffer_range: Option<(u64, u64)>,
+    /// A stencil view of depth/stencil storage (X24S8_UINT …; [`format::stencil_view_of`]):
+    /// sampled with `GL_DEPTH_STENCIL_TEXTURE_MODE` = `GL_STENCIL_INDEX`, `format` is the
+    /// storage's.
+    pub stencil: bool,
     pub gaps: Gaps,
 }
 
@@ -183,7 +187,10 @@ pub fn sampler_view(
         Target::from_u32(v.target.into()).ok_or_else(|| bad("view target", v.target.into()))?
     };
     let (gl_target, gap) = texture_target(target, res_samples)?;
-    let fmt = format::lookup(v.format).ok_or_else(|| bad("view format", v.format))?;
+    // A stencil view reads its depth/stencil storage's stencil (identity swizzle).
+    let stencil_of = format::stencil_view_of(v.format);
+    let fmt = format::lookup(stencil_of.unwrap_or(v.format))
+        .ok_or_else(|| bad("view format", v.format))?;
     let storage = fmt
         .gl
         .ok_or_else(|| Error::inval(format!("gl_state: format {} has no GL storage", fmt.name)))?;
@@ -200,9 +207,13 @@ pub fn sampler_view(
         first_layer: 0,
         last_layer: 0,
         buffer_range: None,
+        stencil: stencil_of.is_some(),
         gaps: gap.map(Gaps::from).unwrap_or_default(),
     };
     if target == Target::Buffer {
+        if out.stencil {
+            return Err(Error::inval("gl_state: a stencil view of a buffer"));
+        }
         let (first, last) = (v.first_element(), v.last_element());
         if first > last {
             return Err(Error::inval(format!("gl_state: buffer view elements {first} > {last}")));

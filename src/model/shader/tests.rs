@@ -520,17 +520,17 @@ fn emit_errors() {
     unsupported("COMP\nEND\n");
     unsupported(&frag("  0: TXQ TEMP[0], IN[0], SAMP[0], UNKNOWN"));
     unsupported(&frag("  0: TXF TEMP[0], IN[0], SAMP[0], CUBE"));
-    unsupported(&frag("  0: TXB2 TEMP[0], IN[0], IN[0], SAMP[0], CUBE_ARRAY"));
+    unsupported(&frag("  0: TXB2 TEMP[0], IN[0], IN[0], SAMP[0], SHADOWCUBEARRAY"));
     unsupported(&frag("  0: TEX TEMP[0], IN[0], SAMP[0], 2D, TEMP[0]"));
     unsupported(&frag("  0: TEX TEMP[0], IN[0], SAMP[0], 2D, IMM[0], IMM[0]"));
     unsupported(&frag("  0: MOV TEMP[0], IN[ADDR[0].x]"));
     unsupported(&frag("  0: CAL :3"));
     unsupported(&frag("  0: TEX TEMP[0], IN[0], SAMP[0], 2D_MSAA"));
-    unsupported(&frag("  0: TEX TEMP[0], IN[0], SAMP[0], CUBE_ARRAY"));
+    unsupported(&frag("  0: TXL TEMP[0], IN[0], SAMP[0], CUBE_ARRAY"));
     unsupported(
         "FRAG\nDCL IN[0], GENERIC[0], SAMPLE\nDCL OUT[0], COLOR\n0: MOV OUT[0], IN[0]\n1: END\n",
     );
-    unsupported("FRAG\nDCL OUT[0], STENCIL\n0: END\n");
+    unsupported("FRAG\nDCL OUT[0], SAMPLEMASK\n0: END\n");
     unsupported("VERT\nDCL OUT[0], LAYER\n0: END\n");
     invalid(&frag("  0: MOV TEMP[0], IN[5]"));
     invalid(&frag("  0: MOV TEMP[9], IN[0]"));
@@ -773,4 +773,5 @@ fn info_lists_what_to_bind() {
 }
 
 mod es;
+mod gl4_features;
 mod level2;

@@ -654,9 +654,24 @@ fn texture_inputs(
             );
             continue;
         }
+        let depth_stencil_storage = desc.format.kind == crate::model::format::Kind::DepthStencil;
+        if view.gl.stencil && desc.format.id != view.gl.format.id {
+            log_once(
+                (ccmd::DRAW_VBO, 6),
+                "stencil sampler view of a resource without that depth/stencil format: not bound",
+            );
+            continue;
+        }
         let sampler = bound.samplers[stage].get(samp as usize).cloned().flatten().map(|s| *s);
         let srgb_storage = desc.format.is_srgb();
-        textures.push(TextureInput { unit, name, view: view.gl, sampler, srgb_storage });
+        textures.push(TextureInput {
+            unit,
+            name,
+            view: view.gl,
+            sampler,
+            srgb_storage,
+            depth_stencil_storage,
+        });
     }
     Ok(textures)
 }

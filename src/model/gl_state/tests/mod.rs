@@ -28,4 +28,11 @@ fn output_swizzle_inverts_the_storage_swizzle() {
         super::output_swizzle(Some([g::GREEN, g::BLUE, g::ALPHA, g::RED])),
         Some([3, 0, 1, 2])
     );
+    // Luminance kept in red (RRR1): stored R takes red, as gallium packs luminance; alpha
+    // kept in red (000R): the alpha.
+    assert_eq!(super::output_swizzle(Some([g::RED, g::RED, g::RED, g::ONE])), None);
+    assert_eq!(
+        super::output_swizzle(Some([g::ZERO, g::ZERO, g::ZERO, g::RED])),
+        Some([3, 1, 2, 3])
+    );
 }

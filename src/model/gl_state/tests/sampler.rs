@@ -192,3 +192,25 @@ fn sampler_view_end_to_end() {
         .unwrap_err();
     assert!(e.msg.contains("Z24_UNORM_S8_UINT"), "{}", e.msg);
 }
+
+/// Stencil views of depth/stencil storage (GL_ARB_stencil_texturing): the view formats
+/// have no storage of their own; the view reads the storage's stencil, identity swizzle.
+#[test]
+fn stencil_views_read_their_storage() {
+    let rgba = [sw::RED, sw::GREEN, sw::BLUE, sw::ALPHA];
+    for (view_fmt, storage) in [
+        (format::S8X24_UINT, format::S8_UINT_Z24_UNORM),
+        (format::X32_S8X24_UINT, format::Z32_FLOAT_S8X24_UINT),
+    ] {
+        let g = sampler_view(&view(view_fmt, 0, 0, 0, rgba), Target::Tex2DArray, 1).unwrap();
+        assert!(g.stencil, "{view_fmt}");
+        assert_eq!(g.format.id, storage);
+        assert_eq!(g.swizzle, [gl::RED, gl::GREEN, gl::BLUE, gl::ALPHA]);
+        // A buffer has no stencil.
+        assert!(sampler_view(&view(view_fmt, 0, 0, 0, rgba), Target::Buffer, 0).is_err());
+    }
+    let g = sampler_view(&view(format::S8_UINT_Z24_UNORM, 0, 0, 0, rgba), Target::Tex2D, 1);
+    assert!(!g.unwrap().stencil, "the depth/stencil format itself samples depth");
+    // Z24_UNORM_S8_UINT has no GL storage: neither has its stencil view.
+    assert!(sampler_view(&view(format::X24S8_UINT, 0, 0, 0, rgba), Target::Tex2D, 1).is_err());
+}

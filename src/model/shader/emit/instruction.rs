@@ -97,9 +97,8 @@ impl<'a> Emitter<'a> {
                 self.line(&format!("{lhs}.{m} = ({v}).{m};"));
                 return Ok(());
             }
-            Tex | Txp | Txb | Txl | Txd => return self.texture(inst),
+            Tex | Txp | Txb | Txl | Txd | Tex2 | Txb2 | Txl2 => return self.texture(inst),
             Txf | Txq => return self.fetch_or_query(inst),
-            Tex2 | Txb2 | Txl2 => return Err(EmitError::Unsupported("TEX2/TXB2/TXL2")),
             Cal | Bgnsub | Endsub => return Err(EmitError::Unsupported("subroutines")),
             Emit | Endprim => {
                 if self.p.processor != Processor::Geometry {

@@ -231,6 +231,23 @@ pub fn emit_with_info(
         let _ = writeln!(w, "#version 400 core\n{tess_layout}");
     } else {
         let _ = writeln!(w, "#version 330 core");
+        // Cube-map arrays (core in GLSL 4.00): offered only where the host has them.
+        let cube_arrays = e
+            .samplers
+            .values()
+            .any(|s| matches!(s.target, TexTarget::CubeArray | TexTarget::ShadowCubeArray));
+        if cube_arrays {
+            let _ = writeln!(w, "#extension GL_ARB_texture_cube_map_array : require");
+        }
+        // gl_FragStencilRefARB: offered only where the host has the extension.
+        let stencil_export = fs
+            && p.declarations.iter().any(|d| {
+                d.file == File::Output
+                    && d.semantic.is_some_and(|s| s.name == SemanticName::Stencil)
+            });
+        if stencil_export {
+            let _ = writeln!(w, "#extension GL_ARB_shader_stencil_export : require");
+        }
         if e.helpers_fcmp {
             // `precise` where the host has it (every GL 4 host): see FCMP_HELPERS.
             w.push_str(PRECISE_PREAMBLE);
@@ -299,6 +316,8 @@ pub fn emit_with_info(
                     | Buffer
                     | T2DMsaa
                     | T2DArrayMsaa
+                    | CubeArray
+                    | ShadowCubeArray
             ) {
                 return Err(EmitError::Unsupported("sampler target on GLSL ES 3.00"));
             }
@@ -461,6 +480,16 @@ pub fn emit_with_info(
                 SemanticName::Position => {
                     let _ = writeln!(s, "    gl_FragDepth = o{reg}.z;");
                     info.writes_depth = true;
+                }
+                // The stencil reference in y (GL_ARB_shader_stencil_export, declared in
+                // the header): an integer with native integers, else a float.
+                SemanticName::Stencil if !key.glsl_es => {
+                    let v = if e.integers {
+                        format!("floatBitsToInt(o{reg}.y)")
+                    } else {
+                        format!("int(o{reg}.y)")
+                    };
+                    let _ = writeln!(s, "    gl_FragStencilRefARB = {v};");
                 }
                 _ => return Err(EmitError::Unsupported("fragment output semantic")),
             }

@@ -78,6 +78,9 @@ impl<'a> Emitter<'a> {
                     (format!("textureSize({name}, {c}.x)"), 2)
                 }
                 T3D | T2DArray | Shadow2DArray => (format!("textureSize({name}, {c}.x)"), 3),
+                // Width, height and the number of cubes (GLSL's layer count of a cube
+                // array; the guest's views count faces, 6 a cube).
+                CubeArray | ShadowCubeArray => (format!("textureSize({name}, {c}.x)"), 3),
                 _ => return Err(EmitError::Unsupported("TXQ on this target")),
             };
             let v = match n {
@@ -155,16 +158,40 @@ impl<'a> Emitter<'a> {
             T2D | Rect | T1DArray => format!("{c}.xy"),
             T3D | Cube | T2DArray | Shadow2D | ShadowRect | Shadow1DArray => format!("{c}.xyz"),
             Shadow1D => format!("vec3({c}.x, 0.0, {c}.z)"),
-            Shadow2DArray | ShadowCube => c.clone(),
+            // Cube arrays: the direction in xyz, the cube (layer) in w; the shadow form's
+            // reference comes in TEX2's second operand.
+            Shadow2DArray | ShadowCube | CubeArray | ShadowCubeArray => c.clone(),
             _ => return Err(EmitError::Unsupported("texture target")),
         };
         let grad = match st.target {
             T1D | T1DArray | Shadow1D | Shadow1DArray => ".x",
-            T3D | Cube | ShadowCube => ".xyz",
+            T3D | Cube | ShadowCube | CubeArray => ".xyz",
             _ => ".xy",
         };
+        // TEX2/TXB2/TXL2 (what the guest sends where coordinates, reference and bias or
+        // LOD do not fit one vec4): the reference, bias or LOD in src1.x.
+        let second = |e: &mut Self| e.src(&inst.src[1], Ty::Float, line).map(|s| format!("{s}.x"));
         let call = match inst.opcode {
+            _ if st.target == ShadowCubeArray && inst.opcode != Opcode::Tex2 => {
+                return Err(EmitError::Unsupported("shadow cube-array lookup other than TEX2"))
+            }
             Opcode::Tex => format!("texture{sfx}({name}, {coords}{oarg})"),
+            Opcode::Tex2 => match st.target {
+                ShadowCubeArray => format!("texture({name}, {coords}, {})", second(self)?),
+                _ => return Err(EmitError::Unsupported("TEX2 on this target")),
+            },
+            Opcode::Txb | Opcode::Txb2 if self.p.processor != Processor::Fragment => {
+                return Err(invalid(line, "TXB outside the fragment stage"))
+            }
+            Opcode::Txb2 => match st.target {
+                // GLSL's texture(samplerCubeShadow, vec4, bias) has the reference in w.
+                CubeArray | ShadowCube => format!("texture({name}, {coords}, {})", second(self)?),
+                _ => return Err(EmitError::Unsupported("TXB2 on this target")),
+            },
+            Opcode::Txl2 => match st.target {
+                CubeArray => format!("textureLod({name}, {coords}, {})", second(self)?),
+                _ => return Err(EmitError::Unsupported("TXL2 on this target")),
+            },
             Opcode::Txp => match st.target {
                 T1D | T2D | T3D | Rect | Shadow1D | Shadow2D | ShadowRect => {
                     format!("textureProj{sfx}({name}, {c}{oarg})")
@@ -177,17 +204,15 @@ impl<'a> Emitter<'a> {
                 }
                 _ => return Err(EmitError::Unsupported("TXP on this target")),
             },
-            Opcode::Txb if self.p.processor != Processor::Fragment => {
-                return Err(invalid(line, "TXB outside the fragment stage"))
-            }
             Opcode::Txb => match st.target {
-                Rect | ShadowRect | ShadowCube | Shadow2DArray => {
+                // A cube array's w is its layer: its bias comes in TXB2.
+                Rect | ShadowRect | ShadowCube | Shadow2DArray | CubeArray => {
                     return Err(EmitError::Unsupported("TXB on this target"))
                 }
                 _ => format!("texture{sfx}({name}, {coords}{oarg}, {c}.w)"),
             },
             Opcode::Txl => match st.target {
-                Rect | ShadowRect | ShadowCube | Shadow2DArray => {
+                Rect | ShadowRect | ShadowCube | Shadow2DArray | CubeArray => {
                     return Err(EmitError::Unsupported("TXL on this target"))
                 }
                 _ => format!("textureLod{sfx}({name}, {coords}, {c}.w{oarg})"),
@@ -239,6 +264,8 @@ pub(super) fn sampler_type(st: SamplerType) -> Result<String> {
         Shadow1DArray => "sampler1DArrayShadow",
         Shadow2DArray => "sampler2DArrayShadow",
         ShadowCube => "samplerCubeShadow",
+        CubeArray => "samplerCubeArray",
+        ShadowCubeArray => "samplerCubeArrayShadow",
         Buffer => "samplerBuffer",
         T2DMsaa => "sampler2DMS",
         T2DArrayMsaa => "sampler2DMSArray",

@@ -245,8 +245,9 @@ pub(super) fn target_from_name(s: &str) -> Option<TexTarget> {
         "SHADOWCUBE" => ShadowCube,
         "2D_MSAA" => T2DMsaa,
         "2D_ARRAY_MSAA" => T2DArrayMsaa,
-        "CUBE_ARRAY" => CubeArray,
-        "SHADOWCUBE_ARRAY" => ShadowCubeArray,
+        // tgsi_texture_names spells them without the underscore; both are accepted.
+        "CUBEARRAY" | "CUBE_ARRAY" => CubeArray,
+        "SHADOWCUBEARRAY" | "SHADOWCUBE_ARRAY" => ShadowCubeArray,
         "UNKNOWN" => Unknown,
         _ => return None,
     })
