@@ -10,6 +10,7 @@ pub mod fence;
 pub mod host3d;
 pub mod objects;
 pub mod state;
+mod subctx_gl;
 pub mod zerocopy;
 
 use crate::backend::gl::{GlBackend, GlFlags, VmmGl};
@@ -277,7 +278,11 @@ impl Renderer {
     pub fn destroy_all(&mut self) {
         self.backend.forget_current();
         self.fences.clear();
-        self.contexts.clear();
+        let mut contexts = std::mem::take(&mut self.contexts);
+        for c in contexts.values_mut() {
+            self.destroy_context_gl(c);
+        }
+        drop(contexts);
         for (_, r) in self.resources.drain() {
             self.backend.destroy(&r.desc, r.storage);
         }
@@ -468,13 +473,12 @@ impl Renderer {
     }
 
     pub fn destroy_context(&mut self, id: u32) -> Result<()> {
-        let c = self
+        let mut c = self
             .contexts
             .remove(&id)
             .ok_or_else(|| Error::inval(format!("unknown context {id}")))?;
-        if let Some(gl) = self.backend.gl_mut() {
-            gl.delete_queries(&c.active_queries());
-        }
+        // Its sub-contexts' GL contexts, each with its begun queries.
+        self.destroy_context_gl(&mut c);
         if self.query_owner.is_some_and(|(owner, _)| owner == id) {
             self.query_owner = None;
         }

@@ -203,6 +203,44 @@ impl DrawObjects {
         Ok(f)
     }
 
+    /// Forgets everything kept about GL state on entering this set's context from another
+    /// one: that one may have changed the shared objects (attached textures, vertex and
+    /// index buffers: GL wants them bound again) and the programs' uniforms.
+    pub(super) fn forget_for_switch(&mut self) {
+        self.forget_attachments();
+        self.constants.clear();
+        self.extras_stamp = 0;
+        self.applied_stamp = 0;
+        self.attached_stamp = 0;
+        self.vertex_stamp = 0;
+    }
+
+    /// Keeps the stamp counter monotonic across the contexts' sets.
+    pub(super) fn take_stamps_from(&mut self, other: &DrawObjects) {
+        self.last_stamp = self.last_stamp.max(other.last_stamp);
+    }
+
+    /// Deletes the GL objects of this set.
+    ///
+    /// # Safety
+    /// The set's context is current.
+    pub(super) unsafe fn delete(self, gl: &glow::Context) {
+        // SAFETY: the caller made the set's context current; each object is deleted once.
+        unsafe {
+            if let Some(v) = self.vao {
+                gl.delete_vertex_array(v);
+            }
+            for f in [self.fbo, self.read_fbo].into_iter().flatten() {
+                gl.delete_framebuffer(f);
+            }
+            for s in self.samplers.into_values() {
+                gl.delete_sampler(s);
+            }
+            self.buffers.delete(gl);
+            self.xfb.delete(gl);
+        }
+    }
+
     /// Forgets the applied fixed-function state (something else changed it).
     pub fn forget_applied(&mut self) {
         self.applied = None;

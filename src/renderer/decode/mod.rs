@@ -124,6 +124,14 @@ fn skip(r: &mut Renderer, ctx_id: u32, key: (u8, u8), what: &str) {
 /// each outcome returns). Commands run in order until one fails.
 pub fn submit(r: &mut Renderer, ctx_id: u32, words: &[u32]) -> Result<()> {
     r.context(ctx_id)?;
+    // The commands run in the current sub-context's GL context.
+    r.select_sub_gl(ctx_id)?;
+    let result = submit_in(r, ctx_id, words);
+    r.release_sub_gl();
+    result
+}
+
+fn submit_in(r: &mut Renderer, ctx_id: u32, words: &[u32]) -> Result<()> {
     for item in protocol::decode(words) {
         let e = match item {
             Ok(cmd) => match execute(r, ctx_id, &cmd) {
@@ -309,20 +317,23 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             Ok(())
         }
         C::SetMinSamples(n) if *n <= 1 => Ok(()),
-        C::CreateSubCtx(id) => Ok(r.context(ctx_id)?.create_sub(*id)?),
+        C::CreateSubCtx(id) => {
+            r.context(ctx_id)?.create_sub(*id)?;
+            r.create_sub_gl(ctx_id, *id)?;
+            // Making it left the new context current: the commands go on in theirs.
+            Ok(r.select_sub_gl(ctx_id)?)
+        }
         C::SetSubCtx(id) => {
             r.context(ctx_id)?.set_sub(*id);
-            Ok(())
+            Ok(r.select_sub_gl(ctx_id)?)
         }
         C::DestroySubCtx(id) => {
-            let queries = r.context(ctx_id)?.destroy_sub(*id);
+            let (queries, gl_ctx) = r.context(ctx_id)?.destroy_sub(*id);
             if r.query_owner == Some((ctx_id, *id)) {
                 r.query_owner = None;
             }
-            if let Some(gl) = r.backend.gl_mut() {
-                gl.delete_queries(&queries);
-            }
-            Ok(())
+            r.destroy_sub_gl(gl_ctx, &queries);
+            Ok(r.select_sub_gl(ctx_id)?)
         }
         C::SetStreamoutTargets { append_bitmask, handles } => {
             streamout::set_targets(r, ctx_id, *append_bitmask, handles)
