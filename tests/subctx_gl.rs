@@ -249,3 +249,18 @@ fn vmm_makes_every_sub_context_gl_context_and_destroys_each() {
     virgl_renderer_cleanup(std::ptr::null_mut());
     assert_eq!(vmm.destroyed.load(SeqCst), vmm.created.load(SeqCst), "all destroyed");
 }
+
+/// The same on an OpenGL ES host context (`VIRGL_RENDERER_USE_GLES`): the sub-contexts'
+/// contexts are ES contexts sharing the main one's objects.
+#[test]
+fn sub_contexts_on_an_opengl_es_host() {
+    let _s = gl_required(Session::start_flags("gl", VIRGL_RENDERER_USE_GLES));
+    let gles = virglrenderer::internal::renderer::with(|r| {
+        Ok(r.backend.gl_mut().expect("GL").gles().is_some())
+    });
+    assert!(gles.unwrap(), "USE_GLES gave a desktop GL backend");
+    two_sub_contexts();
+    assert_eq!(sub_gl_contexts(), 3);
+    virgl_renderer_context_destroy(1);
+    assert_eq!(sub_gl_contexts(), 0);
+}
