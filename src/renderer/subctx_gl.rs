@@ -20,10 +20,10 @@ impl Renderer {
         let Some(gl) = backend.gl_mut() else {
             return Ok(());
         };
-        let Some(c) = contexts.get_mut(&ctx_id) else {
+        let Some(sub) = contexts.get_mut(&ctx_id).and_then(|c| c.subs.get_mut(&c.current_sub))
+        else {
             return Ok(());
         };
-        let sub = c.sub_unchanged();
         let slot = match sub.gl_ctx {
             Some(s) => s,
             None => {

@@ -34,6 +34,7 @@ pub(super) struct ContextObjects {
 impl GlBackend {
     /// Makes the context the next calls need current here (see [`Self::use_sub_context`])
     /// and drops stale GL errors.
+    #[inline]
     pub(super) fn begin(&mut self) -> Result<()> {
         if !(self.platform.is_current_for(self.want) && self.platform.active_slot() == self.slot) {
             self.switch_context()?;
@@ -42,6 +43,8 @@ impl GlBackend {
         Ok(())
     }
 
+    #[cold]
+    #[inline(never)]
     fn switch_context(&mut self) -> Result<()> {
         let from = self.slot;
         let target_differs = match self.want {

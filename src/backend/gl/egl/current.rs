@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 
 /// A number for the calling thread, unique for the life of the process (unlike `ThreadId`
 /// it costs no reference count, and unlike a TLS address it is never reused), never 0.
+#[inline]
 pub(super) fn thread_token() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     thread_local! {
@@ -36,12 +37,14 @@ impl Platform {
     }
 
     /// The slot of the context made current last (see [`Self::is_current_for`]).
+    #[inline]
     pub fn active_slot(&self) -> u32 {
         self.active
     }
 
     /// True when a context that `want` accepts is known to be current on this thread (no
     /// EGL or VMM call).
+    #[inline]
     pub fn is_current_for(&self, want: Want) -> bool {
         self.known_current == thread_token()
             && match want {
