@@ -132,9 +132,9 @@ pub struct Renderer {
     pub orphans: Vec<(u32, ResourceDesc, Storage, u64)>,
     /// Host storage bytes held by classic resources (bounded by [`crate::config`]).
     pub host_bytes: u64,
-    /// The (context, sub-context) whose queries run on the GL context now: every guest
-    /// context draws in one GL context, so another's queries are suspended while one draws
-    /// (`decode::query::own_queries`).
+    /// The (context, sub-context) that drew last (`decode::query::own_queries`): its draws
+    /// take the draw path's short way. Each sub-context's queries live in its own GL
+    /// context, so nothing is suspended when it changes.
     pub query_owner: Option<(u32, u32)>,
     /// The capsets offer gallium's lower-left fragment origin
     /// ([`crate::model::caps::offers_lower_left_origin`] of the configured level).

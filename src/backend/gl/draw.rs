@@ -5,9 +5,10 @@
 //!
 //! State the previous draw set (fixed-function state, framebuffer attachments, vertex
 //! array, current program and its enables, uploaded constants, primitive restart,
-//! seamless cube maps) is compared with the next draw's and not set again while the
-//! backend has used only its own GL context; anything else that changes it makes the
-//! draw set it again (`forget_*`), and with a second GL context all of it is set on every
+//! seamless cube maps) is compared with the next draw's and not set again; anything else
+//! that changes it makes the draw set it again (`forget_*`), as does entering the GL
+//! context from another one (each context has its own [`DrawObjects`], see
+//! [`super::contexts`]), and with a second thread's GL context all of it is set on every
 //! draw. A draw whose caller hands the stamp of the draw that set the kept state
 //! ([`DrawCall::stamp`]: the renderer's draw cache, unchanged) skips even the comparison.
 //! Guest ranges never reach GL unchecked: every
@@ -127,7 +128,7 @@ pub struct ClearCall<'a> {
 /// A constant buffer uploaded into a program's stage.
 type UploadedConstants = ((ProgramId, Processor), std::sync::Arc<[u32]>);
 
-/// GL objects of the draw path (valid in the backend's own context only).
+/// GL objects of the draw path, one set per GL context (valid in that context only).
 #[derive(Default)]
 pub struct DrawObjects {
     pub(super) vao: Option<glow::NativeVertexArray>,

@@ -19,10 +19,9 @@
 //! ([`clear_surface`]: a rectangle of one surface, render condition respected when asked)
 //! and LINK_SHADER (accepted: programs link at the first draw).
 //!
-//! GL contexts: every sub-context draws in the backend's one GL context. Its state lives
-//! in the sub-context ([`crate::renderer::state::Bound`]) and is applied in full at every
-//! draw, so sub-contexts cannot see each other's state; upstream gives each sub-context a
-//! GL context of its own (through the VMM's callbacks) instead.
+//! GL contexts: every sub-context runs its commands in a GL context of its own, sharing
+//! the main context's objects ([`crate::renderer::subctx_gl`]); its state also lives in
+//! the sub-context ([`crate::renderer::state::Bound`]) and is applied at every draw.
 //!
 //! # What a submit returns, class by class
 //!

@@ -1,7 +1,7 @@
 //! Queries on the GL backend: BEGIN_QUERY / END_QUERY, GET_QUERY_RESULT, the GL query
-//! targets of `VIRGL_QUERY_*`, and their isolation per (context, sub-context): all
-//! sub-contexts draw in one GL context, so the drawing owner's queries run and the others
-//! are suspended and summed ([`own_queries`]).
+//! targets of `VIRGL_QUERY_*`. Each (context, sub-context) draws in a GL context of its
+//! own, whose queries count only its draws ([`own_queries`]). A query suspended and
+//! resumed keeps the sum of its parts (`partial`).
 
 use super::draw::gl_fail;
 use super::{attached, fail, skip, CmdResult, Fail};

@@ -23,13 +23,16 @@
 //!
 //! Our own contexts are made current on whichever thread calls (a thread that finds the
 //! main context current on another thread gets a context sharing its objects); the VMM's
-//! context is made current through its callback before every backend operation, since the
-//! VMM switches to its own contexts between our calls.
+//! context is made current through its callback when the VMM may have switched to its own
+//! (`force_ctx_0`, poll, reset). Each virgl sub-context has a context of its own in the
+//! same share group ([`subctx`]); every context has a slot number, and [`Want`] says which
+//! one a GL call needs (a sub-context's, or any for resource work).
 //!
 //! The code is split by concern: [`platforms`] walks the platform order, [`probe`] tries
 //! one display (initialise, context, `GL_RENDERER`, driver class), [`vmm`] takes the VMM's
 //! contexts through the [`VmmGl`] trait (implemented over the C callbacks in `ffi::vmm`),
-//! [`current`] keeps our context current on the calling thread, and [`epoxy`] has a host's
+//! [`current`] keeps the context a call needs current on the calling thread, [`subctx`]
+//! makes and destroys the sub-contexts' contexts, and [`epoxy`] has a host's
 //! libepoxy resolve the entry points the host calls without a context (QEMU's reset).
 
 mod current;
