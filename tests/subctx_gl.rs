@@ -231,21 +231,43 @@ fn vmm_makes_every_sub_context_gl_context_and_destroys_each() {
     // A VMM that returns NULL: CREATE_SUB_CTX fails, nothing made or leaked, the context
     // goes on.
     vmm.refuse.store(true, SeqCst);
-    assert_ne!(one(1, CREATE_SUB_CTX, 0, &[7]), 0, "CREATE_SUB_CTX without a GL context");
+    assert_eq!(one(1, CREATE_SUB_CTX, 0, &[7]), libc::ENOMEM, "CREATE_SUB_CTX, no context");
     vmm.refuse.store(false, SeqCst);
+    assert!(!in_error(1), "a host without GL contexts is no guest error");
     let exists =
         virglrenderer::internal::renderer::with(|r| Ok(r.context(1)?.subs.contains_key(&7)));
     assert!(!exists.unwrap(), "the sub-context was not created");
     assert_eq!(vmm.created.load(SeqCst), 4);
+    // A context the VMM makes but cannot make current: CREATE_SUB_CTX fails and the
+    // context is destroyed again at once.
+    vmm.refuse_current.store(true, SeqCst);
+    assert_eq!(one(1, CREATE_SUB_CTX, 0, &[8]), libc::EINVAL, "CREATE_SUB_CTX, no current");
+    vmm.refuse_current.store(false, SeqCst);
+    assert!(!in_error(1));
+    assert_eq!((vmm.created.load(SeqCst), vmm.destroyed.load(SeqCst)), (5, 1));
+    let exists =
+        virglrenderer::internal::renderer::with(|r| Ok(r.context(1)?.subs.contains_key(&8)));
+    assert!(!exists.unwrap(), "the sub-context was not created");
+    // Both sub-contexts still draw, each its own.
+    let mut c = Cmds::default();
+    c.push(SET_SUB_CTX, 0, &[2]);
+    clear_blue(&mut c);
+    draw(&mut c);
+    c.push(SET_SUB_CTX, 0, &[1]);
+    clear_blue(&mut c);
+    draw(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let b = virgl_renderer_resource_create_args { handle: 3, ..tex_args(1) };
+    check(&tex_args(1), &b);
     assert_eq!(one(1, DESTROY_SUB_CTX, 0, &[2]), 0);
-    assert_eq!(vmm.destroyed.load(SeqCst), 1);
+    assert_eq!(vmm.destroyed.load(SeqCst), 2);
     virgl_renderer_context_destroy(1);
-    assert_eq!(vmm.destroyed.load(SeqCst), 3, "sub-contexts 0 and 1 with their context");
+    assert_eq!(vmm.destroyed.load(SeqCst), 4, "sub-contexts 0 and 1 with their context");
     // A sub-context made and destroyed again, then cleanup with one still alive.
     // SAFETY: valid name.
     assert_eq!(unsafe { virgl_renderer_context_create(2, 4, c"u".as_ptr()) }, 0);
     assert_eq!(one(2, CREATE_SUB_CTX, 0, &[1]), 0);
-    assert_eq!(vmm.created.load(SeqCst), 6, "sub-contexts 0 and 1 of context 2");
+    assert_eq!(vmm.created.load(SeqCst), 7, "sub-contexts 0 and 1 of context 2");
     virgl_renderer_cleanup(std::ptr::null_mut());
     assert_eq!(vmm.destroyed.load(SeqCst), vmm.created.load(SeqCst), "all destroyed");
 }

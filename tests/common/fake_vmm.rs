@@ -17,6 +17,9 @@ pub struct FakeVmm {
     pub destroyed: std::sync::atomic::AtomicU32,
     /// `create_gl_context` returns NULL while set.
     pub refuse: std::sync::atomic::AtomicBool,
+    /// Contexts created while set refuse `make_current` (returns -1) for good.
+    pub refuse_current: std::sync::atomic::AtomicBool,
+    refused: std::sync::Mutex<Vec<usize>>,
 }
 
 pub unsafe extern "C" fn vmm_create(
@@ -46,6 +49,9 @@ pub unsafe extern "C" fn vmm_create(
     match vmm.egl.create_context(vmm.display, config, share, &attribs) {
         Ok(c) => {
             vmm.created.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if vmm.refuse_current.load(std::sync::atomic::Ordering::SeqCst) {
+                vmm.refused.lock().unwrap().push(c.as_ptr() as usize);
+            }
             c.as_ptr()
         }
         Err(_) => std::ptr::null_mut(),
@@ -69,9 +75,12 @@ pub unsafe extern "C" fn vmm_make_current(
 ) -> i32 {
     // SAFETY: as in vmm_create.
     let vmm = unsafe { &*(cookie as *const FakeVmm) };
+    vmm.made_current.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    if vmm.refused.lock().unwrap().contains(&(ctx as usize)) {
+        return -1;
+    }
     // SAFETY: a context handle this fake VMM created.
     let ctx = unsafe { khronos_egl::Context::from_ptr(ctx) };
-    vmm.made_current.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     match vmm.egl.make_current(vmm.display, None, None, Some(ctx)) {
         Ok(()) => 0,
         Err(_) => -1,
@@ -104,5 +113,7 @@ pub fn fake_vmm() -> Box<FakeVmm> {
         made_current: 0.into(),
         destroyed: 0.into(),
         refuse: false.into(),
+        refuse_current: false.into(),
+        refused: Default::default(),
     })
 }

@@ -37,6 +37,7 @@
 //! | malformed command (length, count, range: [`protocol::DecodeError`]) | EINVAL | its `VIRGL_ERROR_CTX_*`, in error | not run |
 //! | executed command that fails (resource unknown or not attached, box out of bounds, COPY_TRANSFER3D staging without backing, unknown surface, …) | EINVAL | the specific error, in error | not run |
 //! | object limit ([`crate::renderer::objects::MAX_OBJECTS`]) | ENOMEM | unchanged (upstream: a failed insert is ENOMEM) | not run |
+//! | CREATE_SUB_CTX whose GL context the host cannot give (the VMM's `create_gl_context` returns NULL: ENOMEM; it or EGL cannot make it current: EINVAL) | ENOMEM / EINVAL | unchanged, the sub-context not created (upstream creates nothing and reports nothing) | not run |
 //! | DRAW_VBO in a context in error | ENOTRECOVERABLE (131) | unchanged (upstream checks `in_error` first and reports nothing) | not run |
 //! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
 //! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: indirect draws, quads/polygons, patches and tessellation shaders on a host without GL 4.0, compute shaders, query types other than occlusion/time/primitives-generated/primitives-emitted, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
@@ -318,13 +319,16 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
         C::SetMinSamples(n) if *n <= 1 => Ok(()),
         C::CreateSubCtx(id) => {
             r.context(ctx_id)?.create_sub(*id)?;
-            r.create_sub_gl(ctx_id, *id)?;
+            // A host that gives no GL context (the VMM's NULL, EGL's refusal) fails the
+            // command (the sub-context not created) but leaves the context usable, as an
+            // allocation failure does.
+            r.create_sub_gl(ctx_id, *id).map_err(|err| Fail { code: None, err })?;
             // Making it left the new context current: the commands go on in theirs.
-            Ok(r.select_sub_gl(ctx_id)?)
+            r.select_sub_gl(ctx_id).map_err(|err| Fail { code: None, err })
         }
         C::SetSubCtx(id) => {
             r.context(ctx_id)?.set_sub(*id);
-            Ok(r.select_sub_gl(ctx_id)?)
+            r.select_sub_gl(ctx_id).map_err(|err| Fail { code: None, err })
         }
         C::DestroySubCtx(id) => {
             let (queries, gl_ctx) = r.context(ctx_id)?.destroy_sub(*id);
@@ -332,7 +336,7 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
                 r.query_owner = None;
             }
             r.destroy_sub_gl(gl_ctx, &queries);
-            Ok(r.select_sub_gl(ctx_id)?)
+            r.select_sub_gl(ctx_id).map_err(|err| Fail { code: None, err })
         }
         C::SetStreamoutTargets { append_bitmask, handles } => {
             streamout::set_targets(r, ctx_id, *append_bitmask, handles)
