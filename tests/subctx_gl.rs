@@ -286,3 +286,25 @@ fn sub_contexts_on_an_opengl_es_host() {
     virgl_renderer_context_destroy(1);
     assert_eq!(sub_gl_contexts(), 0);
 }
+
+/// A context holds at most 64 sub-contexts with a GL context: the next CREATE_SUB_CTX is
+/// ENOMEM, the context still usable; a destroyed one makes room again.
+#[test]
+fn gl_contexts_per_context_are_bounded() {
+    let _s = gl_session();
+    // SAFETY: valid name.
+    assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
+    // Sub-context 0's at the first submit, then 63 more.
+    for id in 1..64 {
+        assert_eq!(one(1, CREATE_SUB_CTX, 0, &[id]), 0, "sub-context {id}");
+    }
+    assert_eq!(sub_gl_contexts(), 64);
+    assert_eq!(one(1, CREATE_SUB_CTX, 0, &[64]), libc::ENOMEM);
+    assert!(!in_error(1));
+    assert_eq!(sub_gl_contexts(), 64);
+    assert_eq!(one(1, DESTROY_SUB_CTX, 0, &[5]), 0);
+    assert_eq!(one(1, CREATE_SUB_CTX, 0, &[64]), 0);
+    assert_eq!(sub_gl_contexts(), 64);
+    virgl_renderer_context_destroy(1);
+    assert_eq!(sub_gl_contexts(), 0);
+}

@@ -24,6 +24,10 @@ pub const ERROR_CTX_ILLEGAL_CMD_BUFFER: u32 = 7;
 
 /// Most sub-contexts per context.
 pub const MAX_SUB_CONTEXTS: usize = 4096;
+/// Most sub-contexts with a GL context per context (GL backend): each is a host GL
+/// context, whose memory a guest must not multiply at will (Mesa's virgl driver makes one
+/// sub-context per pipe context, a handful per guest process).
+pub const MAX_SUB_GL_CONTEXTS: usize = 64;
 /// Most pipe resources waiting for `create_blob` per context.
 pub const MAX_PENDING_BLOBS: usize = 4096;
 

@@ -8,8 +8,8 @@
 //! context is destroyed with its sub-context (DESTROY_SUB_CTX, context destroy, reset),
 //! its begun queries deleted in it first.
 
-use crate::error::Result;
-use crate::renderer::context::Context;
+use crate::error::{Error, Result};
+use crate::renderer::context::{Context, MAX_SUB_GL_CONTEXTS};
 use crate::renderer::Renderer;
 
 impl Renderer {
@@ -20,15 +20,15 @@ impl Renderer {
         let Some(gl) = backend.gl_mut() else {
             return Ok(());
         };
-        let Some(sub) = contexts.get_mut(&ctx_id).and_then(|c| c.subs.get_mut(&c.current_sub))
-        else {
+        let Some(c) = contexts.get_mut(&ctx_id) else {
             return Ok(());
         };
-        let slot = match sub.gl_ctx {
+        let slot = match c.subs.get(&c.current_sub).and_then(|s| s.gl_ctx) {
             Some(s) => s,
             None => {
+                check_gl_budget(c)?;
                 let s = gl.create_sub_context()?;
-                sub.gl_ctx = Some(s);
+                c.sub_unchanged().gl_ctx = Some(s);
                 s
             }
         };
@@ -56,7 +56,11 @@ impl Renderer {
         if sub.gl_ctx.is_some() {
             return Ok(());
         }
-        match gl.create_sub_context() {
+        let made = check_gl_budget(c).and_then(|()| gl.create_sub_context());
+        let Some(sub) = c.subs.get_mut(&sub_id) else {
+            return Ok(());
+        };
+        match made {
             Ok(s) => {
                 sub.gl_ctx = Some(s);
                 Ok(())
@@ -92,4 +96,14 @@ impl Renderer {
             }
         }
     }
+}
+
+/// ENOMEM (logged) when `c` holds [`MAX_SUB_GL_CONTEXTS`] GL contexts already.
+fn check_gl_budget(c: &Context) -> Result<()> {
+    let n = c.subs.values().filter(|s| s.gl_ctx.is_some()).count();
+    if n < MAX_SUB_GL_CONTEXTS {
+        return Ok(());
+    }
+    log::warn!("context {}: {n} sub-contexts with a GL context already; no more", c.id);
+    Err(Error::nomem(format!("more than {MAX_SUB_GL_CONTEXTS} sub-contexts with a GL context")))
 }
