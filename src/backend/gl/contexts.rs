@@ -58,6 +58,7 @@ impl GlBackend {
                 || (self.platform.is_sub_slot(from)
                     && self.platform.make_current_for(Want::Slot(from)).is_ok());
             if here {
+                self.detach_draw_framebuffer();
                 // SAFETY: `from`'s context is current; the fence is flushed before another
                 // context waits on it (GL's rule for waits across contexts).
                 fence = unsafe {
@@ -98,6 +99,25 @@ impl GlBackend {
             self.pack.set(None);
         }
         Ok(())
+    }
+
+    /// Detaches the draw framebuffer's textures before its context is left, so that a
+    /// texture deleted meanwhile is not kept alive by a context that is not drawing (the
+    /// next draw there attaches again anyway: [`DrawObjects::forget_for_switch`]).
+    fn detach_draw_framebuffer(&mut self) {
+        let Some(fbo) = self.draw.draw_fbo() else {
+            return;
+        };
+        let fb = glow::DRAW_FRAMEBUFFER;
+        // SAFETY: the framebuffer's context is current (the caller); it is ours.
+        unsafe { self.gl.bind_framebuffer(fb, Some(fbo)) };
+        for i in 0..8 {
+            super::framebuffer::attach(&self.gl, fb, glow::COLOR_ATTACHMENT0 + i, None);
+        }
+        super::framebuffer::attach(&self.gl, fb, glow::DEPTH_STENCIL_ATTACHMENT, None);
+        // SAFETY: as above.
+        unsafe { self.gl.bind_framebuffer(fb, None) };
+        self.draw.forget_attachments();
     }
 
     /// Parks `from`'s objects (dropped without GL calls when its context is gone: they

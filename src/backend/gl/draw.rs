@@ -216,6 +216,11 @@ impl DrawObjects {
         self.vertex_stamp = 0;
     }
 
+    /// The draw framebuffer, once made.
+    pub(super) fn draw_fbo(&self) -> Option<glow::NativeFramebuffer> {
+        self.fbo
+    }
+
     /// Keeps the stamp counter monotonic across the contexts' sets.
     pub(super) fn take_stamps_from(&mut self, other: &DrawObjects) {
         self.last_stamp = self.last_stamp.max(other.last_stamp);
