@@ -308,3 +308,36 @@ fn gl_contexts_per_context_are_bounded() {
     virgl_renderer_context_destroy(1);
     assert_eq!(sub_gl_contexts(), 0);
 }
+
+/// Timing (printed, not asserted): 400 draws alternating between two sub-contexts against
+/// 400 in one, the pixels checked after both (BENCHMARKS.md run L records the numbers).
+#[test]
+fn switch_timing() {
+    let _s = gl_session();
+    let [a, b] = two_sub_contexts();
+    let run = |switch: bool| {
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let mut c = Cmds::default();
+            for _ in 0..200 {
+                c.push(SET_SUB_CTX, 0, &[1]);
+                draw(&mut c);
+                c.push(SET_SUB_CTX, 0, &[if switch { 2 } else { 1 }]);
+                draw(&mut c);
+            }
+            let t = std::time::Instant::now();
+            assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+            let _ = level0(&a);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        best
+    };
+    let (stay, switching) = (run(false), run(true));
+    check(&a, &b);
+    eprintln!(
+        "400 draws in one sub-context {:.3} ms, alternating between two {:.3} ms: {:.1} us a switch",
+        stay * 1e3,
+        switching * 1e3,
+        (switching - stay) / 400.0 * 1e6
+    );
+}
