@@ -9,9 +9,7 @@ mod common;
 
 use std::ffi::c_void;
 use std::time::Instant;
-use virglrenderer::ffi::types::{
-    virgl_renderer_callbacks, virgl_renderer_gl_context, virgl_renderer_gl_ctx_param,
-};
+use virglrenderer::ffi::types::{virgl_renderer_callbacks, virgl_renderer_gl_ctx_param};
 use virglrenderer::internal::backend::cpu::CpuBackend;
 use virglrenderer::internal::backend::gl::{GlBackend, GlFlags, Readback};
 use virglrenderer::internal::backend::{Backend, MaxSizes as Limits, Storage};
@@ -21,7 +19,8 @@ use virglrenderer::internal::resource::{bind, flags, CreateArgs, ResourceDesc};
 use virglrenderer::internal::transfer::{self, Plan, RawBox};
 use virglrenderer::internal::vmm::VmmCallbacks;
 
-use common::{gl_required, GL_REQUIRED};
+use common::fake_vmm::{fake_vmm, vmm_create, vmm_destroy, vmm_make_current, FakeVmm};
+use common::gl_required;
 
 fn gl_backend() -> GlBackend {
     gl_required(GlBackend::new(GlFlags::default(), None))
@@ -451,99 +450,6 @@ fn other_threads_get_a_current_context() {
 }
 
 // ---- the VMM's GL contexts (QEMU -display sdl,gl=on) ------------------------------------
-
-type Egl = khronos_egl::DynamicInstance<khronos_egl::EGL1_4>;
-
-/// What a VMM keeps behind its cookie: its EGL display and call counts.
-struct FakeVmm {
-    egl: Egl,
-    display: khronos_egl::Display,
-    created: std::sync::atomic::AtomicU32,
-    made_current: std::sync::atomic::AtomicU32,
-    destroyed: std::sync::atomic::AtomicU32,
-}
-
-unsafe extern "C" fn vmm_create(
-    cookie: *mut c_void,
-    _scanout: i32,
-    param: *mut virgl_renderer_gl_ctx_param,
-) -> virgl_renderer_gl_context {
-    // SAFETY: the cookie is the FakeVmm the test passed; `param` is valid for the call.
-    let (vmm, p) = unsafe { (&*(cookie as *const FakeVmm), &*param) };
-    let attribs = [
-        0x3098, // EGL_CONTEXT_MAJOR_VERSION
-        p.major_ver,
-        0x30FB, // EGL_CONTEXT_MINOR_VERSION
-        p.minor_ver,
-        0x30FD, // EGL_CONTEXT_OPENGL_PROFILE_MASK
-        1,      // core
-        khronos_egl::NONE,
-    ];
-    vmm.egl.bind_api(khronos_egl::OPENGL_API).unwrap();
-    // SAFETY: EGL_NO_CONFIG_KHR (Mesa has KHR_no_config_context).
-    let config = unsafe { khronos_egl::Config::from_ptr(std::ptr::null_mut()) };
-    match vmm.egl.create_context(vmm.display, config, None, &attribs) {
-        Ok(c) => {
-            vmm.created.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            c.as_ptr()
-        }
-        Err(_) => std::ptr::null_mut(),
-    }
-}
-
-unsafe extern "C" fn vmm_destroy(cookie: *mut c_void, ctx: virgl_renderer_gl_context) {
-    // SAFETY: as in vmm_create; `ctx` came from vmm_create.
-    let vmm = unsafe { &*(cookie as *const FakeVmm) };
-    // SAFETY: a context handle this fake VMM created.
-    let ctx = unsafe { khronos_egl::Context::from_ptr(ctx) };
-    let _ = vmm.egl.make_current(vmm.display, None, None, None);
-    vmm.egl.destroy_context(vmm.display, ctx).unwrap();
-    vmm.destroyed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-}
-
-unsafe extern "C" fn vmm_make_current(
-    cookie: *mut c_void,
-    _scanout: i32,
-    ctx: virgl_renderer_gl_context,
-) -> i32 {
-    // SAFETY: as in vmm_create.
-    let vmm = unsafe { &*(cookie as *const FakeVmm) };
-    // SAFETY: a context handle this fake VMM created.
-    let ctx = unsafe { khronos_egl::Context::from_ptr(ctx) };
-    vmm.made_current.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    match vmm.egl.make_current(vmm.display, None, None, Some(ctx)) {
-        Ok(()) => 0,
-        Err(_) => -1,
-    }
-}
-
-/// A "VMM" with its own surfaceless EGL display; panics without one (GL is required).
-fn fake_vmm() -> Box<FakeVmm> {
-    let no = |what: &str| -> ! { panic!("fake VMM: {what}: {GL_REQUIRED}") };
-    // SAFETY: the system libEGL.
-    let egl = unsafe { Egl::load_required() }.unwrap_or_else(|e| no(&format!("libEGL: {e}")));
-    type Gpd = unsafe extern "system" fn(u32, *mut c_void, *const i32) -> *mut c_void;
-    let f = egl
-        .get_proc_address("eglGetPlatformDisplayEXT")
-        .unwrap_or_else(|| no("no eglGetPlatformDisplayEXT"));
-    // SAFETY: EGL_EXT_platform_base's signature.
-    let gpd: Gpd = unsafe { std::mem::transmute::<extern "system" fn(), Gpd>(f) };
-    // SAFETY: surfaceless platform, default display.
-    let d = unsafe { gpd(0x31DD, std::ptr::null_mut(), std::ptr::null()) };
-    if d.is_null() {
-        no("no surfaceless EGL display");
-    }
-    // SAFETY: a display EGL returned.
-    let display = unsafe { khronos_egl::Display::from_ptr(d) };
-    egl.initialize(display).unwrap_or_else(|e| no(&format!("eglInitialize: {e}")));
-    Box::new(FakeVmm {
-        egl,
-        display,
-        created: 0.into(),
-        made_current: 0.into(),
-        destroyed: 0.into(),
-    })
-}
 
 #[test]
 fn vmm_gl_context_callbacks_are_used() {

@@ -24,6 +24,10 @@ pub const ERROR_CTX_ILLEGAL_CMD_BUFFER: u32 = 7;
 
 /// Most sub-contexts per context.
 pub const MAX_SUB_CONTEXTS: usize = 4096;
+/// Most sub-contexts with a GL context per context (GL backend): each is a host GL
+/// context, whose memory a guest must not multiply at will (Mesa's virgl driver makes one
+/// sub-context per pipe context, a handful per guest process).
+pub const MAX_SUB_GL_CONTEXTS: usize = 64;
 /// Most pipe resources waiting for `create_blob` per context.
 pub const MAX_PENDING_BLOBS: usize = 4096;
 
@@ -84,6 +88,9 @@ pub struct SubContext {
     pub version: u64,
     /// What the last draw derived from this state (see [`DrawCache`]).
     pub draw_cache: DrawCache,
+    /// The slot of this sub-context's GL context (GL backend; see
+    /// [`crate::renderer::subctx_gl`]); `None` until made.
+    pub gl_ctx: Option<u32>,
 }
 
 impl SubContext {
@@ -221,21 +228,21 @@ impl Context {
     }
 
     /// DESTROY_SUB_CTX: sub-context 0 cannot be destroyed; destroying the current one makes
-    /// 0 current. Its objects go with it; returns its active GL queries (the caller frees
-    /// them).
-    pub fn destroy_sub(&mut self, id: u32) -> Vec<u32> {
+    /// 0 current. Its objects go with it; returns its active GL queries and its GL context
+    /// (the caller frees them, queries first, in that context).
+    pub fn destroy_sub(&mut self, id: u32) -> (Vec<u32>, Option<u32>) {
         if id == 0 {
-            return Vec::new();
+            return (Vec::new(), None);
         }
-        let mut queries = Vec::new();
+        let mut gone = (Vec::new(), None);
         if let Some(sub) = self.subs.remove(&id) {
             self.object_count -= sub.objects.len();
-            queries = sub.active_queries();
+            gone = (sub.active_queries(), sub.gl_ctx);
         }
         if self.current_sub == id {
             self.current_sub = 0;
         }
-        queries
+        gone
     }
 }
 

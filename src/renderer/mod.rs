@@ -10,6 +10,7 @@ pub mod fence;
 pub mod host3d;
 pub mod objects;
 pub mod state;
+mod subctx_gl;
 pub mod zerocopy;
 
 use crate::backend::gl::{GlBackend, GlFlags, VmmGl};
@@ -131,9 +132,9 @@ pub struct Renderer {
     pub orphans: Vec<(u32, ResourceDesc, Storage, u64)>,
     /// Host storage bytes held by classic resources (bounded by [`crate::config`]).
     pub host_bytes: u64,
-    /// The (context, sub-context) whose queries run on the GL context now: every guest
-    /// context draws in one GL context, so another's queries are suspended while one draws
-    /// (`decode::query::own_queries`).
+    /// The (context, sub-context) that drew last (`decode::query::own_queries`): its draws
+    /// take the draw path's short way. Each sub-context's queries live in its own GL
+    /// context, so nothing is suspended when it changes.
     pub query_owner: Option<(u32, u32)>,
     /// The capsets offer gallium's lower-left fragment origin
     /// ([`crate::model::caps::offers_lower_left_origin`] of the configured level).
@@ -285,7 +286,11 @@ impl Renderer {
     pub fn destroy_all(&mut self) {
         self.backend.forget_current();
         self.fences.clear();
-        self.contexts.clear();
+        let mut contexts = std::mem::take(&mut self.contexts);
+        for c in contexts.values_mut() {
+            self.destroy_context_gl(c);
+        }
+        drop(contexts);
         for (_, r) in self.resources.drain() {
             self.backend.destroy(&r.desc, r.storage);
         }
@@ -476,13 +481,12 @@ impl Renderer {
     }
 
     pub fn destroy_context(&mut self, id: u32) -> Result<()> {
-        let c = self
+        let mut c = self
             .contexts
             .remove(&id)
             .ok_or_else(|| Error::inval(format!("unknown context {id}")))?;
-        if let Some(gl) = self.backend.gl_mut() {
-            gl.delete_queries(&c.active_queries());
-        }
+        // Its sub-contexts' GL contexts, each with its begun queries.
+        self.destroy_context_gl(&mut c);
         if self.query_owner.is_some_and(|(owner, _)| owner == id) {
             self.query_owner = None;
         }

@@ -26,6 +26,7 @@
 //!   `kms_swrast`); it never decides whether a test runs.
 #![allow(dead_code)]
 
+pub mod fake_vmm;
 pub mod stream;
 
 use std::ffi::c_void;

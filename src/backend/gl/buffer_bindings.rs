@@ -137,6 +137,24 @@ pub fn buffer_texture_format(internal: u32) -> bool {
     )
 }
 
+impl BufferBindings {
+    /// Deletes the scratch buffers and buffer textures.
+    ///
+    /// # Safety
+    /// Their context is current.
+    pub(super) unsafe fn delete(self, gl: &glow::Context) {
+        // SAFETY: the caller made their context current; each is deleted once.
+        unsafe {
+            for b in self.scratch.into_values() {
+                gl.delete_buffer(b);
+            }
+            for t in self.textures.into_values() {
+                gl.delete_texture(t);
+            }
+        }
+    }
+}
+
 fn native(name: u32) -> Option<glow::NativeBuffer> {
     NonZeroU32::new(name).map(glow::NativeBuffer)
 }

@@ -117,6 +117,9 @@ impl GlBackend {
             recycled_bytes: 0,
             programs: super::program::ProgramCache::new(),
             draw: super::draw::DrawObjects::default(),
+            want: super::egl::Want::Any,
+            slot: platform.active_slot(),
+            parked: HashMap::new(),
             platform,
         };
         be.sync = be
@@ -144,20 +147,6 @@ impl GlBackend {
     /// Forces a readback path (tests); `Readback::Auto` restores the default.
     pub fn set_readback(&mut self, path: Readback) {
         self.readback = path;
-    }
-
-    /// Makes the context current here and drops stale GL errors.
-    pub(super) fn begin(&mut self) -> Result<()> {
-        self.platform.make_current()?;
-        // A new thread's shared context appears only inside make_current: seen here.
-        self.multi_context |= self.platform.is_shared();
-        if !self.single_context() {
-            // Per-context GL state we cache is unknown in another context.
-            self.unpack.set(None);
-            self.pack.set(None);
-        }
-        self.drain_errors();
-        Ok(())
     }
 
     /// True while this backend has only ever used one GL context, so that GL state it set

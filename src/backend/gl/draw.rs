@@ -5,9 +5,10 @@
 //!
 //! State the previous draw set (fixed-function state, framebuffer attachments, vertex
 //! array, current program and its enables, uploaded constants, primitive restart,
-//! seamless cube maps) is compared with the next draw's and not set again while the
-//! backend has used only its own GL context; anything else that changes it makes the
-//! draw set it again (`forget_*`), and with a second GL context all of it is set on every
+//! seamless cube maps) is compared with the next draw's and not set again; anything else
+//! that changes it makes the draw set it again (`forget_*`), as does entering the GL
+//! context from another one (each context has its own [`DrawObjects`], see
+//! [`super::contexts`]), and with a second thread's GL context all of it is set on every
 //! draw. A draw whose caller hands the stamp of the draw that set the kept state
 //! ([`DrawCall::stamp`]: the renderer's draw cache, unchanged) skips even the comparison.
 //! Guest ranges never reach GL unchecked: every
@@ -130,7 +131,7 @@ pub struct ClearCall<'a> {
 /// A constant buffer uploaded into a program's stage.
 type UploadedConstants = ((ProgramId, Processor), std::sync::Arc<[u32]>);
 
-/// GL objects of the draw path (valid in the backend's own context only).
+/// GL objects of the draw path, one set per GL context (valid in that context only).
 #[derive(Default)]
 pub struct DrawObjects {
     pub(super) vao: Option<glow::NativeVertexArray>,
@@ -204,6 +205,49 @@ impl DrawObjects {
             .map_err(|e| Error::nomem(format!("glGenFramebuffers: {e}")))?;
         self.read_fbo = Some(f);
         Ok(f)
+    }
+
+    /// Forgets everything kept about GL state on entering this set's context from another
+    /// one: that one may have changed the shared objects (attached textures, vertex and
+    /// index buffers: GL wants them bound again) and the programs' uniforms.
+    pub(super) fn forget_for_switch(&mut self) {
+        self.forget_attachments();
+        self.constants.clear();
+        self.extras_stamp = 0;
+        self.applied_stamp = 0;
+        self.attached_stamp = 0;
+        self.vertex_stamp = 0;
+    }
+
+    /// The draw framebuffer, once made.
+    pub(super) fn draw_fbo(&self) -> Option<glow::NativeFramebuffer> {
+        self.fbo
+    }
+
+    /// Keeps the stamp counter monotonic across the contexts' sets.
+    pub(super) fn take_stamps_from(&mut self, other: &DrawObjects) {
+        self.last_stamp = self.last_stamp.max(other.last_stamp);
+    }
+
+    /// Deletes the GL objects of this set.
+    ///
+    /// # Safety
+    /// The set's context is current.
+    pub(super) unsafe fn delete(self, gl: &glow::Context) {
+        // SAFETY: the caller made the set's context current; each object is deleted once.
+        unsafe {
+            if let Some(v) = self.vao {
+                gl.delete_vertex_array(v);
+            }
+            for f in [self.fbo, self.read_fbo].into_iter().flatten() {
+                gl.delete_framebuffer(f);
+            }
+            for s in self.samplers.into_values() {
+                gl.delete_sampler(s);
+            }
+            self.buffers.delete(gl);
+            self.xfb.delete(gl);
+        }
     }
 
     /// Forgets the applied fixed-function state (something else changed it).

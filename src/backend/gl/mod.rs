@@ -40,6 +40,7 @@ mod buffer;
 pub mod buffer_bindings;
 mod clear_query;
 mod context;
+mod contexts;
 mod decompress_blit;
 pub mod draw;
 pub mod egl;
@@ -152,7 +153,7 @@ pub struct GlBackend {
     unpack: Cell<Option<(i32, i32)>>,
     /// The same for `PACK_ROW_LENGTH` and `PACK_INVERT_MESA`.
     pack: Cell<Option<(i32, bool)>>,
-    /// The readback framebuffer, kept while one context exists (FBOs are not shared).
+    /// The readback framebuffer of the current context (FBOs are not shared).
     fbo: Option<glow::NativeFramebuffer>,
     /// Set (for good) once a second, shared context was seen: see [`Self::single_context`].
     multi_context: bool,
@@ -170,6 +171,12 @@ pub struct GlBackend {
     programs: program::ProgramCache,
     /// The draw path's vertex array, framebuffer and sampler objects (see [`draw`]).
     draw: draw::DrawObjects,
+    /// What the next GL calls need: a sub-context's context, or any (see [`contexts`]).
+    want: egl::Want,
+    /// The slot of the context whose objects `draw` and `fbo` are.
+    slot: u32,
+    /// The other contexts' objects, by slot.
+    parked: HashMap<u32, contexts::ContextObjects>,
     /// Dropped last: destroys the context(s).
     platform: Platform,
 }

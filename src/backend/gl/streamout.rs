@@ -70,6 +70,25 @@ pub struct XfbObjects {
     logged_restart: bool,
 }
 
+impl XfbObjects {
+    /// Deletes the transform-feedback objects and the empty framebuffer.
+    ///
+    /// # Safety
+    /// Their context is current.
+    pub(super) unsafe fn delete(self, gl: &glow::Context) {
+        // SAFETY: the caller made their context current; each is deleted once (a capture
+        // still running ends with its object).
+        unsafe {
+            for o in self.map.into_values() {
+                gl.delete_transform_feedback(o.tfo);
+            }
+            if let Some(f) = self.empty_fbo {
+                gl.delete_framebuffer(f);
+            }
+        }
+    }
+}
+
 /// The GL primitive mode transform feedback runs in for draws of `mode`.
 pub fn xfb_prim(mode: u32) -> u32 {
     match mode {

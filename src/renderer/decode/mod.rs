@@ -19,10 +19,9 @@
 //! ([`clear_surface`]: a rectangle of one surface, render condition respected when asked)
 //! and LINK_SHADER (accepted: programs link at the first draw).
 //!
-//! GL contexts: every sub-context draws in the backend's one GL context. Its state lives
-//! in the sub-context ([`crate::renderer::state::Bound`]) and is applied in full at every
-//! draw, so sub-contexts cannot see each other's state; upstream gives each sub-context a
-//! GL context of its own (through the VMM's callbacks) instead.
+//! GL contexts: every sub-context runs its commands in a GL context of its own, sharing
+//! the main context's objects ([`crate::renderer::subctx_gl`]); its state also lives in
+//! the sub-context ([`crate::renderer::state::Bound`]) and is applied at every draw.
 //!
 //! # What a submit returns, class by class
 //!
@@ -38,6 +37,7 @@
 //! | malformed command (length, count, range: [`protocol::DecodeError`]) | EINVAL | its `VIRGL_ERROR_CTX_*`, in error | not run |
 //! | executed command that fails (resource unknown or not attached, box out of bounds, COPY_TRANSFER3D staging without backing, unknown surface, …) | EINVAL | the specific error, in error | not run |
 //! | object limit ([`crate::renderer::objects::MAX_OBJECTS`]) | ENOMEM | unchanged (upstream: a failed insert is ENOMEM) | not run |
+//! | CREATE_SUB_CTX whose GL context the host cannot give (the VMM's `create_gl_context` returns NULL: ENOMEM; it or EGL cannot make it current: EINVAL) | ENOMEM / EINVAL | unchanged, the sub-context not created (upstream creates nothing and reports nothing) | not run |
 //! | DRAW_VBO in a context in error | ENOTRECOVERABLE (131) | unchanged (upstream checks `in_error` first and reports nothing) | not run |
 //! | video command (CREATE_VIDEO_CODEC … END_FRAME) | EINVAL | ILLEGAL_CMD_BUFFER, in error (upstream built without video: `vrend_unsupported`; the capsets advertise no video) | not run |
 //! | known command not executed (the 3D commands on the CPU backend; level-2 ones everywhere: indirect draws, quads/polygons, patches and tessellation shaders on a host without GL 4.0, compute shaders, query types other than occlusion/time/primitives-generated/primitives-emitted, SSBO/image/atomic bindings, …) | 0 | UNSUPPORTED_FUNCTION, *not* in error; one log line per command type | runs |
@@ -124,6 +124,14 @@ fn skip(r: &mut Renderer, ctx_id: u32, key: (u8, u8), what: &str) {
 /// each outcome returns). Commands run in order until one fails.
 pub fn submit(r: &mut Renderer, ctx_id: u32, words: &[u32]) -> Result<()> {
     r.context(ctx_id)?;
+    // The commands run in the current sub-context's GL context.
+    r.select_sub_gl(ctx_id)?;
+    let result = submit_in(r, ctx_id, words);
+    r.release_sub_gl();
+    result
+}
+
+fn submit_in(r: &mut Renderer, ctx_id: u32, words: &[u32]) -> Result<()> {
     for item in protocol::decode(words) {
         let e = match item {
             Ok(cmd) => match execute(r, ctx_id, &cmd) {
@@ -309,20 +317,26 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             Ok(())
         }
         C::SetMinSamples(n) if *n <= 1 => Ok(()),
-        C::CreateSubCtx(id) => Ok(r.context(ctx_id)?.create_sub(*id)?),
+        C::CreateSubCtx(id) => {
+            r.context(ctx_id)?.create_sub(*id)?;
+            // A host that gives no GL context (the VMM's NULL, EGL's refusal) fails the
+            // command (the sub-context not created) but leaves the context usable, as an
+            // allocation failure does.
+            r.create_sub_gl(ctx_id, *id).map_err(|err| Fail { code: None, err })?;
+            // Making it left the new context current: the commands go on in theirs.
+            r.select_sub_gl(ctx_id).map_err(|err| Fail { code: None, err })
+        }
         C::SetSubCtx(id) => {
             r.context(ctx_id)?.set_sub(*id);
-            Ok(())
+            r.select_sub_gl(ctx_id).map_err(|err| Fail { code: None, err })
         }
         C::DestroySubCtx(id) => {
-            let queries = r.context(ctx_id)?.destroy_sub(*id);
+            let (queries, gl_ctx) = r.context(ctx_id)?.destroy_sub(*id);
             if r.query_owner == Some((ctx_id, *id)) {
                 r.query_owner = None;
             }
-            if let Some(gl) = r.backend.gl_mut() {
-                gl.delete_queries(&queries);
-            }
-            Ok(())
+            r.destroy_sub_gl(gl_ctx, &queries);
+            r.select_sub_gl(ctx_id).map_err(|err| Fail { code: None, err })
         }
         C::SetStreamoutTargets { append_bitmask, handles } => {
             streamout::set_targets(r, ctx_id, *append_bitmask, handles)

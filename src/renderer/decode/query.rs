@@ -1,7 +1,7 @@
 //! Queries on the GL backend: BEGIN_QUERY / END_QUERY, GET_QUERY_RESULT, the GL query
-//! targets of `VIRGL_QUERY_*`, and their isolation per (context, sub-context): all
-//! sub-contexts draw in one GL context, so the drawing owner's queries run and the others
-//! are suspended and summed ([`own_queries`]).
+//! targets of `VIRGL_QUERY_*`. Each (context, sub-context) draws in a GL context of its
+//! own, whose queries count only its draws ([`own_queries`]). A query suspended and
+//! resumed keeps the sum of its parts (`partial`).
 
 use super::draw::gl_fail;
 use super::{attached, fail, skip, CmdResult, Fail};
@@ -56,46 +56,14 @@ fn combine(target: u32, partial: u64, more: u64) -> u64 {
     }
 }
 
-/// Makes (`ctx_id`, its current sub-context) the owner of the GL context's queries before
-/// it draws, clears or begins one: every guest context draws in the backend's one GL
-/// context, so the queries of the previous owner are suspended (their counts kept) and
-/// this one's begun ones resumed. Without it one guest's queries would count another's
-/// draws.
+/// Makes (`ctx_id`, its current sub-context) the owner of the queries before it draws,
+/// clears or begins one. Every sub-context draws in a GL context of its own
+/// ([`crate::renderer::subctx_gl`]), whose queries count only its own draws: nothing is
+/// suspended or resumed here (a query object must not be used in another context). The
+/// owner only lets the draw path take its short way.
 pub(super) fn own_queries(r: &mut Renderer, ctx_id: u32) -> CmdResult {
     let sub_id = r.context(ctx_id)?.current_sub;
-    let owner = Some((ctx_id, sub_id));
-    if r.query_owner == owner {
-        return Ok(());
-    }
-    let Renderer { contexts, backend, query_owner, .. } = &mut *r;
-    let Some(gl) = backend.gl_mut() else { return Ok(()) };
-    if let Some((c, s)) = *query_owner {
-        if let Some(sub) = contexts.get_mut(&c).and_then(|c| c.subs.get_mut(&s)) {
-            for h in sub.objects.handles() {
-                if let Some(Object::Query(q)) = sub.objects.get_mut(h) {
-                    if let (Some(name), Some(target)) = (q.active, query_target(q.query_type)) {
-                        q.active = None;
-                        let n = gl.end_query(target, name).map_err(gl_fail)?;
-                        q.partial = combine(target, q.partial, n);
-                    }
-                }
-            }
-        }
-    }
-    *query_owner = owner;
-    let sub = contexts.get_mut(&ctx_id).and_then(|c| c.subs.get_mut(&sub_id));
-    if let Some(sub) = sub {
-        for h in sub.objects.handles() {
-            if let Some(Object::Query(q)) = sub.objects.get_mut(h) {
-                if let (true, None, Some(target)) = (q.begun, q.active, query_target(q.query_type))
-                {
-                    if target != glow::TIMESTAMP {
-                        q.active = Some(gl.begin_query(target).map_err(gl_fail)?);
-                    }
-                }
-            }
-        }
-    }
+    r.query_owner = Some((ctx_id, sub_id));
     Ok(())
 }
 

@@ -23,20 +23,26 @@
 //!
 //! Our own contexts are made current on whichever thread calls (a thread that finds the
 //! main context current on another thread gets a context sharing its objects); the VMM's
-//! context is made current through its callback before every backend operation, since the
-//! VMM switches to its own contexts between our calls.
+//! context is made current through its callback when the VMM may have switched to its own
+//! (`force_ctx_0`, poll, reset). Each virgl sub-context has a context of its own in the
+//! same share group ([`subctx`]); every context has a slot number, and [`Want`] says which
+//! one a GL call needs (a sub-context's, or any for resource work).
 //!
 //! The code is split by concern: [`platforms`] walks the platform order, [`probe`] tries
 //! one display (initialise, context, `GL_RENDERER`, driver class), [`vmm`] takes the VMM's
 //! contexts through the [`VmmGl`] trait (implemented over the C callbacks in `ffi::vmm`),
-//! [`current`] keeps our context current on the calling thread, and [`epoxy`] has a host's
+//! [`current`] keeps the context a call needs current on the calling thread, [`subctx`]
+//! makes and destroys the sub-contexts' contexts, and [`epoxy`] has a host's
 //! libepoxy resolve the entry points the host calls without a context (QEMU's reset).
 
 mod current;
 mod epoxy;
 mod platforms;
 mod probe;
+mod subctx;
 mod vmm;
+
+pub use current::Want;
 
 pub use vmm::VmmGl;
 
@@ -91,21 +97,26 @@ impl Api {
 
 enum Kind {
     /// Our own EGL context(s) on `display`; `contexts[0]` is the main one, the others share
-    /// its objects. Each entry names the thread it was last made current on.
+    /// its objects. Each entry names the thread it was last made current on, and its slot
+    /// (see [`Platform::active_slot`]; the main one's is [`MAIN_SLOT`]).
     Own {
         display: egl::Display,
         config: Option<egl::Config>,
         attribs: Vec<egl::Int>,
         /// The client API of `attribs` (bound per thread before a shared context is made).
         api: Api,
-        contexts: Vec<(Option<ThreadId>, egl::Context)>,
+        contexts: Vec<(Option<ThreadId>, egl::Context, u32)>,
         /// The GBM device of a GBM-platform display: the display is terminated before it
         /// is destroyed.
         gbm: Option<super::gbm::Device>,
     },
-    /// A context the VMM created for us.
-    Vmm { vmm: Box<dyn VmmGl>, ctx: usize },
+    /// A context the VMM created for us, of GL `version` (asked for again for the
+    /// sub-contexts' contexts).
+    Vmm { vmm: Box<dyn VmmGl>, ctx: usize, version: (i32, i32) },
 }
+
+/// The slot of the main context (the VMM's first one, or our own `contexts[0]`).
+pub const MAIN_SLOT: u32 = 0;
 
 /// The EGL side of the GL backend: the platform, its context(s) and the GL loader.
 pub(crate) struct Platform {
@@ -119,6 +130,13 @@ pub(crate) struct Platform {
     /// VMM says otherwise with `virgl_renderer_force_ctx_0` (QEMU calls it before every
     /// command and after its own GL work), or until poll/reset ([`Self::forget_current`]).
     known_current: u64,
+    /// The slot of the context made current last (on `known_current`'s thread while that
+    /// is not 0): [`MAIN_SLOT`], a thread's shared context, or a sub-context's.
+    active: u32,
+    /// The contexts made for virgl sub-contexts ([`subctx`]), sharing the main one's objects.
+    subs: Vec<subctx::SubGl>,
+    /// The last slot handed out.
+    last_slot: u32,
 }
 
 fn cstr_has(list: &str, ext: &str) -> bool {
@@ -146,13 +164,16 @@ impl Platform {
         };
         if let Some(vmm) = vmm {
             match Self::vmm_platform(use_egl, api, &*vmm) {
-                Ok(Some((name, ctx))) => {
+                Ok(Some((name, ctx, version))) => {
                     let p = Platform {
                         name,
                         egl,
-                        kind: Kind::Vmm { vmm, ctx },
+                        kind: Kind::Vmm { vmm, ctx, version },
                         gl_lib: None,
                         known_current: 0,
+                        active: MAIN_SLOT,
+                        subs: Vec::new(),
+                        last_slot: MAIN_SLOT,
                     };
                     p.resolve_host_epoxy();
                     return Ok(p);
@@ -165,8 +186,18 @@ impl Platform {
             return Err(Error::notsup("no libEGL.so.1 and no VMM GL context callbacks"));
         };
         let (name, display, config, attribs, ctx, gbm) = Self::own_platform(&egl, drm_fd, api)?;
-        let kind = Kind::Own { display, config, attribs, api, contexts: vec![(None, ctx)], gbm };
-        let mut p = Platform { name, egl: Some(egl), kind, gl_lib: None, known_current: 0 };
+        let contexts = vec![(None, ctx, MAIN_SLOT)];
+        let kind = Kind::Own { display, config, attribs, api, contexts, gbm };
+        let mut p = Platform {
+            name,
+            egl: Some(egl),
+            kind,
+            gl_lib: None,
+            known_current: 0,
+            active: MAIN_SLOT,
+            subs: Vec::new(),
+            last_slot: MAIN_SLOT,
+        };
         p.make_current()?;
         p.resolve_host_epoxy();
         Ok(p)
@@ -245,19 +276,20 @@ impl Platform {
 
 impl Drop for Platform {
     fn drop(&mut self) {
+        self.destroy_all_subs();
         match &self.kind {
             // The context the VMM created for us, destroyed once.
-            Kind::Vmm { vmm, ctx } => vmm.destroy_context(*ctx),
+            Kind::Vmm { vmm, ctx, .. } => vmm.destroy_context(*ctx),
             Kind::Own { display, contexts, gbm, .. } => {
                 if let Some(egl) = self.egl.as_ref() {
                     // Release ours on this thread; contexts current elsewhere are freed by
                     // EGL when released there. The display is shared process-wide (other
                     // users may hold it), so it is not terminated.
                     let current = egl.get_current_context().map(|c| c.as_ptr());
-                    if contexts.iter().any(|(_, c)| Some(c.as_ptr()) == current) {
+                    if contexts.iter().any(|(_, c, _)| Some(c.as_ptr()) == current) {
                         let _ = egl.make_current(*display, None, None, None);
                     }
-                    for (_, ctx) in contexts {
+                    for (_, ctx, _) in contexts {
                         let _ = egl.destroy_context(*display, *ctx);
                     }
                     // A GBM display is ours alone and must not outlive its gbm_device.

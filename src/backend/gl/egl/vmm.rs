@@ -40,6 +40,9 @@ pub trait VmmGl: Send {
     fn take_drm_fd(&self) -> Option<OwnedFd>;
 }
 
+/// The VMM's context taken: the platform name, the context and its GL version.
+pub(super) type VmmContext = (&'static str, usize, (i32, i32));
+
 impl Platform {
     /// Platforms 1 and 2: `Ok(None)` when the VMM gave no context callbacks (or asked for
     /// our own EGL context with `use_egl`).
@@ -47,7 +50,7 @@ impl Platform {
         use_egl: bool,
         api: Api,
         vmm: &dyn VmmGl,
-    ) -> Result<Option<(&'static str, usize)>> {
+    ) -> Result<Option<VmmContext>> {
         if !vmm.has_gl_contexts() {
             return Ok(None);
         }
@@ -71,7 +74,7 @@ impl Platform {
                 }));
             }
             log::debug!("VMM created a {} {major}.{minor} context", api.name());
-            return Ok(Some((name, ctx)));
+            return Ok(Some((name, ctx, (major, minor))));
         }
         Err(Error::notsup(format!(
             "VMM create_gl_context returned NULL for {} {:?}",
@@ -135,10 +138,10 @@ mod tests {
         let ctx = Fake { contexts: true, majors: vec![3], ..Fake::default() };
         assert!(Platform::vmm_platform(true, Api::Gl, &ctx).unwrap().is_none());
         assert_eq!(ctx.created.load(Ordering::SeqCst), 0);
-        let (name, c) = Platform::vmm_platform(false, Api::Gl, &ctx).unwrap().unwrap();
+        let (name, c, _) = Platform::vmm_platform(false, Api::Gl, &ctx).unwrap().unwrap();
         assert_eq!((name, c), ("vmm-gl-context", 0x1003), "the newest version the VMM gives");
         let disp = Fake { contexts: true, display: true, majors: vec![4], ..Fake::default() };
-        let (name, c) = Platform::vmm_platform(true, Api::Gl, &disp).unwrap().unwrap();
+        let (name, c, _) = Platform::vmm_platform(true, Api::Gl, &disp).unwrap().unwrap();
         assert_eq!((name, c), ("vmm-egl-display", 0x1004));
     }
 
