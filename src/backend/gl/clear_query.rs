@@ -164,7 +164,10 @@ impl GlBackend {
         desc: &crate::model::resource::ResourceDesc,
         st: &mut super::GlStorage,
     ) -> Result<(u32, u32)> {
-        self.begin()?;
+        self.begin_draw()?;
+        if st.clear_pending && st.target == 0 {
+            self.forget_index_scan(st.name);
+        }
         self.settle(desc, st)?;
         Ok((st.name, st.target))
     }

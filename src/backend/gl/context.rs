@@ -146,8 +146,16 @@ impl GlBackend {
         self.readback = path;
     }
 
-    /// Makes the context current here and drops stale GL errors.
+    /// Makes the context current here and drops stale GL errors. Forgets the last indexed
+    /// draw's index scan: whatever follows may write buffers (see [`super::index_range`]).
     pub(super) fn begin(&mut self) -> Result<()> {
+        self.draw.index_scan = None;
+        self.begin_draw()
+    }
+
+    /// [`Self::begin`] for the draw path's own calls, which write no buffer a guest can
+    /// index (a draw capturing stream output forgets the scan itself): keeps the index scan.
+    pub(super) fn begin_draw(&mut self) -> Result<()> {
         self.platform.make_current()?;
         // A new thread's shared context appears only inside make_current: seen here.
         self.multi_context |= self.platform.is_shared();

@@ -61,6 +61,9 @@ pub struct IndexInput {
     /// 1, 2 or 4 bytes per index.
     pub index_size: u32,
     pub offset: u64,
+    /// Only this backend writes the buffer (the VMM was never given it): its scan may be
+    /// remembered between draws (see [`super::index_range`]).
+    pub private: bool,
 }
 
 /// A texture bound for a sampler of the program.
@@ -159,6 +162,8 @@ pub struct DrawObjects {
     /// Where an indexed draw reads its indices back (kept between draws so that the
     /// common small draw allocates nothing; dropped after a read of over 1 MiB).
     pub(super) index_bytes: Vec<u8>,
+    /// The last indexed draw's scan of its indices ([`super::index_range`]).
+    pub(super) index_scan: Option<super::index_range::IndexScan>,
     /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
     pub(super) buffers: super::buffer_bindings::BufferBindings,
     /// Transform-feedback objects (see [`super::streamout`]).
@@ -216,6 +221,8 @@ impl DrawObjects {
         self.current_program = None;
         self.restart = None;
         self.seamless = None;
+        // The buffer's name may come back for a new buffer.
+        self.index_scan = None;
     }
 }
 
@@ -291,7 +298,7 @@ impl GlBackend {
             log::debug!("draw without attachments skipped");
             return Ok(());
         }
-        self.begin()?;
+        self.begin_draw()?;
         // State an OpenGL ES host lacks, refused before anything reaches GL.
         self.refuse_es_state(d)?;
         // What the draw fetches, checked before anything reaches GL.
@@ -376,6 +383,10 @@ impl GlBackend {
         };
         if capturing {
             self.xfb_after_draw();
+        }
+        if d.xfb.is_some() {
+            // Stream output may have written an index buffer.
+            self.forget_index_scan(0);
         }
         drawn?;
         self.check("DRAW_VBO")

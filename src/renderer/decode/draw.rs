@@ -512,11 +512,16 @@ fn draw_bound(
             ));
         }
         let (name, _, desc) = gl_resource(gl, resources, ib.res_handle)?;
+        // gl_resource found GL storage under this handle.
+        let private = resources
+            .get(&ib.res_handle)
+            .is_some_and(|r| matches!(&r.storage, Storage::Gl(st) if !st.exposed));
         Some(IndexInput {
             buffer: name,
             buffer_size: u64::from(desc.width),
             index_size: ib.index_size,
             offset: u64::from(ib.offset),
+            private,
         })
     } else {
         None
