@@ -164,9 +164,11 @@ impl GlBackend {
         desc: &crate::model::resource::ResourceDesc,
         st: &mut super::GlStorage,
     ) -> Result<(u32, u32)> {
-        self.begin_draw()?;
-        if st.clear_pending && st.target == 0 {
-            self.forget_index_scan(st.name);
+        if st.clear_pending {
+            // The zero-fill writes the object and may bind a framebuffer.
+            self.begin()?;
+        } else {
+            self.begin_draw()?;
         }
         self.settle(desc, st)?;
         Ok((st.name, st.target))

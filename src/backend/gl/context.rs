@@ -148,13 +148,16 @@ impl GlBackend {
 
     /// Makes the context current here and drops stale GL errors. Forgets the last indexed
     /// draw's index scan: whatever follows may write buffers (see [`super::index_range`]).
+    /// Forgets too that the draw framebuffer and vertex array are the last draw's.
     pub(super) fn begin(&mut self) -> Result<()> {
         self.draw.index_scan = None;
+        self.draw.binds_kept = false;
         self.begin_draw()
     }
 
     /// [`Self::begin`] for the draw path's own calls, which write no buffer a guest can
-    /// index (a draw capturing stream output forgets the scan itself): keeps the index scan.
+    /// index (a draw capturing stream output forgets the scan itself) and bind no other
+    /// framebuffer or vertex array: keeps the index scan and the draw's bindings.
     pub(super) fn begin_draw(&mut self) -> Result<()> {
         self.platform.make_current()?;
         // A new thread's shared context appears only inside make_current: seen here.

@@ -164,6 +164,9 @@ pub struct DrawObjects {
     pub(super) index_bytes: Vec<u8>,
     /// The last indexed draw's scan of its indices ([`super::index_range`]).
     pub(super) index_scan: Option<super::index_range::IndexScan>,
+    /// GL's draw framebuffer is `fbo` and its vertex array `vao`, as the last draw left
+    /// them: nothing since bound others ([`GlBackend::begin`] forgets it).
+    pub(super) binds_kept: bool,
     /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
     pub(super) buffers: super::buffer_bindings::BufferBindings,
     /// Transform-feedback objects (see [`super::streamout`]).
@@ -223,6 +226,7 @@ impl DrawObjects {
         self.seamless = None;
         // The buffer's name may come back for a new buffer.
         self.index_scan = None;
+        self.binds_kept = false;
     }
 }
 
@@ -318,12 +322,16 @@ impl GlBackend {
         // A draw under the stamp of the draw that set the kept state has the same state.
         let stamped = |kept: bool, stamp: u64| kept && d.stamp != 0 && stamp == d.stamp;
         let single = self.single_context();
+        // Bound again below unless the last draw left them bound; kept once this one drew.
+        let binds_kept = std::mem::take(&mut self.draw.binds_kept) && single;
         if no_attachments {
             self.xfb_bind_empty_framebuffer()?;
         } else if single && stamped(self.draw.attached.is_some(), self.draw.attached_stamp) {
-            // SAFETY: context current; the framebuffer is ours, complete with these
-            // attachments.
-            unsafe { self.gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, self.draw.fbo) };
+            if !binds_kept {
+                // SAFETY: context current; the framebuffer is ours, complete with these
+                // attachments.
+                unsafe { self.gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, self.draw.fbo) };
+            }
         } else {
             self.bind_framebuffer(d.cbufs, d.zs)?;
             self.draw.attached_stamp = d.stamp;
@@ -367,8 +375,10 @@ impl GlBackend {
                 .as_ref()
                 .is_some_and(|(v, i)| v[..] == d.vertices[..] && *i == index_buffer);
         if single && same_vertices {
-            // SAFETY: context current; the vertex array is ours and holds these inputs.
-            unsafe { self.gl.bind_vertex_array(self.draw.vao) };
+            if !binds_kept {
+                // SAFETY: context current; the vertex array is ours and holds these inputs.
+                unsafe { self.gl.bind_vertex_array(self.draw.vao) };
+            }
         } else {
             self.draw.vertex_state = None;
             self.bind_vertices(d)?;
@@ -389,7 +399,9 @@ impl GlBackend {
             self.forget_index_scan(0);
         }
         drawn?;
-        self.check("DRAW_VBO")
+        self.check("DRAW_VBO")?;
+        self.draw.binds_kept = !no_attachments;
+        Ok(())
     }
 
     /// A stamp no draw call had before (see [`DrawCall::stamp`]).
