@@ -117,8 +117,11 @@ impl Backend for GlBackend {
         if plan.is_empty() {
             return Ok(());
         }
-        // A write changes this resource only: an index scan of another buffer stays.
-        self.begin_draw()?;
+        // A write changes this resource only: an index scan of another buffer stays (the
+        // bindings the draws kept do not: uploads bind their object).
+        let scan = self.draw.index_scan;
+        self.begin()?;
+        self.draw.index_scan = scan;
         if st.target == 0 {
             self.forget_index_scan(st.name);
         }

@@ -152,6 +152,7 @@ impl GlBackend {
     pub(super) fn begin(&mut self) -> Result<()> {
         self.draw.index_scan = None;
         self.draw.binds_kept = false;
+        self.draw.textures_stamp = 0;
         self.begin_draw()
     }
 

@@ -167,6 +167,10 @@ pub struct DrawObjects {
     /// GL's draw framebuffer is `fbo` and its vertex array `vao`, as the last draw left
     /// them: nothing since bound others ([`GlBackend::begin`] forgets it).
     pub(super) binds_kept: bool,
+    /// The stamp of the draw that bound the textures, samplers and texture parameters GL
+    /// holds now, while nothing but draws ran since (0: none; [`GlBackend::begin`] and
+    /// every full texture binding forget it).
+    pub(super) textures_stamp: u64,
     /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
     pub(super) buffers: super::buffer_bindings::BufferBindings,
     /// Transform-feedback objects (see [`super::streamout`]).
@@ -227,6 +231,7 @@ impl DrawObjects {
         // The buffer's name may come back for a new buffer.
         self.index_scan = None;
         self.binds_kept = false;
+        self.textures_stamp = 0;
     }
 }
 
@@ -261,6 +266,9 @@ impl GlBackend {
             return Ok(());
         }
         self.draw.attached = None;
+        // The attachments change: no draw's stamp names them (a blit or clear attaching its
+        // own surfaces is followed by a draw under an unchanged stamp).
+        self.draw.attached_stamp = 0;
         let gl = &self.gl;
         let attach = |point: u32, a: Option<&Attachment>| attach(gl, fb, point, a);
         // SAFETY: context current; `fbo` is ours.
@@ -385,7 +393,7 @@ impl GlBackend {
             self.draw.vertex_state = Some((d.vertices.to_vec(), index_buffer));
         }
         self.draw.vertex_stamp = d.stamp;
-        self.bind_textures(d.program, d.textures)?;
+        self.bind_textures(d.program, d.textures, d.stamp)?;
         let capturing = self.xfb_before_draw(d)?;
         let drawn = match d.from_xfb {
             Some(set) => self.xfb_draw_from(set, d.mode, info.instance_count),
