@@ -94,7 +94,7 @@ pub struct DrawCall<'a> {
     pub vertices: &'a [VertexInput],
     pub index: Option<IndexInput>,
     /// Inline constants by stage (shared: an unchanged buffer is not uploaded again).
-    pub constants: &'a [(Processor, std::sync::Arc<[u32]>)],
+    pub constants: &'a [(Processor, &'a std::sync::Arc<[u32]>)],
     pub clip_planes: &'a [[f32; 4]; 8],
     pub stipple: &'a [u32; 32],
     pub textures: &'a [TextureInput],
@@ -344,8 +344,11 @@ impl GlBackend {
             self.bind_framebuffer(d.cbufs, d.zs)?;
             self.draw.attached_stamp = d.stamp;
         }
-        // The context is current since begin() above.
-        self.use_program_begun(d.program)?;
+        // The context is current since begin() above. The last draw's program is still
+        // current, with its enables, while only draws ran since.
+        if !(binds_kept && self.draw.current_program == Some(d.program)) {
+            self.use_program_begun(d.program)?;
+        }
         for (stage, data) in d.constants {
             // The program keeps its uniforms: upload only what changed since this program
             // last drew with this stage's buffer (the cache holds the buffer, so a match
@@ -365,7 +368,7 @@ impl GlBackend {
             if self.draw.constants.len() >= 64 {
                 self.draw.constants.remove(0);
             }
-            self.draw.constants.push((key, data.clone()));
+            self.draw.constants.push((key, std::sync::Arc::clone(data)));
         }
         // The program keeps its uniforms: under the stamp that set them, they are set.
         if !stamped(true, self.draw.extras_stamp) {

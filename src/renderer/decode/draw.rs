@@ -527,14 +527,14 @@ fn draw_bound(
         None
     };
     // Inline constants by stage (a shared buffer each: no copy).
-    let mut constants: [(Processor, Arc<[u32]>); 5] = [
+    let mut constants: [(Processor, &Arc<[u32]>); 5] = [
         ShaderType::Vertex,
         ShaderType::TessCtrl,
         ShaderType::TessEval,
         ShaderType::Geometry,
         ShaderType::Fragment,
     ]
-    .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()));
+    .map(|t| (processor(t), &bound.constants[stage_of(processor(t))]));
     let mut n = 0;
     for i in 0..constants.len() {
         if !constants[i].1.is_empty() {
