@@ -167,10 +167,9 @@ impl GlBackend {
         if st.clear_pending {
             // The zero-fill writes the object and may bind a framebuffer.
             self.begin()?;
-        } else {
-            self.begin_draw()?;
+            self.settle(desc, st)?;
         }
-        self.settle(desc, st)?;
+        // Settled storage needs no GL call (nor the context current) here.
         Ok((st.name, st.target))
     }
 

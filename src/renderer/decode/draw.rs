@@ -58,6 +58,15 @@ pub(super) fn gl_resource(
     resources: &mut IdMap<Resource>,
     handle: u32,
 ) -> Result<(u32, u32, crate::model::resource::ResourceDesc), Fail> {
+    gl_resource_exposed(gl, resources, handle).map(|(name, target, desc, _)| (name, target, desc))
+}
+
+/// [`gl_resource`], and whether the VMM was given the object (it may write it unseen).
+fn gl_resource_exposed(
+    gl: &mut GlBackend,
+    resources: &mut IdMap<Resource>,
+    handle: u32,
+) -> Result<(u32, u32, crate::model::resource::ResourceDesc, bool), Fail> {
     let res = resources
         .get_mut(&handle)
         .ok_or_else(|| fail(ERROR_CTX_ILLEGAL_RESOURCE, format!("unknown resource {handle}")))?;
@@ -65,7 +74,7 @@ pub(super) fn gl_resource(
     match &mut res.storage {
         Storage::Gl(st) => {
             let (name, target) = gl.use_storage(&desc, st).map_err(gl_fail)?;
-            Ok((name, target, desc))
+            Ok((name, target, desc, st.exposed))
         }
         _ => Err(fail(
             ERROR_CTX_ILLEGAL_RESOURCE,
@@ -511,17 +520,13 @@ fn draw_bound(
                 ),
             ));
         }
-        let (name, _, desc) = gl_resource(gl, resources, ib.res_handle)?;
-        // gl_resource found GL storage under this handle.
-        let private = resources
-            .get(&ib.res_handle)
-            .is_some_and(|r| matches!(&r.storage, Storage::Gl(st) if !st.exposed));
+        let (name, _, desc, exposed) = gl_resource_exposed(gl, resources, ib.res_handle)?;
         Some(IndexInput {
             buffer: name,
             buffer_size: u64::from(desc.width),
             index_size: ib.index_size,
             offset: u64::from(ib.offset),
-            private,
+            private: !exposed,
         })
     } else {
         None
