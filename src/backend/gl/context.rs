@@ -153,6 +153,7 @@ impl GlBackend {
         self.draw.index_scan = None;
         self.draw.binds_kept = false;
         self.draw.textures_stamp = 0;
+        self.draw.buffers_stamp = 0;
         self.begin_draw()
     }
 

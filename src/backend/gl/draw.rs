@@ -171,6 +171,9 @@ pub struct DrawObjects {
     /// holds now, while nothing but draws ran since (0: none; [`GlBackend::begin`] and
     /// every full texture binding forget it).
     pub(super) textures_stamp: u64,
+    /// The same for the uniform blocks and buffer textures ([`GlBackend::buffers_bound`]);
+    /// a draw capturing stream output forgets it too (partial ranges are copies).
+    pub(super) buffers_stamp: u64,
     /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
     pub(super) buffers: super::buffer_bindings::BufferBindings,
     /// Transform-feedback objects (see [`super::streamout`]).
@@ -232,6 +235,7 @@ impl DrawObjects {
         self.index_scan = None;
         self.binds_kept = false;
         self.textures_stamp = 0;
+        self.buffers_stamp = 0;
     }
 }
 
@@ -406,13 +410,27 @@ impl GlBackend {
             self.xfb_after_draw();
         }
         if d.xfb.is_some() {
-            // Stream output may have written an index buffer.
+            // Stream output may have written an index buffer, or a uniform block's source.
             self.forget_index_scan(0);
+            self.draw.buffers_stamp = 0;
         }
         drawn?;
         self.check("DRAW_VBO")?;
         self.draw.binds_kept = !no_attachments;
         Ok(())
+    }
+
+    /// Whether the uniform blocks and buffer textures GL holds are those the caller bound
+    /// for a draw under `stamp` ([`Self::set_buffers_stamp`]) and only draws ran since:
+    /// binding them again would bind the same.
+    pub fn buffers_bound(&self, stamp: u64) -> bool {
+        stamp != 0 && self.draw.buffers_stamp == stamp && self.single_context()
+    }
+
+    /// Records that the uniform blocks and buffer textures of draws under `stamp` are
+    /// bound (0: unknown; set it before binding, so that a failure leaves it unknown).
+    pub fn set_buffers_stamp(&mut self, stamp: u64) {
+        self.draw.buffers_stamp = stamp;
     }
 
     /// A stamp no draw call had before (see [`DrawCall::stamp`]).

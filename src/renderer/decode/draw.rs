@@ -586,8 +586,11 @@ fn draw_bound(
         stamp: cache.stamp,
         patch,
     };
-    if cache.reads_buffers {
+    // Under the stamp that bound them, with only draws since, they are bound.
+    if cache.reads_buffers && !gl.buffers_bound(cache.stamp) {
+        gl.set_buffers_stamp(0);
         super::buffers::bind_for_draw(gl, resources, bound, program)?;
+        gl.set_buffers_stamp(cache.stamp);
     }
     gl.draw(&call).map_err(gl_fail)
 }
