@@ -10,10 +10,16 @@
 //! draw set it again (`forget_*`), and with a second GL context all of it is set on every
 //! draw. A draw whose caller hands the stamp of the draw that set the kept state
 //! ([`DrawCall::stamp`]: the renderer's draw cache, unchanged) skips even the comparison.
+//! While nothing but draws reached the backend since the last draw (every other entry
+//! point runs [`GlBackend::begin`], which forgets it), the draw framebuffer, vertex array
+//! and program are not bound again, and under the same stamp neither are the textures,
+//! samplers and texture parameters nor the uniform blocks and buffer textures.
 //! Guest ranges never reach GL unchecked: every
 //! vertex attribute the program reads is checked against its buffer's size for the
 //! highest vertex the draw fetches — for indexed draws the indices are read back and
-//! scanned — and the index range against the index buffer ([`check_fetch`]).
+//! scanned (the scan remembered until the buffer may have changed, see
+//! [`super::index_range`]) — and the index range against the index buffer
+//! ([`check_fetch`]).
 
 use super::framebuffer::attach;
 pub use super::framebuffer::Attachment;
