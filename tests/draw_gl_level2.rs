@@ -539,3 +539,31 @@ fn stride_zero_attributes_repeat_one_element() {
         assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
     }
 }
+
+/// A draw under the same state as the last one binds its uniform blocks again only when
+/// something other than draws ran since: a write into the buffer behind a copied
+/// (misaligned) range between two such draws shows in the second.
+#[test]
+fn uniform_block_copy_follows_a_write_between_draws() {
+    let _s = gl_session();
+    let rt = pipeline_with_fs(
+        "FRAG\nDCL OUT[0], COLOR\nDCL CONST[1][0..1]\n  0: MOV OUT[0], CONST[1][1]\n  1: END\n",
+    );
+    let mut data = floats(&[0.5, 0.5, 0.5, 0.5, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0]);
+    buffer(6, &data, 0);
+    // Offset 8: block element 1 is floats 6..10 of the buffer, copied for each draw.
+    assert_eq!(one(1, SET_UNIFORM_BUFFER, 0, &[1, 1, 8, 32, 6]), 0);
+    let mut c = Cmds::default();
+    clear(&mut c, [1.0, 0.0, 1.0, 1.0]);
+    draw(&mut c);
+    draw(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    data[24..40].copy_from_slice(&floats(&[1.0, 0.0, 0.0, 1.0]));
+    let mut s = ScatterBuf::contiguous(data.len());
+    s.write_all(&data);
+    assert_eq!(write(6, Xfer::boxed([0, 0, 0, data.len() as u32, 1, 1]), Some(&mut s)), 0);
+    let mut c = Cmds::default();
+    draw(&mut c);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(px(&level0(&rt), 16, 4, 2, 2), RED, "the draw read the old copy");
+}

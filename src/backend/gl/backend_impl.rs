@@ -117,7 +117,14 @@ impl Backend for GlBackend {
         if plan.is_empty() {
             return Ok(());
         }
+        // A write changes this resource only: an index scan of another buffer stays (the
+        // bindings the draws kept do not: uploads bind their object).
+        let scan = self.draw.index_scan;
         self.begin()?;
+        self.draw.index_scan = scan;
+        if st.target == 0 {
+            self.forget_index_scan(st.name);
+        }
         if st.clear_pending && Self::covers_all(desc, plan) {
             // Every byte is about to be replaced; if the write fails half-way the object is
             // still marked and gets cleared before anything reads it.

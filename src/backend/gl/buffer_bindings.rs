@@ -165,7 +165,7 @@ impl GlBackend {
         if blocks.is_empty() {
             return Ok(());
         }
-        self.begin()?;
+        self.begin_draw()?;
         // The host's alignment: level 2 advertises it (or a multiple of it).
         let align = u64::from(self.limits.draw.ubo_offset_alignment.max(1));
         for b in blocks {
@@ -212,7 +212,7 @@ impl GlBackend {
         if textures.is_empty() {
             return Ok(());
         }
-        self.begin()?;
+        self.begin_draw()?;
         for t in textures {
             if !buffer_texture_format(t.internal_format) {
                 return Err(Error::inval(format!(

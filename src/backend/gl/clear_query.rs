@@ -164,8 +164,12 @@ impl GlBackend {
         desc: &crate::model::resource::ResourceDesc,
         st: &mut super::GlStorage,
     ) -> Result<(u32, u32)> {
-        self.begin()?;
-        self.settle(desc, st)?;
+        if st.clear_pending {
+            // The zero-fill writes the object and may bind a framebuffer.
+            self.begin()?;
+            self.settle(desc, st)?;
+        }
+        // Settled storage needs no GL call (nor the context current) here.
         Ok((st.name, st.target))
     }
 

@@ -33,9 +33,23 @@ pub(super) struct ContextObjects {
 
 impl GlBackend {
     /// Makes the context the next calls need current here (see [`Self::use_sub_context`])
-    /// and drops stale GL errors.
-    #[inline]
+    /// and drops stale GL errors. Forgets the last indexed draw's index scan: whatever
+    /// follows may write buffers (see [`super::index_range`]). Forgets too that the draw
+    /// framebuffer, vertex array, textures and buffers bound are the last draw's.
     pub(super) fn begin(&mut self) -> Result<()> {
+        self.draw.index_scan = None;
+        self.draw.binds_kept = false;
+        self.draw.textures_stamp = 0;
+        self.draw.buffers_stamp = 0;
+        self.begin_draw()
+    }
+
+    /// [`Self::begin`] for the draw path's own calls, which write no buffer a guest can
+    /// index (a draw capturing stream output forgets the scan itself) and bind no other
+    /// framebuffer or vertex array: keeps the index scan and the draw's bindings. A switch
+    /// of context forgets them all the same ([`DrawObjects::forget_for_switch`]).
+    #[inline]
+    pub(super) fn begin_draw(&mut self) -> Result<()> {
         if !(self.platform.is_current_for(self.want) && self.platform.active_slot() == self.slot) {
             self.switch_context()?;
         }

@@ -11,10 +11,16 @@
 //! [`super::contexts`]), and with a second thread's GL context all of it is set on every
 //! draw. A draw whose caller hands the stamp of the draw that set the kept state
 //! ([`DrawCall::stamp`]: the renderer's draw cache, unchanged) skips even the comparison.
+//! While nothing but draws reached the backend since the last draw (every other entry
+//! point runs [`GlBackend::begin`], which forgets it), the draw framebuffer, vertex array
+//! and program are not bound again, and under the same stamp neither are the textures,
+//! samplers and texture parameters nor the uniform blocks and buffer textures.
 //! Guest ranges never reach GL unchecked: every
 //! vertex attribute the program reads is checked against its buffer's size for the
 //! highest vertex the draw fetches — for indexed draws the indices are read back and
-//! scanned — and the index range against the index buffer ([`check_fetch`]).
+//! scanned (the scan remembered until the buffer may have changed, see
+//! [`super::index_range`]) — and the index range against the index buffer
+//! ([`check_fetch`]).
 
 use super::framebuffer::attach;
 pub use super::framebuffer::Attachment;
@@ -62,6 +68,9 @@ pub struct IndexInput {
     /// 1, 2 or 4 bytes per index.
     pub index_size: u32,
     pub offset: u64,
+    /// Only this backend writes the buffer (the VMM was never given it): its scan may be
+    /// remembered between draws (see [`super::index_range`]).
+    pub private: bool,
 }
 
 /// A texture bound for a sampler of the program.
@@ -95,7 +104,7 @@ pub struct DrawCall<'a> {
     pub vertices: &'a [VertexInput],
     pub index: Option<IndexInput>,
     /// Inline constants by stage (shared: an unchanged buffer is not uploaded again).
-    pub constants: &'a [(Processor, std::sync::Arc<[u32]>)],
+    pub constants: &'a [(Processor, &'a std::sync::Arc<[u32]>)],
     pub clip_planes: &'a [[f32; 4]; 8],
     pub stipple: &'a [u32; 32],
     pub textures: &'a [TextureInput],
@@ -163,6 +172,18 @@ pub struct DrawObjects {
     /// Where an indexed draw reads its indices back (kept between draws so that the
     /// common small draw allocates nothing; dropped after a read of over 1 MiB).
     pub(super) index_bytes: Vec<u8>,
+    /// The last indexed draw's scan of its indices ([`super::index_range`]).
+    pub(super) index_scan: Option<super::index_range::IndexScan>,
+    /// GL's draw framebuffer is `fbo` and its vertex array `vao`, as the last draw left
+    /// them: nothing since bound others ([`GlBackend::begin`] forgets it).
+    pub(super) binds_kept: bool,
+    /// The stamp of the draw that bound the textures, samplers and texture parameters GL
+    /// holds now, while nothing but draws ran since (0: none; [`GlBackend::begin`] and
+    /// every full texture binding forget it).
+    pub(super) textures_stamp: u64,
+    /// The same for the uniform blocks and buffer textures ([`GlBackend::buffers_bound`]);
+    /// a draw capturing stream output forgets it too (partial ranges are copies).
+    pub(super) buffers_stamp: u64,
     /// Uniform blocks and buffer textures ([`super::buffer_bindings`]).
     pub(super) buffers: super::buffer_bindings::BufferBindings,
     /// Transform-feedback objects (see [`super::streamout`]).
@@ -263,6 +284,11 @@ impl DrawObjects {
         self.current_program = None;
         self.restart = None;
         self.seamless = None;
+        // The buffer's name may come back for a new buffer.
+        self.index_scan = None;
+        self.binds_kept = false;
+        self.textures_stamp = 0;
+        self.buffers_stamp = 0;
     }
 }
 
@@ -297,6 +323,9 @@ impl GlBackend {
             return Ok(());
         }
         self.draw.attached = None;
+        // The attachments change: no draw's stamp names them (a blit or clear attaching its
+        // own surfaces is followed by a draw under an unchanged stamp).
+        self.draw.attached_stamp = 0;
         let gl = &self.gl;
         let attach = |point: u32, a: Option<&Attachment>| attach(gl, fb, point, a);
         // SAFETY: context current; `fbo` is ours.
@@ -338,7 +367,7 @@ impl GlBackend {
             log::debug!("draw without attachments skipped");
             return Ok(());
         }
-        self.begin()?;
+        self.begin_draw()?;
         // State an OpenGL ES host lacks, refused before anything reaches GL.
         self.refuse_es_state(d)?;
         // What the draw fetches, checked before anything reaches GL.
@@ -358,18 +387,25 @@ impl GlBackend {
         // A draw under the stamp of the draw that set the kept state has the same state.
         let stamped = |kept: bool, stamp: u64| kept && d.stamp != 0 && stamp == d.stamp;
         let single = self.single_context();
+        // Bound again below unless the last draw left them bound; kept once this one drew.
+        let binds_kept = std::mem::take(&mut self.draw.binds_kept) && single;
         if no_attachments {
             self.xfb_bind_empty_framebuffer()?;
         } else if single && stamped(self.draw.attached.is_some(), self.draw.attached_stamp) {
-            // SAFETY: context current; the framebuffer is ours, complete with these
-            // attachments.
-            unsafe { self.gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, self.draw.fbo) };
+            if !binds_kept {
+                // SAFETY: context current; the framebuffer is ours, complete with these
+                // attachments.
+                unsafe { self.gl.bind_framebuffer(glow::DRAW_FRAMEBUFFER, self.draw.fbo) };
+            }
         } else {
             self.bind_framebuffer(d.cbufs, d.zs)?;
             self.draw.attached_stamp = d.stamp;
         }
-        // The context is current since begin() above.
-        self.use_program_begun(d.program)?;
+        // The context is current since begin() above. The last draw's program is still
+        // current, with its enables, while only draws ran since.
+        if !(binds_kept && self.draw.current_program == Some(d.program)) {
+            self.use_program_begun(d.program)?;
+        }
         for (stage, data) in d.constants {
             // The program keeps its uniforms: upload only what changed since this program
             // last drew with this stage's buffer (the cache holds the buffer, so a match
@@ -389,7 +425,7 @@ impl GlBackend {
             if self.draw.constants.len() >= 64 {
                 self.draw.constants.remove(0);
             }
-            self.draw.constants.push((key, data.clone()));
+            self.draw.constants.push((key, std::sync::Arc::clone(data)));
         }
         // The program keeps its uniforms: under the stamp that set them, they are set.
         if !stamped(true, self.draw.extras_stamp) {
@@ -407,15 +443,17 @@ impl GlBackend {
                 .as_ref()
                 .is_some_and(|(v, i)| v[..] == d.vertices[..] && *i == index_buffer);
         if single && same_vertices {
-            // SAFETY: context current; the vertex array is ours and holds these inputs.
-            unsafe { self.gl.bind_vertex_array(self.draw.vao) };
+            if !binds_kept {
+                // SAFETY: context current; the vertex array is ours and holds these inputs.
+                unsafe { self.gl.bind_vertex_array(self.draw.vao) };
+            }
         } else {
             self.draw.vertex_state = None;
             self.bind_vertices(d)?;
             self.draw.vertex_state = Some((d.vertices.to_vec(), index_buffer));
         }
         self.draw.vertex_stamp = d.stamp;
-        self.bind_textures(d.program, d.textures)?;
+        self.bind_textures(d.program, d.textures, d.stamp)?;
         let capturing = self.xfb_before_draw(d)?;
         let drawn = match d.from_xfb {
             Some(set) => self.xfb_draw_from(set, d.mode, info.instance_count),
@@ -424,8 +462,28 @@ impl GlBackend {
         if capturing {
             self.xfb_after_draw();
         }
+        if d.xfb.is_some() {
+            // Stream output may have written an index buffer, or a uniform block's source.
+            self.forget_index_scan(0);
+            self.draw.buffers_stamp = 0;
+        }
         drawn?;
-        self.check("DRAW_VBO")
+        self.check("DRAW_VBO")?;
+        self.draw.binds_kept = !no_attachments;
+        Ok(())
+    }
+
+    /// Whether the uniform blocks and buffer textures GL holds are those the caller bound
+    /// for a draw under `stamp` ([`Self::set_buffers_stamp`]) and only draws ran since:
+    /// binding them again would bind the same.
+    pub fn buffers_bound(&self, stamp: u64) -> bool {
+        stamp != 0 && self.draw.buffers_stamp == stamp && self.single_context()
+    }
+
+    /// Records that the uniform blocks and buffer textures of draws under `stamp` are
+    /// bound (0: unknown; set it before binding, so that a failure leaves it unknown).
+    pub fn set_buffers_stamp(&mut self, stamp: u64) {
+        self.draw.buffers_stamp = stamp;
     }
 
     /// A stamp no draw call had before (see [`DrawCall::stamp`]).

@@ -547,7 +547,8 @@ impl GlBackend {
             padded = c;
             &padded[..]
         };
-        self.begin()?;
+        // Uniforms only: nothing a draw keeps bound changes.
+        self.begin_draw()?;
         let current = self.draw.current_program == Some(id) && self.single_context();
         // SAFETY: the context is current; the program is a live cached one; `v` holds
         // whole uvec4s, no more than the array has.

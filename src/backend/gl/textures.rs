@@ -46,14 +46,23 @@ fn core_wrap(w: u32) -> i32 {
 }
 
 impl GlBackend {
-    /// Textures and sampler objects for the program's samplers.
+    /// Textures and sampler objects for the program's samplers. A draw under the stamp of
+    /// the draw that bound them (`stamp`: the same program and textures, see
+    /// [`super::draw::DrawCall::stamp`]) binds nothing while only draws ran since: the
+    /// bindings, texture parameters and samplers are still those.
     pub(super) fn bind_textures(
         &mut self,
         program: ProgramId,
         textures: &[TextureInput],
+        stamp: u64,
     ) -> Result<()> {
+        if stamp != 0 && self.draw.textures_stamp == stamp && self.single_context() {
+            return Ok(());
+        }
+        self.draw.textures_stamp = 0;
         if textures.is_empty() && self.draw.seamless == Some(false) && self.single_context() {
             // Nothing to bind, seamless filtering off and texture unit 0 active already.
+            self.draw.textures_stamp = stamp;
             return Ok(());
         }
         self.draw.seamless = None;
@@ -150,6 +159,7 @@ impl GlBackend {
         }
         self.check("textures")?;
         self.draw.seamless = Some(seamless);
+        self.draw.textures_stamp = stamp;
         Ok(())
     }
 

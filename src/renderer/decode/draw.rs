@@ -58,6 +58,15 @@ pub(super) fn gl_resource(
     resources: &mut IdMap<Resource>,
     handle: u32,
 ) -> Result<(u32, u32, crate::model::resource::ResourceDesc), Fail> {
+    gl_resource_exposed(gl, resources, handle).map(|(name, target, desc, _)| (name, target, desc))
+}
+
+/// [`gl_resource`], and whether the VMM was given the object (it may write it unseen).
+fn gl_resource_exposed(
+    gl: &mut GlBackend,
+    resources: &mut IdMap<Resource>,
+    handle: u32,
+) -> Result<(u32, u32, crate::model::resource::ResourceDesc, bool), Fail> {
     let res = resources
         .get_mut(&handle)
         .ok_or_else(|| fail(ERROR_CTX_ILLEGAL_RESOURCE, format!("unknown resource {handle}")))?;
@@ -65,7 +74,7 @@ pub(super) fn gl_resource(
     match &mut res.storage {
         Storage::Gl(st) => {
             let (name, target) = gl.use_storage(&desc, st).map_err(gl_fail)?;
-            Ok((name, target, desc))
+            Ok((name, target, desc, st.exposed))
         }
         _ => Err(fail(
             ERROR_CTX_ILLEGAL_RESOURCE,
@@ -511,25 +520,26 @@ fn draw_bound(
                 ),
             ));
         }
-        let (name, _, desc) = gl_resource(gl, resources, ib.res_handle)?;
+        let (name, _, desc, exposed) = gl_resource_exposed(gl, resources, ib.res_handle)?;
         Some(IndexInput {
             buffer: name,
             buffer_size: u64::from(desc.width),
             index_size: ib.index_size,
             offset: u64::from(ib.offset),
+            private: !exposed,
         })
     } else {
         None
     };
     // Inline constants by stage (a shared buffer each: no copy).
-    let mut constants: [(Processor, Arc<[u32]>); 5] = [
+    let mut constants: [(Processor, &Arc<[u32]>); 5] = [
         ShaderType::Vertex,
         ShaderType::TessCtrl,
         ShaderType::TessEval,
         ShaderType::Geometry,
         ShaderType::Fragment,
     ]
-    .map(|t| (processor(t), bound.constants[stage_of(processor(t))].clone()));
+    .map(|t| (processor(t), &bound.constants[stage_of(processor(t))]));
     let mut n = 0;
     for i in 0..constants.len() {
         if !constants[i].1.is_empty() {
@@ -576,8 +586,11 @@ fn draw_bound(
         stamp: cache.stamp,
         patch,
     };
-    if cache.reads_buffers {
+    // Under the stamp that bound them, with only draws since, they are bound.
+    if cache.reads_buffers && !gl.buffers_bound(cache.stamp) {
+        gl.set_buffers_stamp(0);
         super::buffers::bind_for_draw(gl, resources, bound, program)?;
+        gl.set_buffers_stamp(cache.stamp);
     }
     gl.draw(&call).map_err(gl_fail)
 }
