@@ -23,7 +23,7 @@
 //! ([`check_fetch`]).
 
 use super::framebuffer::attach;
-pub use super::framebuffer::Attachment;
+pub use super::framebuffer::{srgb_writes, swizzled, Attachment};
 use super::program::ProgramId;
 use super::{gi, GlBackend};
 use crate::error::{Error, Result};
@@ -43,21 +43,6 @@ pub enum OutKind {
     Float,
     Sint,
     Uint,
-}
-
-/// Whether writes to `cbufs` encode sRGB (`GL_FRAMEBUFFER_SRGB`): unless a colour buffer is
-/// a linear view of sRGB storage. GL has one switch for all buffers; linear storage ignores
-/// it.
-pub fn srgb_writes(cbufs: &[Option<Attachment>]) -> bool {
-    !cbufs.iter().flatten().any(|a| a.linear_view)
-}
-
-/// `v` reordered for storage through `swizzle` (see [`Attachment::swizzle`]).
-pub fn swizzled<T: Copy>(v: [T; 4], swizzle: Option<[u8; 4]>) -> [T; 4] {
-    match swizzle {
-        Some(s) => s.map(|i| v[usize::from(i & 3)]),
-        None => v,
-    }
 }
 
 /// The bound index buffer.

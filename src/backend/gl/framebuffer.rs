@@ -80,6 +80,21 @@ pub(super) fn attach(gl: &glow::Context, fb: u32, point: u32, a: Option<&Attachm
     }
 }
 
+/// Whether writes to `cbufs` encode sRGB (`GL_FRAMEBUFFER_SRGB`): unless a colour buffer is
+/// a linear view of sRGB storage. GL has one switch for all buffers; linear storage ignores
+/// it.
+pub fn srgb_writes(cbufs: &[Option<Attachment>]) -> bool {
+    !cbufs.iter().flatten().any(|a| a.linear_view)
+}
+
+/// `v` reordered for storage through `swizzle` (see [`Attachment::swizzle`]).
+pub fn swizzled<T: Copy>(v: [T; 4], swizzle: Option<[u8; 4]>) -> [T; 4] {
+    match swizzle {
+        Some(s) => s.map(|i| v[usize::from(i & 3)]),
+        None => v,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,12 +16,13 @@
 //! layers). On the CPU backend (which claims no 3D, so no guest sends this) the command is
 //! refused honestly as unsupported.
 
-use super::draw::{attachment, gl_fail};
+use super::draw::{attachment, attachments, check_fb_attached, gl_fail};
 use super::query::own_queries;
 use super::{attached, fail, skip, CmdResult};
 use crate::backend::gl::draw::ClearCall;
+use crate::error::Error;
 use crate::model::format::{self, Kind};
-use crate::model::protocol::{ccmd, ClearSurface};
+use crate::model::protocol::{ccmd, Clear, ClearSurface};
 use crate::renderer::context::ERROR_CTX_ILLEGAL_SURFACE;
 use crate::renderer::Renderer;
 
@@ -83,6 +84,27 @@ pub(super) fn clear_surface(r: &mut Renderer, ctx_id: u32, c: &ClearSurface) -> 
         depth,
         stencil: c.color[3],
         rect,
+    };
+    gl.clear_attachments(&call).map_err(gl_fail)
+}
+
+/// CLEAR on the GL backend.
+pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
+    own_queries(r, ctx_id)?;
+    let fb = r.context(ctx_id)?.sub_unchanged().fb.clone();
+    let Renderer { backend, resources, contexts, .. } = r;
+    let set = &contexts.get(&ctx_id).ok_or_else(|| Error::inval("unknown context"))?.resources;
+    check_fb_attached(resources, set, ctx_id, &fb)?;
+    let gl = backend.gl_mut().expect("callers check for GL");
+    let (cbufs, zs) = attachments(gl, resources, &fb)?;
+    let call = ClearCall {
+        cbufs: &cbufs,
+        zs,
+        buffers: c.buffers,
+        color: c.color,
+        depth: c.depth,
+        stencil: c.stencil,
+        rect: None,
     };
     gl.clear_attachments(&call).map_err(gl_fail)
 }

@@ -10,15 +10,15 @@
 
 use super::query::own_queries;
 use super::{fail, log_once, skip, CmdResult, Fail};
+use crate::backend::gl::draw::IndexInput;
 use crate::backend::gl::draw::{Attachment, DrawCall, OutKind, TextureInput, VertexInput};
-use crate::backend::gl::draw::{ClearCall, IndexInput};
 use crate::backend::gl::streamout::XfbDraw;
 use crate::backend::gl::{GlBackend, ProgramId};
 use crate::backend::Storage;
 use crate::error::Error;
 use crate::model::format::{self, Kind};
 use crate::model::gl_state::{self, BlendGl, DsaGl, RasterizerGl};
-use crate::model::protocol::{ccmd, Blend, Clear, DrawVbo, Dsa, Rasterizer, ShaderType};
+use crate::model::protocol::{ccmd, Blend, DrawVbo, Dsa, Rasterizer, ShaderType};
 use crate::model::resource::Target;
 use crate::model::shader::{self, Processor, VariantKey};
 use crate::renderer::context::{AttachedSet, Context, SubContext, ERROR_CTX_UNSUPPORTED_FUNCTION};
@@ -137,7 +137,7 @@ pub(super) fn attachment(
 /// The framebuffer's surfaces as attachments: those covering a whole level layered when one
 /// of them has more than one layer (GL 3.2 layered rendering; see
 /// [`gl_state::SurfaceLayers`]).
-fn attachments(
+pub(super) fn attachments(
     gl: &mut GlBackend,
     resources: &mut IdMap<Resource>,
     fb: &Framebuffer,
@@ -192,7 +192,7 @@ fn check_attached(
     ))
 }
 
-fn check_fb_attached(
+pub(super) fn check_fb_attached(
     resources: &IdMap<Resource>,
     set: &AttachedSet,
     ctx_id: u32,
@@ -222,27 +222,6 @@ fn check_bound_attached(
         check_attached(resources, set, ctx_id, h)?;
     }
     Ok(())
-}
-
-/// CLEAR on the GL backend.
-pub(super) fn clear_gl(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
-    own_queries(r, ctx_id)?;
-    let fb = r.context(ctx_id)?.sub_unchanged().fb.clone();
-    let Renderer { backend, resources, contexts, .. } = r;
-    let set = &contexts.get(&ctx_id).ok_or_else(|| Error::inval("unknown context"))?.resources;
-    check_fb_attached(resources, set, ctx_id, &fb)?;
-    let gl = backend.gl_mut().expect("callers check for GL");
-    let (cbufs, zs) = attachments(gl, resources, &fb)?;
-    let call = ClearCall {
-        cbufs: &cbufs,
-        zs,
-        buffers: c.buffers,
-        color: c.color,
-        depth: c.depth,
-        stencil: c.stencil,
-        rect: None,
-    };
-    gl.clear_attachments(&call).map_err(gl_fail)
 }
 
 /// The vertex-processing stages of a draw: vertex, optional tessellation control and

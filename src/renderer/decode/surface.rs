@@ -117,7 +117,7 @@ fn surface_stage(
 
 pub(super) fn clear(r: &mut Renderer, ctx_id: u32, c: &Clear) -> CmdResult {
     if r.backend.gl_mut().is_some() {
-        return super::draw::clear_gl(r, ctx_id, c);
+        return super::clear_surface::clear_gl(r, ctx_id, c);
     }
     let buffers = c.buffers;
     let stencil = c.stencil as u8;
