@@ -21,7 +21,6 @@ const SET_CONSTANT_BUFFER: u32 = 12;
 const BEGIN_QUERY: u32 = 19;
 const END_QUERY: u32 = 20;
 const GET_QUERY_RESULT: u32 = 21;
-const OBJ_SHADER: u32 = 4;
 const OBJ_QUERY: u32 = 9;
 const TRIANGLES: u32 = 4;
 const TRIANGLE_STRIP: u32 = 5;
@@ -35,14 +34,6 @@ const FS: &str = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0]\n  0: MOV OUT[0], CONST[
 
 fn f(v: f32) -> u32 {
     v.to_bits()
-}
-
-fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
-    let mut bytes = text.as_bytes().to_vec();
-    bytes.push(0);
-    let mut p = vec![handle, stage, bytes.len() as u32, 0, 0];
-    p.extend(bytes_to_words(&bytes));
-    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
 }
 
 fn buffer(handle: u32, bytes: &[u8], bind: u32) -> virgl_renderer_resource_create_args {

@@ -23,7 +23,6 @@ const SET_CONSTANT_BUFFER: u32 = 12;
 const BEGIN_QUERY: u32 = 19;
 const END_QUERY: u32 = 20;
 const GET_QUERY_RESULT_QBO: u32 = 42;
-const OBJ_SHADER: u32 = 4;
 const OBJ_QUERY: u32 = 9;
 const TRIANGLES: u32 = 4;
 const BIND_VERTEX_BUFFER: u32 = 1 << 4;
@@ -43,14 +42,6 @@ fn words(v: [u16; 4]) -> Vec<u32> {
 
 fn bytes(v: [u16; 4]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
-    let mut b = text.as_bytes().to_vec();
-    b.push(0);
-    let mut p = vec![handle, stage, b.len() as u32, 0, 0];
-    p.extend(bytes_to_words(&b));
-    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
 }
 
 fn buffer(handle: u32, data: &[u8], bind: u32) {

@@ -18,7 +18,6 @@ const SET_VIEWPORT_STATE: u32 = 4;
 const SET_VERTEX_BUFFERS: u32 = 6;
 const SET_SAMPLER_VIEWS: u32 = 10;
 const BIND_SAMPLER_STATES: u32 = 18;
-const OBJ_SHADER: u32 = 4;
 const OBJ_SAMPLER_VIEW: u32 = 6;
 const OBJ_SAMPLER_STATE: u32 = 7;
 const TRIANGLES: u32 = 4;
@@ -31,14 +30,6 @@ const FS: &str = "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], 2D, FLOAT\
 const GREEN: [u8; 4] = [0, 255, 0, 255];
 const RED: [u8; 4] = [255, 0, 0, 255];
 const BLUE: [u8; 4] = [0, 0, 255, 255];
-
-fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
-    let mut b = text.as_bytes().to_vec();
-    b.push(0);
-    let mut p = vec![handle, stage, b.len() as u32, 0, 0];
-    p.extend(bytes_to_words(&b));
-    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
-}
 
 /// Context 1: target 1 (16×16), vertex buffer 2 (the lower-left triangle), texture 3
 /// (4×4 green) sampled by the fragment shader, texture 4 (4×4 red) not bound.

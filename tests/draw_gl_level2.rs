@@ -24,7 +24,6 @@ const SET_UNIFORM_BUFFER: u32 = 27;
 const SET_SAMPLER_VIEWS: u32 = 10;
 const OBJ_SAMPLER_VIEW: u32 = 6;
 const GET_QUERY_RESULT_QBO: u32 = 42;
-const OBJ_SHADER: u32 = 4;
 const OBJ_VERTEX_ELEMENTS: u32 = 5;
 const OBJ_QUERY: u32 = 9;
 const R32G32_FLOAT: u32 = 29;
@@ -35,14 +34,6 @@ const FS: &str = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0]\n  0: MOV OUT[0], CONST[
 
 fn f(v: f32) -> u32 {
     v.to_bits()
-}
-
-fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
-    let mut bytes = text.as_bytes().to_vec();
-    bytes.push(0);
-    let mut p = vec![handle, stage, bytes.len() as u32, 0, 0];
-    p.extend(bytes_to_words(&bytes));
-    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
 }
 
 fn buffer(handle: u32, bytes: &[u8], bind: u32) -> virgl_renderer_resource_create_args {

@@ -21,7 +21,6 @@ const SET_VIEWPORT_STATE: u32 = 4;
 const SET_VERTEX_BUFFERS: u32 = 6;
 const SET_CONSTANT_BUFFER: u32 = 12;
 const SET_TESS_STATE: u32 = 32;
-const OBJ_SHADER: u32 = 4;
 const PATCHES: u32 = 14;
 
 const VS: &str = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\nDCL CONST[0]\n\
@@ -44,14 +43,6 @@ const FS: &str = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\n\
 
 fn f(v: f32) -> u32 {
     v.to_bits()
-}
-
-fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
-    let mut bytes = text.as_bytes().to_vec();
-    bytes.push(0);
-    let mut p = vec![handle, stage, bytes.len() as u32, 0, 0];
-    p.extend(bytes_to_words(&bytes));
-    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
 }
 
 /// DRAW_VBO of 3 vertices, 14 dwords: vertices per patch last but one.

@@ -18,7 +18,6 @@ const SET_VIEWPORT_STATE: u32 = 4;
 const SET_VERTEX_BUFFERS: u32 = 6;
 const SET_SAMPLER_VIEWS: u32 = 10;
 const BIND_SAMPLER_STATES: u32 = 18;
-const OBJ_SHADER: u32 = 4;
 const OBJ_SAMPLER_VIEW: u32 = 6;
 const OBJ_SAMPLER_STATE: u32 = 7;
 const TRIANGLES: u32 = 4;
@@ -32,14 +31,6 @@ const VS: &str = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nIMM[0] FLT32 { 0.0000, 
 
 fn f(v: f32) -> u32 {
     v.to_bits()
-}
-
-fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
-    let mut bytes = text.as_bytes().to_vec();
-    bytes.push(0);
-    let mut p = vec![handle, stage, bytes.len() as u32, 0, 0];
-    p.extend(bytes_to_words(&bytes));
-    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
 }
 
 fn vertex_buffer(handle: u32) {

@@ -18,7 +18,6 @@ const BIND_SHADER: u32 = 31;
 const SET_VIEWPORT_STATE: u32 = 4;
 const SET_VERTEX_BUFFERS: u32 = 6;
 const SET_CONSTANT_BUFFER: u32 = 12;
-const OBJ_SHADER: u32 = 4;
 const TRIANGLES: u32 = 4;
 /// `VIRGL_FORMAT_DXT1_RGB`, `VIRGL_FORMAT_R8G8B8A8_SNORM`.
 const DXT1_RGB: u32 = 105;
@@ -37,14 +36,6 @@ fn gles_session() -> Session {
 
 fn f(v: f32) -> u32 {
     v.to_bits()
-}
-
-fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
-    let mut bytes = text.as_bytes().to_vec();
-    bytes.push(0);
-    let mut p = vec![handle, stage, bytes.len() as u32, 0, 0];
-    p.extend(bytes_to_words(&bytes));
-    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
 }
 
 fn vertex_buffer(handle: u32, bytes: &[u8]) {

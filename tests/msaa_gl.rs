@@ -21,7 +21,6 @@ const SET_VERTEX_BUFFERS: u32 = 6;
 const SET_CONSTANT_BUFFER: u32 = 12;
 const BIND_SHADER: u32 = 31;
 const OBJ_RASTERIZER: u32 = 2;
-const OBJ_SHADER: u32 = 4;
 const OBJ_VERTEX_ELEMENTS: u32 = 5;
 const R32G32_FLOAT: u32 = 29;
 const TRIANGLES: u32 = 4;
@@ -33,14 +32,6 @@ const W: u32 = 16;
 
 fn f(v: f32) -> u32 {
     v.to_bits()
-}
-
-fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
-    let mut bytes = text.as_bytes().to_vec();
-    bytes.push(0);
-    let mut p = vec![handle, stage, bytes.len() as u32, 0, 0];
-    p.extend(bytes_to_words(&bytes));
-    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
 }
 
 /// A W×W 2D resource of RGBA8 with `samples` samples, attached to context 1.

@@ -23,7 +23,6 @@ const BIND_SHADER: u32 = 31;
 const SET_VIEWPORT_STATE: u32 = 4;
 const SET_VERTEX_BUFFERS: u32 = 6;
 const SET_CONSTANT_BUFFER: u32 = 12;
-const OBJ_SHADER: u32 = 4;
 const TRIANGLES: u32 = 4;
 
 const VS: &str = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nIMM[0] FLT32 { 0.0000, 1.0000, 0.0000, 0.0000 }\n  0: MOV OUT[0], IN[0].xyzz\n  1: MOV OUT[0].zw, IMM[0].xxxy\n  2: END\n";
@@ -31,14 +30,6 @@ const FS: &str = "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0]\n  0: MOV OUT[0], CONST[
 
 fn f(v: f32) -> u32 {
     v.to_bits()
-}
-
-fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
-    let mut bytes = text.as_bytes().to_vec();
-    bytes.push(0);
-    let mut p = vec![handle, stage, bytes.len() as u32, 0, 0];
-    p.extend(bytes_to_words(&bytes));
-    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
 }
 
 /// The triangle (-1,-1), (1,-1), (-1,1) in vertex buffer 2.

@@ -29,6 +29,7 @@ pub const OBJ_BLEND: u32 = 1;
 pub const OBJ_DSA: u32 = 3;
 pub const OBJ_RASTERIZER: u32 = 2;
 pub const OBJ_VERTEX_ELEMENTS: u32 = 5;
+pub const OBJ_SHADER: u32 = 4;
 pub const R32G32_FLOAT: u32 = 29;
 pub const BIND_OBJECT: u32 = 2;
 pub const DESTROY_SUB_CTX: u32 = 30;
@@ -83,6 +84,16 @@ pub fn fixed_draw_state(c: &mut Cmds) {
     c.push(BIND_OBJECT, OBJ_RASTERIZER, &[22]);
     c.push(CREATE_OBJECT, OBJ_VERTEX_ELEMENTS, &[23, 0, 0, 0, R32G32_FLOAT]);
     c.push(BIND_OBJECT, OBJ_VERTEX_ELEMENTS, &[23]);
+}
+
+/// CREATE_OBJECT(SHADER) of `text` (TGSI, sent NUL-terminated in one part) as object
+/// `handle` of pipe stage `stage` (0 vertex, 1 fragment, 2 geometry, ...).
+pub fn shader(c: &mut Cmds, handle: u32, stage: u32, text: &str) {
+    let mut bytes = text.as_bytes().to_vec();
+    bytes.push(0);
+    let mut p = vec![handle, stage, bytes.len() as u32, 0, 0];
+    p.extend(bytes_to_words(&bytes));
+    c.push(CREATE_OBJECT, OBJ_SHADER, &p);
 }
 
 pub fn submit_words(ctx: u32, words: &mut [u32]) -> i32 {
