@@ -242,11 +242,22 @@ fn two_clients_in_one_process() {
     let mut want = vec![0u8; 1024];
     shm_a.read_exact_at(&mut want, 0).unwrap();
     assert!(got == want && got.iter().any(|&b| b != 0), "COPY_REGION within a client");
-    // ... B naming A's texture in the same command fails, and B is dropped.
+    // ... B naming A's texture in the same command is rejected by the library (B's context
+    // does not hold it): B's texture keeps its own content; B keeps its connection, as on
+    // upstream's server.
     let (mut b2, _) = Client::connect(&srv, "client-b2", 3);
-    let (rb2, _shm_b2) = b2.create_texture();
+    let (rb2, shm_b2) = b2.create_texture();
+    b2.round_trip(rb2, &shm_b2, 13);
+    let mut own = vec![0u8; 1024];
+    shm_b2.read_exact_at(&mut own, 0).unwrap();
     b2.send(&copy_region(rb2, ra));
-    assert!(b2.closed(), "a command naming another client's resource is refused");
+    shm_b2.write_all_at(&[0u8; 1024], 0).unwrap();
+    b2.transfer2(false, rb2);
+    assert_eq!(b2.busy_wait(rb2), 0);
+    let mut after = vec![0u8; 1024];
+    shm_b2.read_exact_at(&mut after, 0).unwrap();
+    assert!(after == own, "a command naming another client's resource reads nothing of it");
+    srv.wait_log("the rejected copy", |l| l.contains("client-b2") && l.contains("rejected"));
     // Protocol 2 (client-chosen handles) is refused with several clients.
     let (mut c, vc) = Client::connect(&srv, "client-c", 2);
     assert_eq!(vc, None);
@@ -262,6 +273,7 @@ fn two_clients_in_one_process() {
     let (rd, shm_d) = d.create_texture();
     d.round_trip(rd, &shm_d, 11);
     drop(d);
+    drop(b2);
     // a, b, b2, c, d.
     let log = srv.wait_gone(5);
     assert!(!log.contains("cleanup"), "cleanup errors:\n{log}");
@@ -659,4 +671,21 @@ fn protocol_4_export_without_an_fd_is_refused() {
     let log = srv.wait_gone(1);
     assert!(log.contains("RESOURCE_EXPORT_FD"), "no log line for the refusal:\n{log}");
     assert!(!log.contains("cleanup"), "cleanup errors:\n{log}");
+}
+
+/// A command stream the library rejects (an unknown command number: EINVAL) is logged and
+/// the client keeps its connection, as on upstream's server (piglit's
+/// gl-3.1-vao-broken-attrib draws from an unbound vertex buffer and goes on): BUSY_WAIT
+/// still answers and the client's texture still transfers both ways.
+#[test]
+fn a_rejected_stream_keeps_the_connection() {
+    let srv = Server::start("rejected", &[]);
+    let (mut c, _) = Client::connect(&srv, "rejected", 3);
+    let (r, shm) = c.create_texture();
+    // Command 0xfe with no payload: not a virgl command.
+    c.send(&reply(cmd::SUBMIT_CMD, &[0xfe]));
+    assert_eq!(c.busy_wait(r), 0);
+    c.round_trip(r, &shm, 5);
+    let log = srv.wait_log("the rejection's log line", |l| l.contains("SUBMIT_CMD rejected"));
+    assert!(!log.contains("closing the connection"), "{log}");
 }

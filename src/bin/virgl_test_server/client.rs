@@ -113,6 +113,15 @@ impl Client {
         self.conn.stream()
     }
 
+    /// Logs a command stream the library rejected; the connection stays open (upstream's
+    /// server keeps serving such a client, and the library keeps the context's error
+    /// state, so that later streams of the context fail as upstream's do).
+    fn rejected_stream(&self, verdict: Result<()>) {
+        if let Err(e) = verdict {
+            log::warn!("{}: SUBMIT_CMD rejected: {} (errno {})", self.tag, e.msg, e.errno);
+        }
+    }
+
     /// Reads and executes one request.
     pub fn serve_one(&mut self, render: &Render, ids: &mut Ids) -> Served {
         let hdr = match self.conn.read_header::<HDR_BYTES>() {
@@ -273,7 +282,9 @@ impl Client {
             }
             Request::SubmitCmd { words } => {
                 let ctx = self.context()?;
-                render.submit(ctx, &words)
+                let verdict = render.submit(ctx, &words)?;
+                self.rejected_stream(verdict);
+                Ok(())
             }
             Request::BusyWait { handle, flags } => {
                 if !self.ctx_created && handle != 0 {
@@ -307,7 +318,8 @@ impl Client {
                     // Ranges checked by the decoder against the body.
                     let start = b.cmd_offset as usize;
                     let cmds = &words[start..start + b.cmd_size as usize];
-                    render.submit(ctx, cmds)?;
+                    let verdict = render.submit(ctx, cmds)?;
+                    self.rejected_stream(verdict);
                     if b.sync_count == 0 {
                         continue;
                     }

@@ -90,17 +90,24 @@ impl Render {
     /// the renderer's list of pending fences as short as the work in flight: a client that
     /// submits without ever waiting (most fuzz inputs; a hostile client) grew it by one
     /// entry per SUBMIT_CMD for the life of the process.
-    pub fn submit(&self, ctx: u32, words: &[u32]) -> Result<()> {
-        with(|r| {
-            submit(r, ctx, words)?;
+    ///
+    /// A command stream the library rejects is not a server failure: the outer `Ok` holds
+    /// the library's verdict (logged by the caller), and the fence is queued all the same,
+    /// so that the client's next RESOURCE_BUSY_WAIT or SYNC wait returns. Upstream's server
+    /// and QEMU ignore a rejected stream in the same way (the vtest protocol has no reply to
+    /// SUBMIT_CMD; the library keeps the context's error state). `Err` is the server's own
+    /// failure to queue the fence.
+    pub fn submit(&self, ctx: u32, words: &[u32]) -> Result<Result<()>> {
+        let verdict = with(|r| {
+            let verdict = submit(r, ctx, words);
             // Counted once queued: a fence that failed to queue would leave the client busy.
             let id = self.fences.submitted.load(Ordering::SeqCst).wrapping_add(1);
             r.push_fence(Retired::Global(id))?;
             self.fences.submitted.store(id, Ordering::SeqCst);
-            Ok(())
+            Ok(verdict)
         })?;
         retire_fences(None, false);
-        Ok(())
+        Ok(verdict)
     }
 
     /// Whether submitted work is still running; with `wait`, waits until it is done.
