@@ -13,8 +13,9 @@
 //! nobody takes them).
 //!
 //! Oracles: no panic or sanitizer report; the server always ends the connection (at the
-//! end of the stream or at the first failing request) in bounded time; the client's
-//! cleanup leaves the renderer without any resource or context.
+//! end of the stream or at the first failing request; a command stream the library
+//! rejects is logged and does not end it, as on upstream's server) in bounded time; the
+//! client's cleanup leaves the renderer without any resource or context.
 #![no_main]
 
 #[allow(dead_code)]
