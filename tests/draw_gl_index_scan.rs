@@ -165,3 +165,20 @@ fn buffer_made_again_rescans() {
         buffer(3, &bytes(BAD), BIND_INDEX_BUFFER);
     });
 }
+
+/// SET_INDEX_BUFFER of the same binding again is not looked up while the draw cache holds
+/// (Mesa sends it before every indexed draw), but once the buffer is detached from the
+/// context the same SET_INDEX_BUFFER alone is refused, as its first one would be.
+#[test]
+fn same_index_buffer_after_detach_is_refused() {
+    let _s = gl_session();
+    setup();
+    assert_eq!(draw_twice(), 0, "context error {}", ctx_error(1));
+    assert_eq!(one(1, SET_INDEX_BUFFER, 0, &[3, 2, 0]), 0, "context error {}", ctx_error(1));
+    virgl_renderer_ctx_detach_resource(1, 3);
+    assert_eq!(one(1, SET_INDEX_BUFFER, 0, &[3, 2, 0]), libc::EINVAL);
+    assert!(in_error(1));
+    clear_ctx_error(1);
+    virgl_renderer_ctx_attach_resource(1, 3);
+    assert_eq!(draw_twice(), 0, "attached again: context error {}", ctx_error(1));
+}

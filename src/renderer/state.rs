@@ -293,6 +293,9 @@ pub struct DrawCache {
     pub key: Option<(u64, u64)>,
     /// The program number (it may have been evicted since, which the draw checks).
     pub program: u64,
+    /// The backend's program-cache eviction count when the cache was made: the program is
+    /// still linked while it holds (program numbers are never reused).
+    pub evictions: u64,
     /// The bound blend state with padding alphas applied.
     pub blend: BlendGl,
     pub cbufs: Vec<Option<Attachment>>,
@@ -306,6 +309,9 @@ pub struct DrawCache {
     pub stamp: u64,
     /// Whether the program reads uniform blocks or buffer textures (bound every draw).
     pub reads_buffers: bool,
+    /// The bound index buffer as an indexed draw under `key` found it: (handle, GL name,
+    /// size in bytes, given to the VMM, the backend's exposure count then).
+    pub index: Option<(u32, u32, u32, bool, u64)>,
 }
 
 #[cfg(test)]

@@ -209,6 +209,7 @@ impl Backend for GlBackend {
             self.finish_if_shared();
         }
         g.exposed = true;
+        self.exposures = self.exposures.wrapping_add(1);
         Ok(())
     }
 

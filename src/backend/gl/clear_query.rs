@@ -173,6 +173,11 @@ impl GlBackend {
         Ok((st.name, st.target))
     }
 
+    /// How many GL objects were given to the VMM so far (see [`super::GlStorage::exposed`]).
+    pub fn exposures(&self) -> u64 {
+        self.exposures
+    }
+
     /// Whether glBlitFramebuffer copies stencil between different depth/stencil formats on
     /// this host (probed at init).
     pub fn blits_stencil_across_formats(&self) -> bool {

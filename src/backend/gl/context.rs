@@ -115,6 +115,7 @@ impl GlBackend {
             sync: None,
             recycled: std::collections::VecDeque::new(),
             recycled_bytes: 0,
+            exposures: 0,
             programs: super::program::ProgramCache::new(),
             draw: super::draw::DrawObjects::default(),
             want: super::egl::Want::Any,

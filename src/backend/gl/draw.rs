@@ -439,7 +439,7 @@ impl GlBackend {
         }
         self.draw.vertex_stamp = d.stamp;
         self.bind_textures(d.program, d.textures, d.stamp)?;
-        let capturing = self.xfb_before_draw(d)?;
+        let capturing = d.xfb.is_some() && self.xfb_before_draw(d)?;
         let drawn = match d.from_xfb {
             Some(set) => self.xfb_draw_from(set, d.mode, info.instance_count),
             None => self.issue_draw(d),

@@ -167,6 +167,9 @@ pub struct GlBackend {
     recycled: std::collections::VecDeque<Recycled>,
     /// Bytes held by `recycled` (estimated from the descriptions).
     recycled_bytes: u64,
+    /// How many times a GL object was given to the VMM ([`Backend::expose`]): what a
+    /// draw kept of a buffer's `exposed` flag holds while this count does.
+    exposures: u64,
     /// Linked GL programs of guest shaders (see [`program`]).
     programs: program::ProgramCache,
     /// The draw path's vertex array, framebuffer and sampler objects (see [`draw`]).

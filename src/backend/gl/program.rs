@@ -462,6 +462,12 @@ impl GlBackend {
             .ok_or_else(|| Error::inval(format!("program {} not cached (evicted)", id.0)))
     }
 
+    /// How many programs the cache evicted so far: a program found linked stays linked
+    /// while this count holds (numbers are not reused).
+    pub fn program_evictions(&self) -> u64 {
+        self.programs.stats.evictions
+    }
+
     /// What a draw with `id` binds and enables.
     pub fn program_info(&self, id: ProgramId) -> Result<&ProgramInfo> {
         Ok(&self.entry(id)?.info)

@@ -49,7 +49,9 @@ impl GlBackend {
     /// Textures and sampler objects for the program's samplers. A draw under the stamp of
     /// the draw that bound them (`stamp`: the same program and textures, see
     /// [`super::draw::DrawCall::stamp`]) binds nothing while only draws ran since: the
-    /// bindings, texture parameters and samplers are still those.
+    /// bindings, texture parameters and samplers are still those (checked inline: the
+    /// common case of a steady draw loop).
+    #[inline]
     pub(super) fn bind_textures(
         &mut self,
         program: ProgramId,
@@ -59,6 +61,15 @@ impl GlBackend {
         if stamp != 0 && self.draw.textures_stamp == stamp && self.single_context() {
             return Ok(());
         }
+        self.bind_textures_again(program, textures, stamp)
+    }
+
+    fn bind_textures_again(
+        &mut self,
+        program: ProgramId,
+        textures: &[TextureInput],
+        stamp: u64,
+    ) -> Result<()> {
         self.draw.textures_stamp = 0;
         if textures.is_empty() && self.draw.seamless == Some(false) && self.single_context() {
             // Nothing to bind, seamless filtering off and texture unit 0 active already.

@@ -196,11 +196,11 @@ pub(crate) fn command<'a>(cmd: u8, obj_type: u8, p: &'a [u32]) -> Parsed<Command
         }
         ccmd::SET_CLIP_STATE => {
             exact("SET_CLIP_STATE", p, l::CLIP_STATE_SIZE)?;
-            C::SetClipState(std::array::from_fn(|i| floats(&p[i * 4..])))
+            C::SetClipState(Box::new(std::array::from_fn(|i| floats(&p[i * 4..]))))
         }
         ccmd::SET_POLYGON_STIPPLE => {
             exact("SET_POLYGON_STIPPLE", p, l::POLYGON_STIPPLE_SIZE)?;
-            C::SetPolygonStipple(words(p))
+            C::SetPolygonStipple(Box::new(words(p)))
         }
         ccmd::SET_FRAMEBUFFER_STATE => {
             at_least("SET_FRAMEBUFFER_STATE", p, 2)?;

@@ -667,8 +667,10 @@ pub enum Command<'a> {
         inner: [f32; 2],
     },
     /// 8 user clip planes.
-    SetClipState([[f32; 4]; 8]),
-    SetPolygonStipple([u32; 32]),
+    // Boxed (rare commands): a 128-byte array here would make every command that size,
+    // and each one moved through the decoder a memcpy call.
+    SetClipState(Box<[[f32; 4]; 8]>),
+    SetPolygonStipple(Box<[u32; 32]>),
     /// At most 8 colour surfaces (0 = none in that slot).
     SetFramebufferState {
         zsurf_handle: u32,

@@ -467,11 +467,10 @@ fn draw_bound(
         }
     };
     let resources = p.resources;
-    let valid = cache.key == Some(key)
-        && gl.program_info(GlBackend::program_from_number(cache.program)).is_ok();
+    let valid = cache.key == Some(key) && cache.evictions == gl.program_evictions();
     if !valid {
         // Derived again in full; kept only once all of it succeeded.
-        cache.key = None;
+        (cache.key, cache.index) = (None, None);
         check_fb_attached(resources, p.attached, ctx_id, fb)?;
         check_bound_attached(resources, p.attached, ctx_id, bound)?;
         (cache.cbufs, cache.zs) = attachments(gl, resources, fb)?;
@@ -482,7 +481,7 @@ fn draw_bound(
         cache.textures = texture_inputs(gl, resources, bound, program)?;
         cache.reads_buffers = super::buffers::reads_buffers(gl, program)?;
         cache.stamp = gl.new_draw_stamp();
-        cache.key = Some(key);
+        (cache.key, cache.evictions) = (Some(key), gl.program_evictions());
     }
     let program = GlBackend::program_from_number(cache.program);
     let d = defaults();
@@ -499,10 +498,19 @@ fn draw_bound(
                 ),
             ));
         }
-        let (name, _, desc, exposed) = gl_resource_exposed(gl, resources, ib.res_handle)?;
+        let (name, width, exposed) = match cache.index {
+            Some((h, name, width, exposed, n)) if h == ib.res_handle && n == gl.exposures() => {
+                (name, width, exposed)
+            }
+            _ => {
+                let (name, _, desc, exposed) = gl_resource_exposed(gl, resources, ib.res_handle)?;
+                cache.index = Some((ib.res_handle, name, desc.width, exposed, gl.exposures()));
+                (name, desc.width, exposed)
+            }
+        };
         Some(IndexInput {
             buffer: name,
-            buffer_size: u64::from(desc.width),
+            buffer_size: u64::from(width),
             index_size: ib.index_size,
             offset: u64::from(ib.offset),
             private: !exposed,

@@ -258,14 +258,22 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             Ok(())
         }
         C::SetIndexBuffer(ib) => {
+            // Mesa's virgl driver sends the index buffer before every indexed draw: the
+            // same binding again changes nothing the draw cache derived, and while that
+            // cache holds (no attached resource removed, no state changed since the draw
+            // made it) its check that the bound index buffer is attached holds too.
+            let c = r.context(ctx_id)?;
+            let removals = c.resources.removals();
+            let sub = c.sub_unchanged();
+            let same = sub.bound.index_buffer == *ib;
+            if same && sub.draw_cache.key == Some((removals, sub.version)) {
+                return Ok(());
+            }
             if ib.res_handle != 0 {
                 attached(r, ctx_id, ib.res_handle)?;
             }
-            // Mesa's virgl driver sends the index buffer before every indexed draw: the
-            // same binding again changes nothing the draw cache derived.
-            let c = r.context(ctx_id)?;
-            if c.sub_unchanged().bound.index_buffer != *ib {
-                c.sub().bound.index_buffer = *ib;
+            if !same {
+                r.context(ctx_id)?.sub().bound.index_buffer = *ib;
             }
             Ok(())
         }
@@ -309,11 +317,11 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             Ok(())
         }
         C::SetClipState(p) => {
-            r.context(ctx_id)?.sub().bound.clip_planes = *p;
+            r.context(ctx_id)?.sub().bound.clip_planes = **p;
             Ok(())
         }
         C::SetPolygonStipple(p) => {
-            r.context(ctx_id)?.sub().bound.stipple = *p;
+            r.context(ctx_id)?.sub().bound.stipple = **p;
             Ok(())
         }
         C::SetMinSamples(n) if *n <= 1 => Ok(()),

@@ -187,7 +187,9 @@ pub(super) struct Capture {
 }
 
 /// The capture of a draw with primitive `mode` (GL), whose last vertex stage is `last`
-/// (`gs`: a geometry shader): `None` without bound targets or captured outputs.
+/// (`gs`: a geometry shader): `None` without bound targets or captured outputs. Inlined
+/// into the draw: most draws capture nothing.
+#[inline]
 pub(super) fn capture(
     gl: &mut GlBackend,
     resources: &mut IdMap<Resource>,
@@ -196,10 +198,23 @@ pub(super) fn capture(
     gs: bool,
     mode: u32,
 ) -> Result<Option<Capture>, Fail> {
-    let Some(set) = &bound.streamout else { return Ok(None) };
-    if last.stream_output.is_empty() {
-        return Ok(None);
+    match &bound.streamout {
+        Some(set) if !last.stream_output.is_empty() => {
+            capture_into(gl, resources, set, last, gs, mode).map(Some)
+        }
+        _ => Ok(None),
     }
+}
+
+/// [`capture`] into the bound targets `set`.
+fn capture_into(
+    gl: &mut GlBackend,
+    resources: &mut IdMap<Resource>,
+    set: &SoSet,
+    last: &ShaderObj,
+    gs: bool,
+    mode: u32,
+) -> Result<Capture, Fail> {
     let mut buffers = Vec::with_capacity(set.targets.len());
     for t in &set.targets {
         let Some(t) = t else {
@@ -230,5 +245,5 @@ pub(super) fn capture(
         xfb_prim(mode)
     };
     let strides = last.stream_output.strides().map(|s| u32::from(s) * 4);
-    Ok(Some(Capture { set: set.id, buffers, prim, strides }))
+    Ok(Capture { set: set.id, buffers, prim, strides })
 }

@@ -288,8 +288,8 @@ fn roundtrip_binding_and_state_commands() {
     for (i, p) in clip.iter_mut().enumerate() {
         *p = [i as f32, -(i as f32), 0.5, 1.0];
     }
-    roundtrip(C::SetClipState(clip));
-    roundtrip(C::SetPolygonStipple(std::array::from_fn(|i| (i as u32) * 0x0101_0101)));
+    roundtrip(C::SetClipState(Box::new(clip)));
+    roundtrip(C::SetPolygonStipple(Box::new(std::array::from_fn(|i| (i as u32) * 0x0101_0101))));
     roundtrip(C::SetFramebufferState { zsurf_handle: 9, cbufs: &[1, 2, 0, 4] });
     roundtrip(C::SetFramebufferState { zsurf_handle: 0, cbufs: &[] });
     roundtrip(C::SetFramebufferState { zsurf_handle: 0, cbufs: &[1; 8] });
