@@ -20,7 +20,7 @@
 //! highest vertex the draw fetches — for indexed draws the indices are read back and
 //! scanned (the scan remembered until the buffer may have changed, see
 //! [`super::index_range`]) — and the index range against the index buffer
-//! ([`check_fetch`]).
+//! ([`check_fetch`](crate::model::gl_state::check_fetch)).
 
 use super::framebuffer::attach;
 pub use super::framebuffer::{srgb_writes, swizzled, Attachment};
@@ -29,7 +29,7 @@ use super::{gi, GlBackend};
 use crate::error::{Error, Result};
 pub use crate::model::gl_state::VertexInput;
 use crate::model::gl_state::{
-    check_fetch, BlendGl, DsaGl, RasterizerGl, SamplerStateGl, SamplerViewGl,
+    BlendGl, DsaGl, FetchMemo, RasterizerGl, SamplerStateGl, SamplerViewGl,
 };
 use crate::model::protocol::{DrawVbo, Scissor, Viewport};
 use crate::model::shader::Processor;
@@ -154,6 +154,8 @@ pub struct DrawObjects {
     extras_stamp: u64,
     /// The last stamp [`GlBackend::new_draw_stamp`] handed out.
     last_stamp: u64,
+    /// The last vertex fetch check that passed, by stamp.
+    fetch: FetchMemo,
     /// Where an indexed draw reads its indices back (kept between draws so that the
     /// common small draw allocates nothing; dropped after a read of over 1 MiB).
     pub(super) index_bytes: Vec<u8>,
@@ -368,7 +370,8 @@ impl GlBackend {
             }
             (None, Some(ix)) => self.indexed_range(&ix, info)?,
         };
-        check_fetch(d.vertices, vertex_range, info.start_instance.into(), instances)?;
+        let first = info.start_instance.into();
+        self.draw.fetch.check(d.stamp, d.vertices, vertex_range, first, instances)?;
         // A draw under the stamp of the draw that set the kept state has the same state.
         let stamped = |kept: bool, stamp: u64| kept && d.stamp != 0 && stamp == d.stamp;
         let single = self.single_context();

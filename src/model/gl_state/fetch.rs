@@ -80,6 +80,36 @@ pub fn check_fetch(
     Ok(())
 }
 
+/// The last [`check_fetch`] that passed, by the caller's stamp for its `inputs` (a stamp
+/// names one fixed list of inputs; 0: none): the same check under the same stamp and
+/// ranges passes again without a walk over the attributes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FetchMemo(Option<FetchKey>);
+
+/// (stamp, vertex range, first instance, instances) of a [`check_fetch`].
+type FetchKey = (u64, Option<(u64, u64)>, u64, u64);
+
+impl FetchMemo {
+    /// [`check_fetch`], skipped when it passed last time with the same arguments.
+    pub fn check(
+        &mut self,
+        stamp: u64,
+        inputs: &[VertexInput],
+        vertex_range: Option<(u64, u64)>,
+        first_instance: u64,
+        instances: u64,
+    ) -> Result<()> {
+        let key = (stamp, vertex_range, first_instance, instances);
+        if stamp != 0 && self.0 == Some(key) {
+            return Ok(());
+        }
+        self.0 = None;
+        check_fetch(inputs, vertex_range, first_instance, instances)?;
+        self.0 = Some(key);
+        Ok(())
+    }
+}
+
 /// The lowest and highest index in `bytes` (little-endian, `size` bytes each), skipping
 /// `restart` when given; `None` when every index is a restart index.
 pub fn index_range(bytes: &[u8], size: u32, restart: Option<u32>) -> Option<(u32, u32)> {
@@ -124,6 +154,26 @@ mod tests {
             stride,
             base: 0,
         }
+    }
+
+    #[test]
+    fn fetch_memo_skips_only_a_passed_check_under_the_same_stamp() {
+        let good = [input(0, 16, 48, 0)];
+        let short = [input(0, 16, 32, 0)];
+        let mut m = FetchMemo::default();
+        assert!(m.check(7, &good, Some((0, 2)), 0, 1).is_ok());
+        // Same stamp and ranges: passes without looking (the stamp names the inputs).
+        assert!(m.check(7, &short, Some((0, 2)), 0, 1).is_ok());
+        // Anything else is checked again.
+        assert!(m.check(8, &short, Some((0, 2)), 0, 1).is_err(), "new stamp");
+        assert!(m.check(8, &short, Some((0, 2)), 0, 1).is_err(), "a failure is not kept");
+        assert!(m.check(7, &good, Some((0, 3)), 0, 1).is_err(), "new range");
+        assert!(m.check(7, &good, Some((0, 2)), 0, 1).is_ok());
+        assert!(m.check(7, &good, Some((0, 2)), 5, 1).is_ok(), "per-vertex inputs only");
+        // Stamp 0: never kept.
+        let mut m = FetchMemo::default();
+        assert!(m.check(0, &good, Some((0, 2)), 0, 1).is_ok());
+        assert!(m.check(0, &short, Some((0, 2)), 0, 1).is_err());
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub use blend::{
     RtBlendGl,
 };
 pub use dsa::{compare_func, dsa, gl_compare_func, stencil_op, DsaGl, StencilFaceGl};
-pub use fetch::{attrib_bytes, check_fetch, index_range, VertexInput};
+pub use fetch::{attrib_bytes, check_fetch, index_range, FetchMemo, VertexInput};
 pub use layers::{layered_framebuffer, surface_layers, SurfaceLayers};
 pub use rasterizer::{cull_face, polygon_mode, rasterizer, PolygonOffsetGl, RasterizerGl};
 pub use sampler::{
