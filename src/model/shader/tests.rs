@@ -775,3 +775,4 @@ fn info_lists_what_to_bind() {
 mod es;
 mod gl4_features;
 mod level2;
+mod loops;

@@ -36,11 +36,14 @@ impl<'a> Emitter<'a> {
                 return Ok(());
             }
             Bgnloop => {
-                self.uses_loop = true;
                 self.line("while (true) {");
                 self.depth += 1;
-                self.line("loop_budget -= 1;");
-                self.line("if (loop_budget < 0) break;");
+                // A loop whose trip count is proven runs without the budget ([`loops`]).
+                if !self.proven_loops.get(self.at).copied().unwrap_or(false) {
+                    self.uses_loop = true;
+                    self.line("loop_budget -= 1;");
+                    self.line("if (loop_budget < 0) break;");
+                }
                 return Ok(());
             }
             Brk => {

@@ -20,6 +20,7 @@ use std::fmt::{self, Write};
 mod instruction;
 mod interface;
 mod key;
+mod loops;
 mod operands;
 mod program;
 mod streamout;
@@ -136,7 +137,12 @@ struct Emitter<'a> {
     helpers_bits: bool,
     /// Float comparisons go through the `tgsi_f*` helpers ([`FCMP_HELPERS`]).
     helpers_fcmp: bool,
+    /// Some loop spends the budget (`loop_budget` is declared).
     uses_loop: bool,
+    /// For each instruction: a `BGNLOOP` whose trip count is proven ([`loops`]).
+    proven_loops: Vec<bool>,
+    /// The instruction being emitted (its index).
+    at: usize,
 }
 
 fn invalid(line: u32, what: &'static str) -> EmitError {

@@ -189,6 +189,8 @@ pub fn emit_with_info(
             }
         }
     }
+    let temps = temps::Temps::plan(p);
+    let proven_loops = loops::proven(p, &temps);
     let mut e = Emitter {
         p,
         decls,
@@ -200,7 +202,7 @@ pub fn emit_with_info(
         stage,
         out: String::new(),
         depth: 1,
-        temps: temps::Temps::plan(p),
+        temps,
         cbufs,
         ubos,
         const_indirect_buffer,
@@ -212,9 +214,12 @@ pub fn emit_with_info(
         helpers_bits: false,
         helpers_fcmp: false,
         uses_loop: false,
+        proven_loops,
+        at: 0,
     };
     // The body first (it decides which helpers are needed), the rest around it.
-    for inst in &p.instructions {
+    for (at, inst) in p.instructions.iter().enumerate() {
+        e.at = at;
         e.instruction(inst)?;
     }
     let body = std::mem::take(&mut e.out);

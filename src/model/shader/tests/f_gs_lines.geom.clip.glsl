@@ -17,7 +17,6 @@ in vec4 gv_c0[];
 out vec4 v_c0;
 out float gl_ClipDistance[8];
 uniform vec4 gs_clip_planes[8];
-uniform int loop_budget_bias;
 vec4 t0;
 vec4 t1;
 vec4 o0;
@@ -43,14 +42,11 @@ void main() {
     o3 = vec4(0.0);
     o4 = vec4(0.0);
     a0 = ivec4(0);
-    int loop_budget = 65536 + loop_budget_bias;
     vec4 imm[2] = vec4[2](
         vec4(0.0, 1.0, 4.0, uintBitsToFloat(0x3f000000u)),
         vec4(0.0, uintBitsToFloat(0x00000001u), uintBitsToFloat(0x00000002u), 0.0));
     t0.x = (imm[0].xxxx).x;
     while (true) {
-        loop_budget -= 1;
-        if (loop_budget < 0) break;
         t1.x = (vec4(tgsi_fge(t0.xxxx, imm[0].zzzz))).x;
         if (t1.xxxx.x != 0.0) {
             break;

@@ -16,7 +16,6 @@ bvec4 tgsi_fne(vec4 a, vec4 b) { TGSI_PRECISE bvec4 r = notEqual(a, b); return r
 in vec4 gv_g0[];
 in vec4 gv_g1[];
 out vec4 v_g0;
-uniform int loop_budget_bias;
 vec4 ta0[12];
 vec4 t12;
 vec4 t13;
@@ -72,7 +71,6 @@ void main() {
     o1 = vec4(0.0);
     a0 = ivec4(0);
     a1 = ivec4(0);
-    int loop_budget = 65536 + loop_budget_bias;
     vec4 imm[2] = vec4[2](
         vec4(0.0, uintBitsToFloat(0xffffffffu), uintBitsToFloat(0x00000002u), uintBitsToFloat(0x00000001u)),
         vec4(uintBitsToFloat(0x00000004u), uintBitsToFloat(0x00000003u), 0.0, 1.0));
@@ -91,12 +89,8 @@ void main() {
     t13.x = (imm[0].xxxx).x;
     t14.x = (imm[0].yyyy).x;
     while (true) {
-        loop_budget -= 1;
-        if (loop_budget < 0) break;
         t12.x = (imm[0].xxxx).x;
         while (true) {
-            loop_budget -= 1;
-            if (loop_budget < 0) break;
             t16.x = (uintBitsToFloat(floatBitsToUint(t13.xxxx) << (floatBitsToUint(imm[0].zzzz) & 31u))).x;
             t17.x = (uintBitsToFloat(floatBitsToUint(t16.xxxx) + floatBitsToUint(t12.xxxx))).x;
             a0.x = (floatBitsToInt(t17.xxxx)).x;
@@ -121,8 +115,6 @@ void main() {
     }
     t15.x = (imm[0].xxxx).x;
     while (true) {
-        loop_budget -= 1;
-        if (loop_budget < 0) break;
         t25 = mix(imm[1].wzzw, imm[1].zwzw, notEqual(floatBitsToUint(t14.xxxx), uvec4(0u)));
         a1.x = (floatBitsToInt(t15)).x;
         t26 = ((a1.x + 0) <= 0 ? gl_in[0].gl_Position : ((a1.x + 0) == 1 ? gl_in[1].gl_Position : gl_in[2].gl_Position));
