@@ -191,6 +191,44 @@ fn stencil_output_replaces_the_reference() {
     assert_eq!(stencil(13, 13), 3, "not covered: the clear's");
 }
 
+/// One-sided stencil (no back-face enable) tests and writes the front reference on back
+/// faces too: Mesa's scissored stencil clear draws a quad with reference `[n, 0]`, and
+/// the quad wrote 0 where it faced away (piglit gl-1.0-scissor-stencil-clear,
+/// fbo-clear-formats … stencil).
+#[test]
+fn one_sided_stencil_writes_the_front_reference_on_both_faces() {
+    let _s = gl_session();
+    setup();
+    let zs = tex_bind(3, S8Z24, 16, 16, BIND_SAMPLER_VIEW | BIND_DEPTH_STENCIL);
+    let one = 1.0f32.to_bits();
+    let fs = "FRAG\nDCL OUT[0], COLOR\nIMM[0] FLT32 { 0.0000, 1.0000, 0.0000, 0.0000 }\n\
+        0: MOV OUT[0], IMM[0].xxxy\n1: END\n";
+    let mut c = Cmds::default();
+    c.push(CREATE_OBJECT, OBJ_SURFACE, &[11, 3, S8Z24, 0, 0]);
+    c.push(SET_FRAMEBUFFER_STATE, 0, &[1, 11, 10]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    // The triangle under both windings: one of the two draws faces away.
+    for (i, ccw) in [0u32, 1].into_iter().enumerate() {
+        let mut c = Cmds::default();
+        c.push(CLEAR, 0, &[1 << 1, 0, 0, 0, 0, 0, 0, 3]);
+        // Front: ALWAYS, REPLACE on pass, masks 0xff; no back-face enable.
+        let st = 1 | 7 << 1 | 2 << 7 | 0xff << 13 | 0xff << 21;
+        c.push(CREATE_OBJECT, OBJ_DSA, &[40 + i as u32, 0, st, 0, 0]);
+        c.push(BIND_OBJECT, OBJ_DSA, &[40 + i as u32]);
+        let s0 = 1 << 29 | 1 << 1 | ccw << 15;
+        c.push(CREATE_OBJECT, OBJ_RASTERIZER, &[50 + i as u32, s0, one, 0, 0, one, 0, 0, 0]);
+        c.push(BIND_OBJECT, OBJ_RASTERIZER, &[50 + i as u32]);
+        // Front reference 5, back 0 (as Mesa sends it for one-sided stencil).
+        c.push(SET_STENCIL_REF, 0, &[5]);
+        assert_eq!(c.submit(1), 0, "front_ccw {ccw}: context error {}", ctx_error(1));
+        draw_with(32 + i as u32, fs, &[]);
+        let out = level0(&zs);
+        let stencil = |x: usize, y: usize| out[(y * 16 + x) * 4];
+        assert_eq!(stencil(2, 2), 5, "covered, front_ccw {ccw}: the front reference");
+        assert_eq!(stencil(13, 13), 3, "not covered: the clear's");
+    }
+}
+
 /// A luminance render target kept in red storage (L8_UNORM as R8, a level-2 render
 /// candidate) stores the red output, as gallium packs luminance (it stored the blue one:
 /// the output swizzle took the last of the channels reading stored red).

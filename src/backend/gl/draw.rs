@@ -628,10 +628,10 @@ impl GlBackend {
             }
             gl.depth_mask(z.depth_write);
             set(glow::STENCIL_TEST, z.stencil_test);
-            for (face, s, refv) in [
-                (glow::FRONT, &z.stencil[0], d.stencil_ref[0]),
-                (glow::BACK, &z.stencil[1], d.stencil_ref[1]),
-            ] {
+            let refs = z.stencil_refs(d.stencil_ref);
+            for (face, s, refv) in
+                [(glow::FRONT, &z.stencil[0], refs[0]), (glow::BACK, &z.stencil[1], refs[1])]
+            {
                 if s.func != 0 {
                     gl.stencil_func_separate(face, s.func, refv.into(), s.value_mask);
                     gl.stencil_op_separate(face, s.sfail, s.zfail, s.zpass);

@@ -38,9 +38,26 @@ pub struct DsaGl {
     /// `[front, back]`. Without a back-face enable gallium uses the front state for both
     /// faces, so `back` is then a copy of `front`.
     pub stencil: [StencilFaceGl; 2],
+    /// The back face has its own stencil state (gallium's `stencil[1].enabled`), and so its
+    /// own reference value; otherwise back faces test and write the front's reference
+    /// ([`DsaGl::stencil_refs`]).
+    pub two_sided: bool,
     /// The variant key's alpha test (`CompareFunc` + `alpha_ref` bits; `None` when off or
     /// ALWAYS).
     pub key: KeyBits,
+}
+
+impl DsaGl {
+    /// The reference values `[front, back]` for GL from SET_STENCIL_REF's pair: one-sided
+    /// stencil uses the front value for both faces (Mesa's state tracker sets only the
+    /// front one then: its scissored stencil clear draws a quad with ref `[n, 0]`).
+    pub fn stencil_refs(&self, refs: [u8; 2]) -> [u8; 2] {
+        if self.two_sided {
+            refs
+        } else {
+            [refs[0], refs[0]]
+        }
+    }
 }
 
 /// A `PIPE_FUNC_*` as a GL compare function (`GL_NEVER + n`: the same order).
@@ -107,6 +124,7 @@ pub fn dsa(d: &Dsa) -> Result<DsaGl> {
         depth_write: d.depth_writemask,
         stencil_test: d.stencil[0].enabled,
         stencil: [front, back],
+        two_sided: d.stencil[1].enabled,
         key: KeyBits { alpha_test: Some(alpha_test), ..KeyBits::default() },
     })
 }

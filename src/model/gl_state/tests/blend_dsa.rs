@@ -272,9 +272,12 @@ fn depth_and_two_sided_stencil() {
         zpass: gl::REPLACE,
     };
     assert_eq!(g.stencil, [f, f]);
+    // ... and the front reference (Mesa sends [n, 0] for one-sided stencil).
+    assert_eq!(g.stencil_refs([5, 0]), [5, 5]);
     d.stencil[1].enabled = true;
     let g = dsa(&d).unwrap();
     assert_eq!(g.stencil[1], StencilFaceGl { func: gl::ALWAYS, zpass: gl::INVERT, ..f });
+    assert_eq!(g.stencil_refs([5, 9]), [5, 9]);
 }
 
 #[test]
