@@ -121,6 +121,25 @@ fn stencil_views_sample_the_stencil() {
     assert_eq!(draw_pixel(&rt, 32, stencil_fs, &[60])[0], 90);
 }
 
+/// TG4 (GL_ARB_texture_gather) at the centre of a 2×2 texture returns the red of its four
+/// texels in GL's order: (i0, j1), (i1, j1), (i1, j0), (i0, j0).
+#[test]
+fn gather_returns_the_four_texels() {
+    let _s = gl_session();
+    let rt = setup();
+    let t = tex_bind(3, RGBA8, 2, 2, BIND_SAMPLER_VIEW);
+    // Row 0 (j0): red 40, 80; row 1 (j1): red 120, 160.
+    let texels: Vec<u8> = [40u8, 80, 120, 160].iter().flat_map(|&r| [r, 1, 2, 255]).collect();
+    upload(&t, &texels);
+    let mut c = Cmds::default();
+    c.push(CREATE_OBJECT, OBJ_SAMPLER_VIEW, &[60, 3, RGBA8 | 2 << 24, 0, 0, IDENTITY]);
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let fs = "FRAG\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], 2D, FLOAT\n\
+        IMM[0] FLT32 { 0.5000, 0.5000, 0.0000, 0.0000 }\nIMM[1] UINT32 { 0, 0, 0, 0 }\n\
+        0: TG4 OUT[0], IMM[0].xyyy, IMM[1].xxxx, SAMP[0], 2D\n1: END\n";
+    assert_eq!(draw_pixel(&rt, 32, fs, &[60]), [120, 160, 80, 40]);
+}
+
 /// A CUBE_ARRAY texture of two cubes: TEX with the cube in w reads the face of the
 /// direction in the cube asked for; TXL2 (LOD in src1.x) and TXQ (the size and the number of
 /// cubes) as Mesa sends them.

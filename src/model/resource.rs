@@ -113,6 +113,11 @@ pub struct DrawLimits {
     pub stencil_texturing: bool,
     /// `gl_FragStencilRefARB` (GL_ARB_shader_stencil_export; in no core version).
     pub stencil_export: bool,
+    /// `textureGather` (GL 4.0 / GL_ARB_texture_gather): the four texels a bilinear lookup
+    /// reads; 0 where the context has none, else
+    /// `(GL_MIN_PROGRAM_TEXTURE_GATHER_OFFSET, GL_MAX_PROGRAM_TEXTURE_GATHER_OFFSET)` of
+    /// `textureGatherOffset`.
+    pub texture_gather: Option<(i32, i32)>,
 }
 
 impl DrawLimits {
@@ -138,6 +143,7 @@ impl DrawLimits {
         cube_map_array: false,
         stencil_texturing: false,
         stencil_export: false,
+        texture_gather: None,
     };
 }
 

@@ -57,6 +57,12 @@ pub(super) unsafe fn query(gl: &glow::Context) -> DrawLimits {
         // In no core version: the extension only.
         stencil_export: !v.is_embedded
             && gl.supported_extensions().contains("GL_ARB_shader_stencil_export"),
+        texture_gather: has(4, 0, "GL_ARB_texture_gather").then(|| {
+            (
+                signed(glow::MIN_PROGRAM_TEXTURE_GATHER_OFFSET),
+                signed(glow::MAX_PROGRAM_TEXTURE_GATHER_OFFSET),
+            )
+        }),
     };
     // A query this context does not know set an error and left its value at 0.
     super::context::drain_gl_errors(gl);

@@ -159,6 +159,16 @@ pub fn exports_stencil(limits: &Limits) -> bool {
     !limits.gles && limits.draw.stencil_export
 }
 
+/// Whether level 2 offers GL_ARB_texture_gather (`max_texture_gather_components` 4 and the
+/// host's gather offset range): the host's desktop GL has textureGather, which the
+/// translator's TG4 needs.
+pub fn gathers(limits: &Limits) -> Option<(i32, i32)> {
+    if limits.gles {
+        return None;
+    }
+    limits.draw.texture_gather
+}
+
 /// Whether level 2 offers stencil texturing (GL_ARB_stencil_texturing and
 /// GL_ARB_texture_stencil8 in the guest, which Mesa turns on when X24S8_UINT or S8X24_UINT
 /// is sampleable): the host's desktop GL samples the stencil of depth/stencil textures
@@ -199,6 +209,7 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
         // PIPE_PRIM_PATCHES (14) with tessellation: the guest converts the primitives
         // whose bit is clear.
         prim_mask: PRIM_MASK | if tess != 0 { 1 << 14 } else { 0 },
+        max_texture_gather_components: if gathers(limits).is_some() { 4 } else { 0 },
         ..level1::caps_v1(max_version, limits)
     }
 }
@@ -227,6 +238,8 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         max_geom_total_output_components: MAX_GEOM_TOTAL_OUTPUT_COMPONENTS,
         min_texel_offset: limits.draw.min_texel_offset,
         max_texel_offset: limits.draw.max_texel_offset,
+        min_texture_gather_offset: gathers(limits).map_or(0, |g| g.0),
+        max_texture_gather_offset: gathers(limits).map_or(0, |g| g.1),
         texture_buffer_offset_alignment: 16,
         max_uniform_block_size: MAX_UNIFORM_BLOCK_SIZE,
         // The host's alignment, so that the guest's block offsets bind in place instead of

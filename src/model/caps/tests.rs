@@ -298,6 +298,7 @@ pub(super) fn gl_host() -> Limits {
             cube_map_array: true,
             stencil_texturing: true,
             stencil_export: true,
+            texture_gather: Some((-32, 31)),
         },
         unrenderable: format::FormatSet::default(),
         render_extra: format::FormatSet::default(),
@@ -441,6 +442,7 @@ fn level1_limits_are_capped() {
         cube_map_array: true,
         stencil_texturing: true,
         stencil_export: true,
+        texture_gather: Some((-32, 31)),
     };
     let c = level1_v2(&big);
     assert_eq!(c.v1.max_render_targets, 8);
@@ -483,6 +485,7 @@ fn level1_limits_are_capped() {
         cube_map_array: false,
         stencil_texturing: false,
         stencil_export: false,
+        texture_gather: None,
     };
     let c = level1_v2(&small);
     assert_eq!(c.v1.max_render_targets, 4);

@@ -101,3 +101,22 @@ fn level1_and_gles_offer_none() {
         CUBE_MAP_ARRAY | SHADER_STENCIL_EXPORT
     );
 }
+
+/// GL_ARB_texture_gather: four gather components and the host's offset range at level 2
+/// where the host gathers; nothing at level 1, on OpenGL ES, or without it.
+#[test]
+fn texture_gather_follows_the_host() {
+    let lim = gl_host();
+    let c = level2_v2(&lim);
+    assert_eq!(c.v1.max_texture_gather_components, 4);
+    assert_eq!((c.min_texture_gather_offset, c.max_texture_gather_offset), (-32, 31));
+    let mut none = gl_host();
+    none.draw.texture_gather = None;
+    let mut es = gl_host();
+    es.gles = true;
+    for c in [level2_v2(&none), level2_v2(&es), level1_v2(&lim)] {
+        assert_eq!(c.v1.max_texture_gather_components, 0);
+        assert_eq!((c.min_texture_gather_offset, c.max_texture_gather_offset), (0, 0));
+    }
+    const { assert!(DrawLimits::GL33_MINIMUM.texture_gather.is_none()) };
+}

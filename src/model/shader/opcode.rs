@@ -74,6 +74,7 @@ opcodes! {
     Txl2 "TXL2" 1 3,
     Txf "TXF" 1 2,
     Txq "TXQ" 1 2,
+    Tg4 "TG4" 1 3,
     Arr "ARR" 1 1,
     Cal "CAL" 0 0,
     Ret "RET" 0 0,

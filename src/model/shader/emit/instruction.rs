@@ -102,6 +102,7 @@ impl<'a> Emitter<'a> {
             }
             Tex | Txp | Txb | Txl | Txd | Tex2 | Txb2 | Txl2 => return self.texture(inst),
             Txf | Txq => return self.fetch_or_query(inst),
+            Tg4 => return self.gather(inst),
             Cal | Bgnsub | Endsub => return Err(EmitError::Unsupported("subroutines")),
             Emit | Endprim => {
                 if self.p.processor != Processor::Geometry {

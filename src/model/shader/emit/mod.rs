@@ -137,6 +137,10 @@ struct Emitter<'a> {
     helpers_bits: bool,
     /// Float comparisons go through the `tgsi_f*` helpers ([`FCMP_HELPERS`]).
     helpers_fcmp: bool,
+    /// GLSL ES output (the key's `glsl_es`).
+    glsl_es: bool,
+    /// Some TG4 was emitted: the header enables GL_ARB_texture_gather.
+    uses_gather: bool,
     /// Some loop spends the budget (`loop_budget` is declared).
     uses_loop: bool,
     /// For each instruction: a `BGNLOOP` whose trip count is proven ([`loops`]).

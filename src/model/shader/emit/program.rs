@@ -213,6 +213,8 @@ pub fn emit_with_info(
         helpers_div: false,
         helpers_bits: false,
         helpers_fcmp: false,
+        glsl_es: key.glsl_es,
+        uses_gather: false,
         uses_loop: false,
         proven_loops,
         at: 0,
@@ -243,6 +245,10 @@ pub fn emit_with_info(
             .any(|s| matches!(s.target, TexTarget::CubeArray | TexTarget::ShadowCubeArray));
         if cube_arrays {
             let _ = writeln!(w, "#extension GL_ARB_texture_cube_map_array : require");
+        }
+        // textureGather: offered only where the host has it.
+        if e.uses_gather {
+            let _ = writeln!(w, "#extension GL_ARB_texture_gather : require");
         }
         // gl_FragStencilRefARB: offered only where the host has the extension.
         let stencil_export = fs

@@ -247,6 +247,57 @@ impl<'a> Emitter<'a> {
     }
 }
 
+impl Emitter<'_> {
+    /// TG4 (textureGather: the four texels of a bilinear lookup, one component of each):
+    /// GL_ARB_texture_gather's forms — 2-D, 2-D array, cube and cube-array targets, the
+    /// component in src1 (an immediate: Mesa's virgl driver puts it there), one constant
+    /// offset. The component-select (other than 0), shadow, rectangle and four-offset forms
+    /// are ARB_gpu_shader5's, which level 2 does not offer: refused.
+    pub(super) fn gather(&mut self, inst: &Instruction) -> Result<()> {
+        let line = inst.line;
+        if self.glsl_es {
+            return Err(EmitError::Unsupported("TG4 on an OpenGL ES host"));
+        }
+        let (name, st) = self.sampler(inst, &inst.src[2])?;
+        let c = self.src(&inst.src[0], Ty::Float, line)?;
+        use TexTarget::*;
+        let coords = match st.target {
+            T2D => format!("{c}.xy"),
+            T2DArray | Cube => format!("{c}.xyz"),
+            CubeArray => c,
+            _ => return Err(EmitError::Unsupported("TG4 on this target")),
+        };
+        let comp = &inst.src[1];
+        let component = match (comp.reg.file, comp.reg.index, comp.reg.dim) {
+            (File::Immediate, Index::Direct(i), None) => {
+                self.p
+                    .immediates
+                    .get(i as usize)
+                    .ok_or(invalid(line, "immediate not declared"))?
+                    .bits[usize::from(comp.swizzle[0] & 3)]
+            }
+            _ => return Err(invalid(line, "TG4 component not an immediate")),
+        };
+        if component != 0 {
+            return Err(EmitError::Unsupported("TG4 of a component other than the first"));
+        }
+        let call = match self.texel_offset(inst, st.target)? {
+            Some(o) if matches!(st.target, T2D | T2DArray) => {
+                format!("textureGatherOffset({name}, {coords}, {o})")
+            }
+            Some(_) => return Err(EmitError::Unsupported("TG4 offset on this target")),
+            None => format!("textureGather({name}, {coords})"),
+        };
+        self.uses_gather = true;
+        let value = match st.ret {
+            ReturnType::Sint => format!("intBitsToFloat({call})"),
+            ReturnType::Uint => format!("uintBitsToFloat({call})"),
+            _ => call,
+        };
+        self.store(inst, &value, true)
+    }
+}
+
 /// The GLSL sampler type for a target and return type.
 pub(super) fn sampler_type(st: SamplerType) -> Result<String> {
     use TexTarget::*;

@@ -190,6 +190,7 @@ impl<'a> Parser<'a> {
                 | Opcode::Txl2
                 | Opcode::Txf
                 | Opcode::Txq
+                | Opcode::Tg4
         );
         for i in 0..ndst + nsrc {
             if i > 0 {

@@ -96,3 +96,54 @@ fn stencil_output_is_the_stencil_reference() {
     // Without a STENCIL output, no extension.
     assert!(!emit_text(CUBE_ARRAY_FS, &key).unwrap().contains("stencil_export"));
 }
+
+/// TG4 as Mesa 25's virgl driver sends it for GL_ARB_texture_gather (piglit textureGather
+/// … offset rgba one int 2DArray): the component in src1, one constant offset.
+const GATHER_FS: &str = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\n\
+DCL SAMP[0]\nDCL SAMP[1]\nDCL SVIEW[0], 2D_ARRAY, SINT\nDCL SVIEW[1], CUBE, FLOAT\n\
+DCL TEMP[0..1]\nIMM[0] UINT32 {0, 1065353216, 4294967264, 31}\n\
+  0: TG4 TEMP[0], IN[0], IMM[0].xxxx, SAMP[0], 2D_ARRAY, IMM[0].zwz\n\
+  1: TG4 TEMP[1], IN[0], IMM[0].xxxx, SAMP[1], CUBE\n\
+  2: ADD OUT[0], TEMP[0], TEMP[1]\n  3: END\n";
+
+#[test]
+fn gathers_are_texture_gather_calls() {
+    let g = emit_text(GATHER_FS, &VariantKey::default()).unwrap();
+    assert!(g.contains("#extension GL_ARB_texture_gather : require\n"), "{g}");
+    assert!(g.contains("uniform isampler2DArray fs_samp0;"), "{g}");
+    assert!(
+        g.contains("t0 = intBitsToFloat(textureGatherOffset(fs_samp0, i0.xyz, ivec2(-32, 31)));"),
+        "{g}"
+    );
+    assert!(g.contains("t1 = textureGather(fs_samp1, i0.xyz);"), "{g}");
+    // Shaders without TG4 do not ask for the extension.
+    let plain = emit_text(CUBE_ARRAY_FS, &VariantKey::default()).unwrap();
+    assert!(!plain.contains("texture_gather"));
+}
+
+#[test]
+fn gather_forms_level_2_does_not_offer_are_refused() {
+    let one = |target: &str, view: &str, comp: &str, extra: &str| {
+        let t = format!(
+            "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL SAMP[0]\n\
+             DCL SVIEW[0], {view}, FLOAT\nIMM[0] UINT32 {{0, 1, 2, 3}}\n\
+             0: TG4 OUT[0], IN[0], {comp}, SAMP[0], {target}{extra}\n  1: END\n"
+        );
+        emit_text(&t, &VariantKey::default())
+    };
+    assert!(one("2D", "2D", "IMM[0].xxxx", "").is_ok());
+    assert!(one("CUBE_ARRAY", "CUBE_ARRAY", "IMM[0].xxxx", "").is_ok());
+    // ARB_gpu_shader5's forms: another component, shadow and rectangle targets, four
+    // offsets; and a component that is not an immediate.
+    let unsupported = |r: Result<String, EmitError>| matches!(r, Err(EmitError::Unsupported(_)));
+    assert!(unsupported(one("2D", "2D", "IMM[0].yyyy", "")));
+    assert!(unsupported(one("SHADOW2D", "2D", "IMM[0].xxxx", "")));
+    assert!(unsupported(one("RECT", "RECT", "IMM[0].xxxx", "")));
+    assert!(unsupported(one("CUBE", "CUBE", "IMM[0].xxxx", ", IMM[0].xyz")));
+    let four = ", IMM[0].xyz, IMM[0].xyz, IMM[0].xyz, IMM[0].xyz";
+    assert!(unsupported(one("2D", "2D", "IMM[0].xxxx", four)));
+    assert!(matches!(one("2D", "2D", "IN[0].xxxx", ""), Err(EmitError::Invalid { .. })));
+    // GLSL ES hosts serve level 1: no gather there.
+    let es = VariantKey { glsl_es: true, ..VariantKey::default() };
+    assert!(unsupported(emit_text(GATHER_FS, &es)));
+}
