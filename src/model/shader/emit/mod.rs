@@ -110,8 +110,9 @@ struct Emitter<'a> {
     tcs_vertices: u32,
     /// The key's `tes_after_vertex`.
     tes_after_vertex: bool,
-    /// Registers the run-time picks of tessellation varyings may still expand to
-    /// ([`tess::PICK_BUDGET`] per program: the GLSL stays linear in the TGSI).
+    /// Registers the run-time picks of tessellation varyings, and switch cases the
+    /// run-time sampler indices, may still expand to ([`tess::PICK_BUDGET`] per program:
+    /// the GLSL stays linear in the TGSI).
     pick_budget: std::cell::Cell<u32>,
     /// Native integers (the key's `integers`).
     integers: bool,

@@ -158,6 +158,7 @@ pub fn emit_with_info(
         }
     }
     let mut const_indirect_buffer = false;
+    let mut indirect_targets = Vec::new();
     for inst in &p.instructions {
         for r in registers(inst) {
             if r.file == File::Const && matches!(r.dim, Some(Index::Indirect { .. })) {
@@ -169,7 +170,10 @@ pub fn emit_with_info(
                 return Err(invalid(inst.line, "texture instruction without a SAMP operand"));
             }
             let Index::Direct(unit) = s.reg.index else {
-                return Err(EmitError::Unsupported("indirect sampler"));
+                // Picked at run time among the declared units (below, once the direct
+                // uses have fixed their units' types).
+                indirect_targets.push((target, inst.line));
+                continue;
             };
             if !decls.contains_key(&(File::Sampler, unit)) {
                 return Err(invalid(inst.line, "sampler not declared"));
@@ -187,6 +191,31 @@ pub fn emit_with_info(
                     samplers.insert(unit, st);
                 }
             }
+        }
+    }
+    // A sampler indexed at run time (`SAMP[ADDR[a].x + k]`, GLSL's sampler arrays) may be
+    // any declared unit whose view has the instruction's target and whose type no direct
+    // use fixed otherwise: each becomes a uniform, the lookup a switch over them
+    // ([`Emitter::pick_sampler`]).
+    for (target, line) in indirect_targets {
+        let mut any = false;
+        for &(file, unit) in decls.keys() {
+            if file != File::Sampler {
+                continue;
+            }
+            let view = decls.get(&(File::SamplerView, unit)).and_then(|d| d.sview);
+            if view.is_some_and(|(t, _)| t != target) {
+                continue;
+            }
+            let st = SamplerType { target, ret: view.map_or(ReturnType::Float, |(_, r)| r[0]) };
+            if samplers.get(&unit).is_some_and(|prev| *prev != st) {
+                continue;
+            }
+            samplers.insert(unit, st);
+            any = true;
+        }
+        if !any && !samplers.values().any(|st| st.target == target) {
+            return Err(invalid(line, "no sampler for a run-time sampler index"));
         }
     }
     let temps = temps::Temps::plan(p);

@@ -20,6 +20,55 @@ impl<'a> Emitter<'a> {
         Ok((format!("{}_samp{unit}", self.stage), st))
     }
 
+    /// A texture instruction whose sampler the guest picks at run time (`SAMP[ADDR[a].x +
+    /// k]`, from GLSL's sampler arrays): GLSL 3.30 indexes samplers by constants only, so
+    /// a switch over the address runs `op` once per candidate unit (the declared units of
+    /// the instruction's target from k up) with that unit direct; an address naming none
+    /// of them uses the last. The cases count against the program's pick budget.
+    /// Returns false (nothing emitted) when the sampler operand `which` is direct.
+    fn pick_sampler(
+        &mut self,
+        inst: &Instruction,
+        which: usize,
+        op: fn(&mut Self, &Instruction) -> Result<()>,
+    ) -> Result<bool> {
+        let line = inst.line;
+        let s = inst.src.get(which).ok_or(invalid(line, "texture instruction without a SAMP"))?;
+        let Index::Indirect { offset, .. } = s.reg.index else { return Ok(false) };
+        if s.reg.file != File::Sampler {
+            return Err(invalid(line, "texture instruction without a SAMP operand"));
+        }
+        let target = inst.target.ok_or(invalid(line, "texture target missing"))?;
+        let addr = self.address(s.reg.index, line)?;
+        let units: Vec<u32> = self
+            .samplers
+            .iter()
+            .filter(|(u, st)| st.target == target && i64::from(**u) >= i64::from(offset))
+            .map(|(u, _)| *u)
+            .collect();
+        let Some(&last) = units.last() else {
+            return Err(invalid(line, "no sampler for a run-time sampler index"));
+        };
+        let left = self.pick_budget.get().checked_sub(units.len() as u32);
+        let left = left.ok_or(EmitError::Unsupported("too many run-time sampler picks"))?;
+        self.pick_budget.set(left);
+        self.line(&format!("switch ({addr}) {{"));
+        for u in units {
+            let label =
+                if u == last { format!("default: case {u}: {{") } else { format!("case {u}: {{") };
+            self.line(&label);
+            self.depth += 1;
+            let mut one = inst.clone();
+            one.src[which].reg.index = Index::Direct(u);
+            op(self, &one)?;
+            self.line("break;");
+            self.depth -= 1;
+            self.line("}");
+        }
+        self.line("}");
+        Ok(true)
+    }
+
     /// The constant texel offset of a texture instruction, as a GLSL literal (`ivec2(1, -2)`),
     /// or None without one. Offsets must be immediates: GLSL wants constant expressions.
     fn texel_offset(&self, inst: &Instruction, target: TexTarget) -> Result<Option<String>> {
@@ -61,6 +110,9 @@ impl<'a> Emitter<'a> {
     /// TXF (texelFetch; integer coordinates, level or sample in w) and TXQ (textureSize
     /// at the level in src.x; w, the level count, reads 0: GLSL 3.30 cannot query it).
     pub(super) fn fetch_or_query(&mut self, inst: &Instruction) -> Result<()> {
+        if self.pick_sampler(inst, 1, Self::fetch_or_query)? {
+            return Ok(());
+        }
         let line = inst.line;
         let (name, st) = self.sampler(inst, &inst.src[1])?;
         let offset =
@@ -139,6 +191,12 @@ impl<'a> Emitter<'a> {
     pub(super) fn texture(&mut self, inst: &Instruction) -> Result<()> {
         let line = inst.line;
         let nsrc = inst.src.len();
+        if nsrc == 0 {
+            return Err(invalid(line, "texture instruction without operands"));
+        }
+        if self.pick_sampler(inst, nsrc - 1, Self::texture)? {
+            return Ok(());
+        }
         let (name, st) = self.sampler(inst, &inst.src[nsrc - 1])?;
         let unit = match inst.src[nsrc - 1].reg.index {
             Index::Direct(u) => u,
@@ -258,6 +316,9 @@ impl Emitter<'_> {
         if self.glsl_es {
             return Err(EmitError::Unsupported("TG4 on an OpenGL ES host"));
         }
+        if self.pick_sampler(inst, 2, Self::gather)? {
+            return Ok(());
+        }
         let (name, st) = self.sampler(inst, &inst.src[2])?;
         let c = self.src(&inst.src[0], Ty::Float, line)?;
         use TexTarget::*;
@@ -347,6 +408,42 @@ mod tests {
         let glsl = emit(&p, &key).unwrap();
         assert!(glsl.contains("vec4 txf_sw6 = texelFetch(fs_samp0"), "{glsl}");
         assert!(glsl.contains("vec4(0.0, 0.0, 0.0, txf_sw6.x)"), "{glsl}");
+    }
+
+    /// `SAMP[ADDR[a].x + k]` (a sampler array indexed at run time): one case per declared
+    /// unit of the target from k up, each with a constant sampler; other targets' units are
+    /// not candidates; an address naming none uses the last; a program whose picks exceed
+    /// the budget is refused.
+    #[test]
+    fn run_time_sampler_indices_switch_over_the_candidate_units() {
+        let t = "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL SAMP[0..3]\n\
+            DCL SVIEW[0], 3D, FLOAT\nDCL SVIEW[1..3], 2D, FLOAT\nDCL ADDR[0]\nDCL TEMP[0]\n\
+            IMM[0] INT32 { 1, 0, 0, 0 }\n  0: UARL ADDR[0].x, IMM[0].xxxx\n\
+              1: TEX TEMP[0], IN[0], SAMP[ADDR[0].x+2], 2D\n  2: MOV OUT[0], TEMP[0]\n  3: END\n";
+        let g = emit(&parse(t).unwrap(), &VariantKey::default()).unwrap();
+        assert!(g.contains("switch (a0.x + 2) {"), "{g}");
+        assert!(g.contains("case 2: {") && g.contains("default: case 3: {"), "{g}");
+        assert!(g.contains("t0 = texture(fs_samp3, i0.xy);"), "{g}");
+        assert!(!g.contains("case 0:") && !g.contains("case 1:"), "{g}");
+        assert!(g.contains("uniform sampler2D fs_samp1;"), "{g}");
+        assert!(!g.contains("fs_samp0"), "{g}");
+        // No unit of the target: refused, not an empty switch.
+        let none = t.replace("SAMP[ADDR[0].x+2], 2D", "SAMP[ADDR[0].x+2], CUBE");
+        assert!(emit(&parse(&none).unwrap(), &VariantKey::default()).is_err());
+        // 16 Ki picks of 4 units each exceed the budget.
+        let mut many = String::from(
+            "FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL SAMP[0..3]\n\
+             DCL SVIEW[0..3], 2D, FLOAT\nDCL ADDR[0]\nDCL TEMP[0]\n",
+        );
+        for i in 0..1100 {
+            many.push_str(&format!("{i}: TEX TEMP[0], IN[0], SAMP[ADDR[0].x], 2D\n"));
+        }
+        many.push_str("1100: END\n");
+        let err = emit(&parse(&many).unwrap(), &VariantKey::default()).unwrap_err();
+        assert_eq!(
+            err,
+            crate::model::shader::emit::EmitError::Unsupported("too many run-time sampler picks")
+        );
     }
 
     /// texelFetch on multisample views (ARB_texture_multisample): the sample index in
