@@ -110,7 +110,8 @@ fn start() -> Session {
 const FILL: u32 = 0xaaaa_aaaa;
 
 /// Interleaved capture with a gap and stride padding, at an offset into the buffer; a
-/// second capture resumed with the append bit continues after the first.
+/// second capture resumed on the same target object continues after the first (Mesa's
+/// driver resumes by binding the same targets again, append bitmask 0).
 #[test]
 fn captures_vertices_at_their_offsets_and_appends() {
     let _s = start();
@@ -126,7 +127,7 @@ fn captures_vertices_at_their_offsets_and_appends() {
     draw(&mut c, 0, 3, 0);
     // glPause/ResumeTransformFeedback as Mesa sends them.
     c.push(SET_STREAMOUT_TARGETS, 0, &[0]);
-    c.push(SET_STREAMOUT_TARGETS, 0, &[1, 40]);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0, 40]);
     draw(&mut c, 3, 3, 0);
     c.push(SET_STREAMOUT_TARGETS, 0, &[0]);
     assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
@@ -139,17 +140,47 @@ fn captures_vertices_at_their_offsets_and_appends() {
         assert_eq!(v, want, "vertex {i}");
     }
 
-    // A new capture without the append bit starts over at the target's start.
+    // A new capture (glBeginTransformFeedback: a new target object on the same range)
+    // starts over at the target's start.
     let mut c = Cmds::default();
     shader_so(&mut c, 32, 0, VS, [1, 0, 0, 0], &[(1, 2, 1, 0, 0)]);
     c.push(BIND_SHADER, 0, &[32, 0]);
-    c.push(SET_STREAMOUT_TARGETS, 0, &[0, 40]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[42, 5, 16, 6 * 32]);
+    c.push(SET_STREAMOUT_TARGETS, 0, &[0, 42]);
     draw(&mut c, 0, 3, 0);
     c.push(SET_STREAMOUT_TARGETS, 0, &[0]);
     assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
     let w = read_words(5, 16 + 32);
     assert_eq!(w[4..7], [f(7.0); 3], "GENERIC[0].z of each vertex, packed");
     assert_eq!(w[7], f(-1.0), "the rest of the earlier capture is kept");
+}
+
+/// Two transform-feedback objects: capture with the first, pause, capture with the
+/// second, resume the first: its writes go on after its own (piglit's
+/// `arb_transform_feedback2-change-objects-while-paused_gles3`).
+#[test]
+fn a_paused_capture_resumes_after_another_one() {
+    let _s = start();
+    buffer(5, &[0xaa; 4 * 32], BIND_STREAM_OUTPUT);
+    buffer(6, &[0xaa; 4 * 32], BIND_STREAM_OUTPUT);
+    let mut c = Cmds::default();
+    pipeline(&mut c);
+    // POSITION.x of each vertex, packed.
+    shader_so(&mut c, 30, 0, VS, [1, 0, 0, 0], &[(0, 0, 1, 0, 0)]);
+    c.push(BIND_SHADER, 0, &[30, 0]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[40, 5, 0, 4 * 32]);
+    c.push(CREATE_OBJECT, OBJ_STREAMOUT_TARGET, &[41, 6, 0, 4 * 32]);
+    for (target, first) in [(40, 0), (41, 3), (40, 3), (41, 0)] {
+        c.push(SET_STREAMOUT_TARGETS, 0, &[0, target]);
+        draw(&mut c, first, 3, 0);
+        c.push(SET_STREAMOUT_TARGETS, 0, &[0]);
+    }
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    let xs = |r: [usize; 2]| -> Vec<u32> {
+        [r[0], r[0] + 1, r[0] + 2, r[1], r[1] + 1, r[1] + 2].map(|i| f(VERTS[i][0])).to_vec()
+    };
+    assert_eq!(read_words(5, 6 * 4), xs([0, 3]), "first object: vertices 0..3 then 3..6");
+    assert_eq!(read_words(6, 6 * 4), xs([3, 0]), "second object: vertices 3..6 then 0..3");
 }
 
 /// A draw with `count_from_stream_output` draws the vertices captured into the target.

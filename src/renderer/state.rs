@@ -171,9 +171,10 @@ pub struct Bound {
     pub uniform_buffers: [Vec<Option<UniformBuffer>>; STAGES],
     /// Stream-output targets bound now (`None`: no capture).
     pub streamout: Option<Arc<SoSet>>,
-    /// The last set bound (kept while unbound, so that binding the same targets again with
-    /// the append bits resumes its capture).
-    pub streamout_last: Option<Arc<SoSet>>,
+    /// The last sets bound, oldest first (kept while unbound, so that binding the same
+    /// target objects again resumes that set's capture; at most
+    /// `decode::streamout::MAX_PAUSED_SETS`).
+    pub streamout_paused: Vec<Arc<SoSet>>,
 }
 
 /// A buffer range bound as a uniform block (SET_UNIFORM_BUFFER).
@@ -225,7 +226,7 @@ impl Default for Bound {
             render_condition: None,
             uniform_buffers: Default::default(),
             streamout: None,
-            streamout_last: None,
+            streamout_paused: Vec::new(),
         }
     }
 }

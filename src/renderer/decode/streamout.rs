@@ -3,12 +3,17 @@
 //!
 //! A target is a checked range of a buffer resource. SET_STREAMOUT_TARGETS makes a new
 //! set (a fresh transform-feedback object in the GL backend, so the writes start at the
-//! ranges' starts) unless it binds the same targets as the sub-context's last set with the
-//! append bit of each: then the last set's capture goes on where it paused (Mesa sends that
-//! for glResumeTransformFeedback, and an empty set for glPause/EndTransformFeedback). A
-//! set replaced by another ends its capture, so that a draw from one of its targets
-//! (`count_from_stream_output`) draws what it captured; a set no target refers to any more
-//! is deleted.
+//! ranges' starts) unless it binds the same target objects as one of the sub-context's
+//! last sets: then that set's capture goes on where it paused. That is how Mesa's virgl
+//! driver resumes (glResumeTransformFeedback binds the transform-feedback object's
+//! targets again, with an append bitmask of 0; glBeginTransformFeedback after an end
+//! creates new target objects; measured with Mesa 25), so the append bitmask is not
+//! read. A guest may pause one transform-feedback object, capture with another and
+//! resume the first. The last [`MAX_PAUSED_SETS`] sets stay resumable;
+//! a set that a new one shares a target with, or that falls out of them, ends its capture,
+//! so that a draw from one of its targets (`count_from_stream_output`) draws what it
+//! captured (a draw from a paused set's target ends it first); a set no target refers to
+//! any more is deleted.
 //!
 //! What is not modelled: append onto a target through a set other than the one that
 //! wrote it (the writes start over), vertex streams other than 0 (refused at shader
@@ -31,6 +36,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 static NEXT_SET: AtomicU64 = AtomicU64::new(1);
+
+/// Sets a sub-context keeps resumable (paused transform-feedback objects of the guest).
+pub const MAX_PAUSED_SETS: usize = 4;
 
 /// The layout a CREATE_OBJECT(SHADER) sends, as the translator's key (ILLEGAL_SHADER for
 /// a layout it cannot capture).
@@ -120,7 +128,7 @@ fn same(a: &[Option<Arc<SoTargetObj>>], b: &[Option<Arc<SoTargetObj>>]) -> bool 
 pub(super) fn set_targets(
     r: &mut Renderer,
     ctx_id: u32,
-    append: u32,
+    _append: u32,
     handles: &[u32],
 ) -> CmdResult {
     if handles.len() > MAX_SO_BUFFERS {
@@ -146,29 +154,44 @@ pub(super) fn set_targets(
         bound.streamout = None;
         return Ok(());
     }
-    let last = bound.streamout_last.clone();
-    let appends = targets.iter().enumerate().all(|(i, t)| t.is_none() || append & (1 << i) != 0);
-    if let Some(l) = last.as_ref().filter(|l| appends && same(&l.targets, &targets)) {
-        bound.streamout = Some(l.clone());
+    let paused = &mut bound.streamout_paused;
+    if let Some(i) = paused.iter().position(|s| same(&s.targets, &targets)) {
+        let s = paused.remove(i);
+        paused.push(s.clone());
+        bound.streamout = Some(s);
         return Ok(());
     }
     let id = NEXT_SET.fetch_add(1, Ordering::Relaxed);
     for t in targets.iter().flatten() {
         t.last_set.store(id, Ordering::Relaxed);
     }
+    // The sets sharing a target with the new one stop: its capture writes those buffers
+    // from the ranges' starts now.
+    let shares = |s: &SoSet| {
+        s.targets.iter().flatten().any(|t| targets.iter().flatten().any(|n| Arc::ptr_eq(t, n)))
+    };
+    let (mut retired, mut kept): (Vec<_>, Vec<_>) =
+        std::mem::take(paused).into_iter().partition(|s| shares(s));
     let set = Arc::new(SoSet { id, targets });
-    bound.streamout = Some(set.clone());
-    bound.streamout_last = Some(set);
-    if let (Some(prev), Some(gl)) = (last, r.backend.gl_mut()) {
+    kept.push(set.clone());
+    let over = kept.len().saturating_sub(MAX_PAUSED_SETS);
+    retired.extend(kept.drain(..over));
+    *paused = kept;
+    bound.streamout = Some(set);
+    let Some(gl) = r.backend.gl_mut() else { return Ok(()) };
+    let mut result = Ok(());
+    for prev in retired {
         let referenced =
             prev.targets.iter().flatten().any(|t| t.last_set.load(Ordering::Relaxed) == prev.id);
         if referenced {
-            gl.xfb_end(prev.id).map_err(Fail::from)?;
+            // Every retired set is handled; the first error is reported.
+            let r = gl.xfb_end(prev.id).map_err(Fail::from);
+            result = result.and(r);
         } else {
             gl.xfb_delete(prev.id);
         }
     }
-    Ok(())
+    result
 }
 
 /// The set a draw with `count_from_so` = `handle` draws from (`None`: nothing captured
