@@ -93,6 +93,8 @@ pub struct DrawLimits {
     pub point_size_range: [f32; 2],
     /// `GL_ALIASED_LINE_WIDTH_RANGE` (min, max).
     pub line_width_range: [f32; 2],
+    /// `GL_SMOOTH_LINE_WIDTH_RANGE` (min, max); [1, 1] on OpenGL ES (no smooth lines).
+    pub smooth_line_width_range: [f32; 2],
     /// `GL_MAX_TEXTURE_LOD_BIAS`.
     pub max_texture_lod_bias: f32,
     /// `GL_MIN_PROGRAM_TEXEL_OFFSET`.
@@ -135,6 +137,7 @@ impl DrawLimits {
         max_fragment_input_components: 128,
         point_size_range: [1.0, 1.0],
         line_width_range: [1.0, 1.0],
+        smooth_line_width_range: [1.0, 1.0],
         max_texture_lod_bias: 2.0,
         min_texel_offset: -8,
         max_texel_offset: 7,

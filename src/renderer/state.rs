@@ -290,8 +290,9 @@ pub const MAX_MEMO: usize = 256;
 /// unreferenced without its handle leaving the attached set.
 #[derive(Clone, Debug, Default)]
 pub struct DrawCache {
-    /// (attached-set removals, sub-context version) it was made at; `None`: nothing kept.
-    pub key: Option<(u64, u64)>,
+    /// (attached-set removals, sub-context version, point sprites applied) it was made
+    /// at; `None`: nothing kept.
+    pub key: Option<(u64, u64, bool)>,
     /// The program number (it may have been evicted since, which the draw checks).
     pub program: u64,
     /// The backend's program-cache eviction count when the cache was made: the program is

@@ -46,6 +46,11 @@ pub(super) unsafe fn query(gl: &glow::Context) -> DrawLimits {
         max_fragment_input_components: int(glow::MAX_FRAGMENT_INPUT_COMPONENTS),
         point_size_range: range(glow::POINT_SIZE_RANGE),
         line_width_range: range(glow::ALIASED_LINE_WIDTH_RANGE),
+        smooth_line_width_range: if v.is_embedded {
+            [1.0, 1.0]
+        } else {
+            range(glow::SMOOTH_LINE_WIDTH_RANGE)
+        },
         max_texture_lod_bias: float(glow::MAX_TEXTURE_LOD_BIAS),
         min_texel_offset: signed(glow::MIN_PROGRAM_TEXEL_OFFSET),
         max_texel_offset: signed(glow::MAX_PROGRAM_TEXEL_OFFSET),

@@ -44,8 +44,6 @@ pub const MAX_VERTEX_ATTRIBS: u32 = 32;
 pub const MAX_VARYINGS: u32 = 32;
 /// Largest inline constant buffer the executor uploads: a `uvec4[4096]` uniform array.
 pub const MAX_CONST_BUFFER_BYTES: u32 = 4096 * 16;
-/// The widest line: a core forward-compatible context refuses `glLineWidth` above 1.
-pub const LINE_WIDTH: f32 = 1.0;
 /// Stride bound claimed for vertex buffers (GL 4.4's minimum of `GL_MAX_VERTEX_ATTRIB_STRIDE`;
 /// inert below GL 4.4 in the guest).
 pub const MAX_VERTEX_ATTRIB_STRIDE: u32 = 2048;
@@ -186,10 +184,16 @@ pub fn caps_v1(max_version: u32, limits: &Limits) -> CapsV1 {
 pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
     let d = &limits.draw;
     let [pmin, pmax] = d.point_size_range;
-    // The host's point size range, the minimum at most 1 and the maximum at least 1 (GL's
-    // guarantees; NaN reads as 1).
+    let [lmin, lmax] = d.line_width_range;
+    let [smin, smax] = d.smooth_line_width_range;
+    // The host's point size and line width ranges, the minimum at most 1 and the maximum
+    // at least 1 (GL's guarantees; NaN reads as 1).
     let pmin = if pmin.is_nan() { 1.0 } else { pmin.clamp(0.0, 1.0) };
     let pmax = pmax.max(1.0);
+    let width =
+        |min: f32, max: f32| (if min.is_nan() { 1.0 } else { min.clamp(0.0, 1.0) }, max.max(1.0));
+    let (lmin, lmax) = width(lmin, lmax);
+    let (smin, smax) = width(smin, smax);
     let mut const_sizes = [0u32; 6];
     const_sizes[0] = const_buffer_bytes(d.max_vertex_uniform_components);
     const_sizes[1] = const_buffer_bytes(d.max_fragment_uniform_components);
@@ -198,10 +202,11 @@ pub fn caps_v2(v1: CapsV1, limits: &Limits) -> CapsV2 {
         max_aliased_point_size: pmax,
         min_smooth_point_size: pmin,
         max_smooth_point_size: pmax,
-        min_aliased_line_width: LINE_WIDTH,
-        max_aliased_line_width: LINE_WIDTH,
-        min_smooth_line_width: LINE_WIDTH,
-        max_smooth_line_width: LINE_WIDTH,
+        // Our contexts are not forward-compatible: glLineWidth takes the host's ranges.
+        min_aliased_line_width: lmin,
+        max_aliased_line_width: lmax,
+        min_smooth_line_width: smin,
+        max_smooth_line_width: smax,
         max_texture_lod_bias: d.max_texture_lod_bias.max(0.0),
         max_vertex_outputs: vertex_outputs(d),
         max_vertex_attribs: vertex_attribs(d),

@@ -290,6 +290,7 @@ pub(super) fn gl_host() -> Limits {
             max_fragment_input_components: 128,
             point_size_range: [1.0, 255.0],
             line_width_range: [1.0, 255.0],
+            smooth_line_width_range: [1.0, 255.0],
             max_texture_lod_bias: 16.0,
             min_texel_offset: -32,
             max_texel_offset: 31,
@@ -434,6 +435,7 @@ fn level1_limits_are_capped() {
         max_fragment_input_components: 512,
         point_size_range: [0.5, 2047.0],
         line_width_range: [0.5, 64.0],
+        smooth_line_width_range: [1.0, 10.0],
         max_texture_lod_bias: 64.0,
         min_texel_offset: -64,
         max_texel_offset: 63,
@@ -452,14 +454,9 @@ fn level1_limits_are_capped() {
     assert_eq!(&c.max_const_buffer_size[..2], &[4096 * 16, 4096 * 16]);
     assert_eq!((c.min_aliased_point_size, c.max_aliased_point_size), (0.5, 2047.0));
     assert_eq!((c.min_smooth_point_size, c.max_smooth_point_size), (0.5, 2047.0));
-    for w in [
-        c.min_aliased_line_width,
-        c.max_aliased_line_width,
-        c.min_smooth_line_width,
-        c.max_smooth_line_width,
-    ] {
-        assert_eq!(w, 1.0, "line widths");
-    }
+    // Line widths: the host's ranges (wide lines are drawn with glLineWidth).
+    assert_eq!((c.min_aliased_line_width, c.max_aliased_line_width), (0.5, 64.0));
+    assert_eq!((c.min_smooth_line_width, c.max_smooth_line_width), (1.0, 10.0));
     assert_eq!(c.max_texture_lod_bias, 64.0);
     assert_eq!((c.min_texel_offset, c.max_texel_offset), (0, 0));
 
@@ -477,6 +474,7 @@ fn level1_limits_are_capped() {
         max_fragment_input_components: 60,
         point_size_range: [1.0, 64.0],
         line_width_range: [1.0, 1.0],
+        smooth_line_width_range: [1.0, 1.0],
         max_texture_lod_bias: 2.0,
         min_texel_offset: -8,
         max_texel_offset: 7,

@@ -37,7 +37,9 @@ pub use blend::{
 pub use dsa::{compare_func, dsa, gl_compare_func, stencil_op, DsaGl, StencilFaceGl};
 pub use fetch::{attrib_bytes, check_fetch, index_range, FetchMemo, VertexInput};
 pub use layers::{layered_framebuffer, surface_layers, SurfaceLayers};
-pub use rasterizer::{cull_face, polygon_mode, rasterizer, PolygonOffsetGl, RasterizerGl};
+pub use rasterizer::{
+    cull_face, polygon_mode, rasterizer, rasterizes_points, PolygonOffsetGl, RasterizerGl,
+};
 pub use sampler::{
     compose_swizzle, mag_filter, min_filter, sampler_state, sampler_view, texture_target,
     wrap_mode, SamplerStateGl, SamplerViewGl, GL_CLAMP, GL_MIRROR_CLAMP_EXT,
@@ -69,8 +71,6 @@ pub enum Gap {
     LineStipple,
     /// The last pixel of a line drawn (`line_last_pixel`): GL's rule leaves it out.
     LineLastPixel,
-    /// Lines wider than 1: a forward-compatible core context refuses them (emulate).
-    WideLines,
     /// Smooth (round) points: removed from core (emulate in the fragment shader).
     PointSmooth,
     /// Vertex colour clamping: removed from core (clamp in the shader).
@@ -118,13 +118,12 @@ pub enum Gap {
 
 impl Gap {
     /// Every gap, in declaration order.
-    pub const ALL: [Gap; 24] = [
+    pub const ALL: [Gap; 23] = [
         Gap::IndependentBlendFunc,
         Gap::ClipHalfZ,
         Gap::PolygonModeFrontBack,
         Gap::LineStipple,
         Gap::LineLastPixel,
-        Gap::WideLines,
         Gap::PointSmooth,
         Gap::ClampVertexColor,
         Gap::ClampFragmentColor,

@@ -7,6 +7,7 @@ use super::pipe::{face, polygon_mode as pm};
 use super::{bad, Gap, Gaps, KeyBits};
 use crate::error::Result;
 use crate::model::protocol::Rasterizer;
+use crate::model::shader::{prim, Program, Property};
 use glow as gl;
 
 /// Polygon offset: `GL_POLYGON_OFFSET_POINT/LINE/FILL` and `glPolygonOffset(factor, units)`
@@ -125,7 +126,6 @@ pub fn rasterizer(r: &Rasterizer) -> Result<RasterizerGl> {
         (any_offset && offset.clamp != 0.0, Gap::PolygonOffsetClamp),
         (r.clip_halfz, Gap::ClipHalfZ),
         (r.line_stipple_enable, Gap::LineStipple),
-        (r.line_width > 1.0, Gap::WideLines),
         (r.point_smooth, Gap::PointSmooth),
         (r.clamp_vertex_color, Gap::ClampVertexColor),
         (r.clamp_fragment_color, Gap::ClampFragmentColor),
@@ -181,4 +181,56 @@ pub fn rasterizer(r: &Rasterizer) -> Result<RasterizerGl> {
         key,
         gaps,
     })
+}
+
+/// Whether a draw's primitives reach the rasterizer as points: the only primitives point
+/// sprite replacement (`sprite_coord_enable`) applies to. The last geometry stage decides
+/// (a geometry shader's output primitive, tessellation's point mode or its patches'
+/// lines or triangles, else the draw mode `draw_gl`, a GL mode); polygons drawn with
+/// `GL_POINT` in `polygon_mode` are points too.
+pub fn rasterizes_points(
+    draw_gl: u32,
+    gs: Option<&Program>,
+    tes: Option<&Program>,
+    polygon_mode: [u32; 2],
+) -> bool {
+    #[derive(PartialEq)]
+    enum Kind {
+        Points,
+        Lines,
+        Polygons,
+    }
+    let kind = if let Some(gs) = gs {
+        match gs.property(|p| match p {
+            Property::GsOutputPrimitive(v) => Some(*v),
+            _ => None,
+        }) {
+            Some(prim::POINTS) => Kind::Points,
+            Some(prim::LINE_STRIP) => Kind::Lines,
+            _ => Kind::Polygons,
+        }
+    } else if let Some(tes) = tes {
+        let mode = tes.property(|p| match p {
+            Property::TesPrimMode(v) => Some(*v),
+            _ => None,
+        });
+        if tes.has(Property::TesPointMode(true)) {
+            Kind::Points
+        } else if mode == Some(prim::LINES) {
+            Kind::Lines
+        } else {
+            Kind::Polygons
+        }
+    } else {
+        match draw_gl {
+            gl::POINTS => Kind::Points,
+            gl::LINES
+            | gl::LINE_STRIP
+            | gl::LINE_LOOP
+            | gl::LINES_ADJACENCY
+            | gl::LINE_STRIP_ADJACENCY => Kind::Lines,
+            _ => Kind::Polygons,
+        }
+    };
+    kind == Kind::Points || (kind == Kind::Polygons && polygon_mode.contains(&gl::POINT))
 }

@@ -17,7 +17,8 @@
 //! - `vs_samp<N>` / `fs_samp<N>`: one sampler uniform per SAMP index of the stage;
 //! - `vs_clip_planes` / `gs_clip_planes`: `uniform vec4 …_clip_planes[8]` in the last
 //!   vertex stage when the key enables user clip planes;
-//! - `fs_stipple`: `uniform uint fs_stipple[32]` (row y's 32 bits) with polygon stipple;
+//! - `fs_stipple`: `uniform uint fs_stipple[32]` (row y's 32 bits, x = 0 in bit 31) with
+//!   polygon stipple;
 //! - `alpha_ref`: taken from the key, no uniform;
 //! - vertex inputs at `layout(location = N)` for IN[N] (`vec4`, or `ivec4` for the
 //!   integer attributes named in [`VariantKey::vs_int_inputs`]);

@@ -233,6 +233,8 @@ pub(super) struct Stages<'a> {
     pub tes: Option<&'a ShaderObj>,
     pub gs: Option<&'a ShaderObj>,
     pub fs: &'a ShaderObj,
+    /// Point sprites are on and the primitives rasterize as points.
+    pub sprites: bool,
 }
 
 impl<'a> Stages<'a> {
@@ -454,7 +456,13 @@ fn draw_bound(
     }
     let gs = bound.shaders[2].as_deref();
     let (tcs, tes) = (bound.shaders[3].as_deref(), bound.shaders[4].as_deref());
-    let stages = Stages { vs, tcs, tes, gs, fs };
+    let rast = bound.rasterizer.as_deref().filter(|r| r.key.sprite_coord_enable != Some(0));
+    let sprites = rast.is_some_and(|r| {
+        let (g, t) = (gs.map(|s| &*s.program), tes.map(|s| &*s.program));
+        gl_state::rasterizes_points(prim.mode, g, t, r.polygon_mode)
+    });
+    let stages = Stages { vs, tcs, tes, gs, fs, sprites };
+    let key = (key.0, key.1, sprites);
     let patch = match super::tess::patch_draw(gl, bound, &stages, info, prim.mode) {
         Ok(p) => p,
         Err((host, why)) => {
@@ -697,6 +705,9 @@ fn choose_program(
     // offered it (`VariantKey::lower_left_origin`).
     let mut base = VariantKey { integers: true, lower_left_origin, ..VariantKey::default() };
     rast.key.apply(&mut base);
+    if !st.sprites {
+        base.sprite_coord_enable = 0;
+    }
     dsa.key.apply(&mut base);
     if let Some(ve) = &bound.vertex_elements {
         ve.key.apply(&mut base);

@@ -266,7 +266,7 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             let removals = c.resources.removals();
             let sub = c.sub_unchanged();
             let same = sub.bound.index_buffer == *ib;
-            if same && sub.draw_cache.key == Some((removals, sub.version)) {
+            if same && sub.draw_cache.key.is_some_and(|k| (k.0, k.1) == (removals, sub.version)) {
                 return Ok(());
             }
             if ib.res_handle != 0 {

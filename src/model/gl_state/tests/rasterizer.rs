@@ -124,11 +124,10 @@ fn offsets_depth_and_flat_state() {
 #[test]
 fn each_gap_of_the_rasterizer() {
     let d = default_rasterizer();
-    let cases: [(Rasterizer, Gap); 11] = [
+    let cases: [(Rasterizer, Gap); 10] = [
         (Rasterizer { offset_tri: true, offset_clamp: 0.5, ..d }, Gap::PolygonOffsetClamp),
         (Rasterizer { clip_halfz: true, ..d }, Gap::ClipHalfZ),
         (Rasterizer { line_stipple_enable: true, ..d }, Gap::LineStipple),
-        (Rasterizer { line_width: 2.0, ..d }, Gap::WideLines),
         (Rasterizer { point_smooth: true, ..d }, Gap::PointSmooth),
         (Rasterizer { clamp_vertex_color: true, ..d }, Gap::ClampVertexColor),
         (Rasterizer { clamp_fragment_color: true, ..d }, Gap::ClampFragmentColor),
@@ -179,4 +178,36 @@ fn variant_key_bits_of_the_rasterizer() {
     // Applying a default rasterizer's bits clears them again.
     rasterizer(&default_rasterizer()).unwrap().key.apply(&mut key);
     assert_eq!(key, VariantKey { nr_cbufs: 2, ..VariantKey::default() });
+}
+
+#[test]
+fn which_draws_rasterize_points() {
+    use crate::model::gl_state::rasterizes_points;
+    use crate::model::shader::parse;
+    let fill = [glow::FILL; 2];
+    assert!(rasterizes_points(glow::POINTS, None, None, fill));
+    assert!(!rasterizes_points(glow::TRIANGLES, None, None, fill));
+    assert!(!rasterizes_points(glow::LINE_STRIP, None, None, fill));
+    // Polygons drawn as points; lines are not polygons.
+    assert!(rasterizes_points(glow::TRIANGLES, None, None, [glow::POINT, glow::FILL]));
+    assert!(!rasterizes_points(glow::LINES, None, None, [glow::POINT; 2]));
+    // The geometry stage's output decides, then tessellation's.
+    let gs = |out: &str| {
+        parse(&format!(
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE TRIANGLES\nPROPERTY GS_OUTPUT_PRIMITIVE {out}\n\
+             PROPERTY GS_MAX_OUTPUT_VERTICES 1\nDCL OUT[0], POSITION\n0: END\n"
+        ))
+        .unwrap()
+    };
+    assert!(rasterizes_points(glow::TRIANGLES, Some(&gs("POINTS")), None, fill));
+    assert!(!rasterizes_points(glow::POINTS, Some(&gs("TRIANGLE_STRIP")), None, fill));
+    let tes = |extra: &str| {
+        parse(&format!(
+            "TESS_EVAL\nPROPERTY TES_PRIM_MODE TRIANGLES\n{extra}DCL OUT[0], POSITION\n0: END\n"
+        ))
+        .unwrap()
+    };
+    assert!(!rasterizes_points(glow::PATCHES, None, Some(&tes("")), fill));
+    let points = tes("PROPERTY TES_POINT_MODE 1\n");
+    assert!(rasterizes_points(glow::PATCHES, None, Some(&points), fill));
 }

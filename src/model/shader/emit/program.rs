@@ -663,10 +663,11 @@ pub fn emit_with_info(
     let _ = writeln!(w, "void store_outputs() {{\n{store}}}");
     let _ = writeln!(w, "void main() {{");
     if fs && key.polygon_stipple {
+        // Gallium's stipple rows are most significant bit first: x % 32 == 0 is bit 31.
         let _ = writeln!(
             w,
-            "    if (((fs_stipple[int(gl_FragCoord.y) & 31] >> uint(int(gl_FragCoord.x) & 31)) \
-             & 1u) == 0u) discard;"
+            "    if (((fs_stipple[int(gl_FragCoord.y) & 31] >> uint(31 - (int(gl_FragCoord.x) \
+             & 31))) & 1u) == 0u) discard;"
         );
     }
     e.temps.zero(w);

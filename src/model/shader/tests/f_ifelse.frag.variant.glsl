@@ -23,7 +23,7 @@ void store_outputs() {
     frag_out0 = o0;
 }
 void main() {
-    if (((fs_stipple[int(gl_FragCoord.y) & 31] >> uint(int(gl_FragCoord.x) & 31)) & 1u) == 0u) discard;
+    if (((fs_stipple[int(gl_FragCoord.y) & 31] >> uint(31 - (int(gl_FragCoord.x) & 31))) & 1u) == 0u) discard;
     t0 = vec4(0.0);
     t1 = vec4(0.0);
     o0 = vec4(0.0);
