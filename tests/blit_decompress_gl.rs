@@ -2,7 +2,10 @@
 //! glGenerateMipmap of compressed textures (piglit `fbo-generatemipmap-cubemap S3TC_DXT1`,
 //! `fbo-generatemipmap-formats GL_EXT_texture_compression_rgtc`): the level is decoded by GL
 //! (read back as RGBA floats) and blitted from a temporary texture; each destination texel
-//! gets the decoded value. Swizzled compressed formats (LATC: luminance) are refused.
+//! gets the decoded value. Luminance destinations take the decoded red (gallium's packing),
+//! sRGB blocks viewed linearly are copied as encoded (glGetTexImage of compressed
+//! luminance and sRGB formats: piglit `getteximage-formats`); a swizzled compressed source
+//! whose decoded channels do not fill the destination (LATC into RGBA8) is refused.
 //!
 //! One renderer per process: `cargo nextest run --test blit_decompress_gl`. GL is required
 //! (llvmpipe through EGL surfaceless at least).
@@ -18,6 +21,8 @@ const FULL: [i32; 6] = [0, 0, 0, W as i32, W as i32, 1];
 const DXT1_RGB: u32 = 105;
 const RGTC1_UNORM: u32 = 113;
 const LATC1_UNORM: u32 = 143;
+const DXT1_SRGB: u32 = 109;
+const L8_UNORM: u32 = 9;
 
 fn start() -> Session {
     let s = gl_session();
@@ -125,4 +130,50 @@ fn swizzled_compressed_sources_are_refused() {
     assert_eq!(c.submit(1), 0);
     assert_eq!(ctx_error(1), UNSUPPORTED_FUNCTION);
     assert_eq!(level0(&dst), before);
+}
+
+/// glGetTexImage of a GL_COMPRESSED_LUMINANCE texture: Mesa's driver blits the LATC1
+/// storage, viewed as RGTC1_UNORM (the same blocks), into L8: each texel the decoded value.
+/// LATC1 viewed as itself goes the same way.
+#[test]
+fn latc1_into_luminance_takes_the_decoded_red() {
+    let _s = start();
+    let src = tex(1, LATC1_UNORM);
+    upload(&src, &rgtc1_block());
+    for (h, view) in [(2, RGTC1_UNORM), (3, LATC1_UNORM)] {
+        let dst = tex(h, L8_UNORM);
+        let mut c = Cmds::default();
+        c.push(BLIT, 0, &blit_cmd(0xf, (h, L8_UNORM, FULL), (1, view, FULL), None));
+        assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+        assert_eq!(ctx_error(1), 0, "view {view}");
+        let got = level0(&dst);
+        for (i, t) in got.iter().enumerate() {
+            assert_eq!(*t, if first(i) { 200 } else { 40 }, "view {view}, texel {i}");
+        }
+    }
+}
+
+/// DXT1_SRGB storage viewed as DXT1_RGB (glGetTexImage of an sRGB S3TC texture) into
+/// RGBA8: the encoded values, not linearised.
+#[test]
+fn srgb_blocks_viewed_linearly_copy_the_encoded_values() {
+    let _s = start();
+    let src = tex(1, DXT1_SRGB);
+    let dst = tex(2, RGBA8);
+    // Endpoint 0 a mid grey (RGB565 16, 32, 16: about 132, 130, 132 of 255), endpoint 1
+    // black, every index 0. Linearised, the grey would read about 56.
+    let mut block = Vec::new();
+    block.extend(0x8410u16.to_le_bytes());
+    block.extend(0u16.to_le_bytes());
+    block.extend(0u32.to_le_bytes());
+    upload(&src, &block);
+    let mut c = Cmds::default();
+    c.push(BLIT, 0, &blit_cmd(0xf, (2, RGBA8, FULL), (1, DXT1_RGB, FULL), None));
+    assert_eq!(c.submit(1), 0, "context error {}", ctx_error(1));
+    assert_eq!(ctx_error(1), 0);
+    for (i, t) in level0(&dst).chunks_exact(4).enumerate() {
+        let near = |v: u8, want: u8| v.abs_diff(want) <= 2;
+        assert!(near(t[0], 132) && near(t[1], 130) && near(t[2], 132), "texel {i}: {t:?}");
+        assert_eq!(t[3], 255, "texel {i}");
+    }
 }

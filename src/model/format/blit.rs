@@ -82,10 +82,50 @@ pub fn stored_channels_line_up(src: &FormatInfo, dst: &FormatInfo) -> bool {
     })
 }
 
+/// Like [`stored_channels_line_up`], with gallium's packing of formats that keep one stored
+/// channel for several (luminance and intensity keep red, L8A8 red and alpha): each stored
+/// channel `k` of `dst` is written from the first channel (R, G, B, A order) `dst` keeps
+/// in it, and `src`'s value of that channel is what glBlitFramebuffer reads from `src`'s
+/// stored channel `k`. A BLIT into L8 thus copies the source's red, as gallium's blit does.
+pub fn stored_channels_pack(src: &FormatInfo, dst: &FormatInfo) -> bool {
+    let (Some(s), Some(d)) = (src.gl, dst.gl) else {
+        return false;
+    };
+    let (sn, dn) = (stored_channels(s.format), stored_channels(d.format));
+    (0..dn).all(|k| match (0..4).find(|&c| logical(d.swizzle, dn, c) == Chan::Stored(k)) {
+        Some(c) => logical(s.swizzle, sn, c) == read(sn, k),
+        // A stored channel no channel reads: whatever it receives.
+        None => true,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::*;
     use super::gl_blit_keeps_channels as keeps;
+
+    /// Luminance, intensity and alpha storage are packed from red, red and alpha: a red
+    /// source fills L8 and I8; glBlitFramebuffer writes a source's stored red and green into
+    /// A8's and L8A8's storage, which hold alpha there: refused.
+    #[test]
+    fn packed_from_the_first_channel() {
+        use super::stored_channels_pack as pack;
+        let l = |name: &str| (0..512).filter_map(lookup).find(|f| f.name == name).unwrap();
+        let (r8, rgba8) = (l("R8_UNORM"), l("R8G8B8A8_UNORM"));
+        for (src, dst, ok) in [
+            (r8, "L8_UNORM", true),
+            (r8, "I8_UNORM", true),
+            (r8, "A8_UNORM", false),
+            (rgba8, "A8_UNORM", false),
+            (rgba8, "L8A8_UNORM", false),
+            (rgba8, "L8_UNORM", true),
+            (r8, "L8A8_UNORM", false),
+        ] {
+            assert_eq!(pack(src, l(dst)), ok, "{} into {dst}", src.name);
+        }
+        // The strict rule wants every channel of L8 (green, blue) from red's.
+        assert!(!super::stored_channels_line_up(r8, l("L8_UNORM")));
+    }
 
     #[test]
     fn swizzled_storage() {

@@ -33,7 +33,7 @@ use glow as gl;
 
 mod blit;
 mod table;
-pub use blit::{gl_blit_keeps_channels, stored_channels_line_up};
+pub use blit::{gl_blit_keeps_channels, stored_channels_line_up, stored_channels_pack};
 use table::FORMATS;
 
 /// What a format holds, for validation (depth/stencil binds) and readback paths.

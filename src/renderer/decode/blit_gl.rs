@@ -173,10 +173,11 @@ fn rect(x: u32, y: u32, w: u32, h: u32) -> Option<[i32; 4]> {
 
 /// Whether a BLIT from compressed storage (viewed as `sv`) into `dv` is one
 /// [`crate::backend::gl::GlBackend::blit_decompressing`] does: every colour channel, both
-/// sides single-sampled 2-D images (2-D, cube, array or 3-D textures), no sRGB on either
-/// side, a destination of uncompressed, non-integer colour storage, and the decoded image
-/// (the stored channels as RGBA32F, no swizzle: LATC's luminance is refused) giving each
-/// destination channel the source's value of it. Whether GL renders to the destination's
+/// sides single-sampled 2-D images (2-D, cube, array or 3-D textures), no sRGB view or
+/// destination (sRGB source storage viewed linearly is copied as encoded), a destination of uncompressed, non-integer colour storage, and the decoded image
+/// (the stored channels as RGBA32F, no swizzle) giving each stored destination channel the
+/// source's value of the channel gallium packs into it ([`format::stored_channels_pack`]:
+/// into L8, the red of an RGTC1 or LATC1 source). Whether GL renders to the destination's
 /// storage is the caller's to check.
 fn decompressing_blit(
     b: &crate::model::protocol::Blit,
@@ -194,13 +195,36 @@ fn decompressing_blit(
     let Some(g) = sv.gl else {
         return false;
     };
+    // GL decodes storage without alpha (DXT1 RGB, RGTC, BPTC float, ETC2 RGB, EAC) with an
+    // alpha of one: a view's constant-one alpha is then the decoded image's own.
+    let no_alpha = matches!(
+        g.internal,
+        glow::COMPRESSED_RGB_S3TC_DXT1_EXT
+            | glow::COMPRESSED_RED_RGTC1
+            | glow::COMPRESSED_SIGNED_RED_RGTC1
+            | glow::COMPRESSED_RG_RGTC2
+            | glow::COMPRESSED_SIGNED_RG_RGTC2
+            | glow::COMPRESSED_RGB_BPTC_SIGNED_FLOAT
+            | glow::COMPRESSED_RGB_BPTC_UNSIGNED_FLOAT
+            | glow::COMPRESSED_RGB8_ETC2
+            | glow::COMPRESSED_R11_EAC
+            | glow::COMPRESSED_SIGNED_R11_EAC
+            | glow::COMPRESSED_RG11_EAC
+            | glow::COMPRESSED_SIGNED_RG11_EAC
+    );
+    let swizzle = g.swizzle.map(|mut s| {
+        if no_alpha && s[3] == glow::ONE {
+            s[3] = glow::ALPHA;
+        }
+        s
+    });
     let decoded = FormatInfo {
         kind: Kind::Color,
         gl: Some(format::GlFormat {
             internal: glow::RGBA32F,
             format: glow::RGBA,
             ty: glow::FLOAT,
-            swizzle: g.swizzle,
+            swizzle,
         }),
         ..*sv
     };
@@ -209,10 +233,13 @@ fn decompressing_blit(
         && dd.nr_samples <= 1
         && image(sd.target)
         && image(dd.target)
-        && !(sv.is_srgb() || sd.format.is_srgb() || dv.is_srgb() || dd.format.is_srgb())
+        // sRGB storage viewed linearly: the guest copies the encoded values, which is
+        // what glGetTextureSubImage returns for sRGB storage (undecoded; measured on
+        // llvmpipe). An sRGB view (decoding) or destination is not done here.
+        && !(sv.is_srgb() || dv.is_srgb() || dd.format.is_srgb())
         && dv.kind == Kind::Color
         && !(dv.is_sint_color() || dv.is_uint_color())
-        && format::stored_channels_line_up(&decoded, dv)
+        && format::stored_channels_pack(&decoded, dv)
 }
 
 /// How each layer of a GL BLIT goes.
@@ -226,12 +253,33 @@ enum Through {
 }
 
 /// Whether the guest's blit format `v` reads the storage of resource format `f` as its
-/// own: `f`, its sRGB / linear twin, or another colour format of the same GL storage (an
-/// R8_UNORM view of L8_UNORM, both stored as R8, which only the swizzle tells apart).
+/// own: `f`, its sRGB / linear twin, or another colour (or compressed) format of the same
+/// GL storage (an R8_UNORM view of L8_UNORM, both stored as R8, which only the swizzle
+/// tells apart; an RGTC1_UNORM view of LATC1_UNORM, the same blocks: Mesa reads a
+/// compressed luminance texture back that way).
 fn view_of(v: &crate::model::format::FormatInfo, f: &crate::model::format::FormatInfo) -> bool {
     let same_storage = matches!((v.gl, f.gl), (Some(a), Some(b))
         if (a.internal, a.format, a.ty) == (b.internal, b.format, b.ty));
-    v.srgb_twin(f) || (v.kind == Kind::Color && f.kind == Kind::Color && same_storage)
+    let alike = (v.kind == Kind::Color && f.kind == Kind::Color)
+        || (v.kind == Kind::Compressed && f.kind == Kind::Compressed);
+    v.srgb_twin(f) || (alike && same_storage) || compressed_srgb_twin(v, f)
+}
+
+/// Compressed twins under gallium's names: `DXT1_SRGB` / `DXT1_RGB`, `BPTC_SRGBA` /
+/// `BPTC_RGBA_UNORM`, `ETC2_SRGB8` / `ETC2_RGB8` (the linear view of sRGB blocks).
+fn compressed_srgb_twin(
+    a: &crate::model::format::FormatInfo,
+    b: &crate::model::format::FormatInfo,
+) -> bool {
+    let (srgb, linear) = match (a.is_srgb(), b.is_srgb()) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => return false,
+    };
+    srgb.kind == Kind::Compressed
+        && linear.kind == Kind::Compressed
+        && srgb.name.replacen("SRGB", "RGB", 1)
+            == linear.name.strip_suffix("_UNORM").unwrap_or(linear.name)
 }
 
 /// Whether a stencil-only blit between `a` and `b` goes to glBlitFramebuffer although their
