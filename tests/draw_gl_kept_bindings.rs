@@ -21,7 +21,6 @@ const BIND_SAMPLER_STATES: u32 = 18;
 const OBJ_SAMPLER_VIEW: u32 = 6;
 const OBJ_SAMPLER_STATE: u32 = 7;
 const TRIANGLES: u32 = 4;
-const BIND_VERTEX_BUFFER: u32 = 1 << 4;
 
 const VS: &str = "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nIMM[0] FLT32 { 0.0000, 1.0000, 0.0000, 0.0000 }\n  0: MOV OUT[0], IN[0].xyzz\n  1: MOV OUT[0].zw, IMM[0].xxxy\n  2: END\n";
 /// Samples the middle of the texture on unit 0.
@@ -37,17 +36,7 @@ fn setup() -> [virgl_renderer_resource_create_args; 3] {
     // SAFETY: valid name.
     assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
     let rt = tex(1, RGBA8, 16, 16);
-    let tri: Vec<u8> =
-        [-1.0f32, -1.0, 1.0, -1.0, -1.0, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-    let vb = virgl_renderer_resource_create_args {
-        bind: BIND_VERTEX_BUFFER,
-        ..args(2, 0, R8, tri.len() as u32, 1, 1, 1, 0)
-    };
-    assert_eq!(create(vb), 0);
-    virgl_renderer_ctx_attach_resource(1, 2);
-    let mut s = ScatterBuf::contiguous(tri.len());
-    s.write_all(&tri);
-    assert_eq!(write(2, Xfer::boxed([0, 0, 0, tri.len() as u32, 1, 1]), Some(&mut s)), 0);
+    vertex_buffer(2, &[-1.0, -1.0, 1.0, -1.0, -1.0, 1.0]);
     let green = tex(3, RGBA8, 4, 4);
     upload(&green, &GREEN.repeat(16));
     let red = tex(4, RGBA8, 4, 4);

@@ -14,7 +14,6 @@ mod common;
 use common::stream::*;
 use common::*;
 use virglrenderer::ffi::context::*;
-use virglrenderer::ffi::types::*;
 
 const BIND_SHADER: u32 = 31;
 const SET_VIEWPORT_STATE: u32 = 4;
@@ -63,17 +62,7 @@ fn a_triangle_patch_draws_through_the_tessellation_stages() {
     // SAFETY: valid name.
     assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
     let rt = tex(1, RGBA8, 16, 16);
-    let tri: Vec<u8> =
-        [-1.0f32, -1.0, 1.0, -1.0, -1.0, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-    let vb = virgl_renderer_resource_create_args {
-        bind: BIND_VERTEX_BUFFER,
-        ..args(2, 0, R8, tri.len() as u32, 1, 1, 1, 0)
-    };
-    assert_eq!(create(vb), 0);
-    virgl_renderer_ctx_attach_resource(1, 2);
-    let mut s = ScatterBuf::contiguous(tri.len());
-    s.write_all(&tri);
-    assert_eq!(write(2, Xfer::boxed([0, 0, 0, tri.len() as u32, 1, 1]), Some(&mut s)), 0);
+    vertex_buffer(2, &[-1.0, -1.0, 1.0, -1.0, -1.0, 1.0]);
 
     let mut c = Cmds::default();
     fixed_draw_state(&mut c);

@@ -33,20 +33,6 @@ fn f(v: f32) -> u32 {
     v.to_bits()
 }
 
-fn vertex_buffer(handle: u32) {
-    let bytes: Vec<u8> =
-        [-1.0f32, -1.0, 1.0, -1.0, -1.0, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-    let a = virgl_renderer_resource_create_args {
-        bind: BIND_VERTEX_BUFFER,
-        ..args(handle, 0, R8, bytes.len() as u32, 1, 1, 1, 0)
-    };
-    assert_eq!(create(a), 0);
-    virgl_renderer_ctx_attach_resource(1, handle as i32);
-    let mut s = ScatterBuf::contiguous(bytes.len());
-    s.write_all(&bytes);
-    assert_eq!(write(handle, Xfer::boxed([0, 0, 0, bytes.len() as u32, 1, 1]), Some(&mut s)), 0);
-}
-
 /// Context 1 with a 16×16 RGBA8 target (resource 1, returned), the fixed state, the vertex
 /// shader, the viewport and the triangle (resource 2) covering pixel (2, 2); a nearest
 /// sampler state (70) bound to fragment sampler 0.
@@ -54,7 +40,7 @@ fn setup() -> virgl_renderer_resource_create_args {
     // SAFETY: valid name.
     assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
     let rt = tex(1, RGBA8, 16, 16);
-    vertex_buffer(2);
+    vertex_buffer(2, &[-1.0, -1.0, 1.0, -1.0, -1.0, 1.0]);
     let mut c = Cmds::default();
     fixed_draw_state(&mut c);
     shader(&mut c, 30, 0, VS);

@@ -11,6 +11,7 @@ mod common;
 
 use common::stream::*;
 use common::*;
+use virglrenderer::ffi::caps::{virgl_renderer_fill_caps, virgl_renderer_get_cap_set};
 use virglrenderer::ffi::context::*;
 use virglrenderer::ffi::types::*;
 
@@ -45,17 +46,7 @@ fn setup() -> virgl_renderer_resource_create_args {
     // SAFETY: valid name.
     assert_eq!(unsafe { virgl_renderer_context_create(1, 4, c"t".as_ptr()) }, 0);
     let rt = tex(1, RGBA8, 16, 16);
-    let verts = [-1.0f32, -1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 0.0, 1.0, 0.0];
-    let bytes: Vec<u8> = verts.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let a = virgl_renderer_resource_create_args {
-        bind: BIND_VERTEX_BUFFER,
-        ..args(2, 0, R8, bytes.len() as u32, 1, 1, 1, 0)
-    };
-    assert_eq!(create(a), 0);
-    virgl_renderer_ctx_attach_resource(1, 2);
-    let mut s = ScatterBuf::contiguous(bytes.len());
-    s.write_all(&bytes);
-    assert_eq!(write(2, Xfer::boxed([0, 0, 0, bytes.len() as u32, 1, 1]), Some(&mut s)), 0);
+    vertex_buffer(2, &[-1.0, -1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 0.0, 1.0, 0.0]);
     let mut c = Cmds::default();
     fixed_draw_state(&mut c);
     shader(&mut c, 30, 0, VS);
@@ -83,11 +74,21 @@ fn green(out: &[u8], x: usize, y: usize) -> bool {
     out[(y * 16 + x) * 4 + 1] == 255
 }
 
-/// A line of width 5 covers about five rows (GL draws wide lines in our core,
-/// not forward-compatible contexts); width 1 covers one.
+/// The VIRGL2 capset offers the host's wide lines (the guest clamps glLineWidth to its
+/// `max_aliased_line_width`; it said 1), and a line of width 5 covers about five rows (GL
+/// draws wide lines in our core, not forward-compatible contexts); width 1 covers one.
 #[test]
-fn wide_lines_are_drawn_wide() {
+fn wide_lines_are_offered_and_drawn_wide() {
     let _s = gl_session();
+    let (mut ver, mut size) = (0u32, 0u32);
+    // SAFETY: valid out-pointers.
+    unsafe { virgl_renderer_get_cap_set(2, &mut ver, &mut size) };
+    let mut caps = vec![0u8; size as usize];
+    // SAFETY: `caps` holds `size` bytes.
+    unsafe { virgl_renderer_fill_caps(2, ver, caps.as_mut_ptr().cast()) };
+    // `max_aliased_line_width` of virgl_caps_v2, at byte 328.
+    let max_width = f32::from_le_bytes(caps[328..332].try_into().unwrap());
+    assert!(max_width >= 5.0, "max_aliased_line_width {max_width}");
     let rt = setup();
     let rows = |out: &[u8]| (0..16).filter(|&y| green(out, 8, y)).count();
     draw(40, HALF_PIXEL | DEPTH_CLIP, 0, 1.0, (LINES, 3, 2));

@@ -170,6 +170,20 @@ pub fn tex_bind(
     a
 }
 
+/// A vertex buffer resource `handle` holding `floats`, attached to context 1.
+pub fn vertex_buffer(handle: u32, floats: &[f32]) {
+    let bytes: Vec<u8> = floats.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let a = virgl_renderer_resource_create_args {
+        bind: BIND_VERTEX_BUFFER,
+        ..args(handle, 0, R8, bytes.len() as u32, 1, 1, 1, 0)
+    };
+    assert_eq!(create(a), 0, "create {handle}");
+    virgl_renderer_ctx_attach_resource(1, handle as i32);
+    let mut s = ScatterBuf::contiguous(bytes.len());
+    s.write_all(&bytes);
+    assert_eq!(write(handle, Xfer::boxed([0, 0, 0, bytes.len() as u32, 1, 1]), Some(&mut s)), 0);
+}
+
 /// Level 0 of a 2D (or 2D array) resource.
 pub fn level0(a: &virgl_renderer_resource_create_args) -> Vec<u8> {
     read_level(&mut Rng::new(a.handle as u64), a.handle, a, 0).expect("read back")

@@ -346,8 +346,9 @@ fn execute(r: &mut Renderer, ctx_id: u32, cmd: &Command<'_>) -> CmdResult {
             r.destroy_sub_gl(gl_ctx, &queries);
             r.select_sub_gl(ctx_id).map_err(|err| Fail { code: None, err })
         }
-        C::SetStreamoutTargets { append_bitmask, handles } => {
-            streamout::set_targets(r, ctx_id, *append_bitmask, handles)
+        // The append bitmask is not read: `streamout` resumes by target objects.
+        C::SetStreamoutTargets { append_bitmask: _, handles } => {
+            streamout::set_targets(r, ctx_id, handles)
         }
         C::CreateObject { handle, object } => surface::create_object(r, ctx_id, *handle, object),
         C::DestroyObject { handle, .. } => {

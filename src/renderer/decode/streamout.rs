@@ -125,12 +125,7 @@ fn same(a: &[Option<Arc<SoTargetObj>>], b: &[Option<Arc<SoTargetObj>>]) -> bool 
 }
 
 /// SET_STREAMOUT_TARGETS.
-pub(super) fn set_targets(
-    r: &mut Renderer,
-    ctx_id: u32,
-    _append: u32,
-    handles: &[u32],
-) -> CmdResult {
+pub(super) fn set_targets(r: &mut Renderer, ctx_id: u32, handles: &[u32]) -> CmdResult {
     if handles.len() > MAX_SO_BUFFERS {
         return Err(fail(
             ERROR_CTX_ILLEGAL_CMD_BUFFER,

@@ -171,8 +171,10 @@ pub fn emit_with_info(
             }
             let Index::Direct(unit) = s.reg.index else {
                 // Picked at run time among the declared units (below, once the direct
-                // uses have fixed their units' types).
-                indirect_targets.push((target, inst.line));
+                // uses have fixed their units' types; each target once).
+                if !indirect_targets.iter().any(|&(t, _)| t == target) {
+                    indirect_targets.push((target, inst.line));
+                }
                 continue;
             };
             if !decls.contains_key(&(File::Sampler, unit)) {
